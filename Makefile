@@ -1,0 +1,39 @@
+# The whole set-up on a fresh machine: `make run` starts the dashboard, `make test` runs every test.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= data/monitor.duckdb
+PORT ?= 8501
+
+.PHONY: run test lint bench data clean
+
+$(BIN)/.installed: requirements.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+data/demo/measures.csv: $(BIN)/.installed
+	$(BIN)/python -m etl demo --out data/demo --scale province --seed 2025
+
+# Rebuilt whenever the catalogue, the sample or the demo changes.
+$(DB): $(BIN)/.installed indicators.yaml data/demo/measures.csv $(wildcard data/sample/*)
+	rm -f $(DB)
+	$(BIN)/python -m etl load data/sample/units.csv data/sample/*measures*.csv data/demo/units.csv data/demo/measures.csv --db $(DB)
+
+data: $(DB)
+
+run: $(DB)
+	MONITOR_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: $(DB)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) data/demo $(DB)
