@@ -1,0 +1,224 @@
+"""The data-entry template: written from the catalogue, filled by hand, read back into the long form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from etl.model import MEASURE_COLUMNS, ORIGIN_COLUMNS
+from etl.template import (
+    INSTRUCTIONS_SHEET,
+    MARKER_SHEET,
+    is_template,
+    measure_group,
+    read_template,
+    template_sections,
+    write_template,
+)
+from monitor.catalog import default_catalog
+
+UNITS = [("BD-TAYSON", "Đảng bộ huyện Tây Sơn"),
+         ("TH-KHOI", "Đảng bộ Khối Cơ quan và Doanh nghiệp tỉnh Thanh Hóa")]
+YEARS = [2020, 2021, 2022, 2023, 2024, 2025]
+# Layout for YEARS with the 2020–2025 term: C..H the years, I the 2023 first half, J the source.
+COL = {"2020": "C", "2021": "D", "2022": "E", "2023": "F", "2024": "G", "2025": "H", "H1": "I", "src": "J"}
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return default_catalog()
+
+
+def _row_of(ws, measure: str) -> int:
+    rows = [c.row for c in ws["B"] if c.value == measure]
+    assert len(rows) == 1, f"{measure} on {len(rows)} rows"
+    return rows[0]
+
+
+def _fill(path: Path, cells: dict[str, dict[tuple[str, str], object]]) -> dict[tuple[str, str], int]:
+    """Fill {sheet: {(measure, column key): value}}; return the row each (sheet, measure) is on."""
+    wb = openpyxl.load_workbook(path)
+    where = {}
+    for sheet, values in cells.items():
+        ws = wb[sheet]
+        for (measure, key), value in values.items():
+            r = _row_of(ws, measure)
+            where[(sheet, measure)] = r
+            ws[f"{COL[key]}{r}"] = value
+    wb.save(path)
+    return where
+
+
+def test_filled_template_reads_back_as_exact_long_form(tmp_path, cat):
+    path = tmp_path / "mau.xlsx"
+    write_template(path, cat, UNITS, YEARS)
+    at = _fill(path, {
+        "BD-TAYSON": {("org_total", "2021"): 58, ("member_rated", "2021"): "4.116",
+                      ("member_good_or_better_rate", "2022"): "99,74%", ("admitted", "H1"): 68,
+                      ("admitted", "src"): "BC 6 tháng 2023 của Huyện ủy"},
+        "TH-KHOI": {("collective_rated", "2022"): "3.577", ("org_good_or_better_rate", "2022"): "trên 90",
+                    ("units_total", "2023"): 121.0},
+    })
+    staged = read_template(path, cat)
+
+    assert staged.problems == []
+    assert staged.kind == "measures" and staged.file == str(path)
+    assert staged.column_names == {"measure": "B", "unit_code": "B1", "source": "J"}
+    assert list(staged.frame.columns) == [*ORIGIN_COLUMNS, *MEASURE_COLUMNS]
+    got = staged.frame.drop(columns="file").to_dict("records")
+
+    def row(sheet, measure, key, year, period, value, qualifier="", source=""):
+        return {"sheet": sheet, "row": at[(sheet, measure)], "value_col": COL[key], "unit_code": sheet,
+                "year": year, "period": period, "org_type": "", "measure": measure, "value": value,
+                "qualifier": qualifier, "source": source}
+
+    expected = [
+        row("BD-TAYSON", "org_total", "2021", "2021", "Y", "58"),
+        row("BD-TAYSON", "member_rated", "2021", "2021", "Y", "4116"),
+        row("BD-TAYSON", "member_good_or_better_rate", "2022", "2022", "Y", "99.74"),
+        row("BD-TAYSON", "admitted", "H1", "2023", "H1", "68", source="BC 6 tháng 2023 của Huyện ủy"),
+        row("TH-KHOI", "org_good_or_better_rate", "2022", "2022", "Y", "90", qualifier=">"),
+        row("TH-KHOI", "collective_rated", "2022", "2022", "Y", "3577"),
+        row("TH-KHOI", "units_total", "2023", "2023", "Y", "121"),
+    ]
+    def order(d):
+        return d["sheet"], d["row"], d["value_col"]
+
+    assert sorted(got, key=order) == sorted(expected, key=order)
+    assert set(staged.frame["file"]) == {str(path)}
+
+
+def test_text_that_is_not_a_number_is_a_problem_not_a_silent_drop(tmp_path, cat):
+    path = tmp_path / "mau.xlsx"
+    write_template(path, cat, UNITS, YEARS)
+    at = _fill(path, {"TH-KHOI": {("org_total", "2022"): "abc", ("org_rated", "2022"): "120"}})
+    staged = read_template(path, cat)
+
+    assert len(staged.problems) == 1
+    p = staged.problems[0]
+    assert (p.rule, p.sheet, p.row, p.column, p.severity) == (
+        "not_numeric", "TH-KHOI", at[("TH-KHOI", "org_total")], "E", "error")
+    assert "'abc'" in p.message and "org_total" in p.message and "99,74" in p.message
+    assert staged.frame[["measure", "value"]].values.tolist() == [["org_rated", "120"]]
+
+
+def test_blank_template_takes_the_unit_code_from_b1_not_the_sheet_title(tmp_path, cat):
+    path = tmp_path / "trong.xlsx"
+    write_template(path, cat, None, YEARS)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [INSTRUCTIONS_SHEET, "DONVI", MARKER_SHEET]
+    ws = wb["DONVI"]
+    assert "B1" in ws["A1"].value and ws["B1"].value is None
+    ws["B1"] = "BD-TAYSON"
+    ws.title = "Tây Sơn"
+    r = _row_of(ws, "member_total")
+    ws[f"D{r}"] = "4.390"
+    ws[f"J{r}"] = "03-BC/HU"
+    copy = wb.copy_worksheet(ws)  # a second unit filled on a copy of the sheet
+    copy["B1"] = "BD-ANNHON"
+    copy[f"D{r}"] = "khoảng 5.000"
+    wb.save(path)
+
+    frame = read_template(path, cat).frame
+    cols = ["sheet", "unit_code", "year", "measure", "value", "qualifier", "source"]
+    assert frame[cols].values.tolist() == [
+        ["Tây Sơn", "BD-TAYSON", "2021", "member_total", "4390", "", "03-BC/HU"],
+        [copy.title, "BD-ANNHON", "2021", "member_total", "5000", "~", "03-BC/HU"],
+    ]
+
+
+def test_percent_formatted_number_cell_is_read_as_percent(tmp_path, cat):
+    path = tmp_path / "mau.xlsx"
+    write_template(path, cat, UNITS[:1], YEARS)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["BD-TAYSON"]
+    r = _row_of(ws, "org_good_or_better_rate")
+    ws[f"D{r}"] = 0.9655
+    ws[f"D{r}"].number_format = "0.00%"
+    ws[f"E{r}"] = 96.55
+    ws[f"E{r}"].number_format = "General"
+    wb.save(path)
+    assert read_template(path, cat).frame["value"].tolist() == ["96.55", "96.55"]
+
+
+def test_instruction_sheet_is_first_and_in_vietnamese_with_english(tmp_path, cat):
+    path = tmp_path / "mau.xlsx"
+    write_template(path, cat, UNITS, YEARS)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == "Hướng dẫn"
+    text = "\n".join(str(c.value) for c in wb["Hướng dẫn"]["A"] if c.value)
+    for phrase in ("Để trống ô khi báo cáo không có số liệu", "3.577", "99,74%", "\"trên 90\"", "\">90\"",
+                   "dưới", "khoảng", "Nguồn / Source", "6 tháng đầu năm", "Leave a cell empty"):
+        assert phrase in text, phrase
+    assert wb[MARKER_SHEET].sheet_state == "veryHidden"
+    assert [wb[code]["A1"].value for code, _ in UNITS] == [name for _, name in UNITS]
+    assert [wb[code]["B1"].value for code, _ in UNITS] == [code for code, _ in UNITS]
+
+
+def test_unit_sheet_layout(tmp_path, cat):
+    path = tmp_path / "mau.xlsx"
+    write_template(path, cat, UNITS[:1], YEARS)
+    ws = openpyxl.load_workbook(path)["BD-TAYSON"]
+    assert [c.value for c in ws[3]] == ["Chỉ tiêu / Measure", "Mã / ID", "2020", "2021", "2022", "2023",
+                                        "2024", "2025", "6 tháng đầu năm 2023", "Nguồn / Source"]
+    assert ws.freeze_panes == "C4"
+    ids = [c.value for c in ws["B"][3:] if c.value]
+    # every measure once, then the headline rates; nothing else
+    rates = [i.id for i in cat.headline_indicators() if i.is_rate]
+    assert sorted(ids) == sorted([*cat.measures, *rates])
+    # a group header is bold with no id; the rows under it belong to its group
+    titles = [s.title for s in template_sections(cat)]
+    headers = [c.row for c in ws["A"][3:] if c.value in titles]
+    assert len(headers) == len(titles) and all(ws.cell(r, 1).font.b and ws.cell(r, 2).value is None
+                                               for r in headers)
+    r = _row_of(ws, "member_total")
+    header_above = max(h for h in headers if h < r)
+    assert ws.cell(header_above, 1).value == cat.groups["dang_vien"].name_vi
+
+
+def test_default_years_are_a_catalogue_term_with_its_midterm_half(tmp_path, cat):
+    path = tmp_path / "mau.xlsx"
+    write_template(path, cat, UNITS[:1])
+    header = [c.value for c in openpyxl.load_workbook(path)["BD-TAYSON"][3]][2:-1]
+    terms = {(*(str(y) for y in t.years), f"6 tháng đầu năm {t.midterm}") for t in cat.terms.values()}
+    assert tuple(header) in terms
+
+
+def test_measure_group_uses_the_rated_entity_then_the_first_formula(cat):
+    assert measure_group(cat, "member_total") == "dang_vien"  # admission_rate divides by it too
+    assert measure_group(cat, "collective_province_excellent") == "lanh_dao"
+    assert measure_group(cat, "upper_org_good") == "to_chuc"
+    assert measure_group(cat, "admitted") == "ket_nap"
+    assert measure_group(cat, "units_model_rate") == "khoi"
+    assert measure_group(cat, "no_such_measure") is None
+
+
+def test_is_template_only_for_the_template(tmp_path, cat):
+    long_form = tmp_path / "long.xlsx"
+    frame = pd.DataFrame({"unit_code": ["BD-TAYSON"], "year": [2021], "measure": ["org_total"],
+                          "value": [58]})
+    frame.to_excel(long_form, index=False)
+    csv = tmp_path / "m.csv"
+    csv.write_text("unit_code,year,measure,value\nBD-TAYSON,2021,org_total,58\n", encoding="utf-8")
+    tpl = tmp_path / "mau.xlsx"
+    write_template(tpl, cat, UNITS, YEARS)
+    assert (is_template(long_form), is_template(csv), is_template(tmp_path / "missing.xlsx")) == (False,) * 3
+    assert is_template(tpl) is True
+
+
+def test_refuses_a_workbook_without_the_marker_or_with_an_unknown_version(tmp_path, cat):
+    long_form = tmp_path / "long.xlsx"
+    pd.DataFrame({"unit_code": ["BD-TAYSON"], "value": [58]}).to_excel(long_form, index=False)
+    tpl = tmp_path / "mau.xlsx"
+    write_template(tpl, cat, UNITS, YEARS)
+    wb = openpyxl.load_workbook(tpl)
+    wb[MARKER_SHEET]["B1"] = 99
+    wb.save(tpl)
+    for path, words in [(long_form, "marker"), (tpl, "version 99")]:
+        staged = read_template(path, cat)
+        assert [(p.rule, p.row, p.column) for p in staged.problems] == [("unreadable_file", None, None)]
+        assert words in staged.problems[0].message
+        assert staged.frame.empty and list(staged.frame.columns) == [*ORIGIN_COLUMNS, *MEASURE_COLUMNS]
