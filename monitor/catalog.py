@@ -219,7 +219,8 @@ class Catalog:
         ind = self.indicators.get(code)
         return ind is not None and all(self.measures[m].org_types for m in ind.numerator + ind.denominator)
 
-    def targets_for(self, unit_code: str, unit_kind: str, term_id: str | None = None) -> list[tuple[Resolution, Target]]:
+    def targets_for(self, unit_code: str, unit_kind: str,
+                    term_id: str | None = None) -> list[tuple[Resolution, Target]]:
         """Targets binding a unit: by code first; a kind-bound target only for indicators not yet covered."""
         by_code, by_kind = [], []
         for r in self.resolutions.values():

@@ -1,0 +1,125 @@
+"""python -m etl load | check | demo | template | extract (CONTRACT.md).
+
+Exit codes: 0 success, 1 input rejected (the message names file, row and column; the database is
+left exactly as it was), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from etl.model import Problem
+
+
+def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
+    for p in problems:
+        print(f"  {p}", file=stream)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from etl.load import LoadBusy, LoadRejected, load
+
+    try:
+        report = load(args.files, args.db, replace=args.replace, user=args.user)
+    except LoadRejected as exc:
+        print(f"Rejected: {len(exc.problems)} problem(s); {args.db} was not changed.", file=sys.stderr)
+        _print_problems(exc.problems, sys.stderr)
+        return 1
+    except LoadBusy as exc:
+        print(f"Not loaded: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(i.rows for i in report.files)
+    print(f"Loaded {len(report.files)} file(s), {rows} row(s) into {args.db}: "
+          f"{report.inserted} new, {report.unchanged} already there; {len(report.findings)} finding(s).")
+    if args.verbose:
+        _print_problems(report.findings)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from etl.load import check
+
+    report = check(args.files, db=args.db)
+    if report.problems:
+        print(f"{len(report.problems)} problem(s) (a load would be rejected):")
+        _print_problems(report.problems)
+    print(f"{len(report.findings)} finding(s) (the reports disagree with themselves; loaded and shown):")
+    _print_problems(report.findings)
+    if not report.problems:
+        print(f"OK: {sum(i.rows for i in report.files)} row(s) in {len(report.files)} file(s) pass every rule.")
+    return 1 if report.problems else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from etl.demo import write_demo
+
+    counts = write_demo(Path(args.out), scale=args.scale, seed=args.seed)
+    print(f"Wrote {args.out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from etl.template import write_template
+    from monitor.catalog import default_catalog
+
+    units = None
+    if args.db and Path(args.db).exists():
+        with duckdb.connect(args.db, read_only=True) as con:
+            units = con.execute("SELECT unit_code, name_vi FROM units WHERE kind IN ('district', 'bloc') "
+                                "ORDER BY unit_code").fetchall() or None
+    write_template(Path(args.out), default_catalog(), units=units)
+    print(f"Wrote {args.out}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from etl.extract import extract_main
+
+    return extract_main(Path(args.report), args.unit, args.year, Path(args.out))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m etl", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("load", help="validate and load files into the DuckDB file, all or nothing")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--db", required=True)
+    s.add_argument("--replace", action="store_true",
+                   help="the input wins where it differs from the database (otherwise a conflict rejects)")
+    s.add_argument("--user", default=os.environ.get("USER", ""), help="recorded in the load log")
+    s.add_argument("-v", "--verbose", action="store_true", help="print every finding")
+    s.set_defaults(run=cmd_load)
+    s = sub.add_parser("check", help="validate only; print every problem and finding")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--db", help="also check against this database (conflicts, known units)")
+    s.set_defaults(run=cmd_check)
+    s = sub.add_parser("demo", help="write a synthetic data set (units.csv, measures.csv)")
+    s.add_argument("--out", required=True)
+    s.add_argument("--scale", choices=["province", "national"], default="province")
+    s.add_argument("--seed", type=int, default=2025)
+    s.set_defaults(run=cmd_demo)
+    s = sub.add_parser("template", help="write the Excel template for data entry")
+    s.add_argument("--out", required=True)
+    s.add_argument("--db", help="one sheet per district and bloc of this database")
+    s.set_defaults(run=cmd_template)
+    s = sub.add_parser("extract", help="propose measures from a report (.txt, .md, .docx)")
+    s.add_argument("report")
+    s.add_argument("--unit", required=True)
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--out", required=True)
+    s.set_defaults(run=cmd_extract)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

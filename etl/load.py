@@ -1,0 +1,270 @@
+"""Validate and load files into the DuckDB file, all or nothing.
+
+The new database is built beside the old one (a copy, changed, checkpointed, fsynced) and renamed
+over it in one step, so a reader never sees a half-written file and a rejected, failed or killed
+load leaves the old file byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from etl import rules
+from etl.model import Problem
+from etl.readers import FileInfo, create_staging, stage_file
+from monitor.catalog import Catalog, default_catalog
+from monitor.checks import run_checks
+from monitor.metrics import register_catalog
+
+SCHEMA = (Path(__file__).resolve().parent.parent / "monitor" / "schema.sql").read_text(encoding="utf-8")
+PROBLEMS_PER_RULE = 1000
+
+
+class LoadRejected(Exception):
+    """The input broke a rule; nothing was loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s); nothing was loaded")
+
+
+class LoadBusy(Exception):
+    """Another load holds the database."""
+
+
+@dataclass
+class Report:
+    files: list[FileInfo]
+    problems: list[Problem] = field(default_factory=list)  # errors (rejected) or nothing
+    findings: list[Problem] = field(default_factory=list)
+    inserted: int = 0
+    unchanged: int = 0
+    load_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _rename_columns(problems: list[Problem], infos: Sequence[FileInfo]) -> list[Problem]:
+    names = {str(i.path): i.column_names for i in infos}
+    return [Problem(p.file, p.row, names.get(p.file, {}).get(p.column or "", p.column), p.rule, p.message,
+                    p.severity, p.sheet) for p in problems]
+
+
+def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> None:
+    if db is not None and db.exists():
+        con.execute("ATTACH $p AS old (READ_ONLY)", {"p": str(db)})
+        con.execute("CREATE TEMP VIEW old_units AS SELECT * FROM old.units")
+        con.execute("CREATE TEMP VIEW old_facts AS SELECT * FROM old.facts")
+    else:
+        con.execute("CREATE TEMP TABLE old_units AS SELECT * FROM (" + _empty("units") + ")")
+        con.execute("CREATE TEMP TABLE old_facts AS SELECT * FROM (" + _empty("facts") + ")")
+
+
+def _empty(table: str) -> str:
+    scratch = duckdb.connect()
+    scratch.execute(SCHEMA)
+    cols = scratch.execute(f"DESCRIBE {table}").fetchall()
+    scratch.close()
+    return "SELECT " + ", ".join(f"NULL::{t} AS \"{c}\"" for c, t, *_ in cols) + " WHERE false"
+
+
+def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catalog, db: Path | None,
+             replace: bool = False) -> Report:
+    """Stage and judge the files. Leaves stg_typed and stg_units in `con` for the writer."""
+    create_staging(con)
+    rules.register_reference(con, catalog)
+    register_catalog(con, catalog)
+    _attach_old(con, db)
+    infos = [stage_file(con, Path(p)) for p in paths]
+    problems = [p for i in infos for p in i.problems]
+    con.execute("CREATE OR REPLACE TEMP VIEW known_units AS "
+                "SELECT unit_code FROM stg_units UNION SELECT unit_code FROM old_units")
+    found = rules.run(con, rules.UNIT_RULES, replace, PROBLEMS_PER_RULE)
+    row_found = rules.run(con, rules.ROW_RULES, replace, PROBLEMS_PER_RULE)
+    # The set rules judge only rows that passed the row rules, so one fault is reported once.
+    bad = " UNION ".join(f"SELECT file, sheet, \"row\" FROM ({sql})"
+                         for sql in rules.ROW_RULES.values())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE bad_rows AS {bad}")
+    con.execute(rules.TYPED)
+    found += row_found + rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
+    problems += [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
+    problems = _rename_columns(problems, infos)
+    problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0, p.rule))
+    return Report(files=infos, problems=problems)
+
+
+@contextlib.contextmanager
+def _locked(db: Path, wait: float) -> Iterator[None]:
+    lock_path = db.with_name(db.name + ".lock")
+    with lock_path.open("a+") as fh:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LoadBusy(f"{db}: another load is running; try again when it has finished") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _audit(db: Path, report: Report, user: str) -> None:
+    """Every attempt, loaded or rejected, goes to a log beside the database (the database itself must
+    not change on a rejected load)."""
+    entry = {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "user": user,
+        "result": "loaded" if report.ok else "rejected",
+        "files": [{"file": str(i.path), "sha256": i.sha256, "rows": i.rows} for i in report.files],
+        "problems": len(report.problems),
+        "first_problem": str(report.problems[0]) if report.problems else "",
+    }
+    with db.with_name(db.name + ".audit.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def load(paths: Sequence[str | Path], db: str | Path, *, replace: bool = False, user: str = "",
+         catalog: Catalog | None = None, wait: float = 60.0) -> Report:
+    """Validate `paths` and, if every rule passes, replace `db` with old data + new. Raises LoadRejected."""
+    catalog = catalog or default_catalog()
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(db, wait):
+        con = duckdb.connect()
+        try:
+            report = validate(con, [Path(p) for p in paths], catalog, db, replace)
+            if not report.ok:
+                _audit(db, report, user)
+                raise LoadRejected(report.problems)
+            _write(con, db, report, replace, user, catalog)
+        finally:
+            con.close()
+        _audit(db, report, user)
+    return report
+
+
+def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bool, user: str,
+           catalog: Catalog) -> None:
+    for stale in db.parent.glob(f".{db.name}.tmp-*"):  # left by a killed load
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    tmp = db.with_name(f".{db.name}.tmp-{os.getpid()}")
+    with contextlib.suppress(duckdb.Error):
+        con.execute("DETACH old")
+    if db.exists():
+        shutil.copyfile(db, tmp)
+    try:
+        con.execute("ATTACH $p AS new", {"p": str(tmp)})
+        con.execute("USE new")
+        con.execute(SCHEMA)
+        con.execute("USE memory")
+        con.execute("BEGIN")
+        _apply(con, report, replace, user, catalog)
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT new")
+        con.execute("DETACH new")
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, db)
+        dir_fd = os.open(db.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+KEY = "unit_code, year, period, org_type, measure"
+
+
+def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: str, catalog: Catalog) -> None:
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM new.load_log").fetchone()[0]
+    report.load_id = load_id
+    # units: the first definition in the input wins inside it (duplicates were checked to be equal)
+    con.execute("""
+        INSERT OR REPLACE INTO new.units
+        SELECT DISTINCT ON (unit_code) unit_code, name_vi, name_en, parent_code, kind
+        FROM stg_units ORDER BY unit_code, file, "row"
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT DISTINCT ON ({KEY}) * FROM stg_typed ORDER BY {KEY}, file, "row"
+    """)
+    report.unchanged = con.execute(f"""
+        SELECT count(*) FROM incoming i JOIN new.facts f USING ({KEY})
+        WHERE (i.value, i.qualifier) IS NOT DISTINCT FROM (f.value, f.qualifier)
+    """).fetchone()[0]
+    if replace:
+        con.execute("""DELETE FROM new.facts f USING incoming i
+                       WHERE (f.unit_code, f.year, f.period, f.org_type, f.measure)
+                           = (i.unit_code, i.year, i.period, i.org_type, i.measure)
+                         AND (i.value, i.qualifier) IS DISTINCT FROM (f.value, f.qualifier)""")
+    report.inserted = con.execute(f"""
+        INSERT INTO new.facts
+        SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
+        FROM incoming ANTI JOIN new.facts USING ({KEY})
+    """, {"id": load_id}).fetchone()[0]
+    findings = run_checks(con, catalog, facts="new.facts")
+    con.execute("DELETE FROM new.findings")
+    if not findings.empty:
+        con.register("_findings", findings)
+        con.execute("INSERT INTO new.findings SELECT * FROM _findings")
+        con.unregister("_findings")
+    report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for info in report.files:
+        con.execute("INSERT INTO new.load_log VALUES ($id, $file, $sha, $rows, $at, $result, $user)",
+                    {"id": load_id, "file": str(info.path), "sha": info.sha256, "rows": info.rows, "at": now,
+                     "result": "loaded" if report.inserted or info.kind == "units" else "unchanged",
+                     "user": user})
+
+
+def _finding_problem(r: object) -> Problem:
+    label = f"{r.unit_code} {r.year} {r.period}{' ' + r.org_type if r.org_type else ''} {r.measure}"
+    message = f"{label}: stated {_num(r.stated)}, computed {_num(r.computed)} ({r.detail})"
+    if r.source:
+        message += f"; source: {r.source}"
+    return Problem("", None, None, r.rule, message, severity=r.severity)
+
+
+def _num(x: float | None) -> str:
+    if x is None or x != x:
+        return "—"
+    return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str | Path | None = None) -> Report:
+    """Validate only: every problem and finding, nothing written."""
+    catalog = catalog or default_catalog()
+    con = duckdb.connect()
+    try:
+        report = validate(con, [Path(p) for p in paths], catalog, Path(db) if db else None)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE merged AS
+            SELECT {KEY}, value, decimals, qualifier, source FROM stg_typed
+            UNION ALL SELECT {KEY}, value, decimals, qualifier, source FROM old_facts
+            ANTI JOIN stg_typed USING ({KEY})""")
+        findings = run_checks(con, catalog, facts="merged")
+        report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
+    finally:
+        con.close()
+    return report

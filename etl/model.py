@@ -1,0 +1,63 @@
+"""Shapes shared by the readers, the validation rules and the loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+# The long form of CONTRACT.md. Every reader yields these columns as text ('' = empty), the value
+# already in machine form ('3577', '99.74'), plus where each row came from.
+MEASURE_COLUMNS = ("unit_code", "year", "period", "org_type", "measure", "value", "qualifier", "source")
+REQUIRED_MEASURE_COLUMNS = ("unit_code", "year", "measure", "value")
+UNIT_COLUMNS = ("unit_code", "name_vi", "name_en", "parent_code", "kind")
+REQUIRED_UNIT_COLUMNS = ("unit_code", "name_vi", "kind")
+# `row` is the row a person finds in the file (the header is row 1); `value_col` names the column
+# or spreadsheet cell column holding the value, for messages.
+ORIGIN_COLUMNS = ("file", "sheet", "row", "value_col")
+
+Severity = Literal["error", "finding", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One fault in the input. Errors reject the whole load; findings and warnings are stored."""
+
+    file: str
+    row: int | None
+    column: str | None
+    rule: str
+    message: str
+    severity: Severity = "error"
+    sheet: str = ""
+
+    def __str__(self) -> str:
+        if not self.file:  # a finding about the data as a whole, not a place in a file
+            return f"{self.rule}: {self.message}"
+        where = self.file + (f" [{self.sheet}]" if self.sheet else "")
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.rule}: {self.message}"
+
+
+@dataclass
+class Staged:
+    """What a reader produced from one file: rows in the contract's long form, and read-time faults."""
+
+    file: str
+    kind: Literal["units", "measures"]
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    # contract column → how messages name it in this file (a template names spreadsheet columns)
+    column_names: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> str:
+        return self.column_names.get(name, name)
+
+
+def empty_measures_frame() -> pd.DataFrame:
+    cols = [*ORIGIN_COLUMNS, *MEASURE_COLUMNS]
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "string") for c in cols})

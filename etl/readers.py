@@ -1,0 +1,255 @@
+"""Readers: every input file → rows of text in a DuckDB staging table, with where each came from.
+
+Staging keeps everything as text (rename, trim, Vietnamese numbers → machine text); the rules in
+etl.rules then cast and judge it. CSV goes straight through DuckDB's reader because the national
+data set has a million rows; spreadsheets and Parquet pass through pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl.model import (
+    MEASURE_COLUMNS,
+    ORIGIN_COLUMNS,
+    REQUIRED_MEASURE_COLUMNS,
+    REQUIRED_UNIT_COLUMNS,
+    UNIT_COLUMNS,
+    Problem,
+)
+from etl.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
+
+STG_MEASURES = "stg_measures"
+STG_UNITS = "stg_units"
+
+
+@dataclass
+class FileInfo:
+    path: Path
+    kind: str = ""  # units | measures | '' when unreadable
+    rows: int = 0
+    sha256: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    column_names: dict[str, str] = field(default_factory=dict)
+
+
+def create_staging(con: duckdb.DuckDBPyConnection) -> None:
+    cols = ", ".join(f"{c} VARCHAR" for c in MEASURE_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STG_MEASURES} "
+                f"(file VARCHAR, sheet VARCHAR, \"row\" BIGINT, value_col VARCHAR, {cols})")
+    ucols = ", ".join(f"{c} VARCHAR" for c in UNIT_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STG_UNITS} (file VARCHAR, \"row\" BIGINT, {ucols})")
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> FileInfo:
+    """Read one file into the staging tables. Faults come back in FileInfo.problems, never raised."""
+    info = FileInfo(path=path)
+    name = str(path)
+    try:
+        info.sha256 = sha256_of(path)
+        if path.stat().st_size == 0:
+            info.problems.append(Problem(name, None, None, "empty_file", "the file is empty"))
+            return info
+        suffix = path.suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            _stage_xlsx(con, path, info)
+        elif suffix == ".parquet":
+            _stage_parquet(con, path, info)
+        elif suffix in (".csv", ".txt"):
+            _stage_csv(con, path, info)
+        else:
+            info.problems.append(Problem(name, None, None, "unreadable_file",
+                                         f"unknown file type '{suffix}': expected .csv, .xlsx or .parquet"))
+    except (OSError, duckdb.Error, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        info.problems.append(Problem(name, None, None, "unreadable_file", _short(exc)))
+    if info.kind and info.rows == 0 and not info.problems:
+        info.problems.append(Problem(name, None, None, "empty_file", "the file has a header but no rows"))
+    return info
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+def _kind_of(header: list[str]) -> str:
+    return "units" if "kind" in header and "measure" not in header else "measures"
+
+
+def _check_header(info: FileInfo, header: list[str]) -> bool:
+    info.kind = _kind_of(header)
+    required = REQUIRED_UNIT_COLUMNS if info.kind == "units" else REQUIRED_MEASURE_COLUMNS
+    missing = [c for c in required if c not in header]
+    for c in missing:
+        info.problems.append(Problem(str(info.path), 1, c, "missing_column",
+                                     f"required column '{c}' is missing (header: {', '.join(header)})"))
+    return not missing
+
+
+def _select_list(header: list[str], columns: tuple[str, ...]) -> str:
+    return ", ".join(
+        f"trim(coalesce(\"{c}\", '')) AS {c}" if c in header else f"'' AS {c}" for c in columns
+    )
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> None:
+    with path.open("rb") as f:
+        head = f.read(64 * 1024)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if len(head) == 64 * 1024 and exc.start > len(head) - 4:  # a character cut by the 64 KiB read
+            text = head[: exc.start].decode("utf-8-sig")
+        else:
+            raise ValueError(f"not UTF-8 text (byte {exc.start}): save the file as CSV UTF-8") from None
+    if "\x00" in text:
+        raise ValueError("binary content, not a CSV text file")
+    first = next(csv.reader(io.StringIO(text)), [])
+    header = [h.strip() for h in first]
+    if not header or not any(header):
+        raise ValueError("no header row")
+    if not _check_header(info, header):
+        return
+    table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
+    origin = "$file AS file, " + ("" if info.kind == "units" else "'' AS sheet, ")
+    origin += "row_number() OVER () + 1 AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
+    src = ("read_csv($path, header = true, all_varchar = true, delim = ',', quote = '\"', "
+           "escape = '\"', auto_detect = false, "
+           f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}}, "
+           "strict_mode = true, encoding = 'utf-8')")
+    # utf-8-sig BOM: DuckDB keeps it on the first header name, so the explicit columns above win.
+    before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    con.execute(f"INSERT INTO {table} SELECT {origin}{_select_list(header, columns)} FROM {src}",
+                {"file": str(path), "path": str(path)})
+    info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
+
+
+def _stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, info: FileInfo) -> None:
+    table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
+    origin = ("file", "row") if info.kind == "units" else ORIGIN_COLUMNS
+    for c in columns:
+        if c not in frame.columns:
+            frame[c] = ""
+    frame = frame[[*origin, *columns]]
+    con.register("_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+    info.rows = len(frame)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return float_to_machine(float(value))
+    return str(value).strip()
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> None:
+    from etl.template import is_template, read_template  # the template is a layout of its own
+
+    if is_template(path):
+        from monitor.catalog import default_catalog
+
+        staged = read_template(path, default_catalog())
+        info.kind = "measures"
+        info.problems += staged.problems
+        info.column_names = dict(staged.column_names)
+        frame = staged.frame.copy()
+        frame["row"] = frame["row"].astype("int64")
+        _stage_frame(con, frame, info)
+        return
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = [_cell_text(h) for h in next(rows, ())]
+        while header and header[-1] == "":
+            header.pop()
+        if not header:
+            raise ValueError("the first sheet has no header row")
+        if not _check_header(info, header):
+            return
+        records = []
+        for number, values in enumerate(rows, start=2):
+            cells = dict(zip(header, values, strict=False))
+            if all(v is None or str(v).strip() == "" for v in cells.values()):
+                continue
+            rec = {c: _cell_text(cells.get(c)) for c in header}
+            rec.update(file=str(path), sheet=ws.title, row=number, value_col="value")
+            if info.kind == "measures":
+                _vi_value(rec, cells.get("value"), info, number, ws.title)
+            records.append(rec)
+    finally:
+        wb.close()
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=[*header, "file", "row"])
+    if info.kind == "measures" and "sheet" not in frame:
+        frame["sheet"], frame["value_col"] = ws.title, "value"
+    frame["row"] = frame["row"].astype("int64")
+    _stage_frame(con, frame.astype({c: "string" for c in frame.columns if c != "row"}), info)
+
+
+def _vi_value(rec: dict[str, str], raw: object, info: FileInfo, row: int, sheet: str) -> None:
+    """A spreadsheet value cell: a number, or text written the Vietnamese way ('3.577', 'trên 90%')."""
+    if not isinstance(raw, str):
+        return
+    qualifier, rest = split_qualifier(raw)
+    try:
+        rec["value"] = vi_to_machine(rest)
+    except NumberFormatError:
+        return  # left as text: the not_numeric rule reports it with file, row and column
+    if qualifier:
+        given = rec.get("qualifier", "")
+        if given and given != qualifier:
+            info.problems.append(Problem(str(info.path), row, "qualifier", "qualifier_conflict",
+                                         f"the value '{raw}' says '{qualifier}' but the qualifier "
+                                         f"column says '{given}'", sheet=sheet))
+        rec["qualifier"] = qualifier
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> None:
+    rel = con.sql("SELECT * FROM read_parquet($p) LIMIT 0", params={"p": str(path)})
+    header = list(rel.columns)
+    if not _check_header(info, header):
+        return
+    table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
+    types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+
+    def text(c: str) -> str:
+        if c not in header:
+            return f"'' AS {c}"
+        expr = f'CAST("{c}" AS VARCHAR)'
+        if types[c] in ("DOUBLE", "FLOAT") or types[c].startswith("DECIMAL"):
+            # 31.0 → '31': a float column cannot say how many decimals the source wrote
+            expr = f"regexp_replace({expr}, '\\.0$', '')"
+        return f"trim(coalesce({expr}, '')) AS {c}"
+
+    origin = "$file AS file, " + ("" if info.kind == "units" else "'' AS sheet, ")
+    origin += "file_row_number + 2 AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
+    before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    con.execute(f"INSERT INTO {table} SELECT {origin}{', '.join(text(c) for c in columns)} "
+                "FROM read_parquet($path, file_row_number = true)", {"file": str(path), "path": str(path)})
+    info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before

@@ -1,0 +1,182 @@
+"""The rules a load must pass, one named SQL query each, over the staging tables.
+
+Every query returns (file, sheet, row, col, message) for each offending row; `col` is a contract
+column name, turned into the file's own naming (a template's spreadsheet column) by the caller.
+Row rules judge single rows of text; set rules then judge the typed rows that passed them
+(conflicts, parts against wholes), including against what the database already holds (`old_*`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pandas as pd
+
+from monitor.catalog import Catalog
+
+UNIT_CODE = r"^[A-Za-z0-9_-]+$"
+QUALIFIERS = ("", ">", "<", "~")
+
+# -- units ------------------------------------------------------------------------------------------
+UNIT_RULES: dict[str, str] = {
+    "missing_value": """
+        SELECT file, '' AS sheet, "row", c AS col, 'required value is empty' AS message
+        FROM (SELECT file, "row", unnest(['unit_code', 'name_vi', 'kind']) AS c,
+                     unnest([unit_code, name_vi, kind]) AS v FROM stg_units) WHERE v = ''""",
+    "bad_code": f"""
+        SELECT file, '', "row", 'unit_code', format('''{{}}'' may hold only letters, digits, - and _', unit_code)
+        FROM stg_units WHERE unit_code <> '' AND NOT regexp_matches(unit_code, '{UNIT_CODE}')""",
+    "unknown_kind": """
+        SELECT file, '', "row", 'kind', format('unknown unit kind ''{}'' (expected one of: {})', kind,
+               (SELECT string_agg(id, ', ') FROM cat_unit_kind))
+        FROM stg_units WHERE kind <> '' AND kind NOT IN (SELECT id FROM cat_unit_kind)""",
+    "duplicate_unit": """
+        SELECT s.file, '', s."row", 'unit_code',
+               format('unit ''{}'' is defined differently in {} row {}', s.unit_code, t.file, t."row")
+        FROM stg_units s JOIN stg_units t ON s.unit_code = t.unit_code AND (t.file, t."row") < (s.file, s."row")
+        WHERE (s.name_vi, s.name_en, s.parent_code, s.kind) IS DISTINCT FROM (t.name_vi, t.name_en, t.parent_code, t.kind)""",
+    "unknown_parent": """
+        SELECT file, '', "row", 'parent_code', format('parent ''{}'' is not a unit in these files or the database', parent_code)
+        FROM stg_units WHERE parent_code <> '' AND parent_code NOT IN (SELECT unit_code FROM known_units)""",
+    "self_parent": """
+        SELECT file, '', "row", 'parent_code', 'a unit cannot be its own parent'
+        FROM stg_units WHERE parent_code = unit_code AND unit_code <> ''""",
+    "conflict": """
+        SELECT s.file, '', s."row", 'unit_code',
+               format('unit ''{}'' differs from the database ({}, {}, parent ''{}''); use --replace to overwrite',
+                      s.unit_code, o.name_vi, o.kind, o.parent_code)
+        FROM stg_units s JOIN old_units o USING (unit_code)
+        WHERE NOT $replace AND (s.name_vi, s.name_en, s.parent_code, s.kind)
+              IS DISTINCT FROM (o.name_vi, o.name_en, o.parent_code, o.kind)""",
+}
+
+# -- measures, row by row ------------------------------------------------------------------------------
+ROW_RULES: dict[str, str] = {
+    "missing_value": """
+        SELECT file, sheet, "row", c, 'required value is empty'
+        FROM (SELECT file, sheet, "row", value_col, unnest(['unit_code', 'year', 'measure', 'value']) AS c,
+                     unnest([unit_code, year, measure, value]) AS v FROM stg_measures) WHERE v = ''""",
+    "unknown_unit": """
+        SELECT file, sheet, "row", 'unit_code', format('unknown unit ''{}'': add it to units.csv', unit_code)
+        FROM stg_measures WHERE unit_code <> '' AND unit_code NOT IN (SELECT unit_code FROM known_units)""",
+    "unknown_measure": """
+        SELECT file, sheet, "row", 'measure', format('unknown measure or indicator ''{}'' (see indicators.yaml)', measure)
+        FROM stg_measures WHERE measure <> '' AND measure NOT IN (SELECT id FROM cat_code)""",
+    "unknown_org_type": """
+        SELECT file, sheet, "row", 'org_type', format('unknown organisation type ''{}'' (expected one of: {})',
+               org_type, (SELECT string_agg(id, ', ') FROM cat_org_type))
+        FROM stg_measures WHERE org_type <> '' AND org_type NOT IN (SELECT id FROM cat_org_type)""",
+    "org_type_not_applicable": """
+        SELECT s.file, s.sheet, s."row", 'org_type',
+               format('''{}'' is not broken down by organisation type: leave org_type empty', s.measure)
+        FROM stg_measures s JOIN cat_code c ON c.id = s.measure
+        WHERE s.org_type IN (SELECT id FROM cat_org_type) AND NOT c.org_types""",
+    "unknown_period": """
+        SELECT file, sheet, "row", 'period', format('unknown period ''{}'' (expected Y, H1 or TD)', period)
+        FROM stg_measures WHERE period <> '' AND period NOT IN (SELECT id FROM cat_period)""",
+    "not_integer": """
+        SELECT file, sheet, "row", 'year', format('year ''{}'' is not a whole number', year)
+        FROM stg_measures WHERE year <> '' AND TRY_CAST(year AS INTEGER) IS NULL""",
+    "year_outside_term": """
+        SELECT file, sheet, "row", 'year', format('year {} is outside every term in indicators.yaml ({})', year,
+               (SELECT string_agg(id, ', ') FROM cat_term))
+        FROM stg_measures WHERE TRY_CAST(year AS INTEGER) IS NOT NULL AND NOT EXISTS
+             (SELECT 1 FROM cat_term t WHERE TRY_CAST(year AS INTEGER) BETWEEN t.start AND t."end")""",
+    "not_numeric": """
+        SELECT file, sheet, "row", value_col, format('''{}'' is not a number (write 3577 or 99.74{})', value,
+               CASE WHEN sheet <> '' THEN '; in a spreadsheet also 3.577 or 99,74%' ELSE '' END)
+        FROM stg_measures WHERE value <> '' AND TRY_CAST(value AS DOUBLE) IS NULL""",
+    "not_finite": """
+        SELECT file, sheet, "row", value_col, format('''{}'' is not a finite number', value)
+        FROM stg_measures WHERE NOT isfinite(TRY_CAST(value AS DOUBLE))""",
+    "negative": """
+        SELECT file, sheet, "row", value_col, format('{} is negative: counts and rates cannot be', value)
+        FROM stg_measures WHERE TRY_CAST(value AS DOUBLE) < 0""",
+    "rate_over_100": """
+        SELECT s.file, s.sheet, s."row", s.value_col, format('{} is a rate over 100 percent', s.value)
+        FROM stg_measures s JOIN cat_indicator i ON i.id = s.measure AND i.is_rate
+        WHERE TRY_CAST(s.value AS DOUBLE) > 100""",
+    "unknown_qualifier": f"""
+        SELECT file, sheet, "row", 'qualifier', format('unknown qualifier ''{{}}'' (expected empty, >, < or ~)', qualifier)
+        FROM stg_measures WHERE qualifier NOT IN {QUALIFIERS!r}""",
+}
+
+# -- measures, as a set (on stg_typed: the rows that passed the row rules) ------------------------------
+KEY = "unit_code, year, period, org_type, measure"
+SET_RULES: dict[str, str] = {
+    "conflict": f"""
+        WITH clash AS (SELECT {KEY} FROM stg_typed GROUP BY ALL
+                       HAVING count(DISTINCT (value, qualifier)) > 1)
+        SELECT s.file, s.sheet, s."row", s.value_col,
+               format('{{}} {{}} {{}}{{}} {{}}: {{}}{{}} here, but {{}} elsewhere in the input', s.unit_code, s.year, s.period,
+                      CASE WHEN s.org_type <> '' THEN ' ' || s.org_type ELSE '' END, s.measure, s.qualifier, num(s.value),
+                      (SELECT string_agg(DISTINCT format('{{}}{{}} ({{}} row {{}})', t.qualifier, num(t.value), t.file, t."row"), '; ')
+                       FROM stg_typed t WHERE (t.{KEY.replace(', ', ', t.')}) = (s.{KEY.replace(', ', ', s.')})
+                         AND (t.value, t.qualifier) IS DISTINCT FROM (s.value, s.qualifier)))
+        FROM stg_typed s SEMI JOIN clash USING ({KEY})""",
+    "conflict_with_database": f"""
+        SELECT s.file, s.sheet, s."row", s.value_col,
+               format('{{}} {{}} {{}} {{}}: {{}}{{}} here, but the database holds {{}}{{}} (from {{}}); use --replace to overwrite',
+                      s.unit_code, s.year, s.period, s.measure, s.qualifier, num(s.value), o.qualifier, num(o.value), o.file)
+        FROM stg_typed s JOIN old_facts o USING ({KEY})
+        WHERE NOT $replace AND (s.value, s.qualifier) IS DISTINCT FROM (o.value, o.qualifier)""",
+    "part_exceeds_whole": f"""
+        WITH merged AS (
+            SELECT {KEY}, value, qualifier, file, sheet, "row", value_col, true AS new FROM stg_typed
+            UNION ALL
+            SELECT {KEY}, value, qualifier, file, '', "row", 'value', false FROM old_facts
+            ANTI JOIN stg_typed USING ({KEY})
+        )
+        SELECT p.file, p.sheet, p."row", p.value_col,
+               format('{{}} = {{}} exceeds its whole {{}} = {{}} ({{}})', p.measure, num(p.value), w.measure, num(w.value),
+                      CASE WHEN w.new THEN format('{{}} row {{}}', w.file, w."row") ELSE 'in the database' END)
+        FROM merged p JOIN cat_measure m ON m.id = p.measure AND m.whole <> ''
+        JOIN merged w ON w.measure = m.whole AND (w.unit_code, w.year, w.period, w.org_type)
+                                               = (p.unit_code, p.year, p.period, p.org_type)
+        WHERE (p.new OR w.new) AND p.qualifier = '' AND w.qualifier = '' AND p.value > w.value""",
+}
+
+TYPED = """
+    CREATE OR REPLACE TEMP TABLE stg_typed AS
+    SELECT DISTINCT ON (unit_code, year, period, org_type, measure, value, qualifier)
+           file, sheet, "row", value_col, unit_code, CAST(year AS INTEGER) AS year,
+           CASE WHEN period = '' THEN 'Y' ELSE period END AS period, org_type, measure,
+           CAST(value AS DOUBLE) AS value,
+           CASE WHEN contains(value, '.') AND NOT contains(lower(value), 'e')
+                THEN CAST(length(split_part(value, '.', 2)) AS INTEGER) ELSE 0 END AS decimals,
+           qualifier, source
+    FROM stg_measures
+    ANTI JOIN bad_rows USING (file, sheet, "row")
+    ORDER BY file, "row"
+"""
+
+
+def register_reference(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
+    """The catalogue's vocabularies as temp tables for the rules (formulas: monitor.metrics)."""
+    codes = [(m.id, m.org_types) for m in catalog.measures.values()]
+    codes += [(i.id, catalog.applies_to_org_types(i.id)) for i in catalog.indicators.values()]
+    tables = {
+        "cat_code": pd.DataFrame(codes, columns=["id", "org_types"]),
+        "cat_org_type": pd.DataFrame({"id": list(catalog.org_types)}),
+        "cat_period": pd.DataFrame({"id": list(catalog.periods)}),
+        "cat_unit_kind": pd.DataFrame({"id": list(catalog.unit_kinds)}),
+        "cat_term": pd.DataFrame([(t.id, t.start, t.end) for t in catalog.terms.values()],
+                                 columns=["id", "start", "end"]),
+    }
+    for name, frame in tables.items():
+        con.register(f"_{name}", frame)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
+        con.unregister(f"_{name}")
+
+
+def run(con: duckdb.DuckDBPyConnection, rules: dict[str, str], replace: bool,
+        limit: int) -> list[tuple[str, str, str, int | None, str, str]]:
+    """(rule, file, sheet, row, col, message) for every fault, at most `limit` per rule."""
+    out = []
+    for name, sql in rules.items():
+        params = {"replace": replace} if "$replace" in sql else None
+        sql = re.sub(r"\s+", " ", sql)
+        for file, sheet, row, col, message in con.execute(f"{sql} ORDER BY 1, 3 LIMIT {limit}", params).fetchall():
+            out.append((name, file, sheet, row, col, message))
+    return out

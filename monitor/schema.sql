@@ -1,0 +1,53 @@
+-- The database the ETL writes and everything else reads. One file; replaced whole on every load.
+
+CREATE TABLE IF NOT EXISTS units (
+    unit_code   VARCHAR PRIMARY KEY,
+    name_vi     VARCHAR NOT NULL,
+    name_en     VARCHAR NOT NULL DEFAULT '',
+    parent_code VARCHAR NOT NULL DEFAULT '',   -- '' for a root
+    kind        VARCHAR NOT NULL
+);
+
+-- Every figure exactly as its source gave it. `measure` is a measure id, or an indicator id when the
+-- source states only the rate. `decimals` is how many decimals the source wrote (96,5% → 1), so a
+-- stated rate is checked against counts at the source's own precision. org_type '' = all types.
+CREATE TABLE IF NOT EXISTS facts (
+    unit_code VARCHAR NOT NULL,
+    year      INTEGER NOT NULL,
+    period    VARCHAR NOT NULL,             -- Y, H1, TD
+    org_type  VARCHAR NOT NULL DEFAULT '',
+    measure   VARCHAR NOT NULL,
+    value     DOUBLE  NOT NULL,
+    decimals  INTEGER NOT NULL DEFAULT 0,
+    qualifier VARCHAR NOT NULL DEFAULT '',  -- '' exact, '>' / '<' a bound, '~' approximate
+    source    VARCHAR NOT NULL DEFAULT '',
+    file      VARCHAR NOT NULL DEFAULT '',
+    "row"     INTEGER,
+    load_id   INTEGER NOT NULL,
+    PRIMARY KEY (unit_code, year, period, org_type, measure)
+);
+
+-- The reports' own arithmetic that disagrees with itself, and other checks. Recomputed on every load.
+CREATE TABLE IF NOT EXISTS findings (
+    rule      VARCHAR NOT NULL,
+    severity  VARCHAR NOT NULL,             -- finding | warning
+    unit_code VARCHAR NOT NULL,
+    year      INTEGER NOT NULL,
+    period    VARCHAR NOT NULL,
+    org_type  VARCHAR NOT NULL,
+    measure   VARCHAR NOT NULL,
+    stated    DOUBLE,
+    computed  DOUBLE,
+    detail    VARCHAR NOT NULL DEFAULT '',
+    source    VARCHAR NOT NULL DEFAULT ''
+);
+
+CREATE TABLE IF NOT EXISTS load_log (
+    load_id   INTEGER NOT NULL,
+    file      VARCHAR NOT NULL,
+    sha256    VARCHAR NOT NULL,
+    "rows"    INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL,
+    result    VARCHAR NOT NULL,             -- loaded | unchanged
+    user_name VARCHAR NOT NULL DEFAULT ''
+);
