@@ -95,7 +95,7 @@ ROW_RULES: dict[str, str] = {
         FROM stg_measures WHERE TRY_CAST(value AS DOUBLE) < 0""",
     "rate_over_100": """
         SELECT s.file, s.sheet, s."row", s.value_col, format('{} is a rate over 100 percent', s.value)
-        FROM stg_measures s JOIN cat_indicator i ON i.id = s.measure AND i.is_rate
+        FROM stg_measures s JOIN cat_indicator i ON i.id = s.measure AND i.capped
         WHERE TRY_CAST(s.value AS DOUBLE) > 100""",
     "unknown_qualifier": f"""
         SELECT file, sheet, "row", 'qualifier', format('unknown qualifier ''{{}}'' (expected empty, >, < or ~)', qualifier)

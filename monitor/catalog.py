@@ -81,6 +81,7 @@ class Indicator(Named):
     unit: Literal["percent", "count"] = "percent"
     higher_is_better: bool = True
     detail: bool = False  # a breakdown share shown in tables and checked against reports, not a headline
+    may_exceed_100: bool = False  # a share of a plan, not of a whole: 192 admitted of 187 planned is 102,67%
 
     @property
     def is_rate(self) -> bool:

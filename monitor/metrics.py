@@ -27,8 +27,9 @@ def register_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
         columns=["id", "whole", "org_types"],
     )
     indicators = pd.DataFrame(
-        [(i.id, i.is_rate, catalog.applies_to_org_types(i.id)) for i in catalog.indicators.values()],
-        columns=["id", "is_rate", "org_types"],
+        [(i.id, i.is_rate, catalog.applies_to_org_types(i.id), i.is_rate and not i.may_exceed_100)
+         for i in catalog.indicators.values()],
+        columns=["id", "is_rate", "org_types", "capped"],
     )
     levels = _derivation_levels(catalog)
     derived = pd.DataFrame(

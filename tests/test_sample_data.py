@@ -233,6 +233,9 @@ def test_no_member_total_invented_for_tay_son(measures: list[dict[str, str]]) ->
 def test_each_expected_finding_refers_to_present_values(
     cat: Catalog, facts: Facts, expected: list[dict[str, str]]
 ) -> None:
+    # part_exceeds_whole (an implied sum above its whole) is the product's own inference, checked in
+    # tests/test_load.py; this independent oracle recomputes stated rates and balances only.
+    expected = [f for f in expected if f["rule"] != "part_exceeds_whole"]
     assert len(expected) == 11
     for f in expected:
         group = facts[(f["unit_code"], int(f["year"]), f["period"], "")]
@@ -262,6 +265,7 @@ def test_expected_findings_are_exactly_the_slips_in_the_data(
     listed = {
         (f["rule"], f["unit_code"], int(f["year"]), f["period"], f["measure"], f["stated"], f["computed"])
         for f in expected
+        if f["rule"] != "part_exceeds_whole"
     }
     assert _all_findings(cat, facts) == listed
 
