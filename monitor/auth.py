@@ -1,0 +1,117 @@
+"""Who may do what: users, roles and the local password file. No Streamlit here.
+
+Access is off unless configured (`MONITOR_AUTH=local` or `oidc`), so the local demo runs without a
+login and says so on screen. With `local`, passwords are checked against bcrypt hashes in a users file
+(`MONITOR_USERS`, default data/users.toml); with `oidc`, Streamlit's st.login identifies the person
+and the same file gives their role by e-mail (docs/access.md shows a Keycloak set-up).
+
+Roles: viewer sees everything; unit officer also uploads for their own units; admin loads anything
+and manages users.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import bcrypt
+
+Role = Literal["viewer", "unit_officer", "admin"]
+ROLES: tuple[Role, ...] = ("viewer", "unit_officer", "admin")
+DEFAULT_USERS = Path("data/users.toml")
+
+
+class AuthConfigError(ValueError):
+    """The users file or the settings are wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    name: str
+    role: Role
+    units: tuple[str, ...] = ()
+    password_hash: str = field(default="", repr=False)
+
+    def can_upload_for(self, unit_code: str) -> bool:
+        return self.role == "admin" or (self.role == "unit_officer" and unit_code in self.units)
+
+    @property
+    def can_load(self) -> bool:
+        return self.role in ("admin", "unit_officer")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+# The local demo: no login, and the screen says so. Uploads stay off unless MONITOR_UPLOADS=1.
+ANONYMOUS = User(username="", name="", role="viewer")
+
+
+def mode() -> Literal["off", "local", "oidc"]:
+    value = os.environ.get("MONITOR_AUTH", "off").strip().lower()
+    if value not in ("off", "local", "oidc"):
+        raise AuthConfigError(f"MONITOR_AUTH='{value}': expected off, local or oidc")
+    return value  # type: ignore[return-value]
+
+
+def users_path() -> Path:
+    return Path(os.environ.get("MONITOR_USERS", str(DEFAULT_USERS)))
+
+
+def load_users(path: Path) -> dict[str, User]:
+    """Read the users file: [users.<username>] name, role, units = [...], password_hash."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AuthConfigError(f"{path}: the users file does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AuthConfigError(f"{path}: {exc}") from None
+    users: dict[str, User] = {}
+    for username, entry in (data.get("users") or {}).items():
+        role = entry.get("role", "viewer")
+        if role not in ROLES:
+            raise AuthConfigError(f"{path}: users.{username}.role: '{role}' is not one of {', '.join(ROLES)}")
+        units = entry.get("units", [])
+        if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+            raise AuthConfigError(f"{path}: users.{username}.units: expected a list of unit codes")
+        users[username.lower()] = User(username=username.lower(), name=entry.get("name", username), role=role,
+                                       units=tuple(units), password_hash=entry.get("password_hash", ""))
+    return users
+
+
+def hash_password(password: str, rounds: int = 12) -> str:
+    return bcrypt.hashpw(password.encode("utf-8")[:72], bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def verify(users: dict[str, User], username: str, password: str) -> User | None:
+    """The user if the password matches. Always runs one bcrypt check so timing does not tell names."""
+    user = users.get(username.strip().lower())
+    candidate = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    ok = bcrypt.checkpw(password.encode("utf-8")[:72], candidate.encode("ascii"))
+    return user if ok and user is not None and user.password_hash else None
+
+
+_DUMMY_HASH = "$2b$12$UpACxFjBagZxj6JJhQ/kceOjcoGDtbm8SZHbVnoTAA14ZSqbqs//W"  # a real hash of nothing anyone can type here
+
+
+def user_for_email(users: dict[str, User], email: str) -> User:
+    """An OIDC identity's role; someone the file does not name is a viewer."""
+    return users.get(email.strip().lower()) or User(username=email.lower(), name=email, role="viewer")
+
+
+def format_user(username: str, name: str, role: Role, units: list[str], password: str, rounds: int = 12) -> str:
+    """A TOML entry for the users file (python -m monitor users add …)."""
+    if role not in ROLES:
+        raise AuthConfigError(f"role '{role}' is not one of {', '.join(ROLES)}")
+
+    def q(text: str) -> str:  # a TOML basic string
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    unit_list = ", ".join(q(u) for u in units)
+    return (f"\n[users.{q(username.lower())}]\nname = {q(name)}\nrole = {q(role)}\nunits = [{unit_list}]\n"
+            f"password_hash = {q(hash_password(password, rounds))}\n")
