@@ -72,8 +72,8 @@ def _screen_zip(name: str, data: bytes) -> str:
     for info in infos:
         total += info.file_size
         if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
-            raise UnsafeUpload(f"{name}: part '{info.filename}' inflates {info.file_size // max(info.compress_size, 1)}×"
-                               " (a ZIP bomb?)")
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise UnsafeUpload(f"{name}: part '{info.filename}' inflates {ratio}× (a ZIP bomb?)")
     if total > MAX_INFLATED_BYTES:
         raise UnsafeUpload(f"{name}: the archive inflates to {total:,} bytes, over {MAX_INFLATED_BYTES:,}")
     names = {i.filename for i in infos}

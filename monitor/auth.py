@@ -96,7 +96,8 @@ def verify(users: dict[str, User], username: str, password: str) -> User | None:
     return user if ok and user is not None and user.password_hash else None
 
 
-_DUMMY_HASH = "$2b$12$UpACxFjBagZxj6JJhQ/kceOjcoGDtbm8SZHbVnoTAA14ZSqbqs//W"  # a real hash of nothing anyone can type here
+# A real hash of a password nobody uses, so an unknown name costs as much as a wrong password.
+_DUMMY_HASH = "$2b$12$UpACxFjBagZxj6JJhQ/kceOjcoGDtbm8SZHbVnoTAA14ZSqbqs//W"
 
 
 def user_for_email(users: dict[str, User], email: str) -> User:
