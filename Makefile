@@ -15,10 +15,13 @@ $(BIN)/.installed: requirements.txt
 data/demo/measures.csv: $(BIN)/.installed
 	$(BIN)/python -m etl demo --out data/demo --scale province --seed 2025
 
-# Rebuilt whenever the catalogue, the sample or the demo changes.
-$(DB): $(BIN)/.installed indicators.yaml data/demo/measures.csv $(wildcard data/sample/*)
-	rm -f $(DB)
-	$(BIN)/python -m etl load data/sample/units.csv data/sample/*measures*.csv data/demo/units.csv data/demo/measures.csv --db $(DB)
+# Rebuilt whenever the catalogue, the sample or the demo changes: built fresh beside the old file and
+# renamed over it, so a running dashboard never sees it missing.
+$(DB): $(BIN)/.installed indicators.yaml data/demo/measures.csv $(wildcard data/sample/*) $(wildcard etl/*.py)
+	rm -f $(DB).new
+	$(BIN)/python -m etl load data/sample/units.csv data/sample/*measures*.csv \
+		data/demo/units.csv data/demo/measures.csv --db $(DB).new
+	mv $(DB).new $(DB)
 
 data: $(DB)
 
