@@ -1,0 +1,190 @@
+"""Words and numbers as a reader sees them: Vietnamese first, English on request. No Streamlit here.
+
+Every label is either a catalogue name (indicators.yaml) or a key of strings.yaml. Numbers follow the
+language: Vietnamese writes 1.234,5 and 96,6%, English 1,234.5 and 96.6%. A bound stays a bound
+("trên 90%"), a missing figure is shown as missing ("—"), never as 0. Rounding is half up, as the
+reports round (96,55 → 96,6), not banker's rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.numbers import format_decimal
+
+LANGS = ("vi", "en")
+DEFAULT_LANG = "vi"
+MISSING = "—"
+STRINGS_PATH = Path(__file__).resolve().parent / "strings.yaml"
+_LOCALE = {"vi": "vi_VN", "en": "en_US"}
+
+# Status codes of docs/attainment-api.md, in the order a reader ranks them (best first).
+STATUS_CODES = ("achieved", "on_track", "accelerate", "off_track", "insufficient", "undecided", "no_data")
+# Not an attainment status: the unit has a value for an indicator no resolution sets a target for.
+NO_TARGET = "no_target"
+HEADLINE_STATUSES = ("achieved", "on_track", "accelerate", "off_track")
+
+# Okabe–Ito palette (safe for the common colour-vision deficiencies), and a symbol for every status so
+# that colour is never the only carrier: the symbol is printed in cells and used as the marker shape.
+STATUS_STYLE: dict[str, dict[str, str]] = {
+    "achieved": {"color": "#009E73", "symbol": "✔", "marker": "circle", "text": "#000000"},
+    "on_track": {"color": "#56B4E9", "symbol": "↗", "marker": "triangle-up", "text": "#000000"},
+    "accelerate": {"color": "#E69F00", "symbol": "⚠", "marker": "diamond", "text": "#000000"},
+    "off_track": {"color": "#D55E00", "symbol": "✖", "marker": "x", "text": "#000000"},
+    "insufficient": {"color": "#BBBBBB", "symbol": "…", "marker": "square", "text": "#000000"},
+    "undecided": {"color": "#CC79A7", "symbol": "?", "marker": "star", "text": "#000000"},
+    "no_data": {"color": "#EEEEEE", "symbol": "—", "marker": "circle-open", "text": "#555555"},
+    NO_TARGET: {"color": "#FFFFFF", "symbol": "·", "marker": "circle-open", "text": "#555555"},
+}
+
+
+class StringsError(ValueError):
+    """strings.yaml is malformed; the message names the key."""
+
+
+@lru_cache(maxsize=4)
+def load_strings(path: str = str(STRINGS_PATH)) -> dict[str, dict[str, str]]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise StringsError(f"{path}: expected a mapping of key → {{vi, en}}")
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or set(entry) != set(LANGS) or not all(
+                isinstance(v, str) for v in entry.values()):
+            raise StringsError(f"{path}: {key}: expected exactly the texts vi and en")
+    return data
+
+
+def lang_of(value: Any) -> str:
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fill: Any) -> str:
+    """The text for `key` in `lang`, with {placeholders} filled. An unknown key raises KeyError."""
+    text = load_strings()[key][lang_of(lang)]
+    return text.format(**fill) if fill else text
+
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    code: {lang: load_strings()[f"status_{code}"][lang] for lang in LANGS}
+    for code in (*STATUS_CODES, NO_TARGET)
+}
+
+
+def status_label(code: str, lang: str = DEFAULT_LANG, symbol: bool = True) -> str:
+    code = code if code in STATUS_LABELS else "no_data"
+    label = STATUS_LABELS[code][lang_of(lang)]
+    return f"{STATUS_STYLE[code]['symbol']} {label}" if symbol else label
+
+
+# -- numbers ---------------------------------------------------------------------------------------
+
+def is_missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def _round_half_up(x: float, decimals: int) -> Decimal:
+    q = Decimal(1).scaleb(-decimals)
+    d = Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+    return d + 0  # turns -0 into 0 so that -0,04 rounded to one decimal reads 0,0
+
+
+def fmt_number(x: Any, lang: str = DEFAULT_LANG, decimals: int | None = None) -> str:
+    """1234.5 → '1.234,5' (vi) / '1,234.5' (en). decimals=None: whole numbers bare, else up to 2
+    decimals without trailing zeros. Missing → '—'."""
+    if is_missing(x):
+        return MISSING
+    value = float(x)
+    if decimals is None:
+        d = _round_half_up(value, 2)
+        pattern = "#,##0.##"
+    else:
+        d = _round_half_up(value, decimals)
+        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(d, format=pattern, locale=_LOCALE[lang_of(lang)], decimal_quantization=False)
+
+
+def with_qualifier(text: str, qualifier: str | None, lang: str = DEFAULT_LANG) -> str:
+    """'90%' with '>' → 'trên 90%'. A bound is a bound: it is never shown as the number alone."""
+    if text == MISSING:
+        return text
+    key = {">": "bound_over", "<": "bound_under", "~": "approx"}.get(qualifier or "")
+    return t(key, lang, x=text) if key else text
+
+
+def fmt_percent(x: Any, lang: str = DEFAULT_LANG, decimals: int = 1, qualifier: str | None = "") -> str:
+    """96.55 (already in percent) → '96,6%'; with qualifier '>' → 'trên 96,6%'. Missing → '—'."""
+    if is_missing(x):
+        return MISSING
+    return with_qualifier(fmt_number(x, lang, decimals) + "%", qualifier, lang)
+
+
+def fmt_value(x: Any, unit: str, lang: str = DEFAULT_LANG, qualifier: str | None = "",
+              decimals: int | None = None) -> str:
+    """An indicator value: percent (0–100) or a count, with its bound or approximation."""
+    if unit == "percent":
+        return fmt_percent(x, lang, 1 if decimals is None else decimals, qualifier)
+    if is_missing(x):
+        return MISSING
+    return with_qualifier(fmt_number(x, lang, 0 if decimals is None else decimals), qualifier, lang)
+
+
+def fmt_change(x: Any, unit: str, lang: str = DEFAULT_LANG) -> str:
+    """A yearly change: '+1,2 điểm %/năm' for a rate, '+35/năm' for a count. Missing → '—'."""
+    if is_missing(x):
+        return MISSING
+    sign = "+" if float(x) > 0 else ""
+    body = sign + fmt_number(x, lang, 1 if unit == "percent" else 0)
+    if unit == "percent":
+        body += " " + t("points", lang)
+    return t("per_year", lang, x=body)
+
+
+def fmt_target(comparator: str, target: Any, target_high: Any = None, unit: str = "percent",
+               lang: str = DEFAULT_LANG) -> str:
+    """A target as the resolutions write it: 'trên 80%', 'từ 95% trở lên', '15–20%'."""
+    if is_missing(target):
+        return MISSING
+
+    def v(x: Any) -> str:
+        return fmt_value(x, unit, lang, decimals=None if unit == "percent" and float(x) % 1 else 0)
+
+    if comparator == "range":
+        return t("cmp_range", lang, low=v(target), high=v(target_high))
+    key = {">": "cmp_gt", ">=": "cmp_ge", "=": "cmp_eq", "<=": "cmp_le", "<": "cmp_lt"}.get(comparator, "cmp_eq")
+    return t(key, lang, x=v(target))
+
+
+def unit_name(row: Any, lang: str = DEFAULT_LANG) -> str:
+    """A unit's name from a units-table row (mapping or namedtuple); English falls back to Vietnamese."""
+    get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
+    if lang_of(lang) == "en" and get("name_en", ""):
+        return str(get("name_en"))
+    return str(get("name_vi", "") or get("unit_code", ""))
+
+
+def short_name(name: str, width: int = 42) -> str:
+    """A long indicator name shortened for an axis: the 'Tỷ lệ …' / '…, %' wrapper dropped, then cut."""
+    text = name.strip()
+    for prefix in ("Tỷ lệ ", "Số "):
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix)].upper() + text[len(prefix) + 1:]
+            break
+    if text.endswith(", %"):
+        text = text[:-3]
+    text = text[0].upper() + text[1:] if text else text
+    return text if len(text) <= width else text[: width - 1].rstrip(" ,") + "…"
+
+
+def plotly_separators(lang: str = DEFAULT_LANG) -> str:
+    """Plotly's layout.separators: decimal mark then thousands mark."""
+    return ",." if lang_of(lang) == "vi" else ".,"

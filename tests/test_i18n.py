@@ -1,0 +1,115 @@
+"""Numbers and words as the dashboard prints them: Vietnamese separators, bounds, missing, statuses."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from monitor.i18n import (
+    HEADLINE_STATUSES,
+    LANGS,
+    MISSING,
+    STATUS_CODES,
+    STATUS_LABELS,
+    STATUS_STYLE,
+    fmt_change,
+    fmt_number,
+    fmt_percent,
+    fmt_target,
+    fmt_value,
+    load_strings,
+    plotly_separators,
+    short_name,
+    status_label,
+    t,
+    unit_name,
+)
+
+
+@pytest.mark.parametrize(("x", "lang", "decimals", "expected"), [
+    (1234.5, "vi", 1, "1.234,5"),
+    (1234.5, "en", 1, "1,234.5"),
+    (3577, "vi", None, "3.577"),
+    (109426, "vi", 0, "109.426"),
+    (96.55, "vi", 1, "96,6"),
+    (2.25, "vi", 1, "2,3"),     # banker's rounding would give 2,2
+    (0.045, "vi", 2, "0,05"),
+    (-0.04, "vi", 1, "0,0"),    # no "-0,0"
+    (99.74, "vi", None, "99,74"),
+    (12.0, "vi", None, "12"),
+    (1234567.891, "en", None, "1,234,567.89"),
+])
+def test_fmt_number(x: float, lang: str, decimals: int | None, expected: str) -> None:
+    assert fmt_number(x, lang, decimals) == expected
+
+
+@pytest.mark.parametrize("missing", [None, math.nan, float("nan"), "not a number"])
+def test_missing_is_shown_as_missing(missing: object) -> None:
+    assert fmt_number(missing) == MISSING
+    assert fmt_percent(missing) == MISSING
+    assert fmt_value(missing, "count", "en") == MISSING
+    assert fmt_change(missing, "percent") == MISSING
+
+
+def test_percent_and_bounds() -> None:
+    assert fmt_percent(96.55) == "96,6%"
+    assert fmt_percent(96.55, "en") == "96.6%"
+    assert fmt_percent(90, "vi", 0, ">") == "trên 90%"
+    assert fmt_percent(90, "en", 0, ">") == "over 90%"
+    assert fmt_percent(5, "vi", 0, "<") == "dưới 5%"
+    assert fmt_percent(693, "vi", 0, "~") == "khoảng 693%"
+    assert fmt_value(600, "count", "vi", ">") == "trên 600"
+    assert fmt_value(15484, "count", "vi") == "15.484"
+
+
+def test_targets_read_as_resolutions_write_them() -> None:
+    assert fmt_target(">", 80) == "trên 80%"
+    assert fmt_target(">=", 95) == "từ 95% trở lên"
+    assert fmt_target("=", 100) == "100%"
+    assert fmt_target("range", 15, 20) == "từ 15% đến 20%"
+    assert fmt_target(">", 600, unit="count") == "trên 600"
+    assert fmt_target(">=", 95, lang="en") == "95% or more"
+    assert fmt_target(">=", 4.5) == "từ 4,5% trở lên"
+
+
+def test_changes_per_year() -> None:
+    assert fmt_change(1.234, "percent") == "+1,2 điểm %/năm"
+    assert fmt_change(-0.5, "percent", "en") == "-0.5 pts/yr"
+    assert fmt_change(35, "count", "en") == "+35/yr"
+
+
+def test_every_string_has_both_languages_and_diacritics_survive() -> None:
+    strings = load_strings()
+    for key, entry in strings.items():
+        assert set(entry) == set(LANGS), key
+        assert entry["vi"].strip() and entry["en"].strip(), key
+    assert t("page_overview") == "Tổng quan"
+    assert t("page_overview", "en") == "Overview"
+    assert t("no_data", "vi", what="2023") == "Chưa có số liệu cho lựa chọn này (2023)."
+    assert t("page_overview", "fr") == "Tổng quan"  # an unknown language falls back to Vietnamese
+
+
+def test_status_labels_and_styles_cover_every_code() -> None:
+    for code in STATUS_CODES:
+        assert STATUS_LABELS[code]["vi"] and STATUS_LABELS[code]["en"]
+        style = STATUS_STYLE[code]
+        assert re.fullmatch(r"#[0-9A-F]{6}", style["color"])
+        assert style["symbol"].strip()
+    assert status_label("achieved") == "✔ Đạt"
+    assert status_label("off_track", "en") == "✖ Off track"
+    assert status_label("accelerate", "vi", symbol=False) == "Cần đẩy nhanh"
+    # never colour alone: the four headline statuses differ in symbol and in marker shape too
+    assert len({STATUS_STYLE[s]["symbol"] for s in STATUS_CODES}) == len(STATUS_CODES)
+    assert len({STATUS_STYLE[s]["marker"] for s in HEADLINE_STATUSES}) == len(HEADLINE_STATUSES)
+
+
+def test_unit_names_and_short_names() -> None:
+    row = {"unit_code": "BD-TAYSON", "name_vi": "Đảng bộ huyện Tây Sơn", "name_en": ""}
+    assert unit_name(row, "vi") == "Đảng bộ huyện Tây Sơn"
+    assert unit_name(row, "en") == "Đảng bộ huyện Tây Sơn"  # no English name: the Vietnamese one
+    assert short_name("Tỷ lệ kết nạp đảng viên") == "Kết nạp đảng viên"
+    assert short_name("Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên", 20) == "Tổ chức cơ sở đảng…"
+    assert plotly_separators("vi") == ",."
+    assert plotly_separators("en") == ".,"
