@@ -1,0 +1,92 @@
+"""The dashboard's read-only store: sees a replaced file, never writes, safe across threads."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.load import load
+from monitor.store import SQL, Store, file_identity, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "sample.duckdb"
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], db)
+    return db
+
+
+def test_no_file_is_no_store(tmp_path: Path) -> None:
+    assert open_store(tmp_path / "absent.duckdb") is None
+    assert file_identity(tmp_path / "absent.duckdb") is None
+
+
+def test_queries_read_the_sample(sample_db: Path) -> None:
+    store = Store(sample_db)
+    units = store.units()
+    assert list(units["unit_code"]) == ["BD", "BD-TAYSON", "HD", "TH", "TH-KHOI"]
+    assert store.years() == [2020, 2021, 2022, 2023]
+    assert store.fact_count() == 177
+    c = store.completeness(["BD-TAYSON"], 2020, 2023).set_index("year")
+    assert list(c["figures_year"]) == [0, 21, 21, 22]
+    assert c.loc[2023, "figures_part"] == 3  # the first half of 2023
+    findings = store.findings(["BD-TAYSON"], 2020, 2025)
+    assert set(findings["unit_code"]) == {"BD-TAYSON"}
+    assert len(findings) == len(store.findings(["BD-TAYSON", "HD", "TH-KHOI"], 2020, 2025)) - len(
+        store.findings(["HD", "TH-KHOI"], 2020, 2025))
+    assert list(store.load_log()["file"]) == [str(SAMPLE / "measures.csv"), str(SAMPLE / "units.csv")]
+    assert store.org_types_in(["BD-TAYSON", "HD"]) == []
+
+
+def test_every_query_uses_named_parameters_only() -> None:
+    for name, sql in SQL.items():
+        assert "?" not in sql, name
+        assert "{" not in sql, name  # nothing formatted into the text
+
+
+def test_store_never_writes(sample_db: Path) -> None:
+    store = Store(sample_db)
+    before = sample_db.read_bytes()
+    with store.cursor() as cur, pytest.raises(duckdb.Error):
+        cur.execute("DELETE FROM facts")
+    assert sample_db.read_bytes() == before
+
+
+def test_a_replaced_file_is_seen_by_a_new_store(tmp_path: Path, sample_db: Path) -> None:
+    db = tmp_path / "m.duckdb"
+    shutil.copyfile(sample_db, db)
+    old = Store(db)
+    assert len(old.units()) == 5
+    extra = tmp_path / "units.csv"
+    extra.write_text("unit_code,name_vi,name_en,parent_code,kind\nBD-X,Đảng bộ huyện Thử,,BD,district\n",
+                     encoding="utf-8")
+    load([extra], db)  # the ETL renames a new file over the old one
+    assert not old.is_current()
+    assert file_identity(db) != old.identity
+    new = Store(db)
+    assert len(new.units()) == 6
+    assert len(old.query("units")) == 5  # the open store keeps its consistent old view
+
+
+def test_threads_share_a_store(sample_db: Path) -> None:
+    store = Store(sample_db)
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(lambda _: len(store.query("units")), range(64)))
+    assert counts == [5] * 64
+    calls = []
+
+    def compute() -> int:
+        calls.append(1)
+        return 42
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: store.memo("k", compute), range(32)))
+    assert results == [42] * 32
+    assert len(calls) == 1
