@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import zipfile
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +76,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> FileInfo:
         else:
             info.problems.append(Problem(name, None, None, "unreadable_file",
                                          f"unknown file type '{suffix}': expected .csv, .xlsx or .parquet"))
-    except (OSError, duckdb.Error, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        info.problems.append(Problem(name, None, None, "unreadable_file", _short(exc)))
+    except Exception as exc:  # an untrusted file may fail inside any parser, in that parser's own way
+        info.problems.append(Problem(name, None, None, "unreadable_file",
+                                     f"cannot read it ({type(exc).__name__}: {_short(exc)})"))
     if info.kind and info.rows == 0 and not info.problems:
         info.problems.append(Problem(name, None, None, "empty_file", "the file has a header but no rows"))
     return info
@@ -89,7 +90,8 @@ def _short(exc: BaseException) -> str:
 
 
 def _kind_of(header: list[str]) -> str:
-    return "units" if "kind" in header and "measure" not in header else "measures"
+    # name_vi too: a units file that lost its `kind` column must be told so, not that it lacks `measure`
+    return "units" if ("kind" in header or "name_vi" in header) and "measure" not in header else "measures"
 
 
 def _check_header(info: FileInfo, header: list[str]) -> bool:
@@ -134,10 +136,29 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
            f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}}, "
            "strict_mode = true, encoding = 'utf-8')")
     # utf-8-sig BOM: DuckDB keeps it on the first header name, so the explicit columns above win.
-    before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    con.execute(f"INSERT INTO {table} SELECT {origin}{_select_list(header, columns)} FROM {src}",
-                {"file": str(path), "path": str(path)})
-    info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
+    try:
+        info.rows = _inserted(con, f"INSERT INTO {table} SELECT {origin}{_select_list(header, columns)} FROM {src}",
+                              {"file": str(path), "path": str(path)})
+    except duckdb.InvalidInputException as exc:
+        info.problems.append(_csv_error(path, exc))
+
+
+def _csv_error(path: Path, exc: duckdb.Error) -> Problem:
+    """DuckDB's CSV error as a problem naming the row (its 'Line' counts the header as 1, as we do)."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if fields:
+        message = f"the row has {fields[2]} fields but the header has {fields[1]}"
+    else:
+        message = _short(exc).removeprefix("Invalid Input Error: ")
+    return Problem(str(path), int(line[1]) if line else None, None, "unreadable_file", message)
+
+
+def _inserted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, str]) -> int:
+    """Run an INSERT and return its row count. fetchall, not fetchone: DuckDB refuses a later
+    register() while a result is only partly fetched."""
+    return con.execute(sql, params).fetchall()[0][0]
 
 
 def _stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, info: FileInfo) -> None:
@@ -249,7 +270,5 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -
 
     origin = "$file AS file, " + ("" if info.kind == "units" else "'' AS sheet, ")
     origin += "file_row_number + 2 AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
-    before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    con.execute(f"INSERT INTO {table} SELECT {origin}{', '.join(text(c) for c in columns)} "
-                "FROM read_parquet($path, file_row_number = true)", {"file": str(path), "path": str(path)})
-    info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
+    info.rows = _inserted(con, f"INSERT INTO {table} SELECT {origin}{', '.join(text(c) for c in columns)} "
+                          "FROM read_parquet($path, file_row_number = true)", {"file": str(path), "path": str(path)})
