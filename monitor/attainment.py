@@ -122,8 +122,8 @@ def _codes(column: pa.ChunkedArray | pa.Array, names: Sequence[str]) -> np.ndarr
 
 def _strings(codes: np.ndarray, names: Sequence[str]) -> pd.Series:
     """Codes → a pandas string column, without a Python loop over the rows."""
-    if len(codes) == 0:
-        return pd.Series([], dtype="str")
+    if len(codes) < 5000:  # arrow's set-up costs more than it saves on a short column
+        return pd.Series(np.asarray(list(names) or [""], dtype=object)[codes], dtype="str")
     arr = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(list(names), pa.string()))
     return pd.Series(arr.cast(pa.string()).to_pandas(), dtype="str")
 
@@ -324,8 +324,11 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
         if not ok.any():
             continue
         at = (cu[ok], cy[ok], cp[ok], np.full(int(ok.sum()), k))
-        np.add.at(own_num, at, num[ok])
-        np.add.at(own_den, at, den[ok])
+        if n_o == 1:  # one row per cell: plain assignment (np.add.at is slow)
+            own_num[at], own_den[at] = num[ok], den[ok]
+        else:
+            np.add.at(own_num, at, num[ok])
+            np.add.at(own_den, at, den[ok])
         own[at] = True
         # with several org types summed, the first type's source names the figure (assigned last wins)
         rev = tuple(a[::-1] for a in at)
@@ -362,9 +365,11 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
         cv_n[level] = np.where(take, agg_n[level], cv_n[level])
         up = level[parent[level] >= 0]
         if len(up):
-            np.add.at(agg_num, parent[up], cv_num[up])
-            np.add.at(agg_den, parent[up], cv_den[up])
-            np.add.at(agg_n, parent[up], cv_n[up])
+            up = up[np.argsort(parent[up], kind="stable")]
+            heads, _ = _runs(parent[up])
+            into = parent[up][heads]
+            for total, part in ((agg_num, cv_num), (agg_den, cv_den), (agg_n, cv_n)):
+                total[into] += np.add.reduceat(part[up], heads, axis=0)
     aggregated = ~own & ~st & (agg_n > 0)
 
     shown = own | st | aggregated
@@ -501,12 +506,24 @@ class _Binds:
     group: list[str]
 
 
+@lru_cache(maxsize=16)
+def _named_units(catalog: Catalog) -> frozenset[str]:
+    return frozenset(u for r in catalog.resolutions.values() for u in r.binds.units)
+
+
+@lru_cache(maxsize=256)
+def _targets_for(catalog: Catalog, code: str, kind: str, term_id: str | None) -> tuple[tuple[Resolution, Target], ...]:
+    return tuple(catalog.targets_for(code, kind, term_id))
+
+
 def _bindings(catalog: Catalog, unit_codes: list[str], kinds: list[str], term_id: str | None) -> _Binds:
     keys: dict[tuple[str, str], int] = {}
     targets: list[tuple[Resolution, Target]] = []
     bu, btk = [], []
+    named = _named_units(catalog)
     for u, (code, kind) in enumerate(zip(unit_codes, kinds, strict=True)):
-        for res, tgt in catalog.targets_for(code, kind, term_id):
+        # a unit no resolution names is bound by its kind alone: one cache entry per kind
+        for res, tgt in _targets_for(catalog, code if code in named else "", kind, term_id):
             tk = keys.setdefault((res.id, tgt.id), len(keys))
             if tk == len(targets):
                 targets.append((res, tgt))
@@ -650,7 +667,7 @@ def assess(values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame, *, as_of
     vals = _values_of(values, catalog)
     binds = _bindings(catalog, units["unit_code"].astype(str).tolist(), units["kind"].astype(str).tolist(),
                       term_id)
-    return _assess(vals, binds, catalog, as_of=as_of, term_id=term_id)[0]
+    return _assess(vals, binds, catalog, as_of=as_of, term_id=term_id).frame()
 
 
 def _default_as_of(vals: _Values, catalog: Catalog, term_id: str | None) -> int:
@@ -659,9 +676,55 @@ def _default_as_of(vals: _Values, catalog: Catalog, term_id: str | None) -> int:
     return catalog.terms[term_id].end if term_id else 0
 
 
+@dataclass
+class _Assessed:
+    """assess() per binding, columnar; frame() builds the API's table."""
+
+    binds: _Binds
+    columns: dict[str, np.ndarray]
+    docs: list[str]
+    source: np.ndarray
+
+    @property
+    def status(self) -> np.ndarray:
+        return self.columns["status"]
+
+    @property
+    def shown_projection(self) -> np.ndarray:
+        """The trend's value at the deadline, or next year for a yearly target (the scorecard's)."""
+        c = self.columns
+        return np.where(c["freq"] == 1, c["projected"], c["next_year_value"])
+
+    def frame(self) -> pd.DataFrame:
+        b, c = self.binds, self.columns
+        tk = b.tk
+        return pd.DataFrame({
+            "unit_code": _strings(b.u, b.unit_codes),
+            "resolution_id": _strings(tk, [r.id for r, _ in b.targets]),
+            "target_id": _strings(tk, [t.id for _, t in b.targets]),
+            "indicator": _strings(tk, b.indicator),
+            "group": _strings(tk, b.group),
+            "frequency": _strings(c["freq"], FREQUENCIES),
+            "deadline": _int_column(c["deadline"]),
+            "comparator": _strings(c["comp"], COMPARATORS),
+            "target": c["target"], "target_high": c["target_high"],
+            "target_document": _strings(c["doc"], self.docs),
+            "latest_year": _int_column(c["latest_year"]),
+            "latest_value": c["latest_value"],
+            "latest_qualifier": _strings(c["latest_qual"], QUALIFIERS),
+            "met": _strings(c["met"], MET),
+            "status": pd.Series(c["status"], dtype="str"),
+            "verdict": pd.Series(c["verdict"], dtype="str"),
+            "baseline_year": _int_column(c["baseline_year"]),
+            **{k: c[k] for k in ("baseline", "projected", "progress", "needed_per_year", "achieved_per_year",
+                                 "next_year_value", "years_met", "years_assessed")},
+            "source": pd.Series(self.source, dtype="str"),
+        }, columns=ASSESS_COLUMNS)
+
+
 def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None,
-            term_id: str | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """assess() on columnar input; also returns each binding's status and projected/next-year value."""
+            term_id: str | None, sources: bool = True) -> _Assessed:
+    """assess() on columnar input (`sources=False`: skip building the source texts)."""
     as_of = _default_as_of(vals, catalog, term_id) if as_of is None else int(as_of)
     y_lo = int(min(vals.year.min(), as_of)) if len(vals.year) else as_of
     tt = _target_years(binds.targets, y_lo, max(as_of, int(vals.year.max()) if len(vals.year) else as_of))
@@ -747,37 +810,18 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
     next_year = np.where(~deadline_t & (k_pts >= 2), trend_at(np.nan_to_num(latest_year) + 1), np.nan)
     status = np.where(deadline_t, d_status, y_status)
 
-    src_rows = latest_src[latest_src >= 0]
     source = np.full(n, "", dtype=object)
-    source[latest_src >= 0] = _obs_sources(vals, obs, src_rows)
-    res_ids = [r.id for r, _ in binds.targets]
-    tgt_ids = [t.id for _, t in binds.targets]
-    frame = pd.DataFrame({
-        "unit_code": _strings(binds.u, binds.unit_codes),
-        "resolution_id": _strings(tk, res_ids),
-        "target_id": _strings(tk, tgt_ids),
-        "indicator": _strings(tk, binds.indicator),
-        "group": _strings(tk, binds.group),
-        "frequency": _strings(binds.freq[tk], FREQUENCIES),
-        "deadline": _int_column(deadline),
-        "comparator": _strings(comp, COMPARATORS),
-        "target": t_lo, "target_high": t_hi,
-        "target_document": _strings(t_doc, tt.docs),
-        "latest_year": _int_column(latest_year),
-        "latest_value": latest_value,
-        "latest_qualifier": _strings(latest_qual, QUALIFIERS),
-        "met": _strings(met_code, MET),
-        "status": pd.Series(status, dtype="str"),
-        "verdict": pd.Series(np.where(deadline_t, d_status, verdict), dtype="str"),
-        "baseline_year": _int_column(baseline_year),
-        "baseline": baseline, "projected": projected,
-        "progress": np.where(deadline_t, progress, np.nan),
-        "needed_per_year": np.where(deadline_t, needed, np.nan),
-        "achieved_per_year": slope, "next_year_value": next_year,
-        "years_met": years_met, "years_assessed": years_assessed,
-        "source": pd.Series(source, dtype="str"),
-    }, columns=ASSESS_COLUMNS)
-    return frame, status, np.where(deadline_t, projected, next_year)
+    if sources:
+        source[latest_src >= 0] = _obs_sources(vals, obs, latest_src[latest_src >= 0])
+    return _Assessed(binds=binds, docs=tt.docs, source=source, columns={
+        "freq": binds.freq[tk], "deadline": deadline, "comp": comp, "target": t_lo, "target_high": t_hi,
+        "doc": t_doc, "latest_year": latest_year, "latest_value": latest_value, "latest_qual": latest_qual,
+        "met": met_code, "status": status, "verdict": np.where(deadline_t, d_status, verdict),
+        "baseline_year": baseline_year, "baseline": baseline, "projected": projected,
+        "progress": np.where(deadline_t, progress, np.nan), "needed_per_year": np.where(deadline_t, needed, np.nan),
+        "achieved_per_year": slope, "next_year_value": next_year, "years_met": years_met,
+        "years_assessed": years_assessed,
+    })
 
 
 # -- scorecard ----------------------------------------------------------------------------------------
@@ -805,7 +849,8 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
                              term_id=term_id, indicators=target_indicators(catalog, term_id),
                              tree=(codes, parents))
     binds = _bindings(catalog, [codes[k] for k in picked], [kinds[k] for k in picked], term_id)
-    _, status, projected = _assess(vals, binds, catalog, as_of=int(year), term_id=term_id)
+    assessed = _assess(vals, binds, catalog, as_of=int(year), term_id=term_id, sources=False)
+    status, projected = assessed.status, assessed.shown_projection
     shown = vals.take(np.flatnonzero((vals.year == year) if year_only else (vals.year <= year)))
     y_lo = int(min(shown.year.min(), year)) if len(shown.year) else int(year)
     tt = _target_years(binds.targets, y_lo, int(year))
