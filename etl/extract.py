@@ -1,0 +1,880 @@
+"""Reading the figures out of a report (`python -m etl extract`, CONTRACT.md).
+
+A report says "Năm 2021 có 56/58 tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ (tỷ lệ
+96,5%); trong đó, có 13 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 23,2%)". The extractor proposes
+the measures a person would type from it, in the contract's long form, each with its sentence and
+place as `source`; every number it sees but cannot place is listed, never dropped.
+
+How a number gets its meaning (all words come from indicators.yaml `extraction:`):
+- the *number shapes*: a count (3.577), a fraction a/b, a percent (99,74%), a bound before or after
+  ("trên 90%"), a stated zero ("không có … không hoàn thành nhiệm vụ");
+- its *own words*: the words after it up to the first comma or bracket ("56/58 tổ chức cơ sở đảng …
+  hoàn thành tốt nhiệm vụ"), else the words before it back to the previous figure ("Hoàn thành xuất
+  sắc nhiệm vụ: 210/946"); they name the subject (tổ chức cơ sở đảng, đảng viên …), its tier, the key
+  (status, rating level, qualification), a dimension, an organisation type;
+- *context*, when its own words are silent: the sentence and paragraph so far, then the headings and
+  lead-in lines above it ("- Cấp tỉnh: …, trong đó:"), which an outline stack keeps;
+- *parts*: after "trong đó" a number is part of the one before; a part at a level its whole cannot
+  contain turns the whole into the catalogue's sum ("56 … hoàn thành tốt; trong đó 13 … xuất sắc"
+  → 56 is good-or-better);
+- *the catalogue*: a measure id is proposed only if it exists; a/b's b is the measure's `whole`; a
+  percent becomes the indicator whose numerator and denominator fit, the denominator chosen by the
+  report's own arithmetic when several fit ("(tỷ lệ 31%)" after 18 of 55 good-or-better and 58 rated
+  is 18/58, the excellent rate); a stated percent that fits no count is kept and reported as a slip.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from etl.extract_lexicon import Hit, Key, Lexicon, PeriodWord, Subject, lexicon_for
+from etl.extract_text import (
+    SUFFIXES,
+    Block,
+    DocumentError,
+    build_blocks,
+    fold,
+    read_lines,
+    split_sentences,
+    text_lines,
+)
+from etl.model import MEASURE_COLUMNS
+from etl.numbers import vi_to_machine
+from monitor.catalog import Catalog, CatalogError, default_catalog
+
+UNPLACED_COLUMNS = ("value", "place", "reason", "sentence")
+_UNIT_CODE = re.compile(r"^[A-Za-z0-9_-]+$")
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+_NUMBER = re.compile(rf"(?<![\w.,])({_NUM})(?![\d])")
+_SLASH = re.compile(rf"\s*/\s*({_NUM})(?![\d])")
+_PCT = re.compile(r"\s*\\?%")
+_DOC_REF_AFTER = re.compile(r"^\s*[-–]\s*[A-ZĐ][\wĐđ]*\s*/")
+_CODE_BEFORE = re.compile(r"[A-Za-zÀ-ỹĐđ][-–]\s*$")
+_YEAR_RANGE_AFTER = re.compile(r"^\s*[-–]\s*\d{4}(?!\d)")
+_YEAR_RANGE_BEFORE = re.compile(r"\d{4}\s*[-–]\s*$")
+_STOPS = ",;:()[]"
+AMBIGUOUS = Subject(id="?", prefix="", tracked=False)
+
+
+# -- results ------------------------------------------------------------------------------------
+
+@dataclass
+class ExtractResult:
+    """Proposed rows (contract columns, values as machine text) and the numbers left unplaced."""
+
+    rows: list[dict[str, str]] = field(default_factory=list)
+    unplaced: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- internal shapes ----------------------------------------------------------------------------
+
+@dataclass
+class Num:
+    kind: str  # count | frac | pct
+    start: int
+    end: int
+    text: str  # as written
+    value: str  # machine text (a for a fraction)
+    b_text: str = ""
+    b_value: str = ""
+    qualifier: str = ""
+    unit: str | None = None  # a non-count unit right after ("6 tháng")
+
+
+@dataclass
+class Pct:
+    num: Num
+    phrase: tuple[int, int] | None = None  # its "so với …" words
+    immediate: bool = False  # right after its count ("= 99,74%", "(tỷ lệ 96,5%)")
+
+
+@dataclass
+class Sentence:
+    text: str
+    folded: str
+    hits: list[Hit]
+    place: str
+    source: str
+    nums: list[Num] = field(default_factory=list)
+    excluded: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    """A count (or a lone percent, or a stated zero) with the percents that belong to it."""
+
+    sent: Sentence
+    count: Num | None
+    pcts: list[Pct] = field(default_factory=list)
+    zero: bool = False
+    after: tuple[int, int] = (0, 0)
+    before: tuple[int, int] = (0, 0)
+    part_of: Group | None = None
+    subject: Subject | None = None
+    tier: str | None = None
+    keys: Any = None  # list[Key] (alternatives) or tuple of level ids (a sum)
+    dimension: str | None = None
+    org_type: str | None = None
+    year: int = 0
+    period: str = "Y"
+    blocked: str | None = None
+    measure: str | None = None
+    b_measure: str | None = None
+    reason: str = ""
+
+    @property
+    def end(self) -> int:
+        ends = [self.after[1]] + [p.num.end for p in self.pcts] + [p.phrase[1] for p in self.pcts if p.phrase]
+        return max(ends)
+
+
+_CTX_KEYS = ("subject", "tier", "keys", "dimension", "org_type", "time")
+
+
+def _merge(stack: list[dict[str, Any]]) -> dict[str, Any]:
+    """Context from the outline stack, outer to inner; a new subject clears what was said of the old."""
+    out: dict[str, Any] = {"blocked": None}
+    for entry in stack:
+        if entry.get("subject") is not None:
+            for k in ("tier", "keys", "dimension", "org_type"):
+                out.pop(k, None)
+        for k in _CTX_KEYS:
+            if entry.get(k) is not None:
+                out[k] = entry[k]
+        out["blocked"] = out["blocked"] or entry.get("blocked")
+    return out
+
+
+# -- the extractor ------------------------------------------------------------------------------
+
+class _Extractor:
+    def __init__(self, catalog: Catalog, unit: str, year: int, docname: str) -> None:
+        self.cat = catalog
+        self.lx: Lexicon = lexicon_for(catalog)
+        self.unit = unit
+        self.year = year
+        self.docname = docname
+        term = catalog.term_of(year)
+        self.term_start = term.start if term else year
+        self.groups: list[Group] = []
+        self.unplaced: list[dict[str, str]] = []
+        self.warnings: list[str] = []
+        self._leaves = {m: self._leaf_set(m) for m in catalog.measures}
+        self._by_leaves: dict[frozenset[str], str] = {}
+        for m, leaves in self._leaves.items():
+            if self.cat.measures[m].derived_sum:
+                self._by_leaves.setdefault(leaves, m)
+        self._indicators: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+        self._by_numerator: dict[tuple[str, ...], list[str]] = {}
+        for ind in catalog.indicators.values():
+            if ind.is_rate:
+                self._indicators.setdefault((tuple(ind.numerator), tuple(ind.denominator)), ind.id)
+                self._by_numerator.setdefault(tuple(ind.numerator), []).append(ind.id)
+
+    def _leaf_set(self, m: str) -> frozenset[str]:
+        meas = self.cat.measures[m]
+        if not meas.derived_sum:
+            return frozenset([m])
+        return frozenset().union(*(self._leaf_set(d) for d in meas.derived_sum))
+
+    # -- document walk --------------------------------------------------------------------------
+    def run(self, blocks: list[Block]) -> ExtractResult:
+        stack: list[tuple[float, bool, dict[str, Any]]] = []  # (rank, plain lead-in, context)
+        for block in blocks:
+            if block.kind == "footnote":
+                self._block(block, {"blocked": None})
+                continue
+            rank = block.rank
+            if block.bullet:
+                # a bullet is the sibling of the last item with its symbol, else a child of the top
+                same = [i for i, (_, _, c) in enumerate(stack) if c.get("bullet") == block.bullet]
+                numbered = [i for i, (r, _, c) in enumerate(stack) if not c.get("bullet") and r < 8]
+                if same and (not numbered or same[-1] > numbered[-1]):
+                    rank = stack[same[-1]][0]
+                else:
+                    rank = max(8.0, (stack[-1][0] + 0.1) if stack else 8.0)
+            if rank is not None:
+                while stack and stack[-1][0] >= rank:
+                    stack.pop()
+            elif block.kind == "para":
+                while stack and stack[-1][1]:
+                    stack.pop()
+            ctx = _merge([c for _, _, c in stack])
+            pushed = self._block(block, ctx)
+            pushed["bullet"] = block.bullet
+            if rank is not None:
+                stack.append((rank, False, pushed))
+            elif block.kind == "para" and block.lead_in:
+                rank = (stack[-1][0] if stack else 0) + 0.5
+                stack.append((rank, True, pushed))
+        return self._finish()
+
+    def _block(self, block: Block, ctx: dict[str, Any]) -> dict[str, Any]:
+        """Read one block; return the context it hands to the blocks under it."""
+        text = self._row_text(block) if block.kind == "row" else block.text
+        running = {k: ctx.get(k) for k in _CTX_KEYS}
+        state: dict[str, Any] = {"last": None}
+        sentences = split_sentences(text)
+        all_hits: list[Hit] = []
+        times = []
+        last_blocked = None
+        made = 0
+        for offset, raw in sentences:
+            sent = self._sentence(raw, block.place_at(offset))
+            all_hits += sent.hits
+            times.append(self._time(sent, len(sent.text)))
+            last_blocked = self._sentence_blocker(sent)
+            made += self._read_sentence(sent, running, ctx, state)
+        if made:
+            out = dict(running)
+            out["blocked"] = last_blocked
+            return out
+        said = self._mentions(all_hits)
+        known = {t for t in times if t is not None}
+        if len(known) == 1:
+            said["time"] = known.pop()
+        return said
+
+    def _row_text(self, block: Block) -> str:
+        """A table row as a sentence: its label cells, then each number after its column header."""
+        header, cells = block.header or [], block.cells or []
+        labels, pieces = [], []
+        for i, cell in enumerate(cells):
+            head = header[i] if i < len(header) else ""
+            if self.lx.is_skip_header(head):
+                continue
+            if re.fullmatch(r"[\s~≈<>≤≥]*[\d.,/ ]*\d[\d.,/ ]*%?\s*", cell):
+                value = cell.strip()
+                if "%" not in value and "/" not in value and self.lx.is_rate_header(head):
+                    value += "%"
+                if re.fullmatch(r"\s*\d{4}\s*", head):
+                    head = f"{self.lx.year_word} {head.strip()}"
+                pieces.append(f"{head} {value}".strip())
+            elif cell:
+                labels.append(cell)
+        joiner = "; " if any(re.search(r"(?<!\d)\d{4}(?!\d)", p.rsplit(" ", 1)[0]) for p in pieces) else ", "
+        return " ".join(labels) + ": " + joiner.join(pieces) + "."
+
+    def _mentions(self, hits: list[Hit]) -> dict[str, Any]:
+        """What a heading without figures says about the blocks under it."""
+        out: dict[str, Any] = {k: None for k in _CTX_KEYS}
+        subjects = {v.id: v for h in hits for v in h.of("subject") + h.of("untracked")}
+        if len(subjects) == 1:
+            out["subject"] = next(iter(subjects.values()))
+        elif subjects:
+            out["subject"] = AMBIGUOUS
+        for cat in ("tier", "dimension", "org_type"):
+            vals = {v for h in hits for v in h.of(cat)}
+            if len(vals) == 1:
+                out[cat] = vals.pop()
+        levels = {k.id for h in hits for k in h.of("key") if k.level}
+        if len(levels) == 1:
+            out["keys"] = [self.lx.keys[levels.pop()]]
+        blockers = [b for h in hits for b in h.of("blocker") if b[1] == "sentence"]
+        out["blocked"] = blockers[0][0] if blockers else None
+        return out
+
+    # -- one sentence ---------------------------------------------------------------------------
+    def _sentence(self, raw: str, place: str) -> Sentence:
+        text = re.sub(r"\s+", " ", raw).strip()
+        folded = fold(text)
+        where = f"{self.docname}, {place}" if self.docname else place
+        sent = Sentence(text, folded, self.lx.hits(folded), place, f"{where}: {text}")
+        sent.nums = self._numbers(sent)
+        return sent
+
+    def _numbers(self, sent: Sentence) -> list[Num]:
+        """The figures of a sentence; dates, years, references and footnote marks are not figures."""
+        text, folded = sent.text, sent.folded
+        covered = [(h.start, h.end) for h in sent.hits]
+        out: list[Num] = []
+        pos = 0
+        while True:
+            m = _NUMBER.search(text, pos)
+            if not m:
+                break
+            start, end = m.start(1), m.end(1)
+            pos = end
+            a = m.group(1)
+            slash = _SLASH.match(text, end)
+            b = None
+            if slash:
+                b = slash.group(1)
+                end2 = slash.end()
+                if re.match(r"\s*/\s*\d", text[end2:]):  # a date, 22/12/2020
+                    pos = re.match(r"\s*/\s*\d+", text[end2:]).end() + end2
+                    continue
+            if any(s <= start < e for s, e in covered):
+                continue  # part of a phrase ("6 tháng đầu năm 2023")
+            if _CODE_BEFORE.search(text[:start]) or _DOC_REF_AFTER.match(text[end:]):
+                continue  # Covid-19, 21-HD/BTCTW
+            if self._after_word("date", folded, start) or self._after_word("reference", sent, start):
+                pos = slash.end() if slash else end
+                continue
+            if b is None and re.fullmatch(r"(19|20)\d\d", a) and not _PCT.match(text, end):
+                continue  # a year; its meaning is read with the sentence's time
+            if b is None and (_YEAR_RANGE_AFTER.match(text[end:]) or _YEAR_RANGE_BEFORE.search(text[:start])):
+                continue
+            try:
+                va = _machine(a)
+                vb = _machine(b) if b is not None else ""
+            except ValueError:
+                continue
+            if b is not None:
+                num = Num("frac", start, slash.end(), text[start:slash.end()], va, b, vb)
+                pos = slash.end()
+            else:
+                pct = _PCT.match(text, end)
+                if pct:
+                    num = Num("pct", start, pct.end(), text[start:pct.end()], va)
+                    pos = pct.end()
+                else:
+                    num = Num("count", start, end, a, va)
+            bound = self.lx.bound_before(folded, start)
+            if bound:
+                num.qualifier = bound[0]
+            after = self.lx.bound_after(folded, num.end)
+            if after:
+                num.qualifier = num.qualifier or after[0]
+            if num.kind == "count":
+                num.unit = self.lx.unit_after(folded, num.end)
+            out.append(num)
+        return out
+
+    def _after_word(self, which: str, where: Any, start: int) -> bool:
+        """A date word right before the number, or a reference word no longer phrase swallows."""
+        folded = where.folded if isinstance(where, Sentence) else where
+        span = self.lx.word_before(which, folded, start)
+        if span is None:
+            return False
+        if isinstance(where, Sentence):  # "tổng số 675" is a count, "Chương trình số 03" is a name
+            return not any(h.start < span[0] < h.end or (h.start < span[0] and h.end >= span[1])
+                           for h in where.hits)
+        return True
+
+    def _sentence_blocker(self, sent: Sentence) -> str | None:
+        for h in sent.hits:
+            for reason, scope in h.of("blocker"):
+                if scope == "sentence":
+                    return reason
+        return None
+
+    def _read_sentence(self, sent: Sentence, running: dict[str, Any], ctx: dict[str, Any],
+                       state: dict[str, Any]) -> int:
+        """Group the sentence's figures, resolve what each counts; returns the number of groups."""
+        stops = self._stops(sent)
+        clauses = self._clauses(sent)
+        sent_block = self._sentence_blocker(sent)
+        groups: list[Group] = []
+        for c_start, c_end, is_part in clauses:
+            whole = state["last"] if is_part else None
+            nums = []
+            for n in sent.nums:
+                if c_start <= n.start < c_end:
+                    if n.unit:  # "6 tháng", "03 cuộc": not a count of the subject
+                        self._lose(n.text, Group(sent, n), f"counts {n.unit}, not people or organisations")
+                    else:
+                        nums.append(n)
+            clause_groups: list[Group] = []
+            boundary = c_start
+            for n in nums:
+                current = clause_groups[-1] if clause_groups else None
+                if n.kind == "pct" and current is not None and current.count is not None:
+                    pct = self._attach(sent, current, n, boundary, stops)
+                    if pct is not None:
+                        current.pcts.append(pct)
+                        boundary = max(boundary, n.end, pct.phrase[1] if pct.phrase else 0)
+                        continue
+                g = Group(sent, n if n.kind != "pct" else None)
+                if n.kind == "pct":
+                    pct = Pct(n, self._phrase(sent, n, boundary, stops))
+                    g.pcts.append(pct)
+                g.before = (boundary, n.start)
+                g.part_of = whole
+                clause_groups.append(g)
+                boundary = n.end
+            for g in clause_groups:
+                g.after = self._after_span(sent, g, stops, c_end)
+            for i, g in enumerate(clause_groups):
+                if i + 1 < len(clause_groups):
+                    nxt = clause_groups[i + 1]
+                    nxt.before = (max(nxt.before[0], g.end), nxt.before[1])
+            clause_groups += self._zeros(sent, c_start, c_end, stops, whole)
+            for g in clause_groups:
+                self._resolve(g, running, ctx, sent_block)
+                if g.count is not None and g.measure:
+                    state["last"] = g
+            groups += clause_groups
+        self.groups += groups
+        return len(groups)
+
+    def _stops(self, sent: Sentence) -> list[int]:
+        inside = [(h.start, h.end) for h in sent.hits]
+        return [i for i, c in enumerate(sent.text)
+                if c in _STOPS and not any(s < i < e for s, e in inside)] + [len(sent.text)]
+
+    def _clauses(self, sent: Sentence) -> list[tuple[int, int, bool]]:
+        """Clauses split at ';' and at part markers ("trong đó" starts a clause of parts)."""
+        cuts: list[tuple[int, bool]] = [(0, False)]
+        for i, c in enumerate(sent.text):
+            if c == ";":
+                cuts.append((i + 1, False))
+        for h in sent.hits:
+            if h.has("part"):
+                cuts.append((h.start, True))
+        cuts.sort()
+        out = []
+        for j, (s, part) in enumerate(cuts):
+            e = cuts[j + 1][0] if j + 1 < len(cuts) else len(sent.text)
+            if e > s or j == len(cuts) - 1:
+                out.append((s, e, part))
+        return out
+
+    def _hits_in(self, sent: Sentence, span: tuple[int, int], *, phrase: bool = False) -> list[Hit]:
+        """Hits inside `span`; a percent's "so với …" words count only for that percent."""
+        s, e = span
+        return [h for h in sent.hits if h.start >= s and h.end <= e
+                and (phrase or not any(xs <= h.start < xe for xs, xe in sent.excluded))]
+
+    def _phrase(self, sent: Sentence, n: Num, boundary: int, stops: list[int]) -> tuple[int, int] | None:
+        """The "so với …" words of a percent: right after it, else between the last figure and it."""
+        tail = n.end
+        after = self.lx.bound_after(sent.folded, n.end)
+        if after:
+            tail = after[1]
+        for h in sent.hits:
+            if h.has("denom") and h.start >= tail and not sent.folded[tail:h.start].strip(" )"):
+                end = min([s for s in stops if s >= h.end] + [x.start for x in sent.nums if x.start >= h.end])
+                sent.excluded.append((h.start, end))
+                return (h.end, end)
+        lead = [h for h in sent.hits if h.has("denom") and boundary <= h.start and h.end <= n.start]
+        if lead:
+            h = lead[-1]
+            sent.excluded.append((h.start, n.start))
+            return (h.end, n.start)
+        return None
+
+    def _attach(self, sent: Sentence, g: Group, n: Num, boundary: int, stops: list[int]) -> Pct | None:
+        """The percent after a count belongs to it unless the words between describe something else."""
+        phrase = self._phrase(sent, n, boundary, stops)
+        check_end = n.start
+        if phrase and phrase[1] == n.start:  # a leading "so với …" phrase
+            check_end = next(s for s, e in sent.excluded if e == n.start)
+        seg_stops = [s for s in stops if boundary <= s < check_end]
+        if seg_stops:
+            tail = (seg_stops[-1] + 1, check_end)
+            if any(h.has("subject") or h.has("untracked") or h.has("key") for h in self._hits_in(sent, tail)):
+                if phrase:
+                    sent.excluded.remove(next(x for x in sent.excluded if x[1] == phrase[1]))
+                return None
+        immediate = not g.pcts and self.lx.only_rate_words(sent.folded[g.count.end:n.start])
+        return Pct(n, phrase, immediate)
+
+    def _after_span(self, sent: Sentence, g: Group, stops: list[int], c_end: int) -> tuple[int, int]:
+        if g.count is None:
+            start = g.pcts[0].num.end
+            if g.pcts[0].phrase:
+                start = max(start, g.pcts[0].phrase[1])
+        else:
+            start = g.count.end
+            if g.pcts and g.pcts[0].immediate:
+                start = g.pcts[0].num.end
+                if g.pcts[0].phrase:
+                    start = max(start, g.pcts[0].phrase[1])
+                m = re.match(r"\s*\)", sent.text[start:])
+                if m:
+                    start += m.end()
+        end = self._span_end(sent, start, stops, c_end)
+        # "1.234 đảng viên (12,5%) hoàn thành …": the words go on after a bracket holding only its %
+        for p in g.pcts:
+            if sent.text[end:end + 1] == "(" and p.num.start > end and self.lx.only_rate_words(
+                    sent.folded[end + 1:p.num.start]) and re.match(r"\s*\)", sent.text[p.num.end:]):
+                end = self._span_end(sent, p.num.end + re.match(r"\s*\)", sent.text[p.num.end:]).end(),
+                                     stops, c_end)
+        return (start, max(start, end))
+
+    def _span_end(self, sent: Sentence, start: int, stops: list[int], c_end: int) -> int:
+        later = [x.start for x in sent.nums if x.start >= start]
+        return min([s for s in stops if s >= start] + later + [c_end])
+
+    def _zeros(self, sent: Sentence, c_start: int, c_end: int, stops: list[int],
+               whole: Group | None) -> list[Group]:
+        """'không có … <level>' states a zero at that level."""
+        out = []
+        for h in sent.hits:
+            if not h.has("zero") or not c_start <= h.start < c_end:
+                continue
+            end = min([i for i, c in enumerate(sent.text) if c in ");" and i > h.end] + [c_end])
+            if any(h.end <= n.start < end for n in sent.nums):
+                continue
+            if not any(k.level for x in self._hits_in(sent, (h.end, end)) for k in x.of("key")):
+                continue
+            g = Group(sent, None, zero=True, after=(h.end, end), before=(h.end, h.end), part_of=whole)
+            out.append(g)
+        return out
+
+    # -- what a group counts --------------------------------------------------------------------
+    def _resolve(self, g: Group, running: dict[str, Any], ctx: dict[str, Any], sent_block: str | None) -> None:
+        sent = g.sent
+        own_after, own_before = self._hits_in(sent, g.after), self._hits_in(sent, g.before)
+        found: dict[str, Any] = {}
+        for cat in ("subject", "tier", "keys", "dimension", "org_type"):
+            val = self._pick(cat, own_after, first=True)
+            if val is None:
+                val = self._pick(cat, own_before, first=False)
+            if val is not None:
+                found[cat] = val
+        time = self._time(sent, g.count.start if g.count else (g.pcts[0].num.start if g.pcts else g.after[0]))
+        if time is not None:
+            found["time"] = time
+        inherit = dict(running)
+        if g.part_of is not None:
+            for k in ("subject", "tier", "dimension", "org_type", "time"):
+                v = getattr(g.part_of, k, None) if k != "time" else (g.part_of.year, g.part_of.period)
+                if v is not None and k != "time":
+                    inherit[k] = v
+        if "subject" in found and found["subject"] is not inherit.get("subject"):
+            for k in ("tier", "keys", "dimension", "org_type"):
+                inherit.pop(k, None)
+        g.subject = found.get("subject", inherit.get("subject"))
+        g.tier = found.get("tier", inherit.get("tier"))
+        g.dimension = found.get("dimension", inherit.get("dimension"))
+        g.org_type = found.get("org_type", inherit.get("org_type"))
+        g.keys = found.get("keys", inherit.get("keys"))
+        pw, pyear = found.get("time", inherit.get("time")) or (None, None)
+        g.year, g.period = self._year_period(pw, pyear, g.keys)
+        if "subject" in found and found["subject"] is not running.get("subject"):
+            for k in ("tier", "keys", "dimension", "org_type"):
+                running[k] = None
+        for k, v in found.items():
+            running[k] = v
+        # why the group may not be a figure of the year
+        g.blocked = sent_block or ctx.get("blocked")
+        if not g.blocked:
+            for h in own_after + own_before:
+                for reason, scope in h.of("blocker"):
+                    if scope == "number":
+                        g.blocked = reason
+        if not g.blocked and g.year > self.year:
+            g.blocked = "a year after the report's (a target or a forecast)"
+        if g.blocked:
+            g.reason = g.blocked
+            return
+        g.measure, g.reason = self._measure(g.subject, g.tier, g.keys, g.dimension)
+        if g.measure and g.part_of is not None and g.part_of.measure:
+            self._promote(g.part_of, g.measure)
+        if g.measure and g.count is not None and g.count.kind == "frac":
+            g.b_measure = self._fraction_whole(g.subject, g.tier, g.measure)
+
+    def _pick(self, cat: str, hits: list[Hit], *, first: bool) -> Any:
+        ordered = hits if first else list(reversed(hits))
+        if cat == "subject":
+            if any(h.has("untracked") for h in hits):
+                return AMBIGUOUS
+            subs = [(s.priority, i, s) for i, h in enumerate(ordered) for s in h.of("subject")]
+            if not subs:
+                return None
+            top = max(p for p, _, _ in subs)
+            named = {s.id: s for p, _, s in subs if p == top}
+            return next(iter(named.values())) if len(named) == 1 else AMBIGUOUS
+        if cat == "keys":
+            pairs = [(i, k) for i, h in enumerate(ordered) for k in h.of("key")]
+            if not pairs:
+                return None
+            top = max(k.priority for _, k in pairs)
+            tops = [(i, k) for i, k in pairs if k.priority == top]
+            levels = sorted({k.id for _, k in tops if k.level})
+            if len(levels) > 1 and all(k.level for _, k in tops):
+                return tuple(levels)
+            nearest = min(i for i, _ in tops)
+            return [k for i, k in tops if i == nearest]
+        vals = [v for h in ordered for v in h.of(cat)]
+        if cat == "org_type" and vals:
+            return vals[0] if vals[0] is not None else "?"
+        return vals[0] if vals else None
+
+    def _time(self, sent: Sentence, before: int) -> tuple[PeriodWord | None, int | None] | None:
+        """The nearest period or 'năm YYYY' before position `before` in the sentence."""
+        marks: list[tuple[int, PeriodWord | None, int | None]] = []
+        for h in sent.hits:
+            if h.has("period") and h.start < before and not self._excluded(sent, h.start):
+                marks.append((h.start, h.of("period")[0], h.year))
+        for m in re.finditer(r"(?<!\d)((?:19|20)\d\d)(?!\d)", sent.text[:before]):
+            in_period = any(h.start <= m.start() < h.end for h in sent.hits if h.has("period"))
+            if (self.lx.word_before("year", sent.folded, m.start()) and not in_period
+                    and not self._excluded(sent, m.start())):
+                marks.append((m.start(), None, int(m.group(1))))
+        if not marks:
+            return None
+        _, pw, year = max(marks, key=lambda x: x[0])
+        return (pw, year)
+
+    def _excluded(self, sent: Sentence, pos: int) -> bool:
+        return any(s <= pos < e for s, e in sent.excluded)
+
+    def _year_period(self, pw: PeriodWord | None, year: int | None, keys: Any) -> tuple[int, str]:
+        if pw is None:
+            return (year or self.year, "Y")
+        key_ids = {k.id for k in keys} if isinstance(keys, list) else set(keys or ())
+        period = "Y" if key_ids & set(pw.stock_keys) else pw.id
+        if pw.at == "report":
+            return (self.year, period)
+        if pw.at == "term_start":
+            return (self.term_start, period)
+        return (year or self.year, period)
+
+    def _measure(self, subject: Subject | None, tier: str | None, keys: Any,
+                 dimension: str | None) -> tuple[str | None, str]:
+        if subject is None:
+            return None, "no subject (who or what is counted)"
+        if subject is AMBIGUOUS or not subject.tracked:
+            return None, "names a group the catalogue does not track, or several groups"
+        if tier is not None and not subject.tiers:
+            return None, f"no measure for {subject.id} by tier ({tier})"
+        prefix = subject.tiers.get(tier, subject.prefix) if tier else subject.prefix
+        if tier is not None and tier not in subject.tiers:
+            return None, f"no measure for {subject.id} at tier {tier}"
+        if keys is None:
+            if subject.default_key is None:
+                return None, "no status, level or qualification"
+            keys = [Key(subject.default_key)]
+        if isinstance(keys, tuple):
+            leaves = frozenset(f"{prefix}_{k}" for k in keys)
+            m = self._by_leaves.get(leaves)
+            return (m, "") if m else (None, f"no measure sums {', '.join(sorted(leaves))}")
+        options = [k for k in keys if k.dimension is None or dimension is None or k.dimension == dimension]
+        if dimension is None and len({k.dimension for k in options}) > 1:
+            return None, "unclear whether a professional or a political-theory level"
+        for k in options:
+            m = subject.measures.get(k.id, f"{prefix}_{k.id}")
+            if m in self.cat.measures:
+                return m, ""
+        ids = ", ".join(subject.measures.get(k.id, f"{prefix}_{k.id}") for k in options)
+        return None, f"no measure {ids} in the catalogue"
+
+    def _fraction_whole(self, subject: Subject | None, tier: str | None, measure: str) -> str | None:
+        if subject is not None and subject.fraction_whole:
+            m = subject.measures.get(subject.fraction_whole, f"{subject.prefix}_{subject.fraction_whole}")
+            if m in self.cat.measures:
+                return m
+        return self.cat.measures[measure].whole
+
+    def _ancestors(self, m: str) -> set[str]:
+        out, cur = set(), self.cat.measures[m].whole
+        while cur and cur not in out:
+            out.add(cur)
+            cur = self.cat.measures[cur].whole if cur in self.cat.measures else None
+        return out
+
+    def _promote(self, whole: Group, part: str) -> None:
+        """A part its whole cannot contain makes the whole the catalogue's sum of both."""
+        w = whole.measure
+        if w is None or part == w or w in self._ancestors(part) or part in self._leaves[w]:
+            return
+        need = self._leaves[w] | self._leaves[part]
+        fits = [(len(leaves), m) for leaves, m in self._by_leaves.items() if need <= leaves]
+        if fits:
+            whole.measure = min(fits)[1]
+            if whole.count is not None and whole.count.kind == "frac":
+                whole.b_measure = self._fraction_whole(whole.subject, whole.tier, whole.measure)
+
+    # -- rows -----------------------------------------------------------------------------------
+    def _finish(self) -> ExtractResult:
+        values: dict[tuple[str, int, str, str], float] = {}
+        for g in self.groups:
+            if g.measure and not g.blocked and (g.count is not None or g.zero):
+                key = (g.measure, g.year, g.period, self._org(g))
+                values.setdefault(key, float(g.count.value) if g.count else 0.0)
+                if g.b_measure and g.count is not None:
+                    values.setdefault((g.b_measure, g.year, g.period, self._org(g)), float(g.count.b_value))
+        rows: list[dict[str, str]] = []
+        seen: set[tuple[str, ...]] = set()
+
+        def emit(g: Group, measure: str, value: str, qualifier: str) -> None:
+            row = {"unit_code": self.unit, "year": str(g.year), "period": g.period,
+                   "org_type": self._org(g), "measure": measure, "value": value,
+                   "qualifier": qualifier, "source": g.sent.source}
+            key = tuple(row[c] for c in MEASURE_COLUMNS[:-1])
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+
+        for g in self.groups:
+            if g.blocked or not g.measure or (g.count is None and not g.zero and not g.pcts):
+                self._lose_group(g, g.reason or "not understood")
+                continue
+            if g.zero:
+                emit(g, g.measure, "0", "")
+                continue
+            if g.count is not None:
+                emit(g, g.measure, g.count.value, g.count.qualifier)
+                if g.count.kind == "frac":
+                    if g.b_measure:
+                        emit(g, g.b_measure, g.count.b_value, "")
+                    else:
+                        self._lose(g.count.b_text, g, f"no measure for the whole of {g.measure}")
+            for pct in g.pcts:
+                ind, why = self._indicator(g, pct, values)
+                if ind:
+                    emit(g, ind, pct.num.value, pct.num.qualifier)
+                else:
+                    self._lose(pct.num.text, g, why)
+        return ExtractResult(rows, self.unplaced, self.warnings)
+
+    def _org(self, g: Group) -> str:
+        if g.org_type and g.org_type != "?" and g.measure and self.cat.applies_to_org_types(g.measure):
+            return g.org_type
+        return ""
+
+    def _indicator(self, g: Group, pct: Pct, values: dict[tuple[str, int, str, str], float]) -> tuple[str | None, str]:
+        num = g.measure
+        assert num is not None
+        org = self._org(g)
+        if pct.phrase:
+            hits = self._hits_in(g.sent, pct.phrase, phrase=True)
+            subject = self._pick("subject", hits, first=True) or g.subject
+            tier = self._pick("tier", hits, first=True) or g.tier
+            keys = self._pick("keys", hits, first=True)
+            dim = self._pick("dimension", hits, first=True) or g.dimension
+            if keys is None:
+                return None, "the 'so với' words name no measure"
+            d, why = self._measure(subject, tier, keys, dim)
+            if d is None:
+                return None, f"the 'so với' words: {why}"
+            candidates = [d]
+        else:
+            candidates = []
+            if g.b_measure:
+                candidates.append(g.b_measure)
+            if g.part_of is not None and g.part_of.measure:
+                candidates.append(g.part_of.measure)
+            whole = self.cat.measures[num].whole
+            if whole:
+                candidates.append(whole)
+        known_n = float(g.count.value) if g.count is not None else values.get((num, g.year, g.period, org))
+        stated = float(pct.num.value)
+        first: str | None = None
+        checked: list[tuple[str, float]] = []
+        agreeing: list[tuple[float, str]] = []
+        for d in dict.fromkeys(candidates):
+            ind = self._indicators.get(((num,), (d,)))
+            if ind is None:
+                continue
+            first = first or ind
+            if g.count is not None and g.count.kind == "frac" and d == g.b_measure:
+                known_d: float | None = float(g.count.b_value)
+            elif g.part_of is not None and d == g.part_of.measure and g.part_of.count is not None:
+                known_d = float(g.part_of.count.value)
+            else:
+                known_d = values.get((d, g.year, g.period, org))
+            if known_n is None or not known_d:
+                continue
+            computed = known_n / known_d * 100
+            if _agrees(stated, pct.num.value, computed):
+                agreeing.append((abs(computed - stated), ind))
+            checked.append((ind, computed))
+        if agreeing:  # several fit when rounding is coarse (13% of 4.241 or of 4.022): take the closest
+            return min(agreeing, key=lambda x: x[0])[1], ""
+        if first is None:
+            only = self._by_numerator.get((num,), [])
+            if len(only) == 1 and not pct.phrase:
+                first = only[0]
+            else:
+                return None, f"no rate of {num} in the catalogue fits"
+        if checked:
+            ind, computed = next(((i, c) for i, c in checked if i == first), checked[0])
+            self.warnings.append(f"{g.sent.place}: stated {pct.num.text} as {first}, but the counts give "
+                                 f"{computed:.2f}%: a slip in the report? ({g.sent.text[:120]})")
+        return first, ""
+
+    def _lose_group(self, g: Group, reason: str) -> None:
+        if g.count is not None:
+            self._lose(g.count.text, g, reason)
+        for p in g.pcts:
+            self._lose(p.num.text, g, reason)
+
+    def _lose(self, value: str, g: Group, reason: str) -> None:
+        self.unplaced.append({"value": value, "place": g.sent.place, "reason": reason, "sentence": g.sent.text})
+
+
+def _machine(text: str) -> str:
+    """Vietnamese number text → machine text with the stated decimals; '02' → '2'."""
+    value = vi_to_machine(text)
+    whole, _, frac = value.partition(".")
+    whole = whole.lstrip("0") or "0"
+    return f"{whole}.{frac}" if frac else whole
+
+
+def _agrees(stated: float, stated_text: str, computed: float) -> bool:
+    """A stated rate agrees with counts if it is the computed value rounded or cut to its decimals."""
+    decimals = len(stated_text.partition(".")[2])
+    unit = 10 ** -decimals
+    return abs(round(computed, decimals) - stated) < unit / 2 or 0 <= computed - stated < unit + 1e-9
+
+
+# -- public API ---------------------------------------------------------------------------------
+
+def extract(text_or_path: str | Path, unit: str, year: int, catalog: Catalog | None = None) -> ExtractResult:
+    """Propose measures from a report: a path (.txt .md .docx .pdf) or the text itself.
+
+    Raises DocumentError when a file cannot be read.
+    """
+    catalog = catalog or default_catalog()
+    if isinstance(text_or_path, Path) or (isinstance(text_or_path, str) and "\n" not in text_or_path
+                                          and len(text_or_path) < 4096 and Path(text_or_path).suffix.lower()
+                                          in SUFFIXES and Path(text_or_path).exists()):
+        path = Path(text_or_path)
+        lines = read_lines(path)
+        docname = path.name
+    else:
+        lines = text_lines(str(text_or_path))
+        docname = ""
+    return _Extractor(catalog, unit, year, docname).run(build_blocks(lines))
+
+
+def unplaced_path(out: Path) -> Path:
+    """FILE.csv → FILE.unplaced.csv, beside it."""
+    return out.with_name(out.stem + ".unplaced" + (out.suffix or ".csv"))
+
+
+def extract_main(report: Path, unit: str, year: int, out: Path) -> int:
+    """`python -m etl extract`: write the proposed rows and the unplaced numbers; exit 0, 1 or 2."""
+    if not _UNIT_CODE.match(unit or ""):
+        print(f"--unit '{unit}': a unit code is letters, digits, '-' and '_'", file=sys.stderr)
+        return 2
+    if not 1900 <= year <= 2100:
+        print(f"--year {year}: not a calendar year", file=sys.stderr)
+        return 2
+    if report.suffix.lower() not in SUFFIXES:
+        print(f"{report}: unsupported report type '{report.suffix}' (use {', '.join(SUFFIXES)})", file=sys.stderr)
+        return 2
+    if not report.is_file():
+        print(f"{report}: no such file", file=sys.stderr)
+        return 1
+    try:
+        result = extract(report, unit, year, default_catalog())
+    except (DocumentError, CatalogError) as exc:
+        print(f"Rejected: {exc}", file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(MEASURE_COLUMNS))
+        w.writeheader()
+        w.writerows(result.rows)
+    side = unplaced_path(out)
+    with side.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(UNPLACED_COLUMNS))
+        w.writeheader()
+        w.writerows(result.unplaced)
+    measures = len({r["measure"] for r in result.rows})
+    print(f"{report.name}: {len(result.rows)} row(s) of {measures} measure(s) → {out}; "
+          f"{len(result.unplaced)} number(s) not placed → {side}")
+    for warning in result.warnings:
+        print(f"  check: {warning}")
+    return 0
