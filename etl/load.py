@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -57,6 +58,12 @@ class Report:
         return not self.problems
 
 
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # a long load must not scribble over the CLI's messages
+    return con
+
+
 def _rename_columns(problems: list[Problem], infos: Sequence[FileInfo]) -> list[Problem]:
     names = {str(i.path): i.column_names for i in infos}
     return [Problem(p.file, p.row, names.get(p.file, {}).get(p.column or "", p.column), p.rule, p.message,
@@ -73,6 +80,7 @@ def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> None:
         con.execute("CREATE TEMP TABLE old_facts AS SELECT * FROM (" + _empty("facts") + ")")
 
 
+@functools.cache
 def _empty(table: str) -> str:
     scratch = duckdb.connect()
     scratch.execute(SCHEMA)
@@ -93,13 +101,13 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
     con.execute("CREATE OR REPLACE TEMP VIEW known_units AS "
                 "SELECT unit_code FROM stg_units UNION SELECT unit_code FROM old_units")
     found = rules.run(con, rules.UNIT_RULES, replace, PROBLEMS_PER_RULE)
-    row_found = rules.run(con, rules.ROW_RULES, replace, PROBLEMS_PER_RULE)
     # The set rules judge only rows that passed the row rules, so one fault is reported once.
-    bad = " UNION ".join(f"SELECT file, sheet, \"row\" FROM ({sql})"
-                         for sql in rules.ROW_RULES.values())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE bad_rows AS {bad}")
-    con.execute(rules.TYPED)
-    found += row_found + rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
+    found += rules.run_rows(con, rules.ROW_RULES, PROBLEMS_PER_RULE)
+    con.execute("CREATE OR REPLACE TEMP TABLE stg_files (file VARCHAR, ord INTEGER)")
+    con.executemany("INSERT INTO stg_files VALUES (?, ?)", [(str(i.path), n) for n, i in enumerate(infos)])
+    for sql in rules.TYPED:
+        con.execute(sql)
+    found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
     problems += [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
     problems = _rename_columns(problems, infos)
     problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0, p.rule))
@@ -147,7 +155,7 @@ def load(paths: Sequence[str | Path], db: str | Path, *, replace: bool = False, 
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     with _locked(db, wait):
-        con = duckdb.connect()
+        con = _connect()
         try:
             report = validate(con, [Path(p) for p in paths], catalog, db, replace)
             if not report.ok:
@@ -198,7 +206,7 @@ KEY = "unit_code, year, period, org_type, measure"
 
 
 def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: str, catalog: Catalog) -> None:
-    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM new.load_log").fetchone()[0]
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM new.load_log").fetchall()[0][0]
     report.load_id = load_id
     # units: the first definition in the input wins inside it (duplicates were checked to be equal)
     con.execute("""
@@ -206,24 +214,23 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         SELECT DISTINCT ON (unit_code) unit_code, name_vi, name_en, parent_code, kind
         FROM stg_units ORDER BY unit_code, file, "row"
     """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE incoming AS
-        SELECT DISTINCT ON ({KEY}) * FROM stg_typed ORDER BY {KEY}, file, "row"
-    """)
     report.unchanged = con.execute(f"""
-        SELECT count(*) FROM incoming i JOIN new.facts f USING ({KEY})
+        SELECT count(*) FROM stg_unique i JOIN new.facts f USING ({KEY})
         WHERE (i.value, i.qualifier) IS NOT DISTINCT FROM (f.value, f.qualifier)
-    """).fetchone()[0]
+    """).fetchall()[0][0]
     if replace:
-        con.execute("""DELETE FROM new.facts f USING incoming i
+        con.execute("""DELETE FROM new.facts f USING stg_unique i
                        WHERE (f.unit_code, f.year, f.period, f.org_type, f.measure)
                            = (i.unit_code, i.year, i.period, i.org_type, i.measure)
                          AND (i.value, i.qualifier) IS DISTINCT FROM (f.value, f.qualifier)""")
-    report.inserted = con.execute(f"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM stg_unique ANTI JOIN new.facts USING ({KEY})")
+    report.inserted = con.execute("""
         INSERT INTO new.facts
         SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
-        FROM incoming ANTI JOIN new.facts USING ({KEY})
-    """, {"id": load_id}).fetchone()[0]
+        FROM fresh
+    """, {"id": load_id}).fetchall()[0][0]
+    # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
+    new_from = {f for (f,) in con.execute("SELECT DISTINCT file FROM fresh").fetchall()}
     findings = run_checks(con, catalog, facts="new.facts")
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
@@ -235,7 +242,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     for info in report.files:
         con.execute("INSERT INTO new.load_log VALUES ($id, $file, $sha, $rows, $at, $result, $user)",
                     {"id": load_id, "file": str(info.path), "sha": info.sha256, "rows": info.rows, "at": now,
-                     "result": "loaded" if report.inserted or info.kind == "units" else "unchanged",
+                     "result": "loaded" if str(info.path) in new_from or info.kind == "units" else "unchanged",
                      "user": user})
 
 
@@ -256,11 +263,11 @@ def _num(x: float | None) -> str:
 def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str | Path | None = None) -> Report:
     """Validate only: every problem and finding, nothing written."""
     catalog = catalog or default_catalog()
-    con = duckdb.connect()
+    con = _connect()
     try:
         report = validate(con, [Path(p) for p in paths], catalog, Path(db) if db else None)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE merged AS
-            SELECT {KEY}, value, decimals, qualifier, source FROM stg_typed
+            SELECT {KEY}, value, decimals, qualifier, source FROM stg_unique
             UNION ALL SELECT {KEY}, value, decimals, qualifier, source FROM old_facts
             ANTI JOIN stg_typed USING ({KEY})""")
         findings = run_checks(con, catalog, facts="merged")
