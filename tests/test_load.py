@@ -1,0 +1,213 @@
+"""The load as a whole: all or nothing, idempotent, logged, the real sample's slips, the command line."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import etl.load
+from etl.load import LoadBusy, LoadRejected, load
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+UNITS = FIXTURES / "units.csv"
+BASE = FIXTURES / "base_measures.csv"
+SAMPLE = [ROOT / "data" / "sample" / "units.csv", ROOT / "data" / "sample" / "measures.csv"]
+KEY = "unit_code, year, period, org_type, measure"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def table(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def leftovers(db: Path) -> list[str]:
+    return sorted(p.name for p in db.parent.iterdir() if ".tmp-" in p.name or p.name.endswith(".wal"))
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    path = tmp_path / "monitor.duckdb"
+    load([UNITS, BASE], path)
+    return path
+
+
+def test_loading_the_same_files_twice_gives_the_same_data(tmp_path):
+    db = tmp_path / "m.duckdb"
+    first = load(SAMPLE, db)
+    snapshot = {t: table(db, f"SELECT * FROM {t} ORDER BY ALL") for t in ("units", "facts", "findings")}
+    second = load(SAMPLE, db)
+
+    assert {t: table(db, f"SELECT * FROM {t} ORDER BY ALL") for t in snapshot} == snapshot
+    assert len(snapshot["facts"]) == first.inserted == second.unchanged == 177
+    assert second.inserted == 0
+    assert [str(f) for f in second.findings] == [str(f) for f in first.findings]
+
+
+@pytest.mark.parametrize("where", ["_apply", "run_checks"])
+def test_a_load_that_raises_half_way_leaves_the_database_unchanged(db, monkeypatch, where):
+    real = getattr(etl.load, where)
+
+    def fail_after(con, *args, **kwargs):
+        real(con, *args, **kwargs)
+        # the new facts are in the temporary copy by now
+        assert con.execute("SELECT count(*) FROM new.facts").fetchall()[0][0] == 2
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(etl.load, where, fail_after)
+    before = sha256(db)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        load([FIXTURES / "plan_rate_over_100.csv"], db)
+    assert sha256(db) == before
+    assert leftovers(db) == []
+
+
+def test_a_failed_first_load_creates_no_database(tmp_path, monkeypatch):
+    monkeypatch.setattr(etl.load, "run_checks", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        load([UNITS, BASE], tmp_path / "m.duckdb")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.duckdb.lock"]
+
+
+def test_a_killed_load_leaves_the_database_unchanged_and_the_next_load_cleans_up(db):
+    before = sha256(db)
+    script = textwrap.dedent(f"""
+        import os, signal
+        import etl.load
+        def die(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)  # killed after writing the new facts into the copy
+        etl.load.run_checks = die
+        etl.load.load([{str(FIXTURES / "plan_rate_over_100.csv")!r}], {str(db)!r})
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr
+    assert sha256(db) == before
+    assert len(leftovers(db)) == 1  # the killed load's copy
+
+    load([FIXTURES / "plan_rate_over_100.csv"], db)
+    assert leftovers(db) == []
+    assert table(db, "SELECT measure, value FROM facts WHERE measure = 'admission_plan_rate'") == [
+        ("admission_plan_rate", 102.67)]
+
+
+def test_a_rejected_load_leaves_the_database_byte_identical_and_is_audited(db):
+    before = sha256(db)
+    with pytest.raises(LoadRejected):
+        load([FIXTURES / "bad" / "negative.csv"], db, user="chuyên viên")
+    assert sha256(db) == before
+    audit = [json.loads(line) for line in db.with_name(db.name + ".audit.jsonl").read_text().splitlines()]
+    assert [(a["result"], a["problems"]) for a in audit] == [("loaded", 0), ("rejected", 1)]
+    assert audit[1]["user"] == "chuyên viên"
+    assert audit[1]["first_problem"].endswith("negative.csv, row 2, column value: negative: "
+                                              "-3 is negative: counts and rates cannot be")
+
+
+def test_a_load_waits_for_another_and_gives_up(db):
+    before = sha256(db)
+    with db.with_name(db.name + ".lock").open("a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(LoadBusy):
+            load([FIXTURES / "plan_rate_over_100.csv"], db, wait=0.2)
+    assert sha256(db) == before
+
+
+def test_the_load_log_records_each_file_with_its_hash_and_rows(db, tmp_path):
+    second = tmp_path / "in" / "more.csv"
+    second.parent.mkdir()
+    shutil.copyfile(FIXTURES / "equal_duplicates.csv", second)
+    plan = FIXTURES / "plan_rate_over_100.csv"
+    load([plan, second], db, user="vp")
+    load([BASE, plan, FIXTURES / "equal_duplicates.csv"], db)
+
+    log = table(db, "SELECT load_id, file, sha256, \"rows\", result, user_name FROM load_log")
+    assert sorted(log) == sorted([
+        (1, str(UNITS), sha256(UNITS), 2, "loaded", ""),
+        (1, str(BASE), sha256(BASE), 1, "loaded", ""),
+        (2, str(plan), sha256(plan), 1, "loaded", "vp"),
+        (2, str(second), sha256(second), 2, "loaded", "vp"),
+        (3, str(BASE), sha256(BASE), 1, "unchanged", ""),
+        (3, str(plan), sha256(plan), 1, "unchanged", ""),
+        (3, str(FIXTURES / "equal_duplicates.csv"), sha256(FIXTURES / "equal_duplicates.csv"), 2, "unchanged", ""),
+    ])
+    assert len({at for (at,) in table(db, "SELECT loaded_at FROM load_log")}) == 3
+    # every fact remembers the load and the file row it came from
+    assert table(db, "SELECT measure, file, \"row\", load_id FROM facts ORDER BY load_id, measure") == [
+        ("org_total", str(BASE), 2, 1),
+        ("admission_plan_rate", str(FIXTURES / "plan_rate_over_100.csv"), 2, 2),
+        ("member_total", str(second), 2, 2),
+    ]
+
+
+def test_the_real_sample_loads_with_exactly_the_findings_its_sources_contain(tmp_path):
+    db = tmp_path / "m.duckdb"
+    report = load(SAMPLE, db)
+    with (FIXTURES / "sample_expected_findings.csv").open(encoding="utf-8", newline="") as f:
+        expected = sorted((r["rule"], r["unit_code"], int(r["year"]), r["period"], r["measure"], float(r["stated"]),
+                           round(float(r["computed"]), 3)) for r in csv.DictReader(f))
+    got = sorted((rule, unit, year, period, measure, stated, round(computed, 3)) for rule, unit, year, period, measure,
+                 stated, computed in table(db, "SELECT rule, unit_code, year, period, measure, stated, computed "
+                                               "FROM findings WHERE severity = 'finding'"))
+    assert got == expected
+    assert len([f for f in report.findings if f.severity == "finding"]) == len(expected) == 12
+
+
+def test_check_counts_a_file_given_twice_once(tmp_path):
+    once = etl.load.check(SAMPLE)
+    twice = etl.load.check([*SAMPLE, SAMPLE[1]])
+    assert twice.problems == []
+    assert [str(f) for f in twice.findings] == [str(f) for f in once.findings]
+    assert len(once.findings) == 12
+
+
+# -- the command line ------------------------------------------------------------------------------------
+
+def etl_cli(*args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "etl", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True)
+
+
+def test_cli_load_exit_codes_and_messages(tmp_path):
+    db = tmp_path / "m.duckdb"
+    ok = etl_cli("load", UNITS, BASE, "--db", db)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith(f"Loaded 2 file(s), 3 row(s) into {db}: 1 new")
+    before = sha256(db)
+
+    bad = etl_cli("load", FIXTURES / "bad" / "three_faults.csv", "--db", db)
+    assert bad.returncode == 1
+    lines = bad.stderr.splitlines()
+    assert lines[0] == f"Rejected: 3 problem(s); {db} was not changed."
+    name = FIXTURES / "bad" / "three_faults.csv"
+    assert lines[1:] == [
+        f"  {name}, row 2, column unit_code: unknown_unit: unknown unit 'XX': add it to units.csv",
+        f"  {name}, row 3, column value: negative: -4 is negative: counts and rates cannot be",
+        f"  {name}, row 4, column period: unknown_period: unknown period 'Q3' (expected Y, H1 or TD)",
+    ]
+    assert sha256(db) == before
+
+    assert etl_cli("load", BASE).returncode == 2  # no --db
+    assert etl_cli("lod", BASE, "--db", db).returncode == 2
+    assert sha256(db) == before
+
+
+def test_cli_check_exit_codes(tmp_path):
+    ok = etl_cli("check", *SAMPLE)
+    assert ok.returncode == 0, ok.stdout
+    assert "12 finding(s)" in ok.stdout and ok.stdout.rstrip().endswith("pass every rule.")
+    bad = etl_cli("check", UNITS, FIXTURES / "bad" / "negative.csv")
+    assert bad.returncode == 1
+    assert f"{FIXTURES / 'bad' / 'negative.csv'}, row 2, column value: negative:" in bad.stdout

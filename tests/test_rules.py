@@ -1,0 +1,280 @@
+"""Every rejection rule, one tiny fixture per fault (tests/fixtures/bad/), against a database that
+already holds tests/fixtures/units.csv and base_measures.csv (H1 2022 org_total = 58).
+
+Each case names the exact rule, file, row and column and the key part of the message, and every
+rejected load must leave the database file byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from etl.load import LoadRejected, check, load
+from etl.model import Problem
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BAD = FIXTURES / "bad"
+UNITS = FIXTURES / "units.csv"
+BASE = FIXTURES / "base_measures.csv"
+HEADER = ["unit_code", "year", "period", "org_type", "measure", "value", "qualifier", "source"]
+SHEET = "Số liệu"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def base_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("base") / "base.duckdb"
+    load([UNITS, BASE], db)
+    return db
+
+
+@pytest.fixture
+def db(base_db, tmp_path) -> Path:
+    path = tmp_path / "db" / "monitor.duckdb"
+    path.parent.mkdir()
+    shutil.copyfile(base_db, path)
+    return path
+
+
+def reject(files: list[Path], db: Path, replace: bool = False) -> list[Problem]:
+    """Load `files` expecting a rejection; the database and its folder must be left as they were."""
+    before, listing = sha256(db), _listing(db)
+    with pytest.raises(LoadRejected) as exc:
+        load(files, db, replace=replace)
+    assert sha256(db) == before
+    assert _listing(db) == listing  # no temporary copy left behind
+    return exc.value.problems
+
+
+def _listing(db: Path) -> set[str]:
+    # the lock file and the audit log beside the database are expected to change
+    return {p.name for p in db.parent.iterdir() if not p.name.endswith((".lock", ".audit.jsonl"))}
+
+
+def facts(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source "
+                           "FROM facts ORDER BY ALL").fetchall()
+
+
+# -- files built in the test ---------------------------------------------------------------------------
+
+def xlsx(tmp: Path, name: str, rows: list[list[object]], header: list[str] = HEADER) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    path = tmp / name
+    wb.save(path)
+    return path
+
+
+def parquet(tmp: Path, name: str, columns: dict[str, list[object]]) -> Path:
+    path = tmp / name
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def bad(*names: str) -> Callable[[Path], list[Path]]:
+    return lambda _tmp: [BAD / n for n in names]
+
+
+@dataclass(frozen=True)
+class Expect:
+    rule: str
+    file: str  # a name under tests/fixtures/bad/, or one built in tmp
+    row: int | None
+    column: str | None
+    message: str  # the key part of the message
+    sheet: str = ""
+
+
+# (id, files to load, the problems expected — exactly these, in this order)
+CASES: list[tuple[str, Callable[[Path], list[Path]], list[Expect]]] = [
+    ("unknown unit", bad("unknown_unit.csv"),
+     [Expect("unknown_unit", "unknown_unit.csv", 3, "unit_code", "unknown unit 'XX'")]),
+    ("unknown measure", bad("unknown_measure.csv"),
+     [Expect("unknown_measure", "unknown_measure.csv", 2, "measure", "unknown measure or indicator 'org_totl'")]),
+    ("unknown org type", bad("unknown_org_type.csv"),
+     [Expect("unknown_org_type", "unknown_org_type.csv", 3, "org_type", "unknown organisation type 'nha_may'")]),
+    ("org type on a measure without org types", bad("org_type_not_applicable.csv"),
+     [Expect("org_type_not_applicable", "org_type_not_applicable.csv", 2, "org_type",
+             "'leader_total' is not broken down by organisation type")]),
+    ("unknown period", bad("unknown_period.csv"),
+     [Expect("unknown_period", "unknown_period.csv", 2, "period", "unknown period 'Q3'")]),
+    ("missing required column", bad("missing_column.csv"),
+     [Expect("missing_column", "missing_column.csv", 1, "measure", "required column 'measure' is missing")]),
+    ("empty required value", bad("missing_value.csv"),
+     [Expect("missing_value", "missing_value.csv", 2, "value", "required value is empty")]),
+    ("non-numeric", bad("not_numeric.csv"),
+     [Expect("not_numeric", "not_numeric.csv", 2, "value", "'năm mươi' is not a number")]),
+    ("infinite", bad("not_finite.csv"),
+     [Expect("not_finite", "not_finite.csv", 2, "value", "'inf' is not a finite number")]),
+    ("negative", bad("negative.csv"),
+     [Expect("negative", "negative.csv", 2, "value", "-3 is negative")]),
+    ("year not integer", bad("not_integer.csv"),
+     [Expect("not_integer", "not_integer.csv", 2, "year", "year '2022.5' is not a whole number")]),
+    ("year outside every term", bad("year_outside_term.csv"),
+     [Expect("year_outside_term", "year_outside_term.csv", 2, "year", "year 2019 is outside every term")]),
+    ("rate over 100", bad("rate_over_100.csv"),
+     [Expect("rate_over_100", "rate_over_100.csv", 2, "value", "100.5 is a rate over 100 percent")]),
+    ("unknown qualifier", bad("unknown_qualifier.csv"),
+     [Expect("unknown_qualifier", "unknown_qualifier.csv", 2, "qualifier", "unknown qualifier '>='")]),
+    ("part greater than its whole, in one file", bad("part_exceeds_whole.csv"),
+     [Expect("part_exceeds_whole", "part_exceeds_whole.csv", 3, "value",
+             "org_rated = 60 exceeds its whole org_total = 58 (")]),
+    ("part greater than its whole in the database", bad("part_exceeds_whole_db.csv"),
+     [Expect("part_exceeds_whole", "part_exceeds_whole_db.csv", 2, "value",
+             "org_rated = 60 exceeds its whole org_total = 58 (in the database)")]),
+    ("conflict across two files", bad("conflict_a.csv", "conflict_b.csv"),
+     [Expect("conflict", "conflict_a.csv", 2, "value", "H1 2023 Y member_total: 3577 here, but 3586 ("),
+      Expect("conflict", "conflict_b.csv", 2, "value", "H1 2023 Y member_total: 3586 here, but 3577 (")]),
+    ("conflict against the database", bad("conflict_with_database.csv"),
+     [Expect("conflict_with_database", "conflict_with_database.csv", 2, "value",
+             "H1 2022 Y org_total: 57 here, but the database holds 58")]),
+    ("binary junk named .csv", bad("junk.csv"),
+     [Expect("unreadable_file", "junk.csv", None, None, "not UTF-8 text (byte 0)")]),
+    ("NUL bytes in a .csv", bad("binary_nul.csv"),
+     [Expect("unreadable_file", "binary_nul.csv", None, None, "binary content")]),
+    ("non-UTF-8 CSV", bad("not_utf8.csv"),
+     [Expect("unreadable_file", "not_utf8.csv", None, None, "not UTF-8 text")]),
+    (".xlsx that is not a zip", bad("not_zip.xlsx"),
+     [Expect("unreadable_file", "not_zip.xlsx", None, None, "not a zip file")]),
+    ("empty file", bad("empty.csv"),
+     [Expect("empty_file", "empty.csv", None, None, "the file is empty")]),
+    ("header-only file", bad("header_only.csv"),
+     [Expect("empty_file", "header_only.csv", None, None, "the file has a header but no rows")]),
+    ("unknown extension", bad("measures.json"),
+     [Expect("unreadable_file", "measures.json", None, None, "unknown file type '.json'")]),
+    ("row with more fields than the header", lambda tmp: [_write(tmp / "ragged.csv",
+        ",".join(HEADER) + "\nH1,2022,Y,,org_total,58,,\nH1,2022,Y,,org_rated,58,,,extra\n")],
+     [Expect("unreadable_file", "ragged.csv", 3, None, "the row has 9 fields but the header has 8")]),
+    # units
+    ("unit code with a space", bad("units_bad_code.csv"),
+     [Expect("bad_code", "units_bad_code.csv", 2, "unit_code", "'H 2' may hold only letters, digits, - and _")]),
+    ("unknown unit kind", bad("units_unknown_kind.csv"),
+     [Expect("unknown_kind", "units_unknown_kind.csv", 2, "kind", "unknown unit kind 'commune'")]),
+    ("unit defined twice, differently", bad("units_duplicate.csv"),
+     [Expect("duplicate_unit", "units_duplicate.csv", 3, "unit_code", "unit 'H2' is defined differently in ")]),
+    ("unknown parent unit", bad("units_unknown_parent.csv"),
+     [Expect("unknown_parent", "units_unknown_parent.csv", 2, "parent_code", "parent 'T9' is not a unit")]),
+    ("unit differing from the database", bad("units_conflict.csv"),
+     [Expect("conflict", "units_conflict.csv", 2, "unit_code", "unit 'T1' differs from the database")]),
+    ("unit without a name", bad("units_missing_value.csv"),
+     [Expect("missing_value", "units_missing_value.csv", 2, "name_vi", "required value is empty")]),
+    ("units file without kind", bad("units_missing_column.csv"),
+     [Expect("missing_column", "units_missing_column.csv", 1, "kind", "required column 'kind' is missing")]),
+    # spreadsheets and Parquet
+    ("xlsx: text that is no number", lambda tmp: [xlsx(tmp, "long.xlsx", [
+        ["H1", 2022, "Y", None, "org_total", 58], ["H1", 2022, "Y", None, "org_rated", "năm mươi"]])],
+     [Expect("not_numeric", "long.xlsx", 3, "value", "in a spreadsheet also 3.577 or 99,74%", SHEET)]),
+    ("xlsx: a rate over 100 written the Vietnamese way", lambda tmp: [xlsx(tmp, "long.xlsx", [
+        ["H1", 2022, "Y", None, "org_good_or_better_rate", "100,5%"]])],
+     [Expect("rate_over_100", "long.xlsx", 2, "value", "100.5 is a rate over 100 percent", SHEET)]),
+    ("xlsx: the value says a bound the qualifier contradicts", lambda tmp: [xlsx(tmp, "long.xlsx", [
+        ["H1", 2022, "Y", None, "org_good_or_better_rate", "trên 90", "<"]])],
+     [Expect("qualifier_conflict", "long.xlsx", 2, "qualifier", "says '>' but the qualifier column says '<'",
+             SHEET)]),
+    ("xlsx: missing required column", lambda tmp: [xlsx(tmp, "long.xlsx", [["H1", 2022, "org_total"]],
+                                                        header=["unit_code", "year", "measure"])],
+     [Expect("missing_column", "long.xlsx", 1, "value", "required column 'value' is missing")]),
+    ("xlsx: header only", lambda tmp: [xlsx(tmp, "long.xlsx", [])],
+     [Expect("empty_file", "long.xlsx", None, None, "the file has a header but no rows")]),
+    ("parquet: negative value", lambda tmp: [parquet(tmp, "long.parquet", {
+        "unit_code": ["H1", "H1"], "year": [2024, 2024], "measure": ["org_total", "org_rated"],
+        "value": [58.0, -1.0]})],
+     [Expect("negative", "long.parquet", 3, "value", "-1 is negative")]),
+    ("parquet: unknown unit", lambda tmp: [parquet(tmp, "long.parquet", {
+        "unit_code": ["H9"], "year": [2024], "measure": ["org_total"], "value": [58]})],
+     [Expect("unknown_unit", "long.parquet", 2, "unit_code", "unknown unit 'H9'")]),
+]
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("make", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_fault_is_rejected_with_its_rule_row_and_column(db, tmp_path, make, expected):
+    files = make(tmp_path)
+    problems = reject(files, db)
+    by_name = {f.name: str(f) for f in files}
+    got = [(p.rule, p.file, p.sheet, p.row, p.column, p.severity) for p in problems]
+    assert got == [(e.rule, by_name[e.file], e.sheet, e.row, e.column, "error") for e in expected]
+    for p, e in zip(problems, expected, strict=True):
+        assert e.message in p.message, p.message
+        assert str(p).startswith(by_name[e.file])  # what the command line prints names the file first
+
+
+def test_check_reports_the_same_problems_without_a_database(tmp_path):
+    problems = check([UNITS, BAD / "negative.csv"]).problems
+    assert [(p.rule, p.row, p.column) for p in problems] == [("negative", 2, "value")]
+
+
+def test_every_problem_is_reported_in_one_run(db):
+    problems = reject([BAD / "three_faults.csv", BAD / "junk.csv", BAD / "units_unknown_kind.csv"], db)
+    assert sorted((Path(p.file).name, p.row, p.rule) for p in problems) == [
+        ("junk.csv", None, "unreadable_file"),
+        ("three_faults.csv", 2, "unknown_unit"),
+        ("three_faults.csv", 3, "negative"),
+        ("three_faults.csv", 4, "unknown_period"),
+        ("units_unknown_kind.csv", 2, "unknown_kind"),
+    ]
+
+
+def test_a_row_with_two_faults_reports_both(db, tmp_path):
+    path = _write(tmp_path / "two.csv", ",".join(HEADER) + "\nXX,2019,Y,,org_total,-1,,\n")
+    problems = reject([path], db)
+    assert sorted((p.rule, p.column) for p in problems) == [
+        ("negative", "value"), ("unknown_unit", "unit_code"), ("year_outside_term", "year")]
+
+
+def test_a_plan_rate_over_100_is_accepted(db):
+    load([FIXTURES / "plan_rate_over_100.csv"], db)
+    assert ("H1", 2022, "Y", "", "admission_plan_rate", 102.67, 2, "", "") in facts(db)
+
+
+def test_equal_duplicates_are_accepted_once(db):
+    report = load([FIXTURES / "equal_duplicates.csv", FIXTURES / "equal_duplicates.csv", BASE], db)
+    assert report.problems == []
+    rows = [f for f in facts(db) if f[4] == "member_total"]
+    assert rows == [("H1", 2023, "Y", "", "member_total", 3577.0, 0, "", "BC 2")]
+
+
+def test_replace_lets_the_new_value_win_over_the_database(db):
+    report = load([BAD / "conflict_with_database.csv"], db, replace=True)
+    assert report.problems == []
+    assert [f for f in facts(db) if f[4] == "org_total"] == [("H1", 2022, "Y", "", "org_total", 57.0, 0, "", "BC 4")]
+
+
+def test_replace_does_not_settle_a_conflict_inside_the_input(db):
+    problems = reject([BAD / "conflict_a.csv", BAD / "conflict_b.csv"], db, replace=True)
+    assert [p.rule for p in problems] == ["conflict", "conflict"]
+
+
+def test_replace_still_checks_parts_against_the_database(db):
+    problems = reject([BAD / "part_exceeds_whole_db.csv"], db, replace=True)
+    assert [(p.rule, p.row) for p in problems] == [("part_exceeds_whole", 2)]
+
+
+def test_a_rejected_load_into_a_new_path_creates_no_database(tmp_path):
+    db = tmp_path / "new.duckdb"
+    with pytest.raises(LoadRejected):
+        load([UNITS, BAD / "negative.csv"], db)
+    assert not db.exists()
