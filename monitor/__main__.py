@@ -1,0 +1,123 @@
+"""python -m monitor scorecard (CONTRACT.md); more subcommands (export) plug in beside it.
+
+Exit codes: 0 success, 1 input rejected (the message says what and where; nothing is written),
+2 wrong usage. The database is only ever opened read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+SCORECARD_FORMATS = (".csv", ".xlsx")
+DECIMALS = 4  # in the written file; the computation keeps full precision
+
+
+class Rejected(Exception):
+    """The input cannot be used; the message says why."""
+
+
+def open_db(path: str):  # -> duckdb.DuckDBPyConnection
+    """The database at `path`, read-only, with the tables the product writes."""
+    import duckdb
+
+    if not Path(path).is_file():
+        raise Rejected(f"{path}: no such database file")
+    try:
+        con = duckdb.connect(path, read_only=True)
+    except duckdb.Error as exc:
+        raise Rejected(f"{path}: cannot open as a DuckDB database: {exc}") from None
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    missing = {"units", "facts"} - tables
+    if missing:
+        con.close()
+        raise Rejected(f"{path}: not a database written by `python -m etl load` "
+                       f"(no table {', '.join(sorted(missing))})")
+    return con
+
+
+def write_table(frame, out: Path, sheet: str) -> None:  # frame: pd.DataFrame
+    """CSV (UTF-8) or XLSX by the extension; written beside and renamed, so a failure leaves no half file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    frame = frame.round({c: DECIMALS for c in frame.columns if frame[c].dtype.kind == "f"})
+    try:
+        if out.suffix.lower() == ".xlsx":
+            _write_xlsx(frame, tmp, sheet)
+        else:
+            frame.to_csv(tmp, index=False, encoding="utf-8")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_xlsx(frame, path: Path, sheet: str) -> None:
+    """openpyxl's write-only mode: four times faster than DataFrame.to_excel on a national scorecard."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    ws.freeze_panes = "A2"
+    ws.append([str(c) for c in frame.columns])
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    for row in zip(*columns, strict=True):
+        ws.append(row)
+    book.save(path)
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    from monitor.attainment import scorecard
+    from monitor.catalog import default_catalog
+
+    con = open_db(args.db)
+    try:
+        if args.unit is not None and not con.execute("SELECT count(*) FROM units WHERE unit_code = ?",
+                                                     [args.unit]).fetchall()[0][0]:
+            raise Rejected(f"--unit {args.unit}: no such unit in {args.db}")
+        frame = scorecard(con, default_catalog(), unit=args.unit, year=args.year)
+    finally:
+        con.close()
+    write_table(frame, Path(args.out), "scorecard")
+    print(f"Wrote {len(frame)} row(s) to {args.out}")
+    return 0
+
+
+def _out_file(formats: tuple[str, ...]):
+    def check(text: str) -> str:
+        if Path(text).suffix.lower() not in formats:
+            raise argparse.ArgumentTypeError(f"'{text}': the file name must end in {' or '.join(formats)}")
+        return text
+    return check
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or len(text) != 4:
+        raise argparse.ArgumentTypeError(f"'{text}': expected a year such as 2023")
+    return int(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m monitor", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("scorecard", help="one row per unit × indicator × year: value, target, met, status")
+    s.add_argument("--db", required=True, help="the DuckDB file `python -m etl load` wrote")
+    s.add_argument("--out", required=True, type=_out_file(SCORECARD_FORMATS), help="FILE.csv or FILE.xlsx")
+    s.add_argument("--unit", help="one unit (its aggregates still sum its descendants' counts)")
+    s.add_argument("--year", type=_year, help="that year's rows, assessed with data up to it")
+    s.set_defaults(run=cmd_scorecard)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except Rejected as exc:
+        print(f"Rejected: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
