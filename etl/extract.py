@@ -29,6 +29,7 @@ import csv
 import re
 import sys
 from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,7 @@ class _Extractor:
         state: dict[str, Any] = {"last": None}
         sentences = split_sentences(text)
         all_hits: list[Hit] = []
+        trailing: list[Hit] = []
         times = []
         last_blocked = None
         made = 0
@@ -230,9 +232,21 @@ class _Extractor:
             all_hits += sent.hits
             times.append(self._time(sent, len(sent.text)))
             last_blocked = self._sentence_blocker(sent)
-            made += self._read_sentence(sent, running, ctx, state)
+            n_groups = self._read_sentence(sent, running, ctx, state)
+            made += n_groups
+            if n_groups:
+                tail_from = max(g.end for g in self.groups[-n_groups:])
+                trailing = [h for h in sent.hits if h.start >= tail_from]
+            elif made:
+                trailing += sent.hits
         if made:
+            # words after the last figure introduce what follows ("…; trong đó, trình độ chuyên môn:")
             out = dict(running)
+            said = self._mentions(trailing)
+            if said.get("subject") is not None and said["subject"] is not out.get("subject"):
+                for k in ("tier", "keys", "dimension", "org_type"):
+                    out[k] = None
+            out.update({k: v for k, v in said.items() if v is not None and k in _CTX_KEYS})
             out["blocked"] = last_blocked
             return out
         said = self._mentions(all_hits)
@@ -259,7 +273,8 @@ class _Extractor:
             elif cell:
                 labels.append(cell)
         joiner = "; " if any(re.search(r"(?<!\d)\d{4}(?!\d)", p.rsplit(" ", 1)[0]) for p in pieces) else ", "
-        return " ".join(labels) + ": " + joiner.join(pieces) + "."
+        head = " ".join(labels)
+        return (head + ": " if head else "") + joiner.join(pieces) + "."
 
     def _mentions(self, hits: list[Hit]) -> dict[str, Any]:
         """What a heading without figures says about the blocks under it."""
@@ -314,6 +329,8 @@ class _Extractor:
                 continue  # part of a phrase ("6 tháng đầu năm 2023")
             if _CODE_BEFORE.search(text[:start]) or _DOC_REF_AFTER.match(text[end:]):
                 continue  # Covid-19, 21-HD/BTCTW
+            if b is None and re.fullmatch(r"\d{1,2}(?:\.\d{1,2})+", a) and re.match(r"\.\s", text[end:end + 2]):
+                continue  # an outline number inside a line ("… 1.3. Về trình độ")
             if self._after_word("date", folded, start) or self._after_word("reference", sent, start):
                 pos = slash.end() if slash else end
                 continue
@@ -474,6 +491,12 @@ class _Extractor:
                     sent.excluded.remove(next(x for x in sent.excluded if x[1] == phrase[1]))
                 return None
         immediate = not g.pcts and self.lx.only_rate_words(sent.folded[g.count.end:n.start])
+        if phrase is None:  # "đạt 118,67% kế hoạch": a key right after the percent names its denominator
+            nxt = [h for h in sent.hits if h.start >= n.end and not sent.folded[n.end:h.start].strip()]
+            if nxt and nxt[0].has("key") and not any(k.level for k in nxt[0].of("key")):
+                end = min([s for s in stops if s >= nxt[0].end] + [x.start for x in sent.nums if x.start > n.end])
+                sent.excluded.append((nxt[0].start, end))
+                phrase = (nxt[0].start, end)
         return Pct(n, phrase, immediate)
 
     def _after_span(self, sent: Sentence, g: Group, stops: list[int], c_end: int) -> tuple[int, int]:
@@ -526,7 +549,11 @@ class _Extractor:
         found: dict[str, Any] = {}
         for cat in ("subject", "tier", "keys", "dimension", "org_type"):
             val = self._pick(cat, own_after, first=True)
-            if val is None:
+            if cat == "subject":  # "kết nạp 2.078 đảng viên": a subject of higher priority before wins
+                before = self._pick(cat, own_before, first=False)
+                if before is not None and (val is None or (val.tracked and before.priority > val.priority)):
+                    val = before
+            elif val is None:
                 val = self._pick(cat, own_before, first=False)
             if val is not None:
                 found[cat] = val
@@ -549,11 +576,12 @@ class _Extractor:
         g.keys = found.get("keys", inherit.get("keys"))
         pw, pyear = found.get("time", inherit.get("time")) or (None, None)
         g.year, g.period = self._year_period(pw, pyear, g.keys)
-        if "subject" in found and found["subject"] is not running.get("subject"):
-            for k in ("tier", "keys", "dimension", "org_type"):
-                running[k] = None
-        for k, v in found.items():
-            running[k] = v
+        if not self._in_brackets(sent, g):  # "(93 đảng bộ cơ sở, 28 chi bộ cơ sở)" is an aside
+            if "subject" in found and found["subject"] is not running.get("subject"):
+                for k in ("tier", "keys", "dimension", "org_type"):
+                    running[k] = None
+            for k, v in found.items():
+                running[k] = v
         # why the group may not be a figure of the year
         g.blocked = sent_block or ctx.get("blocked")
         if not g.blocked:
@@ -571,6 +599,11 @@ class _Extractor:
             self._promote(g.part_of, g.measure)
         if g.measure and g.count is not None and g.count.kind == "frac":
             g.b_measure = self._fraction_whole(g.subject, g.tier, g.measure)
+
+    def _in_brackets(self, sent: Sentence, g: Group) -> bool:
+        pos = g.count.start if g.count is not None else g.after[0]
+        head = sent.text[:pos]
+        return head.count("(") > head.count(")")
 
     def _pick(self, cat: str, hits: list[Hit], *, first: bool) -> Any:
         ordered = hits if first else list(reversed(hits))
@@ -814,8 +847,11 @@ def _machine(text: str) -> str:
 def _agrees(stated: float, stated_text: str, computed: float) -> bool:
     """A stated rate agrees with counts if it is the computed value rounded or cut to its decimals."""
     decimals = len(stated_text.partition(".")[2])
-    unit = 10 ** -decimals
-    return abs(round(computed, decimals) - stated) < unit / 2 or 0 <= computed - stated < unit + 1e-9
+    unit = Decimal(1).scaleb(-decimals)
+    exact = Decimal(repr(computed))
+    given = Decimal(stated_text)
+    return (exact.quantize(unit, rounding=ROUND_HALF_UP) == given
+            or exact.quantize(unit, rounding=ROUND_DOWN) == given)
 
 
 # -- public API ---------------------------------------------------------------------------------

@@ -281,6 +281,9 @@ def _classify(line: Line) -> _Raw:
                     rank if rank is not None else len(m.group(1)) / 10)
     bold = bool(_BOLD_LINE.match(raw))
     text = clean_markup(raw).strip()
+    # emphasis opened on this line and closed on a later one ("*1.3. Về trình độ …" wrapped)
+    text = re.sub(r"^(\*\*|__|\*|_)(?=\S)", "", text)
+    text = re.sub(r"(?<=\S)(\*\*|__|\*|_)$", "", text)
     rank, rest = _marker(text)
     if rank is not None:
         bullet = text[0] if rank >= 8 else ""
@@ -346,8 +349,8 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     for b in blocks:
         b.text = re.sub(r"[ ]{2,}", " ", b.text).strip()
         if b.kind == "para":
-            short_title = len(b.text.split()) <= 10 and b.text[-1:] not in _TERMINAL + ","
-            b.lead_in = b.text.endswith(":") or (short_title and not re.search(r"\d", b.text))
+            # a short line without a full stop is a title over what follows ("Bảng 1. Kết quả năm 2021")
+            b.lead_in = b.text.endswith(":") or (len(b.text.split()) <= 12 and b.text[-1:] not in _TERMINAL + ",")
     return [b for b in blocks if b.text]
 
 
