@@ -102,6 +102,7 @@ class Sentence:
     hits: list[Hit]
     place: str
     source: str
+    order: int = 0
     nums: list[Num] = field(default_factory=list)
     excluded: list[tuple[int, int]] = field(default_factory=list)
 
@@ -164,7 +165,8 @@ class _Extractor:
         term = catalog.term_of(year)
         self.term_start = term.start if term else year
         self.groups: list[Group] = []
-        self.unplaced: list[dict[str, str]] = []
+        self._order = 0
+        self.unplaced: list[dict[str, Any]] = []
         self.warnings: list[str] = []
         self._leaves = {m: self._leaf_set(m) for m in catalog.measures}
         self._by_leaves: dict[frozenset[str], str] = {}
@@ -300,7 +302,8 @@ class _Extractor:
         text = re.sub(r"\s+", " ", raw).strip()
         folded = fold(text)
         where = f"{self.docname}, {place}" if self.docname else place
-        sent = Sentence(text, folded, self.lx.hits(folded), place, f"{where}: {text}")
+        self._order += 1
+        sent = Sentence(text, folded, self.lx.hits(folded), place, f"{where}: {text}", self._order)
         sent.nums = self._numbers(sent)
         return sent
 
@@ -758,7 +761,9 @@ class _Extractor:
                     emit(g, ind, pct.num.value, pct.num.qualifier)
                 else:
                     self._lose(pct.num.text, g, why)
-        return ExtractResult(rows, self.unplaced, self.warnings)
+        self.unplaced.sort(key=lambda u: u["_at"])  # in document order
+        unplaced = [{k: v for k, v in u.items() if k != "_at"} for u in self.unplaced]
+        return ExtractResult(rows, unplaced, self.warnings)
 
     def _org(self, g: Group) -> str:
         if g.org_type and g.org_type != "?" and g.measure and self.cat.applies_to_org_types(g.measure):
@@ -833,7 +838,8 @@ class _Extractor:
             self._lose(p.num.text, g, reason)
 
     def _lose(self, value: str, g: Group, reason: str) -> None:
-        self.unplaced.append({"value": value, "place": g.sent.place, "reason": reason, "sentence": g.sent.text})
+        self.unplaced.append({"value": value, "place": g.sent.place, "reason": reason, "sentence": g.sent.text,
+                              "_at": (g.sent.order, g.count.start if g.count else 0)})
 
 
 def _machine(text: str) -> str:
