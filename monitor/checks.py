@@ -75,8 +75,77 @@ _DERIVED_PART = """
     WHERE (p.derived OR w.derived) AND p.qualifier = '' AND p.value > w.value + 1e-9
 """
 
+# Year-over-year jumps that look like typing slips (warnings: a real change is possible). A rate is
+# the one computed from counts, else the one stated (exact or approximate; a bound says too little);
+# whole years only, the same unit, indicator and org type in consecutive years. A rate computed on a
+# base under YOY_MIN_BASE in either year is left alone: on 2 organisations one changed rating moves it
+# 50 points, which is no slip (the national demo gives 27 000 such warnings without this guard).
+YOY_RATE_POINTS = 25
+YOY_MIN_BASE = 20
+YOY_COUNT_FACTOR = 10
+_PAIR_SOURCE = """CASE WHEN {a} = {b} OR {a} = '' THEN {b} WHEN {b} = '' THEN {a} ELSE {a} || ' | ' || {b} END"""
+_YOY_RATE = f"""
+    WITH rates AS (
+        SELECT c.unit_code, c.year, c.org_type, c.indicator AS measure, c.value, c.den
+        FROM computed c JOIN cat_indicator i ON i.id = c.indicator AND i.is_rate
+        WHERE c.period = 'Y' AND c.den >= {YOY_MIN_BASE}
+        UNION ALL
+        SELECT s.unit_code, s.year, s.org_type, s.measure, s.value, NULL AS den
+        FROM {{facts}} s JOIN cat_indicator i ON i.id = s.measure AND i.is_rate
+        WHERE s.period = 'Y' AND s.qualifier IN ('', '~')
+          AND NOT EXISTS (SELECT 1 FROM computed c WHERE c.indicator = s.measure AND c.unit_code = s.unit_code
+                          AND c.year = s.year AND c.period = 'Y' AND c.org_type = s.org_type)
+    ),
+    jumps AS (
+        SELECT b.unit_code, b.org_type, b.measure, a.year AS year_a, b.year, a.value AS value_a, b.value
+        FROM rates a JOIN rates b ON b.unit_code = a.unit_code AND b.org_type = a.org_type
+                                 AND b.measure = a.measure AND b.year = a.year + 1
+        WHERE abs(b.value - a.value) > {YOY_RATE_POINTS}
+    ),
+    -- where the figures come from: the stated rate, else the first of its numerator's and denominator's
+    sources AS (
+        SELECT j.unit_code, j.org_type, j.measure, f.year,
+               coalesce(min(f.source) FILTER (WHERE w.role = 'stated'), min(f.source)) AS source
+        FROM jumps j
+        JOIN (SELECT id AS indicator, id AS measure, 'stated' AS role FROM cat_indicator
+              UNION ALL SELECT indicator, measure, role FROM cat_formula) w ON w.indicator = j.measure
+        JOIN {{facts}} f ON f.unit_code = j.unit_code AND f.org_type = j.org_type AND f.measure = w.measure
+                       AND f.period = 'Y' AND f.year IN (j.year_a, j.year) AND f.source <> ''
+        GROUP BY ALL
+    )
+    SELECT 'yoy_rate_jump' AS rule, 'warning' AS severity, j.unit_code, j.year, 'Y' AS period, j.org_type,
+           j.measure, j.value AS stated, j.value_a AS computed,
+           format('{{}}: {{}} → {{}}: {{}} ({{}}{{}} điểm)', j.year_a, num(j.value_a), j.year, num(j.value),
+                  CASE WHEN j.value > j.value_a THEN '+' ELSE '−' END, num(abs(j.value - j.value_a))) AS detail,
+           {_PAIR_SOURCE.format(a="coalesce(sa.source, '')", b="coalesce(sb.source, '')")} AS source
+    FROM jumps j
+    LEFT JOIN sources sa ON sa.unit_code = j.unit_code AND sa.org_type = j.org_type AND sa.measure = j.measure
+                        AND sa.year = j.year_a
+    LEFT JOIN sources sb ON sb.unit_code = j.unit_code AND sb.org_type = j.org_type AND sb.measure = j.measure
+                        AND sb.year = j.year
+"""
+
+# A count (a measure, or a count indicator stated as such) ×10 or ÷10 from one year to the next:
+# a digit typed twice or dropped. Zeros are left alone (0 → 3 failed members is no slip), and so are
+# small counts: the larger of the two must reach YOY_MIN_BASE (1 → 14 failed members happens).
+_YOY_COUNT = f"""
+    SELECT 'yoy_count_jump' AS rule, 'warning' AS severity, b.unit_code, b.year, 'Y' AS period, b.org_type,
+           b.measure, b.value AS stated, a.value AS computed,
+           format('{{}}: {{}} → {{}}: {{}} ({{}}{{}})', a.year, num(a.value), b.year, num(b.value),
+                  CASE WHEN b.value > a.value THEN '×' ELSE '÷' END,
+                  num(round(greatest(a.value, b.value) / least(a.value, b.value), 1))) AS detail,
+           {_PAIR_SOURCE.format(a="a.source", b="b.source")} AS source
+    FROM {{facts}} a
+    JOIN {{facts}} b ON b.unit_code = a.unit_code AND b.org_type = a.org_type AND b.measure = a.measure
+                    AND b.year = a.year + 1 AND b.period = 'Y'
+    WHERE a.period = 'Y' AND a.qualifier IN ('', '~') AND b.qualifier IN ('', '~')
+      AND a.value > 0 AND b.value > 0 AND greatest(a.value, b.value) >= {YOY_MIN_BASE}
+      AND (a.measure IN (SELECT id FROM cat_measure) OR a.measure IN (SELECT id FROM cat_indicator WHERE NOT is_rate))
+      AND (b.value >= {YOY_COUNT_FACTOR} * a.value OR a.value >= {YOY_COUNT_FACTOR} * b.value)
+"""
+
 CHECKS = {"stated_rate": _STATED_RATE, "stated_bound": _STATED_BOUND, "balance": _BALANCE,
-          "part_exceeds_whole": _DERIVED_PART}
+          "part_exceeds_whole": _DERIVED_PART, "yoy_rate_jump": _YOY_RATE, "yoy_count_jump": _YOY_COUNT}
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "facts",
