@@ -66,6 +66,15 @@ SQL: dict[str, str] = {
         SELECT load_id, file, "rows", loaded_at, result, user_name, sha256
         FROM load_log ORDER BY load_id DESC, file
     """,
+    # the unit whose direct children report the most figures: where a committee most likely starts
+    "busiest_parent": """
+        SELECT u.parent_code, count(*) AS figures
+        FROM facts f JOIN units u USING (unit_code)
+        WHERE u.parent_code <> '' AND u.parent_code IN (SELECT unit_code FROM units)
+        GROUP BY u.parent_code
+        ORDER BY figures DESC, u.parent_code
+        LIMIT 1
+    """,
     # organisation types a subtree has figures for (the Unit page's breakdown)
     "org_types_in": """
         SELECT DISTINCT org_type FROM facts
@@ -158,6 +167,13 @@ class Store:
 
     def load_log(self) -> pd.DataFrame:
         return self.query("load_log")
+
+    def busiest_parent(self) -> str | None:
+        def compute() -> str | None:
+            hit = self.query("busiest_parent")
+            return None if hit.empty else str(hit["parent_code"].iloc[0])
+
+        return self.memo("busiest_parent", compute)
 
     def org_types_in(self, units: Sequence[str]) -> list[str]:
         return list(self.query("org_types_in", units=list(units))["org_type"])

@@ -1,0 +1,426 @@
+"""Plotly figures as pure functions of DataFrames: the dashboard shows them, the exports save them.
+
+No Streamlit and no database here. Every number a reader sees is formatted by monitor.i18n (hover
+text included), so Vietnamese reads 96,6% and 1.234; the axes follow layout.separators. Status is
+never carried by colour alone: each status has its symbol, printed in the cell or bar label and used
+as the marker shape, and the legend names it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from monitor.i18n import (
+    NO_TARGET,
+    STATUS_CODES,
+    STATUS_STYLE,
+    fmt_number,
+    fmt_target,
+    fmt_value,
+    is_missing,
+    plotly_separators,
+    status_label,
+    t,
+)
+
+FONT = "Arial, 'Segoe UI', 'Helvetica Neue', 'DejaVu Sans', sans-serif"
+# Lines for units in trend charts: Okabe–Ito hues, each with its own dash and marker so that two
+# lines never differ by colour only.
+LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+LINE_DASHES = ("solid", "dot", "dashdot", "longdash", "solid", "dot", "dashdot", "longdash")
+LINE_MARKERS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "hexagon")
+TARGET_COLOR = "#333333"
+BAND_COLOR = "rgba(0, 114, 178, 0.12)"
+
+
+# -- file names and chart config --------------------------------------------------------------------
+
+def slug(text: str) -> str:
+    """ASCII file-name part: 'Tây Sơn' → 'Tay-Son' (đ → d, which NFKD leaves alone)."""
+    text = str(text).replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
+
+
+def download_name(unit: str | None, indicator: str | None, year: int | str | None) -> str:
+    """The PNG name from a chart's toolbar: unit, indicator and year, e.g. BD-TAYSON_admission_rate_2022."""
+    return "_".join(slug(p) for p in (unit or "all", indicator or "all", str(year or "")) if p)
+
+
+def plotly_config(filename: str, scale: int = 2) -> dict:
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": scale},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+
+
+def _base(fig: go.Figure, lang: str, title: str = "", height: int | None = None,
+          legend_below: bool = False) -> go.Figure:
+    fig.update_layout(
+        separators=plotly_separators(lang),
+        font={"family": FONT, "size": 13, "color": "#222222"},
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}} if title else None,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 10, "r": 20, "t": 60 if title else 20, "b": 40},
+        hoverlabel={"font": {"family": FONT}},
+        legend=({"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "xanchor": "left"} if legend_below
+                else {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"}),
+    )
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def _axis_format(unit: str) -> dict:
+    return {"ticksuffix": "%", "tickformat": ",.0f"} if unit == "percent" else {"tickformat": ",.0f"}
+
+
+def _symbol(status: str) -> str:
+    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])["symbol"]
+
+
+def _color(status: str) -> str:
+    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])["color"]
+
+
+def empty_figure(message: str, lang: str = "vi", height: int = 200) -> go.Figure:
+    """A figure that says why it is empty instead of showing a bare axis."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font={"size": 15, "color": "#555555"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _base(fig, lang, height=height)
+
+
+# -- sorted bars with the target -------------------------------------------------------------------
+
+def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
+         higher_is_better: bool = True) -> go.Figure:
+    """Units as horizontal bars sorted by value, coloured and labelled by status, with the target as a
+    line (a band for a range) when every unit shares it, else as a tick on each bar.
+
+    frame: unit_code, unit_name, value, qualifier, status, target, target_high, comparator.
+    A bar for a bound ('trên 90%') is hatched: its true length is unknown.
+    """
+    if frame.empty:
+        return empty_figure(t("no_indicator_data", lang), lang)
+    f = frame.copy()
+    f["_missing"] = f["value"].isna()
+    f = f.sort_values(["_missing", "value"], ascending=[True, not higher_is_better], kind="stable")
+    order = list(f["unit_code"])
+    names = dict(zip(f["unit_code"], f["unit_name"], strict=True))
+    fig = go.Figure()
+    for status in [*STATUS_CODES, NO_TARGET]:
+        part = f[(f["status"] == status) & ~f["_missing"]]
+        if part.empty:
+            continue
+        labels = [f"{fmt_value(v, unit, lang, q)} {_symbol(status)}" for v, q in
+                  zip(part["value"], part["qualifier"], strict=True)]
+        hover = [_bar_hover(r, unit, lang) for r in part.itertuples(index=False)]
+        fig.add_trace(go.Bar(
+            x=part["value"], y=part["unit_code"], orientation="h", name=status_label(status, lang),
+            marker={"color": _color(status), "line": {"color": "#333333", "width": 0.5},
+                    "pattern": {"shape": ["/" if q in (">", "<", "~") else "" for q in part["qualifier"]],
+                                "fgcolor": "#333333", "size": 6}},
+            text=labels, textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text",
+            customdata=part["unit_code"],
+        ))
+    missing = f[f["_missing"]]
+    if not missing.empty:
+        fig.add_trace(go.Scatter(
+            x=[0] * len(missing), y=missing["unit_code"], mode="text", name=status_label("no_data", lang),
+            text=[f"  {status_label('no_data', lang)}" for _ in range(len(missing))], textposition="middle right",
+            hoverinfo="skip", showlegend=False,
+        ))
+    _add_targets(fig, f, unit, lang)
+    top = np.nanmax(np.r_[f["value"].to_numpy(dtype=float), f["target"].to_numpy(dtype=float),
+                          f["target_high"].to_numpy(dtype=float), 0.0])
+    xmax = 100.0 if unit == "percent" and top <= 100 else top * 1.1 or 1.0
+    fig.update_xaxes(range=[0, xmax * 1.18], gridcolor="#E5E5E5", zeroline=True, zerolinecolor="#999999",
+                     **_axis_format(unit))
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], tickmode="array", tickvals=order,
+                     ticktext=[names[c] for c in order], automargin=True)
+    fig.update_layout(barmode="overlay", bargap=0.25)
+    return _base(fig, lang, title, height=max(260, 28 * len(order) + 140))
+
+
+def _bar_hover(r: object, unit: str, lang: str) -> str:
+    target = (fmt_target(r.comparator, r.target, r.target_high, unit, lang) if r.comparator
+              else t("no_target", lang))
+    lines = [f"<b>{r.unit_name}</b>", f"{t('value', lang)}: {fmt_value(r.value, unit, lang, r.qualifier)}",
+             f"{t('target', lang)}: {target}", f"{t('status', lang)}: {status_label(r.status, lang)}"]
+    if getattr(r, "source", ""):
+        lines.append(f"{t('source', lang)}: {_wrap(str(r.source))}")
+    return "<br>".join(lines)
+
+
+def _wrap(text: str, width: int = 70, max_lines: int = 4) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if len(line) + len(w) + 1 > width and line:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], lines[max_lines - 1] + "…"]
+    return "<br>".join(lines)
+
+
+def _add_targets(fig: go.Figure, f: pd.DataFrame, unit: str, lang: str) -> None:
+    targeted = f[f["target"].notna()]
+    if targeted.empty:
+        return
+    pairs = {(float(a), None if is_missing(b) else float(b)) for a, b in
+             zip(targeted["target"], targeted["target_high"], strict=True)}
+    if len(pairs) == 1:
+        low, high = next(iter(pairs))
+        comparator = str(targeted["comparator"].iloc[0])
+        label = f"{t('target_line', lang)}: {fmt_target(comparator, low, high, unit, lang)}"
+        if high is not None:
+            fig.add_vrect(x0=low, x1=high, fillcolor=BAND_COLOR, line_width=0, layer="below")
+            fig.add_vline(x=low, line={"color": TARGET_COLOR, "dash": "dash", "width": 1.5})
+            fig.add_vline(x=high, line={"color": TARGET_COLOR, "dash": "dash", "width": 1.5})
+        else:
+            fig.add_vline(x=low, line={"color": TARGET_COLOR, "dash": "dash", "width": 2})
+        fig.add_annotation(x=high if high is not None else low, y=1.0, yref="paper", yanchor="bottom",
+                           text=label, showarrow=False, xanchor="left", font={"size": 12, "color": TARGET_COLOR})
+        return
+    # Targets differ between units (a district's and a bloc's): a tick on each bar.
+    for col, name in (("target", t("target_line", lang)), ("target_high", None)):
+        part = targeted[targeted[col].notna()]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part[col], y=part["unit_code"], mode="markers", name=name or t("target_line", lang),
+            showlegend=name is not None,
+            marker={"symbol": "line-ns-open", "size": 22, "color": TARGET_COLOR,
+                    "line": {"width": 3, "color": TARGET_COLOR}},
+            hovertext=[f"{t('target', lang)}: {fmt_target(c, a, b, unit, lang)}" for c, a, b in
+                       zip(part["comparator"], part["target"], part["target_high"], strict=True)],
+            hoverinfo="text",
+        ))
+
+
+# -- trend over the term ---------------------------------------------------------------------------
+
+def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = "vi", title: str = "",
+          targets: pd.DataFrame | None = None, projections: pd.DataFrame | None = None) -> go.Figure:
+    """Lines over the term's years, one per unit, with the target (stepped where it was revised; a band
+    for a range) and a dashed projection from the latest value to the deadline.
+
+    series: unit_code, unit_name, year, value, qualifier.
+    targets: unit_code, year, target, target_high (may be empty or None).
+    projections: unit_code, from_year, from_value, to_year, to_value.
+    """
+    if series.empty:
+        return empty_figure(t("no_indicator_data", lang), lang)
+    fig = go.Figure()
+    codes = list(dict.fromkeys(series["unit_code"]))
+    style = {c: i % len(LINE_COLORS) for i, c in enumerate(codes)}
+    for code in codes:
+        s = series[series["unit_code"] == code].sort_values("year")
+        i = style[code]
+        name = str(s["unit_name"].iloc[0])
+        fig.add_trace(go.Scatter(
+            x=s["year"], y=s["value"], mode="lines+markers", name=name, legendgroup=code,
+            line={"color": LINE_COLORS[i], "dash": LINE_DASHES[i], "width": 2.5},
+            marker={"symbol": LINE_MARKERS[i], "size": 9},
+            hovertext=[f"<b>{name}</b><br>{y}: {fmt_value(v, unit, lang, q)}" for y, v, q in
+                       zip(s["year"], s["value"], s["qualifier"], strict=True)],
+            hoverinfo="text",
+        ))
+        if projections is not None and not projections.empty:
+            for p in projections[projections["unit_code"] == code].itertuples(index=False):
+                if is_missing(p.to_value) or is_missing(p.from_value):
+                    continue
+                fig.add_trace(go.Scatter(
+                    x=[p.from_year, p.to_year], y=[p.from_value, p.to_value], mode="lines+markers",
+                    name=f"{t('projection', lang)}: {name}", legendgroup=code, showlegend=False,
+                    line={"color": LINE_COLORS[i], "dash": "dash", "width": 1.5},
+                    marker={"symbol": ["circle-open", LINE_MARKERS[i] + "-open"], "size": [1, 10]},
+                    hovertext=["", f"<b>{name}</b><br>{t('projection', lang)} {p.to_year}: "
+                                   f"{fmt_value(p.to_value, unit, lang)}"],
+                    hoverinfo="text",
+                ))
+    _add_trend_targets(fig, targets, unit, lang, years)
+    fig.update_xaxes(range=[min(years) - 0.3, max(years) + 0.3], tickmode="array", tickvals=list(years),
+                     ticktext=[str(y) for y in years], gridcolor="#EEEEEE")
+    yaxis = {"gridcolor": "#E5E5E5", "zeroline": False, **_axis_format(unit)}
+    if unit == "percent":
+        ys = pd.concat([series["value"], *([targets["target"]] if targets is not None and not targets.empty
+                                            else [])]).dropna()
+        low = max(0.0, float(ys.min()) - 5) if not ys.empty else 0.0
+        yaxis["range"] = [low, 100.5 if float(ys.max() if not ys.empty else 100) <= 100 else None]
+    fig.update_yaxes(**yaxis)
+    return _base(fig, lang, title, height=460, legend_below=True)
+
+
+def _add_trend_targets(fig: go.Figure, targets: pd.DataFrame | None, unit: str, lang: str,
+                       years: Sequence[int]) -> None:
+    if targets is None or targets.empty:
+        return
+    tg = targets.dropna(subset=["target"])
+    per_unit = tg.groupby("unit_code")[["target", "target_high"]].apply(
+        lambda g: tuple(map(tuple, g.fillna(-1).to_numpy())))
+    if per_unit.nunique() == 1:
+        tg = tg[tg["unit_code"] == tg["unit_code"].iloc[0]]  # everyone shares it: draw it once
+        shared = True
+    else:
+        shared = False
+    for code, g in tg.groupby("unit_code", sort=False):
+        g = g.sort_values("year")
+        x = list(g["year"])
+        if g["target_high"].notna().any():
+            fig.add_trace(go.Scatter(x=x + x[::-1], y=list(g["target_high"]) + list(g["target"])[::-1],
+                                     fill="toself", fillcolor=BAND_COLOR, line={"width": 0}, hoverinfo="skip",
+                                     name=t("chart_target_band", lang), showlegend=bool(shared or code)))
+        fig.add_trace(go.Scatter(
+            x=x, y=g["target"], mode="lines", line={"color": TARGET_COLOR, "dash": "dash", "width": 2,
+                                                    "shape": "hv"},
+            name=t("target_line", lang), legendgroup="target", showlegend=code == tg["unit_code"].iloc[0],
+            hovertext=[f"{t('target', lang)} {y}: {fmt_value(v, unit, lang)}" for y, v in
+                       zip(g["year"], g["target"], strict=True)],
+            hoverinfo="text",
+        ))
+
+
+# -- sparkline -------------------------------------------------------------------------------------
+
+def sparkline(values: Sequence[float | None], years: Sequence[int], *, color: str = "#0072B2",
+              target: float | None = None, lang: str = "vi") -> go.Figure:
+    """A small line without axes (exports; the dashboard's table draws its own)."""
+    fig = go.Figure(go.Scatter(x=list(years), y=list(values), mode="lines+markers",
+                               line={"color": color, "width": 2}, marker={"size": 4}, hoverinfo="skip",
+                               connectgaps=False))
+    if target is not None:
+        fig.add_hline(y=target, line={"color": TARGET_COLOR, "dash": "dot", "width": 1})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(showlegend=False, width=160, height=48, margin={"l": 2, "r": 2, "t": 2, "b": 2},
+                      separators=plotly_separators(lang), paper_bgcolor="white", plot_bgcolor="white")
+    return fig
+
+
+# -- the scorecard heat-map ------------------------------------------------------------------------
+
+def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",
+            title: str = "") -> go.Figure:
+    """Units × target indicators; each cell coloured by status and printed with value + symbol.
+
+    grid: unit_code, indicator, column (short label), column_full, status, cell, hover, order.
+    A transparent marker sits on every cell so that a click selects (unit, indicator).
+    """
+    if grid.empty:
+        return empty_figure(t("no_targets", lang), lang)
+    cols = (grid.drop_duplicates("indicator").sort_values("order")[["indicator", "column", "column_full"]])
+    col_ids = list(cols["indicator"])
+    row_ids = [r for r in rows if r in set(grid["unit_code"])]
+    codes = list(STATUS_CODES)
+    index = {s: i for i, s in enumerate(codes)}
+    z = np.full((len(row_ids), len(col_ids)), np.nan)
+    text = np.full(z.shape, "", dtype=object)
+    hover = np.full(z.shape, "", dtype=object)
+    r_at = {c: i for i, c in enumerate(row_ids)}
+    c_at = {c: j for j, c in enumerate(col_ids)}
+    for g in grid.itertuples(index=False):
+        if g.unit_code not in r_at:
+            continue
+        i, j = r_at[g.unit_code], c_at[g.indicator]
+        z[i, j] = index.get(g.status, index["no_data"])
+        text[i, j] = g.cell
+        hover[i, j] = g.hover
+    n = len(codes)
+    scale = []
+    for k, s in enumerate(codes):
+        scale += [[k / n, _color(s)], [(k + 1) / n, _color(s)]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=col_ids, y=row_ids, zmin=0, zmax=n, colorscale=scale, showscale=False,
+        text=text, texttemplate="%{text}",
+        textfont={"size": 12 if len(col_ids) <= 9 else 11 if len(col_ids) <= 14 else 10, "color": "#000000"},
+        hovertext=hover, hoverinfo="text", xgap=2, ygap=2, hoverongaps=False,
+    ))
+    # Clickable layer: Heatmap traces do not report point selections, scatter markers do.
+    xs, ys, custom = [], [], []
+    for g in grid.itertuples(index=False):
+        if g.unit_code in r_at:
+            xs.append(g.indicator)
+            ys.append(g.unit_code)
+            custom.append([g.unit_code, g.indicator])
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", customdata=custom, showlegend=False,
+                             marker={"size": 28, "symbol": "square", "opacity": 0.01, "color": "#000000"},
+                             hoverinfo="skip", name=""))
+    for s in codes:  # legend: colour + symbol + words
+        if (grid["status"] == s).any():
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status_label(s, lang),
+                                     marker={"symbol": "square", "size": 14, "color": _color(s),
+                                             "line": {"color": "#666666", "width": 1}}))
+    # Few columns: labels wrapped and level; many: vertical (a slanted label would run off the right edge).
+    few = len(col_ids) <= 9
+    ticktext = [_wrap(c, 16) if few else c for c in cols["column"]]
+    fig.update_xaxes(side="top", tickmode="array", tickvals=col_ids, ticktext=ticktext, tickfont={"size": 12},
+                     tickangle=0 if few else -90, automargin=True, showgrid=False, categoryorder="array",
+                     categoryarray=col_ids)
+    fig.update_yaxes(tickmode="array", tickvals=row_ids, ticktext=[_wrap(row_names.get(r, r), 38, 2) for r in row_ids],
+                     autorange="reversed", automargin=True, showgrid=False, categoryorder="array",
+                     categoryarray=row_ids)
+    longest = max((len(c) for c in cols["column"]), default=10)
+    header = 18 * max(lbl.count("<br>") + 1 for lbl in ticktext) + 30 if few else int(6.8 * longest) + 30
+    fig = _base(fig, lang, title, height=36 * len(row_ids) + header + 110)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},
+                      margin={"t": 40 if not title else 70, "b": 60}, clickmode="event+select",
+                      dragmode=False)
+    return fig
+
+
+# -- two indicators --------------------------------------------------------------------------------
+
+def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_unit: str, lang: str = "vi",
+            title: str = "", kind_names: dict[str, str] | None = None) -> go.Figure:
+    """One point per unit (marker shape and colour by unit kind), named on hover.
+
+    frame: unit_code, unit_name, kind, x, y, x_qualifier, y_qualifier.
+    """
+    if len(frame) < 2:
+        return empty_figure(t("scatter_few", lang), lang)
+    fig = go.Figure()
+    kind_names = kind_names or {}
+    for i, (kind, part) in enumerate(frame.groupby("kind", sort=True)):
+        fig.add_trace(go.Scatter(
+            x=part["x"], y=part["y"], mode="markers+text" if len(frame) <= 8 else "markers",
+            name=kind_names.get(kind, kind), text=[_short_unit(n) for n in part["unit_name"]],
+            textposition="top center", textfont={"size": 11},
+            marker={"size": 12, "symbol": LINE_MARKERS[i % len(LINE_MARKERS)],
+                    "color": LINE_COLORS[i % len(LINE_COLORS)], "line": {"color": "#333333", "width": 0.5}},
+            hovertext=[f"<b>{n}</b><br>{x_name}: {fmt_value(a, x_unit, lang, qa)}<br>"
+                       f"{y_name}: {fmt_value(b, y_unit, lang, qb)}" for n, a, b, qa, qb in
+                       zip(part["unit_name"], part["x"], part["y"], part["x_qualifier"], part["y_qualifier"],
+                           strict=True)],
+            hoverinfo="text", customdata=part["unit_code"],
+        ))
+    fig.update_xaxes(title={"text": x_name}, gridcolor="#E5E5E5", **_axis_format(x_unit))
+    fig.update_yaxes(title={"text": y_name}, gridcolor="#E5E5E5", **_axis_format(y_unit))
+    fig = _base(fig, lang, title, height=520, legend_below=True)
+    fig.update_layout(legend={"y": -0.2})  # below the axis title
+    return fig
+
+
+def _short_unit(name: str, width: int = 26) -> str:
+    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
+
+
+def fmt_axis_value(x: float, unit: str, lang: str) -> str:
+    """An axis-independent label for annotations."""
+    return fmt_number(x, lang, 1 if unit == "percent" else 0)

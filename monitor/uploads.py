@@ -1,0 +1,96 @@
+"""Files uploaded on the Data page: screened by content, checked by the ETL's own rules, shown row by
+row — and loaded only on an explicit request, through etl.load.load. No Streamlit here.
+
+Uploaded bytes are written to a private temporary directory under a sanitised name with the suffix
+their content deserves (etl.safety.screen), so a reader never trusts a file name.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl.load import Report, check
+from etl.readers import STG_MEASURES, STG_UNITS, create_staging, stage_file
+from etl.safety import UnsafeUpload, screen
+
+
+@dataclass
+class Checked:
+    """The outcome of checking a batch of uploads."""
+
+    directory: Path
+    paths: list[Path] = field(default_factory=list)  # screened files, ready for load()
+    names: dict[str, str] = field(default_factory=dict)  # saved path → the name the person uploaded
+    refused: list[str] = field(default_factory=list)  # screening messages
+    report: Report | None = None
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # every row as read, with its problems
+    problems: pd.DataFrame = field(default_factory=pd.DataFrame)  # every problem, with the uploaded name
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.paths) and not self.refused and self.report is not None and self.report.ok
+
+
+def _safe_name(name: str, index: int, suffix: str) -> str:
+    stem = re.sub(r"[^\w.-]+", "_", Path(name).stem, flags=re.UNICODE).strip("._") or "upload"
+    return f"{index:02d}_{stem[:60]}{suffix}"
+
+
+def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None) -> Checked:
+    """Screen, save and check (name, bytes) pairs against the database at `db` (None = empty)."""
+    out = Checked(directory=Path(tempfile.mkdtemp(prefix="monitor-upload-")))
+    for i, (name, data) in enumerate(files):
+        try:
+            kind = screen(name, data)
+        except UnsafeUpload as exc:
+            out.refused.append(str(exc))
+            continue
+        path = out.directory / _safe_name(name, i, kind.suffix)
+        path.write_bytes(data)
+        out.paths.append(path)
+        out.names[str(path)] = name
+    if not out.paths:
+        return out
+    out.report = check(out.paths, db=db if db is not None and db.exists() else None)
+    out.problems = pd.DataFrame(
+        [{"file": out.names.get(p.file, p.file), "sheet": p.sheet, "row": p.row, "column": p.column or "",
+          "rule": p.rule, "message": p.message} for p in out.report.problems],
+        columns=["file", "sheet", "row", "column", "rule", "message"])
+    out.rows = _rows_as_read(out)
+    return out
+
+
+def _rows_as_read(out: Checked) -> pd.DataFrame:
+    """The rows of every file as the readers staged them, each with the problems found in it."""
+    con = duckdb.connect()
+    try:
+        create_staging(con)
+        for path in out.paths:
+            stage_file(con, path)
+        measures = con.execute(f"""SELECT file, sheet, "row", unit_code, year, period, org_type, measure, value,
+                                          qualifier, source FROM {STG_MEASURES} ORDER BY file, sheet, "row" """).df()
+        units = con.execute(f"""SELECT file, '' AS sheet, "row", unit_code, name_vi, parent_code, kind
+                                FROM {STG_UNITS} ORDER BY file, "row" """).df()
+    finally:
+        con.close()
+    frame = pd.concat([units, measures], ignore_index=True) if not units.empty else measures
+    if frame.empty:
+        return frame
+    frame["file"] = frame["file"].map(lambda f: out.names.get(f, f))
+    frame["sheet"] = frame["sheet"].fillna("")
+    issues: dict[tuple[str, str, int], list[str]] = {}
+    for p in out.problems.itertuples(index=False):
+        if p.row is not None and not pd.isna(p.row):
+            issues.setdefault((p.file, p.sheet or "", int(p.row)), []).append(
+                f"{p.column + ': ' if p.column else ''}{p.message}")
+    frame["problems"] = [
+        "; ".join(issues.get((f, s or "", int(r)), [])) for f, s, r in zip(frame["file"], frame["sheet"],
+                                                                            frame["row"], strict=True)]
+    return frame.fillna("")

@@ -1,0 +1,453 @@
+"""What each dashboard page shows, as plain DataFrames: no Streamlit, no SQL, no plotting.
+
+The pages ask these functions for their tables and hand them to monitor.charts or st.dataframe; the
+exports can ask the same functions, so the meeting pack says what the screen says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from monitor.catalog import Catalog
+from monitor.i18n import (
+    MISSING,
+    NO_TARGET,
+    STATUS_CODES,
+    STATUS_STYLE,
+    fmt_change,
+    fmt_number,
+    fmt_target,
+    fmt_value,
+    is_missing,
+    short_name,
+    status_label,
+    t,
+    unit_name,
+)
+
+# -- the unit tree ----------------------------------------------------------------------------------
+
+def children(units: pd.DataFrame, code: str) -> list[str]:
+    return sorted(units.loc[units["parent_code"] == code, "unit_code"])
+
+
+def subtree(units: pd.DataFrame, code: str) -> list[str]:
+    """The unit and everything below it, parents before children."""
+    by_parent = units.groupby("parent_code")["unit_code"].apply(sorted).to_dict()
+    out, stack = [], [code]
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(reversed(by_parent.get(c, [])))
+    return out
+
+
+def tree_order(units: pd.DataFrame) -> list[tuple[str, int]]:
+    """Every unit with its depth, roots first, each followed by its children (a select list)."""
+    codes = set(units["unit_code"])
+    roots = sorted(units.loc[~units["parent_code"].isin(codes), "unit_code"])
+    by_parent = units.groupby("parent_code")["unit_code"].apply(sorted).to_dict()
+    out: list[tuple[str, int]] = []
+    stack = [(r, 0) for r in reversed(roots)]
+    while stack:
+        c, depth = stack.pop()
+        out.append((c, depth))
+        stack.extend((k, depth + 1) for k in reversed(by_parent.get(c, [])))
+    return out
+
+
+def default_scope(units: pd.DataFrame, busiest_parent: str | None) -> str | None:
+    """The unit a committee most likely wants first: the one whose units below report the most
+    figures (a province over its districts and blocs); else the first root."""
+    if units.empty:
+        return None
+    if busiest_parent is not None and busiest_parent in set(units["unit_code"]):
+        return busiest_parent
+    return tree_order(units)[0][0]
+
+
+def row_units(units: pd.DataFrame, scope: str | None, kind: str = "") -> list[str]:
+    """The units a page compares: the scope's direct children, or with a kind every unit of that
+    kind below the scope; a unit with nothing below it is its own only row."""
+    if scope is None or scope not in set(units["unit_code"]):
+        return []
+    if kind:
+        below = subtree(units, scope)
+        kinds = units.set_index("unit_code")["kind"]
+        return [c for c in below if kinds.get(c) == kind]
+    kids = children(units, scope)
+    return kids or [scope]
+
+
+# -- headline figures -------------------------------------------------------------------------------
+
+def headline_counts(assessed: pd.DataFrame) -> dict[str, int]:
+    """How many unit × target pairs are in each status (every status code, zeros included)."""
+    counts = assessed["status"].value_counts() if not assessed.empty else pd.Series(dtype=int)
+    return {code: int(counts.get(code, 0)) for code in STATUS_CODES}
+
+
+def indicator_label(catalog: Catalog, indicator: str, lang: str, short: bool = False) -> str:
+    ind = catalog.indicators.get(indicator)
+    name = ind.name(lang) if ind is not None else indicator
+    return short_name(name) if short else name
+
+
+def indicator_unit(catalog: Catalog, indicator: str) -> str:
+    ind = catalog.indicators.get(indicator)
+    return ind.unit if ind is not None else "percent"
+
+
+def names(units: pd.DataFrame, lang: str) -> dict[str, str]:
+    return {r.unit_code: unit_name(r, lang) for r in units.itertuples(index=False)}
+
+
+# -- Overview: the scorecard grid -------------------------------------------------------------------
+
+def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame, rows: Sequence[str],
+                   lang: str, group: str = "") -> pd.DataFrame:
+    """One row per unit × target for the heat-maps: status, cell text, hover text, and the section.
+
+    A section is the set of resolutions binding a unit (the districts under one action programme, the
+    blocs under their congress resolution): each section is one heat-map whose columns are its targets
+    in the resolution's order, so no unit shows a column that is not its own.
+    """
+    cols = ["section", "section_title", "unit_code", "unit_name", "indicator", "column", "column_full", "status",
+            "cell", "hover", "target_id", "order"]
+    a = assessed[assessed["unit_code"].isin(list(rows))]
+    if group:
+        a = a[a["group"] == group]
+    if a.empty:
+        return pd.DataFrame(columns=cols)
+    sections = a.groupby("unit_code", sort=False)["resolution_id"].agg(lambda s: "+".join(dict.fromkeys(s)))
+    order = {ind: i for i, ind in enumerate(dict.fromkeys(a["indicator"]))}
+    label = names(units, lang)
+    out = []
+    for r in a.itertuples(index=False):
+        unit = indicator_unit(catalog, r.indicator)
+        value = fmt_value(r.latest_value, unit, lang, r.latest_qualifier)
+        style = STATUS_STYLE.get(r.status, STATUS_STYLE["no_data"])
+        cell = f"{_cell_number(r.latest_value, unit, lang, r.latest_qualifier)} {style['symbol']}"
+        target = fmt_target(r.comparator, r.target, r.target_high, unit, lang)
+        if r.frequency == "deadline" and not is_missing(r.deadline):
+            target += f" ({t('by_year', lang, year=int(r.deadline))})"
+        hover = "<br>".join([
+            f"<b>{label.get(r.unit_code, r.unit_code)}</b>",
+            indicator_label(catalog, r.indicator, lang),
+            f"{t('target', lang)}: {target}",
+            f"{t('value', lang)} ({_year(r.latest_year)}): {value}",
+            f"{t('status', lang)}: {status_label(r.status, lang)}",
+        ])
+        section = sections[r.unit_code]
+        titles = [catalog.resolutions[x] for x in section.split("+") if x in catalog.resolutions]
+        out.append({"section": section,
+                    "section_title": "; ".join(f"{res.number} — {res.title(lang)}" for res in titles),
+                    "unit_code": r.unit_code, "unit_name": label.get(r.unit_code, r.unit_code),
+                    "indicator": r.indicator, "column": indicator_label(catalog, r.indicator, lang, short=True),
+                    "column_full": indicator_label(catalog, r.indicator, lang), "status": r.status,
+                    "cell": cell, "hover": hover, "target_id": r.target_id, "order": order[r.indicator]})
+    return pd.DataFrame(out, columns=cols)
+
+
+def _cell_number(x: object, unit: str, lang: str, qualifier: str | None) -> str:
+    """A compact cell: '96,6' (percent without the sign), '>90' for a bound, '—' when missing."""
+    if is_missing(x):
+        return MISSING
+    text = fmt_number(x, lang, 1 if unit == "percent" else 0)
+    return f"{qualifier}{text}" if qualifier in (">", "<", "~") else text
+
+
+def _year(y: object) -> str:
+    return MISSING if is_missing(y) else str(int(y))
+
+
+# -- Unit page ----------------------------------------------------------------------------------------
+
+def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, unit: str, lang: str,
+                 years: Sequence[int], group: str = "") -> pd.DataFrame:
+    """Every target binding `unit`: text, target, latest value, progress, sparkline, status, needed
+    against achieved yearly change, source. Formatted for reading (strings), plus numeric helpers."""
+    a = assessed[assessed["unit_code"] == unit]
+    if group:
+        a = a[a["group"] == group]
+    v = values[(values["unit_code"] == unit) & (values["period"] == "Y")] if not values.empty else values
+    rows = []
+    for r in a.itertuples(index=False):
+        unit_kind = indicator_unit(catalog, r.indicator)
+        series = v[v["indicator"] == r.indicator].set_index("year")["value"] if not v.empty else pd.Series()
+        spark = [None if is_missing(series.get(y)) else float(series.get(y)) for y in years]
+        target_text = fmt_target(r.comparator, r.target, r.target_high, unit_kind, lang)
+        if r.frequency == "deadline" and not is_missing(r.deadline):
+            target_text += f" ({t('by_year', lang, year=int(r.deadline))})"
+        if r.target_document:
+            target_text += f"; {t('revised_by', lang, doc=r.target_document)}"
+        rows.append({
+            "indicator": r.indicator,
+            "target_id": r.target_id,
+            "name": indicator_label(catalog, r.indicator, lang, short=True),
+            "full_name": indicator_label(catalog, r.indicator, lang),
+            "target": target_text,
+            "latest": fmt_value(r.latest_value, unit_kind, lang, r.latest_qualifier)
+            + ("" if is_missing(r.latest_year) else f" ({int(r.latest_year)})"),
+            "progress": _progress(r),
+            "trend": spark,
+            "status": status_label(r.status, lang),
+            "status_code": r.status,
+            "needed": fmt_change(r.needed_per_year, unit_kind, lang),
+            "achieved": fmt_change(r.achieved_per_year, unit_kind, lang),
+            "projected": fmt_value(r.projected, unit_kind, lang),
+            "source": r.source or "",
+        })
+    return pd.DataFrame(rows, columns=["indicator", "target_id", "name", "full_name", "target", "latest", "progress",
+                                       "trend", "status", "status_code", "needed", "achieved", "projected", "source"])
+
+
+def _progress(r: object) -> float | None:
+    """Progress bar to target, 0–100: the latest value against the target (for a lower-is-better
+    or a range target, 100 when met). Missing when there is no value."""
+    if is_missing(r.latest_value) or is_missing(r.target):
+        return None
+    if r.met == "yes":
+        return 100.0
+    target, value = float(r.target), float(r.latest_value)
+    if target <= 0:
+        return 100.0 if value >= target else 0.0
+    if r.comparator in ("<", "<="):
+        return float(np.clip(100.0 * target / value, 0, 100)) if value > 0 else 100.0
+    return float(np.clip(100.0 * value / target, 0, 100))
+
+
+def other_values(values: pd.DataFrame, assessed: pd.DataFrame, catalog: Catalog, unit: str, year: int,
+                 lang: str, group: str = "") -> pd.DataFrame:
+    """Headline indicators the unit has figures for in `year` but no target for: value + 'no target'."""
+    if values.empty:
+        return pd.DataFrame(columns=["name", "value", "status", "source"])
+    targeted = set(assessed.loc[assessed["unit_code"] == unit, "indicator"])
+    headline = {i.id for i in catalog.headline_indicators() if not group or i.group == group}
+    v = values[(values["unit_code"] == unit) & (values["year"] == year) & (values["period"] == "Y")
+               & values["indicator"].isin(headline - targeted)]
+    order = {ind: i for i, ind in enumerate(catalog.indicators)}
+    v = v.assign(_o=v["indicator"].map(order)).sort_values("_o")
+    return pd.DataFrame({
+        "name": [indicator_label(catalog, i, lang) for i in v["indicator"]],
+        "value": [fmt_value(x, indicator_unit(catalog, i), lang, q)
+                  for x, i, q in zip(v["value"], v["indicator"], v["qualifier"], strict=True)],
+        "status": status_label(NO_TARGET, lang),
+        "source": list(v["source"].fillna("")),
+    })
+
+
+def org_breakdown(by_type: dict[str, pd.DataFrame], catalog: Catalog, indicators: Sequence[str], year: int,
+                  lang: str) -> pd.DataFrame:
+    """Organisation type × indicator for one year, from one indicator_values frame per type."""
+    rows = []
+    for org, frame in by_type.items():
+        if frame.empty:
+            continue
+        f = frame[(frame["year"] == year) & (frame["period"] == "Y") & frame["indicator"].isin(list(indicators))]
+        if f.empty:
+            continue
+        row = {t("org_type", lang): catalog.org_types[org].name(lang) if org in catalog.org_types else org}
+        for ind in indicators:
+            hit = f[f["indicator"] == ind]
+            row[indicator_label(catalog, ind, lang, short=True)] = (
+                fmt_value(hit["value"].iloc[0], indicator_unit(catalog, ind), lang, hit["qualifier"].iloc[0])
+                if not hit.empty else MISSING)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# -- Indicator and Compare pages ----------------------------------------------------------------------
+
+def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: Sequence[str],
+                   year: int, units: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per unit for a bar chart: value in `year`, qualifier, status against its own target
+    (or no_target), the target and its upper end."""
+    label = names(units, lang)
+    v = values[(values["indicator"] == indicator) & (values["year"] == year) & (values["period"] == "Y")
+               & values["unit_code"].isin(list(rows))] if not values.empty else values
+    a = assessed[(assessed["indicator"] == indicator) & assessed["unit_code"].isin(list(rows))]
+    a = a.set_index("unit_code")
+    out = []
+    for code in rows:
+        hit = v[v["unit_code"] == code] if not v.empty else v
+        value = float(hit["value"].iloc[0]) if len(hit) else np.nan
+        qualifier = str(hit["qualifier"].iloc[0]) if len(hit) else ""
+        source = str(hit["source"].iloc[0]) if len(hit) else ""
+        if code in a.index:
+            r = a.loc[code]
+            status = _year_status(r, value, year)
+            target, high, comparator = r["target"], r["target_high"], r["comparator"]
+        else:
+            status, target, high, comparator = NO_TARGET, np.nan, np.nan, ""
+        out.append({"unit_code": code, "unit_name": label.get(code, code), "value": value,
+                    "qualifier": qualifier, "status": status, "target": target, "target_high": high,
+                    "comparator": comparator, "source": source})
+    return pd.DataFrame(out, columns=["unit_code", "unit_name", "value", "qualifier", "status", "target",
+                                      "target_high", "comparator", "source"])
+
+
+def _year_status(r: pd.Series, value: float, year: int) -> str:
+    """The assessed status belongs to the as-of year; a unit without a value that year has no data."""
+    if is_missing(value):
+        return "no_data"
+    return str(r["status"])
+
+
+def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], units: pd.DataFrame,
+                 catalog: Catalog, lang: str, years: Sequence[int]) -> pd.DataFrame:
+    """The figures behind an indicator: unit, year, period, value, how it was obtained, source."""
+    v = values[(values["indicator"] == indicator) & values["unit_code"].isin(list(rows))
+               & values["year"].isin(list(years))] if not values.empty else values
+    label = names(units, lang)
+    unit_kind = indicator_unit(catalog, indicator)
+    periods = {p: catalog.periods[p].name(lang) for p in catalog.periods}
+    v = v.sort_values(["unit_code", "year", "period"])
+    return pd.DataFrame({
+        t("unit", lang): [label.get(c, c) for c in v["unit_code"]],
+        t("year", lang): [str(int(y)) for y in v["year"]],
+        t("period", lang): [periods.get(p, p) for p in v["period"]],
+        t("value", lang): [fmt_value(x, unit_kind, lang, q) for x, q in zip(v["value"], v["qualifier"], strict=True)],
+        t("numerator", lang): [fmt_number(x, lang) for x in v["num"]],
+        t("denominator", lang): [fmt_number(x, lang) for x in v["den"]],
+        t("basis", lang): [_basis(b, n, lang) for b, n in zip(v["basis"], v["n_units"], strict=True)],
+        t("source", lang): list(v["source"].fillna("")),
+    })
+
+
+def _basis(basis: str, n: object, lang: str) -> str:
+    if basis == "aggregated":
+        return t("basis_aggregated", lang, n=MISSING if is_missing(n) else int(n))
+    return t(f"basis_{basis}", lang) if basis in ("counts", "stated") else str(basis)
+
+
+def ranking(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: Sequence[str], year: int,
+            units: pd.DataFrame, catalog: Catalog, lang: str) -> pd.DataFrame:
+    """Units ranked on one indicator in `year` (best first by the indicator's direction; missing last),
+    with their kind, status and the count of their targets achieved."""
+    frame = indicator_rows(assessed, values, indicator, rows, year, units, lang)
+    ind = catalog.indicators.get(indicator)
+    ascending = ind is not None and not ind.higher_is_better
+    frame = frame.sort_values("value", ascending=ascending, na_position="last").reset_index(drop=True)
+    rank = frame["value"].rank(ascending=ascending, method="min")
+    kinds = units.set_index("unit_code")["kind"].to_dict()
+    met = assessed[assessed["unit_code"].isin(list(rows))].groupby("unit_code")["status"].agg(
+        lambda s: f"{int((s == 'achieved').sum())}/{len(s)}")
+    unit_kind = indicator_unit(catalog, indicator)
+    return pd.DataFrame({
+        t("rank", lang): [MISSING if is_missing(x) else str(int(x)) for x in rank],
+        t("unit", lang): frame["unit_name"],
+        t("kind", lang): [catalog.unit_kinds[k].name(lang) if k in catalog.unit_kinds else k
+                          for k in frame["unit_code"].map(kinds)],
+        t("value", lang): [fmt_value(x, unit_kind, lang, q) for x, q in zip(frame["value"], frame["qualifier"],
+                                                                            strict=True)],
+        t("target", lang): [fmt_target(c, x, h, unit_kind, lang) if c else t("no_target", lang)
+                            for c, x, h in zip(frame["comparator"], frame["target"], frame["target_high"],
+                                               strict=True)],
+        t("status", lang): [status_label(s, lang) for s in frame["status"]],
+        t("targets_met", lang): [met.get(c, MISSING) for c in frame["unit_code"]],
+        "unit_code": frame["unit_code"],
+    })
+
+
+def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], year: int,
+                  units: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per unit with both indicators in `year` (whole year)."""
+    v = values[values["unit_code"].isin(list(rows)) & (values["year"] == year) & (values["period"] == "Y")]
+    if v.empty:
+        return pd.DataFrame(columns=["unit_code", "unit_name", "kind", "x", "y", "x_qualifier", "y_qualifier"])
+    vx = v[v["indicator"] == x].set_index("unit_code")
+    vy = v[v["indicator"] == y].set_index("unit_code")
+    both = [c for c in rows if c in vx.index and c in vy.index]
+    label = names(units, lang)
+    kinds = units.set_index("unit_code")["kind"].to_dict()
+    return pd.DataFrame({
+        "unit_code": both,
+        "unit_name": [label.get(c, c) for c in both],
+        "kind": [kinds.get(c, "") for c in both],
+        "x": [float(vx.loc[c, "value"]) for c in both],
+        "y": [float(vy.loc[c, "value"]) for c in both],
+        "x_qualifier": [str(vx.loc[c, "qualifier"]) for c in both],
+        "y_qualifier": [str(vy.loc[c, "qualifier"]) for c in both],
+    })
+
+
+# -- Data page ----------------------------------------------------------------------------------------
+
+def completeness_matrix(completeness: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """unit × year: '✔ 21' (figures for the whole year), '◐ 3' (part of a year only) or '✖'."""
+    if completeness.empty:
+        return pd.DataFrame()
+    label = names(units, lang)
+
+    def cell(r: pd.Series) -> str:
+        if r["figures_year"] > 0:
+            return f"✔ {fmt_number(r['figures_year'], lang)}"
+        if r["figures_part"] > 0:
+            return f"◐ {fmt_number(r['figures_part'], lang)}"
+        return f"✖ {t('not_submitted', lang)}"
+
+    c = completeness.assign(cell=completeness.apply(cell, axis=1))
+    m = c.pivot(index="unit_code", columns="year", values="cell")
+    m.index = [label.get(code, code) for code in m.index]
+    m.columns = [str(y) for y in m.columns]
+    m.index.name = t("unit", lang)
+    return m.reset_index()
+
+
+def target_series(catalog: Catalog, units: pd.DataFrame, codes: Sequence[str], indicator: str,
+                  years: Sequence[int], term_id: str | None) -> pd.DataFrame:
+    """unit × year → the target that holds that year (revisions applied), for a trend chart."""
+    kinds = units.set_index("unit_code")["kind"].to_dict()
+    rows = []
+    for code in codes:
+        for _, target in catalog.targets_for(code, kinds.get(code, ""), term_id):
+            if target.indicator != indicator:
+                continue
+            for y in years:
+                value, _doc = target.value_for(y)
+                low, high = (value if isinstance(value, tuple) else (value, None))
+                rows.append({"unit_code": code, "year": y, "target": float(low),
+                             "target_high": np.nan if high is None else float(high)})
+            break
+    return pd.DataFrame(rows, columns=["unit_code", "year", "target", "target_high"])
+
+
+def projections(assessed: pd.DataFrame, indicator: str, codes: Sequence[str], term_end: int) -> pd.DataFrame:
+    """Dashed lines from the latest value: to the deadline's projection for a deadline target, to the
+    trend's next-year value for a yearly one (not beyond the term)."""
+    a = assessed[(assessed["indicator"] == indicator) & assessed["unit_code"].isin(list(codes))]
+    rows = []
+    for r in a.itertuples(index=False):
+        if is_missing(r.latest_year) or is_missing(r.latest_value):
+            continue
+        start = int(r.latest_year)
+        if r.frequency == "deadline" and not is_missing(r.deadline) and not is_missing(r.projected):
+            end, value = int(r.deadline), float(r.projected)
+        elif not is_missing(r.next_year_value) and start + 1 <= term_end:
+            end, value = start + 1, float(r.next_year_value)
+        else:
+            continue
+        if end > start:
+            rows.append({"unit_code": r.unit_code, "from_year": start, "from_value": float(r.latest_value),
+                         "to_year": end, "to_value": value})
+    return pd.DataFrame(rows, columns=["unit_code", "from_year", "from_value", "to_year", "to_value"])
+
+
+def indicator_options(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, rows: Sequence[str],
+                      group: str = "") -> list[str]:
+    """Indicators worth a page for these units: those with targets first, then headline indicators that
+    have figures, in catalogue order."""
+    rows = list(rows)
+    targeted = set(assessed.loc[assessed["unit_code"].isin(rows), "indicator"])
+    with_values = set(values.loc[values["unit_code"].isin(rows), "indicator"]) if not values.empty else set()
+    headline = {i.id for i in catalog.headline_indicators()}
+    first = [i for i in catalog.indicators if i in targeted]
+    then = [i for i in catalog.indicators if i in with_values and i in headline and i not in targeted]
+    out = first + then
+    if group:
+        out = [i for i in out if catalog.indicators[i].group == group]
+    return out

@@ -1,0 +1,263 @@
+"""What every page shares: the sidebar filters (kept across pages and in the URL), the page context,
+the chart and legend widgets, and the guard that turns an error into a sentence, never a traceback.
+
+Only layout lives here; data comes from monitor.store and monitor.views.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from monitor import views
+from monitor.catalog import Catalog, Term
+from monitor.charts import plotly_config
+from monitor.i18n import (
+    DEFAULT_LANG,
+    LANGS,
+    STATUS_CODES,
+    STATUS_STYLE,
+    status_label,
+    t,
+    unit_name,
+)
+from monitor.store import Store
+
+log = logging.getLogger("monitor.dashboard")
+CTX_KEY = "_ctx"
+LAST_KEY = "_qp_last"  # the URL values this session last wrote or applied, per key
+
+
+@dataclass
+class Ctx:
+    """Everything a page needs to lay itself out; built once per run by app.py."""
+
+    store: Store | None
+    catalog: Catalog
+    db: Path
+    lang: str = DEFAULT_LANG
+    term: Term | None = None
+    as_of: int | None = None
+    kind: str = ""
+    scope: str | None = None
+    org_types: tuple[str, ...] = ()
+    group: str = ""
+    units: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rows: list[str] = field(default_factory=list)
+    uploads: bool = False
+    error: str = ""
+
+    def t(self, key: str, **fill: Any) -> str:
+        return t(key, self.lang, **fill)
+
+    @property
+    def years(self) -> list[int]:
+        return list(self.term.years) if self.term else []
+
+    @property
+    def has_data(self) -> bool:
+        return self.store is not None and not self.units.empty
+
+    def unit_label(self, code: str | None) -> str:
+        if code is None:
+            return ""
+        hit = self.units[self.units["unit_code"] == code]
+        return unit_name(hit.iloc[0], self.lang) if len(hit) else code
+
+    def names(self) -> dict[str, str]:
+        return views.names(self.units, self.lang)
+
+    def scope_units(self) -> list[str]:
+        return views.subtree(self.units, self.scope) if self.scope else []
+
+    def values(self, org_types: Sequence[str] | None = None) -> pd.DataFrame:
+        """Indicator values over the scope's subtree (the sidebar's organisation types unless given)."""
+        assert self.store is not None and self.term is not None
+        org = self.org_types if org_types is None else tuple(org_types)
+        return self.store.values(self.scope_units(), org or None, self.term.id)
+
+    def assessed(self) -> pd.DataFrame:
+        assert self.store is not None and self.term is not None
+        return self.store.assessed(self.scope_units(), self.org_types or None, self.term.id, self.as_of)
+
+    def url(self, **extra: str) -> dict[str, str]:
+        """The current filters as query parameters, for a link that reproduces the view."""
+        params = {k: v for k, v in (st.session_state.get(LAST_KEY) or {}).items() if k in GLOBAL_KEYS}
+        params.update(extra)
+        return params
+
+
+GLOBAL_KEYS = ("lang", "term", "year", "unit", "kind", "org", "group")
+
+
+def ctx() -> Ctx:
+    return st.session_state[CTX_KEY]
+
+
+# -- URL-backed selection widgets -------------------------------------------------------------------
+
+def _valid(value: Any, options: Sequence[str], multi: bool) -> bool:
+    if multi:
+        return isinstance(value, list) and all(v in options for v in value)
+    return value in options
+
+
+def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
+               format_func: Callable[[Any], str] = str, where: Any = None, widget: str = "selectbox",
+               notices: list[str] | None = None, lang: str = DEFAULT_LANG, help: str | None = None) -> Any:
+    """A selectbox / radio / multiselect whose value lives in session state and in the URL (?key=...).
+
+    A URL value is applied when it differs from what this session last wrote (a pasted link, or a
+    switch_page with parameters); an invalid one is ignored with a notice. The value survives page
+    changes (which clear the URL) and is written back to the URL on every run.
+    """
+    where = where if where is not None else st
+    multi = widget == "multiselect"
+    options = list(options)
+    wkey, keep = f"f_{key}", f"keep_{key}"
+    last: dict[str, str] = st.session_state.setdefault(LAST_KEY, {})
+    raw = st.query_params.get(key)
+    if raw is not None and raw != last.get(key):
+        wanted: Any = [v for v in raw.split(",") if v] if multi else raw
+        if _valid(wanted, options, multi):
+            st.session_state[wkey] = wanted
+        else:
+            if notices is not None:
+                notices.append(t("invalid_param", lang, key=key, value=raw))
+            if multi:
+                st.session_state[wkey] = [v for v in wanted if v in options]
+        last[key] = raw
+    if wkey not in st.session_state or not _valid(st.session_state[wkey], options, multi):
+        kept = st.session_state.get(keep)
+        st.session_state[wkey] = kept if kept is not None and _valid(kept, options, multi) else default
+    if widget == "radio":
+        value = where.radio(label, options, key=wkey, format_func=format_func, horizontal=True, help=help)
+    elif multi:
+        value = where.multiselect(label, options, key=wkey, format_func=format_func, help=help,
+                                  placeholder=t("all", lang))
+    else:
+        value = where.selectbox(label, options, key=wkey, format_func=format_func, help=help)
+    st.session_state[keep] = value
+    text = ",".join(value) if multi else str(value)
+    if text:
+        if st.query_params.get(key) != text:
+            st.query_params[key] = text
+    elif key in st.query_params:
+        del st.query_params[key]
+    last[key] = text
+    return value
+
+
+# -- the sidebar ------------------------------------------------------------------------------------
+
+def language() -> str:
+    return url_select("lang", LANGS, DEFAULT_LANG, label="Ngôn ngữ / Language", where=st.sidebar,
+                      widget="radio", format_func=lambda code: t(f"lang_{code}", code))
+
+
+def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: str = "") -> Ctx:
+    """Render the filters and return the page context. Invalid URL values are reported on the page."""
+    notices: list[str] = []
+    c = Ctx(store=store, catalog=catalog, db=db, lang=lang, error=error,
+            uploads=os.environ.get("MONITOR_UPLOADS", "") == "1")
+    sb = st.sidebar
+    sb.subheader(t("filters", lang))
+    terms = list(catalog.terms)
+    years_with_data = store.years() if store is not None else []
+    default_term = next((tid for tid in reversed(terms) if any(y in catalog.terms[tid].years
+                                                              for y in years_with_data)), terms[-1])
+    term_id = url_select("term", terms, default_term, label=t("term", lang), where=sb, notices=notices, lang=lang,
+                         format_func=lambda tid: catalog.terms[tid].name(lang))
+    c.term = catalog.terms[term_id]
+    years = [str(y) for y in c.term.years]
+    in_term = [y for y in years_with_data if y in c.term.years]
+    default_year = str(max(in_term)) if in_term else str(c.term.midterm)
+    c.as_of = int(url_select("year", years, default_year, label=t("as_of", lang), where=sb, notices=notices,
+                             lang=lang))
+    units = store.units() if store is not None else pd.DataFrame(
+        columns=["unit_code", "name_vi", "name_en", "parent_code", "kind"])
+    c.units = units
+    if not units.empty:
+        order = views.tree_order(units)
+        codes = [code for code, _ in order]
+        depth = dict(order)
+        names = views.names(units, lang)
+        start = views.default_scope(units, store.busiest_parent() if store is not None else None)
+        scope = url_select("unit", codes, start, label=t("unit_scope", lang),
+                           where=sb, notices=notices, lang=lang,
+                           format_func=lambda code: "· " * depth.get(code, 0) + names.get(code, code))
+        c.scope = scope
+        below = set(views.subtree(units, scope)) - {scope}
+        kinds_below = [k for k in catalog.unit_kinds if k in set(units.loc[units["unit_code"].isin(below), "kind"])]
+        c.kind = url_select("kind", ["", *kinds_below], "", label=t("unit_kind", lang), where=sb, notices=notices,
+                            lang=lang, format_func=lambda k: catalog.unit_kinds[k].name(lang) if k
+                            else t("all", lang))
+        c.rows = views.row_units(units, scope, c.kind)
+    org = url_select("org", list(catalog.org_types), [], label=t("org_type", lang), where=sb, widget="multiselect",
+                     notices=notices, lang=lang, help=t("org_type_help", lang),
+                     format_func=lambda o: catalog.org_types[o].name(lang))
+    c.org_types = tuple(org)
+    c.group = url_select("group", ["", *catalog.groups], "", label=t("group", lang), where=sb, notices=notices,
+                         lang=lang, format_func=lambda g: catalog.groups[g].name(lang) if g else t("all", lang))
+    sb.caption(t("link_hint", lang))
+    for n in notices:
+        st.warning(n, icon="⚠️")
+    return c
+
+
+# -- page furniture ---------------------------------------------------------------------------------
+
+def require_data(c: Ctx) -> None:
+    """Stop the page with a sentence when there is nothing to show."""
+    if c.error:
+        st.error(c.error)
+        st.stop()
+    if c.store is None:
+        st.info(c.t("no_db", path=str(c.db)))
+        st.stop()
+    if c.units.empty:
+        st.info(c.t("no_units"))
+        st.stop()
+
+
+@contextmanager
+def guard(c: Ctx) -> Iterator[None]:
+    """An error in a page becomes one sentence on the page (the traceback goes to the server log)."""
+    try:
+        yield
+    except Exception as exc:  # the reader gets a sentence, the log gets the rest
+        log.exception("page failed")
+        message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        st.error(c.t("page_error", error=f"{type(exc).__name__}{': ' + message if message else ''}"))
+
+
+def chart(fig: go.Figure, filename: str, *, key: str | None = None, select: bool = False, alt: str | None = None
+          ) -> Any:
+    """A Plotly chart whose toolbar PNG is named for unit, indicator and year."""
+    return st.plotly_chart(fig, config=plotly_config(filename), theme=None, key=key, width="stretch",
+                           on_select="rerun" if select else "ignore", selection_mode="points", alt=alt)
+
+
+def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES) -> None:
+    chips = " ".join(
+        f"<span style='background:{STATUS_STYLE[s]['color']};color:{STATUS_STYLE[s]['text']};"
+        f"padding:1px 6px;border-radius:3px;border:1px solid #888;margin-right:4px;white-space:nowrap'>"
+        f"{status_label(s, c.lang)}</span>" for s in codes)
+    st.markdown(f"<div style='line-height:2'>{chips}</div>", unsafe_allow_html=True)
+
+
+def headline(c: Ctx, counts: dict[str, int], codes: Sequence[str]) -> None:
+    total = sum(counts.values())
+    cols = st.columns(len(codes))
+    for col, code in zip(cols, codes, strict=True):
+        col.metric(status_label(code, c.lang), f"{counts.get(code, 0)}", help=c.t("headline_of", total=total),
+                   border=True)

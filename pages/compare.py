@@ -1,0 +1,49 @@
+"""So sánh / Compare: rank units on an indicator (filtered by unit kind and organisation type in the
+sidebar) and set two indicators against each other."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from monitor import views
+from monitor.charts import download_name, scatter
+from pages import _ui
+
+c = _ui.ctx()
+st.title(c.t("compare_title"))
+_ui.require_data(c)
+
+with _ui.guard(c):
+    assessed = c.assessed()
+    values = c.values()
+    options = views.indicator_options(assessed, values, c.catalog, c.rows, c.group)
+    if not options:
+        st.info(c.t("no_data", what=f"{c.unit_label(c.scope)}, {c.as_of}"))
+        st.stop()
+    st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
+               + c.t("overview_units", name=c.unit_label(c.scope)))
+    notices: list[str] = []
+
+    def label(i: str) -> str:
+        return views.indicator_label(c.catalog, i, c.lang)
+
+    rank_by = _ui.url_select("rank", options, options[0], label=c.t("rank_by"), notices=notices, lang=c.lang,
+                             format_func=label)
+    table = views.ranking(assessed, values, rank_by, c.rows, c.as_of, c.units, c.catalog, c.lang)
+    st.dataframe(table.drop(columns=["unit_code"]), hide_index=True)
+
+    st.subheader(c.t("scatter_title", year=c.as_of))
+    left, right = st.columns(2)
+    x = _ui.url_select("x", options, options[0], label=c.t("x_indicator"), where=left, notices=notices,
+                       lang=c.lang, format_func=label)
+    other = next((i for i in options if c.catalog.indicators[i].group != c.catalog.indicators[x].group),
+                 next((i for i in options if i != x), x))
+    y = _ui.url_select("y", options, other, label=c.t("y_indicator"),
+                       where=right, notices=notices, lang=c.lang, format_func=label)
+    for n in notices:
+        st.warning(n, icon="⚠️")
+    frame = views.scatter_frame(values, x, y, c.rows, c.as_of, c.units, c.lang)
+    kinds = {k: v.name(c.lang) for k, v in c.catalog.unit_kinds.items()}
+    fig = scatter(frame, x_name=label(x), y_name=label(y), x_unit=views.indicator_unit(c.catalog, x),
+                  y_unit=views.indicator_unit(c.catalog, y), lang=c.lang, kind_names=kinds)
+    _ui.chart(fig, download_name(c.scope, f"{x}_vs_{y}", c.as_of), key="compare_scatter")

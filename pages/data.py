@@ -1,0 +1,134 @@
+"""Dữ liệu / Data: who has submitted what (unit × year), the reports' own slips, the load log; files
+checked by the ETL's own rules and shown row by row before anything is loaded; the Excel template."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from etl.load import LoadBusy, LoadRejected, load
+from etl.template import write_template
+from monitor import views
+from monitor.i18n import fmt_number
+from monitor.uploads import check_uploads
+from pages import _ui
+
+c = _ui.ctx()
+st.title(c.t("data_title"))
+
+
+def _measure_name(code: str) -> str:
+    if code in c.catalog.measures:
+        return c.catalog.measures[code].name(c.lang)
+    if code in c.catalog.indicators:
+        return c.catalog.indicators[code].name(c.lang)
+    return code
+
+
+def _template_bytes(units: list[tuple[str, str]]) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mau.xlsx"
+        write_template(path, c.catalog, units=units or None)
+        return path.read_bytes()
+
+
+with _ui.guard(c):
+    if c.error:
+        st.error(c.error)
+    elif c.store is None:
+        st.info(c.t("no_db", path=str(c.db)))
+    elif c.units.empty:
+        st.info(c.t("no_units"))
+    else:
+        names = c.names()
+        shown = [c.scope, *[r for r in c.rows if r != c.scope]]
+        st.subheader(c.t("completeness"))
+        st.caption(c.t("completeness_help"))
+        matrix = views.completeness_matrix(c.store.completeness(shown, c.term.start, c.term.end), c.units, c.lang)
+        st.dataframe(matrix, hide_index=True)
+
+        st.subheader(c.t("findings"))
+        found = c.store.findings(c.scope_units(), c.term.start, c.term.end)
+        if found.empty:
+            st.success(c.t("findings_none"))
+        else:
+            st.caption(c.t("findings_count", n=len(found)))
+            st.dataframe(pd.DataFrame({
+                c.t("unit"): found["unit_code"].map(lambda u: names.get(u, u)),
+                c.t("year"): found["year"].astype(str),
+                c.t("period"): found["period"],
+                c.t("measure"): found["measure"].map(_measure_name),
+                c.t("stated"): [fmt_number(x, c.lang) for x in found["stated"]],
+                c.t("computed"): [fmt_number(x, c.lang) for x in found["computed"]],
+                c.t("detail"): found["detail"],
+                c.t("rule"): found["rule"],
+                c.t("source"): found["source"],
+            }), hide_index=True)
+
+        st.subheader(c.t("load_log"))
+        log = c.store.load_log()
+        if log.empty:
+            st.info(c.t("load_log_none"))
+        else:
+            st.dataframe(pd.DataFrame({
+                "#": log["load_id"].astype(str),
+                c.t("file"): log["file"],
+                c.t("rows"): [fmt_number(x, c.lang) for x in log["rows"]],
+                c.t("loaded_at"): pd.to_datetime(log["loaded_at"]).dt.strftime("%d/%m/%Y %H:%M"),
+                c.t("result"): log["result"].map(lambda r: c.t(f"result_{r}") if r in ("loaded", "unchanged") else r),
+                c.t("user"): log["user_name"],
+            }), hide_index=True)
+
+    st.subheader(c.t("upload"))
+    st.caption(c.t("upload_help"))
+    uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
+                                key="data_upload", label_visibility="collapsed")
+    if uploaded:
+        checked = check_uploads([(f.name, f.getvalue()) for f in uploaded], c.db)
+        for message in checked.refused:
+            st.error(c.t("upload_refused", reason=message))
+        if checked.report is not None:
+            rows = sum(i.rows for i in checked.report.files)
+            if checked.report.ok:
+                st.success(c.t("check_ok", rows=fmt_number(rows, c.lang), files=len(checked.report.files)))
+            else:
+                st.error(c.t("check_failed", n=len(checked.report.problems)))
+                st.markdown(f"**{c.t('problems')}**")
+                st.dataframe(checked.problems.rename(columns={
+                    "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
+                    "rule": c.t("rule"), "message": c.t("message")}), hide_index=True)
+            if checked.report.findings:
+                st.warning(c.t("findings_count", n=len(checked.report.findings)))
+                st.dataframe(pd.DataFrame({c.t("detail"): [str(f) for f in checked.report.findings]}),
+                             hide_index=True)
+            if not checked.rows.empty:
+                st.markdown(f"**{c.t('rows_checked')}**")
+                view = checked.rows.assign(problems=lambda d: d["problems"].map(
+                    lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
+                st.dataframe(view.rename(columns={"problems": c.t("status"), "file": c.t("file"),
+                                                  "row": c.t("row"), "sheet": c.t("sheet")}), hide_index=True)
+            if not c.uploads:
+                st.info(c.t("load_disabled"))
+            elif checked.ok and st.button(c.t("load_button"), type="primary", key="data_load"):
+                try:
+                    report = load(checked.paths, c.db, user="dashboard")
+                except LoadRejected as exc:
+                    st.error(c.t("load_rejected", n=len(exc.problems)))
+                except LoadBusy as exc:
+                    st.error(c.t("load_busy", error=str(exc)))
+                else:
+                    st.success(c.t("load_done", files=len(report.files), inserted=report.inserted,
+                                   unchanged=report.unchanged, findings=len(report.findings)))
+
+    st.subheader(c.t("template_download"))
+    template_units = [] if c.units.empty else [
+        (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
+    st.caption(c.t("template_help", name=c.unit_label(c.scope) or "—"))
+    data = (c.store.memo(("template", tuple(template_units)), lambda: _template_bytes(template_units))
+            if c.store is not None else _template_bytes(template_units))
+    st.download_button(c.t("template_download"), data=data, file_name="mau-nhap-lieu.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", key="data_template")

@@ -1,0 +1,68 @@
+"""Chỉ tiêu / Indicator: one indicator across units — sorted bars with the target, trend lines with a
+dashed projection, and the figures with their sources."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from monitor import views
+from monitor.charts import bars, download_name, trend
+from monitor.i18n import STATUS_CODES
+from pages import _ui
+
+c = _ui.ctx()
+st.title(c.t("indicator_title"))
+_ui.require_data(c)
+
+with _ui.guard(c):
+    assessed = c.assessed()
+    values = c.values()
+    options = views.indicator_options(assessed, values, c.catalog, c.rows, c.group)
+    if not options:
+        st.info(c.t("no_data", what=f"{c.unit_label(c.scope)}, {c.as_of}"))
+        st.stop()
+    notices: list[str] = []
+    ind = _ui.url_select("ind", options, options[0], label=c.t("indicator"), notices=notices, lang=c.lang,
+                         format_func=lambda i: views.indicator_label(c.catalog, i, c.lang))
+    for n in notices:
+        st.warning(n, icon="⚠️")
+    name = views.indicator_label(c.catalog, ind, c.lang)
+    unit = views.indicator_unit(c.catalog, ind)
+    higher = c.catalog.indicators[ind].higher_is_better
+    st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
+               + c.t("overview_units", name=c.unit_label(c.scope)))
+
+    frame = views.indicator_rows(assessed, values, ind, c.rows, c.as_of, c.units, c.lang)
+    if frame["value"].notna().any():
+        fig = bars(frame, unit=unit, lang=c.lang, title=c.t("bars_title", indicator=name, year=c.as_of),
+                   higher_is_better=higher)
+        _ui.chart(fig, download_name(c.scope, ind, c.as_of), key="indicator_bars")
+        _ui.status_legend(c, sorted(set(frame["status"]), key=lambda s: list(STATUS_CODES).index(s)
+                                    if s in STATUS_CODES else 99))
+    else:
+        st.info(c.t("no_data", what=f"{name}, {c.as_of}"))
+
+    st.subheader(c.t("trend_title"))
+    years = [y for y in c.years if y <= c.as_of]
+    series = values[(values["indicator"] == ind) & values["unit_code"].isin(c.rows) & (values["period"] == "Y")
+                    & values["year"].isin(years)]
+    with_data = [r for r in c.rows if r in set(series["unit_code"])]
+    if not with_data:
+        st.info(c.t("no_indicator_data"))
+    else:
+        names = c.names()
+        picked = st.multiselect(c.t("trend_units"), with_data, default=with_data[:6], key="indicator_trend_units",
+                                format_func=lambda code: names.get(code, code))
+        s = series[series["unit_code"].isin(picked)].assign(unit_name=lambda d: d["unit_code"].map(names))
+        s = s.set_index("unit_code").loc[[p for p in picked if p in set(s["unit_code"])]].reset_index()
+        targets = views.target_series(c.catalog, c.units, picked, ind, c.years, c.term.id)
+        proj = views.projections(assessed, ind, picked, c.term.end)
+        fig = trend(s, unit=unit, years=c.years, lang=c.lang, title=name, targets=targets, projections=proj)
+        _ui.chart(fig, download_name(c.scope, ind, f"{c.term.start}-{c.as_of}"), key="indicator_trend")
+
+    st.subheader(c.t("values_table"))
+    table = views.values_table(values, ind, c.rows, c.units, c.catalog, c.lang, years)
+    if table.empty:
+        st.info(c.t("no_indicator_data"))
+    else:
+        st.dataframe(table, hide_index=True)

@@ -1,0 +1,54 @@
+"""Tổng quan / Overview: the scorecard heat-map (units × targets), headline counts, the as-of year."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from monitor import views
+from monitor.charts import download_name, heatmap
+from monitor.i18n import HEADLINE_STATUSES, STATUS_CODES, status_label
+from pages import _ui
+
+c = _ui.ctx()
+st.title(c.t("overview_title"))
+_ui.require_data(c)
+
+with _ui.guard(c):
+    st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
+               + c.t("overview_units", name=c.unit_label(c.scope)))
+    assessed = c.assessed()
+    shown = assessed[assessed["unit_code"].isin(c.rows)]
+    if c.group:
+        shown = shown[shown["group"] == c.group]
+    if shown.empty:
+        st.info(c.t("no_targets"))
+        st.stop()
+    counts = views.headline_counts(shown)
+    _ui.headline(c, counts, HEADLINE_STATUSES)
+    others = [f"{status_label(s, c.lang)}: {counts[s]}" for s in STATUS_CODES
+              if s not in HEADLINE_STATUSES and counts[s]]
+    st.caption(c.t("headline_of", total=sum(counts.values())) + (" · " + " · ".join(others) if others else ""))
+    st.markdown(c.t("overview_intro", year=c.as_of))
+    grid = views.scorecard_grid(shown, c.catalog, c.units, c.rows, c.lang, c.group)
+    names = c.names()
+    for i, (section, part) in enumerate(grid.groupby("section", sort=False)):
+        st.subheader(part["section_title"].iloc[0], divider="gray")
+        rows = [r for r in c.rows if r in set(part["unit_code"])]
+        fig = heatmap(part, rows=rows, row_names=names, lang=c.lang)
+        event = _ui.chart(fig, download_name(c.scope, section, c.as_of), key=f"overview_heatmap_{i}",
+                          select=True, alt=c.t("heatmap_alt"))
+        points = (event.selection.points if event is not None and event.selection else []) or []
+        picked = next((p for p in points if p.get("y") in set(rows)), None)
+        if picked is not None:
+            st.switch_page("pages/unit.py", query_params=c.url(focus=str(picked["y"])))
+
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    target_unit = left.selectbox(c.t("open_unit"), [r for r in c.rows if r in set(grid["unit_code"])],
+                                 format_func=lambda code: names.get(code, code), key="overview_open")
+    right.page_link("pages/unit.py", label=c.t("open_unit"), icon=":material/arrow_forward:",
+                    query_params=c.url(focus=target_unit))
+    with st.expander(c.t("as_table")):
+        table = grid.pivot_table(index="unit_name", columns="column_full", values="cell", aggfunc="first",
+                                 sort=False).reset_index()
+        table = table.rename(columns={"unit_name": c.t("unit")})
+        st.dataframe(table, hide_index=True)

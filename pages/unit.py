@@ -1,0 +1,92 @@
+"""Đơn vị / Unit: every target of a district's or bloc's resolutions — progress, trend, status, the
+yearly change needed against the one achieved, sources — and the breakdown by organisation type."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from monitor import views
+from monitor.i18n import HEADLINE_STATUSES
+from pages import _ui
+
+c = _ui.ctx()
+st.title(c.t("unit_title"))
+_ui.require_data(c)
+
+with _ui.guard(c):
+    names = c.names()
+    choices = views.subtree(c.units, c.scope)
+    depth = {code: d for code, d in views.tree_order(c.units)}
+    notices: list[str] = []
+    default = c.rows[0] if c.rows else c.scope
+    focus = _ui.url_select("focus", choices, default, label=c.t("unit"), notices=notices, lang=c.lang,
+                           format_func=lambda code: "· " * (depth.get(code, 0) - depth.get(c.scope, 0))
+                           + names.get(code, code))
+    for n in notices:
+        st.warning(n, icon="⚠️")
+    row = c.units[c.units["unit_code"] == focus].iloc[0]
+    kind = c.catalog.unit_kinds[row["kind"]].name(c.lang) if row["kind"] in c.catalog.unit_kinds else row["kind"]
+    parent = c.unit_label(row["parent_code"]) if row["parent_code"] else ""
+    st.subheader(names.get(focus, focus))
+    st.caption(" · ".join(x for x in [kind, c.t("unit_parent", name=parent) if parent else "",
+                                        f"{c.term.name(c.lang)}", f"{c.t('as_of')}: {c.as_of}"] if x))
+
+    assessed = c.assessed()
+    values = c.values()
+    mine = assessed[assessed["unit_code"] == focus]
+    if mine.empty:
+        st.info(c.t("no_targets"))
+    else:
+        for rid in dict.fromkeys(mine["resolution_id"]):
+            res = c.catalog.resolutions.get(rid)
+            if res is not None:
+                st.markdown(f"**{c.t('resolution')}:** {res.number} — {res.title(c.lang)}")
+        counts = views.headline_counts(mine[mine["group"] == c.group] if c.group else mine)
+        _ui.headline(c, counts, HEADLINE_STATUSES)
+        years = [y for y in c.years if y <= c.as_of]
+        table = views.unit_targets(assessed, values, c.catalog, focus, c.lang, years, c.group)
+        if table.empty:
+            st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
+        else:
+            st.dataframe(
+                table[["name", "status", "target", "latest", "progress", "trend", "needed", "achieved", "projected",
+                       "source"]],
+                hide_index=True,
+                column_config={
+                    "name": st.column_config.TextColumn(c.t("indicator"), width="large"),
+                    "target": st.column_config.TextColumn(c.t("target")),
+                    "latest": st.column_config.TextColumn(c.t("latest")),
+                    "progress": st.column_config.ProgressColumn(c.t("progress"), min_value=0, max_value=100,
+                                                                format="%d%%"),
+                    "trend": st.column_config.LineChartColumn(f"{c.t('sparkline')} {years[0]}–{years[-1]}"
+                                                              if years else c.t("sparkline")),
+                    "status": st.column_config.TextColumn(c.t("status")),
+                    "needed": st.column_config.TextColumn(c.t("needed_per_year")),
+                    "achieved": st.column_config.TextColumn(c.t("achieved_per_year")),
+                    "projected": st.column_config.TextColumn(c.t("projected")),
+                    "source": st.column_config.TextColumn(c.t("source"), width="medium"),
+                },
+            )
+            _ui.status_legend(c)
+
+    others = views.other_values(values, assessed, c.catalog, focus, c.as_of, c.lang, c.group)
+    if not others.empty:
+        st.subheader(c.t("other_indicators"))
+        st.dataframe(others.rename(columns={"name": c.t("indicator"), "value": c.t("value"),
+                                            "status": c.t("status"), "source": c.t("source")}), hide_index=True)
+
+    st.subheader(c.t("org_breakdown", year=c.as_of))
+    below = views.subtree(c.units, focus)
+    org_types = [o for o in c.catalog.org_types if o in set(c.store.org_types_in(below))]
+    targeted = [i for i in dict.fromkeys(mine["indicator"]) if c.catalog.applies_to_org_types(i)]
+    if c.group:
+        targeted = [i for i in targeted if c.catalog.indicators[i].group == c.group]
+    if not org_types or not targeted:
+        st.info(c.t("org_breakdown_none"))
+    else:
+        by_type = {o: c.store.values(below, [o], c.term.id) for o in org_types}
+        breakdown = views.org_breakdown(by_type, c.catalog, targeted, c.as_of, c.lang)
+        if breakdown.empty:
+            st.info(c.t("no_data", what=str(c.as_of)))
+        else:
+            st.dataframe(breakdown, hide_index=True)
