@@ -826,6 +826,14 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
 
 # -- scorecard ----------------------------------------------------------------------------------------
 
+def _empty_scorecard() -> pd.DataFrame:
+    cols = {c: pd.Series([], dtype="str") for c in SCORECARD_COLUMNS}
+    cols["year"] = pd.Series([], dtype=np.int64)
+    for c in ("value", "target", "projected", "target_high"):
+        cols[c] = pd.Series([], dtype=np.float64)
+    return pd.DataFrame(cols)
+
+
 def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | None = None,
               year: int | None = None) -> pd.DataFrame:
     """CONTRACT.md's scorecard: one row per unit × indicator × year × period for each indicator a
@@ -837,7 +845,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
     if year is None:
         year = con.execute("SELECT max(year) FROM facts").fetchall()[0][0]
         if year is None:
-            return pd.DataFrame({c: pd.Series([], dtype="str") for c in SCORECARD_COLUMNS})
+            return _empty_scorecard()
         year_only = False
     else:
         year_only = True
@@ -845,10 +853,13 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
     term_id = term.id if term else None
     codes, parents, kinds = _units(con)
     picked = [k for k, c in enumerate(codes) if unit is None or c == unit]
-    vals = _indicator_values(con, catalog, units=None if unit is None else [unit], org_types=None,
-                             term_id=term_id, indicators=target_indicators(catalog, term_id),
-                             tree=(codes, parents))
     binds = _bindings(catalog, [codes[k] for k in picked], [kinds[k] for k in picked], term_id)
+    if not len(binds.u):
+        return _empty_scorecard()
+    wanted = set(binds.indicator)  # only what some target here reads: one unit fetches little
+    vals = _indicator_values(con, catalog, units=None if unit is None else [unit], org_types=None,
+                             term_id=term_id, indicators=[i for i in catalog.indicators if i in wanted],
+                             tree=(codes, parents))
     assessed = _assess(vals, binds, catalog, as_of=int(year), term_id=term_id, sources=False)
     status, projected = assessed.status, assessed.shown_projection
     shown = vals.take(np.flatnonzero((vals.year == year) if year_only else (vals.year <= year)))
