@@ -791,10 +791,10 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
         progress = np.where((base_met == _NO) & (np.abs(gap) > _EPS), (projected - baseline) / gap, np.nan)
         past = has & (latest_year >= deadline)
     d_status = np.select(
-        [~has, met_code == _YES, met_code == _UNDECIDED, k_pts < 2, past,
+        [~has, met_code == _YES, met_code == _UNDECIDED, past, k_pts < 2,
          np.isnan(progress) & (proj_met == _YES), np.isnan(progress),
          progress >= ON_TRACK, progress >= ACCELERATE],
-        ["no_data", "achieved", "undecided", "insufficient", "off_track",
+        ["no_data", "achieved", "undecided", "off_track", "insufficient",
          "on_track", "off_track", "on_track", "accelerate"], default="off_track")
     latest_exact = np.where(np.isin(latest_qual, (0, 3)), latest_value, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):

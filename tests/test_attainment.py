@@ -298,10 +298,14 @@ STATUS_CASES = [
      1 / 3, 60.0),
     # the deadline year's value does not meet the target: no time is left
     ("deadline passed", "eq100", [(2023, 96), (2024, 98), (2025, 99)], 2025, "off_track", 19 / 24, 99 + 1 / 6),
+    ("deadline passed, one point", "eq100", [(2025, 99)], 2025, "off_track", None, None),
     # the revised target holds from 2023: 70 reached in 2023, 80 not; the line reaches 80 in 2025
     ("revised target", "revised", [(2021, 60), (2022, 65), (2023, 70)], 2023, "on_track", 1.0, 80.0),
     ("before the revision", "revised", [(2021, 60), (2022, 70)], 2022, "achieved", 4.0, 100.0),
     ("as_of cuts later years", "eq100", [(2021, 80), (2023, 86), (2024, 100)], 2023, "accelerate", 0.6, 92.0),
+    # docs/method.md's worked example: 241/295 (2021), 265/295 (2023) → 289/295 in 2025, P = 48/54
+    ("worked example", "eq100", [(2021, 241 / 295 * 100), (2023, 265 / 295 * 100)], 2023, "accelerate", 48 / 54,
+     289 / 295 * 100),
 ]
 
 
@@ -317,6 +321,13 @@ def test_deadline_status(test_cat: Catalog, case: str, target: str, points: list
             assert math.isnan(r[col]), col
         else:
             assert r[col] == pytest.approx(want), col
+
+
+def test_worked_example_rates(test_cat: Catalog) -> None:
+    r = _row(assess(_values("grassroots_committee_university_rate", [(2021, 241 / 295 * 100), (2023, 265 / 295 * 100)]),
+                    test_cat, UNITS, term_id=TERM), target_id="eq100")
+    assert r["achieved_per_year"] == pytest.approx(12 / 295 * 100)   # 4,07 points a year
+    assert r["needed_per_year"] == pytest.approx(15 / 295 * 100)     # 5,08: (100 − 89,83) / 2
 
 
 def test_progress_details(test_cat: Catalog) -> None:
