@@ -1,0 +1,300 @@
+"""Plotly figures → PNG (for slides), SVG and PDF files, through one persistent Chromium.
+
+Kaleido 1.x drives a real Chromium. Starting one costs seconds (measured in benchmarks/bench_export.py),
+a render in a running one a fraction of a second, so a pack starts one browser, renders every chart
+through it and stops it at the end (`browser()`): Kaleido's own sync server, run with tabs that are
+not reloaded after each render (see _KeepTabs). The browser is the system's Chromium (Debian's
+/usr/bin/chromium, or $MONITOR_CHROMIUM), never one downloaded by Kaleido.
+
+Charts are drawn in DejaVu Sans, which carries every Vietnamese letter, so a render never falls back to
+boxes. A file is named by unit, subject (indicator or group) and year in ASCII
+(`BD-TAYSON_org_good_or_better_rate_2023.png`); the Vietnamese title is in the chart itself, in the
+PNG's iTXt `Title` and in the SVG's <title>.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import copy
+import os
+import queue
+import shutil
+import struct
+import threading
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import kaleido
+import plotly.graph_objects as go
+
+from monitor.charts import download_name
+
+FORMATS = ("png", "svg", "pdf")
+EXPORT_FONT = "DejaVu Sans"
+# A chart on a 16:9 slide: drawn at 940×560 CSS px (fonts stay legible at about 9.5 in wide) and
+# rasterised at scale 2, so the PNG is 1880×1120 px, about 200 dpi on the slide.
+WIDTH, HEIGHT, SCALE = 940, 560, 2
+BROWSER_ENV = ("MONITOR_CHROMIUM", "BROWSER_PATH")  # BROWSER_PATH is choreographer's own variable
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+class ChromiumMissing(RuntimeError):
+    """No Chromium to render with; the message says how to point at one."""
+
+
+def find_chromium() -> str | None:
+    """The browser to render with: $MONITOR_CHROMIUM or $BROWSER_PATH, else chromium on the PATH."""
+    for var in BROWSER_ENV:
+        path = os.environ.get(var, "").strip()
+        if path:
+            return path if Path(path).is_file() else None
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        raise ChromiumMissing(
+            "No Chromium found to render charts. Install the system package (Debian: apt-get install "
+            "chromium) or set MONITOR_CHROMIUM to the browser's path.")
+    return path
+
+
+# Kaleido reloads a tab's page after every render (0.2 s of a 0.3 s render here: it re-parses the
+# 4 MB plotly.js). kaleido_scopes.js purges each plot itself, so the pack keeps its tabs and reloads
+# one only every RELOAD_EVERY renders, which bounds whatever a page might accumulate.
+RELOAD_EVERY = 200
+
+
+class _KeepTabs(kaleido.Kaleido):
+    """Kaleido's browser, returning a tab to the queue without reloading its page each time."""
+
+    _served = 0
+
+    async def _return_kaleido_tab(self, tab: Any) -> None:  # overrides Kaleido's (pinned 1.5.0)
+        self._served += 1
+        if self._served % RELOAD_EVERY == 0:
+            await tab.reload()
+        await self.tabs_ready.put(tab)
+
+
+class _Browser:
+    """One Chromium in a thread of its own, fed renders through a queue (as kaleido.start_sync_server
+    does, with `_KeepTabs` in place of Kaleido)."""
+
+    def __init__(self, path: str) -> None:
+        self.jobs: queue.Queue[tuple[dict, dict] | None] = queue.Queue()
+        self.results: queue.Queue[bytes | BaseException] = queue.Queue()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=asyncio.run, args=(self._serve(path),), daemon=True,
+                                       name="monitor-export-chromium")
+        self.thread.start()
+        self.ready.wait()
+        started = self.results.get()
+        if isinstance(started, BaseException):
+            self.thread.join()
+            raise started
+
+    async def _serve(self, path: str) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            k = _KeepTabs(path=path, mathjax=False)
+            await k.open()
+        except BaseException as exc:  # handed to the caller's thread
+            self.results.put(exc)
+            self.ready.set()
+            return
+        self.results.put(b"")
+        self.ready.set()
+        try:
+            while (job := await loop.run_in_executor(None, self.jobs.get)) is not None:
+                spec, opts = job
+                try:
+                    self.results.put(await k.calc_fig(spec, opts=opts))
+                except Exception as exc:  # handed to the caller's thread
+                    self.results.put(exc)
+        finally:
+            await k.close()
+
+    def render(self, spec: dict, opts: dict) -> bytes:
+        self.jobs.put((spec, opts))
+        out = self.results.get()
+        if isinstance(out, BaseException):
+            raise out
+        return out
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join(timeout=30)
+
+
+_browser: _Browser | None = None
+
+
+def start_browser() -> None:
+    """Start the one Chromium every render goes through, if it is not running."""
+    global _browser
+    if _browser is None:
+        _browser = _Browser(_chromium())
+        atexit.register(stop_browser)
+
+
+def stop_browser() -> None:
+    global _browser
+    if _browser is not None:
+        _browser.close()
+        _browser = None
+
+
+def browser_running() -> bool:
+    return _browser is not None
+
+
+@contextmanager
+def browser() -> Iterator[None]:
+    """Every render inside the block uses one Chromium; a browser already started is left running."""
+    owner = _browser is None
+    start_browser()
+    try:
+        yield
+    finally:
+        if owner:
+            stop_browser()
+
+
+# -- figures ready for a file ----------------------------------------------------------------------
+
+def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = None) -> dict:
+    """The figure as Kaleido takes it, drawn in a font with Vietnamese letters at a fixed size.
+
+    Works on the plain dict: going back through go.Figure would validate every property again, which
+    costs more than the render of a small chart.
+    """
+    spec = copy.deepcopy(fig if isinstance(fig, dict) else fig.to_dict())
+    layout = spec.setdefault("layout", {})
+    family = f"{EXPORT_FONT}, sans-serif"
+    layout.setdefault("font", {})["family"] = family
+    if isinstance(layout.get("title"), dict):
+        layout["title"].setdefault("font", {})["family"] = family
+        layout["title"]["xref"] = "paper"  # flush with the plot, not with the paper's cut edge
+    layout["width"] = width
+    layout["height"] = height or int(layout.get("height") or HEIGHT)
+    return spec
+
+
+def render(fig: go.Figure | dict, fmt: str = "png", *, width: int = WIDTH, height: int | None = None,
+           scale: float = SCALE) -> bytes:
+    """One figure as bytes. Inside `browser()` this reuses the running Chromium; outside it Kaleido
+    starts and stops a browser for this one figure (slow: see benchmarks/bench_export.py)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    spec = for_export(fig, width, height)
+    opts = {"format": fmt, "width": spec["layout"]["width"], "height": spec["layout"]["height"],
+            "scale": scale if fmt == "png" else 1}
+    if _browser is not None:
+        return _browser.render(spec, opts)
+    return kaleido.calc_fig_sync(spec, opts=opts, kopts={"path": _chromium(), "mathjax": False})
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+@dataclass
+class Chart:
+    """A figure with what names it: unit, subject (an indicator or group id) and year."""
+
+    fig: go.Figure
+    unit: str
+    subject: str
+    year: int | str
+    title: str  # the Vietnamese title (shown in the chart; PNG/SVG metadata)
+    kind: str = ""  # heatmap | bars | trend: what the pack does with it
+    group: str = ""
+    width: int = WIDTH
+    height: int | None = None
+    images: dict[str, bytes] = field(default_factory=dict)  # format → bytes, once rendered
+
+    @property
+    def stem(self) -> str:
+        return download_name(self.unit, self.subject, self.year)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", data[16:24])
+
+
+def png_with_title(data: bytes, title: str, lang: str = "vi") -> bytes:
+    """The PNG with an iTXt 'Title' chunk (UTF-8, so the Vietnamese title survives) after IHDR."""
+    payload = b"Title\x00\x00\x00" + lang.encode("ascii") + b"\x00\x00" + title.encode("utf-8")
+    chunk = struct.pack(">I", len(payload)) + b"iTXt" + payload + struct.pack(
+        ">I", zlib.crc32(b"iTXt" + payload) & 0xFFFFFFFF)
+    end_of_ihdr = 8 + 8 + 13 + 4
+    return data[:end_of_ihdr] + chunk + data[end_of_ihdr:]
+
+
+def png_text(data: bytes) -> dict[str, str]:
+    """iTXt/tEXt keyword → text, for checks."""
+    out, pos = {}, 8
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"iTXt":
+            key, rest = body.split(b"\x00", 1)
+            _lang, rest = rest[2:].split(b"\x00", 1)
+            _translated, text = rest.split(b"\x00", 1)
+            out[key.decode("latin-1")] = text.decode("utf-8")
+        elif kind == b"tEXt":
+            key, text = body.split(b"\x00", 1)
+            out[key.decode("latin-1")] = text.decode("latin-1")
+        pos += 12 + length
+    return out
+
+
+def svg_with_title(data: bytes, title: str) -> bytes:
+    """The SVG with a <title> as its first child (what screen readers and file browsers show)."""
+    text = data.decode("utf-8")
+    at = text.find(">", text.find("<svg")) + 1
+    return (text[:at] + f"<title>{escape(title)}</title>" + text[at:]).encode("utf-8")
+
+
+def render_chart(chart: Chart, formats: Sequence[str]) -> Chart:
+    """Fill chart.images for each format (metadata added)."""
+    spec = None
+    for fmt in formats:
+        if fmt in chart.images:
+            continue
+        spec = spec or chart.fig.to_dict()
+        data = render(spec, fmt, width=chart.width, height=chart.height)
+        if fmt == "png":
+            data = png_with_title(data, chart.title)
+        elif fmt == "svg":
+            data = svg_with_title(data, chart.title)
+        chart.images[fmt] = data
+    return chart
+
+
+def write_charts(charts: Iterable[Chart], out_dir: Path, formats: Sequence[str]) -> list[Path]:
+    """Render (through the running browser, or one started for the batch) and write every chart in
+    every format; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with browser():
+        for chart in charts:
+            render_chart(chart, formats)
+            for fmt in formats:
+                path = out_dir / f"{chart.stem}.{fmt}"
+                path.write_bytes(chart.images[fmt])
+                written.append(path)
+    return written
