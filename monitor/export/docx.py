@@ -1,0 +1,211 @@
+"""Two Word files: the annex the reports attach ("Phụ lục: Kết quả thực hiện các chỉ tiêu": indicator,
+target, each year's value, status and source) and the DRAFT of the results section (monitor.export.draft),
+which the staff edit instead of writing from a blank page.
+
+Numbers are written the Vietnamese way (96,55%; 3.889); every style is set in DOC_FONT, which carries
+Vietnamese letters, for the Latin, East Asian and complex-script slots alike.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml.ns import qn
+from docx.oxml.shared import OxmlElement
+from docx.shared import Mm, Pt, RGBColor
+
+from monitor.export.draft import draft_blocks
+from monitor.export.model import PackData
+from monitor.export.text import DOC_FONT, tx
+from monitor.i18n import MISSING, fmt_number, fmt_target, is_missing, status_label, with_qualifier
+
+BLACK = RGBColor(0, 0, 0)
+A4_SHORT, A4_LONG = Mm(210), Mm(297)
+
+
+def _font(style: object, size: float | None = None, *, bold: bool | None = None) -> None:
+    font = style.font
+    font.name = DOC_FONT
+    font.color.rgb = BLACK
+    if size:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.append(fonts)
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), DOC_FONT)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+
+
+def _document(landscape: bool) -> DocumentObject:
+    doc = Document()
+    _font(doc.styles["Normal"], 13)
+    for name, size in (("Title", 16), ("Heading 1", 14), ("Heading 2", 13), ("Heading 3", 13)):
+        _font(doc.styles[name], size, bold=True)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (A4_LONG, A4_SHORT) if landscape else (A4_SHORT, A4_LONG)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Mm(20 if landscape else 30 if side == "left_margin" else 15))
+    section.top_margin = section.bottom_margin = Mm(20)
+    return doc
+
+
+def _cell(cell: object, text: str, size: float = 11, *, bold: bool = False) -> None:
+    cell.text = ""
+    lines = text.split("\n")
+    para = cell.paragraphs[0]
+    for i, line in enumerate(lines):
+        run = para.add_run(line)
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.name = DOC_FONT
+        if i < len(lines) - 1:
+            run.add_break()
+
+
+def _fmt(value: float, qualifier: str, unit: str, lang: str) -> str:
+    if is_missing(value):
+        return MISSING
+    if unit == "percent":
+        return with_qualifier(fmt_number(value, lang) + "%", qualifier, lang)
+    return with_qualifier(fmt_number(value, lang, 0), qualifier, lang)
+
+
+def annex_years(data: PackData) -> list[int]:
+    """Years shown: from the term's first year with a figure to the as-of year."""
+    v = data.values
+    years = v.loc[v["unit_code"].isin(data.rows) & v["year"].between(data.term.start, data.as_of), "year"]
+    first = int(years.min()) if len(years) else data.as_of
+    return list(range(first, data.as_of + 1))
+
+
+def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
+    """The annex table of one unit: header and rows of text (numbers formatted)."""
+    lang, catalog = data.lang, data.catalog
+    years = annex_years(data)
+    header = ["TT", tx("col_indicator", lang), tx("col_target", lang), *map(str, years), tx("col_status", lang),
+              tx("col_source", lang)]
+    v = data.values[(data.values["unit_code"] == unit) & (data.values["org_type"] == "")]
+    rows = []
+    for n, r in enumerate(data.assessed[data.assessed["unit_code"] == unit].itertuples(index=False), start=1):
+        ind = catalog.indicators[r.indicator]
+        target = fmt_target(r.comparator, r.target, r.target_high, ind.unit, lang)
+        target += f" ({tx('by_year', lang, year=int(r.deadline))})" if r.frequency == "deadline" \
+            else f" ({tx('yearly', lang).lower()})"
+        if r.target_document:
+            target += f"; {r.target_document}"
+        cells = []
+        mine = v[v["indicator"] == r.indicator]
+        for y in years:
+            hit = mine[mine["year"] == y].sort_values("period", key=lambda p: p.map({"Y": 0, "TD": 1, "H1": 2}))
+            if hit.empty:
+                cells.append(MISSING)
+                continue
+            h = hit.iloc[0]
+            text = _fmt(h["value"], h["qualifier"], ind.unit, lang)
+            if ind.unit == "percent" and not is_missing(h["num"]) and not is_missing(h["den"]):
+                text += f"\n({fmt_number(h['num'], lang, 0)}/{fmt_number(h['den'], lang, 0)})"
+            if h["period"] != "Y":
+                text += f"\n{catalog.periods[h['period']].name(lang).lower()}"
+            cells.append(text)
+        rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang), r.source or ""])
+    return header, rows
+
+
+def build_annex(data: PackData) -> DocumentObject:
+    lang = data.lang
+    doc = _document(landscape=True)
+    doc.add_paragraph(tx("annex_title", lang), style="Title")
+    doc.add_paragraph(data.subject)
+    doc.add_paragraph(tx("annex_intro", lang, year=data.as_of))
+    years = annex_years(data)
+    widths = [Mm(10), Mm(62), Mm(38), *[Mm(min(22, 110 / max(1, len(years))))] * len(years), Mm(28), Mm(0)]
+    widths[-1] = max(Mm(30), A4_LONG - Mm(40) - sum(widths))
+    for unit in data.rows:
+        header, rows = annex_rows(data, unit)
+        if data.multi:
+            doc.add_paragraph(tx("annex_unit", lang, unit=data.name(unit)), style="Heading 1")
+        table = doc.add_table(rows=1 + len(rows), cols=len(header))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for j, text in enumerate(header):
+            _cell(table.cell(0, j), text, 10.5, bold=True)
+        for i, row in enumerate(rows, start=1):
+            for j, text in enumerate(row):
+                _cell(table.cell(i, j), text, 9 if j == len(header) - 1 else 10.5)
+        for j, w in enumerate(widths[:len(header)]):
+            for cell in table.columns[j].cells:
+                cell.width = w
+        _repeat_header(table)
+    return doc
+
+
+def _repeat_header(table: object) -> None:
+    """The header row repeats on every page the table runs over."""
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def build_draft(data: PackData) -> DocumentObject:
+    lang = data.lang
+    doc = _document(landscape=False)
+    doc.add_paragraph(tx("draft_title", lang), style="Title")
+    note = doc.add_paragraph()
+    run = note.add_run(tx("draft_note", lang))
+    run.italic = True
+    for unit in data.rows:
+        doc.add_paragraph(data.name(unit), style="Heading 1")
+        blocks = draft_blocks(unit, data.assessed, data.values, data.catalog, lang, unit_name=data.name(unit),
+                              as_of=data.as_of)
+        if not blocks:
+            doc.add_paragraph(tx("draft_none", lang))
+        for b in blocks:
+            if b.kind == "heading":
+                doc.add_paragraph(b.text, style="Heading 2")
+                continue
+            para = doc.add_paragraph(b.text)
+            para.paragraph_format.first_line_indent = Mm(10)
+            para.paragraph_format.space_after = Pt(3)
+    return doc
+
+
+def _save(doc: DocumentObject, out: Path | io.BytesIO) -> None:
+    doc.save(out)
+
+
+def write_annex(data: PackData, out: Path | io.BytesIO) -> None:
+    _save(build_annex(data), out)
+
+
+def write_draft(data: PackData, out: Path | io.BytesIO) -> None:
+    _save(build_draft(data), out)
+
+
+def annex_bytes(data: PackData) -> bytes:
+    buf = io.BytesIO()
+    write_annex(data, buf)
+    return buf.getvalue()
+
+
+def draft_bytes(data: PackData) -> bytes:
+    buf = io.BytesIO()
+    write_draft(data, buf)
+    return buf.getvalue()
+
+
+def table_text(doc: DocumentObject) -> list[list[list[str]]]:
+    """Every table's cells as text (for checks and previews)."""
+    return [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]

@@ -1,0 +1,104 @@
+"""What every part of the pack is written from: one scope's frames, gathered once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from monitor import attainment, views
+from monitor.catalog import Catalog, Term
+from monitor.checks import FINDING_COLUMNS
+from monitor.i18n import unit_name
+
+
+@dataclass
+class PackData:
+    """A pack's scope (a unit and the units it compares) and its frames.
+
+    `rows` are the units compared side by side: the scope's direct children that a resolution binds
+    (a province's districts and blocs), else the scope alone. `values` and `assessed` cover the scope
+    and everything below it (docs/attainment-api.md); `findings` are the cross-checks stored on load.
+    """
+
+    catalog: Catalog
+    scope: str
+    rows: list[str]
+    units: pd.DataFrame
+    values: pd.DataFrame
+    assessed: pd.DataFrame
+    findings: pd.DataFrame
+    term: Term
+    as_of: int
+    lang: str = "vi"
+    created: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def multi(self) -> bool:
+        return len(self.rows) > 1
+
+    def name(self, code: str | None = None) -> str:
+        hit = self.units[self.units["unit_code"] == (code or self.scope)]
+        return unit_name(hit.iloc[0], self.lang) if len(hit) else (code or self.scope)
+
+    @property
+    def subject(self) -> str:
+        """Whom the pack is about: the one unit compared, else the scope."""
+        return self.name(self.rows[0]) if not self.multi and self.rows else self.name()
+
+    @property
+    def shown(self) -> pd.DataFrame:
+        """The assessments of the rows, the units the pack is about."""
+        return self.assessed[self.assessed["unit_code"].isin(self.rows)]
+
+    @property
+    def synthetic(self) -> bool:
+        names = self.units.loc[self.units["unit_code"].isin([self.scope, *self.rows]), "name_vi"]
+        return bool(names.str.contains("(mô phỏng)", regex=False).any())
+
+
+def _rows(units: pd.DataFrame, catalog: Catalog, scope: str, assessed: pd.DataFrame) -> list[str]:
+    """The scope's children that targets bind and that have any figure, with the scope first when it
+    has figures of its own; a scope with none of these is its own only row."""
+    judged = set(assessed.loc[assessed["status"] != "no_data", "unit_code"])
+    kids = [c for c in views.children(units, scope) if c in set(assessed["unit_code"])]
+    rows = ([scope] if scope in judged else []) + [c for c in kids if c in judged]
+    return rows if rows else [scope]
+
+
+def load_pack_data(con: duckdb.DuckDBPyConnection, catalog: Catalog, scope: str, *, as_of: int | None = None,
+                   term_id: str | None = None, lang: str = "vi", units: pd.DataFrame | None = None) -> PackData:
+    """Gather one scope's frames from the database (read only)."""
+    units = attainment.units_frame(con) if units is None else units
+    if scope not in set(units["unit_code"]):
+        raise KeyError(f"unknown unit '{scope}'")
+    below = views.subtree(units, scope)
+    if term_id is None:
+        year = as_of or con.execute("SELECT max(year) FROM facts").fetchone()[0]
+        term = catalog.term_of(int(year)) if year is not None else None
+        term = term or next(iter(catalog.terms.values()))
+    else:
+        term = catalog.terms[term_id]
+    values = attainment.indicator_values(con, catalog, units=below, term_id=term.id)
+    if as_of is None:
+        in_term = values.loc[values["year"].between(term.start, term.end), "year"]
+        as_of = int(in_term.max()) if len(in_term) else term.midterm
+    assessed = attainment.assess(values, catalog, units[units["unit_code"].isin(below)], as_of=as_of,
+                                 term_id=term.id)
+    findings = con.execute(
+        f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE unit_code IN (SELECT unnest($codes)) "
+        "AND year <= $year ORDER BY unit_code, year, period, org_type, measure, rule",
+        {"codes": below, "year": as_of}).df()
+    return PackData(catalog, scope, _rows(units, catalog, scope, assessed), units, values, assessed, findings,
+                    term, int(as_of), lang)
+
+
+def from_frames(catalog: Catalog, scope: str, rows: Sequence[str], units: pd.DataFrame, values: pd.DataFrame,
+                assessed: pd.DataFrame, term: Term, as_of: int, lang: str = "vi",
+                findings: pd.DataFrame | None = None) -> PackData:
+    """A pack of what a page already holds (its selection), for a download button."""
+    findings = pd.DataFrame(columns=FINDING_COLUMNS) if findings is None else findings
+    return PackData(catalog, scope, list(rows), units, values, assessed, findings, term, int(as_of), lang)

@@ -1,0 +1,148 @@
+"""The Excel workbook of a pack: the scorecard (one row per unit × target), the values by year (one
+column per year) and the cross-check findings, a sheet each, with filters, number formats and a frozen
+header. Numbers stay numbers (Excel shows them in the reader's own locale); labels are Vietnamese.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from monitor import views
+from monitor.export.model import PackData
+from monitor.export.text import tx
+from monitor.i18n import STATUS_STYLE, fmt_target, is_missing, status_label
+
+RATE_FORMAT = "0.00"
+COUNT_FORMAT = "#,##0"
+RATIO_FORMAT = "0.00"
+HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def _num(x: Any) -> float | None:
+    return None if is_missing(x) else float(x)
+
+
+def _sheet(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]], formats: dict[int, Any],
+           widths: Sequence[int], freeze: str = "A2") -> None:
+    """Header, rows, per-column number formats (a format or a per-row list), filter, frozen header."""
+    ws.append(list(header))
+    for row in rows:
+        ws.append(list(row))
+    for cell in ws[1]:
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for j, fmt in formats.items():
+        for i, cell in enumerate(ws.iter_rows(min_row=2, min_col=j, max_col=j), start=0):
+            code = fmt[i] if isinstance(fmt, list) else fmt
+            if code:
+                cell[0].number_format = code
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = freeze
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
+
+
+def scorecard_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any]]:
+    lang, catalog = data.lang, data.catalog
+    names = views.names(data.units, lang)
+    header = [tx(k, lang) for k in ("xl_unit_code", "xl_unit", "xl_resolution", "xl_target_id", "xl_indicator_id",
+                                    "xl_indicator", "xl_group", "xl_frequency", "xl_target_text", "xl_comparator",
+                                    "xl_target", "xl_target_high", "xl_latest_year", "xl_latest_value",
+                                    "xl_qualifier", "xl_met", "xl_status", "xl_projected", "xl_progress",
+                                    "xl_needed", "xl_achieved", "xl_source")]
+    rows, value_formats = [], []
+    met = {"yes": tx("met_yes", lang), "no": tx("met_no", lang), "undecided": tx("met_undecided", lang), "": ""}
+    for r in data.assessed.itertuples(index=False):
+        ind = catalog.indicators[r.indicator]
+        res = catalog.resolutions.get(r.resolution_id)
+        rows.append([
+            r.unit_code, names.get(r.unit_code, r.unit_code), res.number if res else r.resolution_id, r.target_id,
+            r.indicator, ind.name(lang), catalog.groups[ind.group].name(lang),
+            tx("by_year", lang, year=int(r.deadline)) if r.frequency == "deadline" else tx("yearly", lang),
+            fmt_target(r.comparator, r.target, r.target_high, ind.unit, lang), r.comparator, _num(r.target),
+            _num(r.target_high), None if is_missing(r.latest_year) else int(r.latest_year), _num(r.latest_value),
+            r.latest_qualifier, met.get(r.met, r.met), status_label(r.status, lang, symbol=False),
+            _num(r.projected), _num(r.progress), _num(r.needed_per_year), _num(r.achieved_per_year), r.source,
+        ])
+        value_formats.append(RATE_FORMAT if ind.unit == "percent" else COUNT_FORMAT)
+    formats = {11: value_formats, 12: value_formats, 13: "0", 14: value_formats, 18: value_formats,
+               19: RATIO_FORMAT, 20: RATIO_FORMAT, 21: RATIO_FORMAT}
+    return header, rows, formats
+
+
+def values_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any], list[int]]:
+    lang, catalog = data.lang, data.catalog
+    names = views.names(data.units, lang)
+    v = data.values[data.values["year"] <= data.as_of]
+    years = sorted({int(y) for y in v["year"]})
+    header = [tx(k, lang) for k in ("xl_unit_code", "xl_unit", "xl_indicator_id", "xl_indicator", "xl_unit_kind",
+                                    "xl_period", "xl_org_type")] + [str(y) for y in years]
+    rows, unit_formats = [], []
+    if not v.empty:
+        order = {ind: i for i, ind in enumerate(catalog.indicators)}
+        wide = v.pivot_table(index=["unit_code", "indicator", "period", "org_type"], columns="year", values="value",
+                             aggfunc="first").reset_index()
+        wide = wide.assign(_o=wide["indicator"].map(order)).sort_values(["unit_code", "_o", "period", "org_type"])
+        for r in wide.itertuples(index=False):
+            ind = catalog.indicators[r.indicator]
+            by_year = dict(zip(wide.columns, r, strict=True))
+            rows.append([r.unit_code, names.get(r.unit_code, r.unit_code), r.indicator, ind.name(lang),
+                         tx("percent" if ind.unit == "percent" else "count", lang),
+                         catalog.periods[r.period].name(lang) if r.period in catalog.periods else r.period,
+                         catalog.org_types[r.org_type].name(lang) if r.org_type in catalog.org_types else r.org_type,
+                         *[_num(by_year.get(y)) for y in years]])
+            unit_formats.append(RATE_FORMAT if ind.unit == "percent" else COUNT_FORMAT)
+    formats = {8 + k: unit_formats for k in range(len(years))}
+    return header, rows, formats, years
+
+
+def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
+    lang = data.lang
+    names = views.names(data.units, lang)
+    header = [tx(k, lang) for k in ("xl_rule", "xl_severity", "xl_unit_code", "xl_unit", "xl_year", "xl_period",
+                                    "xl_org_type", "xl_measure", "xl_stated", "xl_computed", "xl_detail",
+                                    "xl_source")]
+    rows = [[f.rule, f.severity, f.unit_code, names.get(f.unit_code, f.unit_code), int(f.year), f.period,
+             f.org_type, f.measure, _num(f.stated), _num(f.computed), f.detail, f.source]
+            for f in data.findings.itertuples(index=False)]
+    return header, rows
+
+
+def build_workbook(data: PackData) -> Workbook:
+    lang = data.lang
+    wb = Workbook()
+    ws = wb.active
+    ws.title = tx("sheet_scorecard", lang)
+    header, rows, formats = scorecard_sheet(data)
+    _sheet(ws, header, rows, formats, [14, 34, 18, 18, 28, 48, 20, 14, 22, 8, 10, 10, 10, 12, 8, 8, 18, 10, 10, 10,
+                                       10, 60], freeze="C2")
+    for i, r in enumerate(data.assessed.itertuples(index=False), start=2):
+        color = STATUS_STYLE.get(r.status, STATUS_STYLE["no_data"])["color"].lstrip("#")
+        ws.cell(i, 17).fill = PatternFill("solid", fgColor=color)
+    header, rows, formats, years = values_sheet(data)
+    _sheet(wb.create_sheet(tx("sheet_values", lang)), header, rows, formats,
+           [14, 34, 28, 48, 10, 14, 16, *[10] * len(years)], freeze="E2")
+    header, rows = findings_sheet(data)
+    _sheet(wb.create_sheet(tx("sheet_findings", lang)), header, rows, {9: "0.####", 10: "0.####"},
+           [16, 10, 14, 34, 8, 8, 12, 30, 10, 10, 30, 60], freeze="A2")
+    return wb
+
+
+def write_workbook(data: PackData, out: Path | io.BytesIO) -> None:
+    build_workbook(data).save(out)
+
+
+def workbook_bytes(data: PackData) -> bytes:
+    buf = io.BytesIO()
+    write_workbook(data, buf)
+    return buf.getvalue()
+
