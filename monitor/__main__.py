@@ -84,6 +84,22 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from monitor.export.pack import run_cli
+
+    return run_cli(args, open_db, Rejected)
+
+
+def _pack_formats(text: str) -> tuple[str, ...]:
+    from monitor.export import FORMATS
+
+    items = tuple(dict.fromkeys(s.strip().lower() for s in text.split(",") if s.strip()))
+    unknown = [s for s in items if s not in FORMATS]
+    if unknown or not items:
+        raise argparse.ArgumentTypeError(f"'{text}': choose from {','.join(FORMATS)}")
+    return items
+
+
 def _out_file(formats: tuple[str, ...]):
     def check(text: str) -> str:
         if Path(text).suffix.lower() not in formats:
@@ -107,6 +123,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--unit", help="one unit (its aggregates still sum its descendants' counts)")
     s.add_argument("--year", type=_year, help="that year's rows, assessed with data up to it")
     s.set_defaults(run=cmd_scorecard)
+    e = sub.add_parser("export", help="the midterm meeting pack: slides, Word annex and draft, workbook, charts")
+    e.add_argument("--db", required=True, help="the DuckDB file `python -m etl load` wrote")
+    e.add_argument("--out", required=True, help="directory to write the pack and its ZIP into")
+    e.add_argument("--unit", help="the unit whose pack to write (default: one per top-level unit)")
+    e.add_argument("--format", type=_pack_formats, default="pptx,docx,xlsx,png,svg,pdf",
+                   help="comma-separated: pptx,docx,xlsx,png,svg,pdf (default: all)")
+    e.add_argument("--year", type=_year, help="as of this year (default: the latest year with figures)")
+    e.set_defaults(run=cmd_export)
     return p
 
 
