@@ -309,42 +309,33 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
         exact[todo, col] = total[todo]
         msrc[todo, col] = msrc[todo, parts[0]]
 
-    # Indicators per row, summed over the chosen org types into a dense unit × year × period cube.
+    # Indicators per row (NaN unless every measure of a numerator or denominator is there), then the
+    # valid ones summed over the chosen org types into a dense unit × year × period × indicator cube.
     cube = (n_u, n_y, n_p, n_i)
-    own_num, own_den, own = np.zeros(cube), np.zeros(cube), np.zeros(cube, bool)
-    src_num, src_den = np.full(cube, -1, np.int64), np.full(cube, -1, np.int64)
-    cu, rest = np.divmod(rows // n_o, n_y * n_p)
-    cy, cp = np.divmod(rest, n_p)
-    for k in range(n_i):
-        num = exact[:, list(plan.num[k])].sum(axis=1)
-        ok = ~np.isnan(num)
-        den = exact[:, list(plan.den[k])].sum(axis=1) if plan.is_rate[k] else np.zeros(len(rows))
-        if plan.is_rate[k]:
-            ok &= den > 0  # NaN compares False
-        if not ok.any():
-            continue
-        at = (cu[ok], cy[ok], cp[ok], np.full(int(ok.sum()), k))
-        if n_o == 1:  # one row per cell: plain assignment (np.add.at is slow)
-            own_num[at], own_den[at] = num[ok], den[ok]
-        else:
-            np.add.at(own_num, at, num[ok])
-            np.add.at(own_den, at, den[ok])
-        own[at] = True
-        # with several org types summed, the first type's source names the figure (assigned last wins)
-        rev = tuple(a[::-1] for a in at)
-        src_num[rev] = msrc[ok, plan.num[k][0]][::-1]
-        if plan.is_rate[k]:
-            src_den[rev] = msrc[ok, plan.den[k][0]][::-1]
+    num = np.column_stack([exact[:, list(c)].sum(axis=1) for c in plan.num])
+    den = np.column_stack([exact[:, list(c)].sum(axis=1) if c else np.zeros(len(rows)) for c in plan.den])
+    r, k = np.nonzero(~np.isnan(num) & (~plan.is_rate | (den > 0)))  # NaN compares False
+    flat = (rows[r] // n_o) * n_i + k  # the cell: ((unit × years + year) × periods + period) × indicators + k
+    size = int(np.prod(cube))
+    own_num = np.bincount(flat, num[r, k], size).reshape(cube)
+    own_den = np.bincount(flat, den[r, k], size).reshape(cube)
+    own = (np.bincount(flat, minlength=size) > 0).reshape(cube)
+    # with several org types summed, one of the types' sources names the figure
+    src_num, src_den = np.full(size, -1, np.int64), np.full(size, -1, np.int64)
+    src_num[flat] = msrc[r, np.array([c[0] for c in plan.num], np.int64)[k]]
+    rated = plan.is_rate[k]
+    src_den[flat[rated]] = msrc[r[rated], np.array([c[0] if c else 0 for c in plan.den], np.int64)[k[rated]]]
+    src_num, src_den = src_num.reshape(cube), src_den.reshape(cube)
 
     # Rates and bounds as the source states them; several org types summed cannot use them.
     st = np.zeros(cube, bool)
     st_val, st_qual, st_src = np.full(cube, np.nan), np.zeros(cube, np.int64), np.full(cube, -1, np.int64)
     if n_o == 1:
-        picks = [(keep & (mcol == col) & (qual != 0), k) for col, k in plan.bound_as]
-        picks += [(keep & (icol == k), k) for k in range(n_i)]  # last, so an indicator-id row wins
+        picks = [(keep & (mcol == col) & (qual != 0), np.int64(k)) for col, k in plan.bound_as]
+        picks.append((keep & (icol >= 0), icol))  # last, so an indicator-id row wins
         for mask, k in picks:
             if mask.any():
-                at = (uid[mask], year[mask] - y0, per[mask], np.full(int(mask.sum()), k))
+                at = (uid[mask], year[mask] - y0, per[mask], k[mask] if np.ndim(k) else np.full(int(mask.sum()), k))
                 st[at] = True
                 st_val[at], st_qual[at], st_src[at] = value[mask], qual[mask], src[mask]
 
