@@ -417,6 +417,9 @@ TREE_FACTS = [
     ("A", 2023, "Y", "phuong", "org_good_or_better", 3, "", "A 2023 phường"),
     ("B", 2023, "Y", "xa", "org_rated", 20, "", "B 2023 xã"),
     ("B", 2023, "Y", "xa", "org_good_or_better", 18, "", "B 2023 xã"),
+    # a first half: 30 admitted of 1.000 members, shown against no target
+    ("A", 2021, "H1", "", "admitted", 30, "", "A 6 tháng 2021"),
+    ("A", 2021, "H1", "", "member_total", 1000, "", "A 6 tháng 2021"),
 ]
 
 
@@ -477,5 +480,9 @@ def test_scorecard_for_an_aggregated_province(tree: duckdb.DuckDBPyConnection, c
     # the province resolution sets no target on TCCSĐ ratings; districts' (by kind) do
     s = scorecard(tree, cat, unit="A", year=2021)
     r = _row(s, indicator="org_good_or_better_rate")
-    assert (r["value"], r["target"], r["comparator"], r["met"]) == (80.0, 80.0, ">", "no")
+    assert (r["value"], r["target"], r["comparator"], r["met"], r["status"]) == (80.0, 80.0, ">", "no", "off_track")
+    # H1 is shown, not judged against the yearly "> 4%" admissions target
+    r = _row(s, indicator="admission_rate")
+    assert (r["period"], r["value"], r["comparator"], r["met"], r["status"]) == ("H1", 3.0, "", "", "")
+    assert math.isnan(r["target"])
     assert scorecard(tree, cat, unit="P").empty
