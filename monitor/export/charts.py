@@ -184,9 +184,18 @@ def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = N
     layout = spec.setdefault("layout", {})
     family = f"{EXPORT_FONT}, sans-serif"
     layout.setdefault("font", {})["family"] = family
-    if isinstance(layout.get("title"), dict):
+    margin = layout.setdefault("margin", {})
+    # In a file there is no page around the chart: the title gets a band of its own at the top and
+    # the legend one at the bottom, so neither sits on the legend, the target label or the top ticks.
+    if isinstance(layout.get("title"), dict) and layout["title"].get("text"):
         layout["title"].setdefault("font", {})["family"] = family
-        layout["title"]["xref"] = "paper"  # flush with the plot, not with the paper's cut edge
+        layout["title"].update({"xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
+                                "y": 1, "yanchor": "top", "pad": {"t": 14}})
+        margin["t"] = int(margin.get("t") or 20) + 56
+    if layout.get("showlegend") is not False:
+        layout["legend"] = {**layout.get("legend", {}), "orientation": "h", "xref": "container", "x": 0.01,
+                            "xanchor": "left", "yref": "container", "y": 0.005, "yanchor": "bottom"}
+        margin["b"] = int(margin.get("b") or 40) + 48
     layout["width"] = width
     layout["height"] = height or int(layout.get("height") or HEIGHT)
     return spec

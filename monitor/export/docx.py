@@ -66,10 +66,10 @@ def _cell(cell: object, text: str, size: float = 11, *, bold: bool = False) -> N
     lines = text.split("\n")
     para = cell.paragraphs[0]
     for i, line in enumerate(lines):
-        run = para.add_run(line)
+        run = para.add_run(line)  # the font comes from the Normal style
         run.font.size = Pt(size)
-        run.font.bold = bold
-        run.font.name = DOC_FONT
+        if bold:
+            run.font.bold = True
         if i < len(lines) - 1:
             run.add_break()
 
@@ -96,7 +96,11 @@ def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
     years = annex_years(data)
     header = ["TT", tx("col_indicator", lang), tx("col_target", lang), *map(str, years), tx("col_status", lang),
               tx("col_source", lang)]
-    v = data.values[(data.values["unit_code"] == unit) & (data.values["org_type"] == "")]
+    v = data.values[(data.values["unit_code"] == unit) & (data.values["org_type"] == "")
+                    & data.values["year"].isin(years)]
+    # a whole year's figure first, else the term to date, else the first half
+    v = v.assign(_p=v["period"].map({"Y": 0, "TD": 1, "H1": 2}).fillna(3)).sort_values("_p", kind="stable")
+    best = {(r.indicator, int(r.year)): r for r in v.drop_duplicates(["indicator", "year"]).itertuples(index=False)}
     rows = []
     for n, r in enumerate(data.assessed[data.assessed["unit_code"] == unit].itertuples(index=False), start=1):
         ind = catalog.indicators[r.indicator]
@@ -106,18 +110,16 @@ def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
         if r.target_document:
             target += f"; {r.target_document}"
         cells = []
-        mine = v[v["indicator"] == r.indicator]
         for y in years:
-            hit = mine[mine["year"] == y].sort_values("period", key=lambda p: p.map({"Y": 0, "TD": 1, "H1": 2}))
-            if hit.empty:
+            h = best.get((r.indicator, y))
+            if h is None:
                 cells.append(MISSING)
                 continue
-            h = hit.iloc[0]
-            text = _fmt(h["value"], h["qualifier"], ind.unit, lang)
-            if ind.unit == "percent" and not is_missing(h["num"]) and not is_missing(h["den"]):
-                text += f"\n({fmt_number(h['num'], lang, 0)}/{fmt_number(h['den'], lang, 0)})"
-            if h["period"] != "Y":
-                text += f"\n{catalog.periods[h['period']].name(lang).lower()}"
+            text = _fmt(h.value, h.qualifier, ind.unit, lang)
+            if ind.unit == "percent" and not is_missing(h.num) and not is_missing(h.den):
+                text += f"\n({fmt_number(h.num, lang, 0)}/{fmt_number(h.den, lang, 0)})"
+            if h.period != "Y":
+                text += f"\n{catalog.periods[h.period].name(lang).lower()}"
             cells.append(text)
         rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang), r.source or ""])
     return header, rows
@@ -139,14 +141,13 @@ def build_annex(data: PackData) -> DocumentObject:
         table = doc.add_table(rows=1 + len(rows), cols=len(header))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for j, text in enumerate(header):
-            _cell(table.cell(0, j), text, 10.5, bold=True)
-        for i, row in enumerate(rows, start=1):
-            for j, text in enumerate(row):
-                _cell(table.cell(i, j), text, 9 if j == len(header) - 1 else 10.5)
         for j, w in enumerate(widths[:len(header)]):
-            for cell in table.columns[j].cells:
-                cell.width = w
+            table.columns[j].width = w
+        # row by row: table.cell(i, j) rebuilds the whole grid on every call
+        for i, (row, texts) in enumerate(zip(table.rows, [header, *rows], strict=True)):
+            for j, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+                cell.width = widths[j]
+                _cell(cell, text, 10.5 if i == 0 or j < len(header) - 1 else 9, bold=i == 0)
         _repeat_header(table)
     return doc
 

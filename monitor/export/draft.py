@@ -114,17 +114,14 @@ def _check(lang: str, cfg: Language, catalog: Catalog) -> None:
                                         f".num, .den or .value after an indicator")
 
 
-@lru_cache(maxsize=4)
-def _load(path: str, catalog_path: str) -> dict[str, Language]:
-    from monitor.catalog import default_catalog
-
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float, catalog: Catalog) -> dict[str, Language]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise DraftingError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict):
         raise DraftingError(f"{path}: expected a mapping of language → templates")
-    catalog = default_catalog(catalog_path)
     out: dict[str, Language] = {}
     for lang, block in data.items():
         try:
@@ -140,8 +137,12 @@ def _load(path: str, catalog_path: str) -> dict[str, Language]:
 
 
 def load_drafting(catalog: Catalog, path: str | Path = DEFAULT_PATH) -> dict[str, Language]:
-    """The templates per language, checked against the catalogue (cached per file)."""
-    return _load(str(path), str(catalog.path))
+    """The templates per language, checked against the catalogue (cached until the file changes)."""
+    try:
+        mtime = Path(path).stat().st_mtime
+    except OSError as exc:
+        raise DraftingError(f"{path}: cannot read: {exc}") from None
+    return _load(str(path), mtime, catalog)
 
 
 # -- figures ---------------------------------------------------------------------------------------

@@ -79,8 +79,10 @@ def pack_charts(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, 
         for group in catalog.groups:
             if (mine["group"] == group).any():
                 out.append(heatmap_chart(assessed, catalog, units, rows, group, year, scope, lang))
+        # the bars read one year's whole-year values: cut the frame once, not once per indicator
+        v = values[(values["period"] == "Y") & (values["year"] == year) & values["unit_code"].isin(list(rows))]
         for indicator in _targeted(assessed, catalog, rows):
-            out.append(bars_chart(assessed, values, catalog, units, rows, indicator, year, scope, lang))
+            out.append(bars_chart(assessed, v, catalog, units, rows, indicator, year, scope, lang))
     elif rows:
         unit = rows[0]
         mine = assessed[assessed["unit_code"] == unit]

@@ -64,7 +64,8 @@ def top_units(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _write_pack(data: PackData, charts: Sequence[Chart], folder: Path, formats: Sequence[str],
                 result: PackResult) -> None:
-    stem = f"{slug(data.scope)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = slug(data.scope)
     year = data.as_of
     t = time.perf_counter()
     if any(f in formats for f in IMAGE_FORMATS):

@@ -24,7 +24,7 @@ from monitor.export.model import PackData
 from monitor.export.text import SLIDE_FONT, lower_first, tx
 from monitor.i18n import STATUS_CODES, STATUS_STYLE, fmt_target, fmt_value, short_name, status_label
 
-WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13,333 × 7,5 in: PowerPoint's own 16:9
 MARGIN = Inches(0.4)
 TITLE_TOP, TITLE_HEIGHT = Inches(0.25), Inches(0.8)
 BODY_TOP = Inches(1.15)

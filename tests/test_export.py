@@ -1,0 +1,425 @@
+"""The meeting pack (monitor.export): every file opened with its own library and its content checked,
+on the real sample (data/sample) and on the demo province (`etl demo`).
+
+Charts need the system Chromium: outside CI a missing browser skips those tests, under CI=true it
+fails them (a pack without charts must not pass unseen).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pptx import Presentation
+
+from etl.demo import write_demo
+from etl.load import load
+from monitor.catalog import default_catalog
+from monitor.export import FORMATS
+from monitor.export.charts import find_chromium, png_text
+from monitor.export.docx import annex_rows, build_annex, build_draft
+from monitor.export.draft import DraftingError, draft_text, load_drafting
+from monitor.export.model import load_pack_data
+from monitor.export.pack import export_pack
+from monitor.export.xlsx import build_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+
+# Seed 003 II.1.1.1, computed from the counts (56/58 = 96,55%; 13 of the 56 = 23,21%).
+TAY_SON_2021_ORG = ("+ Năm 2021 có 56/58 tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ (tỷ lệ 96,55%), "
+                    "trong đó có 13 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 23,21%); vượt chỉ tiêu đề ra.")
+
+
+# -- databases and packs ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cat():
+    return default_catalog()
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("export-sample") / "sample.duckdb"
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("export-demo")
+    write_demo(root / "demo", scale="province", seed=2025)
+    db = root / "demo.duckdb"
+    load([root / "demo" / "units.csv", root / "demo" / "measures.csv"], db)
+    return db
+
+
+def _connect(db: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(db), read_only=True)
+
+
+@pytest.fixture(scope="module")
+def tay_son(sample_db: Path, cat):
+    with _connect(sample_db) as con:
+        return load_pack_data(con, cat, "BD-TAYSON")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but no system chromium: the chart exports must be tested in CI", pytrace=False)
+        pytest.skip("no system chromium (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample_pack(sample_db: Path, cat, chromium: str, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("sample-pack")
+    with _connect(sample_db) as con:
+        return out, export_pack(con, cat, out)
+
+
+@pytest.fixture(scope="module")
+def demo_pack(demo_db: Path, cat, chromium: str, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("demo-pack")
+    with _connect(demo_db) as con:
+        return out, export_pack(con, cat, out, unit="DEMO-P01", formats="pptx,docx,xlsx,png")
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+# -- the draft -------------------------------------------------------------------------------------
+
+def test_draft_tay_son_in_the_genre_of_the_report(tay_son, cat):
+    lines = draft_text("BD-TAYSON", tay_son.assessed, tay_son.values, cat, unit_name="Tây Sơn",
+                       as_of=tay_son.as_of).splitlines()
+    assert TAY_SON_2021_ORG in lines
+    assert lines[:3] == [
+        "1. Đối với tổ chức cơ sở đảng",
+        "- Chỉ tiêu đề ra: Hằng năm, có 100% chi, đảng bộ cơ sở hoàn thành nhiệm vụ; trong đó có trên 80% chi, "
+        "đảng bộ cơ sở hoàn thành tốt nhiệm vụ; 20% chi, đảng bộ cơ sở hoàn thành xuất sắc nhiệm vụ so với tổng "
+        "số hoàn thành tốt nhiệm vụ.",
+        "- Kết quả:",
+    ]
+    # 2022: 18 excellent of 55 good or better is 32,73% (the report wrote 31%, of all 58)
+    assert ("+ Năm 2022 có 55/58 tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ (tỷ lệ 94,83%), trong đó "
+            "có 18 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 32,73%); vượt chỉ tiêu đề ra.") in lines
+    # 100% against "100%" is met, not exceeded
+    assert "+ Năm 2021 có 58/58 tổ chức cơ sở đảng hoàn thành nhiệm vụ trở lên (tỷ lệ 100%); đạt chỉ tiêu đề ra." \
+        in lines
+    assert ("+ Năm 2021 đã kết nạp 192 quần chúng vào Đảng, đạt tỷ lệ 102,67% so với kế hoạch năm và đạt tỷ lệ "
+            "4,14% so với tổng số đảng viên; vượt chỉ tiêu đề ra.") in lines
+    # the first half of 2023: no verdict on a part of a year
+    assert "+ 6 tháng đầu năm 2023 đã kết nạp 68/203 quần chúng vào Đảng, đạt tỷ lệ 33,5% so với kế hoạch năm." \
+        in lines
+    # deadline targets with one year of figures: the forecast says so, naming each target
+    assert ("Tỷ lệ cán bộ, công chức cấp xã có trình độ đại học trở lên: mới có số liệu năm 2023 (89,83%), "
+            "chưa đủ để dự báo khả năng đạt chỉ tiêu đến năm 2025 (100%).") in lines
+    assert [line for line in lines if line[:2].isdigit() or line[:1].isdigit()] == [
+        "1. Đối với tổ chức cơ sở đảng", "2. Đối với đảng viên", "3. Về phát triển đảng viên mới",
+        "4. Về trình độ chuyên môn, lý luận chính trị của cấp ủy viên cơ sở và cán bộ, công chức cấp xã"]
+
+
+def _with_value(values: pd.DataFrame, unit: str, indicator: str, year: int, value: float,
+                qualifier: str = "") -> pd.DataFrame:
+    v = values.copy()
+    hit = (v["unit_code"] == unit) & (v["indicator"] == indicator) & (v["year"] == year) & (v["period"] == "Y")
+    assert hit.sum() == 1
+    v.loc[hit, ["value", "qualifier", "num", "den"]] = [value, qualifier, float("nan"), float("nan")]
+    return v
+
+
+@pytest.mark.parametrize(("value", "qualifier", "line"), [
+    (75.0, "", "+ Năm 2021, tỷ lệ tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ trở lên đạt 75%; "
+               "chưa đạt chỉ tiêu đề ra (trên 80%)."),
+    (80.0, "", "+ Năm 2021, tỷ lệ tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ trở lên đạt 80%; "
+               "chưa đạt chỉ tiêu đề ra (trên 80%)."),
+    (90.0, ">", "+ Năm 2021, tỷ lệ tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ trở lên đạt trên 90%; "
+                "vượt chỉ tiêu đề ra."),
+    (70.0, ">", "+ Năm 2021, tỷ lệ tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ trở lên đạt trên 70%; "
+                "chưa đủ căn cứ để đánh giá so với chỉ tiêu (trên 80%)."),
+])
+def test_draft_verdict_against_the_target_of_that_year(tay_son, cat, value, qualifier, line):
+    values = _with_value(tay_son.values, "BD-TAYSON", "org_good_or_better_rate", 2021, value, qualifier)
+    lines = draft_text("BD-TAYSON", tay_son.assessed, values, cat, as_of=2023).splitlines()
+    assert line in lines
+
+
+def test_draft_forecasts_by_status(tay_son, cat):
+    a = tay_son.assessed.copy()
+    deadline = (a["unit_code"] == "BD-TAYSON") & (a["frequency"] == "deadline")
+    a.loc[deadline, "status"] = "on_track"
+    lines = draft_text("BD-TAYSON", a, tay_son.values, cat, as_of=2023).splitlines()
+    assert lines[-1] == "Dự báo đến năm 2025, đạt chỉ tiêu đề ra."  # one sentence for all three, as the report
+    gc = deadline & (a["target_id"] == "gc-university")
+    a.loc[gc, ["status", "projected"]] = ["accelerate", 98.5]
+    lines = draft_text("BD-TAYSON", a, tay_son.values, cat, as_of=2023).splitlines()
+    assert ("Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên: dự báo đến năm 2025 đạt khoảng 98,5%, chưa đạt "
+            "chỉ tiêu (100%); cần đẩy nhanh tiến độ thực hiện.") in lines
+    assert ("Tỷ lệ cán bộ, công chức cấp xã có trình độ đại học trở lên: dự báo đến năm 2025, đạt chỉ tiêu đề ra."
+            in lines)
+
+
+def test_draft_of_a_unit_without_targets_is_empty(tay_son, cat):
+    assert draft_text("NO-SUCH-UNIT", tay_son.assessed, tay_son.values, cat) == ""
+
+
+def test_draft_english(tay_son, cat):
+    lines = draft_text("BD-TAYSON", tay_son.assessed, tay_son.values, cat, lang="en", as_of=2023).splitlines()
+    assert "+ In 2021, grassroots party organisations: good or better, % of rated: 96.55% (56/58); above the target." \
+        in lines
+
+
+def test_drafting_file_naming_an_unknown_indicator_is_refused(cat, tmp_path: Path):
+    good = (ROOT / "drafting.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "drafting.yaml"
+    bad.write_text(good.replace("{org_excellent_share.num}", "{org_excelent_share.num}", 1), encoding="utf-8")
+    with pytest.raises(DraftingError, match=re.escape("unknown field '{org_excelent_share.num}'")):
+        load_drafting(cat, bad)
+    bad.write_text(good.replace("[admission_rate, admissions,", "[admission_ratio, admissions,", 1), encoding="utf-8")
+    with pytest.raises(DraftingError, match="unknown indicator 'admission_ratio'"):
+        load_drafting(cat, bad)
+
+
+# -- Word ------------------------------------------------------------------------------------------
+
+def test_annex_table_tay_son(tay_son, tmp_path: Path):
+    path = tmp_path / "annex.docx"
+    build_annex(tay_son).save(path)
+    doc = Document(str(path))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[:2] == ["Phụ lục: Kết quả thực hiện các chỉ tiêu", "Đảng bộ huyện Tây Sơn"]
+    assert len(doc.tables) == 1
+    rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    assert rows[0] == ["TT", "Chỉ tiêu", "Chỉ tiêu đề ra", "2021", "2022", "2023", "Đánh giá", "Nguồn"]
+    by_name = {r[1]: r for r in rows[1:]}
+    gob = by_name["Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"]
+    assert gob[2:7] == ["trên 80% (hằng năm)", "96,55%\n(56/58)", "94,83%\n(55/58)", "—", "✔ Đạt"]
+    adm = by_name["Tỷ lệ kết nạp đảng viên so với tổng số đảng viên"]
+    assert adm[3:6] == ["4,14%", "4,16%", "—"]  # stated rates, no counts behind them
+    members = by_name["Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên"][3]
+    assert members == "94,48%\n(3.889/4.116)"  # thousands with a dot
+    gc = by_name["Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên"]
+    assert gc[2] == "100% (Đến năm 2025)"
+    assert gc[5:7] == ["97,52%\n(315/323)", "… Chưa đủ dữ liệu"]
+    assert gob[7].startswith("003 Tây Sơn 03-CTr/HU II.1.1.1")
+    assert len(rows) == 1 + 8
+    assert rows[1:] == [r for r in annex_rows(tay_son, "BD-TAYSON")[1]]
+
+
+def test_word_files_are_set_in_a_font_with_vietnamese_letters(tay_son, tmp_path: Path):
+    for build in (build_annex, build_draft):
+        path = tmp_path / f"{build.__name__}.docx"
+        build(tay_son).save(path)
+        doc = Document(str(path))
+        for style in ("Normal", "Title", "Heading 1", "Heading 2"):
+            fonts = doc.styles[style].element.rPr.rFonts
+            assert {fonts.get(f"{{{fonts.nsmap['w']}}}{slot}") for slot in ("ascii", "hAnsi", "eastAsia", "cs")} \
+                == {"Times New Roman"}
+
+
+def test_draft_docx_holds_the_draft(tay_son, tmp_path: Path):
+    path = tmp_path / "draft.docx"
+    build_draft(tay_son).save(path)
+    doc = Document(str(path))
+    paras = [(p.style.name, p.text) for p in doc.paragraphs]
+    assert paras[0] == ("Title", "Dự thảo: Kết quả thực hiện các chỉ tiêu chủ yếu")
+    assert ("Heading 1", "Đảng bộ huyện Tây Sơn") in paras
+    assert ("Heading 2", "1. Đối với tổ chức cơ sở đảng") in paras
+    assert ("Normal", TAY_SON_2021_ORG) in paras
+
+
+# -- Excel -----------------------------------------------------------------------------------------
+
+def test_workbook_sample(sample_db: Path, cat, tmp_path: Path):
+    with _connect(sample_db) as con:
+        data = load_pack_data(con, cat, "BD")
+        n_findings = con.execute("SELECT count(*) FROM findings WHERE unit_code IN ('BD', 'BD-TAYSON')").fetchone()[0]
+    path = tmp_path / "book.xlsx"
+    build_workbook(data).save(path)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Đánh giá chỉ tiêu", "Số liệu theo năm", "Kiểm tra chéo"]
+    score, values, checks = (wb[n] for n in wb.sheetnames)
+    for ws in (score, values, checks):
+        assert ws.freeze_panes is not None
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+    header = [c.value for c in score[1]]
+    assert header[:6] == ["Mã đơn vị", "Đơn vị", "Nghị quyết", "Mã chỉ tiêu", "Mã chỉ số", "Chỉ số"]
+    rows = {(r[0].value, r[3].value): r for r in score.iter_rows(min_row=2)}
+    assert len(rows) == 12 + 8  # BD binds 12 targets of the provincial resolution, Tây Sơn 8
+    gob = rows[("BD-TAYSON", "org-gob")]
+    col = {name: i for i, name in enumerate(header)}
+    assert gob[col["Chỉ số"]].value == "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"
+    assert gob[col["Chỉ tiêu đề ra"]].value == "trên 80%"
+    assert gob[col["Giá trị"]].value == pytest.approx(55 / 58 * 100)
+    assert gob[col["Giá trị"]].number_format == "0.00"
+    assert gob[col["Đánh giá"]].value == "Đạt"
+    assert gob[col["Năm số liệu"]].value == 2022
+    vheader = [c.value for c in values[1]]
+    assert vheader == ["Mã đơn vị", "Đơn vị", "Mã chỉ số", "Chỉ số", "Đơn vị tính", "Kỳ", "Loại hình", "2021", "2022",
+                       "2023"]
+    vrows = {(r[0].value, r[2].value, r[5].value): r for r in values.iter_rows(min_row=2)}
+    members = vrows[("BD-TAYSON", "member_good_or_better_rate", "Cả năm")]
+    assert [members[7].value, members[8].value, members[9].value] == [
+        pytest.approx(3889 / 4116 * 100), pytest.approx(4022 / 4241 * 100), None]
+    admitted = vrows[("BD-TAYSON", "admissions", "6 tháng đầu năm")]
+    assert admitted[9].value == 68 and admitted[9].number_format == "#,##0"
+    assert checks.max_row - 1 == n_findings == 7
+    assert [c.value for c in checks[1]][:4] == ["Kiểm tra", "Mức", "Mã đơn vị", "Đơn vị"]
+
+
+# -- charts, slides, the pack ----------------------------------------------------------------------
+
+def test_sample_pack_files_and_zip(sample_pack):
+    out, result = sample_pack
+    names = {p.relative_to(out).as_posix() for p in result.files}
+    for scope, year in (("BD", 2023), ("HD", 2022), ("TH", 2023)):
+        for kind, ext in (("bao-cao", "pptx"), ("phu-luc", "docx"), ("du-thao", "docx"), ("so-lieu", "xlsx")):
+            assert f"{scope}/{scope}_{kind}_{year}.{ext}" in names
+    tay_son_charts = sorted(n for n in names if n.startswith("BD/charts/"))
+    indicators = ["admission_rate", "commune_cadres_university_rate", "grassroots_committee_theory_rate",
+                  "grassroots_committee_university_rate", "member_good_or_better_rate", "org_completed_or_better_rate",
+                  "org_excellent_share", "org_good_or_better_rate"]
+    assert tay_son_charts == sorted(f"BD/charts/BD-TAYSON_{i}_2023.{f}" for i in indicators
+                                    for f in ("png", "svg", "pdf"))
+    assert result.zip_path == out / "tat-ca_2023.zip"
+    with zipfile.ZipFile(result.zip_path) as z:
+        assert set(z.namelist()) == names
+        assert z.read("BD/BD_so-lieu_2023.xlsx") == (out / "BD/BD_so-lieu_2023.xlsx").read_bytes()
+
+
+def test_chart_files_carry_the_vietnamese_title(sample_pack):
+    out, _ = sample_pack
+    stem = out / "BD" / "charts" / "BD-TAYSON_org_good_or_better_rate_2023"
+    title = "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên, 2020–2023"
+    png = stem.with_suffix(".png").read_bytes()
+    assert _png_size(png) == (1400, 960)  # 700×480 drawn at scale 2: two to a slide
+    assert png_text(png) == {"Title": title}
+    svg = stem.with_suffix(".svg").read_text(encoding="utf-8")
+    assert f"<title>{title}</title>" in svg
+    assert "DejaVu Sans" in svg and "Đảng bộ huyện Tây Sơn" in svg and "Mức chỉ tiêu" in svg
+    pdf = stem.with_suffix(".pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and b"DejaVuSans" in pdf  # the font with Vietnamese letters is embedded
+
+
+def test_sample_deck_tay_son(sample_pack):
+    out, _ = sample_pack
+    prs = Presentation(str(out / "BD" / "BD_bao-cao_2023.pptx"))
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 16:9
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert titles == ["Sơ kết giữa nhiệm kỳ 2020–2025", "Tổ chức đảng", "Tổ chức đảng (tiếp)", "Đảng viên",
+                      "Kết nạp đảng viên", "Trình độ cán bộ", "Trình độ cán bộ (tiếp)",
+                      "Tổng hợp kết quả thực hiện các chỉ tiêu"]
+    first = prs.slides[0].placeholders[1].text_frame.text.splitlines()
+    assert first[:2] == ["Đảng bộ huyện Tây Sơn", "Kết quả thực hiện các chỉ tiêu nghị quyết"]
+    assert first[2].startswith("Số liệu đến năm 2023 · Lập ngày ")
+    texts = {i: [sh.text_frame.text for sh in s.shapes if sh.has_text_frame and sh != s.shapes.title]
+             for i, s in enumerate(prs.slides)}
+    assert texts[1] == ["3/3 chỉ tiêu đạt"]
+    assert texts[5] == ["0/3 chỉ tiêu đạt; 3 chưa đủ dữ liệu"]
+    pictures = {i: [sh for sh in s.shapes if sh.shape_type == 13] for i, s in enumerate(prs.slides)}
+    assert [len(pictures[i]) for i in range(len(titles))] == [0, 2, 1, 1, 1, 2, 1, 0]
+    alt = pictures[1][1]._element.nvPicPr.cNvPr.get("descr")
+    assert alt == "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên, 2020–2023"
+    assert _png_size(pictures[1][1].image.blob) == (1400, 960)
+    table = next(sh.table for sh in prs.slides[7].shapes if sh.has_table)
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    assert rows[0] == ["Chỉ tiêu", "Chỉ tiêu đề ra", "Kết quả", "Đánh giá"]
+    assert rows[2] == ["Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên", "trên 80%", "94,8% (2022)",
+                       "✔ Đạt"]
+    assert len(rows) == 1 + 8
+    fonts = {r.font.name for s in prs.slides for sh in s.shapes if sh.has_text_frame
+             for p in sh.text_frame.paragraphs for r in p.runs}
+    assert fonts == {"Arial"}
+
+
+def test_demo_province_pack(demo_pack, demo_db: Path, cat):
+    out, result = demo_pack
+    with _connect(demo_db) as con:
+        data = load_pack_data(con, cat, "DEMO-P01")
+    assert data.as_of == 2025 and len(data.rows) == 15  # 12 districts and 3 blocs
+    groups = [g for g in cat.groups if (data.shown["group"] == g).any()]
+    folder = out / "DEMO-P01"
+    prs = Presentation(str(folder / "DEMO-P01_bao-cao_2025.pptx"))
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert titles == ["Sơ kết giữa nhiệm kỳ 2020–2025", *[cat.groups[g].name_vi for g in groups],
+                      "Tổng hợp kết quả thực hiện các chỉ tiêu", "Tổng hợp kết quả thực hiện các chỉ tiêu (tiếp)"]
+    subtitle = prs.slides[0].placeholders[1].text_frame.text
+    assert "Tỉnh Ngọc Sơn (mô phỏng)" in subtitle and "Có số liệu mô phỏng" in subtitle
+    for k, g in enumerate(groups, start=1):
+        chart = folder / "charts" / f"DEMO-P01_{g}_2025.png"
+        pics = [sh for sh in prs.slides[k].shapes if sh.shape_type == 13]
+        assert len(pics) == 1 and pics[0].image.blob == chart.read_bytes()
+        assert _png_size(chart.read_bytes())[0] == 1880
+        summary = next(sh.text_frame.text for sh in prs.slides[k].shapes if sh.has_text_frame
+                       and sh != prs.slides[k].shapes.title).splitlines()[0]
+        mine = data.shown[data.shown["group"] == g]
+        assert summary.startswith(f"{(mine['status'] == 'achieved').sum()}/{len(mine)} lượt chỉ tiêu đạt "
+                                  f"({mine['unit_code'].nunique()} đơn vị)")
+    tables = [next(sh.table for sh in s.shapes if sh.has_table) for s in list(prs.slides)[-2:]]
+    units = [r.cells[0].text for t in tables for r in list(t.rows)[1:]]
+    assert units == [data.name(c) for c in data.rows]
+    # one chart per group (heat-map) and per targeted indicator with figures (bars), PNG only as asked
+    charts = sorted(p.name for p in (folder / "charts").iterdir())
+    assert all(n.endswith(".png") for n in charts) and len(charts) == result.charts
+    assert {f"DEMO-P01_{g}_2025.png" for g in groups} <= set(charts)
+    assert "DEMO-P01_admission_rate_2025.png" in charts
+    wb = load_workbook(folder / "DEMO-P01_so-lieu_2025.xlsx", read_only=True)
+    assert wb.sheetnames == ["Đánh giá chỉ tiêu", "Số liệu theo năm", "Kiểm tra chéo"]
+    annex = Document(str(folder / "DEMO-P01_phu-luc_2025.docx"))
+    assert len(annex.tables) == 15
+    assert [c.text for c in annex.tables[0].rows[0].cells][3:9] == ["2020", "2021", "2022", "2023", "2024", "2025"]
+    draft = Document(str(folder / "DEMO-P01_du-thao_2025.docx"))
+    headings = [p.text for p in draft.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [data.name(c) for c in data.rows]
+    with zipfile.ZipFile(result.zip_path) as z:
+        assert len(z.namelist()) == len(result.files) == len(charts) + 4
+
+
+# -- the command -----------------------------------------------------------------------------------
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "monitor", "export", *args], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=600)
+
+
+def test_cli_writes_the_office_files_without_a_browser(sample_db: Path, tmp_path: Path):
+    run = _cli("--db", str(sample_db), "--out", str(tmp_path), "--unit", "BD-TAYSON", "--format", "docx,xlsx",
+               env={"MONITOR_CHROMIUM": str(tmp_path / "no-browser")})
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        "BD-TAYSON/BD-TAYSON_du-thao_2023.docx", "BD-TAYSON/BD-TAYSON_phu-luc_2023.docx",
+        "BD-TAYSON/BD-TAYSON_so-lieu_2023.xlsx", "BD-TAYSON_2023.zip"]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--unit", "NOPE"], 1, "--unit NOPE: no such unit"),
+    (["--format", "pptx,bmp"], 2, "choose from pptx,docx,xlsx,png,svg,pdf"),
+    (["--format", "png"], 1, "No Chromium found to render charts"),
+])
+def test_cli_refusals(sample_db: Path, tmp_path: Path, args, code, message):
+    run = _cli("--db", str(sample_db), "--out", str(tmp_path / "out"), *args,
+               env={"MONITOR_CHROMIUM": str(tmp_path / "no-browser")})
+    assert run.returncode == code
+    assert message in run.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.zip"))
+
+
+def test_formats_constant_matches_the_contract():
+    assert FORMATS == ("pptx", "docx", "xlsx", "png", "svg", "pdf")
