@@ -107,6 +107,8 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
     con.executemany("INSERT INTO stg_files VALUES (?, ?)", [(str(i.path), n) for n, i in enumerate(infos)])
     for sql in rules.TYPED:
         con.execute(sql)
+    duplicates = con.execute("SELECT count(*) FROM dup_keys").fetchall()[0][0]
+    con.execute(rules.UNIQUE if duplicates else rules.UNIQUE_NO_DUPLICATES)
     found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
     problems += [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
     problems = _rename_columns(problems, infos)
@@ -223,15 +225,25 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
                        WHERE (f.unit_code, f.year, f.period, f.org_type, f.measure)
                            = (i.unit_code, i.year, i.period, i.org_type, i.measure)
                          AND (i.value, i.qualifier) IS DISTINCT FROM (f.value, f.qualifier)""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM stg_unique ANTI JOIN new.facts USING ({KEY})")
-    report.inserted = con.execute("""
+    # The checks read every fact after this load several times, and reading rows appended to the
+    # attached file inside the open transaction is much slower (national: 5.7 s against 3.5 s), so
+    # they read a copy in memory, or the input itself when the database held no facts.
+    if con.execute("SELECT count(*) FROM new.facts").fetchall()[0][0]:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM stg_unique ANTI JOIN new.facts USING ({KEY})")
+        columns = "unit_code, year, period, org_type, measure, value, decimals, qualifier, source"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE facts_after AS SELECT {columns} FROM new.facts "
+                    f"UNION ALL SELECT {columns} FROM fresh")
+        fresh, after = "fresh", "facts_after"
+    else:
+        fresh = after = "stg_unique"
+    report.inserted = con.execute(f"""
         INSERT INTO new.facts
         SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
-        FROM fresh
+        FROM {fresh}
     """, {"id": load_id}).fetchall()[0][0]
     # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
-    new_from = {f for (f,) in con.execute("SELECT DISTINCT file FROM fresh").fetchall()}
-    findings = run_checks(con, catalog, facts="new.facts")
+    new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
+    findings = run_checks(con, catalog, facts=after)
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
         con.register("_findings", findings)

@@ -130,7 +130,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
         return
     table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
     origin = "$file AS file, " + ("" if info.kind == "units" else "'' AS sheet, ")
-    origin += "row_number() OVER () + 1 AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
+    origin += "NULL AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
     src = ("read_csv($path, header = true, all_varchar = true, delim = ',', quote = '\"', "
            "escape = '\"', auto_detect = false, "
            f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}}, "
@@ -141,6 +141,11 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
                               {"file": str(path), "path": str(path)})
     except duckdb.InvalidInputException as exc:
         info.problems.append(_csv_error(path, exc))
+        return
+    # Rows are numbered from the table's rowid, which follows the file's order (DuckDB preserves
+    # insertion order): row_number() OVER () in the INSERT costs a single-threaded window, +50 %.
+    con.execute(f'UPDATE {table} SET "row" = rowid - (SELECT min(rowid) FROM {table} WHERE "row" IS NULL) + 2 '
+                'WHERE "row" IS NULL')
 
 
 def _csv_error(path: Path, exc: duckdb.Error) -> Problem:

@@ -127,20 +127,23 @@ SET_RULES: dict[str, str] = {
                       s.measure, s.qualifier, num(s.value), o.qualifier, num(o.value), o.file)
         FROM stg_typed s JOIN old_facts o USING ({KEY})
         WHERE NOT $replace AND (s.value, s.qualifier) IS DISTINCT FROM (o.value, o.qualifier)""",
+    # Parts and wholes are filtered before the join: a quarter faster on the national data set.
     "part_exceeds_whole": f"""
         WITH merged AS (
             SELECT {KEY}, value, qualifier, file, sheet, "row", value_col, true AS new FROM stg_unique
             UNION ALL
             SELECT {KEY}, value, qualifier, file, '', "row", 'value', false FROM old_facts
             ANTI JOIN stg_typed USING ({KEY})
-        )
+        ),
+        parts AS (SELECT p.*, m.whole FROM merged p JOIN cat_measure m ON m.id = p.measure AND m.whole <> ''
+                  WHERE p.qualifier = ''),
+        wholes AS (SELECT * FROM merged WHERE qualifier = '' AND measure IN (SELECT whole FROM cat_measure))
         SELECT p.file, p.sheet, p."row", p.value_col,
                format('{{}} = {{}} exceeds its whole {{}} = {{}} ({{}})', p.measure, num(p.value), w.measure, num(w.value),
                       CASE WHEN w.new THEN format('{{}} row {{}}', w.file, w."row") ELSE 'in the database' END)
-        FROM merged p JOIN cat_measure m ON m.id = p.measure AND m.whole <> ''
-        JOIN merged w ON w.measure = m.whole AND (w.unit_code, w.year, w.period, w.org_type)
-                                               = (p.unit_code, p.year, p.period, p.org_type)
-        WHERE (p.new OR w.new) AND p.qualifier = '' AND w.qualifier = '' AND p.value > w.value""",
+        FROM parts p JOIN wholes w ON w.measure = p.whole AND w.unit_code = p.unit_code AND w.year = p.year
+                                  AND w.period = p.period AND w.org_type = p.org_type
+        WHERE (p.new OR w.new) AND p.value > w.value""",
 }
 
 TYPED_COLUMNS = 'file, sheet, "row", value_col, unit_code, year, period, org_type, measure, value, decimals, qualifier, source'
@@ -160,7 +163,10 @@ TYPED = [
     ANTI JOIN bad_rows USING (file, sheet, "row")
     """,
     f"CREATE OR REPLACE TEMP TABLE dup_keys AS SELECT {KEY} FROM stg_typed GROUP BY ALL HAVING count(*) > 1",
-    f"""
+]
+# stg_unique: one row per key. Without duplicates (the usual case) simply stg_typed.
+UNIQUE_NO_DUPLICATES = f"CREATE OR REPLACE TEMP VIEW stg_unique AS SELECT {TYPED_COLUMNS} FROM stg_typed"
+UNIQUE = f"""
     CREATE OR REPLACE TEMP VIEW stg_unique AS
     SELECT {TYPED_COLUMNS} FROM stg_typed ANTI JOIN dup_keys USING ({KEY})
     UNION ALL
@@ -168,8 +174,7 @@ TYPED = [
         SELECT DISTINCT ON ({KEY}) t.*
         FROM (SELECT * FROM stg_typed SEMI JOIN dup_keys USING ({KEY})) t JOIN stg_files f USING (file)
         ORDER BY {KEY}, f.ord, t.sheet, t."row")
-    """,
-]
+"""
 
 
 def register_reference(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
