@@ -1,0 +1,1 @@
+"""Speed measurements (not tests): `make bench` = `python -m benchmarks` runs every bench_*.py."""
