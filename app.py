@@ -37,6 +37,9 @@ def _store(lang: str) -> tuple[Store | None, str]:
 
 
 lang = _ui.language()
+# URL paths differ from the file names on purpose: until the first session has called st.navigation,
+# Streamlit treats pages/ as an old-style pages directory and would run pages/<name>.py by itself,
+# without this frame, for a URL ending in /<name>.
 PAGES = [
     st.Page("pages/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="tong-quan",
             default=True),
@@ -50,7 +53,13 @@ PAGES = [
 page = st.navigation(PAGES)
 store, error = _store(lang)
 catalog = default_catalog()
-st.session_state[_ui.CTX_KEY] = _ui.sidebar(store, catalog, db_path(), lang, error)
+try:
+    context = _ui.sidebar(store, catalog, db_path(), lang, error)
+except Exception as exc:  # the filters failed on this database: a sentence, and pages show their empty state
+    _ui.log.exception("sidebar failed")
+    context = _ui.Ctx(store=None, catalog=catalog, db=db_path(), lang=lang,
+                      error=t("page_error", lang, error=f"{type(exc).__name__}: {str(exc)[:200]}"))
+st.session_state[_ui.CTX_KEY] = context
 
 try:
     mode = auth.mode()

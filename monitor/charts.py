@@ -350,18 +350,20 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
         z=z, x=col_ids, y=row_ids, zmin=0, zmax=n, colorscale=scale, showscale=False,
         text=text, texttemplate="%{text}",
         textfont={"size": 12 if len(col_ids) <= 9 else 11 if len(col_ids) <= 14 else 10, "color": "#000000"},
-        hovertext=hover, hoverinfo="text", xgap=2, ygap=2, hoverongaps=False,
+        hoverinfo="skip", xgap=2, ygap=2, hoverongaps=False,
     ))
     # Clickable layer: Heatmap traces do not report point selections, scatter markers do.
-    xs, ys, custom = [], [], []
+    # It also carries the hover text: a skipped trace would not report clicks either.
+    xs, ys, custom, tips = [], [], [], []
     for g in grid.itertuples(index=False):
         if g.unit_code in r_at:
             xs.append(g.indicator)
             ys.append(g.unit_code)
             custom.append([g.unit_code, g.indicator])
+            tips.append(g.hover)
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", customdata=custom, showlegend=False,
-                             marker={"size": 28, "symbol": "square", "opacity": 0.01, "color": "#000000"},
-                             hoverinfo="skip", name=""))
+                             marker={"size": 30, "symbol": "square", "opacity": 0.01, "color": "#000000"},
+                             hovertext=tips, hoverinfo="text", name=""))
     for s in codes:  # legend: colour + symbol + words
         if (grid["status"] == s).any():
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status_label(s, lang),
@@ -380,8 +382,10 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
     header = 18 * max(lbl.count("<br>") + 1 for lbl in ticktext) + 30 if few else int(6.8 * longest) + 30
     fig = _base(fig, lang, title, height=36 * len(row_ids) + header + 110)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},
-                      margin={"t": 40 if not title else 70, "b": 60}, clickmode="event+select",
-                      dragmode=False)
+                      margin={"t": 40 if not title else 70, "b": 60}, clickmode="event+select")
+    # No zoom on a scorecard, but keep the drag layer: with dragmode=False Plotly reports no clicks.
+    fig.update_xaxes(fixedrange=True)
+    fig.update_yaxes(fixedrange=True)
     return fig
 
 

@@ -132,7 +132,12 @@ def fmt_value(x: Any, unit: str, lang: str = DEFAULT_LANG, qualifier: str | None
               decimals: int | None = None) -> str:
     """An indicator value: percent (0–100) or a count, with its bound or approximation."""
     if unit == "percent":
-        return fmt_percent(x, lang, 1 if decimals is None else decimals, qualifier)
+        if decimals is None:
+            # a bound is written as the source wrote it: "trên 90%", not "trên 90,0%"
+            # small rates keep their hundredths: 4,16% against "trên 4%" must not read 4,2%
+            whole_bound = qualifier in (">", "<", "~") and not is_missing(x) and float(x).is_integer()
+            decimals = 0 if whole_bound else 2 if not is_missing(x) and abs(float(x)) < 10 else 1
+        return fmt_percent(x, lang, decimals, qualifier)
     if is_missing(x):
         return MISSING
     return with_qualifier(fmt_number(x, lang, 0 if decimals is None else decimals), qualifier, lang)
@@ -143,7 +148,8 @@ def fmt_change(x: Any, unit: str, lang: str = DEFAULT_LANG) -> str:
     if is_missing(x):
         return MISSING
     sign = "+" if float(x) > 0 else ""
-    body = sign + fmt_number(x, lang, 1 if unit == "percent" else 0)
+    decimals = (2 if 0 < abs(float(x)) < 0.1 else 1) if unit == "percent" else 0
+    body = sign + fmt_number(x, lang, decimals)
     if unit == "percent":
         body += " " + t("points", lang)
     return t("per_year", lang, x=body)
@@ -155,8 +161,8 @@ def fmt_target(comparator: str, target: Any, target_high: Any = None, unit: str 
     if is_missing(target):
         return MISSING
 
-    def v(x: Any) -> str:
-        return fmt_value(x, unit, lang, decimals=None if unit == "percent" and float(x) % 1 else 0)
+    def v(x: Any) -> str:  # a target as written: 4,5% and 100%, never 100,0%
+        return fmt_number(x, lang, None) + ("%" if unit == "percent" else "")
 
     if comparator == "range":
         return t("cmp_range", lang, low=v(target), high=v(target_high))

@@ -19,6 +19,8 @@ import pandas as pd
 from etl.load import Report, check
 from etl.readers import STG_MEASURES, STG_UNITS, create_staging, stage_file
 from etl.safety import UnsafeUpload, screen
+from etl.template import write_template
+from monitor.catalog import Catalog
 
 
 @dataclass
@@ -94,3 +96,11 @@ def _rows_as_read(out: Checked) -> pd.DataFrame:
         "; ".join(issues.get((f, s or "", int(r)), [])) for f, s, r in zip(frame["file"], frame["sheet"],
                                                                             frame["row"], strict=True)]
     return frame.fillna("")
+
+
+def template_bytes(catalog: Catalog, units: Sequence[tuple[str, str]]) -> bytes:
+    """The data-entry workbook for these (code, Vietnamese name) units, as bytes for a download."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mau.xlsx"
+        write_template(path, catalog, units=list(units) or None)
+        return path.read_bytes()

@@ -93,7 +93,7 @@ def headline_counts(assessed: pd.DataFrame) -> dict[str, int]:
 def indicator_label(catalog: Catalog, indicator: str, lang: str, short: bool = False) -> str:
     ind = catalog.indicators.get(indicator)
     name = ind.name(lang) if ind is not None else indicator
-    return short_name(name) if short else name
+    return short_name(name) if short else name[:1].upper() + name[1:]
 
 
 def indicator_unit(catalog: Catalog, indicator: str) -> str:
@@ -130,7 +130,8 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
         unit = indicator_unit(catalog, r.indicator)
         value = fmt_value(r.latest_value, unit, lang, r.latest_qualifier)
         style = STATUS_STYLE.get(r.status, STATUS_STYLE["no_data"])
-        cell = f"{_cell_number(r.latest_value, unit, lang, r.latest_qualifier)} {style['symbol']}"
+        cell = (style["symbol"] if is_missing(r.latest_value)
+                else f"{_cell_number(r.latest_value, unit, lang, r.latest_qualifier)} {style['symbol']}")
         target = fmt_target(r.comparator, r.target, r.target_high, unit, lang)
         if r.frequency == "deadline" and not is_missing(r.deadline):
             target += f" ({t('by_year', lang, year=int(r.deadline))})"
@@ -156,8 +157,10 @@ def _cell_number(x: object, unit: str, lang: str, qualifier: str | None) -> str:
     """A compact cell: '96,6' (percent without the sign), '>90' for a bound, '—' when missing."""
     if is_missing(x):
         return MISSING
-    text = fmt_number(x, lang, 1 if unit == "percent" else 0)
-    return f"{qualifier}{text}" if qualifier in (">", "<", "~") else text
+    bound = qualifier in (">", "<", "~")
+    decimals = (0 if bound and float(x).is_integer() else 2 if abs(float(x)) < 10 else 1) if unit == "percent" else 0
+    text = fmt_number(x, lang, decimals)
+    return f"{qualifier}{text}" if bound else text
 
 
 def _year(y: object) -> str:
@@ -178,7 +181,8 @@ def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
     for r in a.itertuples(index=False):
         unit_kind = indicator_unit(catalog, r.indicator)
         series = v[v["indicator"] == r.indicator].set_index("year")["value"] if not v.empty else pd.Series()
-        spark = [None if is_missing(series.get(y)) else float(series.get(y)) for y in years]
+        # the table's sparkline cannot draw gaps: the years with a value, in order
+        spark = [float(series.get(y)) for y in years if not is_missing(series.get(y))]
         target_text = fmt_target(r.comparator, r.target, r.target_high, unit_kind, lang)
         if r.frequency == "deadline" and not is_missing(r.deadline):
             target_text += f" ({t('by_year', lang, year=int(r.deadline))})"
@@ -439,13 +443,13 @@ def projections(assessed: pd.DataFrame, indicator: str, codes: Sequence[str], te
 
 def indicator_options(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, rows: Sequence[str],
                       group: str = "") -> list[str]:
-    """Indicators worth a page for these units: those with targets first, then headline indicators that
-    have figures, in catalogue order."""
+    """Indicators worth a page for these units: those with targets first, in their resolutions' order,
+    then headline indicators that have figures, in catalogue order."""
     rows = list(rows)
-    targeted = set(assessed.loc[assessed["unit_code"].isin(rows), "indicator"])
+    first = list(dict.fromkeys(assessed.loc[assessed["unit_code"].isin(rows), "indicator"]))
+    targeted = set(first)
     with_values = set(values.loc[values["unit_code"].isin(rows), "indicator"]) if not values.empty else set()
     headline = {i.id for i in catalog.headline_indicators()}
-    first = [i for i in catalog.indicators if i in targeted]
     then = [i for i in catalog.indicators if i in with_values and i in headline and i not in targeted]
     out = first + then
     if group:

@@ -100,6 +100,10 @@ GLOBAL_KEYS = ("lang", "term", "year", "unit", "kind", "org", "group")
 
 
 def ctx() -> Ctx:
+    if CTX_KEY not in st.session_state:  # a page file run without app.py around it
+        st.info(t("app_caption"))
+        st.page_link("app.py", label=t("app_title"))
+        st.stop()
     return st.session_state[CTX_KEY]
 
 
@@ -132,7 +136,7 @@ def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
             st.session_state[wkey] = wanted
         else:
             if notices is not None:
-                notices.append(t("invalid_param", lang, key=key, value=raw))
+                notices.append(t("invalid_param", lang, param=key, value=raw))
             if multi:
                 st.session_state[wkey] = [v for v in wanted if v in options]
         last[key] = raw

@@ -3,17 +3,13 @@ checked by the ETL's own rules and shown row by row before anything is loaded; t
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from etl.load import LoadBusy, LoadRejected, load
-from etl.template import write_template
 from monitor import views
 from monitor.i18n import fmt_number
-from monitor.uploads import check_uploads
+from monitor.uploads import check_uploads, template_bytes
 from pages import _ui
 
 c = _ui.ctx()
@@ -26,13 +22,6 @@ def _measure_name(code: str) -> str:
     if code in c.catalog.indicators:
         return c.catalog.indicators[code].name(c.lang)
     return code
-
-
-def _template_bytes(units: list[tuple[str, str]]) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "mau.xlsx"
-        write_template(path, c.catalog, units=units or None)
-        return path.read_bytes()
 
 
 with _ui.guard(c):
@@ -59,7 +48,8 @@ with _ui.guard(c):
             st.dataframe(pd.DataFrame({
                 c.t("unit"): found["unit_code"].map(lambda u: names.get(u, u)),
                 c.t("year"): found["year"].astype(str),
-                c.t("period"): found["period"],
+                c.t("period"): found["period"].map(
+                    lambda p: c.catalog.periods[p].name(c.lang) if p in c.catalog.periods else p),
                 c.t("measure"): found["measure"].map(_measure_name),
                 c.t("stated"): [fmt_number(x, c.lang) for x in found["stated"]],
                 c.t("computed"): [fmt_number(x, c.lang) for x in found["computed"]],
@@ -127,8 +117,8 @@ with _ui.guard(c):
     template_units = [] if c.units.empty else [
         (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
     st.caption(c.t("template_help", name=c.unit_label(c.scope) or "—"))
-    data = (c.store.memo(("template", tuple(template_units)), lambda: _template_bytes(template_units))
-            if c.store is not None else _template_bytes(template_units))
+    data = (c.store.memo(("template", tuple(template_units)), lambda: template_bytes(c.catalog, template_units))
+            if c.store is not None else template_bytes(c.catalog, template_units))
     st.download_button(c.t("template_download"), data=data, file_name="mau-nhap-lieu.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="data_template")

@@ -62,6 +62,9 @@ def test_percent_and_bounds() -> None:
     assert fmt_percent(693, "vi", 0, "~") == "khoảng 693%"
     assert fmt_value(600, "count", "vi", ">") == "trên 600"
     assert fmt_value(15484, "count", "vi") == "15.484"
+    assert fmt_value(4.16, "percent", "vi") == "4,16%"  # a small rate keeps its hundredths
+    assert fmt_value(96.55, "percent", "vi") == "96,6%"
+    assert fmt_value(90, "percent", "vi", ">") == "trên 90%"  # a bound as the source wrote it
 
 
 def test_targets_read_as_resolutions_write_them() -> None:
@@ -78,6 +81,7 @@ def test_changes_per_year() -> None:
     assert fmt_change(1.234, "percent") == "+1,2 điểm %/năm"
     assert fmt_change(-0.5, "percent", "en") == "-0.5 pts/yr"
     assert fmt_change(35, "count", "en") == "+35/yr"
+    assert fmt_change(0.02, "percent") == "+0,02 điểm %/năm"
 
 
 def test_every_string_has_both_languages_and_diacritics_survive() -> None:

@@ -1,0 +1,105 @@
+"""Data page (AppTest) and monitor.uploads: completeness, findings, load log, the template download,
+uploads checked row by row, loaded only when the dashboard was started with uploads on."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from monitor.catalog import default_catalog
+from monitor.store import Store
+from monitor.uploads import check_uploads, template_bytes
+from tests.dashboard_data import SAMPLE, empty_db, frames, run_app, sample_db, texts
+
+GOOD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
+        "BD-TAYSON,2024,Y,,org_rated,58,,thử\nBD-TAYSON,2024,Y,,org_good,45,,thử\n").encode()
+BAD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
+       "BD-TAYSON,2024,Y,,org_rated,58,,thử\nNO-SUCH,2024,Y,,org_good,abc,,thử\n").encode()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_db(tmp_path_factory)
+
+
+def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
+    assert not at.exception
+    completeness, findings, log = frames(at)
+    tay_son = completeness[completeness["Đơn vị"] == "Đảng bộ huyện Tây Sơn"].iloc[0]
+    assert [tay_son[str(y)] for y in range(2020, 2026)] == [
+        "✖ chưa nộp", "✔ 21", "✔ 21", "✔ 22", "✖ chưa nộp", "✖ chưa nộp"]
+    store = Store(sample)
+    assert len(findings) == len(store.findings(["BD", "BD-TAYSON"], 2020, 2025)) == 7
+    slip = findings[findings["Số liệu"].str.startswith("Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so")].iloc[0]
+    assert (slip["Báo cáo nêu"], slip["Tính lại"], slip["Kỳ"]) == ("31", "32,73", "Cả năm")  # 18/55
+    assert list(log["Kết quả"]) == ["đã nạp", "đã nạp"]
+    assert "7 sai lệch" in texts(at)
+    [button] = at.get("download_button")
+    assert button.proto.label == "Tải mẫu nhập liệu Excel"
+
+
+def test_template_has_a_sheet_for_each_unit_in_view(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
+    [button] = at.get("download_button")
+    assert button.proto.label == "Tải mẫu nhập liệu Excel"
+    assert "Một trang tính cho mỗi đơn vị trực thuộc Tỉnh Bình Định" in texts(at)
+    book = openpyxl.load_workbook(io.BytesIO(template_bytes(default_catalog(),
+                                                            [("BD-TAYSON", "Đảng bộ huyện Tây Sơn")])))
+    assert [ws["B1"].value for ws in book.worksheets if ws["B1"].value == "BD-TAYSON"] == ["BD-TAYSON"]
+
+
+def test_upload_is_checked_row_by_row_and_not_loaded(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
+    before = sample.read_bytes()
+    at.file_uploader[0].upload("so-lieu.csv", BAD, "text/csv").run()
+    assert not at.exception
+    assert any(e.value.startswith("2 lỗi") or "lỗi: nếu nạp" in e.value for e in at.error)
+    rows = frames(at)[-1]
+    assert list(rows["Dòng"]) == [2, 3]
+    assert rows["Tình trạng"].iloc[0] == "✔ hợp lệ"
+    assert rows["Tình trạng"].iloc[1].startswith("✖ ")
+    assert "Bảng điều khiển chỉ đọc" in texts(at)
+    assert not at.button  # no load button: the dashboard was not started with uploads on
+    assert sample.read_bytes() == before
+
+
+def test_load_only_with_uploads_on(monkeypatch: pytest.MonkeyPatch, sample: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample, db)
+    at = run_app(monkeypatch, db, "data", unit="BD", year="2022")
+    monkeypatch.setenv("MONITOR_UPLOADS", "1")
+    at.run()
+    at.file_uploader[0].upload("so-lieu.csv", GOOD, "text/csv").run()
+    assert not at.exception
+    assert any(s.value.startswith("Đạt mọi quy tắc: 2 dòng trong 1 tệp.") for s in at.success)
+    assert Store(db).fact_count() == 177  # checking wrote nothing
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Đã nạp 1 tệp: 2 số liệu mới") for s in at.success)
+    assert Store(db).fact_count() == 179
+    at.run()  # the next run opens the replaced file: Tây Sơn now has 2024 figures
+    completeness = frames(at)[0]
+    tay_son = completeness[completeness["Đơn vị"] == "Đảng bộ huyện Tây Sơn"].iloc[0]
+    assert tay_son["2024"] == "✔ 2"
+
+
+def test_check_uploads_screens_by_content(sample: Path) -> None:
+    files = [("x.csv", b"PK\x03\x04not really a zip"), ("units.csv", (SAMPLE / "units.csv").read_bytes())]
+    checked = check_uploads(files, sample)
+    assert checked.refused == ["x.csv: a damaged ZIP/Office file"]
+    assert [p.name for p in checked.paths] == ["01_units.csv"]
+    assert checked.report is not None and checked.report.ok
+    assert list(checked.rows["unit_code"]) == ["HD", "BD", "BD-TAYSON", "TH", "TH-KHOI"]
+    assert not checked.ok  # one file was refused: nothing of the batch may be loaded
+
+
+def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    at = run_app(monkeypatch, empty_db(tmp_path_factory), "data")
+    assert not at.exception
+    assert "Cơ sở dữ liệu chưa có đơn vị nào." in [i.value for i in at.info]
+    assert at.get("download_button")  # the template can be had before any data exists

@@ -1,0 +1,89 @@
+"""Indicator page (AppTest): bars with the target, trend with projection, figures with sources."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_db(tmp_path_factory)
+
+
+def _figures(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def test_tay_son_organisations_good_or_better(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "indicator", unit="BD", year="2022", ind="org_good_or_better_rate")
+    assert not at.exception
+    assert at.title[0].value == "Một chỉ tiêu qua các đơn vị"
+    bars, trend = _figures(at)
+    [bar] = [tr for tr in bars["data"] if tr["type"] == "bar"]
+    assert bar["name"] == "✔ Đạt"
+    assert bar["text"] == ["94,8% ✔"]  # 55/58, Vietnamese decimal comma, symbol beside the colour
+    assert bars["layout"]["title"]["text"] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên, năm 2022"
+    assert bars["layout"]["separators"] == ",."
+    assert any(s.get("x0") == 80 for s in bars["layout"]["shapes"])  # the target line at 80%
+    names = [tr["name"] for tr in trend["data"]]
+    assert names[:3] == ["Đảng bộ huyện Tây Sơn", "Dự báo: Đảng bộ huyện Tây Sơn", "Mức chỉ tiêu"]
+    projection = trend["data"][1]
+    assert projection["line"]["dash"] == "dash"
+    assert projection["x"] == [2022, 2023]  # a yearly target: the trend's value next year
+    [table] = frames(at)
+    assert list(table["Giá trị"]) == ["96,6%", "94,8%"]
+    assert list(table["Tử số"]) == ["56", "55"]
+    assert table["Nguồn"].iloc[0].startswith("003 Tây Sơn 03-CTr/HU II.1.1.1")
+
+
+def test_a_bound_stays_a_bound(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    # The bloc's report says only "over 90% of TCCSĐ good or better" (a yearly average to 2023).
+    at = run_app(monkeypatch, sample, "indicator", unit="TH", year="2023", ind="org_good_or_better_rate")
+    assert not at.exception
+    [table] = frames(at)
+    assert "trên 90%" in list(table["Giá trị"])
+
+
+def test_invalid_indicator_in_the_url(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "indicator", unit="BD", year="2022", ind="drop_table")
+    assert not at.exception
+    assert "Bỏ qua giá trị không hợp lệ trong địa chỉ: ind = «drop_table»." in [w.value for w in at.warning]
+    assert at.query_params["ind"] == "org_completed_or_better_rate"  # the first target of the programme
+
+
+def test_range_target_is_a_band(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    at = run_app(monkeypatch, demo_db(tmp_path_factory), "indicator", unit="DEMO-P01", kind="bloc",
+                 ind="member_excellent_rate")
+    assert not at.exception
+    bars = _figures(at)[0]
+    rects = [s for s in bars["layout"]["shapes"] if s["type"] == "rect"]
+    assert [(r["x0"], r["x1"]) for r in rects] == [(15, 20)]  # "15–20% excellent"
+
+
+def test_english(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "indicator", unit="BD", year="2022", lang="en", ind="admission_rate")
+    assert not at.exception
+    [table] = frames(at)
+    assert list(table["Value"]) == ["4.14%", "4.16%"]
+    assert "Figures and their sources" in texts(at)
+
+
+def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    at = run_app(monkeypatch, empty_db(tmp_path_factory), "indicator")
+    assert not at.exception
+    assert [i.value for i in at.info] == ["Cơ sở dữ liệu chưa có đơn vị nào."]
+    assert not at.get("plotly_chart")
+
+
+def test_no_figures_for_the_selection(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    # Hải Dương has no units below it and its province resolution's targets have no 2020 figures
+    at = run_app(monkeypatch, sample, "indicator", unit="HD", year="2020")
+    assert not at.exception
+    assert not at.get("plotly_chart") or all("Chưa có số liệu" in json.dumps(f, ensure_ascii=False)
+                                              for f in _figures(at))
+    assert "Chưa có số liệu" in texts(at)

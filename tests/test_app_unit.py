@@ -1,0 +1,96 @@
+"""Unit page (AppTest): every target with progress, trend, status, needed vs achieved, sources; the
+indicators without a target; the breakdown by organisation type; empty states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_db(tmp_path_factory)
+
+
+def test_tay_son_2022(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "unit", unit="BD", focus="BD-TAYSON", year="2022")
+    assert not at.exception
+    page = texts(at)
+    assert "Đảng bộ huyện Tây Sơn" in page
+    assert "**Nghị quyết:** 03-CTr/HU" in page
+    targets, others = frames(at)
+    assert list(targets["target"]) == ["100%", "trên 80%", "từ 20% trở lên", "từ 80% trở lên", "trên 4%",
+                                       "100% (đến năm 2025)", "100% (đến năm 2025)", "100% (đến năm 2025)"]
+    assert list(targets["latest"][:5]) == ["100,0% (2022)", "94,8% (2022)", "32,7% (2022)", "94,8% (2022)",
+                                           "4,16% (2022)"]
+    assert list(targets["status"]) == ["✔ Đạt"] * 5 + ["— Chưa có số liệu"] * 3
+    assert list(targets["progress"][:5]) == [100.0] * 5
+    assert targets["trend"].iloc[1] == pytest.approx([56 / 58 * 100, 55 / 58 * 100])
+    assert targets["achieved"].iloc[1] == "-1,7 điểm %/năm"  # 96,55% → 94,83%
+    assert targets["source"].iloc[4].startswith("003 Tây Sơn 03-CTr/HU II.1.2")
+    # an indicator with figures but no target: its value and "no target"
+    row = others[others["Chỉ tiêu"] == "Tỷ lệ kết nạp đảng viên so với kế hoạch"].iloc[0]
+    assert row["Giá trị"] == "102,1%"
+    assert row["Tình trạng"] == "· Không có chỉ tiêu"
+    assert "Đơn vị này không có số liệu tách theo loại hình tổ chức cơ sở đảng." in page
+
+
+def test_bloc_with_bounds_and_a_deadline_target(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "unit", unit="TH", focus="TH-KHOI", year="2023")
+    assert not at.exception
+    targets = frames(at)[0]
+    by_name = dict(zip(targets["name"], targets["latest"], strict=True))
+    assert by_name["Tổ chức cơ sở đảng hoàn thành tốt nhiệm v…"] == "trên 90% (2023)"  # a bound stays a bound
+    cultural = targets[targets["name"] == "Cơ quan, doanh nghiệp đạt chuẩn văn hóa"].iloc[0]
+    assert cultural["target"] == "từ 70% trở lên (đến năm 2025)"
+    assert cultural["latest"] == "51,2% (2023)"  # 62/121
+    assert cultural["status"] == "… Chưa đủ dữ liệu"
+
+
+def test_organisation_type_breakdown(monkeypatch: pytest.MonkeyPatch,
+                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    at = run_app(monkeypatch, demo_db(tmp_path_factory), "unit", unit="DEMO-P01", focus="DEMO-P01-H01")
+    assert not at.exception
+    breakdown = frames(at)[-1]
+    assert list(breakdown["Loại hình tổ chức cơ sở đảng"]) == [
+        "Xã", "Thị trấn", "Cơ quan hành chính", "Đơn vị sự nghiệp", "Doanh nghiệp nhà nước",
+        "Doanh nghiệp ngoài nhà nước", "Lực lượng vũ trang"]
+    assert all(v.endswith("%") or v == "—" for v in breakdown.iloc[:, 1])
+
+
+def test_english(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "unit", unit="BD", focus="BD-TAYSON", year="2022", lang="en")
+    assert not at.exception
+    targets = frames(at)[0]
+    assert list(targets["target"][:2]) == ["100%", "over 80%"]
+    assert targets["target"].iloc[5] == "100% (by 2025)"
+    assert targets["status"].iloc[0] == "✔ Achieved"
+
+
+def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    at = run_app(monkeypatch, empty_db(tmp_path_factory), "unit")
+    assert not at.exception
+    assert [i.value for i in at.info] == ["Cơ sở dữ liệu chưa có đơn vị nào."]
+
+
+def test_a_unit_without_targets_shows_its_values(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from etl.load import load
+
+    (tmp_path / "units.csv").write_text("unit_code,name_vi,name_en,parent_code,kind\n"
+                                        "VN,Toàn quốc (thử),Country (test),,country\n", encoding="utf-8")
+    (tmp_path / "measures.csv").write_text(
+        "unit_code,year,measure,value,source\n"
+        "VN,2022,org_rated,200,thử\nVN,2022,org_excellent,40,thử\nVN,2022,org_good,150,thử\n"
+        "VN,2022,org_completed,10,thử\nVN,2022,org_failed,0,thử\n", encoding="utf-8")
+    db = tmp_path / "vn.duckdb"
+    load([tmp_path / "units.csv", tmp_path / "measures.csv"], db)
+    at = run_app(monkeypatch, db, "unit", unit="VN", focus="VN", year="2022")
+    assert not at.exception
+    assert "Đơn vị được chọn không có chỉ tiêu nghị quyết nào trong nhiệm kỳ này." in [i.value for i in at.info]
+    [others] = frames(at)
+    row = others[others["Chỉ tiêu"] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"].iloc[0]
+    assert row["Giá trị"] == "95,0%"  # 190/200
+    assert row["Tình trạng"] == "· Không có chỉ tiêu"

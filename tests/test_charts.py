@@ -1,0 +1,99 @@
+"""Figure builders: pure functions of DataFrames; Vietnamese number format, symbols beside colours,
+target line or band, dashed projection, PNG file names, empty states."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from monitor.charts import bars, download_name, empty_figure, heatmap, plotly_config, scatter, slug, sparkline, trend
+from monitor.i18n import STATUS_STYLE
+
+
+def _bar_frame(**over: object) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "unit_code": ["A", "B", "C"], "unit_name": ["Đảng bộ huyện Tây Sơn", "Huyện B", "Huyện C"],
+        "value": [96.55, 78.0, np.nan], "qualifier": ["", ">", ""], "status": ["achieved", "off_track", "no_data"],
+        "target": [80.0, 80.0, 80.0], "target_high": [np.nan] * 3, "comparator": [">"] * 3, "source": ["s", "", ""]})
+    return frame.assign(**over)
+
+
+def test_bars_sorted_labelled_and_with_a_target_line() -> None:
+    fig = bars(_bar_frame(), unit="percent", lang="vi", title="Tỷ lệ, năm 2022")
+    assert fig.layout.separators == ",."
+    by_name = {tr.name: tr for tr in fig.data}
+    assert list(by_name["✔ Đạt"].text) == ["96,6% ✔"]
+    assert list(by_name["✖ Nguy cơ không đạt"].text) == ["trên 78% ✖"]  # a bound stays a bound
+    assert list(by_name["✖ Nguy cơ không đạt"].marker.pattern.shape) == ["/"]  # and is hatched
+    assert by_name["✔ Đạt"].marker.color == STATUS_STYLE["achieved"]["color"]
+    assert list(fig.layout.yaxis.categoryarray) == ["C", "B", "A"]  # best on top, missing last
+    assert [s.x0 for s in fig.layout.shapes] == [80.0]
+    assert fig.layout.annotations[0].text == "Mức chỉ tiêu: trên 80%"
+    [missing] = [tr for tr in fig.data if tr.type == "scatter" and tr.mode == "text"]
+    assert list(missing.y) == ["C"] and missing.text[0].strip() == "— Chưa có số liệu"  # said, not a 0 bar
+
+
+def test_bars_range_band_and_per_unit_targets() -> None:
+    band = bars(_bar_frame(target=[15.0] * 3, target_high=[20.0] * 3, comparator=["range"] * 3), unit="percent")
+    assert [(s.type, s.x0, s.x1) for s in band.layout.shapes if s.type == "rect"] == [("rect", 15.0, 20.0)]
+    mixed = bars(_bar_frame(target=[80.0, 90.0, np.nan]), unit="percent")
+    ticks = [tr for tr in mixed.data if tr.name == "Mức chỉ tiêu"]
+    assert list(ticks[0].x) == [80.0, 90.0]  # a tick on each bar when the units' targets differ
+
+
+def test_english_separators_and_counts() -> None:
+    fig = bars(_bar_frame(value=[1234.0, 600.0, np.nan], target=[600.0] * 3), unit="count", lang="en")
+    assert fig.layout.separators == ".,"
+    assert list(next(tr for tr in fig.data if tr.name == "✔ Achieved").text) == ["1,234 ✔"]
+
+
+def test_trend_with_revised_target_and_dashed_projection() -> None:
+    series = pd.DataFrame({"unit_code": ["K"] * 3, "unit_name": ["Khối"] * 3, "year": [2021, 2022, 2023],
+                           "value": [500.0, 650.0, 700.0], "qualifier": ["", "", ""]})
+    targets = pd.DataFrame({"unit_code": ["K"] * 5, "year": [2021, 2022, 2023, 2024, 2025],
+                            "target": [300.0, 300.0, 600.0, 600.0, 600.0], "target_high": [np.nan] * 5})
+    proj = pd.DataFrame({"unit_code": ["K"], "from_year": [2023], "from_value": [700.0], "to_year": [2025],
+                         "to_value": [820.0]})
+    fig = trend(series, unit="count", years=range(2020, 2026), lang="vi", targets=targets, projections=proj)
+    line, projection, target = fig.data
+    assert list(line.y) == [500.0, 650.0, 700.0]
+    assert projection.line.dash == "dash" and list(projection.x) == [2023, 2025]
+    assert "Dự báo 2025: 820" in projection.hovertext[1]
+    assert target.line.shape == "hv" and list(target.y) == [300.0, 300.0, 600.0, 600.0, 600.0]
+
+
+def test_heatmap_cells_and_click_layer() -> None:
+    grid = pd.DataFrame({
+        "unit_code": ["A", "A", "B"], "indicator": ["i1", "i2", "i1"], "column": ["Một", "Hai", "Một"],
+        "column_full": ["Một", "Hai", "Một"], "status": ["achieved", "accelerate", "no_data"],
+        "cell": ["96,6 ✔", "40,0 ⚠", "—"], "hover": ["a", "b", "c"], "order": [0, 1, 0]})
+    fig = heatmap(grid, rows=["A", "B"], row_names={"A": "Huyện A", "B": "Huyện B"})
+    heat, click = fig.data[0], fig.data[1]
+    assert [list(r) for r in heat.text] == [["96,6 ✔", "40,0 ⚠"], ["—", ""]]
+    assert list(heat.y) == ["A", "B"] and list(fig.layout.yaxis.ticktext) == ["Huyện A", "Huyện B"]
+    assert [list(c) for c in click.customdata] == [["A", "i1"], ["A", "i2"], ["B", "i1"]]
+    assert click.hoverinfo == "text"  # a skipped trace would swallow the clicks
+    legend = [tr.name for tr in fig.data[2:]]
+    assert legend == ["✔ Đạt", "⚠ Cần đẩy nhanh", "— Chưa có số liệu"]
+
+
+def test_scatter_and_empty_states() -> None:
+    frame = pd.DataFrame({"unit_code": ["A", "B"], "unit_name": ["A", "B"], "kind": ["district", "bloc"],
+                          "x": [90.0, 95.5], "y": [4.1, 3.2], "x_qualifier": ["", ""], "y_qualifier": ["", ""]})
+    fig = scatter(frame, x_name="X", y_name="Y", x_unit="percent", y_unit="percent",
+                  kind_names={"district": "Huyện", "bloc": "Đảng bộ khối"})
+    assert sorted(tr.name for tr in fig.data) == ["Huyện", "Đảng bộ khối"]
+    assert "Y: 3,20%" in fig.data[0].hovertext[0]
+    one = scatter(frame.head(1), x_name="X", y_name="Y", x_unit="percent", y_unit="percent")
+    assert one.layout.annotations[0].text.startswith("Cần ít nhất hai đơn vị")
+    assert not bars(_bar_frame().head(0), unit="percent").data
+    assert empty_figure("Không có").layout.annotations[0].text == "Không có"
+    assert list(sparkline([1.0, None, 3.0], [2021, 2022, 2023]).data[0].y) == [1.0, None, 3.0]
+
+
+def test_png_file_names() -> None:
+    assert slug("Đảng bộ huyện Tây Sơn") == "Dang-bo-huyen-Tay-Son"
+    assert download_name("BD-TAYSON", "admission_rate", 2022) == "BD-TAYSON_admission_rate_2022"
+    config = plotly_config("BD-TAYSON_admission_rate_2022")
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": "BD-TAYSON_admission_rate_2022",
+                                              "scale": 2}

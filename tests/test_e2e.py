@@ -1,0 +1,191 @@
+"""End to end: the real server on a free localhost port, headless system Chromium, what a person sees.
+
+Builds a database from data/sample and the synthetic province, starts `streamlit run app.py`, then
+changes a filter, navigates, opens links with query parameters, switches language, clicks a heat-map
+cell, and saves a screenshot of every page under /tmp/shots/. Without Chromium the tests are skipped,
+except under CI=true, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from etl.demo import write_demo
+from etl.load import load
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+SHOTS = Path("/tmp/shots")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+if CHROMIUM is None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
+    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("e2e")
+    write_demo(root / "demo", scale="province", seed=2025)
+    db = root / "monitor.duckdb"
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv", root / "demo" / "units.csv",
+          root / "demo" / "measures.csv"], db)
+    port = _free_port()
+    env = dict(os.environ, MONITOR_DB=str(db))
+    env.pop("MONITOR_UPLOADS", None)
+    env.pop("MONITOR_AUTH", None)
+    log = (root / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((root / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        assert "Traceback" not in (root / "server.log").read_text(), (root / "server.log").read_text()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object, server: str) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1500, "height": 1400}, locale="vi-VN")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _open(page: object, url: str, heading: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=heading, level=1).wait_for(timeout=60_000)
+
+
+def _chart_texts(page: object) -> list[str]:
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+    return page.locator(".js-plotly-plot text").evaluate_all("els => els.map(e => e.textContent || '')")
+
+
+def _shot(page: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(1.0)  # let the charts finish their transitions
+    page.screenshot(path=str(SHOTS / f"e2e_{name}.png"), full_page=True)
+
+
+def _param(page: object, key: str) -> str | None:
+    match = re.search(rf"[?&]{key}=([^&]*)", page.url)
+    return match.group(1) if match else None
+
+
+def test_overview_change_filter_and_navigate(page: object, server: str) -> None:
+    _open(page, server + "/", "Tổng quan thực hiện chỉ tiêu")
+    texts = _chart_texts(page)
+    assert "Đảng bộ huyện Đông Lâm (mô phỏng)" in " ".join(texts)  # diacritics intact in the chart
+    assert any(re.fullmatch(r"\d{1,3},\d ✔", t) for t in texts)  # "98,1 ✔": decimal comma and a symbol
+    assert page.get_by_text("Nguy cơ không đạt").first.is_visible()
+    assert _param(page, "unit") == "DEMO-P01"
+    _shot(page, "overview")
+
+    # change a filter: the as-of year
+    page.get_by_label("Số liệu đến năm").click()
+    page.get_by_role("option", name="2023", exact=True).click()
+    page.wait_for_function("() => window.location.search.includes('year=2023')", timeout=30_000)
+    page.get_by_text("ô ghi giá trị năm 2023").wait_for(timeout=30_000)
+
+    # navigate: the filters travel with the reader
+    page.get_by_role("link", name="Chỉ tiêu").first.click()
+    page.get_by_role("heading", name="Một chỉ tiêu qua các đơn vị", level=1).wait_for(timeout=60_000)
+    page.wait_for_function("() => window.location.pathname.endsWith('/chi-tieu')", timeout=30_000)
+    assert _param(page, "year") == "2023"
+    texts = _chart_texts(page)
+    assert any(re.fullmatch(r"\d{1,3},\d%? ?[✔↗⚠✖]", t.strip()) or re.fullmatch(r"\d{1,3},\d% [✔↗⚠✖]", t)
+               for t in texts), texts
+    assert "Tỷ lệ tổ chức cơ sở đảng hoàn thành nhiệm vụ trở lên, năm 2023" in texts
+    _shot(page, "indicator")
+
+
+def test_link_with_query_parameters(page: object, server: str) -> None:
+    _open(page, server + "/don-vi?unit=BD&focus=BD-TAYSON&year=2022", "Chỉ tiêu của đơn vị")
+    page.get_by_role("heading", name="Đảng bộ huyện Tây Sơn").wait_for(timeout=30_000)
+    assert page.get_by_text("03-CTr/HU — Chương trình hành động số 03-CTr/HU").is_visible()
+    page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=30_000)
+    metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    assert metrics == ["5", "0", "0", "0"]  # Tây Sơn met its five yearly targets in 2021 and 2022
+    _shot(page, "unit")
+
+
+def test_invalid_parameter_notice_and_english(page: object, server: str) -> None:
+    _open(page, server + "/?unit=BD&year=1999", "Tổng quan thực hiện chỉ tiêu")
+    assert page.get_by_text("Bỏ qua giá trị không hợp lệ trong địa chỉ: year = «1999».").is_visible()
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Targets at a glance", level=1).wait_for(timeout=30_000)
+    page.wait_for_function("() => window.location.search.includes('lang=en')", timeout=30_000)
+    texts = _chart_texts(page)
+    assert any(re.fullmatch(r"\d{1,3}\.\d ✔", t) for t in texts), texts  # "94.8 ✔" in English
+
+
+def test_heatmap_click_opens_the_unit(page: object, server: str) -> None:
+    _open(page, server + "/?unit=BD&year=2022", "Tổng quan thực hiện chỉ tiêu")
+    _chart_texts(page)
+    cell = page.locator(".js-plotly-plot .scatterlayer .point").first  # the clickable layer over the cells
+    box = cell.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_role("heading", name="Chỉ tiêu của đơn vị", level=1).wait_for(timeout=30_000)
+    assert _param(page, "focus") == "BD-TAYSON"
+    page.get_by_role("heading", name="Đảng bộ huyện Tây Sơn").wait_for(timeout=30_000)
+
+
+def test_compare_and_data_pages(page: object, server: str) -> None:
+    _open(page, server + "/so-sanh?unit=DEMO-P01", "So sánh các đơn vị")
+    texts = _chart_texts(page)
+    assert "Huyện" in texts and "Đảng bộ khối" in texts
+    _shot(page, "compare")
+    _open(page, server + "/du-lieu?unit=BD", "Dữ liệu: đầy đủ, sai lệch, nhật ký nạp")
+    page.get_by_text("7 sai lệch").wait_for(timeout=30_000)
+    assert page.get_by_text("Bảng điều khiển chỉ đọc").count() == 0  # nothing uploaded yet
+    page.get_by_role("button", name="Tải mẫu nhập liệu Excel").wait_for(timeout=30_000)
+    _shot(page, "data")
