@@ -7,7 +7,12 @@ targets binding the unit, their numerator and denominator measures, closed under
 - balances: a whole split into some of its parts comes with all of them;
 - the rating scale: an entity that is counted (`{e}_total`) is also rated on every level.
 The tables below only say how big and how good things plausibly are (figures after the reports in
-/work/shared/seeds); a measure they do not know is still generated, with a generic default.
+/work/shared/seeds and provincial reports of the 2020–2025 term); a measure they do not know is still
+generated, with a generic default.
+
+A province is planned the same way from the targets binding the province itself (its cadres,
+leaders, leadership collectives: nothing its districts and blocs report adds up to), and sized
+from its districts' and blocs' organisations where a measure is counted per organisation.
 
 Consistency holds by construction: every whole is split into integer parts that sum to it, every
 part is drawn out of its whole, and the all-types row is the sum of the org-type rows.
@@ -82,10 +87,20 @@ _PER_ORG: dict[str, dict[str, float]] = {
     "commune_cadres": {"xa": 20, "phuong": 18, "thi_tran": 21},
     "units_total": {"*": 1},
     "enterprises_total": {"dn_nha_nuoc": 1, "dn_ngoai_nha_nuoc": 1},
-    "committee_members_total": {"*": 6},
+    # committee members, inspection-committee members and cell secretaries: about 9 + one per cell
+    "committee_members_total": {"xa": 20, "phuong": 17, "thi_tran": 19, "co_quan": 14, "su_nghiep": 16,
+                                "dn_nha_nuoc": 27, "dn_ngoai_nha_nuoc": 12, "luc_luong_vu_trang": 14},
+    "collective_grassroots_total": {"*": 1},  # every TCCSĐ has its committee (or cell committee)
+    "commune_leaders_total": {"xa": 9, "phuong": 9, "thi_tran": 9},  # secretaries, chairs and deputies
 }
-_EXACT_PER_ORG = frozenset({"units_total", "enterprises_total"})  # one per TCCSĐ, no noise
+_EXACT_PER_ORG = frozenset({"units_total", "enterprises_total", "collective_grassroots_total"})  # no noise
 _CONST = {"upper_org_total": 1, "mass_orgs_total": 4}
+# measure → (lowest, highest) level of a unit for a count drawn from nothing else (default 50–300):
+# a province's district-tier collectives are its district and bloc standing committees plus its
+# party delegations and affairs committees
+_SIZE = {"cadres_pm_total": (200, 400), "dept_leaders_total": (1500, 3000), "collective_district_total": (30, 45)}
+_DEFAULT_SIZE = (50, 300)
+_DEFAULT_WOBBLE = 0.015  # sd of the year-to-year change of such a count: people in post change slowly
 # measure → (measure it is a multiple of, lowest, highest multiple for a unit)
 _RATIO = {"admission_candidates_trained": (ADMITTED, 1.35, 1.6)}
 # share of the whole year's flow falling in the first half (H1): (lowest, highest)
@@ -150,6 +165,29 @@ _SHARES: dict[str, Share] = {
     "member_pledge": Share(0.99, 1.0, spread=0.008),
     "cell_regular_meetings": Share(0.8, 0.93),
     "mass_orgs_strong": Share(0.85, 1.0, spread=0.05),
+    # a province (NQ 04 of a provincial committee, 2021–2025): collectives 95–100% good or better;
+    # a quarter to a third of district-tier collectives excellent, hardly one merely completing its tasks
+    "collective_district_rated": Share(1.0, 1.0, spread=0.0),
+    "collective_district_excellent": Share(0.25, 0.32, spread=0.05, noise=0.7),
+    "collective_district_completed": Share(0.02, 0.01, spread=0.01), "collective_district_failed": Share(0.0, 0.0),
+    "collective_grassroots_rated": Share(0.99, 0.995, spread=0.003),
+    "collective_grassroots_excellent": Share(0.18, 0.22, spread=0.03),
+    "collective_grassroots_completed": Share(0.03, 0.022, spread=0.006),
+    "collective_grassroots_failed": Share(0.004, 0.002, spread=0.002),
+    # a few cadres new in post are not rated; women 15–22% and under-40s 3–6% rise slowly (stocks)
+    "cadres_pm_rated": Share(0.97, 0.985, spread=0.01, noise=0.5),
+    "cadres_pm_good_or_better": Share(0.985, 0.995, spread=0.006),
+    "cadres_pm_women": Share(0.155, 0.215, spread=0.01, noise=0.3),
+    "cadres_pm_under40": Share(0.035, 0.056, spread=0.006, noise=0.3),
+    "dept_leaders_rated": Share(0.97, 0.985, spread=0.01, noise=0.5),
+    "dept_leaders_good_or_better": Share(0.965, 0.975, spread=0.008),
+    "dept_leaders_trained": Share(0.93, 0.98, spread=0.015),
+    # master's degrees rise by about a point a year: short of 35% by 2025 in every province
+    "dept_leaders_masters": Share(0.25, 0.31, spread=0.01, noise=0.3),
+    "commune_leaders_trained": Share(0.93, 0.99, spread=0.02),
+    "commune_leaders_intermediate": Share(0.9, 0.99, spread=0.012, noise=0.3),
+    "commune_leaders_university": Share(0.7, 0.84, spread=0.03, noise=0.3),
+    "committee_members_trained": Share(0.82, 0.99, spread=0.02),
 }
 _DEFAULT_SHARE = Share(0.9, 0.95)
 _DEFAULT_PART_SHARE = Share(0.02, 0.02)
@@ -352,21 +390,14 @@ def _total(v: Value) -> int:
     return sum(v) if isinstance(v, list) else v
 
 
-class _UnitSim:
-    """One district or bloc through the term: sizes, admissions, and every planned measure a year."""
+class _Sim:
+    """Every planned measure of one unit a year, drawn from its state (organisations, members and
+    admissions per org type in `types`) and the unit's lasting offsets."""
 
-    def __init__(self, unit: DemoUnit, recipe: Recipe, rng: random.Random, lag: bool) -> None:
-        self.unit, self.recipe, self.rng, self.lag = unit, recipe, rng, lag
+    def __init__(self, unit: DemoUnit, recipe: Recipe, rng: random.Random, lag: bool,
+                 types: tuple[str, ...]) -> None:
+        self.unit, self.recipe, self.rng, self.lag, self.types = unit, recipe, rng, lag, types
         self.bits = rng.getrandbits
-        mix = _MIXES[unit.mix]
-        self.types = tuple(t for t, *_ in mix)
-        self.orgs = [rng.randint(lo, hi) for _, lo, hi, _ in mix]
-        size = rng.lognormvariate(0.0, 0.1)
-        self.members = [max(1, round(n * per * size * rng.lognormvariate(0.0, 0.15)))
-                        for n, (_, _, _, per) in zip(self.orgs, mix, strict=True)]
-        rates = _ADMISSION_RATE.get(unit.kind, _ADMISSION_RATE["district"])[1 if lag else 0]
-        self.admission_rate = rng.uniform(*rates)
-        self.leavers = rng.uniform(*_LEAVERS)
         # lasting per-unit draws, in step order so a seed always gives the same unit
         self.offsets: list[tuple[float, ...]] = []
         self.noise: list[float] = []
@@ -378,32 +409,11 @@ class _UnitSim:
                 _, lo, hi = _RATIO[st.targets[0]]
                 self.noise.append(rng.uniform(lo, hi))
             elif st.op == "default":
-                self.noise.append(rng.uniform(50, 300))
+                self.noise.append(rng.uniform(*_SIZE.get(st.targets[0], _DEFAULT_SIZE)))
             else:
                 self.noise.append(0.0)
         self.by_type = [tuple(tuple(dict(s.by_type).get(t, 1.0) for t in self.types) if s and s.by_type else ()
                               for s in st.shares) for st in recipe.steps]
-
-    def advance(self, first_year: bool) -> tuple[int, dict[str, list[int]]]:
-        """Move the unit one year on; return its members at the start of the year and the state."""
-        rng, bits = self.rng, self.bits
-        if not first_year:  # mergers, new enterprises
-            for i in range(len(self.orgs)):
-                if rng.random() < 0.12:
-                    self.orgs[i] = max(1, self.orgs[i] + rng.choice((-1, 1)))
-        start = sum(self.members)
-        rate = self.admission_rate + rng.gauss(0.0, 0.003)
-        admitted = []
-        for i, t in enumerate(self.types):
-            prev = self.members[i]
-            left = _binom(prev, self.leavers, bits)
-            a = _binom(prev, rate * _ADMISSION_TYPE.get(t, 1.0), bits)
-            if self.lag and self.unit.kind == "district":
-                cap = _LAGGARD_ADMISSION_CAP
-                a = min(a, math.floor(cap * (prev - left) / (1 - cap)))
-            admitted.append(a)
-            self.members[i] = prev - left + a
-        return start, {ORGS: list(self.orgs), MEMBERS: list(self.members), ADMITTED: admitted}
 
     def values(self, state: dict[str, list[int]], f: float) -> dict[str, Value]:
         """Every planned measure for one year; `f` runs from 0 (term's first year) to 1 (its last)."""
@@ -440,7 +450,7 @@ class _UnitSim:
                 vals[m] = ([sum(col) for col in zip(*parts, strict=True)] if m in typed
                            else sum(_total(v) for v in parts))
             else:
-                vals[m] = round(self.noise[k] * (1.0 + gauss(0.0, 0.03)))
+                vals[m] = round(self.noise[k] * (1.0 + gauss(0.0, _DEFAULT_WOBBLE)))
         return vals
 
     def _p(self, share: Share, off: float, f: float) -> float:
@@ -471,6 +481,60 @@ class _UnitSim:
             cols[last].append(left)
         for j, m in enumerate(st.targets):
             vals[m] = cols[j] if typed else cols[j][0]
+
+
+class _UnitSim(_Sim):
+    """One district or bloc through the term: sizes and admissions, then every planned measure."""
+
+    def __init__(self, unit: DemoUnit, recipe: Recipe, rng: random.Random, lag: bool) -> None:
+        mix = _MIXES[unit.mix]
+        self.orgs = [rng.randint(lo, hi) for _, lo, hi, _ in mix]
+        size = rng.lognormvariate(0.0, 0.1)
+        self.members = [max(1, round(n * per * size * rng.lognormvariate(0.0, 0.15)))
+                        for n, (_, _, _, per) in zip(self.orgs, mix, strict=True)]
+        rates = _ADMISSION_RATE.get(unit.kind, _ADMISSION_RATE["district"])[1 if lag else 0]
+        self.admission_rate = rng.uniform(*rates)
+        self.leavers = rng.uniform(*_LEAVERS)
+        super().__init__(unit, recipe, rng, lag, tuple(t for t, *_ in mix))
+
+    def advance(self, first_year: bool) -> tuple[int, dict[str, list[int]]]:
+        """Move the unit one year on; return its members at the start of the year and the state."""
+        rng, bits = self.rng, self.bits
+        if not first_year:  # mergers, new enterprises
+            for i in range(len(self.orgs)):
+                if rng.random() < 0.12:
+                    self.orgs[i] = max(1, self.orgs[i] + rng.choice((-1, 1)))
+        start = sum(self.members)
+        rate = self.admission_rate + rng.gauss(0.0, 0.003)
+        admitted = []
+        for i, t in enumerate(self.types):
+            prev = self.members[i]
+            left = _binom(prev, self.leavers, bits)
+            a = _binom(prev, rate * _ADMISSION_TYPE.get(t, 1.0), bits)
+            if self.lag and self.unit.kind == "district":
+                cap = _LAGGARD_ADMISSION_CAP
+                a = min(a, math.floor(cap * (prev - left) / (1 - cap)))
+            admitted.append(a)
+            self.members[i] = prev - left + a
+        return start, {ORGS: list(self.orgs), MEMBERS: list(self.members), ADMITTED: admitted}
+
+
+class _ProvinceSim(_Sim):
+    """A province: its state is the sum of its districts' and blocs' states, org type by org type, so
+    what it counts per organisation (grassroots committees, commune leaders) matches its units."""
+
+    def __init__(self, unit: DemoUnit, recipe: Recipe, rng: random.Random, children: Sequence[_UnitSim]) -> None:
+        types = tuple(dict.fromkeys(t for c in children for t in c.types))
+        self.slots = [tuple(types.index(t) for t in c.types) for c in children]
+        super().__init__(unit, recipe, rng, False, types)
+
+    def state(self, states: Sequence[dict[str, list[int]]]) -> dict[str, list[int]]:
+        out = {m: [0] * len(self.types) for m in STATE}
+        for slots, st in zip(self.slots, states, strict=True):
+            for m, col in out.items():
+                for i, v in zip(slots, st[m], strict=True):
+                    col[i] += v
+        return out
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -507,11 +571,13 @@ def write_demo(out_dir: Path, scale: str = "province", seed: int = 2025) -> dict
 def _province_csv(job: tuple[int, Sequence[DemoUnit]]) -> tuple[str, int, int]:
     """One province's measure rows as CSV text. Each province draws from its own generator, seeded by
     text (hashed with SHA-512, not Python's salted hash), so a province's figures never depend on
-    what was drawn before it: DEMO-P01 is the same in both scales."""
+    what was drawn before it: DEMO-P01 is the same in both scales. The province's own figures draw
+    from a second such generator, so they leave its districts' and blocs' figures as they were."""
     seed, family = job
     buf = io.StringIO()
     rng = random.Random(f"etl-demo:{seed}:{family[0].code}")
-    rows, missing = _write_province(csv.writer(buf, lineterminator="\n"), default_catalog(), rng, family,
+    own = random.Random(f"etl-demo:{seed}:{family[0].code}:own")
+    rows, missing = _write_province(csv.writer(buf, lineterminator="\n"), default_catalog(), rng, own, family,
                                     SOURCE.format(seed=seed))
     return buf.getvalue(), rows, missing
 
@@ -523,8 +589,8 @@ def _term_years(cat: Catalog, unit: DemoUnit) -> range:
     return term.years
 
 
-def _write_province(w: _Writer, cat: Catalog, rng: random.Random, family: Sequence[DemoUnit],
-                    source: str) -> tuple[int, int]:
+def _write_province(w: _Writer, cat: Catalog, rng: random.Random, own: random.Random,
+                    family: Sequence[DemoUnit], source: str) -> tuple[int, int]:
     province, children = family[0], family[1:]
     years = _term_years(cat, children[0])
     recipes: dict[tuple[str, str], Recipe] = {}
@@ -540,16 +606,22 @@ def _write_province(w: _Writer, cat: Catalog, rng: random.Random, family: Sequen
     # a few reports never came in: whole unit-years missing, away from the off-track units
     candidates = [(i, y) for i in range(len(children)) if i not in lagging for y in years[1:-1]]
     missing = set(rng.sample(candidates, rng.choice((2, 3))))
+    top = _ProvinceSim(province, build_recipe(cat, province.code, province.kind), own, sims)
 
     n_rows = 0
     span = max(1, years[-1] - years[0])
     plan_known = PROVINCE_PLAN in cat.measures
     for y in years:
         starts, states = zip(*(s.advance(y == years[0]) for s in sims), strict=True)
+        vals = top.values(top.state(states), (y - years[0]) / span)
         if plan_known:  # plans are round figures
             plan = int(round(_PLAN_RATE * sum(starts), -1))
-            w.writerow((province.code, y, "Y", "", PROVINCE_PLAN, plan, "", source))
-            n_rows += 1
+            if PROVINCE_PLAN in vals:  # should a target ever bind the province to its plan
+                vals[PROVINCE_PLAN] = plan
+            else:
+                w.writerow((province.code, y, "Y", "", PROVINCE_PLAN, plan, "", source))
+                n_rows += 1
+        n_rows += _write_unit_year(w, top, vals, y, source)
         for i, (sim, state) in enumerate(zip(sims, states, strict=True)):
             vals = sim.values(state, (y - years[0]) / span)
             if (i, y) in missing:
@@ -558,7 +630,7 @@ def _write_province(w: _Writer, cat: Catalog, rng: random.Random, family: Sequen
     return n_rows, len(missing)
 
 
-def _write_unit_year(w: _Writer, sim: _UnitSim, vals: dict[str, Value], year: int, source: str) -> int:
+def _write_unit_year(w: _Writer, sim: _Sim, vals: dict[str, Value], year: int, source: str) -> int:
     recipe, code, types = sim.recipe, sim.unit.code, sim.types
     rows: list[tuple[object, ...]] = []
     for m in recipe.measures:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from etl.demo import build_units, plan_measures, write_demo
+from etl.demo import build_recipe, build_units, plan_measures, write_demo
 from etl.model import MEASURE_COLUMNS, UNIT_COLUMNS
 from monitor.catalog import default_catalog
 
 SEED = 2025
+YEARS = [str(y) for y in range(2020, 2026)]
+PROVINCE = "DEMO-P01"
 
 
 @pytest.fixture(scope="module")
@@ -202,16 +204,45 @@ def test_flows_of_the_first_half_stay_within_the_year(cells):
 def test_each_unit_reports_what_its_resolutions_targets_need(cat, units, cells):
     """Numerator and denominator measures of every bound target, derived sums as their parts."""
     kind = {u["unit_code"]: u["kind"] for u in units}
+    checked = defaultdict(int)
     for (unit, _year, period, org_type), vals in cells.items():
         if period != "Y" or org_type:
-            continue
-        if kind[unit] == "province":
-            assert list(vals) == ["admission_plan"]
             continue
         for _, target in cat.targets_for(unit, kind[unit]):
             ind = cat.indicators[target.indicator]
             for m in ind.numerator + ind.denominator:
                 assert _value(cat, vals, m) is not None, (unit, target.id, m)
+                checked[kind[unit]] += 1
+    assert set(checked) == {"province", "district", "bloc"}
+
+
+def test_the_province_reports_its_own_measures_every_year_for_all_types_only(cat, cells):
+    """What its own targets need (not a sum of its units), plus its admission plan, 2020–2025."""
+    bound = cat.targets_for(PROVINCE, "province")
+    assert bound
+    need = {m for _, t in bound for side in ("numerator", "denominator")
+            for m in getattr(cat.indicators[t.indicator], side)}
+    want = set(build_recipe(cat, PROVINCE, "province").measures) | {"admission_plan"}
+    assert {"dept_leaders_masters", "cadres_pm_women", "collective_grassroots_good",
+            "commune_leaders_university"} <= want
+    assert {k for k in cells if k[0] == PROVINCE} == {(PROVINCE, y, "Y", "") for y in YEARS}
+    for y in YEARS:
+        vals = cells[(PROVINCE, y, "Y", "")]
+        assert set(vals) == want, y
+        assert all(_value(cat, vals, m) is not None for m in need), y
+
+
+def test_the_province_counts_one_grassroots_committee_per_organisation_of_its_units(cells):
+    """Its grassroots collectives are its districts' and blocs' TCCSĐ, in every year all of them reported."""
+    children = {k[0] for k in cells if k[0].startswith(PROVINCE + "-")}
+    assert len(children) == 15
+    compared = 0
+    for y in YEARS:
+        orgs = [cells[(c, y, "Y", "")]["org_total"] for c in children if (c, y, "Y", "") in cells]
+        if len(orgs) == len(children):
+            assert cells[(PROVINCE, y, "Y", "")]["collective_grassroots_total"] == sum(orgs), y
+            compared += 1
+    assert compared >= 3
 
 
 def test_plan_follows_the_catalogue_and_writes_derived_sums_as_parts(cat):
@@ -254,3 +285,28 @@ def test_some_units_are_clearly_off_track(units, cells):
     good = rates("bloc", "units_good_or_better", "units_total")
     assert any(max(r) < 75 for r in good.values())
     assert any(min(r) >= 75 for r in good.values())
+
+
+def test_the_province_misses_its_masters_target_and_meets_its_grassroots_target(cat, cells):
+    """Master's degrees rise, but too slowly for the 2025 target; grassroots committees are good or
+    better above the target in every year. The target figures come from the catalogue."""
+    targets = {t.indicator: t for _, t in cat.targets_for(PROVINCE, "province")}
+
+    def rate(indicator: str) -> list[float]:
+        ind = cat.indicators[indicator]
+        out = []
+        for y in YEARS:
+            vals = cells[(PROVINCE, y, "Y", "")]
+            out.append(100 * sum(_value(cat, vals, m) for m in ind.numerator)
+                       / sum(_value(cat, vals, m) for m in ind.denominator))
+        return out
+
+    masters = rate("dept_leaders_masters_rate")
+    assert masters[0] >= 20 and masters[-1] >= masters[0] + 3  # rising
+    assert masters[-1] < targets["dept_leaders_masters_rate"].value  # 35 by 2025: missed
+    grassroots = rate("collective_grassroots_good_or_better_rate")
+    assert min(grassroots) >= targets["collective_grassroots_good_or_better_rate"].value  # 95 every year
+    women = rate("cadres_pm_women_rate")
+    assert 14 <= women[0] < women[-1] <= 23
+    under40 = rate("cadres_pm_under40_rate")
+    assert min(under40) >= 2 and max(under40) <= 7
