@@ -70,14 +70,24 @@ def _rename_columns(problems: list[Problem], infos: Sequence[FileInfo]) -> list[
                     p.severity, p.sheet) for p in problems]
 
 
-def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> None:
+def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> list[Problem]:
+    """old_units and old_facts: what the database holds (nothing if it does not exist yet)."""
     if db is not None and db.exists():
-        con.execute("ATTACH $p AS old (READ_ONLY)", {"p": str(db)})
-        con.execute("CREATE TEMP VIEW old_units AS SELECT * FROM old.units")
-        con.execute("CREATE TEMP VIEW old_facts AS SELECT * FROM old.facts")
+        try:
+            con.execute("ATTACH $p AS old (READ_ONLY)", {"p": str(db)})
+            con.execute("CREATE TEMP VIEW old_units AS SELECT * FROM old.units")
+            con.execute("CREATE TEMP VIEW old_facts AS SELECT * FROM old.facts")
+            return []
+        except duckdb.Error as exc:  # not a DuckDB file, or not ours: say so, and still judge the input
+            with contextlib.suppress(duckdb.Error):
+                con.execute("DETACH old")
+            problem = Problem(str(db), None, None, "unreadable_database",
+                              f"cannot use it as the database: {str(exc).splitlines()[0]}")
     else:
-        con.execute("CREATE TEMP TABLE old_units AS SELECT * FROM (" + _empty("units") + ")")
-        con.execute("CREATE TEMP TABLE old_facts AS SELECT * FROM (" + _empty("facts") + ")")
+        problem = None
+    con.execute("CREATE OR REPLACE TEMP TABLE old_units AS SELECT * FROM (" + _empty("units") + ")")
+    con.execute("CREATE OR REPLACE TEMP TABLE old_facts AS SELECT * FROM (" + _empty("facts") + ")")
+    return [problem] if problem else []
 
 
 @functools.cache
@@ -95,9 +105,9 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
     create_staging(con)
     rules.register_reference(con, catalog)
     register_catalog(con, catalog)
-    _attach_old(con, db)
+    problems = _attach_old(con, db)
     infos = [stage_file(con, Path(p)) for p in paths]
-    problems = [p for i in infos for p in i.problems]
+    problems += [p for i in infos for p in i.problems]
     con.execute("CREATE OR REPLACE TEMP VIEW known_units AS "
                 "SELECT unit_code FROM stg_units UNION SELECT unit_code FROM old_units")
     found = rules.run(con, rules.UNIT_RULES, replace, PROBLEMS_PER_RULE)

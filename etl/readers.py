@@ -101,7 +101,11 @@ def _check_header(info: FileInfo, header: list[str]) -> bool:
     for c in missing:
         info.problems.append(Problem(str(info.path), 1, c, "missing_column",
                                      f"required column '{c}' is missing (header: {', '.join(header)})"))
-    return not missing
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    for c in twice:
+        info.problems.append(Problem(str(info.path), 1, c, "duplicate_column",
+                                     f"column '{c}' appears {header.count(c)} times in the header"))
+    return not missing and not twice
 
 
 def _select_list(header: list[str], columns: tuple[str, ...]) -> str:
@@ -129,11 +133,13 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
     if not _check_header(info, header):
         return
     table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
+    # a header cell left empty (a trailing comma from a spreadsheet) is a column nobody reads
+    names = [h or f"_unnamed_{i}" for i, h in enumerate(header)]
     origin = "$file AS file, " + ("" if info.kind == "units" else "'' AS sheet, ")
     origin += "NULL AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
     src = ("read_csv($path, header = true, all_varchar = true, delim = ',', quote = '\"', "
            "escape = '\"', auto_detect = false, "
-           f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}}, "
+           f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in names)}}}, "
            "strict_mode = true, encoding = 'utf-8')")
     # utf-8-sig BOM: DuckDB keeps it on the first header name, so the explicit columns above win.
     try:

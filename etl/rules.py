@@ -45,6 +45,21 @@ UNIT_RULES: dict[str, str] = {
     "self_parent": """
         SELECT file, '', "row", 'parent_code', 'a unit cannot be its own parent'
         FROM stg_units WHERE parent_code = unit_code AND unit_code <> ''""",
+    # A cycle through parents (A under B, B under A) would send every roll-up up the tree round forever.
+    "parent_cycle": """
+        WITH RECURSIVE tree AS (
+            SELECT DISTINCT unit_code, parent_code FROM stg_units
+            UNION ALL
+            SELECT unit_code, parent_code FROM old_units WHERE unit_code NOT IN (SELECT unit_code FROM stg_units)
+        ),
+        up(unit_code, ancestor, depth) AS (
+            SELECT unit_code, parent_code, 1 FROM tree WHERE parent_code NOT IN ('', unit_code)
+            UNION ALL
+            SELECT up.unit_code, t.parent_code, up.depth + 1 FROM up JOIN tree t ON t.unit_code = up.ancestor
+            WHERE t.parent_code <> '' AND up.ancestor <> up.unit_code AND up.depth < 100
+        )
+        SELECT file, '', "row", 'parent_code', format('unit ''{}'' is its own ancestor: its parents go round in a circle', unit_code)
+        FROM stg_units WHERE unit_code IN (SELECT unit_code FROM up WHERE ancestor = unit_code)""",
     "conflict": """
         SELECT s.file, '', s."row", 'unit_code',
                format('unit ''{}'' differs from the database ({}, {}, parent ''{}''); use --replace to overwrite',
