@@ -116,6 +116,16 @@ def test_a_rejected_load_leaves_the_database_byte_identical_and_is_audited(db):
                                               "-3 is negative: counts and rates cannot be")
 
 
+def test_a_file_that_is_not_a_database_is_rejected_and_left_alone(tmp_path):
+    db = tmp_path / "monitor.duckdb"
+    db.write_text("not a database", encoding="utf-8")
+    with pytest.raises(LoadRejected) as exc:
+        load([UNITS, FIXTURES / "bad" / "negative.csv"], db)
+    assert [(Path(p.file).name, p.rule) for p in exc.value.problems] == [
+        ("monitor.duckdb", "unreadable_database"), ("negative.csv", "negative")]
+    assert db.read_text(encoding="utf-8") == "not a database"
+
+
 def test_a_load_waits_for_another_and_gives_up(db):
     before = sha256(db)
     with db.with_name(db.name + ".lock").open("a+") as fh:

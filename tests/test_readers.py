@@ -82,3 +82,10 @@ def test_parquet_float_and_text_values(tmp_path):
     assert facts(tmp_path / "db.duckdb") == [
         ("member_excellent_rate", 96.5, 1, "", 2), ("org_good_rate", 71.3, 2, "", 2),
         ("org_total", 31.0, 0, "", 3), ("org_total", 40.0, 0, "", 4)]
+
+
+def test_csv_header_cells_left_empty_are_ignored(tmp_path):
+    # a spreadsheet saved as CSV often ends every line with a comma
+    (tmp_path / "m.csv").write_text("unit_code,year,measure,value,,\nH1,2022,org_total,58,,\n", encoding="utf-8")
+    load([UNITS, tmp_path / "m.csv"], tmp_path / "db.duckdb")
+    assert facts(tmp_path / "db.duckdb") == [("org_total", 58.0, 0, "", 2)]

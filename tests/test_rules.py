@@ -161,6 +161,9 @@ CASES: list[tuple[str, Callable[[Path], list[Path]], list[Expect]]] = [
      [Expect("empty_file", "header_only.csv", None, None, "the file has a header but no rows")]),
     ("unknown extension", bad("measures.json"),
      [Expect("unreadable_file", "measures.json", None, None, "unknown file type '.json'")]),
+    ("a column named twice", lambda tmp: [_write(tmp / "twice.csv",
+        "unit_code,year,measure,value,value\nH1,2022,org_total,58,57\n")],
+     [Expect("duplicate_column", "twice.csv", 1, "value", "column 'value' appears 2 times in the header")]),
     ("row with more fields than the header", lambda tmp: [_write(tmp / "ragged.csv",
         ",".join(HEADER) + "\nH1,2022,Y,,org_total,58,,\nH1,2022,Y,,org_rated,58,,,extra\n")],
      [Expect("unreadable_file", "ragged.csv", 3, None, "the row has 9 fields but the header has 8")]),
@@ -177,6 +180,9 @@ CASES: list[tuple[str, Callable[[Path], list[Path]], list[Expect]]] = [
      [Expect("conflict", "units_conflict.csv", 2, "unit_code", "unit 'T1' differs from the database")]),
     ("unit without a name", bad("units_missing_value.csv"),
      [Expect("missing_value", "units_missing_value.csv", 2, "name_vi", "required value is empty")]),
+    ("units whose parents go round in a circle", bad("units_parent_cycle.csv"),
+     [Expect("parent_cycle", "units_parent_cycle.csv", r, "parent_code", f"unit '{u}' is its own ancestor")
+      for r, u in ((2, "H7"), (3, "H8"), (4, "H9"))]),
     ("units file without kind", bad("units_missing_column.csv"),
      [Expect("missing_column", "units_missing_column.csv", 1, "kind", "required column 'kind' is missing")]),
     # spreadsheets and Parquet
