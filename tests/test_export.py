@@ -353,7 +353,10 @@ def test_demo_province_pack(demo_pack, demo_db: Path, cat):
     out, result = demo_pack
     with _connect(demo_db) as con:
         data = load_pack_data(con, cat, "DEMO-P01")
-    assert data.as_of == 2025 and len(data.rows) == 15  # 12 districts and 3 blocs
+    # the province (its own targets) first, then its 12 districts and 3 blocs
+    assert data.as_of == 2025
+    assert data.rows == ["DEMO-P01", *[f"DEMO-P01-H{d:02d}" for d in range(1, 13)], "DEMO-P01-K1", "DEMO-P01-K2",
+                         "DEMO-P01-K3"]
     groups = [g for g in cat.groups if (data.shown["group"] == g).any()]
     folder = out / "DEMO-P01"
     prs = Presentation(str(folder / "DEMO-P01_bao-cao_2025.pptx"))
@@ -383,7 +386,7 @@ def test_demo_province_pack(demo_pack, demo_db: Path, cat):
     wb = load_workbook(folder / "DEMO-P01_so-lieu_2025.xlsx", read_only=True)
     assert wb.sheetnames == ["Đánh giá chỉ tiêu", "Số liệu theo năm", "Kiểm tra chéo"]
     annex = Document(str(folder / "DEMO-P01_phu-luc_2025.docx"))
-    assert len(annex.tables) == 15
+    assert len(annex.tables) == 16
     assert [c.text for c in annex.tables[0].rows[0].cells][3:9] == ["2020", "2021", "2022", "2023", "2024", "2025"]
     draft = Document(str(folder / "DEMO-P01_du-thao_2025.docx"))
     headings = [p.text for p in draft.paragraphs if p.style.name == "Heading 1"]

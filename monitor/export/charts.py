@@ -96,14 +96,16 @@ class _Browser:
         self.jobs: queue.Queue[tuple[dict, dict] | None] = queue.Queue()
         self.results: queue.Queue[bytes | BaseException] = queue.Queue()
         self.ready = threading.Event()
+        self.failed: BaseException | None = None
+        # starts in the background: the caller builds its figures meanwhile (Chromium takes seconds)
         self.thread = threading.Thread(target=asyncio.run, args=(self._serve(path),), daemon=True,
                                        name="monitor-export-chromium")
         self.thread.start()
+
+    def _wait_ready(self) -> None:
         self.ready.wait()
-        started = self.results.get()
-        if isinstance(started, BaseException):
-            self.thread.join()
-            raise started
+        if self.failed is not None:
+            raise self.failed
 
     async def _serve(self, path: str) -> None:
         loop = asyncio.get_running_loop()
@@ -111,10 +113,9 @@ class _Browser:
             k = _KeepTabs(path=path, mathjax=False)
             await k.open()
         except BaseException as exc:  # handed to the caller's thread
-            self.results.put(exc)
+            self.failed = exc
             self.ready.set()
             return
-        self.results.put(b"")
         self.ready.set()
         try:
             while (job := await loop.run_in_executor(None, self.jobs.get)) is not None:
@@ -127,6 +128,7 @@ class _Browser:
             await k.close()
 
     def render(self, spec: dict, opts: dict) -> bytes:
+        self._wait_ready()
         self.jobs.put((spec, opts))
         out = self.results.get()
         if isinstance(out, BaseException):
@@ -134,7 +136,9 @@ class _Browser:
         return out
 
     def close(self) -> None:
-        self.jobs.put(None)
+        self.ready.wait()
+        if self.failed is None:
+            self.jobs.put(None)
         self.thread.join(timeout=30)
 
 

@@ -10,7 +10,7 @@ dashboard's own tables (monitor.views), so the meeting pack shows what the scree
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pandas as pd
 
@@ -70,22 +70,30 @@ def _targeted(assessed: pd.DataFrame, catalog: Catalog, rows: Sequence[str]) -> 
     return [i for i in catalog.indicators if i in have]
 
 
-def pack_charts(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
-                scope: str, rows: Sequence[str], year: int, term: Term, lang: str = "vi") -> list[Chart]:
-    """Every chart of a pack for `rows` (the units compared) under `scope`, as of `year`."""
-    out: list[Chart | None] = []
+def iter_pack_charts(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
+                     scope: str, rows: Sequence[str], year: int, term: Term, lang: str = "vi") -> Iterator[Chart]:
+    """Every chart of a pack for `rows` (the units compared) under `scope`, as of `year`, one at a time
+    (the pack renders each while it builds the next)."""
     if len(rows) > 1:
         mine = assessed[assessed["unit_code"].isin(list(rows))]
         for group in catalog.groups:
-            if (mine["group"] == group).any():
-                out.append(heatmap_chart(assessed, catalog, units, rows, group, year, scope, lang))
+            if (mine["group"] == group).any() and (c := heatmap_chart(assessed, catalog, units, rows, group, year,
+                                                                      scope, lang)):
+                yield c
         # the bars read one year's whole-year values: cut the frame once, not once per indicator
         v = values[(values["period"] == "Y") & (values["year"] == year) & values["unit_code"].isin(list(rows))]
         for indicator in _targeted(assessed, catalog, rows):
-            out.append(bars_chart(assessed, v, catalog, units, rows, indicator, year, scope, lang))
+            if c := bars_chart(assessed, v, catalog, units, rows, indicator, year, scope, lang):
+                yield c
     elif rows:
         unit = rows[0]
         mine = assessed[assessed["unit_code"] == unit]
         for indicator in dict.fromkeys(mine["indicator"]):
-            out.append(trend_chart(assessed, values, catalog, units, unit, indicator, term, year, lang))
-    return [c for c in out if c is not None]
+            if c := trend_chart(assessed, values, catalog, units, unit, indicator, term, year, lang):
+                yield c
+
+
+def pack_charts(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
+                scope: str, rows: Sequence[str], year: int, term: Term, lang: str = "vi") -> list[Chart]:
+    """Every chart of a pack (see iter_pack_charts)."""
+    return list(iter_pack_charts(assessed, values, catalog, units, scope, rows, year, term, lang))

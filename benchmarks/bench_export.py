@@ -1,0 +1,144 @@
+"""The meeting pack of the demo province, and what one persistent browser saves per chart.
+
+    python -m benchmarks.bench_export [--db PATH] [--repeat N] [--oneshot N]
+
+Side by side in one run, on the same charts of the demo province's pack (DEMO-P01: 12 districts and
+3 blocs, about 30 charts):
+- per chart and format: one browser per chart (Kaleido's default without a server), Kaleido's sync
+  server (`kaleido.start_sync_server`: one browser, the tab's page reloaded after every render) and
+  the pack's own persistent browser (monitor.export.charts: one browser, tabs kept);
+- the whole pack (`export_pack`), every format and the slides-and-PNG subset, with the time of each step.
+Goal (issue 5): a pack of 30 charts well under 20 s. Figures are printed, never asserted; the best of
+--repeat runs counts (the machine is shared: the minimum is the least disturbed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import kaleido
+
+from etl.demo import write_demo
+from etl.load import load
+from monitor.catalog import default_catalog
+from monitor.export import FORMATS, IMAGE_FORMATS
+from monitor.export.charts import (
+    SCALE,
+    browser,
+    find_chromium,
+    for_export,
+    render,
+)
+from monitor.export.figures import pack_charts
+from monitor.export.model import load_pack_data
+from monitor.export.pack import export_pack
+
+SCOPE = "DEMO-P01"
+GOAL = 20.0
+
+
+def _demo_db(tmp: Path) -> Path:
+    write_demo(tmp / "demo", scale="province", seed=2025)
+    db = tmp / "demo.duckdb"
+    load([tmp / "demo" / "units.csv", tmp / "demo" / "measures.csv"], db)
+    return db
+
+
+def _opts(spec: dict, fmt: str) -> dict:
+    return {"format": fmt, "width": spec["layout"]["width"], "height": spec["layout"]["height"],
+            "scale": SCALE if fmt == "png" else 1}
+
+
+def _per_chart(specs: list[dict], chromium: str, oneshot: int) -> None:
+    print(f"per chart ({len(specs)} charts of the pack; seconds per render):")
+    print(f"  {'':34} {'start':>7} " + " ".join(f"{f:>7}" for f in IMAGE_FORMATS))
+    # one browser per chart: Kaleido starts and stops Chromium for each figure
+    times = []
+    for spec in specs[:oneshot]:
+        t = time.perf_counter()
+        kaleido.calc_fig_sync(spec, opts=_opts(spec, "png"), kopts={"path": chromium, "mathjax": False})
+        times.append(time.perf_counter() - t)
+    print(f"  {'one browser per chart':34} {'—':>7} {min(times):7.3f} {'':>7} {'':>7}"
+          f"   (png; {len(times)} charts, median {statistics.median(times):.3f})")
+    # Kaleido's sync server: one browser, the page reloaded after each render
+    t = time.perf_counter()
+    kaleido.start_sync_server(path=chromium, mathjax=False, silence_warnings=True)
+    kaleido.calc_fig_sync({"data": [], "layout": {}}, opts={"format": "svg"})
+    start = time.perf_counter() - t
+    row = []
+    for fmt in IMAGE_FORMATS:
+        t = time.perf_counter()
+        for spec in specs:
+            kaleido.calc_fig_sync(spec, opts=_opts(spec, fmt))
+        row.append((time.perf_counter() - t) / len(specs))
+    kaleido.stop_sync_server(silence_warnings=True)
+    print(f"  {'kaleido.start_sync_server':34} {start:7.2f} " + " ".join(f"{x:7.3f}" for x in row))
+    # the pack's browser: one Chromium, tabs kept between renders
+    t = time.perf_counter()
+    with browser():
+        render({"data": [], "layout": {}}, "svg")
+        start = time.perf_counter() - t
+        row = []
+        for fmt in IMAGE_FORMATS:
+            t = time.perf_counter()
+            for spec in specs:
+                render(spec, fmt, width=spec["layout"]["width"], height=spec["layout"]["height"])
+            row.append((time.perf_counter() - t) / len(specs))
+    print(f"  {'monitor.export.charts.browser()':34} {start:7.2f} " + " ".join(f"{x:7.3f}" for x in row))
+
+
+def _pack(db: Path, formats: tuple[str, ...], repeat: int) -> None:
+    cat = default_catalog()
+    best = None
+    totals = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as out, duckdb.connect(str(db), read_only=True) as con:
+            t = time.perf_counter()
+            result = export_pack(con, cat, out, unit=SCOPE, formats=formats)
+            total = time.perf_counter() - t
+        totals.append(total)
+        if best is None or total < best[0]:
+            best = (total, result)
+    total, result = best
+    steps = ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items())
+    verdict = "under" if total < GOAL else "OVER"
+    print(f"  {','.join(formats):28} {result.charts} charts, {result.renders} renders, {len(result.files)} files: "
+          f"{total:.2f} s (median {statistics.median(totals):.2f}; {verdict} the {GOAL:.0f} s goal)")
+    print(f"  {'':28} {steps}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.bench_export", description=__doc__.splitlines()[0])
+    p.add_argument("--db", help="a database holding the demo province (default: build one)")
+    p.add_argument("--repeat", type=int, default=2, help="runs of each pack (best counts)")
+    p.add_argument("--oneshot", type=int, default=3, help="charts rendered with one browser each (slow)")
+    args = p.parse_args(argv)
+    chromium = find_chromium()
+    if chromium is None:
+        print("no Chromium: nothing to measure (apt-get install chromium)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(args.db) if args.db else _demo_db(Path(tmp))
+        cat = default_catalog()
+        with duckdb.connect(str(db), read_only=True) as con:
+            data = load_pack_data(con, cat, SCOPE)
+        charts = pack_charts(data.assessed, data.values, cat, data.units, data.scope, data.rows, data.as_of,
+                             data.term)
+        # a heat-map, bars and one of each size: the pack's mix
+        picked = charts[:2] + charts[5:9]
+        specs = [for_export(c.fig, c.width, c.height) for c in picked]
+        _per_chart(specs, chromium, args.oneshot)
+        print(f"the whole pack of {SCOPE} ({len(data.rows)} units, as of {data.as_of}):")
+        _pack(db, FORMATS, args.repeat)
+        _pack(db, ("pptx", "docx", "xlsx", "png"), args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
