@@ -174,6 +174,11 @@ def test_draft_forecasts_by_status(tay_son, cat):
             "chỉ tiêu (100%); cần đẩy nhanh tiến độ thực hiện.") in lines
     assert ("Tỷ lệ cán bộ, công chức cấp xã có trình độ đại học trở lên: dự báo đến năm 2025, đạt chỉ tiêu đề ra."
             in lines)
+    # the deadline's own figure is in: no forecast left, the target was missed
+    a.loc[gc, ["status", "latest_year"]] = ["off_track", 2025]
+    lines = draft_text("BD-TAYSON", a, tay_son.values, cat, as_of=2023).splitlines()
+    assert ("Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên: đến năm 2025 đạt 97,52%, không đạt chỉ tiêu đề ra "
+            "(100%).") in lines
 
 
 def test_draft_of_a_unit_without_targets_is_empty(tay_son, cat):

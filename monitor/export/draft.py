@@ -88,7 +88,8 @@ def _check(lang: str, cfg: Language, catalog: Catalog) -> None:
     for key in VERDICTS:
         if key not in cfg.verdict:
             raise DraftingError(f"{where}.verdict: missing '{key}'")
-    for status in ("achieved", "on_track", "accelerate", "off_track", "insufficient", "undecided", "no_data"):
+    for status in ("achieved", "on_track", "accelerate", "off_track", "missed", "insufficient", "undecided",
+                   "no_data"):
         if status not in cfg.forecast:
             raise DraftingError(f"{where}.forecast: missing '{status}'")
     for period in cfg.when:
@@ -357,6 +358,8 @@ def _forecasts(cfg: Language, catalog: Catalog, bound: list[_Bound], lang: str) 
     for b in deadline:
         r, unit = b.row, catalog.indicators[b.indicator].unit
         status = r.status if r.status in cfg.forecast else "no_data"
+        if status == "off_track" and not is_missing(r.latest_year) and int(r.latest_year) >= b.target.deadline:
+            status = "missed"  # no forecast left to make: the deadline's own figure is in
         texts.append((b, status, cfg.forecast[status].format(
             deadline=b.target.deadline, target=fmt_target(r.comparator, r.target, r.target_high, unit, lang),
             projected=_text(r.projected, "", unit, lang, cfg.rate_decimals),

@@ -31,8 +31,7 @@ def heatmap_chart(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
     group_name = catalog.groups[group].name(lang)
     title = tx("chart_heatmap", lang, group=group_name, year=year)
     fig = dash.heatmap(grid, rows=list(rows), row_names=views.names(units, lang), lang=lang, title=title)
-    return Chart(fig, scope, group, year, title, kind="heatmap", group=group,
-                 height=max(HEIGHT, int(fig.layout.height or HEIGHT)))
+    return Chart(fig, scope, group, year, title, kind="heatmap", group=group, height=int(fig.layout.height or HEIGHT))
 
 
 def bars_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
@@ -44,7 +43,7 @@ def bars_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, u
     title = tx("chart_bars", lang, indicator=ind.name(lang), year=year)
     fig = dash.bars(frame, unit=ind.unit, lang=lang, title=title, higher_is_better=ind.higher_is_better)
     return Chart(fig, scope, indicator, year, title, kind="bars", group=ind.group,
-                 height=max(HEIGHT, int(fig.layout.height or HEIGHT)))
+                 height=int(fig.layout.height or HEIGHT))
 
 
 def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
