@@ -7,6 +7,7 @@ fails them (a pack without charts must not pass unseen).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
@@ -29,8 +30,8 @@ from monitor.export import FORMATS
 from monitor.export.charts import find_chromium, png_text
 from monitor.export.docx import annex_rows, build_annex, build_draft
 from monitor.export.draft import DraftingError, draft_text, load_drafting
-from monitor.export.model import load_pack_data
-from monitor.export.pack import export_pack
+from monitor.export.model import from_frames, load_pack_data
+from monitor.export.pack import export_pack, pack_bytes
 from monitor.export.xlsx import build_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,6 +399,18 @@ def test_demo_province_pack(demo_pack, demo_db: Path, cat):
     assert headings == [data.name(c) for c in data.rows]
     with zipfile.ZipFile(result.zip_path) as z:
         assert len(z.namelist()) == len(result.files) == len(charts) + 4
+
+
+def test_a_page_selection_as_one_zip(tay_son, cat):
+    # what a page holds (its frames) → the pack's Word and Excel files in one ZIP, no database, no browser
+    data = from_frames(cat, "BD-TAYSON", ["BD-TAYSON"], tay_son.units, tay_son.values, tay_son.assessed,
+                       tay_son.term, 2023)
+    with zipfile.ZipFile(io.BytesIO(pack_bytes(data, "docx,xlsx"))) as z:
+        assert sorted(z.namelist()) == ["BD-TAYSON/BD-TAYSON_du-thao_2023.docx",
+                                        "BD-TAYSON/BD-TAYSON_phu-luc_2023.docx",
+                                        "BD-TAYSON/BD-TAYSON_so-lieu_2023.xlsx"]
+        draft = Document(io.BytesIO(z.read("BD-TAYSON/BD-TAYSON_du-thao_2023.docx")))
+    assert TAY_SON_2021_ORG in [p.text for p in draft.paragraphs]
 
 
 # -- the command -----------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ The database is only read.
 
 from __future__ import annotations
 
+import io
 import queue
+import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +119,55 @@ def _render_all(jobs: queue.Queue, formats: list[str], result: PackResult, error
             errors.append(exc)
 
 
+def _build(packs: Callable[[], list[PackData]], catalog: Catalog, out: Path, formats: tuple[str, ...],
+           result: PackResult, lang: str) -> list[PackData]:
+    """Every file of the packs under `out` (result.files). `packs` is called once the browser is
+    starting, so Chromium starts while the data are read."""
+    wanted = [f for f in IMAGE_FORMATS if f in formats]
+    if "pptx" in formats and "png" not in wanted:
+        wanted.append("png")  # the slides show the PNGs
+    all_charts: list[list[Chart]] = []
+    with ExitStack() as stack:
+        if wanted:
+            stack.enter_context(browser())
+        t = time.perf_counter()
+        data = packs()
+        result.add_time("data", t)
+        jobs: queue.Queue = queue.Queue()
+        errors: list[BaseException] = []
+        worker = threading.Thread(target=_render_all, args=(jobs, wanted, result, errors),
+                                  name="monitor-export-render")
+        worker.start()
+        try:
+            for d in data:
+                charts = []
+                if wanted:
+                    t = time.perf_counter()
+                    for chart in iter_pack_charts(d.assessed, d.values, catalog, d.units, d.scope, d.rows, d.as_of,
+                                                  d.term, lang):
+                        charts.append(chart)
+                        jobs.put(chart)
+                    result.add_time("figures", t)
+                all_charts.append(charts)
+            for d in data:
+                _office_files(d, out / slug(d.scope), formats, result)
+        finally:
+            jobs.put(_DONE)
+            worker.join()
+        if errors:
+            raise errors[0]
+    for d, charts in zip(data, all_charts, strict=True):
+        result.charts += len(charts)
+        _chart_files(d, charts, out / slug(d.scope), formats, result)
+    return data
+
+
+def _zip(files: Sequence[Path], root: Path, target: Path | io.BytesIO) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in files:
+            z.write(path, path.relative_to(root).as_posix())
+
+
 def export_pack(con: duckdb.DuckDBPyConnection, catalog: Catalog, out_dir: str | Path, unit: str | None = None,
                 formats: str | Iterable[str] = FORMATS, *, as_of: int | None = None, lang: str = "vi") -> PackResult:
     """Write the pack(s) under `out_dir` and a ZIP of them; returns what was written and the times.
@@ -128,52 +179,29 @@ def export_pack(con: duckdb.DuckDBPyConnection, catalog: Catalog, out_dir: str |
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result = PackResult()
-    wanted = [f for f in IMAGE_FORMATS if f in formats]
-    if "pptx" in formats and "png" not in wanted:
-        wanted.append("png")  # the slides show the PNGs
-    all_charts: list[list[Chart]] = []
-    with ExitStack() as stack:
-        if wanted:
-            stack.enter_context(browser())
-        t = time.perf_counter()
-        scopes = [unit] if unit else top_units(con)
+
+    def packs() -> list[PackData]:
         units = units_frame(con)
-        packs = [load_pack_data(con, catalog, s, as_of=as_of, lang=lang, units=units) for s in scopes]
-        result.add_time("data", t)
-        jobs: queue.Queue = queue.Queue()
-        errors: list[BaseException] = []
-        worker = threading.Thread(target=_render_all, args=(jobs, wanted, result, errors),
-                                  name="monitor-export-render")
-        worker.start()
-        try:
-            for d in packs:
-                charts = []
-                if wanted:
-                    t = time.perf_counter()
-                    for chart in iter_pack_charts(d.assessed, d.values, catalog, d.units, d.scope, d.rows, d.as_of,
-                                                  d.term, lang):
-                        charts.append(chart)
-                        jobs.put(chart)
-                    result.add_time("figures", t)
-                all_charts.append(charts)
-            for d in packs:
-                _office_files(d, out / slug(d.scope), formats, result)
-        finally:
-            jobs.put(_DONE)
-            worker.join()
-        if errors:
-            raise errors[0]
-    for data, charts in zip(packs, all_charts, strict=True):
-        result.charts += len(charts)
-        _chart_files(data, charts, out / slug(data.scope), formats, result)
+        return [load_pack_data(con, catalog, s, as_of=as_of, lang=lang, units=units)
+                for s in ([unit] if unit else top_units(con))]
+
+    data = _build(packs, catalog, out, formats, result, lang)
     t = time.perf_counter()
-    year = max(d.as_of for d in packs)
-    result.zip_path = out / f"{slug(unit) if unit else 'tat-ca'}_{year}.zip"
-    with zipfile.ZipFile(result.zip_path, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in result.files:
-            z.write(path, path.relative_to(out).as_posix())
+    result.zip_path = out / f"{slug(unit) if unit else 'tat-ca'}_{max(d.as_of for d in data)}.zip"
+    _zip(result.files, out, result.zip_path)
     result.add_time("zip", t)
     return result
+
+
+def pack_bytes(data: PackData, formats: str | Iterable[str] = FORMATS) -> bytes:
+    """The pack of what a page shows (monitor.export.model.from_frames) as one ZIP, for a download."""
+    formats = parse_formats(formats)
+    result = PackResult()
+    with tempfile.TemporaryDirectory() as tmp:
+        _build(lambda: [data], data.catalog, Path(tmp), formats, result, data.lang)
+        buf = io.BytesIO()
+        _zip(result.files, Path(tmp), buf)
+    return buf.getvalue()
 
 
 def run_cli(args: object, open_db: object, rejected: type[Exception]) -> int:
