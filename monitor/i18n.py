@@ -39,7 +39,7 @@ STATUS_STYLE: dict[str, dict[str, str]] = {
     "insufficient": {"color": "#BBBBBB", "symbol": "…", "marker": "square", "text": "#000000"},
     "undecided": {"color": "#CC79A7", "symbol": "?", "marker": "star", "text": "#000000"},
     "no_data": {"color": "#EEEEEE", "symbol": "—", "marker": "circle-open", "text": "#555555"},
-    NO_TARGET: {"color": "#FFFFFF", "symbol": "·", "marker": "circle-open", "text": "#555555"},
+    NO_TARGET: {"color": "#D9D9D9", "symbol": "·", "marker": "circle-open", "text": "#333333"},
 }
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +33,7 @@ from monitor.i18n import (
 from monitor.store import Store
 
 log = logging.getLogger("monitor.dashboard")
+T = TypeVar("T")
 CTX_KEY = "_ctx"
 LAST_KEY = "_qp_last"  # the URL values this session last wrote or applied, per key
 
@@ -73,11 +74,10 @@ class Ctx:
         hit = self.units[self.units["unit_code"] == code]
         return unit_name(hit.iloc[0], self.lang) if len(hit) else code
 
-    def names(self) -> dict[str, str]:
-        return views.names(self.units, self.lang)
-
     def scope_units(self) -> list[str]:
-        return views.subtree(self.units, self.scope) if self.scope else []
+        if not self.scope or self.store is None:
+            return []
+        return self.store.memo(("subtree", self.scope), lambda: views.subtree(self.units, self.scope))
 
     def values(self, org_types: Sequence[str] | None = None) -> pd.DataFrame:
         """Indicator values over the scope's subtree (the sidebar's organisation types unless given)."""
@@ -88,6 +88,17 @@ class Ctx:
     def assessed(self) -> pd.DataFrame:
         assert self.store is not None and self.term is not None
         return self.store.assessed(self.scope_units(), self.org_types or None, self.term.id, self.as_of)
+
+    def memo(self, name: str, *extra: Hashable, compute: Callable[[], T]) -> T:
+        """compute() once per database version and view (filters, language, `extra`): a rerun that
+        changes nothing rebuilds neither tables nor figures."""
+        assert self.store is not None and self.term is not None
+        key = (name, self.term.id, self.as_of, self.scope, self.kind, self.org_types, self.group, self.lang, *extra)
+        return self.store.memo(key, compute)
+
+    def names(self) -> dict[str, str]:
+        assert self.store is not None
+        return self.store.memo(("names", self.lang), lambda: views.names(self.units, self.lang))
 
     def url(self, **extra: str) -> dict[str, str]:
         """The current filters as query parameters, for a link that reproduces the view."""
@@ -191,21 +202,21 @@ def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: s
         columns=["unit_code", "name_vi", "name_en", "parent_code", "kind"])
     c.units = units
     if not units.empty:
-        order = views.tree_order(units)
+        order = store.memo("tree_order", lambda: views.tree_order(units))
         codes = [code for code, _ in order]
         depth = dict(order)
-        names = views.names(units, lang)
+        names = store.memo(("names", lang), lambda: views.names(units, lang))
         start = views.default_scope(units, store.busiest_parent() if store is not None else None)
         scope = url_select("unit", codes, start, label=t("unit_scope", lang),
                            where=sb, notices=notices, lang=lang,
                            format_func=lambda code: "· " * depth.get(code, 0) + names.get(code, code))
         c.scope = scope
-        below = set(views.subtree(units, scope)) - {scope}
+        below = set(store.memo(("subtree", scope), lambda: views.subtree(units, scope))) - {scope}
         kinds_below = [k for k in catalog.unit_kinds if k in set(units.loc[units["unit_code"].isin(below), "kind"])]
         c.kind = url_select("kind", ["", *kinds_below], "", label=t("unit_kind", lang), where=sb, notices=notices,
                             lang=lang, format_func=lambda k: catalog.unit_kinds[k].name(lang) if k
                             else t("all", lang))
-        c.rows = views.row_units(units, scope, c.kind)
+        c.rows = store.memo(("rows", scope, c.kind), lambda: views.row_units(units, scope, c.kind))
     org = url_select("org", list(catalog.org_types), [], label=t("org_type", lang), where=sb, widget="multiselect",
                      notices=notices, lang=lang, help=t("org_type_help", lang),
                      format_func=lambda o: catalog.org_types[o].name(lang))

@@ -16,7 +16,8 @@ _ui.require_data(c)
 with _ui.guard(c):
     assessed = c.assessed()
     values = c.values()
-    options = views.indicator_options(assessed, values, c.catalog, c.rows, c.group)
+    options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
+                                                                                    c.rows, c.group))
     if not options:
         st.info(c.t("no_data", what=f"{c.unit_label(c.scope)}, {c.as_of}"))
         st.stop()
@@ -29,7 +30,8 @@ with _ui.guard(c):
 
     rank_by = _ui.url_select("rank", options, options[0], label=c.t("rank_by"), notices=notices, lang=c.lang,
                              format_func=label)
-    table = views.ranking(assessed, values, rank_by, c.rows, c.as_of, c.units, c.catalog, c.lang)
+    table = c.memo("compare_ranking", rank_by, compute=lambda: views.ranking(assessed, values, rank_by, c.rows,
+                                                                             c.as_of, c.units, c.catalog, c.lang))
     st.dataframe(table.drop(columns=["unit_code"]), hide_index=True)
 
     st.subheader(c.t("scatter_title", year=c.as_of))
@@ -42,8 +44,11 @@ with _ui.guard(c):
                        where=right, notices=notices, lang=c.lang, format_func=label)
     for n in notices:
         st.warning(n, icon="⚠️")
-    frame = views.scatter_frame(values, x, y, c.rows, c.as_of, c.units, c.lang)
-    kinds = {k: v.name(c.lang) for k, v in c.catalog.unit_kinds.items()}
-    fig = scatter(frame, x_name=label(x), y_name=label(y), x_unit=views.indicator_unit(c.catalog, x),
-                  y_unit=views.indicator_unit(c.catalog, y), lang=c.lang, kind_names=kinds)
+    def scatter_figure() -> object:
+        frame = views.scatter_frame(values, x, y, c.rows, c.as_of, c.units, c.lang)
+        kinds = {k: v.name(c.lang) for k, v in c.catalog.unit_kinds.items()}
+        return scatter(frame, x_name=label(x), y_name=label(y), x_unit=views.indicator_unit(c.catalog, x),
+                       y_unit=views.indicator_unit(c.catalog, y), lang=c.lang, kind_names=kinds)
+
+    fig = c.memo("compare_scatter", x, y, compute=scatter_figure)
     _ui.chart(fig, download_name(c.scope, f"{x}_vs_{y}", c.as_of), key="compare_scatter")

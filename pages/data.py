@@ -36,11 +36,12 @@ with _ui.guard(c):
         shown = [c.scope, *[r for r in c.rows if r != c.scope]]
         st.subheader(c.t("completeness"))
         st.caption(c.t("completeness_help"))
-        matrix = views.completeness_matrix(c.store.completeness(shown, c.term.start, c.term.end), c.units, c.lang)
+        matrix = c.memo("data_completeness", compute=lambda: views.completeness_matrix(
+            c.store.completeness(shown, c.term.start, c.term.end), c.units, c.lang))
         st.dataframe(matrix, hide_index=True)
 
         st.subheader(c.t("findings"))
-        found = c.store.findings(c.scope_units(), c.term.start, c.term.end)
+        found = c.memo("data_findings", compute=lambda: c.store.findings(c.scope_units(), c.term.start, c.term.end))
         if found.empty:
             st.success(c.t("findings_none"))
         else:
@@ -117,8 +118,13 @@ with _ui.guard(c):
     template_units = [] if c.units.empty else [
         (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
     st.caption(c.t("template_help", name=c.unit_label(c.scope) or "—"))
-    data = (c.store.memo(("template", tuple(template_units)), lambda: template_bytes(c.catalog, template_units))
-            if c.store is not None else template_bytes(c.catalog, template_units))
+    store, catalog = c.store, c.catalog
+
+    def data() -> bytes:  # built when the button is clicked: a province's workbook takes seconds
+        if store is None:
+            return template_bytes(catalog, template_units)
+        return store.memo(("template", tuple(template_units)), lambda: template_bytes(catalog, template_units))
+
     st.download_button(c.t("template_download"), data=data, file_name="mau-nhap-lieu.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="data_template")

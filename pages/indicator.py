@@ -17,7 +17,8 @@ _ui.require_data(c)
 with _ui.guard(c):
     assessed = c.assessed()
     values = c.values()
-    options = views.indicator_options(assessed, values, c.catalog, c.rows, c.group)
+    options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
+                                                                                    c.rows, c.group))
     if not options:
         st.info(c.t("no_data", what=f"{c.unit_label(c.scope)}, {c.as_of}"))
         st.stop()
@@ -32,10 +33,12 @@ with _ui.guard(c):
     st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
                + c.t("overview_units", name=c.unit_label(c.scope)))
 
-    frame = views.indicator_rows(assessed, values, ind, c.rows, c.as_of, c.units, c.lang)
+    frame = c.memo("indicator_rows", ind, compute=lambda: views.indicator_rows(assessed, values, ind, c.rows,
+                                                                              c.as_of, c.units, c.lang))
     if frame["value"].notna().any():
-        fig = bars(frame, unit=unit, lang=c.lang, title=c.t("bars_title", indicator=name, year=c.as_of),
-                   higher_is_better=higher)
+        fig = c.memo("indicator_bars", ind, compute=lambda: bars(
+            frame, unit=unit, lang=c.lang, title=c.t("bars_title", indicator=name, year=c.as_of),
+            higher_is_better=higher))
         _ui.chart(fig, download_name(c.scope, ind, c.as_of), key="indicator_bars")
         _ui.status_legend(c, sorted(set(frame["status"]), key=lambda s: list(STATUS_CODES).index(s)
                                     if s in STATUS_CODES else 99))
@@ -44,8 +47,9 @@ with _ui.guard(c):
 
     st.subheader(c.t("trend_title"))
     years = [y for y in c.years if y <= c.as_of]
-    series = values[(values["indicator"] == ind) & values["unit_code"].isin(c.rows) & (values["period"] == "Y")
-                    & values["year"].isin(years)]
+    series = c.memo("indicator_series", ind, compute=lambda: values[
+        (values["indicator"] == ind) & values["unit_code"].isin(c.rows) & (values["period"] == "Y")
+        & values["year"].isin(years)])
     with_data = [r for r in c.rows if r in set(series["unit_code"])]
     if not with_data:
         st.info(c.t("no_indicator_data"))
@@ -53,15 +57,22 @@ with _ui.guard(c):
         names = c.names()
         picked = st.multiselect(c.t("trend_units"), with_data, default=with_data[:6], key="indicator_trend_units",
                                 format_func=lambda code: names.get(code, code))
-        s = series[series["unit_code"].isin(picked)].assign(unit_name=lambda d: d["unit_code"].map(names))
-        s = s.set_index("unit_code").loc[[p for p in picked if p in set(s["unit_code"])]].reset_index()
-        targets = views.target_series(c.catalog, c.units, picked, ind, c.years, c.term.id)
-        proj = views.projections(assessed, ind, picked, c.term.end)
-        fig = trend(s, unit=unit, years=c.years, lang=c.lang, title=name, targets=targets, projections=proj)
+
+        def trend_figure() -> object:
+            order = {code: i for i, code in enumerate(picked)}
+            s = (series[series["unit_code"].isin(picked)]
+                 .assign(unit_name=lambda d: d["unit_code"].map(names), _o=lambda d: d["unit_code"].map(order))
+                 .sort_values(["_o", "year"]))
+            targets = views.target_series(c.catalog, c.units, picked, ind, c.years, c.term.id)
+            proj = views.projections(assessed, ind, picked, c.term.end)
+            return trend(s, unit=unit, years=c.years, lang=c.lang, title=name, targets=targets, projections=proj)
+
+        fig = c.memo("indicator_trend", ind, tuple(picked), compute=trend_figure)
         _ui.chart(fig, download_name(c.scope, ind, f"{c.term.start}-{c.as_of}"), key="indicator_trend")
 
     st.subheader(c.t("values_table"))
-    table = views.values_table(values, ind, c.rows, c.units, c.catalog, c.lang, years)
+    table = c.memo("indicator_table", ind, compute=lambda: views.values_table(values, ind, c.rows, c.units,
+                                                                             c.catalog, c.lang, years))
     if table.empty:
         st.info(c.t("no_indicator_data"))
     else:

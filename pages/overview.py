@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from monitor import views
@@ -16,10 +17,13 @@ _ui.require_data(c)
 with _ui.guard(c):
     st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
                + c.t("overview_units", name=c.unit_label(c.scope)))
-    assessed = c.assessed()
-    shown = assessed[assessed["unit_code"].isin(c.rows)]
-    if c.group:
-        shown = shown[shown["group"] == c.group]
+
+    def shown_targets() -> pd.DataFrame:
+        a = c.assessed()
+        a = a[a["unit_code"].isin(c.rows)]
+        return a[a["group"] == c.group] if c.group else a
+
+    shown = c.memo("overview_shown", compute=shown_targets)
     if shown.empty:
         st.info(c.t("no_targets"))
         st.stop()
@@ -29,12 +33,20 @@ with _ui.guard(c):
               if s not in HEADLINE_STATUSES and counts[s]]
     st.caption(c.t("headline_of", total=sum(counts.values())) + (" · " + " · ".join(others) if others else ""))
     st.markdown(c.t("overview_intro", year=c.as_of))
-    grid = views.scorecard_grid(shown, c.catalog, c.units, c.rows, c.lang, c.group)
+    grid = c.memo("overview_grid", compute=lambda: views.scorecard_grid(shown, c.catalog, c.units, c.rows, c.lang,
+                                                                         c.group))
     names = c.names()
-    for i, (section, part) in enumerate(grid.groupby("section", sort=False)):
-        st.subheader(part["section_title"].iloc[0], divider="gray")
-        rows = [r for r in c.rows if r in set(part["unit_code"])]
-        fig = heatmap(part, rows=rows, row_names=names, lang=c.lang)
+
+    def sections() -> list[tuple[str, str, list[str], object]]:
+        out = []
+        for section, part in grid.groupby("section", sort=False):
+            rows = [r for r in c.rows if r in set(part["unit_code"])]
+            out.append((section, part["section_title"].iloc[0], rows,
+                        heatmap(part, rows=rows, row_names=names, lang=c.lang)))
+        return out
+
+    for i, (section, title, rows, fig) in enumerate(c.memo("overview_sections", compute=sections)):
+        st.subheader(title, divider="gray")
         event = _ui.chart(fig, download_name(c.scope, section, c.as_of), key=f"overview_heatmap_{i}",
                           select=True, alt=c.t("heatmap_alt"))
         points = (event.selection.points if event is not None and event.selection else []) or []
@@ -48,7 +60,7 @@ with _ui.guard(c):
     right.page_link("pages/unit.py", label=c.t("open_unit"), icon=":material/arrow_forward:",
                     query_params=c.url(focus=target_unit))
     with st.expander(c.t("as_table")):
-        table = grid.pivot_table(index="unit_name", columns="column_full", values="cell", aggfunc="first",
-                                 sort=False).reset_index()
-        table = table.rename(columns={"unit_name": c.t("unit")})
+        table = c.memo("overview_table", compute=lambda: grid.pivot_table(
+            index="unit_name", columns="column_full", values="cell", aggfunc="first", sort=False,
+        ).reset_index().rename(columns={"unit_name": c.t("unit")}))
         st.dataframe(table, hide_index=True)

@@ -33,7 +33,7 @@ with _ui.guard(c):
 
     assessed = c.assessed()
     values = c.values()
-    mine = assessed[assessed["unit_code"] == focus]
+    mine = c.memo("unit_mine", focus, compute=lambda: assessed[assessed["unit_code"] == focus])
     if mine.empty:
         st.info(c.t("no_targets"))
     else:
@@ -44,7 +44,8 @@ with _ui.guard(c):
         counts = views.headline_counts(mine[mine["group"] == c.group] if c.group else mine)
         _ui.headline(c, counts, HEADLINE_STATUSES)
         years = [y for y in c.years if y <= c.as_of]
-        table = views.unit_targets(assessed, values, c.catalog, focus, c.lang, years, c.group)
+        table = c.memo("unit_targets", focus, compute=lambda: views.unit_targets(assessed, values, c.catalog, focus,
+                                                                                  c.lang, years, c.group))
         if table.empty:
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
         else:
@@ -69,7 +70,8 @@ with _ui.guard(c):
             )
             _ui.status_legend(c)
 
-    others = views.other_values(values, assessed, c.catalog, focus, c.as_of, c.lang, c.group)
+    others = c.memo("unit_others", focus, compute=lambda: views.other_values(values, assessed, c.catalog, focus,
+                                                                              c.as_of, c.lang, c.group))
     if not others.empty:
         st.subheader(c.t("other_indicators"))
         st.dataframe(others.rename(columns={"name": c.t("indicator"), "value": c.t("value"),
@@ -77,15 +79,16 @@ with _ui.guard(c):
 
     st.subheader(c.t("org_breakdown", year=c.as_of))
     below = views.subtree(c.units, focus)
-    org_types = [o for o in c.catalog.org_types if o in set(c.store.org_types_in(below))]
+    present = c.memo("unit_org_types", focus, compute=lambda: set(c.store.org_types_in(below)))
+    org_types = [o for o in c.catalog.org_types if o in present]
     targeted = [i for i in dict.fromkeys(mine["indicator"]) if c.catalog.applies_to_org_types(i)]
     if c.group:
         targeted = [i for i in targeted if c.catalog.indicators[i].group == c.group]
     if not org_types or not targeted:
         st.info(c.t("org_breakdown_none"))
     else:
-        by_type = {o: c.store.values(below, [o], c.term.id) for o in org_types}
-        breakdown = views.org_breakdown(by_type, c.catalog, targeted, c.as_of, c.lang)
+        breakdown = c.memo("unit_breakdown", focus, compute=lambda: views.org_breakdown(
+            {o: c.store.values(below, [o], c.term.id) for o in org_types}, c.catalog, targeted, c.as_of, c.lang))
         if breakdown.empty:
             st.info(c.t("no_data", what=str(c.as_of)))
         else:

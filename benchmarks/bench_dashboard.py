@@ -1,0 +1,143 @@
+"""Dashboard speed on the national demo (issue 4: each page's rerun under 300 ms after the first; the
+first chart visible within 3 s of opening the app).
+
+    python -m benchmarks.bench_dashboard [--db PATH] [--reruns N] [--no-browser]
+
+--db reuses a database (built from data/sample + the national demo when the file does not exist).
+Server rerun time: each page run in Streamlit's AppTest (the same script execution a browser
+interaction triggers, without the network), first run apart, then N reruns; median and worst.
+First chart: the real server and headless system Chromium, from navigation to the first Plotly SVG,
+on the first session after start (cold caches) and on a new session afterwards (warm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("overview", "indicator", "unit", "compare", "data")
+GOAL_RERUN_MS = 300
+GOAL_FIRST_CHART_S = 3.0
+
+
+def build_national(db: Path) -> None:
+    from etl.demo import write_demo
+    from etl.load import load
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        write_demo(Path(tmp), scale="national", seed=2025)
+        sample = ROOT / "data" / "sample"
+        load([sample / "units.csv", sample / "measures.csv", Path(tmp) / "units.csv", Path(tmp) / "measures.csv"],
+             db)
+        print(f"built {db} in {time.perf_counter() - t0:.1f} s")
+
+
+def rerun_times(db: Path, reruns: int, params: dict[str, str]) -> list[tuple[str, float, float, float]]:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["MONITOR_DB"] = str(db)
+    out = []
+    for page in PAGES:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        at.query_params.update(params)
+        at.run()
+        if page != "overview":
+            at.switch_page(f"pages/{page}.py")
+        t0 = time.perf_counter()
+        at.run()
+        first = time.perf_counter() - t0
+        if at.exception:
+            raise RuntimeError(f"{page}: {[e.value for e in at.exception]}")
+        times = []
+        for _ in range(reruns):
+            t0 = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t0)
+        out.append((page, first * 1000, statistics.median(times) * 1000, max(times) * 1000))
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_chart_times(db: Path, visits: int = 3) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise RuntimeError("no system chromium")
+    port = _free_port()
+    env = dict(os.environ, MONITOR_DB=str(db))
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    times = []
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "_stcore/health", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"])
+            for _ in range(visits):
+                context = browser.new_context(viewport={"width": 1500, "height": 1100})
+                page = context.new_page()
+                t0 = time.perf_counter()
+                page.goto(url)
+                page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=120_000)
+                times.append(time.perf_counter() - t0)
+                context.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_dashboard")
+    ap.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "monitor-bench-national.duckdb")
+    ap.add_argument("--reruns", type=int, default=5)
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.db.exists():
+        build_national(args.db)
+    failed = False
+    for label, params in (("default view (one province's districts and blocs)", {}),
+                          ("whole country (66 provinces, 1 009 units computed)", {"unit": "DEMO-VN"})):
+        print(f"server rerun, {label}:")
+        print(f"  {'page':<10} {'first':>9} {'median':>9} {'worst':>9}")
+        for page, first, median, worst in rerun_times(args.db, args.reruns, params):
+            flag = "" if median < GOAL_RERUN_MS else f"  over {GOAL_RERUN_MS} ms"
+            failed |= bool(flag) and not params
+            print(f"  {page:<10} {first:>7.0f}ms {median:>7.0f}ms {worst:>7.0f}ms{flag}")
+    if not args.no_browser:
+        times = first_chart_times(args.db)
+        print("first chart visible (real server, headless Chromium): "
+              f"first session {times[0]:.2f} s (cold caches); later sessions "
+              + ", ".join(f"{t:.2f} s" for t in times[1:]))
+        failed |= max(times[1:]) > GOAL_FIRST_CHART_S
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
