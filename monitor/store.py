@@ -28,6 +28,7 @@ import pandas as pd
 from monitor.catalog import Catalog, default_catalog
 
 T = TypeVar("T")
+MAX_MEMO = 2000  # results kept per database version; the oldest go first (a view rebuilt costs < 1 s)
 DEFAULT_DB = "data/monitor.duckdb"
 ALIAS = "db"
 
@@ -144,6 +145,10 @@ class Store:
             value = compute()
             with self._lock:
                 self._memo[key] = value
+                while len(self._memo) > MAX_MEMO:
+                    oldest = next(iter(self._memo))
+                    del self._memo[oldest]
+                    self._key_locks.pop(oldest, None)
             return value
 
     def close(self) -> None:
