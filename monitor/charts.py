@@ -30,10 +30,9 @@ from monitor.i18n import (
 )
 
 FONT = "Arial, 'Segoe UI', 'Helvetica Neue', 'DejaVu Sans', sans-serif"
-# Lines for units in trend charts: Okabe–Ito hues, each with its own dash and marker so that two
-# lines never differ by colour only.
+# Lines for units in trend charts: Okabe–Ito hues, each with its own marker shape so that two lines
+# never differ by colour only. Unit lines are solid: a dashed line always means a projection.
 LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
-LINE_DASHES = ("solid", "dot", "dashdot", "longdash", "solid", "dot", "dashdot", "longdash")
 LINE_MARKERS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "hexagon")
 TARGET_COLOR = "#333333"
 BAND_COLOR = "rgba(0, 114, 178, 0.12)"
@@ -82,7 +81,10 @@ def _base(fig: go.Figure, lang: str, title: str = "", height: int | None = None,
 
 
 def _axis_format(unit: str) -> dict:
-    return {"ticksuffix": "%", "tickformat": ",.0f"} if unit == "percent" else {"tickformat": ",.0f"}
+    # Plotly picks the tick step and decimals (a fixed ",.0f" prints 99% five times on a 98–100 axis);
+    # separators come from layout.separators, no "k" abbreviations.
+    axis = {"exponentformat": "none", "separatethousands": True}
+    return {**axis, "ticksuffix": "%"} if unit == "percent" else axis
 
 
 def _symbol(status: str) -> str:
@@ -236,7 +238,7 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
         name = str(s["unit_name"].iloc[0])
         fig.add_trace(go.Scatter(
             x=s["year"], y=s["value"], mode="lines+markers", name=name, legendgroup=code,
-            line={"color": LINE_COLORS[i], "dash": LINE_DASHES[i], "width": 2.5},
+            line={"color": LINE_COLORS[i], "width": 2.5},
             marker={"symbol": LINE_MARKERS[i], "size": 9},
             hovertext=[f"<b>{name}</b><br>{y}: {fmt_value(v, unit, lang, q)}" for y, v, q in
                        zip(s["year"], s["value"], s["qualifier"], strict=True)],
@@ -255,6 +257,9 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
                                    f"{fmt_value(p.to_value, unit, lang)}"],
                     hoverinfo="text",
                 ))
+    if projections is not None and not projections.empty:  # one legend entry says what dashes mean
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=t("projection", lang),
+                                 line={"color": "#555555", "dash": "dash", "width": 1.5}))
     _add_trend_targets(fig, targets, unit, lang, years)
     fig.update_xaxes(range=[min(years) - 0.3, max(years) + 0.3], tickmode="array", tickvals=list(years),
                      ticktext=[str(y) for y in years], gridcolor="#EEEEEE")
@@ -288,8 +293,8 @@ def _add_trend_targets(fig: go.Figure, targets: pd.DataFrame | None, unit: str, 
                                      fill="toself", fillcolor=BAND_COLOR, line={"width": 0}, hoverinfo="skip",
                                      name=t("chart_target_band", lang), showlegend=bool(shared or code)))
         fig.add_trace(go.Scatter(
-            x=x, y=g["target"], mode="lines", line={"color": TARGET_COLOR, "dash": "dash", "width": 2,
-                                                    "shape": "hv"},
+            # solid and grey: the dashed lines of this chart are projections
+            x=x, y=g["target"], mode="lines", line={"color": "rgba(51, 51, 51, 0.55)", "width": 3, "shape": "hv"},
             name=t("target_line", lang), legendgroup="target", showlegend=code == tg["unit_code"].iloc[0],
             hovertext=[f"{t('target', lang)} {y}: {fmt_value(v, unit, lang)}" for y, v in
                        zip(g["year"], g["target"], strict=True)],

@@ -50,22 +50,22 @@ with _ui.guard(c):
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
         else:
             st.dataframe(
-                table[["name", "status", "target", "latest", "progress", "trend", "needed", "achieved", "projected",
+                table[["name", "status", "target", "latest", "trend", "progress", "needed", "achieved", "projected",
                        "source"]],
                 hide_index=True,
                 column_config={
-                    "name": st.column_config.TextColumn(c.t("indicator"), width="large"),
-                    "target": st.column_config.TextColumn(c.t("target")),
-                    "latest": st.column_config.TextColumn(c.t("latest")),
-                    "progress": st.column_config.ProgressColumn(c.t("progress"), min_value=0, max_value=100,
-                                                                format="%d%%"),
+                    "name": st.column_config.TextColumn(c.t("indicator"), width=290),
+                    "status": st.column_config.TextColumn(c.t("status"), width=150),
+                    "target": st.column_config.TextColumn(c.t("target"), width=150),
+                    "latest": st.column_config.TextColumn(c.t("latest"), width=115),
                     "trend": st.column_config.LineChartColumn(f"{c.t('sparkline')} {years[0]}–{years[-1]}"
-                                                              if years else c.t("sparkline")),
-                    "status": st.column_config.TextColumn(c.t("status")),
-                    "needed": st.column_config.TextColumn(c.t("needed_per_year")),
-                    "achieved": st.column_config.TextColumn(c.t("achieved_per_year")),
-                    "projected": st.column_config.TextColumn(c.t("projected")),
-                    "source": st.column_config.TextColumn(c.t("source"), width="medium"),
+                                                              if years else c.t("sparkline"), width=110),
+                    "progress": st.column_config.ProgressColumn(c.t("progress"), min_value=0, max_value=100,
+                                                                format="%d%%", width=130),
+                    "needed": st.column_config.TextColumn(c.t("needed_per_year"), width=140),
+                    "achieved": st.column_config.TextColumn(c.t("achieved_per_year"), width=140),
+                    "projected": st.column_config.TextColumn(c.t("projected"), width=110),
+                    "source": st.column_config.TextColumn(c.t("source"), width="large"),
                 },
             )
             _ui.status_legend(c)

@@ -31,7 +31,7 @@ def test_tay_son_organisations_good_or_better(monkeypatch: pytest.MonkeyPatch, s
     assert bars["layout"]["separators"] == ",."
     assert any(s.get("x0") == 80 for s in bars["layout"]["shapes"])  # the target line at 80%
     names = [tr["name"] for tr in trend["data"]]
-    assert names[:3] == ["Đảng bộ huyện Tây Sơn", "Dự báo: Đảng bộ huyện Tây Sơn", "Mức chỉ tiêu"]
+    assert names[:4] == ["Đảng bộ huyện Tây Sơn", "Dự báo: Đảng bộ huyện Tây Sơn", "Dự báo", "Mức chỉ tiêu"]
     projection = trend["data"][1]
     assert projection["line"]["dash"] == "dash"
     assert projection["x"] == [2022, 2023]  # a yearly target: the trend's value next year

@@ -55,11 +55,13 @@ def test_trend_with_revised_target_and_dashed_projection() -> None:
     proj = pd.DataFrame({"unit_code": ["K"], "from_year": [2023], "from_value": [700.0], "to_year": [2025],
                          "to_value": [820.0]})
     fig = trend(series, unit="count", years=range(2020, 2026), lang="vi", targets=targets, projections=proj)
-    line, projection, target = fig.data
+    line, projection, legend, target = fig.data
+    assert legend.name == "Dự báo" and legend.line.dash == "dash"
     assert list(line.y) == [500.0, 650.0, 700.0]
     assert projection.line.dash == "dash" and list(projection.x) == [2023, 2025]
     assert "Dự báo 2025: 820" in projection.hovertext[1]
-    assert target.line.shape == "hv" and list(target.y) == [300.0, 300.0, 600.0, 600.0, 600.0]
+    assert target.line.shape == "hv" and list(target.y) == [300.0, 300.0, 600.0, 600.0, 600.0]  # revised in 2023
+    assert target.line.dash is None  # solid: only projections are dashed
 
 
 def test_heatmap_cells_and_click_layer() -> None:
