@@ -33,7 +33,7 @@ from monitor.export.charts import (
     browser,
     find_chromium,
     for_export,
-    render,
+    render_spec,
 )
 from monitor.export.figures import pack_charts
 from monitor.export.model import load_pack_data
@@ -82,13 +82,13 @@ def _per_chart(specs: list[dict], chromium: str, oneshot: int) -> None:
     # the pack's browser: one Chromium, tabs kept between renders
     t = time.perf_counter()
     with browser():
-        render({"data": [], "layout": {}}, "svg")
+        render_spec({"data": [], "layout": {"width": 100, "height": 100}}, "svg")
         start = time.perf_counter() - t
         row = []
         for fmt in IMAGE_FORMATS:
             t = time.perf_counter()
             for spec in specs:
-                render(spec, fmt, width=spec["layout"]["width"], height=spec["layout"]["height"])
+                render_spec(spec, fmt)
             row.append((time.perf_counter() - t) / len(specs))
     print(f"  {'monitor.export.charts.browser()':34} {start:7.2f} " + " ".join(f"{x:7.3f}" for x in row))
 

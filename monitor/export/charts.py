@@ -184,7 +184,7 @@ def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = N
     Works on the plain dict: going back through go.Figure would validate every property again, which
     costs more than the render of a small chart.
     """
-    spec = copy.deepcopy(fig if isinstance(fig, dict) else fig.to_dict())
+    spec = copy.deepcopy(fig) if isinstance(fig, dict) else fig.to_dict()  # to_dict is a fresh copy
     layout = spec.setdefault("layout", {})
     family = f"{EXPORT_FONT}, sans-serif"
     layout.setdefault("font", {})["family"] = family
@@ -209,9 +209,13 @@ def render(fig: go.Figure | dict, fmt: str = "png", *, width: int = WIDTH, heigh
            scale: float = SCALE) -> bytes:
     """One figure as bytes. Inside `browser()` this reuses the running Chromium; outside it Kaleido
     starts and stops a browser for this one figure (slow: see benchmarks/bench_export.py)."""
+    return render_spec(for_export(fig, width, height), fmt, scale)
+
+
+def render_spec(spec: dict, fmt: str, scale: float = SCALE) -> bytes:
+    """A figure already prepared by for_export, as bytes in `fmt`."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    spec = for_export(fig, width, height)
     opts = {"format": fmt, "width": spec["layout"]["width"], "height": spec["layout"]["height"],
             "scale": scale if fmt == "png" else 1}
     if _browser is not None:
@@ -288,8 +292,8 @@ def render_chart(chart: Chart, formats: Sequence[str]) -> Chart:
     for fmt in formats:
         if fmt in chart.images:
             continue
-        spec = spec or chart.fig.to_dict()
-        data = render(spec, fmt, width=chart.width, height=chart.height)
+        spec = spec or for_export(chart.fig, chart.width, chart.height)  # once for all formats
+        data = render_spec(spec, fmt)
         if fmt == "png":
             data = png_with_title(data, chart.title)
         elif fmt == "svg":
