@@ -189,6 +189,7 @@ def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = N
     family = f"{EXPORT_FONT}, sans-serif"
     layout.setdefault("font", {})["family"] = family
     margin = layout.setdefault("margin", {})
+    extra = 0
     # In a file there is no page around the chart: the title gets a band of its own at the top and
     # the legend one at the bottom, so neither sits on the legend, the target label or the top ticks.
     if isinstance(layout.get("title"), dict) and layout["title"].get("text"):
@@ -196,12 +197,15 @@ def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = N
         layout["title"].update({"xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
                                 "y": 1, "yanchor": "top", "pad": {"t": 14}})
         margin["t"] = int(margin.get("t") or 20) + 56
+        extra += 56
     if layout.get("showlegend") is not False:
         layout["legend"] = {**layout.get("legend", {}), "orientation": "h", "xref": "container", "x": 0.01,
                             "xanchor": "left", "yref": "container", "y": 0.005, "yanchor": "bottom"}
         margin["b"] = int(margin.get("b") or 40) + 48
+        extra += 48
     layout["width"] = width
-    layout["height"] = height or int(layout.get("height") or HEIGHT)
+    # the bands come on top of the height asked for: the plot keeps its room
+    layout["height"] = (height or int(layout.get("height") or HEIGHT)) + extra
     return spec
 
 
