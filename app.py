@@ -14,9 +14,6 @@ from monitor.i18n import t
 from monitor.store import Store, db_path, file_identity
 from pages import _ui
 
-st.set_page_config(page_title="Theo dõi chỉ tiêu nghị quyết", page_icon=":material/flag:", layout="wide",
-                   initial_sidebar_state="expanded")
-
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _open_store(path: str, identity: tuple[int, int, int, int]) -> Store:
@@ -37,6 +34,8 @@ def _store(lang: str) -> tuple[Store | None, str]:
 
 
 lang = _ui.language()
+st.set_page_config(page_title=t("app_title", lang), page_icon=":material/flag:", layout="wide",
+                   initial_sidebar_state="expanded")
 # URL paths differ from the file names on purpose: until the first session has called st.navigation,
 # Streamlit treats pages/ as an old-style pages directory and would run pages/<name>.py by itself,
 # without this frame, for a URL ending in /<name>.

@@ -175,8 +175,8 @@ def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
 # -- the sidebar ------------------------------------------------------------------------------------
 
 def language() -> str:
-    return url_select("lang", LANGS, DEFAULT_LANG, label="Ngôn ngữ / Language", where=st.sidebar,
-                      widget="radio", format_func=lambda code: t(f"lang_{code}", code))
+    return url_select("lang", LANGS, DEFAULT_LANG, label=f"{t('language', 'vi')} / {t('language', 'en')}",
+                      where=st.sidebar, widget="radio", format_func=lambda code: t(f"lang_{code}", code))
 
 
 def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: str = "") -> Ctx:
