@@ -74,7 +74,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def first_chart_times(db: Path, visits: int = 3) -> list[float]:
+def first_chart_times(db: Path, visits: int = 3) -> list[tuple[float, float]]:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
@@ -103,8 +103,10 @@ def first_chart_times(db: Path, visits: int = 3) -> list[float]:
                 page = context.new_page()
                 t0 = time.perf_counter()
                 page.goto(url)
+                page.locator("h1").first.wait_for(state="visible", timeout=120_000)
+                heading = time.perf_counter() - t0
                 page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=120_000)
-                times.append(time.perf_counter() - t0)
+                times.append((heading, time.perf_counter() - t0))
                 context.close()
             browser.close()
     finally:
@@ -132,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {page:<10} {first:>7.0f}ms {median:>7.0f}ms {worst:>7.0f}ms{flag}")
     if not args.no_browser:
         times = first_chart_times(args.db)
-        print("first chart visible (real server, headless Chromium): "
-              f"first session {times[0]:.2f} s (cold caches); later sessions "
-              + ", ".join(f"{t:.2f} s" for t in times[1:]))
-        failed |= max(times[1:]) > GOAL_FIRST_CHART_S
+        print("first chart visible (real server, headless Chromium; page title → first chart):")
+        for i, (heading, chart) in enumerate(times):
+            print(f"  session {i + 1}{' (cold caches)' if i == 0 else ''}: title {heading:.2f} s, chart {chart:.2f} s")
+        with open("/proc/loadavg") as fh:
+            print(f"  machine load average while measuring: {fh.read().split()[0]} on {os.cpu_count()} CPUs")
+        failed |= max(chart for _, chart in times[1:]) > GOAL_FIRST_CHART_S
     return 1 if failed else 0
 
 
