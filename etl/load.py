@@ -122,7 +122,9 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
     found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
     problems += [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
     problems = _rename_columns(problems, infos)
-    problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0, p.rule))
+    # The database first, then the files in the order given, whatever directories they sit in.
+    order = {str(db): -1} | {str(i.path): n for n, i in enumerate(infos)}
+    problems.sort(key=lambda p: (order.get(p.file, len(order)), p.file, p.sheet, p.row or 0, p.rule))
     return Report(files=infos, problems=problems)
 
 
