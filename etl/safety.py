@@ -24,7 +24,7 @@ class UnsafeUpload(ValueError):
 
 @dataclass(frozen=True)
 class Screened:
-    kind: str  # csv | xlsx | parquet | docx | text
+    kind: str  # csv | xlsx | parquet | docx | pdf | text
     suffix: str  # the suffix the readers expect for this content
 
 
@@ -38,6 +38,8 @@ def screen(name: str, data: bytes, *, allow: tuple[str, ...] = ("csv", "xlsx", "
         kind = _screen_zip(name, data)
     elif data[:4] == b"PAR1" and data[-4:] == b"PAR1":
         kind = "parquet"
+    elif data[:5] == b"%PDF-":  # read for its text layer only (pypdf): scripts and links are never followed
+        kind = "pdf"
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UnsafeUpload(f"{name}: an old binary Office file (.xls/.doc) is not accepted: save it as .xlsx")
     else:
@@ -47,7 +49,7 @@ def screen(name: str, data: bytes, *, allow: tuple[str, ...] = ("csv", "xlsx", "
     if kind not in allow:
         raise UnsafeUpload(f"{name}: its content is {kind}, expected one of: {', '.join(allow)}")
     return Screened(kind=kind, suffix={"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet",
-                                       "docx": ".docx", "text": ".txt"}[kind])
+                                       "docx": ".docx", "pdf": ".pdf", "text": ".txt"}[kind])
 
 
 def _screen_text(name: str, data: bytes) -> str:

@@ -1,0 +1,185 @@
+"""A report read for review on the 'Đọc báo cáo' page: the upload screened by content and read by
+etl.extract, its proposed rows as a table a person ticks and edits, and the accepted rows back in
+the contract's long form, as a CSV the Data page's own check and load take. No Streamlit here.
+
+The page only lays these out; every decision (which file is a report, what a row becomes, which of
+the report's slips belongs to which row) is made here, so it is tested without a browser.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from etl.extract import UNPLACED_COLUMNS, ExtractResult, extract
+from etl.extract_text import TEXT_SUFFIXES
+from etl.model import MEASURE_COLUMNS, Problem
+from etl.safety import screen
+from monitor.catalog import Catalog
+
+# what etl.safety.screen may find in a report upload: .txt/.md are 'text'
+REPORT_KINDS = ("text", "docx", "pdf")
+REPORT_TYPES = ("txt", "md", "docx", "pdf")  # for the uploader's filter; the content decides
+QUALIFIERS = ("", ">", "<", "~")
+REVIEW_COLUMNS = ("accept", "measure", "org_type", "year", "period", "value", "qualifier", "slip", "place",
+                  "sentence", "source")
+# the extractor's slip message (etl/extract.py _indicator); an unknown shape is shown as it is
+_SLIP = re.compile(r"^(?P<place>[^:]*): stated (?P<stated>.+?) as (?P<measure>\S+), but the counts give "
+                   r"(?P<computed>-?\d+(?:\.\d+)?)%: .*?\((?P<sentence>.*)\)$", re.S)
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A stated percentage that its own counts do not give: a slip in the report (or in the reading)."""
+
+    place: str
+    measure: str  # the indicator the percentage was read as ('' when the message was not understood)
+    stated: str  # as the report writes it ("1,89%")
+    computed: float | None
+    sentence: str
+    message: str  # the extractor's own words
+
+
+@dataclass
+class Proposal:
+    """One report as read: its name (as the sources quote it), the rows proposed and what is left."""
+
+    docname: str
+    result: ExtractResult
+    slips: list[Slip] = field(default_factory=list)
+
+
+def report_name(name: str, kind: str, suffix: str) -> str:
+    """The uploaded name made safe for a temporary file, with the suffix its content deserves.
+
+    Vietnamese letters and spaces stay, since the name is quoted in every row's source.
+    """
+    base = Path(name.replace("\\", "/")).name
+    stem = re.sub(r"[^\w .()-]+", "_", Path(base).stem, flags=re.UNICODE).strip(" ._")[:80] or "bao-cao"
+    own = Path(base).suffix.lower()
+    if kind == "text" and own in TEXT_SUFFIXES:
+        return stem + own  # .md keeps its name: the reader treats .txt and .md alike
+    return stem + suffix
+
+
+def read_report(name: str, data: bytes, unit: str, year: int, catalog: Catalog) -> Proposal:
+    """Screen an uploaded report and read its figures for `unit` and `year`.
+
+    Raises etl.safety.UnsafeUpload for a refused file, etl.extract_text.DocumentError for one that
+    cannot be read.
+    """
+    screened = screen(name, data, allow=REPORT_KINDS)
+    docname = report_name(name, screened.kind, screened.suffix)
+    with tempfile.TemporaryDirectory(prefix="monitor-report-") as tmp:
+        path = Path(tmp) / docname
+        path.write_bytes(data)
+        result = extract(path, unit, year, catalog)
+    return Proposal(docname, result, slips(result, docname))
+
+
+def _split_source(source: str, docname: str) -> tuple[str, str]:
+    """'name, line 75: sentence' → ('line 75', 'sentence')."""
+    rest = source[len(docname) + 2:] if source.startswith(docname + ", ") else source
+    place, sep, sentence = rest.partition(": ")
+    return (place, sentence) if sep else ("", rest)
+
+
+def slips(result: ExtractResult, docname: str = "") -> list[Slip]:
+    """The extractor's warnings, each with the whole sentence it speaks of."""
+    sentences: dict[str, list[str]] = {}
+    for row in result.rows:
+        place, sentence = _split_source(row["source"], docname)
+        sentences.setdefault(place, []).append(sentence)
+    for u in result.unplaced:
+        sentences.setdefault(u["place"], []).append(u["sentence"])
+    out = []
+    for message in result.warnings:
+        m = _SLIP.match(message)
+        if m is None:
+            out.append(Slip("", "", "", None, "", message))
+            continue
+        cut = m["sentence"]
+        whole = next((s for s in sentences.get(m["place"], []) if s.startswith(cut)), cut)
+        out.append(Slip(m["place"], m["measure"], m["stated"], float(m["computed"]), whole, message))
+    return out
+
+
+def review_frame(proposal: Proposal) -> pd.DataFrame:
+    """One row per proposed figure, ticked: what the review table shows and the person edits."""
+    slip_at = {(s.place, s.measure): s.computed for s in proposal.slips if s.measure}
+    records = []
+    for row in proposal.result.rows:
+        place, sentence = _split_source(row["source"], proposal.docname)
+        records.append({
+            "accept": True, "measure": row["measure"], "org_type": row["org_type"], "year": int(row["year"]),
+            "period": row["period"] or "Y", "value": row["value"], "qualifier": row["qualifier"],
+            "slip": slip_at.get((place, row["measure"])), "place": place, "sentence": sentence,
+            "source": row["source"]})
+    frame = pd.DataFrame.from_records(records, columns=list(REVIEW_COLUMNS))
+    return frame.astype({"accept": bool, "year": "int64", "slip": "float64"})
+
+
+def unplaced_frame(proposal: Proposal) -> pd.DataFrame:
+    return pd.DataFrame.from_records(proposal.result.unplaced, columns=list(UNPLACED_COLUMNS))
+
+
+def _text(value: Any) -> str:
+    """A cell as text; a cleared cell (None, NaN) is empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def contract_rows(frame: pd.DataFrame, unit: str) -> list[dict[str, str]]:
+    """The ticked rows in the contract's long form, for `unit`; the source is the report's sentence."""
+    out = []
+    for rec in frame.to_dict("records"):
+        if not bool(rec.get("accept")):
+            continue
+        out.append({"unit_code": unit, "year": _text(rec["year"]), "period": _text(rec["period"]),
+                    "org_type": _text(rec["org_type"]), "measure": _text(rec["measure"]),
+                    "value": _text(rec["value"]), "qualifier": _text(rec["qualifier"]),
+                    "source": _text(rec["source"])})
+    return out
+
+
+def contract_csv(rows: Sequence[dict[str, str]]) -> bytes:
+    """Rows as a UTF-8 CSV in the contract's columns, the file the check and the load read."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(MEASURE_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def csv_name(docname: str) -> str:
+    """The CSV's name in the load log: the report's, so the log says which report was read."""
+    return f"{Path(docname).stem}.trich-xuat.csv"
+
+
+def findings_for(findings: Sequence[Problem], unit: str) -> list[Problem]:
+    """The cross-check findings about `unit`: a check runs over the whole database merged with the
+    new rows, and other units' old slips are not this report's business. (A finding's message starts
+    with its unit code, etl.load._finding_problem.)"""
+    return [f for f in findings if f.message.startswith(f"{unit} ")]
+
+
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def measure_options(catalog: Catalog) -> list[str]:
+    """Every id a row may carry: the measures, then the indicators (a rate the report states)."""
+    return [*catalog.measures, *catalog.indicators]
