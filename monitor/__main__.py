@@ -1,4 +1,4 @@
-"""python -m monitor scorecard (CONTRACT.md); more subcommands (export) plug in beside it.
+"""python -m monitor scorecard (CONTRACT.md); export and users plug in beside it.
 
 Exit codes: 0 success, 1 input rejected (the message says what and where; nothing is written),
 2 wrong usage. The database is only ever opened read-only.
@@ -114,7 +114,71 @@ def _year(text: str) -> int:
     return int(text)
 
 
+MIN_PASSWORD = 8
+
+
+def _password(args: argparse.Namespace) -> str:
+    """From stdin's first line (--password-stdin, for scripts), else asked twice without echo."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"Password for {args.username}: ")
+        if getpass.getpass("Again: ") != password:
+            raise Rejected("the two passwords differ; nothing was written")
+    if len(password) < MIN_PASSWORD:
+        raise Rejected(f"the password must have at least {MIN_PASSWORD} characters; nothing was written")
+    return password
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from monitor import auth
+
+    path = Path(args.users) if args.users else auth.users_path()
+    username = args.username.strip().lower()
+    if not username or any(ch.isspace() for ch in username):
+        raise Rejected(f"'{args.username}': a user name is one word (or an e-mail address), without spaces")
+    units = list(dict.fromkeys(args.unit or []))
+    if args.role == "unit_officer" and not units:
+        raise Rejected("a unit_officer needs at least one --unit CODE (the units they may load for)")
+    if args.role != "unit_officer" and units:
+        raise Rejected(f"--unit is only for the unit_officer role ({args.role} has no units)")
+    try:
+        users = auth.load_users(path) if path.exists() else {}
+    except auth.AuthConfigError as exc:
+        raise Rejected(f"{exc}; fix the users file first") from None
+    if username in users:
+        raise Rejected(f"{path}: user '{username}' already exists; nothing was written")
+    entry = auth.format_user(username, args.name or username, args.role, units, _password(args))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The file holds password hashes: readable by its owner only, from the moment it exists.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(entry)
+    print(f"Added {username} ({args.role}{': ' + ', '.join(units) if units else ''}) to {path}")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from monitor import auth
+
+    path = Path(args.users) if args.users else auth.users_path()
+    try:
+        users = auth.load_users(path)
+    except auth.AuthConfigError as exc:
+        raise Rejected(str(exc)) from None
+    for user in users.values():
+        login = "" if user.password_hash else "  (no password: OIDC only)"
+        units = f"  [{', '.join(user.units)}]" if user.units else ""
+        print(f"{user.username}\t{user.role}\t{user.name}{units}{login}")
+    print(f"{len(users)} user(s) in {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
+    from monitor.auth import ROLES
+
     p = argparse.ArgumentParser(prog="python -m monitor", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("scorecard", help="one row per unit × indicator × year: value, target, met, status")
@@ -131,6 +195,22 @@ def parser() -> argparse.ArgumentParser:
                    help="comma-separated: pptx,docx,xlsx,png,svg,pdf (default: all)")
     e.add_argument("--year", type=_year, help="as of this year (default: the latest year with figures)")
     e.set_defaults(run=cmd_export)
+    u = sub.add_parser("users", help="the users file of the dashboard's login (docs/access.md)")
+    users = u.add_subparsers(dest="users_command", required=True)
+    ua = users.add_parser("add", help="append a user with a bcrypt-hashed password")
+    ua.add_argument("username", help="the login name, or the e-mail an OIDC provider returns")
+    ua.add_argument("--name", help="the name shown on screen (default: the user name)")
+    ua.add_argument("--role", required=True, choices=ROLES,
+                    help="viewer sees; unit_officer also loads for their units; admin loads anything")
+    ua.add_argument("--unit", action="append", metavar="CODE",
+                    help="a unit a unit_officer may load for (repeat for several)")
+    ua.add_argument("--users", metavar="PATH", help="the users file (default: MONITOR_USERS or data/users.toml)")
+    ua.add_argument("--password-stdin", action="store_true",
+                    help="read the password from the first line of stdin instead of asking twice")
+    ua.set_defaults(run=cmd_users_add)
+    ul = users.add_parser("list", help="the users, their roles and units (never the hashes)")
+    ul.add_argument("--users", metavar="PATH", help="the users file (default: MONITOR_USERS or data/users.toml)")
+    ul.set_defaults(run=cmd_users_list)
     return p
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import bcrypt
 
@@ -61,6 +62,37 @@ def mode() -> Literal["off", "local", "oidc"]:
 
 def users_path() -> Path:
     return Path(os.environ.get("MONITOR_USERS", str(DEFAULT_USERS)))
+
+
+def uploads_enabled(auth_mode: str) -> bool:
+    """May the dashboard load at all? Without a login only if MONITOR_UPLOADS=1 (the demo is read-only);
+    with a login the role decides, unless MONITOR_UPLOADS=0 makes a read-only deployment."""
+    setting = os.environ.get("MONITOR_UPLOADS", "").strip()
+    return setting == "1" if auth_mode == "off" else setting != "0"
+
+
+class LoadGate(NamedTuple):
+    """The answer of may_load. `reason` is a strings.yaml key ("" when allowed); `foreign` lists the
+    units in the files that are not the user's."""
+
+    allowed: bool
+    reason: str = ""
+    foreign: tuple[str, ...] = ()
+
+
+def may_load(user: User | None, unit_codes: Iterable[str], uploads: bool) -> LoadGate:
+    """May `user` (None: no login configured) load files whose rows name `unit_codes`?
+
+    Off mode keeps the demo's switch (`uploads`, MONITOR_UPLOADS=1); with a login the viewer may not
+    load, a unit officer only when every row is for one of their units, an admin anything."""
+    if not uploads:
+        return LoadGate(False, "load_disabled")
+    if user is None or user.is_admin:
+        return LoadGate(True)
+    if user.role != "unit_officer":
+        return LoadGate(False, "load_viewer")
+    foreign = tuple(sorted({u for u in unit_codes if u} - set(user.units)))
+    return LoadGate(False, "load_not_yours", foreign) if foreign else LoadGate(True)
 
 
 def load_users(path: Path) -> dict[str, User]:

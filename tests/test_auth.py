@@ -1,12 +1,26 @@
-"""Roles and the local password file."""
+"""Roles, the local password file, who may load, and `python -m monitor users`."""
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pytest
 
-from monitor.auth import AuthConfigError, format_user, load_users, mode, user_for_email, verify
+from monitor.__main__ import main
+from monitor.auth import (
+    AuthConfigError,
+    LoadGate,
+    User,
+    format_user,
+    load_users,
+    may_load,
+    mode,
+    uploads_enabled,
+    user_for_email,
+    verify,
+)
 
 
 @pytest.fixture
@@ -68,3 +82,131 @@ def test_mode_is_off_by_default_and_checked(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("MONITOR_AUTH", "ldap")
     with pytest.raises(AuthConfigError, match="expected off, local or oidc"):
         mode()
+
+
+# -- who may load ---------------------------------------------------------------------------------
+
+ADMIN = User("root", "Quản trị", "admin")
+OFFICER = User("tayson", "Cán bộ Tây Sơn", "unit_officer", ("BD-TAYSON", "BD-TAYSON-X"))
+VIEWER = User("xem", "Người xem", "viewer")
+
+
+@pytest.mark.parametrize(
+    ("user", "units", "uploads", "gate"),
+    [
+        (None, ["HD"], False, ("load_disabled", ())),  # the demo without MONITOR_UPLOADS=1: read-only
+        (None, ["HD"], True, None),  # the demo with MONITOR_UPLOADS=1: anyone at the screen
+        (ADMIN, ["HD", "BD-TAYSON"], False, ("load_disabled", ())),  # MONITOR_UPLOADS=0 stops even admins
+        (ADMIN, ["HD", "BD-TAYSON"], True, None),
+        (VIEWER, ["BD-TAYSON"], True, ("load_viewer", ())),
+        (OFFICER, ["BD-TAYSON", "BD-TAYSON-X"], True, None),
+        (OFFICER, ["BD-TAYSON", "HD", "BD", "HD"], True, ("load_not_yours", ("BD", "HD"))),
+        (OFFICER, ["BD-TAYSON", ""], True, None),  # a row without a unit is the checks' business
+        (OFFICER, [], True, None),
+    ],
+)
+def test_may_load(user: User | None, units: list[str], uploads: bool, gate: tuple | None) -> None:
+    expected = LoadGate(True) if gate is None else LoadGate(False, *gate)
+    assert may_load(user, units, uploads) == expected
+
+
+@pytest.mark.parametrize(
+    ("auth_mode", "setting", "enabled"),
+    [("off", None, False), ("off", "1", True), ("off", "0", False), ("off", "yes", False),
+     ("local", None, True), ("local", "1", True), ("local", "0", False), ("oidc", None, True), ("oidc", "0", False)],
+)
+def test_uploads_enabled(monkeypatch: pytest.MonkeyPatch, auth_mode: str, setting: str | None,
+                         enabled: bool) -> None:
+    if setting is None:
+        monkeypatch.delenv("MONITOR_UPLOADS", raising=False)
+    else:
+        monkeypatch.setenv("MONITOR_UPLOADS", setting)
+    assert uploads_enabled(auth_mode) is enabled
+
+
+# -- python -m monitor users ------------------------------------------------------------------------
+
+def _users(argv: list[str], password: str | None, monkeypatch: pytest.MonkeyPatch,
+           capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    if password is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    try:
+        code = main(["users", *argv])
+    except SystemExit as exc:  # argparse: wrong usage
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_users_add_and_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "sub" / "users.toml"
+    code, out, _ = _users(["add", "Admin", "--name", "Quản trị viên", "--role", "admin", "--users", str(path),
+                           "--password-stdin"], "mật khẩu dài", monkeypatch, capsys)
+    assert (code, out) == (0, f"Added admin (admin) to {path}\n")
+    assert path.stat().st_mode & 0o777 == 0o600
+    code, out, _ = _users(["add", "canbo@tayson.vn", "--role", "unit_officer", "--unit", "BD-TAYSON",
+                           "--unit", "BD-TAYSON-X", "--users", str(path), "--password-stdin"],
+                          "password2", monkeypatch, capsys)
+    assert code == 0
+    users = load_users(path)
+    assert verify(users, "admin", "mật khẩu dài").name == "Quản trị viên"
+    assert verify(users, "canbo@tayson.vn", "password2").units == ("BD-TAYSON", "BD-TAYSON-X")
+    assert "mật khẩu dài" not in path.read_text(encoding="utf-8")
+    code, out, _ = _users(["list", "--users", str(path)], None, monkeypatch, capsys)
+    assert (code, out) == (0, f"admin\tadmin\tQuản trị viên\ncanbo@tayson.vn\tunit_officer\tcanbo@tayson.vn  "
+                              f"[BD-TAYSON, BD-TAYSON-X]\n2 user(s) in {path}\n")
+    assert "$2b$" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "password", "code", "message"),
+    [
+        (["add", "ADMIN", "--role", "viewer"], "password9", 1, "user 'admin' already exists; nothing was written"),
+        (["add", "x", "--role", "boss"], "password9", 2, "invalid choice: 'boss'"),
+        (["add", "x", "--role", "unit_officer"], "password9", 1, "a unit_officer needs at least one --unit CODE"),
+        (["add", "x", "--role", "viewer", "--unit", "HD"], "password9", 1, "--unit is only for the unit_officer"),
+        (["add", "x", "--role", "viewer"], "short", 1, "at least 8 characters"),
+        (["add", "two words", "--role", "viewer"], "password9", 1, "without spaces"),
+    ],
+)
+def test_users_add_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                           argv: list[str], password: str, code: int, message: str) -> None:
+    path = tmp_path / "users.toml"
+    path.write_text(format_user("admin", "A", "admin", [], "password1", rounds=4), encoding="utf-8")
+    before = path.read_bytes()
+    got, _, err = _users([*argv, "--users", str(path), "--password-stdin"], password, monkeypatch, capsys)
+    assert got == code and message in err, err
+    assert path.read_bytes() == before
+
+
+def test_users_add_asks_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    answers = iter(["password1", "password2"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    code, _, err = _users(["add", "x", "--role", "viewer", "--users", str(tmp_path / "u.toml")], None,
+                          monkeypatch, capsys)
+    assert (code, err) == (1, "Rejected: the two passwords differ; nothing was written\n")
+    assert not (tmp_path / "u.toml").exists()
+
+
+def test_users_add_refuses_a_broken_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "users.toml"
+    path.write_text('[users.a]\nrole = "boss"\n', encoding="utf-8")
+    code, _, err = _users(["add", "x", "--role", "viewer", "--users", str(path), "--password-stdin"],
+                          "password9", monkeypatch, capsys)
+    assert code == 1 and "users.a.role: 'boss'" in err and "fix the users file first" in err
+
+
+def test_cli_options_in_docs_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every option docs/access.md shows for `python -m monitor users …` is one the command knows."""
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "access.md").read_text(encoding="utf-8")
+    commands = re.findall(r"python -m monitor users (\w+)([^`\n]*)", docs)
+    assert {c for c, _ in commands} == {"add", "list"}
+    for command, rest in commands:
+        with pytest.raises(SystemExit):
+            main(["users", command, "--help"])
+        known = set(re.findall(r"--[a-z][a-z-]*", capsys.readouterr().out))
+        named = set(re.findall(r"--[a-z][a-z-]*", rest))
+        assert named <= known, (command, named - known)
