@@ -48,6 +48,8 @@ PAGES = [
     st.Page("pages/compare.py", title=t("page_compare", lang), icon=":material/compare_arrows:",
             url_path="so-sanh"),
     st.Page("pages/data.py", title=t("page_data", lang), icon=":material/database:", url_path="du-lieu"),
+    st.Page("pages/extract.py", title=t("page_extract", lang), icon=":material/document_scanner:",
+            url_path="doc-bao-cao"),
 ]
 page = st.navigation(PAGES)
 store, error = _store(lang)

@@ -1,0 +1,228 @@
+"""Đọc báo cáo / Read a report: upload a report, review the figures etl.extract proposes (accept,
+edit or reject each), check the accepted rows by the load command's own rules, then load them.
+
+Layout only: monitor.review turns the report into the review table and the table into contract
+rows; monitor.uploads and etl.load check and load them exactly as the Data page does.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from etl.extract_text import DocumentError
+from etl.load import LoadBusy, LoadRejected, load
+from etl.safety import UnsafeUpload
+from monitor import review, views
+from monitor.i18n import fmt_number
+from monitor.uploads import Checked, check_uploads
+from pages import _ui
+
+c = _ui.ctx()
+st.title(c.t("extract_title"))
+READ_KEY = "_extract_read"  # (digest, unit, year) → the report as read, so an edit does not re-read it
+CHECK_KEY = "_extract_checked"  # (report digest, fingerprint of the accepted rows, Checked)
+
+
+def _load_gate(c: _ui.Ctx, unit: str) -> tuple[bool, str, str]:
+    """(allowed, the sentence saying why not, the user name the load log records) for loading
+    figures of `unit`. The one place access rules reach this page: today the dashboard's
+    MONITOR_UPLOADS switch, as on the Data page; the role-based gate is to be wired here."""
+    return c.uploads, c.t("load_disabled"), "dashboard"
+
+
+def _esc(text: object) -> str:
+    """Text from the upload (file name, reader message) made literal in Markdown (st.error renders
+    Markdown): every ASCII punctuation mark backslash-escaped, lines joined."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(str(text).splitlines()))
+
+
+def _label(code: str) -> str:
+    if code in c.catalog.measures:
+        return c.catalog.measures[code].name(c.lang)
+    if code in c.catalog.indicators:
+        return c.catalog.indicators[code].name(c.lang)
+    return code
+
+
+QUALIFIER_WORDS = {"": "qualifier_exact", ">": "qualifier_over", "<": "qualifier_under", "~": "qualifier_approx"}
+
+
+def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str:
+    """The report as read, or the sentence saying why it was refused; kept for the session's reruns."""
+    key = (review.fingerprint(data), unit, year)
+    kept = st.session_state.get(READ_KEY)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    try:
+        out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
+    except UnsafeUpload as exc:
+        out = c.t("upload_refused", reason=_esc(exc))
+    except DocumentError as exc:
+        out = c.t("extract_unreadable", reason=_esc(exc))
+    st.session_state[READ_KEY] = (key, out)
+    return out
+
+
+def _unplaced(proposal: review.Proposal, expanded: bool) -> None:
+    frame = review.unplaced_frame(proposal)
+    with st.expander(c.t("extract_unplaced", n=len(frame)), expanded=expanded):
+        st.caption(c.t("extract_unplaced_help"))
+        st.dataframe(frame.rename(columns={"value": c.t("value"), "place": c.t("place"), "reason": c.t("reason"),
+                                           "sentence": c.t("sentence")}), hide_index=True, key="extract_unplaced")
+
+
+def _slips(proposal: review.Proposal) -> None:
+    if not proposal.slips:
+        return
+    st.warning(c.t("extract_slips", n=len(proposal.slips)), icon="⚠️")
+    st.dataframe(pd.DataFrame({
+        c.t("place"): [s.place for s in proposal.slips],
+        c.t("measure"): [_label(s.measure) if s.measure else s.message for s in proposal.slips],
+        c.t("stated"): [s.stated for s in proposal.slips],
+        c.t("computed"): [fmt_number(s.computed, c.lang) + "%" if s.computed is not None else ""
+                          for s in proposal.slips],
+        c.t("sentence"): [s.sentence for s in proposal.slips],
+    }), hide_index=True, key="extract_slips")
+
+
+def _editor(proposal: review.Proposal, key: str) -> pd.DataFrame:
+    cfg = st.column_config
+    frame = review.review_frame(proposal)
+    return st.data_editor(
+        frame, key=key, hide_index=True, num_rows="fixed",
+        column_order=[col for col in review.REVIEW_COLUMNS if col != "source"],
+        disabled=["slip", "place", "sentence"],
+        column_config={
+            "accept": cfg.CheckboxColumn(c.t("accept"), width="small"),
+            "measure": cfg.SelectboxColumn(c.t("measure"), options=review.measure_options(c.catalog),
+                                           format_func=_label, required=True, width="large"),
+            "org_type": cfg.SelectboxColumn(
+                c.t("org_type"), options=["", *c.catalog.org_types],
+                format_func=lambda o: c.catalog.org_types[o].name(c.lang) if o else c.t("all")),
+            "year": cfg.NumberColumn(c.t("year"), min_value=1900, max_value=2100, step=1, format="%d",
+                                     required=True, width="small"),
+            "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True,
+                                          format_func=lambda p: c.catalog.periods[p].name(c.lang)),
+            "value": cfg.TextColumn(c.t("value"), validate=r"^-?\d+(\.\d+)?$", required=True,
+                                    help=c.t("value_help"), width="small"),
+            "qualifier": cfg.SelectboxColumn(c.t("qualifier"), options=list(review.QUALIFIERS),
+                                             format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
+            "slip": cfg.NumberColumn(c.t("slip_computed"), format="%.2f", width="small"),
+            "place": cfg.TextColumn(c.t("place"), width="small"),
+            "sentence": cfg.TextColumn(c.t("sentence"), width="large"),
+        })
+
+
+def _show_check(checked: Checked, unit: str) -> None:
+    report = checked.report
+    for message in checked.refused:
+        st.error(c.t("upload_refused", reason=_esc(message)))
+    if report is None:
+        return
+    rows = sum(i.rows for i in report.files)
+    if report.ok:
+        st.success(c.t("check_ok", rows=fmt_number(rows, c.lang), files=len(report.files)))
+    else:
+        st.error(c.t("check_failed", n=len(report.problems)))
+        st.dataframe(checked.problems.drop(columns=["file", "sheet"]).rename(columns={
+            "row": c.t("row"), "column": c.t("column"), "rule": c.t("rule"), "message": c.t("message")}),
+            hide_index=True, key="extract_problems")
+    findings = review.findings_for(report.findings, unit)
+    if findings:
+        st.warning(c.t("extract_findings", n=len(findings)))
+        st.dataframe(pd.DataFrame({c.t("rule"): [f.rule for f in findings],
+                                   c.t("detail"): [f.message for f in findings]}),
+                     hide_index=True, key="extract_findings")
+    if not checked.rows.empty:
+        with st.expander(c.t("rows_checked"), expanded=not report.ok):
+            view = checked.rows.drop(columns=["file", "sheet"]).assign(problems=lambda d: d["problems"].map(
+                lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
+            st.dataframe(view.rename(columns={"problems": c.t("status"), "row": c.t("row")}), hide_index=True,
+                         key="extract_rows_checked")
+
+
+def _load(checked: Checked, unit: str) -> None:
+    allowed, why_not, user = _load_gate(c, unit)
+    if not allowed:
+        st.info(why_not)
+        return
+    if not checked.ok or not st.button(c.t("load_button"), type="primary", key="extract_load"):
+        return
+    try:
+        report = load(checked.paths, c.db, user=user)
+    except LoadRejected as exc:
+        st.error(c.t("load_rejected", n=len(exc.problems)))
+        st.dataframe(pd.DataFrame({c.t("message"): [str(p) for p in exc.problems]}), hide_index=True)
+    except LoadBusy as exc:
+        st.error(c.t("load_busy", error=_esc(exc)))
+    else:
+        st.session_state.pop(CHECK_KEY, None)
+        st.success(c.t("load_done", files=len(report.files), inserted=report.inserted, unchanged=report.unchanged,
+                       findings=len(review.findings_for(report.findings, unit))))
+
+
+def _page() -> None:
+    st.caption(c.t("extract_help"))
+    assert c.store is not None
+    order = c.store.memo("tree_order", lambda: views.tree_order(c.units))
+    names = c.names()
+    codes = [code for code, _ in order]
+    left, right = st.columns([3, 1])
+    unit = left.selectbox(c.t("extract_unit"), codes, index=codes.index(c.scope) if c.scope in codes else 0,
+                          format_func=lambda code: f"{names.get(code, code)} ({code})", key="extract_unit")
+    year = int(right.number_input(c.t("extract_year"), min_value=1900, max_value=2100, step=1,
+                                  value=c.as_of or (c.term.midterm if c.term else 2023),
+                                  help=c.t("extract_year_help"), key="extract_year"))
+    uploaded = st.file_uploader(c.t("extract_file"), type=list(review.REPORT_TYPES), key="extract_upload")
+    if uploaded is None:
+        return
+    data = uploaded.getvalue()
+    proposal = _read(uploaded.name, data, unit, year)
+    if isinstance(proposal, str):
+        st.error(proposal)
+        return
+    result = proposal.result
+    if not result.rows:
+        st.info(c.t("extract_none", name=_esc(proposal.docname)))
+        _unplaced(proposal, expanded=True)
+        return
+    st.subheader(c.t("extract_review"))
+    st.caption(c.t("extract_proposed", rows=len(result.rows), name=_esc(proposal.docname),
+                   unplaced=len(result.unplaced)))
+    _slips(proposal)
+    digest = review.fingerprint(data)[:16]
+    edited = _editor(proposal, key=f"extract_rows_{digest}_{unit}_{year}")
+    _unplaced(proposal, expanded=False)
+
+    rows = review.contract_rows(edited, unit)
+    csv = review.contract_csv(rows)
+    current = review.fingerprint(csv)
+    if st.button(c.t("extract_check"), key="extract_check", help=c.t("extract_check_help")):
+        if not rows:
+            st.session_state.pop(CHECK_KEY, None)
+            st.info(c.t("extract_nothing_accepted"))
+        else:
+            checked = check_uploads([(review.csv_name(proposal.docname), csv)], c.db)
+            st.session_state[CHECK_KEY] = (digest, current, checked)
+    kept = st.session_state.get(CHECK_KEY)
+    if kept is None or kept[0] != digest:  # no check yet, or one of another report
+        return
+    if kept[1] != current:
+        st.info(c.t("extract_stale"))
+        return
+    _show_check(kept[2], unit)
+    _load(kept[2], unit)
+
+
+with _ui.guard(c):
+    if c.error:
+        st.error(c.error)
+    elif c.store is None:
+        st.info(c.t("no_db", path=str(c.db)))
+    elif c.units.empty:
+        st.info(c.t("no_units"))
+    else:
+        _page()

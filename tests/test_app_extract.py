@@ -1,0 +1,134 @@
+"""'Đọc báo cáo' page (AppTest): a report uploaded, its figures proposed for review, the report's
+slips and unplaced numbers shown, the accepted rows checked by the load's own rules, and loaded only
+when the dashboard allows it; empty, refused and figure-less states are sentences."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.extract import extract
+from etl.load import load
+from monitor.catalog import default_catalog
+from tests.dashboard_data import SAMPLE, empty_db, run_app, sample_db, texts
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seeds" / "003_ea20b4b07a755bad.txt"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_db(tmp_path_factory)
+
+
+@pytest.fixture
+def seed_bytes() -> bytes:
+    if not SEED.exists():
+        pytest.skip(f"{SEED} is not here (shared/ sits beside the checkout)")
+    return SEED.read_bytes()
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="extract_upload").upload(name, data, "text/plain").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _seen(markdown: str) -> str:
+    """What the reader sees of a Markdown text whose upload-given parts were backslash-escaped."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def _review(at: AppTest):  # the data editor: the only table with an «accept» column
+    [table] = [d.value for d in at.dataframe if "accept" in d.value.columns]
+    return table
+
+
+def test_missing_and_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    at = run_app(monkeypatch, tmp_path / "none.duckdb", "extract")
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Đọc số liệu từ báo cáo"]
+    assert any(i.value.startswith("Chưa có cơ sở dữ liệu") for i in at.info)
+    assert not at.file_uploader
+    at = run_app(monkeypatch, empty_db(tmp_path_factory), "extract")
+    assert not at.exception
+    assert "Cơ sở dữ liệu chưa có đơn vị nào." in [i.value for i in at.info]
+
+
+def test_seed_is_proposed_for_review_and_checked(monkeypatch: pytest.MonkeyPatch, sample: Path,
+                                                 seed_bytes: bytes) -> None:
+    at = run_app(monkeypatch, sample, "extract", unit="BD-TAYSON", year="2023")
+    assert at.selectbox(key="extract_unit").value == "BD-TAYSON"  # the sidebar's unit and year
+    assert at.number_input(key="extract_year").value == 2023
+    before = sample.read_bytes()
+    _upload(at, "003.txt", seed_bytes)
+    expected = extract(SEED, "BD-TAYSON", 2023, default_catalog())
+    table = _review(at)
+    assert len(table) == len(expected.rows) == 66 and table["accept"].all()
+    assert list(table["measure"][:3]) == ["org_good_or_better", "org_rated", "org_good_or_better_rate"]
+    assert "66 số liệu đề xuất từ «003.txt»" in _seen(texts(at))
+    [slips] = [w.value for w in at.warning]
+    assert slips.startswith("Báo cáo tự lệch ở 4 chỗ")
+    [unplaced] = [e for e in at.expander if e.label.startswith("Các con số chưa xếp được")]
+    assert unplaced.label == f"Các con số chưa xếp được ({len(expected.unplaced)})"
+    assert len(unplaced.dataframe[0].value) == len(expected.unplaced)
+
+    at.button(key="extract_check").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 66 dòng trong 1 tệp."]
+    # the check runs the cross-checks: the report's own slips come back as findings of this unit only
+    [findings] = [d.value for d in at.dataframe if "Quy tắc" in d.value.columns]
+    assert all(m.startswith("BD-TAYSON ") for m in findings["Chi tiết"])
+    slip = findings[findings["Chi tiết"].str.startswith("BD-TAYSON 2023 Y grassroots_committee_vocational_rate: "
+                                                        "stated 1.89, computed 1.8576 (6 / 323)")]
+    assert list(slip["Quy tắc"]) == ["stated_rate"]
+    assert "Bảng điều khiển chỉ đọc" in texts(at)
+    assert not [b for b in at.button if b.key == "extract_load"]  # loading is off
+    assert sample.read_bytes() == before
+
+
+def test_load_with_uploads_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed_bytes: bytes) -> None:
+    db = tmp_path / "units-only.duckdb"
+    load([SAMPLE / "units.csv"], db)  # the units, no figures: every row of the report is new
+    at = run_app(monkeypatch, db, "extract", unit="BD-TAYSON", year="2023")
+    monkeypatch.setenv("MONITOR_UPLOADS", "1")
+    at.run()
+    _upload(at, "Báo cáo 003.md", seed_bytes)
+    at.button(key="extract_check").click().run()
+    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 66 dòng trong 1 tệp."]
+    at.button(key="extract_load").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Đã nạp 1 tệp: 66 số liệu mới, 0 số liệu đã có") for s in at.success)
+    with duckdb.connect(str(db), read_only=True) as con:
+        value, source = con.execute("""SELECT value, source FROM facts WHERE unit_code = 'BD-TAYSON' AND year = 2021
+                                       AND period = 'Y' AND measure = 'admission_plan_rate'""").fetchone()
+        last = con.execute("SELECT file, user_name FROM load_log ORDER BY load_id DESC LIMIT 1").fetchone()
+    assert value == pytest.approx(102.67)
+    assert source.startswith("Báo cáo 003.md, line 95: ")
+    assert last[0].endswith("_Báo_cáo_003.trich-xuat.csv") and last[1] == "dashboard"
+
+
+def test_refused_file_and_report_without_figures(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "extract", unit="BD-TAYSON", year="2023")
+    _upload(at, "bao-cao.txt", b"abc\x00def")
+    assert [_seen(e.value) for e in at.error] == ["Tệp bị từ chối: bao-cao.txt: binary content, not a text file"]
+    assert not [d for d in at.dataframe if "accept" in d.value.columns]
+    _upload(at, "tuyen-truyen.txt", "Năm 2023, Huyện ủy tổ chức 12 hội nghị quán triệt nghị quyết.".encode())
+    assert not at.error
+    assert any(_seen(i.value).startswith("Không tìm thấy số liệu nào để đề xuất trong «tuyen-truyen.txt»")
+               for i in at.info)
+    [unplaced] = [e for e in at.expander if e.label.startswith("Các con số chưa xếp được")]
+    assert list(unplaced.dataframe[0].value["Giá trị"]) == ["12"]
+    assert not [b for b in at.button if b.key == "extract_check"]
+
+
+def test_english(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "extract", lang="en")
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Read the figures from a report"]
+    assert at.file_uploader(key="extract_upload").label == "Report"
