@@ -30,7 +30,87 @@ def _store(lang: str) -> tuple[Store | None, str]:
     try:
         return _open_store(str(path), identity), ""
     except Exception as exc:  # a damaged or foreign file: say so, no traceback
-        return None, t("db_error", lang, path=str(path), error=str(exc).splitlines()[0][:300])
+        return None, t("db_error", lang, path=_ui.esc(path), error=_ui.esc((str(exc).splitlines() or [""])[0][:300]))
+
+
+USER_KEY = "_auth_user"  # the signed-in username (local mode), kept server-side in the session
+
+
+def _users() -> dict[str, auth.User]:
+    """The users file, read on every run: a user removed or changed there is out at their next click."""
+    return auth.load_users(auth.users_path())
+
+
+def _login_form(lang: str) -> auth.User | None:
+    """The local sign-in form; the user once the password matched."""
+    users = _users()
+    name = st.session_state.get(USER_KEY)
+    if name is not None:
+        if name in users:
+            return users[name]
+        del st.session_state[USER_KEY]  # removed from the users file since: signed out
+    st.title(t("app_title", lang))
+    st.caption(t("login_intro", lang))
+    with st.form("auth_login", enter_to_submit=True, border=True):
+        username = st.text_input(t("login_user", lang), key="auth_username", autocomplete="username")
+        password = st.text_input(t("login_password", lang), type="password", key="auth_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(t("login_button", lang), type="primary")
+    if submitted:
+        user = auth.verify(users, username, password)
+        if user is None:
+            _ui.log.warning("failed sign-in for %r", username[:100])
+            st.error(t("login_failed", lang))
+            return None
+        st.session_state[USER_KEY] = user.username
+        st.session_state.pop("auth_password", None)
+        st.rerun()  # draw the page without the form
+    return None
+
+
+def _oidc(lang: str) -> auth.User | None:
+    """The OIDC identity (st.login), its role from the users file by e-mail."""
+    try:
+        configured = "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        configured = False
+    if not configured:
+        raise auth.AuthConfigError(t("oidc_not_configured", lang))
+    if not st.user.get("is_logged_in"):
+        st.title(t("app_title", lang))
+        st.caption(t("login_intro_oidc", lang))
+        if st.button(t("login_button", lang), type="primary", icon=":material/login:", key="auth_oidc"):
+            st.login()
+        return None
+    email = str(st.user.get("email") or st.user.get("preferred_username") or st.user.get("sub") or "")
+    known = _users()
+    user = auth.user_for_email(known, email)
+    if email.strip().lower() not in known:
+        user = auth.User(username=user.username, name=str(st.user.get("name") or email), role="viewer")
+    return user
+
+
+def _who(lang: str) -> tuple[auth.User | None, str, bool]:
+    """(user, mode, ready): user None with login off; ready False while the login form is shown or
+    the settings are broken (then a sentence says what to fix, never a traceback)."""
+    try:
+        auth_mode = auth.mode()
+        if auth_mode == "off":
+            return None, auth_mode, True
+        user = _login_form(lang) if auth_mode == "local" else _oidc(lang)
+    except auth.AuthConfigError as exc:
+        st.title(t("app_title", lang))
+        st.error(t("auth_config_error", lang, error=_ui.esc(exc)))
+        return None, "off", False
+    return user, auth_mode, user is not None
+
+
+def _logout(auth_mode: str) -> None:
+    st.session_state.pop(USER_KEY, None)
+    if auth_mode == "oidc":
+        st.logout()
+    else:
+        st.rerun()
 
 
 lang = _ui.language()
@@ -51,6 +131,10 @@ PAGES = [
     st.Page("pages/extract.py", title=t("page_extract", lang), icon=":material/document_scanner:",
             url_path="doc-bao-cao"),
 ]
+user, auth_mode, ready = _who(lang)
+if not ready:  # the login form (or a sentence) is all there is: no filters, no page, no navigation
+    st.navigation(PAGES, position="hidden")
+    st.stop()
 page = st.navigation(PAGES)
 store, error = _store(lang)
 catalog = default_catalog()
@@ -59,17 +143,17 @@ try:
 except Exception as exc:  # the filters failed on this database: a sentence, and pages show their empty state
     _ui.log.exception("sidebar failed")
     context = _ui.Ctx(store=None, catalog=catalog, db=db_path(), lang=lang,
-                      error=t("page_error", lang, error=f"{type(exc).__name__}: {str(exc)[:200]}"))
+                      error=t("page_error", lang, error=_ui.esc(f"{type(exc).__name__}: {str(exc)[:200]}")))
+context.user = user
+context.uploads = auth.uploads_enabled(auth_mode)
 st.session_state[_ui.CTX_KEY] = context
 
-try:
-    mode = auth.mode()
-except auth.AuthConfigError as exc:
-    st.sidebar.error(str(exc))
+if user is None:
+    st.sidebar.caption(":material/lock_open: " + t("demo_mode", lang))
 else:
-    if mode == "off":
-        st.sidebar.caption(":material/lock_open: " + t("demo_mode", lang))
-    else:
-        st.sidebar.caption(t("auth_mode", lang, mode=mode))
+    st.sidebar.caption(":material/person: " + t("signed_in_as", lang, name=_ui.esc(user.name),
+                                                 username=_ui.esc(user.username), role=t(f"role_{user.role}", lang)))
+    if st.sidebar.button(t("logout", lang), icon=":material/logout:", key="auth_logout"):
+        _logout(auth_mode)
 
 page.run()

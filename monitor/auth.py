@@ -100,7 +100,8 @@ def load_users(path: Path) -> dict[str, User]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise AuthConfigError(f"{path}: the users file does not exist") from None
+        raise AuthConfigError(f"{path}: the users file does not exist "
+                              "(python -m monitor users add creates it)") from None
     except tomllib.TOMLDecodeError as exc:
         raise AuthConfigError(f"{path}: {exc}") from None
     users: dict[str, User] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from monitor import views
+from monitor import auth, views
 from monitor.catalog import Catalog, Term
 from monitor.charts import plotly_config
 from monitor.i18n import (
@@ -54,8 +55,9 @@ class Ctx:
     group: str = ""
     units: pd.DataFrame = field(default_factory=pd.DataFrame)
     rows: list[str] = field(default_factory=list)
-    uploads: bool = False
+    uploads: bool = False  # may the dashboard load at all (auth.uploads_enabled); roles decide the rest
     error: str = ""
+    user: auth.User | None = None  # None: no login configured (the demo)
 
     def t(self, key: str, **fill: Any) -> str:
         return t(key, self.lang, **fill)
@@ -107,6 +109,33 @@ class Ctx:
         return params
 
 
+def esc(text: Any) -> str:
+    """Text from a file, a URL, the database or a user, made literal inside Markdown (st.markdown,
+    st.caption, st.error…): every character Markdown or Streamlit could read as inline syntax is
+    backslash-escaped (emphasis, links, HTML, `:colour[…]`, emoji, `$maths$`), line breaks become
+    spaces, and a heading or list marker at the start is escaped too."""
+    one_line = " ".join(str(text).splitlines())
+    inline = _MD_INLINE.sub(r"\\\g<0>", one_line)
+    inline = _MD_UNDERSCORE.sub(r"\\_", inline)
+    inline = _MD_WWW.sub(r"\1\\.", inline)
+    return _MD_START.sub(r"\1\\\2", inline, count=1)
+
+
+_MD_INLINE = re.compile(r"[\\`*\[\]<>|~$:&@]")
+# An underscore between two letters or digits (drop_table) cannot start or end emphasis: left as is.
+_MD_UNDERSCORE = re.compile(r"_(?![^\W_])|(?<![^\W_])_")
+_MD_WWW = re.compile(r"(?i)\b(www)\.")  # GFM links a bare www.… even without a scheme
+_MD_START = re.compile(r"^(\s*\d*)([#+=-]|(?<=\d)[.)])")
+
+
+def gate_message(c: Ctx, gate: auth.LoadGate) -> str:
+    """Why auth.may_load refused, as a sentence safe to show in Markdown ("" when allowed)."""
+    if gate.allowed:
+        return ""
+    mine = ", ".join(c.user.units) if c.user is not None else ""
+    return c.t(gate.reason, units=esc(", ".join(gate.foreign)), mine=esc(mine or "—"))
+
+
 GLOBAL_KEYS = ("lang", "term", "year", "unit", "kind", "org", "group")
 
 
@@ -147,7 +176,7 @@ def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
             st.session_state[wkey] = wanted
         else:
             if notices is not None:
-                notices.append(t("invalid_param", lang, param=key, value=raw))
+                notices.append(t("invalid_param", lang, param=key, value=esc(raw)))
             if multi:
                 st.session_state[wkey] = [v for v in wanted if v in options]
         last[key] = raw
@@ -237,7 +266,7 @@ def require_data(c: Ctx) -> None:
         st.error(c.error)
         st.stop()
     if c.store is None:
-        st.info(c.t("no_db", path=str(c.db)))
+        st.info(c.t("no_db", path=str(c.db)))  # MONITOR_DB, set by whoever runs the server
         st.stop()
     if c.units.empty:
         st.info(c.t("no_units"))
@@ -252,7 +281,7 @@ def guard(c: Ctx) -> Iterator[None]:
     except Exception as exc:  # the reader gets a sentence, the log gets the rest
         log.exception("page failed")
         message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-        st.error(c.t("page_error", error=f"{type(exc).__name__}{': ' + message if message else ''}"))
+        st.error(c.t("page_error", error=esc(f"{type(exc).__name__}{': ' + message if message else ''}")))
 
 
 def chart(fig: go.Figure, filename: str, *, key: str | None = None, select: bool = False, alt: str | None = None

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from etl.load import LoadBusy, LoadRejected, load
-from monitor import views
+from monitor import audit, auth, views
 from monitor.i18n import fmt_number
-from monitor.uploads import check_uploads, template_bytes
+from monitor.uploads import Checked, check_uploads, template_bytes
 from pages import _ui
 
 c = _ui.ctx()
@@ -22,6 +22,59 @@ def _measure_name(code: str) -> str:
     if code in c.catalog.indicators:
         return c.catalog.indicators[code].name(c.lang)
     return code
+
+
+def _audit_user() -> str:
+    """Who the audit and the load log name: the signed-in user, or the dashboard itself in the demo."""
+    return c.user.username if c.user is not None else "dashboard"
+
+
+def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.LoadGate) -> None:
+    """One audit line per batch of files a session checks (not one per rerun). The read-only demo
+    (loading off) writes nothing, not even the audit."""
+    if not c.uploads:
+        return
+    key = (_audit_user(), tuple((name, audit.sha256(data)) for name, data in files))
+    done: set = st.session_state.setdefault("_audited_uploads", set())
+    if key in done:
+        return
+    if checked.refused:
+        result, problems, first = "refused", len(checked.refused), checked.refused[0]
+    elif checked.report is not None and not checked.report.ok:
+        result, problems = "invalid", len(checked.report.problems)
+        first = str(checked.report.problems[0])
+    elif not gate.allowed:
+        result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
+    else:
+        result, problems, first = "checked", 0, ""
+    audit.record_upload(c.db, _audit_user(), files, result, problems, first)
+    done.add(key)
+
+
+def _audit_section() -> None:
+    st.subheader(c.t("audit_title"))
+    st.caption(c.t("audit_help"))
+    entries, bad = audit.read_audit(c.db)
+    if bad:
+        st.warning(c.t("audit_unreadable", n=bad))
+    if not entries:
+        st.info(c.t("audit_none"))
+        return
+    rows = pd.DataFrame(audit.audit_rows(entries))
+    at = pd.to_datetime(rows["at"], errors="coerce", utc=True)
+    st.dataframe(pd.DataFrame({
+        c.t("audit_at"): at.dt.strftime("%d/%m/%Y %H:%M:%S").fillna(rows["at"]),
+        c.t("audit_user"): rows["user"],
+        c.t("audit_event"): rows["event"].map(lambda e: c.t(f"event_{e}") if e in ("load", "upload") else e),
+        c.t("audit_files"): rows["files"],
+        c.t("audit_sha"): rows["sha256"],
+        c.t("result"): rows["result"].map(lambda r: c.t(f"result_{r}") if f"result_{r}" in RESULT_KEYS else r),
+        c.t("audit_problems"): rows["problems"],
+        c.t("audit_first_problem"): rows["first_problem"],
+    }), hide_index=True, key="data_audit")
+
+
+RESULT_KEYS = {f"result_{r}" for r in ("loaded", "unchanged", "rejected", *audit.UPLOAD_RESULTS)}
 
 
 with _ui.guard(c):
@@ -78,9 +131,13 @@ with _ui.guard(c):
     uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                                 key="data_upload", label_visibility="collapsed")
     if uploaded:
-        checked = check_uploads([(f.name, f.getvalue()) for f in uploaded], c.db)
+        files = [(f.name, f.getvalue()) for f in uploaded]
+        checked = check_uploads(files, c.db)
         for message in checked.refused:
-            st.error(c.t("upload_refused", reason=message))
+            st.error(c.t("upload_refused", reason=_ui.esc(message)))
+        codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
+        gate = auth.may_load(c.user, codes, c.uploads)
+        _record_upload(files, checked, gate)
         if checked.report is not None:
             rows = sum(i.rows for i in checked.report.files)
             if checked.report.ok:
@@ -101,23 +158,26 @@ with _ui.guard(c):
                     lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
                 st.dataframe(view.rename(columns={"problems": c.t("status"), "file": c.t("file"),
                                                   "row": c.t("row"), "sheet": c.t("sheet")}), hide_index=True)
-            if not c.uploads:
-                st.info(c.t("load_disabled"))
+            if not gate.allowed:
+                (st.info if gate.reason == "load_disabled" else st.error)(_ui.gate_message(c, gate))
             elif checked.ok and st.button(c.t("load_button"), type="primary", key="data_load"):
                 try:
-                    report = load(checked.paths, c.db, user="dashboard")
+                    report = load(checked.paths, c.db, user=_audit_user())
                 except LoadRejected as exc:
                     st.error(c.t("load_rejected", n=len(exc.problems)))
                 except LoadBusy as exc:
-                    st.error(c.t("load_busy", error=str(exc)))
+                    st.error(c.t("load_busy", error=_ui.esc(exc)))
                 else:
                     st.success(c.t("load_done", files=len(report.files), inserted=report.inserted,
                                    unchanged=report.unchanged, findings=len(report.findings)))
 
+    if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything
+        _audit_section()
+
     st.subheader(c.t("template_download"))
     template_units = [] if c.units.empty else [
         (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
-    st.caption(c.t("template_help", name=c.unit_label(c.scope) or "—"))
+    st.caption(c.t("template_help", name=_ui.esc(c.unit_label(c.scope) or "—")))
     store, catalog = c.store, c.catalog
 
     def data() -> bytes:  # built when the button is clicked: a province's workbook takes seconds

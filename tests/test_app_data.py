@@ -4,21 +4,30 @@ uploads checked row by row, loaded only when the dashboard was started with uplo
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from monitor.catalog import default_catalog
 from monitor.store import Store
 from monitor.uploads import check_uploads, template_bytes
+from pages._ui import esc
 from tests.dashboard_data import SAMPLE, empty_db, frames, run_app, sample_db, texts
 
 GOOD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
         "BD-TAYSON,2024,Y,,org_rated,58,,thử\nBD-TAYSON,2024,Y,,org_good,45,,thử\n").encode()
 BAD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
        "BD-TAYSON,2024,Y,,org_rated,58,,thử\nNO-SUCH,2024,Y,,org_good,abc,,thử\n").encode()
+
+
+def _frame(at: object, column: str) -> pd.DataFrame:
+    """The one table on the page with this column."""
+    [frame] = [f for f in frames(at) if column in f.columns]
+    return frame
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +38,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
     assert not at.exception
-    completeness, findings, log = frames(at)
+    completeness, findings, log, audit = frames(at)
     tay_son = completeness[completeness["Đơn vị"] == "Đảng bộ huyện Tây Sơn"].iloc[0]
     assert [tay_son[str(y)] for y in range(2020, 2026)] == [
         "✖ chưa nộp", "✔ 21", "✔ 21", "✔ 22", "✖ chưa nộp", "✖ chưa nộp"]
@@ -38,6 +47,10 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     slip = findings[findings["Số liệu"].str.startswith("Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so")].iloc[0]
     assert (slip["Báo cáo nêu"], slip["Tính lại"], slip["Kỳ"]) == ("31", "32,73", "Cả năm")  # 18/55
     assert list(log["Kết quả"]) == ["đã nạp", "đã nạp"]
+    # No login configured: the audit log is shown (the demo has no users to keep it from).
+    assert "Nhật ký kiểm toán" in [s.value for s in at.subheader]
+    assert list(audit["Việc"]) == ["nạp"] and list(audit["Kết quả"]) == ["đã nạp"]
+    assert audit["Tệp"].iloc[0] == f"{SAMPLE / 'units.csv'}, {SAMPLE / 'measures.csv'}"
     assert "7 sai lệch" in texts(at)
     [button] = at.get("download_button")
     assert button.proto.label == "Tải mẫu nhập liệu Excel"
@@ -59,7 +72,7 @@ def test_upload_is_checked_row_by_row_and_not_loaded(monkeypatch: pytest.MonkeyP
     at.file_uploader[0].upload("so-lieu.csv", BAD, "text/csv").run()
     assert not at.exception
     assert any(e.value.startswith("2 lỗi") or "lỗi: nếu nạp" in e.value for e in at.error)
-    rows = frames(at)[-1]
+    rows = _frame(at, "Tình trạng")
     assert list(rows["Dòng"]) == [2, 3]
     assert rows["Tình trạng"].iloc[0] == "✔ hợp lệ"
     assert rows["Tình trạng"].iloc[1].startswith("✖ ")
@@ -84,6 +97,11 @@ def test_load_only_with_uploads_on(monkeypatch: pytest.MonkeyPatch, sample: Path
     assert Store(db).fact_count() == 179
     at.run()  # the next run opens the replaced file: Tây Sơn now has 2024 figures
     completeness = frames(at)[0]
+    audit = _frame(at, "Việc")
+    assert list(audit["Việc"]) == ["nạp", "tải lên"]  # newest first: the load, then the upload checked (once)
+    assert list(audit["Kết quả"]) == ["đã nạp", "đã kiểm tra"]
+    assert list(audit["Tệp"]) == ["so-lieu.csv", "so-lieu.csv"]  # the load shows the name uploaded
+    assert list(audit["Người dùng"]) == ["dashboard", "dashboard"]
     tay_son = completeness[completeness["Đơn vị"] == "Đảng bộ huyện Tây Sơn"].iloc[0]
     assert tay_son["2024"] == "✔ 2"
 
@@ -103,3 +121,37 @@ def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     assert not at.exception
     assert "Cơ sở dữ liệu chưa có đơn vị nào." in [i.value for i in at.info]
     assert at.get("download_button")  # the template can be had before any data exists
+
+
+def test_user_text_is_shown_literally(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    """A file name with Markdown and HTML in it is escaped in sentences and plain in tables."""
+    name = "**x**<script>.csv"
+    at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
+    at.file_uploader[0].upload(name, b"", "text/csv").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [r"Tệp bị từ chối: \*\*x\*\*\<script\>.csv\: the file is empty"]
+    at.file_uploader[0].upload(name, GOOD, "text/csv").run()
+    assert not at.exception and not at.error
+    assert set(_frame(at, "Tình trạng")["Tệp"]) == {name}
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("**x**<script>.csv", r"\*\*x\*\*\<script\>.csv"),
+        ("[a](https://evil.example) ![i](x.png)", r"\[a\](https\://evil.example) !\[i\](x.png)"),
+        (":red[đỏ] :material/home: $x$ `c` ~~s~~ a|b &amp;",
+         r"\:red\[đỏ\] \:material/home\: \$x\$ \`c\` \~\~s\~\~ a\|b \&amp;"),
+        ("# heading", r"\# heading"),
+        ("- item", r"\- item"),
+        ("12. item", r"12\. item"),
+        ("line\nbreak", "line break"),
+        ("see www.evil.example or a@b.vn", r"see www\.evil.example or a\@b.vn"),
+        ("drop_table _em_", r"drop_table \_em\_"),
+        ("Đảng bộ huyện Tây Sơn (BD-TAYSON)", "Đảng bộ huyện Tây Sơn (BD-TAYSON)"),
+    ],
+)
+def test_esc(text: str, escaped: str) -> None:
+    assert esc(text) == escaped
+    # CommonMark reads a backslash before ASCII punctuation as that character: the reader sees `text`.
+    assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped) == " ".join(text.splitlines())
