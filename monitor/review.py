@@ -114,6 +114,15 @@ def slips(result: ExtractResult, docname: str = "") -> list[Slip]:
     return out
 
 
+PLACE_WORDS = ("line", "paragraph", "table", "row", "page")  # how etl.extract_text names a place
+_PLACE_WORD = re.compile(r"\b(" + "|".join(PLACE_WORDS) + r")\b")
+
+
+def place_in(place: str, words: dict[str, str]) -> str:
+    """'table 1, row 3' in the reader's language, given each place word's translation."""
+    return _PLACE_WORD.sub(lambda m: words.get(m.group(1), m.group(1)), place)
+
+
 def review_frame(proposal: Proposal) -> pd.DataFrame:
     """One row per proposed figure, ticked: what the review table shows and the person edits."""
     slip_at = {(s.place, s.measure): s.computed for s in proposal.slips if s.measure}

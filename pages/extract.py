@@ -47,6 +47,10 @@ def _label(code: str) -> str:
     return code
 
 
+def _place(place: str) -> str:
+    return review.place_in(place, {w: c.t(f"place_{w}") for w in review.PLACE_WORDS})
+
+
 QUALIFIER_WORDS = {"": "qualifier_exact", ">": "qualifier_over", "<": "qualifier_under", "~": "qualifier_approx"}
 
 
@@ -68,6 +72,7 @@ def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str
 
 def _unplaced(proposal: review.Proposal, expanded: bool) -> None:
     frame = review.unplaced_frame(proposal)
+    frame["place"] = frame["place"].map(_place)
     with st.expander(c.t("extract_unplaced", n=len(frame)), expanded=expanded):
         st.caption(c.t("extract_unplaced_help"))
         st.dataframe(frame.rename(columns={"value": c.t("value"), "place": c.t("place"), "reason": c.t("reason"),
@@ -79,40 +84,43 @@ def _slips(proposal: review.Proposal) -> None:
         return
     st.warning(c.t("extract_slips", n=len(proposal.slips)), icon="⚠️")
     st.dataframe(pd.DataFrame({
-        c.t("place"): [s.place for s in proposal.slips],
+        c.t("place"): [_place(s.place) for s in proposal.slips],
         c.t("measure"): [_label(s.measure) if s.measure else s.message for s in proposal.slips],
         c.t("stated"): [s.stated for s in proposal.slips],
         c.t("computed"): [fmt_number(s.computed, c.lang) + "%" if s.computed is not None else ""
                           for s in proposal.slips],
         c.t("sentence"): [s.sentence for s in proposal.slips],
-    }), hide_index=True, key="extract_slips")
+    }), hide_index=True, key="extract_slips", column_config={c.t("measure"): st.column_config.TextColumn(width=340),
+                                                               c.t("sentence"): st.column_config.TextColumn(width=700)})
 
 
 def _editor(proposal: review.Proposal, key: str) -> pd.DataFrame:
     cfg = st.column_config
     frame = review.review_frame(proposal)
+    frame["place"] = frame["place"].map(_place)
+    # an empty cell is what the contract means by empty: all organisation types, an exact value, no slip
     return st.data_editor(
-        frame, key=key, hide_index=True, num_rows="fixed",
+        frame, key=key, hide_index=True, num_rows="fixed", placeholder="",
         column_order=[col for col in review.REVIEW_COLUMNS if col != "source"],
         disabled=["slip", "place", "sentence"],
         column_config={
-            "accept": cfg.CheckboxColumn(c.t("accept"), width="small"),
+            "accept": cfg.CheckboxColumn(c.t("accept"), width=60),
             "measure": cfg.SelectboxColumn(c.t("measure"), options=review.measure_options(c.catalog),
-                                           format_func=_label, required=True, width="large"),
+                                           format_func=_label, required=True, width=340),
             "org_type": cfg.SelectboxColumn(
-                c.t("org_type"), options=["", *c.catalog.org_types],
+                c.t("org_type"), options=["", *c.catalog.org_types], width=150, help=c.t("org_type_help"),
                 format_func=lambda o: c.catalog.org_types[o].name(c.lang) if o else c.t("all")),
             "year": cfg.NumberColumn(c.t("year"), min_value=1900, max_value=2100, step=1, format="%d",
-                                     required=True, width="small"),
-            "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True,
+                                     required=True, width=65),
+            "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True, width=120,
                                           format_func=lambda p: c.catalog.periods[p].name(c.lang)),
             "value": cfg.TextColumn(c.t("value"), validate=r"^-?\d+(\.\d+)?$", required=True,
-                                    help=c.t("value_help"), width="small"),
-            "qualifier": cfg.SelectboxColumn(c.t("qualifier"), options=list(review.QUALIFIERS),
+                                    help=c.t("value_help"), width=75),
+            "qualifier": cfg.SelectboxColumn(c.t("qualifier"), options=list(review.QUALIFIERS), width=90,
                                              format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
-            "slip": cfg.NumberColumn(c.t("slip_computed"), format="%.2f", width="small"),
-            "place": cfg.TextColumn(c.t("place"), width="small"),
-            "sentence": cfg.TextColumn(c.t("sentence"), width="large"),
+            "slip": cfg.NumberColumn(c.t("slip_computed"), format="%.2f", width=110),
+            "place": cfg.TextColumn(c.t("place"), width=80),
+            "sentence": cfg.TextColumn(c.t("sentence"), width=700),
         })
 
 
@@ -135,7 +143,8 @@ def _show_check(checked: Checked, unit: str) -> None:
         st.warning(c.t("extract_findings", n=len(findings)))
         st.dataframe(pd.DataFrame({c.t("rule"): [f.rule for f in findings],
                                    c.t("detail"): [f.message for f in findings]}),
-                     hide_index=True, key="extract_findings")
+                     hide_index=True, key="extract_findings",
+                     column_config={c.t("rule"): st.column_config.TextColumn(width=150)})
     if not checked.rows.empty:
         with st.expander(c.t("rows_checked"), expanded=not report.ok):
             view = checked.rows.drop(columns=["file", "sheet"]).assign(problems=lambda d: d["problems"].map(

@@ -1,10 +1,19 @@
-"""'Đọc báo cáo' page (AppTest): a report uploaded, its figures proposed for review, the report's
-slips and unplaced numbers shown, the accepted rows checked by the load's own rules, and loaded only
-when the dashboard allows it; empty, refused and figure-less states are sentences."""
+"""'Đọc báo cáo' page: a report uploaded, its figures proposed for review, the report's slips and
+unplaced numbers shown, the accepted rows checked by the load's own rules, and loaded only when the
+dashboard allows it; empty, refused and figure-less states are sentences (AppTest). End to end in
+system Chromium: a row unticked in the grid stays out of the database (skipped without Chromium)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -18,6 +27,7 @@ from tests.dashboard_data import SAMPLE, empty_db, run_app, sample_db, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seeds" / "003_ea20b4b07a755bad.txt"
+SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +142,82 @@ def test_english(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     assert not at.exception
     assert [t.value for t in at.title] == ["Read the figures from a report"]
     assert at.file_uploader(key="extract_upload").label == "Report"
+
+
+# -- end to end: the real server, headless system Chromium ------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`streamlit run app.py` with loading on, over a database that has the units and no figures."""
+    db = tmp_path / "monitor.duckdb"
+    load([SAMPLE / "units.csv"], db)
+    port = _free_port()
+    env = dict(os.environ, MONITOR_DB=str(db), MONITOR_UPLOADS="1")
+    env.pop("MONITOR_AUTH", None)
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                                 str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(log_path.read_text()) from None
+                    time.sleep(0.2)
+            yield url, db
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no system chromium (apt-get install chromium)")
+def test_e2e_upload_reject_a_row_check_and_load(server: tuple[str, Path]) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not SEED.exists():
+        pytest.skip("seeds not here")
+    url, db = server
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1500, "height": 2600}, locale="vi-VN")
+        page.goto(url)  # the app first: a page URL before any session has navigated is not known yet
+        page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+        page.goto(f"{url}/doc-bao-cao?unit=BD-TAYSON&year=2023")
+        page.get_by_role("heading", name="Đọc số liệu từ báo cáo", level=1).wait_for(timeout=60_000)
+        page.locator("input[type=file]").set_input_files(str(SEED))
+        page.get_by_text("66 số liệu đề xuất từ").wait_for(timeout=60_000)
+        # untick the second row (org_rated 58 of 2021): the grid is a canvas, its rows 35 px high
+        grid = page.locator("[data-testid=stDataFrame]").nth(1).bounding_box()
+        assert grid is not None
+        page.mouse.click(grid["x"] + 30, grid["y"] + 35 + 35 + 17)
+        page.wait_for_timeout(1500)
+        page.get_by_role("button", name="Kiểm tra").click()
+        page.get_by_text("Đạt mọi quy tắc: 65 dòng trong 1 tệp.").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
+        page.get_by_text("Đã nạp 1 tệp: 65 số liệu mới").wait_for(timeout=60_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "e2e_extract_loaded.png"), full_page=True)
+        browser.close()
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = dict(con.execute("""SELECT measure, value FROM facts WHERE unit_code = 'BD-TAYSON' AND year = 2021
+                                  AND period = 'Y' AND measure IN ('org_good_or_better', 'org_rated')""").fetchall())
+    assert got == {"org_good_or_better": 56.0}  # the rejected row stayed out

@@ -151,6 +151,13 @@ def test_an_unknown_warning_is_kept_as_it_is() -> None:
     assert review.slips(result) == [review.Slip("", "", "", None, "", "something else")]
 
 
+def test_places_in_the_readers_language() -> None:
+    words = {"line": "dòng", "table": "bảng", "row": "hàng", "page": "trang"}
+    assert review.place_in("table 1, row 3", words) == "bảng 1, hàng 3"
+    assert review.place_in("page 2, line 14", words) == "trang 2, dòng 14"
+    assert review.place_in("paragraph 4", words) == "paragraph 4"  # a word without translation stays
+
+
 def test_findings_for_keeps_the_units_own() -> None:
     mine = Problem("", None, None, "balance", "BD-TAYSON 2023 Y grassroots_committee_members: stated 323")
     other = Problem("", None, None, "stated_rate", "BD-TAYSON-X 2022 Y cell_failed_rate: stated 0.04")
