@@ -7,15 +7,13 @@ rows; monitor.uploads and etl.load check and load them exactly as the Data page 
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
 from etl.extract_text import DocumentError
 from etl.load import LoadBusy, LoadRejected, load
 from etl.safety import UnsafeUpload
-from monitor import review, views
+from monitor import audit, auth, review, views
 from monitor.i18n import fmt_number
 from monitor.uploads import Checked, check_uploads
 from pages import _ui
@@ -26,17 +24,26 @@ READ_KEY = "_extract_read"  # (digest, unit, year) → the report as read, so an
 CHECK_KEY = "_extract_checked"  # (report digest, fingerprint of the accepted rows, Checked)
 
 
-def _load_gate(c: _ui.Ctx, unit: str) -> tuple[bool, str, str]:
-    """(allowed, the sentence saying why not, the user name the load log records) for loading
-    figures of `unit`. The one place access rules reach this page: today the dashboard's
-    MONITOR_UPLOADS switch, as on the Data page; the role-based gate is to be wired here."""
-    return c.uploads, c.t("load_disabled"), "dashboard"
+def _load_gate(c: _ui.Ctx, unit: str) -> tuple[auth.LoadGate, str]:
+    """May this session load figures of `unit`, and the user name the load log records: the one place
+    access rules reach this page (auth.may_load, as on the Data page)."""
+    return auth.may_load(c.user, [unit], c.uploads), c.user.username if c.user is not None else "dashboard"
 
 
-def _esc(text: object) -> str:
-    """Text from the upload (file name, reader message) made literal in Markdown (st.error renders
-    Markdown): every ASCII punctuation mark backslash-escaped, lines joined."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(str(text).splitlines()))
+def _record_check(files: list[tuple[str, bytes]], checked: Checked, gate: auth.LoadGate, user: str) -> None:
+    """One audit line per check, as the Data page writes for its uploads: the report as uploaded and
+    the rows as reviewed. The read-only demo (loading off) writes nothing."""
+    if not c.uploads:
+        return
+    if checked.refused:
+        result, problems, first = "refused", len(checked.refused), checked.refused[0]
+    elif checked.report is not None and not checked.report.ok:
+        result, problems, first = "invalid", len(checked.report.problems), str(checked.report.problems[0])
+    elif not gate.allowed:
+        result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
+    else:
+        result, problems, first = "checked", 0, ""
+    audit.record_upload(c.db, user, files, result, problems, first)
 
 
 def _label(code: str) -> str:
@@ -63,9 +70,9 @@ def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str
     try:
         out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
     except UnsafeUpload as exc:
-        out = c.t("upload_refused", reason=_esc(exc))
+        out = c.t("upload_refused", reason=_ui.esc(exc))
     except DocumentError as exc:
-        out = c.t("extract_unreadable", reason=_esc(exc))
+        out = c.t("extract_unreadable", reason=_ui.esc(exc))
     st.session_state[READ_KEY] = (key, out)
     return out
 
@@ -127,7 +134,7 @@ def _editor(proposal: review.Proposal, key: str) -> pd.DataFrame:
 def _show_check(checked: Checked, unit: str) -> None:
     report = checked.report
     for message in checked.refused:
-        st.error(c.t("upload_refused", reason=_esc(message)))
+        st.error(c.t("upload_refused", reason=_ui.esc(message)))
     if report is None:
         return
     rows = sum(i.rows for i in report.files)
@@ -154,9 +161,9 @@ def _show_check(checked: Checked, unit: str) -> None:
 
 
 def _load(checked: Checked, unit: str) -> None:
-    allowed, why_not, user = _load_gate(c, unit)
-    if not allowed:
-        st.info(why_not)
+    gate, user = _load_gate(c, unit)
+    if not gate.allowed:
+        (st.info if gate.reason == "load_disabled" else st.error)(_ui.gate_message(c, gate))
         return
     if not checked.ok or not st.button(c.t("load_button"), type="primary", key="extract_load"):
         return
@@ -166,7 +173,7 @@ def _load(checked: Checked, unit: str) -> None:
         st.error(c.t("load_rejected", n=len(exc.problems)))
         st.dataframe(pd.DataFrame({c.t("message"): [str(p) for p in exc.problems]}), hide_index=True)
     except LoadBusy as exc:
-        st.error(c.t("load_busy", error=_esc(exc)))
+        st.error(c.t("load_busy", error=_ui.esc(exc)))
     else:
         st.session_state.pop(CHECK_KEY, None)
         st.success(c.t("load_done", files=len(report.files), inserted=report.inserted, unchanged=report.unchanged,
@@ -195,11 +202,11 @@ def _page() -> None:
         return
     result = proposal.result
     if not result.rows:
-        st.info(c.t("extract_none", name=_esc(proposal.docname)))
+        st.info(c.t("extract_none", name=_ui.esc(proposal.docname)))
         _unplaced(proposal, expanded=True)
         return
     st.subheader(c.t("extract_review"))
-    st.caption(c.t("extract_proposed", rows=len(result.rows), name=_esc(proposal.docname),
+    st.caption(c.t("extract_proposed", rows=len(result.rows), name=_ui.esc(proposal.docname),
                    unplaced=len(result.unplaced)))
     _slips(proposal)
     digest = review.fingerprint(data)[:16]
@@ -215,6 +222,8 @@ def _page() -> None:
             st.info(c.t("extract_nothing_accepted"))
         else:
             checked = check_uploads([(review.csv_name(proposal.docname), csv)], c.db)
+            gate, user = _load_gate(c, unit)
+            _record_check([(uploaded.name, data), (review.csv_name(proposal.docname), csv)], checked, gate, user)
             st.session_state[CHECK_KEY] = (digest, current, checked)
     kept = st.session_state.get(CHECK_KEY)
     if kept is None or kept[0] != digest:  # no check yet, or one of another report

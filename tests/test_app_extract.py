@@ -22,7 +22,10 @@ from streamlit.testing.v1 import AppTest
 
 from etl.extract import extract
 from etl.load import load
+from monitor.audit import read_audit
+from monitor.auth import format_user
 from monitor.catalog import default_catalog
+from monitor.i18n import t
 from tests.dashboard_data import SAMPLE, empty_db, run_app, sample_db, texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +124,52 @@ def test_load_with_uploads_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, s
     assert value == pytest.approx(102.67)
     assert source.startswith("Báo cáo 003.md, line 95: ")
     assert last[0].endswith("_Báo_cáo_003.trich-xuat.csv") and last[1] == "dashboard"
+    entries, bad = read_audit(db)
+    upload = next(e for e in entries if e.get("event") == "upload")
+    assert (bad, upload["user"], upload["result"]) == (0, "dashboard", "checked")
+    assert [f["file"] for f in upload["files"]] == ["Báo cáo 003.md", "Báo cáo 003.trich-xuat.csv"]
+
+
+def test_roles_decide_who_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed_bytes: bytes) -> None:
+    db = tmp_path / "units-only.duckdb"
+    load([SAMPLE / "units.csv"], db)
+    users = tmp_path / "users.toml"
+    users.write_text(format_user("tayson", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mk-ts", rounds=4)
+                     + format_user("xem", "Người xem", "viewer", [], "mk-xem", rounds=4), encoding="utf-8")
+
+    def signed_in(username: str, password: str) -> AppTest:
+        monkeypatch.setenv("MONITOR_DB", str(db))
+        monkeypatch.setenv("MONITOR_AUTH", "local")
+        monkeypatch.setenv("MONITOR_USERS", str(users))
+        monkeypatch.delenv("MONITOR_UPLOADS", raising=False)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.query_params.update(unit="BD-TAYSON", year="2023")
+        at.run()
+        at.text_input(key="auth_username").input(username)
+        at.text_input(key="auth_password").input(password)
+        at.button[0].click().run()
+        at.switch_page("pages/extract.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return _upload(at, "003.txt", seed_bytes)
+
+    at = signed_in("xem", "mk-xem")
+    at.button(key="extract_check").click().run()
+    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 66 dòng trong 1 tệp."]
+    assert not [b for b in at.button if b.key == "extract_load"]
+    assert t("load_viewer") in [e.value for e in at.error]
+
+    at = signed_in("tayson", "mk-ts")
+    at.selectbox(key="extract_unit").set_value("HD").run()  # not their unit: checked, not loaded
+    at.button(key="extract_check").click().run()
+    assert not [b for b in at.button if b.key == "extract_load"]
+    assert any(e.value.startswith("Không được nạp") and "HD" in e.value for e in at.error)
+    at.selectbox(key="extract_unit").set_value("BD-TAYSON").run()
+    at.button(key="extract_check").click().run()
+    at.button(key="extract_load").click().run()
+    assert any(s.value.startswith("Đã nạp 1 tệp: 66 số liệu mới") for s in at.success)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT user_name FROM load_log ORDER BY load_id DESC LIMIT 1").fetchone() == ("tayson",)
+        assert con.execute("SELECT count(*) FROM facts WHERE unit_code = 'HD'").fetchone() == (0,)
 
 
 def test_refused_file_and_report_without_figures(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
