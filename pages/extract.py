@@ -107,11 +107,11 @@ def _editor(proposal: review.Proposal, key: str) -> pd.DataFrame:
     frame["place"] = frame["place"].map(_place)
     # an empty cell is what the contract means by empty: all organisation types, an exact value, no slip
     return st.data_editor(
-        frame, key=key, hide_index=True, num_rows="fixed", placeholder="",
+        frame, key=key, hide_index=True, num_rows="fixed", placeholder="", height=490,
         column_order=[col for col in review.REVIEW_COLUMNS if col != "source"],
         disabled=["slip", "place", "sentence"],
         column_config={
-            "accept": cfg.CheckboxColumn(c.t("accept"), width=60),
+            "accept": cfg.CheckboxColumn(c.t("accept"), width=80),
             "measure": cfg.SelectboxColumn(c.t("measure"), options=review.measure_options(c.catalog),
                                            format_func=_label, required=True, width=340),
             "org_type": cfg.SelectboxColumn(
