@@ -198,6 +198,7 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
         con.execute(SCHEMA)
         con.execute("USE memory")
         con.execute("BEGIN")
+        _drop_facts_key(con)
         _apply(con, report, replace, user, catalog)
         con.execute("COMMIT")
         con.execute("CHECKPOINT new")
@@ -217,6 +218,19 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
 
 
 KEY = "unit_code, year, period, org_type, measure"
+
+
+def _drop_facts_key(con: duckdb.DuckDBPyConnection) -> None:
+    """A database written before facts lost its PRIMARY KEY (schema.sql) is given the table without it."""
+    if not con.execute("SELECT count(*) FROM duckdb_constraints() WHERE database_name = 'new' "
+                       "AND table_name = 'facts' AND constraint_type = 'PRIMARY KEY'").fetchall()[0][0]:
+        return
+    con.execute("ALTER TABLE new.facts RENAME TO facts_keyed")
+    con.execute("USE new")
+    con.execute(SCHEMA)
+    con.execute("USE memory")
+    con.execute("INSERT INTO new.facts SELECT * FROM new.facts_keyed")
+    con.execute("DROP TABLE new.facts_keyed")
 
 
 def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: str, catalog: Catalog) -> None:

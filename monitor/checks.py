@@ -229,9 +229,11 @@ def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str
         k = index[code]
         return order[bounds[k]:bounds[k + 1]]
 
-    def values(code: str, qualifiers: tuple[int, ...] = (_Q_EXACT,)) -> np.ndarray | None:
+    exact, usable = a["q"] == _Q_EXACT, a["q"] <= _Q_APPROX
+
+    def values(code: str, approximate: bool = False) -> np.ndarray | None:
         r = rows(code)
-        r = r[np.isin(a["q"][r], qualifiers)]
+        r = r[(usable if approximate else exact)[r]]
         if not len(r):
             return None
         out = np.full(n, np.nan)
@@ -259,6 +261,7 @@ def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str
                                                                                                     np.nan)
     # computed: an indicator wherever its numerator and (for a rate) denominator are exact
     computed: dict[str, np.ndarray] = {}
+    large: dict[str, np.ndarray] = {}  # a rate on a base the year-over-year check compares
     for iid, ind in catalog.indicators.items():
         num = [resolved.get(m) for m in ind.numerator]
         if not num or any(x is None for x in num):
@@ -271,6 +274,7 @@ def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str
             den = _sum(den)
             with np.errstate(invalid="ignore", divide="ignore"):
                 computed[iid] = np.where(den > 0, 100.0 * num / den, np.nan)
+                large[iid] = np.where(den >= YOY_MIN_BASE - _SLACK, computed[iid], np.nan)
         else:
             computed[iid] = num
 
@@ -303,12 +307,12 @@ def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str
             continue
         flag = derived.get(m, np.zeros(n, bool)) | derived.get(measure.whole, np.zeros(n, bool))
         hit |= flag & _beyond(p - w, [p, w])
-    # yoy_rate_jump: any of a rate's values (computed, stated exact or approximate) against any of the
-    # next year's, more than the threshold apart (the query keeps one of them, on a large enough base)
+    # yoy_rate_jump: any of a rate's values (computed on a large enough base, stated exact or
+    # approximate) against any of the next year's, more than the threshold apart (the query keeps one)
     for iid, ind in catalog.indicators.items():
         if not ind.is_rate:
             continue
-        found = [x for x in (computed.get(iid), values(iid, (_Q_EXACT, _Q_APPROX))) if x is not None]
+        found = [x for x in (large.get(iid), values(iid, approximate=True)) if x is not None]
         for x in found:
             for y in found:
                 with np.errstate(invalid="ignore"):
@@ -319,7 +323,7 @@ def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str
     for code in codes:
         if code not in catalog.measures and catalog.indicators[code].is_rate:
             continue
-        x = values(code, (_Q_EXACT, _Q_APPROX))
+        x = values(code, approximate=True)
         if x is None:
             continue
         y = np.where(has_next, x[nxt], np.nan)
@@ -344,8 +348,11 @@ def _beyond(diff: np.ndarray, operands: list[np.ndarray]) -> np.ndarray:
 
 
 def _sum(arrays: list[np.ndarray]) -> np.ndarray:
-    out = arrays[0].copy()
-    for x in arrays[1:]:
+    """The sum, in the order given (a single array is returned as it is: never change it)."""
+    if len(arrays) == 1:
+        return arrays[0]
+    out = arrays[0] + arrays[1]
+    for x in arrays[2:]:
         out += x
     return out
 
