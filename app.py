@@ -51,7 +51,8 @@ def _login_form(lang: str) -> auth.User | None:
         del st.session_state[USER_KEY]  # removed from the users file since: signed out
     st.title(t("app_title", lang))
     st.caption(t("login_intro", lang))
-    with st.form("auth_login", enter_to_submit=True, border=True):
+    column = st.columns([2, 3])[0]  # a narrow form on the wide layout; stacked on a phone
+    with column.form("auth_login", enter_to_submit=True, border=True):
         username = st.text_input(t("login_user", lang), key="auth_username", autocomplete="username")
         password = st.text_input(t("login_password", lang), type="password", key="auth_password",
                                  autocomplete="current-password")
@@ -60,7 +61,7 @@ def _login_form(lang: str) -> auth.User | None:
         user = auth.verify(users, username, password)
         if user is None:
             _ui.log.warning("failed sign-in for %r", username[:100])
-            st.error(t("login_failed", lang))
+            column.error(t("login_failed", lang))
             return None
         st.session_state[USER_KEY] = user.username
         st.session_state.pop("auth_password", None)

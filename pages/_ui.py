@@ -67,6 +67,11 @@ class Ctx:
         return list(self.term.years) if self.term else []
 
     @property
+    def who(self) -> str:
+        """The name the load log and the audit record: the signed-in user, or the dashboard in the demo."""
+        return self.user.username if self.user is not None else "dashboard"
+
+    @property
     def has_data(self) -> bool:
         return self.store is not None and not self.units.empty
 
@@ -118,6 +123,9 @@ def esc(text: Any) -> str:
     inline = _MD_INLINE.sub(r"\\\g<0>", one_line)
     inline = _MD_UNDERSCORE.sub(r"\\_", inline)
     inline = _MD_WWW.sub(r"\1\\.", inline)
+    # Streamlit links bare addresses whatever the escapes: an invisible word joiner after the scheme,
+    # the www or the @ keeps them plain text.
+    inline = _LINKISH.sub("\\g<0>\u2060", inline).replace("\\@", "\\@\u2060")
     return _MD_START.sub(r"\1\\\2", inline, count=1)
 
 
@@ -125,6 +133,7 @@ _MD_INLINE = re.compile(r"[\\`*\[\]<>|~$:&@]")
 # An underscore between two letters or digits (drop_table) cannot start or end emphasis: left as is.
 _MD_UNDERSCORE = re.compile(r"_(?![^\W_])|(?<![^\W_])_")
 _MD_WWW = re.compile(r"(?i)\b(www)\.")  # GFM links a bare www.… even without a scheme
+_LINKISH = re.compile(r"(?i)\b(?:https?|ftp|mailto|www)(?=\\[:.])")
 _MD_START = re.compile(r"^(\s*\d*)([#+=-]|(?<=\d)[.)])")
 
 

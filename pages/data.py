@@ -24,17 +24,12 @@ def _measure_name(code: str) -> str:
     return code
 
 
-def _audit_user() -> str:
-    """Who the audit and the load log name: the signed-in user, or the dashboard itself in the demo."""
-    return c.user.username if c.user is not None else "dashboard"
-
-
 def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.LoadGate) -> None:
     """One audit line per batch of files a session checks (not one per rerun). The read-only demo
     (loading off) writes nothing, not even the audit."""
     if not c.uploads:
         return
-    key = (_audit_user(), tuple((name, audit.sha256(data)) for name, data in files))
+    key = (c.who, tuple((name, audit.sha256(data)) for name, data in files))
     done: set = st.session_state.setdefault("_audited_uploads", set())
     if key in done:
         return
@@ -47,7 +42,7 @@ def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.
         result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
     else:
         result, problems, first = "checked", 0, ""
-    audit.record_upload(c.db, _audit_user(), files, result, problems, first)
+    audit.record_upload(c.db, c.who, files, result, problems, first)
     done.add(key)
 
 
@@ -162,7 +157,7 @@ with _ui.guard(c):
                 (st.info if gate.reason == "load_disabled" else st.error)(_ui.gate_message(c, gate))
             elif checked.ok and st.button(c.t("load_button"), type="primary", key="data_load"):
                 try:
-                    report = load(checked.paths, c.db, user=_audit_user())
+                    report = load(checked.paths, c.db, user=c.who)
                 except LoadRejected as exc:
                     st.error(c.t("load_rejected", n=len(exc.problems)))
                 except LoadBusy as exc:
