@@ -158,8 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'etl load (in process)':34}{facts:>10}{load:>9.2f}{_runs(t_load):>24}{load / duck:>10.2f}"
               f"{cload:>8.2f}{cload / cduck:>10.2f}")
         print(f"{'python -m etl load (CLI, 1 run)':34}{facts:>10}{cli:>9.2f}{'':>24}{cli / duck:>10.2f}")
-        print(f"goal ≤ {GOAL:g}× duckdb: {'met' if load / duck <= GOAL else 'NOT met'} "
-              f"({load / duck:.2f}× by the clock, {cload / cduck:.2f}× in CPU time; {rows / load:,.0f} rows/s)")
+        print(f"\netl load ÷ duckdb read_csv, same file, same run (goal ≤ {GOAL:g}×):")
+        print(f"  clock  {load / duck:5.2f}×  ({load:.2f} s ÷ {duck:.2f} s, best of {args.repeat})")
+        print(f"  CPU    {cload / cduck:5.2f}×  ({cload:.2f} s ÷ {cduck:.2f} s, all threads; the shared machine "
+              "disturbs it less)")
+        verdict = ", ".join(f"{what} {'met' if r <= GOAL else 'NOT met'}"
+                            for what, r in (("clock", load / duck), ("CPU", cload / cduck)))
+        print(f"  goal   {verdict} ({rows / load:,.0f} rows/s)")
         if args.profile:
             profile([units, measures], tmp / "etl.duckdb")
     return 0
