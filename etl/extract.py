@@ -25,11 +25,13 @@ How a number gets its meaning (all words come from indicators.yaml `extraction:`
 
 from __future__ import annotations
 
+import bisect
 import csv
+import math
 import re
 import sys
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,16 @@ _DOC_REF_AFTER = re.compile(r"^\s*[-–]\s*[A-ZĐ][\wĐđ]*\s*/")
 _CODE_BEFORE = re.compile(r"[A-Za-zÀ-ỹĐđ][-–]\s*$")
 _YEAR_RANGE_AFTER = re.compile(r"^\s*[-–]\s*\d{4}(?!\d)")
 _YEAR_RANGE_BEFORE = re.compile(r"\d{4}\s*[-–]\s*$")
+_DATE_TAIL = re.compile(r"\s*/\s*\d+")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+# A sentence's spaces are collapsed to one, so the shapes looked for next to a number fit in a few
+# characters; looking only there keeps a sentence of thousands of figures linear, not quadratic.
+_NEAR = 16
+_NEAR_REF = 64
 _STOPS = ",;:()[]"
+# a table cell holding only a figure; possessive runs and a look-ahead for the digit, so a cell of
+# thousands of digits is not tried digit by digit
+_NUMBER_CELL = re.compile(r"[\s~≈<>≤≥]*+(?=[\d.,/ ]*\d)[\d.,/ ]*+%?\s*")
 AMBIGUOUS = Subject(id="?", prefix="", tracked=False)
 
 
@@ -86,6 +97,7 @@ class Num:
     b_value: str = ""
     qualifier: str = ""
     unit: str | None = None  # a non-count unit right after ("6 tháng")
+    fault: str = ""  # why it cannot be a figure at all (too many digits to be finite)
 
 
 @dataclass
@@ -105,6 +117,50 @@ class Sentence:
     order: int = 0
     nums: list[Num] = field(default_factory=list)
     excluded: list[tuple[int, int]] = field(default_factory=list)
+    # sorted positions for bisecting: a long sentence must not be scanned once per figure
+    starts: list[int] = field(default_factory=list)  # of hits (sorted, never overlapping)
+    num_starts: list[int] = field(default_factory=list)
+    closers: list[int] = field(default_factory=list)  # ')' and ';'
+    opens: list[int] = field(default_factory=list)  # '('
+    shuts: list[int] = field(default_factory=list)  # ')'
+    marks: list[tuple[int, int, PeriodWord | None, int | None]] = field(default_factory=list)  # _time
+
+    def hit_at(self, pos: int, *, strict: bool = False) -> Hit | None:
+        """The hit covering `pos` (start <= pos < end; start < pos < end when strict)."""
+        i = (bisect.bisect_left if strict else bisect.bisect_right)(self.starts, pos) - 1
+        return self.hits[i] if i >= 0 and self.hits[i].end > pos else None
+
+    def first_hit_from(self, pos: int) -> Hit | None:
+        i = bisect.bisect_left(self.starts, pos)
+        return self.hits[i] if i < len(self.hits) else None
+
+    def hits_between(self, s: int, e: int) -> list[Hit]:
+        """Hits lying wholly inside [s, e)."""
+        out = []
+        for i in range(bisect.bisect_left(self.starts, s), len(self.hits)):
+            h = self.hits[i]
+            if h.start >= e:
+                break
+            if h.end <= e:
+                out.append(h)
+        return out
+
+    def next_num(self, pos: int, *, after: bool = False) -> int | None:
+        """Start of the first figure at `pos` or later (strictly after it when `after`)."""
+        i = (bisect.bisect_right if after else bisect.bisect_left)(self.num_starts, pos)
+        return self.num_starts[i] if i < len(self.num_starts) else None
+
+    def nums_between(self, s: int, e: int) -> list[Num]:
+        return self.nums[bisect.bisect_left(self.num_starts, s):bisect.bisect_left(self.num_starts, e)]
+
+
+def _next_at(sorted_positions: list[int], pos: int, *, after: bool = False) -> int | None:
+    i = (bisect.bisect_right if after else bisect.bisect_left)(sorted_positions, pos)
+    return sorted_positions[i] if i < len(sorted_positions) else None
+
+
+def _first(*candidates: int | None) -> int:
+    return min(c for c in candidates if c is not None)
 
 
 @dataclass
@@ -265,7 +321,7 @@ class _Extractor:
             head = header[i] if i < len(header) else ""
             if self.lx.is_skip_header(head):
                 continue
-            if re.fullmatch(r"[\s~≈<>≤≥]*[\d.,/ ]*\d[\d.,/ ]*%?\s*", cell):
+            if _NUMBER_CELL.fullmatch(cell):
                 value = cell.strip()
                 if "%" not in value and "/" not in value and self.lx.is_rate_header(head):
                     value += "%"
@@ -304,13 +360,18 @@ class _Extractor:
         where = f"{self.docname}, {place}" if self.docname else place
         self._order += 1
         sent = Sentence(text, folded, self.lx.hits(folded), place, f"{where}: {text}", self._order)
+        sent.starts = [h.start for h in sent.hits]
         sent.nums = self._numbers(sent)
+        sent.num_starts = [n.start for n in sent.nums]
+        sent.closers = [i for i, c in enumerate(text) if c in ");"]
+        sent.opens = [i for i, c in enumerate(text) if c == "("]
+        sent.shuts = [i for i, c in enumerate(text) if c == ")"]
+        sent.marks = self._time_marks(sent)
         return sent
 
     def _numbers(self, sent: Sentence) -> list[Num]:
         """The figures of a sentence; dates, years, references and footnote marks are not figures."""
         text, folded = sent.text, sent.folded
-        covered = [(h.start, h.end) for h in sent.hits]
         out: list[Num] = []
         pos = 0
         while True:
@@ -325,12 +386,14 @@ class _Extractor:
             if slash:
                 b = slash.group(1)
                 end2 = slash.end()
-                if re.match(r"\s*/\s*\d", text[end2:]):  # a date, 22/12/2020
-                    pos = re.match(r"\s*/\s*\d+", text[end2:]).end() + end2
+                date = _DATE_TAIL.match(text, end2)
+                if date:  # a date, 22/12/2020
+                    pos = date.end()
                     continue
-            if any(s <= start < e for s, e in covered):
+            if sent.hit_at(start):
                 continue  # part of a phrase ("6 tháng đầu năm 2023")
-            if _CODE_BEFORE.search(text[:start]) or _DOC_REF_AFTER.match(text[end:]):
+            if (_CODE_BEFORE.search(text[max(0, start - _NEAR):start])
+                    or _DOC_REF_AFTER.match(text[end:end + _NEAR_REF])):
                 continue  # Covid-19, 21-HD/BTCTW
             if b is None and re.fullmatch(r"\d{1,2}(?:\.\d{1,2})+", a) and re.match(r"\.\s", text[end:end + 2]):
                 continue  # an outline number inside a line ("… 1.3. Về trình độ")
@@ -339,13 +402,15 @@ class _Extractor:
                 continue
             if b is None and re.fullmatch(r"(19|20)\d\d", a) and not _PCT.match(text, end):
                 continue  # a year; its meaning is read with the sentence's time
-            if b is None and (_YEAR_RANGE_AFTER.match(text[end:]) or _YEAR_RANGE_BEFORE.search(text[:start])):
+            if b is None and (_YEAR_RANGE_AFTER.match(text[end:end + _NEAR])
+                              or _YEAR_RANGE_BEFORE.search(text[max(0, start - _NEAR):start])):
                 continue
             try:
                 va = _machine(a)
                 vb = _machine(b) if b is not None else ""
             except ValueError:
                 continue
+            fault = "" if all(math.isfinite(float(v)) for v in (va, vb) if v) else "too large to be a figure"
             if b is not None:
                 num = Num("frac", start, slash.end(), text[start:slash.end()], va, b, vb)
                 pos = slash.end()
@@ -356,6 +421,7 @@ class _Extractor:
                     pos = pct.end()
                 else:
                     num = Num("count", start, end, a, va)
+            num.fault = fault
             bound = self.lx.bound_before(folded, start)
             if bound:
                 num.qualifier = bound[0]
@@ -374,8 +440,7 @@ class _Extractor:
         if span is None:
             return False
         if isinstance(where, Sentence):  # "tổng số 675" is a count, "Chương trình số 03" is a name
-            return not any(h.start < span[0] < h.end or (h.start < span[0] and h.end >= span[1])
-                           for h in where.hits)
+            return where.hit_at(span[0], strict=True) is None
         return True
 
     def _sentence_blocker(self, sent: Sentence) -> str | None:
@@ -395,12 +460,13 @@ class _Extractor:
         for c_start, c_end, is_part in clauses:
             whole = state["last"] if is_part else None
             nums = []
-            for n in sent.nums:
-                if c_start <= n.start < c_end:
-                    if n.unit:  # "6 tháng", "03 cuộc": not a count of the subject
-                        self._lose(n.text, Group(sent, n), f"counts {n.unit}, not people or organisations")
-                    else:
-                        nums.append(n)
+            for n in sent.nums_between(c_start, c_end):
+                if n.fault:
+                    self._lose(n.text, Group(sent, n), n.fault)
+                elif n.unit:  # "6 tháng", "03 cuộc": not a count of the subject
+                    self._lose(n.text, Group(sent, n), f"counts {n.unit}, not people or organisations")
+                else:
+                    nums.append(n)
             clause_groups: list[Group] = []
             boundary = c_start
             for n in nums:
@@ -435,9 +501,8 @@ class _Extractor:
         return len(groups)
 
     def _stops(self, sent: Sentence) -> list[int]:
-        inside = [(h.start, h.end) for h in sent.hits]
         return [i for i, c in enumerate(sent.text)
-                if c in _STOPS and not any(s < i < e for s, e in inside)] + [len(sent.text)]
+                if c in _STOPS and sent.hit_at(i, strict=True) is None] + [len(sent.text)]
 
     def _clauses(self, sent: Sentence) -> list[tuple[int, int, bool]]:
         """Clauses split at ';' and at part markers ("trong đó" starts a clause of parts)."""
@@ -459,8 +524,8 @@ class _Extractor:
     def _hits_in(self, sent: Sentence, span: tuple[int, int], *, phrase: bool = False) -> list[Hit]:
         """Hits inside `span`; a percent's "so với …" words count only for that percent."""
         s, e = span
-        return [h for h in sent.hits if h.start >= s and h.end <= e
-                and (phrase or not any(xs <= h.start < xe for xs, xe in sent.excluded))]
+        return [h for h in sent.hits_between(s, e)
+                if phrase or not any(xs <= h.start < xe for xs, xe in sent.excluded)]
 
     def _phrase(self, sent: Sentence, n: Num, boundary: int, stops: list[int]) -> tuple[int, int] | None:
         """The "so với …" words of a percent: right after it, else between the last figure and it."""
@@ -468,12 +533,12 @@ class _Extractor:
         after = self.lx.bound_after(sent.folded, n.end)
         if after:
             tail = after[1]
-        for h in sent.hits:
-            if h.has("denom") and h.start >= tail and not sent.folded[tail:h.start].strip(" )"):
-                end = min([s for s in stops if s >= h.end] + [x.start for x in sent.nums if x.start >= h.end])
-                sent.excluded.append((h.start, end))
-                return (h.end, end)
-        lead = [h for h in sent.hits if h.has("denom") and boundary <= h.start and h.end <= n.start]
+        h = sent.first_hit_from(tail)  # a later hit has this one's words before it
+        if h is not None and h.has("denom") and not sent.folded[tail:h.start].strip(" )"):
+            end = _first(_next_at(stops, h.end), sent.next_num(h.end))
+            sent.excluded.append((h.start, end))
+            return (h.end, end)
+        lead = [h for h in sent.hits_between(boundary, n.start) if h.has("denom")]
         if lead:
             h = lead[-1]
             sent.excluded.append((h.start, n.start))
@@ -486,20 +551,21 @@ class _Extractor:
         check_end = n.start
         if phrase and phrase[1] == n.start:  # a leading "so với …" phrase
             check_end = next(s for s, e in sent.excluded if e == n.start)
-        seg_stops = [s for s in stops if boundary <= s < check_end]
-        if seg_stops:
-            tail = (seg_stops[-1] + 1, check_end)
+        last_stop = bisect.bisect_left(stops, check_end) - 1
+        if last_stop >= 0 and stops[last_stop] >= boundary:
+            tail = (stops[last_stop] + 1, check_end)
             if any(h.has("subject") or h.has("untracked") or h.has("key") for h in self._hits_in(sent, tail)):
                 if phrase:
                     sent.excluded.remove(next(x for x in sent.excluded if x[1] == phrase[1]))
                 return None
         immediate = not g.pcts and self.lx.only_rate_words(sent.folded[g.count.end:n.start])
         if phrase is None:  # "đạt 118,67% kế hoạch": a key right after the percent names its denominator
-            nxt = [h for h in sent.hits if h.start >= n.end and not sent.folded[n.end:h.start].strip()]
-            if nxt and nxt[0].has("key") and not any(k.level for k in nxt[0].of("key")):
-                end = min([s for s in stops if s >= nxt[0].end] + [x.start for x in sent.nums if x.start > n.end])
-                sent.excluded.append((nxt[0].start, end))
-                phrase = (nxt[0].start, end)
+            nxt = sent.first_hit_from(n.end)
+            if (nxt is not None and not sent.folded[n.end:nxt.start].strip() and nxt.has("key")
+                    and not any(k.level for k in nxt.of("key"))):
+                end = _first(_next_at(stops, nxt.end), sent.next_num(n.end, after=True))
+                sent.excluded.append((nxt.start, end))
+                phrase = (nxt.start, end)
         return Pct(n, phrase, immediate)
 
     def _after_span(self, sent: Sentence, g: Group, stops: list[int], c_end: int) -> tuple[int, int]:
@@ -526,18 +592,17 @@ class _Extractor:
         return (start, max(start, end))
 
     def _span_end(self, sent: Sentence, start: int, stops: list[int], c_end: int) -> int:
-        later = [x.start for x in sent.nums if x.start >= start]
-        return min([s for s in stops if s >= start] + later + [c_end])
+        return _first(_next_at(stops, start), sent.next_num(start), c_end)
 
     def _zeros(self, sent: Sentence, c_start: int, c_end: int, stops: list[int],
                whole: Group | None) -> list[Group]:
         """'không có … <level>' states a zero at that level."""
         out = []
-        for h in sent.hits:
-            if not h.has("zero") or not c_start <= h.start < c_end:
+        for h in sent.hits[bisect.bisect_left(sent.starts, c_start):bisect.bisect_left(sent.starts, c_end)]:
+            if not h.has("zero"):
                 continue
-            end = min([i for i, c in enumerate(sent.text) if c in ");" and i > h.end] + [c_end])
-            if any(h.end <= n.start < end for n in sent.nums):
+            end = _first(_next_at(sent.closers, h.end, after=True), c_end)
+            if sent.nums_between(h.end, end):
                 continue
             if not any(k.level for x in self._hits_in(sent, (h.end, end)) for k in x.of("key")):
                 continue
@@ -605,8 +670,7 @@ class _Extractor:
 
     def _in_brackets(self, sent: Sentence, g: Group) -> bool:
         pos = g.count.start if g.count is not None else g.after[0]
-        head = sent.text[:pos]
-        return head.count("(") > head.count(")")
+        return bisect.bisect_left(sent.opens, pos) > bisect.bisect_left(sent.shuts, pos)
 
     def _pick(self, cat: str, hits: list[Hit], *, first: bool) -> Any:
         ordered = hits if first else list(reversed(hits))
@@ -637,19 +701,26 @@ class _Extractor:
 
     def _time(self, sent: Sentence, before: int) -> tuple[PeriodWord | None, int | None] | None:
         """The nearest period or 'năm YYYY' before position `before` in the sentence."""
-        marks: list[tuple[int, PeriodWord | None, int | None]] = []
+        # the marks come sorted by start; the last one before `before` not since excluded wins
+        for i in range(bisect.bisect_left(sent.marks, (before,)) - 1, -1, -1):
+            start, end, pw, year = sent.marks[i]
+            if end <= before and not self._excluded(sent, start):
+                return (pw, year)
+        return None
+
+    def _time_marks(self, sent: Sentence) -> list[tuple[int, int, PeriodWord | None, int | None]]:
+        """(start, the position it must end by, period word, year) of every period phrase and
+        'năm YYYY' in the sentence, by start; a period phrase counts from its first character."""
+        marks: list[tuple[int, int, PeriodWord | None, int | None]] = []
         for h in sent.hits:
-            if h.has("period") and h.start < before and not self._excluded(sent, h.start):
-                marks.append((h.start, h.of("period")[0], h.year))
-        for m in re.finditer(r"(?<!\d)((?:19|20)\d\d)(?!\d)", sent.text[:before]):
-            in_period = any(h.start <= m.start() < h.end for h in sent.hits if h.has("period"))
-            if (self.lx.word_before("year", sent.folded, m.start()) and not in_period
-                    and not self._excluded(sent, m.start())):
-                marks.append((m.start(), None, int(m.group(1))))
-        if not marks:
-            return None
-        _, pw, year = max(marks, key=lambda x: x[0])
-        return (pw, year)
+            if h.has("period"):
+                marks.append((h.start, h.start + 1, h.of("period")[0], h.year))
+        for m in _YEAR.finditer(sent.text):
+            hit = sent.hit_at(m.start())
+            if self.lx.word_before("year", sent.folded, m.start()) and not (hit and hit.has("period")):
+                marks.append((m.start(), m.end(), None, int(m.group(1))))
+        marks.sort(key=lambda x: x[0])
+        return marks
 
     def _excluded(self, sent: Sentence, pos: int) -> bool:
         return any(s <= pos < e for s, e in sent.excluded)
@@ -757,6 +828,8 @@ class _Extractor:
                         self._lose(g.count.b_text, g, f"no measure for the whole of {g.measure}")
             for pct in g.pcts:
                 ind, why = self._indicator(g, pct, values)
+                if ind and float(pct.num.value) > 100 and not self.cat.indicators[ind].may_exceed_100:
+                    ind, why = None, f"{pct.num.text} would be {ind}, a share of a whole, and cannot exceed 100%"
                 if ind:
                     emit(g, ind, pct.num.value, pct.num.qualifier)
                 else:
@@ -852,12 +925,17 @@ def _machine(text: str) -> str:
 
 def _agrees(stated: float, stated_text: str, computed: float) -> bool:
     """A stated rate agrees with counts if it is the computed value rounded or cut to its decimals."""
+    if not math.isfinite(computed):
+        return False
     decimals = len(stated_text.partition(".")[2])
     unit = Decimal(1).scaleb(-decimals)
     exact = Decimal(repr(computed))
     given = Decimal(stated_text)
-    return (exact.quantize(unit, rounding=ROUND_HALF_UP) == given
-            or exact.quantize(unit, rounding=ROUND_DOWN) == given)
+    try:
+        return (exact.quantize(unit, rounding=ROUND_HALF_UP) == given
+                or exact.quantize(unit, rounding=ROUND_DOWN) == given)
+    except InvalidOperation:  # more digits than the context holds: no report's rate
+        return False
 
 
 # -- public API ---------------------------------------------------------------------------------
@@ -868,9 +946,7 @@ def extract(text_or_path: str | Path, unit: str, year: int, catalog: Catalog | N
     Raises DocumentError when a file cannot be read.
     """
     catalog = catalog or default_catalog()
-    if isinstance(text_or_path, Path) or (isinstance(text_or_path, str) and "\n" not in text_or_path
-                                          and len(text_or_path) < 4096 and Path(text_or_path).suffix.lower()
-                                          in SUFFIXES and Path(text_or_path).exists()):
+    if isinstance(text_or_path, Path) or _names_a_file(text_or_path):
         path = Path(text_or_path)
         lines = read_lines(path)
         docname = path.name
@@ -878,6 +954,17 @@ def extract(text_or_path: str | Path, unit: str, year: int, catalog: Catalog | N
         lines = text_lines(str(text_or_path))
         docname = ""
     return _Extractor(catalog, unit, year, docname).run(build_blocks(lines))
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether `text` is the name of a report file rather than a report's text."""
+    if "\n" in text or len(text) >= 4096:
+        return False
+    try:
+        path = Path(text)
+        return path.suffix.lower() in SUFFIXES and path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte: text, not a name
+        return False
 
 
 def unplaced_path(out: Path) -> Path:

@@ -11,6 +11,7 @@ those live in the `extraction:` section of indicators.yaml.
 
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
 import re
@@ -53,13 +54,10 @@ class Block:
     cells: list[str] | None = None  # and its own cells
 
     def place_at(self, offset: int) -> str:
-        place = self.places[0][1] if self.places else ""
-        for start, p in self.places:
-            if start <= offset:
-                place = p
-            else:
-                break
-        return place
+        if not self.places:
+            return ""
+        i = bisect.bisect_right(self.places, offset, key=lambda x: x[0]) - 1
+        return self.places[max(i, 0)][1]
 
 
 # -- reading files ------------------------------------------------------------------------------
@@ -71,6 +69,7 @@ def read_lines(path: Path) -> list[Line]:
         raise DocumentError(f"{path.name}: unsupported type '{suffix}' (expected {', '.join(SUFFIXES)})")
     try:
         if suffix == ".docx":
+            _screen_docx(path)
             return _docx_lines(path)
         if suffix == ".pdf":
             return _pdf_lines(path)
@@ -88,6 +87,16 @@ def read_lines(path: Path) -> list[Line]:
     else:  # pragma: no cover - cp1258 decodes nearly anything
         raise DocumentError(f"{path.name}: not UTF-8 text")
     return text_lines(text)
+
+
+def _screen_docx(path: Path) -> None:
+    """A Word file is a ZIP: refuse a bomb, a macro-enabled one or a mere archive before unpacking it."""
+    from etl.safety import UnsafeUpload, screen
+
+    try:
+        screen(path.name, path.read_bytes(), allow=("docx",))
+    except UnsafeUpload as exc:
+        raise DocumentError(str(exc)) from None
 
 
 def text_lines(text: str) -> list[Line]:
@@ -156,8 +165,10 @@ def _pdf_lines(path: Path) -> list[Line]:
 
 # -- markup -------------------------------------------------------------------------------------
 
-_SUP = re.compile(r"<sup>.*?</sup>|\[\^[^\]]*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+", re.I | re.S)
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# Every pattern over a line stops at the next opening of its own kind ("<sup>", "[", "**"), so a
+# line with thousands of openings and no closing is read in linear time, not quadratic.
+_SUP = re.compile(r"<sup>(?:(?!<sup>).)*?</sup>|\[\^[^\[\]]*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+", re.I | re.S)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _LATEX_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _LATEX_TEXT = re.compile(r"\\(?:text|mathrm|textbf|textit|mathbf|operatorname)\s*\{([^{}]*)\}")
 _LATEX_SYMBOLS = {
@@ -165,9 +176,9 @@ _LATEX_SYMBOLS = {
     r"\sim": "~", r"\times": "×", r"\cdot": "·", r"\,": " ", r"\;": " ", r"\:": " ", r"\!": "",
     r"\quad": " ", r"\qquad": " ", r"\ ": " ", "{,}": ",", "{.}": ".",
 }
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)((?:(?!\1).)+?)(?<=\S)\1")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|%$~>])")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
 
 
 def clean_markup(text: str) -> str:
@@ -220,10 +231,10 @@ def fold(text: str) -> str:
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_TABLE_RULE = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(\|\s*+:?-{2,}+:?\s*+)*+\|?\s*$")
 _RULE = re.compile(r"^\s*([-*_=~]\s*){3,}$")
 _FOOTNOTE = re.compile(r"^\s*(<sup>\s*\d+\s*</sup>|\[\^[^\]]+\]:|[\u00b9\u00b2\u00b3\u2070-\u2079]+)", re.I)
-_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+)\1\s*[:.]?\s*$")
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+)\1\s*+[:.]?\s*$")
 # outline markers, outermost first; the number is the rank
 _MARKERS: tuple[tuple[re.Pattern[str], float], ...] = (
     (re.compile(r"^([IVXLC]{1,6})\s*[.\-–)]\s+"), 1),
