@@ -68,6 +68,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> FileInfo:
             return info
         suffix = path.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
+            if _refused_workbook(path, info):
+                return info
             _stage_xlsx(con, path, info)
         elif suffix == ".parquet":
             _stage_parquet(con, path, info)
@@ -82,6 +84,21 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> FileInfo:
     if info.kind and info.rows == 0 and not info.problems:
         info.problems.append(Problem(name, None, None, "empty_file", "the file has a header but no rows"))
     return info
+
+
+def _refused_workbook(path: Path, info: FileInfo) -> bool:
+    """A ZIP bomb, a macro-enabled or an externally linked workbook is refused before a parser opens it."""
+    from etl.safety import UnsafeUpload, screen
+
+    with path.open("rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            return False  # not a ZIP at all: openpyxl says so in its own words
+    try:
+        screen(path.name, path.read_bytes(), allow=("xlsx",))
+    except UnsafeUpload as exc:
+        info.problems.append(Problem(str(path), None, None, "refused_file", str(exc).removeprefix(f"{path.name}: ")))
+        return True
+    return False
 
 
 def _short(exc: BaseException) -> str:
@@ -126,6 +143,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
             raise ValueError(f"not UTF-8 text (byte {exc.start}): save the file as CSV UTF-8") from None
     if "\x00" in text:
         raise ValueError("binary content, not a CSV text file")
+    if "\r" in text and "\n" not in text:
+        raise ValueError("its lines end in a bare carriage return (an old Mac CSV): save it as CSV UTF-8")
     first = next(csv.reader(io.StringIO(text)), [])
     header = [h.strip() for h in first]
     if not header or not any(header):
@@ -159,8 +178,11 @@ def _csv_error(path: Path, exc: duckdb.Error) -> Problem:
     text = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    too_long = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
     if fields:
         message = f"the row has {fields[2]} fields but the header has {fields[1]}"
+    elif too_long:
+        message = f"the line is longer than {int(too_long[1]):,} bytes: is it really one row of a CSV file?"
     else:
         message = _short(exc).removeprefix("Invalid Input Error: ")
     return Problem(str(path), int(line[1]) if line else None, None, "unreadable_file", message)

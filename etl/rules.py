@@ -60,6 +60,12 @@ UNIT_RULES: dict[str, str] = {
         )
         SELECT file, '', "row", 'parent_code', format('unit ''{}'' is its own ancestor: its parents go round in a circle', unit_code)
         FROM stg_units WHERE unit_code IN (SELECT unit_code FROM up WHERE ancestor = unit_code)""",
+    # a name a spreadsheet would run as a formula once the data is exported ('=cmd|...', '@SUM(...)')
+    "formula_text": """
+        SELECT file, '', "row", c, format('''{}'' starts with ''{}'': a spreadsheet would run it as a formula', v,
+               left(v, 1))
+        FROM (SELECT file, "row", unnest(['name_vi', 'name_en']) AS c, unnest([name_vi, name_en]) AS v FROM stg_units)
+        WHERE left(v, 1) IN ('=', '+', '-', '@')""",
     "conflict": """
         SELECT s.file, '', s."row", 'unit_code',
                format('unit ''{}'' differs from the database ({}, {}, parent ''{}''); use --replace to overwrite',
@@ -117,6 +123,11 @@ ROW_RULES: dict[str, str] = {
         SELECT s.file, s.sheet, s."row", s.value_col, format('{} is a rate over 100 percent', s.value)
         FROM stg_measures s JOIN cat_indicator i ON i.id = s.measure AND i.capped
         WHERE TRY_CAST(s.value AS DOUBLE) > 100""",
+    # a source a spreadsheet would run as a formula once the data is exported ('=cmd|...', '@SUM(...)')
+    "formula_text": """
+        SELECT file, sheet, "row", 'source', format('''{}'' starts with ''{}'': a spreadsheet would run it as a formula',
+               source, left(source, 1))
+        FROM stg_measures WHERE left(source, 1) IN ('=', '+', '-', '@')""",
     "unknown_qualifier": f"""
         SELECT file, sheet, "row", 'qualifier', format('unknown qualifier ''{{}}'' (expected empty, >, < or ~)', qualifier)
         FROM stg_measures WHERE qualifier NOT IN {QUALIFIERS!r}""",

@@ -1,0 +1,262 @@
+"""The whole bad-input corpus through `etl.load.load`: every file under tests/fixtures/bad/ and the
+nasties built here (empty and junk files, a ZIP bomb, macro-enabled and externally linked workbooks,
+a huge line, UTF-16, formula injection), one by one and all together, against a database built from
+data/sample (plus the fixtures' own units and base figures, which the bad files refer to).
+
+After each attempt the database is byte-for-byte what it was (sha256), nothing is left beside it,
+and every problem names its file, its rule and a message; each item's rules are exactly the expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from etl.load import LoadRejected, load
+from etl.model import Problem
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+FIXTURES = ROOT / "tests" / "fixtures"
+BAD = FIXTURES / "bad"
+HEADER = ["unit_code", "year", "period", "org_type", "measure", "value", "qualifier", "source"]
+
+# every file under tests/fixtures/bad/ and the rules its load must break (a new fixture needs a line here)
+FIXTURE_RULES: dict[tuple[str, ...], set[str]] = {
+    ("binary_nul.csv",): {"unreadable_file"},
+    ("conflict_a.csv", "conflict_b.csv"): {"conflict"},  # a fault only as a pair
+    ("conflict_with_database.csv",): {"conflict_with_database"},
+    ("empty.csv",): {"empty_file"},
+    ("formula_source.csv",): {"formula_text"},
+    ("formula_value.csv",): {"not_numeric"},
+    ("header_only.csv",): {"empty_file"},
+    ("junk.csv",): {"unreadable_file"},
+    ("measures.json",): {"unreadable_file"},
+    ("missing_column.csv",): {"missing_column"},
+    ("missing_value.csv",): {"missing_value"},
+    ("negative.csv",): {"negative"},
+    ("not_finite.csv",): {"not_finite"},
+    ("not_integer.csv",): {"not_integer"},
+    ("not_numeric.csv",): {"not_numeric"},
+    ("not_utf8.csv",): {"unreadable_file"},
+    ("not_zip.xlsx",): {"unreadable_file"},
+    ("org_type_not_applicable.csv",): {"org_type_not_applicable"},
+    ("part_exceeds_whole.csv",): {"part_exceeds_whole"},
+    ("part_exceeds_whole_db.csv",): {"part_exceeds_whole"},
+    ("rate_over_100.csv",): {"rate_over_100"},
+    ("three_faults.csv",): {"unknown_unit", "negative", "unknown_period"},
+    ("units_bad_code.csv",): {"bad_code"},
+    ("units_conflict.csv",): {"conflict"},
+    ("units_duplicate.csv",): {"duplicate_unit"},
+    ("units_formula_name.csv",): {"formula_text"},
+    ("units_missing_column.csv",): {"missing_column"},
+    ("units_missing_value.csv",): {"missing_value"},
+    ("units_parent_cycle.csv",): {"parent_cycle"},
+    ("units_unknown_kind.csv",): {"unknown_kind"},
+    ("units_unknown_parent.csv",): {"unknown_parent"},
+    ("unknown_measure.csv",): {"unknown_measure"},
+    ("unknown_org_type.csv",): {"unknown_org_type"},
+    ("unknown_period.csv",): {"unknown_period"},
+    ("unknown_qualifier.csv",): {"unknown_qualifier"},
+    ("unknown_unit.csv",): {"unknown_unit"},
+    ("year_outside_term.csv",): {"year_outside_term"},
+}
+
+
+# -- nasties built here ----------------------------------------------------------------------------
+
+def _workbook(rows: list[list[object]]) -> bytes:
+    """A plain workbook whose rows would load: only what is added to it can make it bad."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+VALID_ROWS: list[list[object]] = [["H1", 2022, "Y", None, "org_rated", 55, None, "BC 9"]]
+
+
+def _with_member(data: bytes, name: str, content: bytes, types: tuple[str, str] | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if types and info.filename == "[Content_Types].xml":
+                part = part.replace(types[0].encode(), types[1].encode())
+            dst.writestr(info, part)
+        dst.writestr(name, content)
+    return buf.getvalue()
+
+
+def _bomb() -> bytes:
+    """60 KB that would inflate to 50 MB of one workbook part."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", b"<workbook>" + b" " * (50 * 1024 * 1024) + b"</workbook>")
+    return buf.getvalue()
+
+
+def _csv(*lines: str) -> bytes:
+    return "\n".join([",".join(HEADER), *lines, ""]).encode("utf-8")
+
+
+MACRO_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+               "application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+
+# name → (its bytes, the rules its load must break)
+GENERATED: dict[str, tuple[Callable[[], bytes], set[str]]] = {
+    "empty.xlsx": (lambda: b"", {"empty_file"}),
+    "empty.parquet": (lambda: b"", {"empty_file"}),
+    "junk.parquet": (lambda: b"PAR1" + bytes(range(256)) * 4 + b"PAR1", {"unreadable_file"}),
+    "junk.xlsx": (lambda: bytes(range(256)) * 4, {"unreadable_file"}),
+    "zip_junk.xlsx": (lambda: b"PK\x03\x04" + bytes(range(256)) * 4, {"refused_file"}),
+    "bomb.xlsx": (_bomb, {"refused_file"}),
+    "macro_renamed.xlsx": (lambda: _with_member(_workbook(VALID_ROWS), "xl/vbaProject.bin", b"\xd0\xcf\x11\xe0",
+                                                MACRO_TYPES), {"refused_file"}),
+    "linked.xlsx": (lambda: _with_member(_workbook(VALID_ROWS), "xl/externalLinks/externalLink1.xml",
+                                         b"<externalLink/>"), {"refused_file"}),
+    "plain_zip.xlsx": (lambda: _plain_zip(), {"refused_file"}),
+    "formula.xlsx": (lambda: _workbook([["H1", 2022, "Y", None, "org_rated", "=1+54", None, "BC 9"],
+                                        ["H1", 2022, "Y", None, "org_good", 40, None, "@SUM(A1:A9)"]]),
+                     {"missing_value", "formula_text"}),
+    "huge_line.csv": (lambda: _csv("H1,2022,Y,,org_rated," + "5" * 2_000_000 + ",,BC 9"), {"unreadable_file"}),
+    "huge_header.csv": (lambda: ("x" * 1_000_000 + "\n").encode(), {"missing_column"}),
+    "utf16.csv": (lambda: "\n".join([",".join(HEADER), "H1,2022,Y,,org_rated,55,,BC 9"]).encode("utf-16"),
+                  {"unreadable_file"}),
+    "nul_inside.csv": (lambda: _csv("H1,2022,Y,,org_rated,55,,BC\x009"), {"unreadable_file"}),
+    "cr_only.csv": (lambda: "\r".join([",".join(HEADER), "H1,2022,Y,,org_rated,55,,BC 9", ""]).encode(),
+                    {"unreadable_file"}),
+}
+
+
+def _plain_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("data.csv", ",".join(HEADER) + "\n")
+    return buf.getvalue()
+
+
+# -- the database and the check --------------------------------------------------------------------
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _listing(db: Path) -> set[str]:
+    # the lock file and the audit log beside the database are expected to change
+    return {p.name for p in db.parent.iterdir() if not p.name.endswith((".lock", ".audit.jsonl"))}
+
+
+@pytest.fixture(scope="module")
+def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("corpus") / "base.duckdb"
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv", FIXTURES / "units.csv", FIXTURES / "base_measures.csv"], db)
+    return db
+
+
+@pytest.fixture
+def db(base_db: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "db" / "monitor.duckdb"
+    path.parent.mkdir()
+    shutil.copyfile(base_db, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("nasties")
+    out = {}
+    for name, (make, _) in GENERATED.items():
+        out[name] = folder / name
+        out[name].write_bytes(make())
+    return out
+
+
+def rejected(files: list[Path], db: Path) -> list[Problem]:
+    """Load expecting a rejection; the database and its folder must be exactly as they were."""
+    before, listing = sha256(db), _listing(db)
+    with pytest.raises(LoadRejected) as exc:
+        load(files, db)
+    assert sha256(db) == before
+    assert _listing(db) == listing
+    problems = exc.value.problems
+    assert problems
+    names = {str(f) for f in files}
+    for p in problems:
+        assert p.file in names, str(p)
+        assert p.rule and p.message and p.severity == "error", str(p)
+        assert str(p).startswith(p.file)
+    with duckdb.connect(str(db), read_only=True) as con:  # still a whole, readable database
+        assert con.execute("SELECT count(*) FROM facts").fetchone()[0] > 170
+    return problems
+
+
+# -- tests -----------------------------------------------------------------------------------------
+
+def test_every_fixture_has_its_expected_rules() -> None:
+    listed = {n for names in FIXTURE_RULES for n in names}
+    assert listed == {p.name for p in BAD.iterdir()}
+
+
+@pytest.mark.parametrize("names", list(FIXTURE_RULES), ids=["+".join(n) for n in FIXTURE_RULES])
+def test_each_fixture_is_rejected_and_the_database_unchanged(db: Path, names: tuple[str, ...]) -> None:
+    problems = rejected([BAD / n for n in names], db)
+    assert {p.rule for p in problems} == FIXTURE_RULES[names]
+
+
+@pytest.mark.parametrize("name", list(GENERATED))
+def test_each_nasty_is_rejected_and_the_database_unchanged(db: Path, generated: dict[str, Path], name: str) -> None:
+    problems = rejected([generated[name]], db)
+    assert {p.rule for p in problems} == GENERATED[name][1], [str(p)[:300] for p in problems]
+
+
+def test_the_refusals_say_why(db: Path, generated: dict[str, Path]) -> None:
+    messages = {Path(p.file).name: p.message for p in rejected(
+        [generated[n] for n in ("bomb.xlsx", "macro_renamed.xlsx", "linked.xlsx", "plain_zip.xlsx")], db)}
+    assert "a ZIP bomb" in messages["bomb.xlsx"]
+    assert "macro-enabled workbook is refused" in messages["macro_renamed.xlsx"]
+    assert "links to other files" in messages["linked.xlsx"]
+    assert "neither a workbook nor a Word document" in messages["plain_zip.xlsx"]
+
+
+def test_lines_ending_in_a_bare_carriage_return_are_named_as_such(db: Path, generated: dict[str, Path]) -> None:
+    [problem] = rejected([generated["cr_only.csv"]], db)
+    assert problem.message == ("cannot read it (ValueError: its lines end in a bare carriage return (an old Mac "
+                               "CSV): save it as CSV UTF-8)")
+
+
+def test_a_huge_line_is_named_as_such(db: Path, generated: dict[str, Path]) -> None:
+    [problem] = rejected([generated["huge_line.csv"]], db)
+    assert (problem.row, problem.message) == (
+        2, "the line is longer than 2,000,000 bytes: is it really one row of a CSV file?")
+
+
+def test_formula_injection_names_the_cell(db: Path) -> None:
+    problems = rejected([BAD / "formula_source.csv", BAD / "units_formula_name.csv"], db)
+    got = sorted((Path(p.file).name, p.row, p.column, p.message.rsplit(": ", 1)[-1]) for p in problems)
+    assert got == [
+        ("formula_source.csv", 2, "source", "a spreadsheet would run it as a formula"),
+        ("formula_source.csv", 3, "source", "a spreadsheet would run it as a formula"),
+        ("units_formula_name.csv", 2, "name_en", "a spreadsheet would run it as a formula"),
+        ("units_formula_name.csv", 2, "name_vi", "a spreadsheet would run it as a formula"),
+    ]
+
+
+def test_the_whole_corpus_at_once(db: Path, generated: dict[str, Path]) -> None:
+    files = sorted(BAD.iterdir()) + list(generated.values())
+    problems = rejected(files, db)
+    named = {p.file for p in problems}
+    assert named == {str(f) for f in files}  # not one bad file passes unseen in the crowd
