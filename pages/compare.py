@@ -7,7 +7,7 @@ import streamlit as st
 
 from monitor import views
 from monitor.charts import download_name, scatter
-from pages import _ui
+from pages import _export, _ui
 
 c = _ui.ctx()
 st.title(c.t("compare_title"))
@@ -23,6 +23,7 @@ with _ui.guard(c):
         st.stop()
     st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
                + c.t("overview_units", name=c.unit_label(c.scope)))
+    _export.buttons(c, c.scope, c.rows, kind=c.kind, key="compare")
     notices: list[str] = []
 
     def label(i: str) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 from monitor import views
 from monitor.charts import bars, download_name, trend
 from monitor.i18n import STATUS_CODES
-from pages import _ui
+from pages import _export, _ui
 
 c = _ui.ctx()
 st.title(c.t("indicator_title"))
@@ -32,6 +32,7 @@ with _ui.guard(c):
     higher = c.catalog.indicators[ind].higher_is_better
     st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
                + c.t("overview_units", name=c.unit_label(c.scope)))
+    _export.buttons(c, c.scope, c.rows, kind=c.kind, key="indicator")
 
     frame = c.memo("indicator_rows", ind, compute=lambda: views.indicator_rows(assessed, values, ind, c.rows,
                                                                               c.as_of, c.units, c.lang))

@@ -8,7 +8,7 @@ import streamlit as st
 from monitor import views
 from monitor.charts import download_name, heatmap
 from monitor.i18n import HEADLINE_STATUSES, STATUS_CODES, status_label
-from pages import _ui
+from pages import _export, _ui
 
 c = _ui.ctx()
 st.title(c.t("overview_title"))
@@ -27,6 +27,7 @@ with _ui.guard(c):
     if shown.empty:
         st.info(c.t("no_targets"))
         st.stop()
+    _export.buttons(c, c.scope, c.rows, kind=c.kind, key="overview")
     counts = views.headline_counts(shown)
     _ui.headline(c, counts, HEADLINE_STATUSES)
     others = [f"{status_label(s, c.lang)}: {counts[s]}" for s in STATUS_CODES

@@ -6,8 +6,13 @@ from __future__ import annotations
 import streamlit as st
 
 from monitor import views
+from monitor.export.selection import draft_of, selection_data
 from monitor.i18n import HEADLINE_STATUSES
-from pages import _ui
+from pages import _export, _ui
+
+# Taller rows let the grid wrap a cell's text (Streamlit wraps only above 4rem): the indicator names
+# are read whole instead of cut at the column's edge.
+WRAP_ROW_HEIGHT = 68
 
 c = _ui.ctx()
 st.title(c.t("unit_title"))
@@ -30,6 +35,7 @@ with _ui.guard(c):
     st.subheader(names.get(focus, focus))
     st.caption(" · ".join(x for x in [kind, c.t("unit_parent", name=parent) if parent else "",
                                         f"{c.term.name(c.lang)}", f"{c.t('as_of')}: {c.as_of}"] if x))
+    _export.buttons(c, focus, [focus], key="unit")
 
     assessed = c.assessed()
     values = c.values()
@@ -50,11 +56,12 @@ with _ui.guard(c):
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
         else:
             st.dataframe(
-                table[["name", "status", "target", "latest", "trend", "progress", "needed", "achieved", "projected",
-                       "source"]],
+                table[["full_name", "status", "target", "latest", "trend", "progress", "needed", "achieved",
+                       "projected", "source"]],
                 hide_index=True,
+                row_height=WRAP_ROW_HEIGHT,
                 column_config={
-                    "name": st.column_config.TextColumn(c.t("indicator"), width=290),
+                    "full_name": st.column_config.TextColumn(c.t("indicator"), width=330),
                     "status": st.column_config.TextColumn(c.t("status"), width=150),
                     "target": st.column_config.TextColumn(c.t("target"), width=150),
                     "latest": st.column_config.TextColumn(c.t("latest"), width=115),
@@ -69,6 +76,18 @@ with _ui.guard(c):
                 },
             )
             _ui.status_legend(c)
+
+        with st.expander(c.t("draft_title"), icon=":material/edit_note:"):
+            st.caption(c.t("draft_help"))
+            text = c.memo("unit_draft", focus, compute=lambda: draft_of(selection_data(
+                c.catalog, c.units, values, assessed, scope=focus, rows=[focus], term=c.term, as_of=c.as_of,
+                lang=c.lang, group=c.group), focus))
+            if text:
+                st.text_area(c.t("draft_title"), text, height=420, label_visibility="collapsed",
+                             key=f"unit_draft_{focus}_{c.as_of}_{c.lang}_{c.group}_{'-'.join(c.org_types)}")
+                _export.draft_button(c, focus, key="unit_draft_docx")
+            else:
+                st.info(c.t("draft_none"))
 
     others = c.memo("unit_others", focus, compute=lambda: views.other_values(values, assessed, c.catalog, focus,
                                                                               c.as_of, c.lang, c.group))

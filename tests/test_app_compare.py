@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
+from pptx import Presentation
 
 from tests.dashboard_data import demo_db, empty_db, frames, plotly_array, run_app, sample_db
+from tests.download_spy import require_chromium, spy_downloads, zip_members
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +69,38 @@ def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     at = run_app(monkeypatch, empty_db(tmp_path_factory), "compare")
     assert not at.exception
     assert [i.value for i in at.info] == ["Cơ sở dữ liệu chưa có đơn vị nào."]
+
+
+# the blocs' pack: a heat-map per indicator group with a target (file named by the group) and the
+# sorted bars of each targeted indicator (named by the indicator)
+BLOC_CHARTS = ["admissions", "candidates_trained", "cell_regular_meetings_rate", "dang_vien",
+               "enterprises_budget_paid_rate", "ket_nap", "khoi", "mass_orgs_strong_rate", "member_excellent_rate",
+               "member_good_or_better_rate", "member_pledge_rate", "org_excellent_share", "org_good_or_better_rate",
+               "org_resolution_programme_rate", "to_chuc", "units_completed_or_better_rate",
+               "units_cultural_standard_rate", "units_env_labour_rate", "units_excellent_rate",
+               "units_good_or_better_rate", "units_model_rate", "upper_org_good_or_better_rate"]
+
+
+def test_download_of_the_blocs_with_charts(monkeypatch: pytest.MonkeyPatch, demo: Path) -> None:
+    require_chromium()
+    at = run_app(monkeypatch, demo)
+    seen = spy_downloads(monkeypatch)
+    at.query_params.update(unit="DEMO-P01", kind="bloc")
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "Tải gói tài liệu (ZIP)", "Bảng Excel", "Phụ lục Word"]
+    assert sorted(seen) == ["DEMO-P01_bloc_2025.zip", "DEMO-P01_bloc_phu-luc_2025.docx",
+                            "DEMO-P01_bloc_so-lieu_2025.xlsx"]
+    pack = seen["DEMO-P01_bloc_2025.zip"]()
+    assert zip_members(pack) == sorted([
+        *[f"DEMO-P01/DEMO-P01_{part}" for part in ("bao-cao_2025.pptx", "du-thao_2025.docx", "phu-luc_2025.docx",
+                                                   "so-lieu_2025.xlsx")],
+        *[f"DEMO-P01/charts/DEMO-P01_{c}_2025.{f}" for c in BLOC_CHARTS for f in ("png", "svg", "pdf")]])
+    with zipfile.ZipFile(io.BytesIO(pack)) as z:
+        deck = Presentation(io.BytesIO(z.read("DEMO-P01/DEMO-P01_bao-cao_2025.pptx")))
+    summary = next(s for s in deck.slides if s.shapes.title.text == "Tổng hợp kết quả thực hiện các chỉ tiêu")
+    table = next(sh.table for sh in summary.shapes if sh.has_table)
+    assert [r.cells[0].text for r in list(table.rows)[1:]] == [
+        "Đảng bộ Khối Cơ quan tỉnh Ngọc Sơn (mô phỏng)", "Đảng bộ Khối Doanh nghiệp tỉnh Ngọc Sơn (mô phỏng)",
+        "Đảng bộ Khối Sự nghiệp tỉnh Ngọc Sơn (mô phỏng)"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts
+from tests.download_spy import spy_downloads, without_chromium, zip_members
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +90,18 @@ def test_no_figures_for_the_selection(monkeypatch: pytest.MonkeyPatch, sample: P
     assert not at.get("plotly_chart") or all("Chưa có số liệu" in json.dumps(f, ensure_ascii=False)
                                               for f in _figures(at))
     assert "Chưa có số liệu" in texts(at)
+
+
+def test_download_of_the_selection(monkeypatch: pytest.MonkeyPatch, sample: Path, tmp_path: Path) -> None:
+    without_chromium(monkeypatch, tmp_path)
+    at = run_app(monkeypatch, sample)
+    seen = spy_downloads(monkeypatch)
+    at.query_params.update(unit="TH", year="2023", group="khoi")
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    assert sorted(seen) == ["TH_khoi_2023.zip", "TH_khoi_phu-luc_2023.docx", "TH_khoi_so-lieu_2023.xlsx"]
+    assert zip_members(seen["TH_khoi_2023.zip"]()) == [
+        "TH/TH_du-thao_2023.docx", "TH/TH_phu-luc_2023.docx", "TH/TH_so-lieu_2023.xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(seen["TH_khoi_so-lieu_2023.xlsx"]()), read_only=True)
+    rows = list(book["Đánh giá chỉ tiêu"].iter_rows(min_row=2, values_only=True))
+    assert {r[0] for r in rows} == {"TH-KHOI"} and {r[6] for r in rows} == {"Cơ quan, doanh nghiệp"}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
+from docx import Document
 
 from tests.dashboard_data import demo_db, empty_db, run_app, sample_db, texts
+from tests.download_spy import spy_downloads, without_chromium, zip_members
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +111,26 @@ def test_a_damaged_file_is_a_sentence_not_a_traceback(monkeypatch: pytest.Monkey
     at = run_app(monkeypatch, bad)
     assert not at.exception
     assert at.error[0].value.startswith(f"Không đọc được cơ sở dữ liệu {bad}:")
+
+
+def test_download_of_the_selection_without_a_browser(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    # the province's districts and blocs, communes only (an organisation-type filter), no Chromium
+    without_chromium(monkeypatch, tmp_path_factory.mktemp("no-browser"))
+    seen = spy_downloads(monkeypatch)
+    at = run_app(monkeypatch, demo_db(tmp_path_factory), unit="DEMO-P01", org="xa")
+    assert not at.exception
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "Tải gói tài liệu (ZIP)", "Bảng Excel", "Phụ lục Word"]
+    assert sorted(seen) == ["DEMO-P01_xa_2025.zip", "DEMO-P01_xa_phu-luc_2025.docx",
+                            "DEMO-P01_xa_so-lieu_2025.xlsx"]
+    assert "Máy chủ chưa cài Chromium" in texts(at)  # a sentence, not a traceback on the click
+    assert zip_members(seen["DEMO-P01_xa_2025.zip"]()) == [
+        "DEMO-P01/DEMO-P01_du-thao_2025.docx", "DEMO-P01/DEMO-P01_phu-luc_2025.docx",
+        "DEMO-P01/DEMO-P01_so-lieu_2025.xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(seen["DEMO-P01_xa_so-lieu_2025.xlsx"]()), read_only=True)
+    scored = {r[0] for r in book["Đánh giá chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
+    assert scored == {"DEMO-P01", *[f"DEMO-P01-H{d:02d}" for d in range(1, 13)], "DEMO-P01-K1", "DEMO-P01-K2",
+                      "DEMO-P01-K3"}
+    annex = Document(io.BytesIO(seen["DEMO-P01_xa_phu-luc_2025.docx"]()))
+    assert len(annex.tables) == 15  # one per district and bloc the page compares

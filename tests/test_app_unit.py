@@ -3,11 +3,15 @@ indicators without a target; the breakdown by organisation type; empty states.""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import openpyxl
 import pytest
+from docx import Document
 
 from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts
+from tests.download_spy import require_chromium, spy_downloads, without_chromium, zip_members
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +46,9 @@ def test_bloc_with_bounds_and_a_deadline_target(monkeypatch: pytest.MonkeyPatch,
     at = run_app(monkeypatch, sample, "unit", unit="TH", focus="TH-KHOI", year="2023")
     assert not at.exception
     targets = frames(at)[0]
-    by_name = dict(zip(targets["name"], targets["latest"], strict=True))
-    assert by_name["Tổ chức cơ sở đảng hoàn thành tốt nhiệm v…"] == "trên 90% (2023)"  # a bound stays a bound
-    cultural = targets[targets["name"] == "Cơ quan, doanh nghiệp đạt chuẩn văn hóa"].iloc[0]
+    by_name = dict(zip(targets["full_name"], targets["latest"], strict=True))  # names whole, wrapped in the grid
+    assert by_name["Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"] == "trên 90% (2023)"  # a bound
+    cultural = targets[targets["full_name"] == "Tỷ lệ cơ quan, doanh nghiệp đạt chuẩn văn hóa"].iloc[0]
     assert cultural["target"] == "từ 70% trở lên (đến năm 2025)"
     assert cultural["latest"] == "51,2% (2023)"  # 62/121
     assert cultural["status"] == "… Chưa đủ dữ liệu"
@@ -94,3 +98,69 @@ def test_a_unit_without_targets_shows_its_values(monkeypatch: pytest.MonkeyPatch
     row = others[others["Chỉ tiêu"] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"].iloc[0]
     assert row["Giá trị"] == "95,0%"  # 190/200
     assert row["Tình trạng"] == "· Không có chỉ tiêu"
+
+
+# -- downloads and the draft -----------------------------------------------------------------------
+
+TAY_SON_2021_ORG = ("+ Năm 2021 có 56/58 tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ (tỷ lệ 96,55%), "
+                    "trong đó có 13 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 23,21%); vượt chỉ tiêu đề ra.")
+TAY_SON_2022_CHARTS = ["admission_rate", "member_good_or_better_rate", "org_completed_or_better_rate",
+                       "org_excellent_share", "org_good_or_better_rate"]
+
+
+def _unit_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> tuple[object, dict]:
+    at = run_app(monkeypatch, db)
+    seen = spy_downloads(monkeypatch)  # the unit page's buttons only, not the first page's
+    at.query_params.update(params)
+    at.switch_page("pages/unit.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at, seen
+
+
+def test_the_draft_of_the_results_section_as_text_and_word(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at, seen = _unit_page(monkeypatch, sample, unit="BD", focus="BD-TAYSON", year="2022")
+    [area] = at.text_area
+    lines = area.value.splitlines()
+    assert lines[0] == "1. Đối với tổ chức cơ sở đảng"
+    assert TAY_SON_2021_ORG in lines  # seed 003 II.1.1.1, from the counts
+    assert not any(line.startswith("+ Năm 2023") for line in lines)  # as of 2022: nothing later
+    draft = Document(io.BytesIO(seen["BD-TAYSON_du-thao_2022.docx"]()))
+    assert TAY_SON_2021_ORG in [p.text for p in draft.paragraphs]
+    assert "Tải dự thảo (Word)" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_downloads_of_the_focused_unit(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    require_chromium()
+    at, seen = _unit_page(monkeypatch, sample, unit="BD", focus="BD-TAYSON", year="2022")
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "Tải gói tài liệu (ZIP)", "Bảng Excel", "Phụ lục Word", "Tải dự thảo (Word)"]
+    assert sorted(seen) == ["BD-TAYSON_2022.zip", "BD-TAYSON_du-thao_2022.docx", "BD-TAYSON_phu-luc_2022.docx",
+                            "BD-TAYSON_so-lieu_2022.xlsx"]
+    pack = seen["BD-TAYSON_2022.zip"]()
+    assert zip_members(pack) == sorted([
+        "BD-TAYSON/BD-TAYSON_bao-cao_2022.pptx", "BD-TAYSON/BD-TAYSON_du-thao_2022.docx",
+        "BD-TAYSON/BD-TAYSON_phu-luc_2022.docx", "BD-TAYSON/BD-TAYSON_so-lieu_2022.xlsx",
+        *[f"BD-TAYSON/charts/BD-TAYSON_{i}_2022.{f}" for i in TAY_SON_2022_CHARTS for f in ("png", "svg", "pdf")]])
+    assert seen["BD-TAYSON_2022.zip"]() is pack  # built once, kept for the next click
+    book = openpyxl.load_workbook(io.BytesIO(seen["BD-TAYSON_so-lieu_2022.xlsx"]()))
+    scores = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert {r[0] for r in scores} == {"BD-TAYSON"} and len(scores) == 8
+    annex = Document(io.BytesIO(seen["BD-TAYSON_phu-luc_2022.docx"]()))
+    assert [c.text for c in annex.tables[0].rows[0].cells][3:5] == ["2021", "2022"]
+
+
+def test_a_group_cuts_the_files_and_names_them(monkeypatch: pytest.MonkeyPatch, sample: Path,
+                                               tmp_path: Path) -> None:
+    without_chromium(monkeypatch, tmp_path)
+    at, seen = _unit_page(monkeypatch, sample, unit="BD", focus="BD-TAYSON", year="2023", group="ket_nap")
+    assert sorted(seen) == ["BD-TAYSON_ket-nap_2023.zip", "BD-TAYSON_ket-nap_du-thao_2023.docx",
+                            "BD-TAYSON_ket-nap_phu-luc_2023.docx", "BD-TAYSON_ket-nap_so-lieu_2023.xlsx"]
+    # no browser on this server: a sentence says what the pack lacks, and it holds the Office files
+    assert ("Máy chủ chưa cài Chromium nên gói tải về chỉ có tệp Word và Excel, chưa có biểu đồ và bản trình "
+            "chiếu (quản trị viên: apt-get install chromium).") in [c.value for c in at.caption]
+    assert zip_members(seen["BD-TAYSON_ket-nap_2023.zip"]()) == [
+        "BD-TAYSON/BD-TAYSON_du-thao_2023.docx", "BD-TAYSON/BD-TAYSON_phu-luc_2023.docx",
+        "BD-TAYSON/BD-TAYSON_so-lieu_2023.xlsx"]
+    lines = at.text_area[0].value.splitlines()
+    assert lines[0] == "1. Về phát triển đảng viên mới"
+    assert not any("tổ chức cơ sở đảng được xếp loại" in line for line in lines)

@@ -32,6 +32,7 @@ from monitor.export.docx import annex_rows, build_annex, build_draft
 from monitor.export.draft import DraftingError, draft_text, load_drafting
 from monitor.export.model import from_frames, load_pack_data
 from monitor.export.pack import export_pack, pack_bytes
+from monitor.export.selection import draft_of, pack_formats, pack_zip, part_name, selection_data, zip_name
 from monitor.export.xlsx import build_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -444,3 +445,34 @@ def test_cli_refusals(sample_db: Path, tmp_path: Path, args, code, message):
 
 def test_formats_constant_matches_the_contract():
     assert FORMATS == ("pptx", "docx", "xlsx", "png", "svg", "pdf")
+
+
+# -- a page's selection (monitor.export.selection) -------------------------------------------------
+
+def test_selection_cut_to_the_focused_unit_and_a_group(sample_db: Path, cat):
+    with _connect(sample_db) as con:
+        bd = load_pack_data(con, cat, "BD")
+    data = selection_data(cat, bd.units, bd.values, bd.assessed, scope="BD-TAYSON", rows=["BD-TAYSON"],
+                          term=bd.term, as_of=2022, group="ket_nap", findings=bd.findings)
+    assert set(data.values["unit_code"]) == set(data.assessed["unit_code"]) == {"BD-TAYSON"}
+    assert set(data.assessed["indicator"]) == {"admission_rate"}
+    assert set(data.values["indicator"]) <= {i for i, ind in cat.indicators.items() if ind.group == "ket_nap"}
+    assert set(data.findings["unit_code"]) == {"BD-TAYSON"} and data.findings["year"].max() == 2022
+    assert draft_of(data, "BD-TAYSON").splitlines()[0] == "1. Về phát triển đảng viên mới"
+    assert zip_name("BD-TAYSON", 2022, group="ket_nap") == "BD-TAYSON_ket-nap_2022.zip"
+    assert part_name("so-lieu", "DEMO-P01", 2025, kind="bloc", org_types=["xa", "thi_tran"]) == \
+        "DEMO-P01_bloc_xa-thi-tran_so-lieu_2025.xlsx"
+
+
+def test_a_pack_whose_charts_fail_holds_the_office_files_and_says_why(tay_son, cat, tmp_path: Path, monkeypatch):
+    # the page offered charts, the browser is gone by the click: no exception, a note in the ZIP
+    monkeypatch.setenv("MONITOR_CHROMIUM", str(tmp_path / "no-browser"))
+    data = from_frames(cat, "BD-TAYSON", ["BD-TAYSON"], tay_son.units, tay_son.values, tay_son.assessed,
+                       tay_son.term, 2023)
+    with zipfile.ZipFile(io.BytesIO(pack_zip(data, FORMATS))) as z:
+        assert sorted(z.namelist()) == ["BD-TAYSON/BD-TAYSON_du-thao_2023.docx",
+                                        "BD-TAYSON/BD-TAYSON_phu-luc_2023.docx",
+                                        "BD-TAYSON/BD-TAYSON_so-lieu_2023.xlsx", "GHI-CHU.txt"]
+        note = z.read("GHI-CHU.txt").decode("utf-8")
+    assert note.startswith("Gói này chỉ có các tệp Word và Excel: không vẽ được biểu đồ (No Chromium found")
+    assert pack_formats() == ("docx", "xlsx")
