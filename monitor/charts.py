@@ -148,13 +148,21 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
     _add_targets(fig, f, unit, lang)
     top = np.nanmax(np.r_[f["value"].to_numpy(dtype=float), f["target"].to_numpy(dtype=float),
                           f["target_high"].to_numpy(dtype=float), 0.0])
-    xmax = 100.0 if unit == "percent" and top <= 100 else top * 1.1 or 1.0
-    fig.update_xaxes(range=[0, xmax * 1.18], gridcolor="#E5E5E5", zeroline=True, zerolinecolor="#999999",
-                     **_axis_format(unit))
+    fig.update_xaxes(range=[0, bar_axis_max(top, unit) * 1.18], gridcolor="#E5E5E5", zeroline=True,
+                     zerolinecolor="#999999", **_axis_format(unit))
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], tickmode="array", tickvals=order,
                      ticktext=[names[c] for c in order], automargin=True)
     fig.update_layout(barmode="overlay", bargap=0.25)
     return _base(fig, lang, title, height=max(260, 28 * len(order) + 140))
+
+
+def bar_axis_max(top: float, unit: str) -> float:
+    """Where a bar axis ends (before the room for labels): from 0 to the data and the target. Rates
+    from half way up keep the whole 0–100% scale, where the gap to 100% means something; small rates
+    (admissions, 4%) get an axis of their own size, else their bars are slivers."""
+    if unit == "percent" and 50 <= top <= 100:
+        return 100.0
+    return top * 1.1 if top > 0 else 1.0
 
 
 def _bar_hover(r: object, unit: str, lang: str) -> str:
@@ -197,8 +205,9 @@ def _add_targets(fig: go.Figure, f: pd.DataFrame, unit: str, lang: str) -> None:
             fig.add_vline(x=high, line={"color": TARGET_COLOR, "dash": "dash", "width": 1.5})
         else:
             fig.add_vline(x=low, line={"color": TARGET_COLOR, "dash": "dash", "width": 2})
-        fig.add_annotation(x=high if high is not None else low, y=1.0, yref="paper", yanchor="bottom",
-                           text=label, showarrow=False, xanchor="left", font={"size": 12, "color": TARGET_COLOR})
+        # named in the legend beside the statuses: a label over the plot ran into the legend's entries
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=label, hoverinfo="skip",
+                                 line={"color": TARGET_COLOR, "dash": "dash", "width": 2}))
         return
     # Targets differ between units (a district's and a bloc's): a tick on each bar.
     for col, name in (("target", t("target_line", lang)), ("target_high", None)):
@@ -265,10 +274,16 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
                      ticktext=[str(y) for y in years], gridcolor="#EEEEEE")
     yaxis = {"gridcolor": "#E5E5E5", "zeroline": False, **_axis_format(unit)}
     if unit == "percent":
-        ys = pd.concat([series["value"], *([targets["target"]] if targets is not None and not targets.empty
-                                            else [])]).dropna()
-        low = max(0.0, float(ys.min()) - 5) if not ys.empty else 0.0
-        yaxis["range"] = [low, 100.5 if float(ys.max() if not ys.empty else 100) <= 100 else None]
+        ys = pd.concat([series["value"], *([targets["target"], targets["target_high"]]
+                                            if targets is not None and not targets.empty else []),
+                        *([projections["to_value"]] if projections is not None and not projections.empty
+                          else [])]).dropna()
+        top = float(ys.max()) if not ys.empty else 100.0
+        if top < 50:  # small rates (admissions, 4%) on an axis of their size, from 0
+            yaxis["range"] = [0.0, top * 1.25 or 1.0]
+        else:  # rates near the top: from a little under the lowest to 100%
+            low = max(0.0, float(ys.min()) - 5)
+            yaxis["range"] = [low, 100.5 if top <= 100 else None]
     fig.update_yaxes(**yaxis)
     return _base(fig, lang, title, height=460, legend_below=True)
 
@@ -375,16 +390,19 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
                                      marker={"symbol": "square", "size": 14, "color": _color(s),
                                              "line": {"color": "#666666", "width": 1}}))
     # Few columns: labels wrapped and level; many: vertical (a slanted label would run off the right edge).
+    # Wrapped labels narrower than a column on a laptop screen (about 90 px for 8 columns), so that
+    # neighbours never touch; the full name is in each cell's hover.
     few = len(col_ids) <= 9
-    ticktext = [_wrap(c, 16) if few else c for c in cols["column"]]
-    fig.update_xaxes(side="top", tickmode="array", tickvals=col_ids, ticktext=ticktext, tickfont={"size": 12},
+    ticktext = [_wrap(c, 18 if len(col_ids) <= 5 else 13, 4) if few else c for c in cols["column"]]
+    fig.update_xaxes(side="top", tickmode="array", tickvals=col_ids, ticktext=ticktext,
+                     tickfont={"size": 12 if len(col_ids) <= 5 else 11},
                      tickangle=0 if few else -90, automargin=True, showgrid=False, categoryorder="array",
                      categoryarray=col_ids)
     fig.update_yaxes(tickmode="array", tickvals=row_ids, ticktext=[_wrap(row_names.get(r, r), 38, 2) for r in row_ids],
                      autorange="reversed", automargin=True, showgrid=False, categoryorder="array",
                      categoryarray=row_ids)
     longest = max((len(c) for c in cols["column"]), default=10)
-    header = 18 * max(lbl.count("<br>") + 1 for lbl in ticktext) + 30 if few else int(6.8 * longest) + 30
+    header = 17 * max(lbl.count("<br>") + 1 for lbl in ticktext) + 30 if few else int(6.8 * longest) + 30
     fig = _base(fig, lang, title, height=36 * len(row_ids) + header + 110)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},
                       margin={"t": 40 if not title else 70, "b": 60}, clickmode="event+select")

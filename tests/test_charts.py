@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from monitor.charts import bars, download_name, empty_figure, heatmap, plotly_config, scatter, slug, sparkline, trend
 from monitor.i18n import STATUS_STYLE
@@ -28,7 +29,11 @@ def test_bars_sorted_labelled_and_with_a_target_line() -> None:
     assert by_name["✔ Đạt"].marker.color == STATUS_STYLE["achieved"]["color"]
     assert list(fig.layout.yaxis.categoryarray) == ["C", "B", "A"]  # best on top, missing last
     assert [s.x0 for s in fig.layout.shapes] == [80.0]
-    assert fig.layout.annotations[0].text == "Mức chỉ tiêu: trên 80%"
+    # the target is named in the legend (dashed, as drawn), not over the plot where the legend sits
+    assert not fig.layout.annotations
+    [named] = [tr for tr in fig.data if tr.name == "Mức chỉ tiêu: trên 80%"]
+    assert named.line.dash == "dash" and list(named.x) == [None]
+    assert fig.layout.xaxis.range[1] == 100 * 1.18  # rates from half way up keep the 0–100% scale
     [missing] = [tr for tr in fig.data if tr.type == "scatter" and tr.mode == "text"]
     assert list(missing.y) == ["C"] and missing.text[0].strip() == "— Chưa có số liệu"  # said, not a 0 bar
 
@@ -99,3 +104,38 @@ def test_png_file_names() -> None:
     config = plotly_config("BD-TAYSON_admission_rate_2022")
     assert config["toImageButtonOptions"] == {"format": "png", "filename": "BD-TAYSON_admission_rate_2022",
                                               "scale": 2}
+
+
+def test_small_rates_get_an_axis_of_their_size() -> None:
+    # admissions, 3–5% against "trên 4%": on a 0–100% axis the bars were slivers
+    small = _bar_frame(value=[5.47, 3.04, np.nan], qualifier=["", "", ""], target=[4.0] * 3)
+    fig = bars(small, unit="percent")
+    assert fig.layout.xaxis.range[0] == 0  # bars still start at 0
+    assert fig.layout.xaxis.range[1] == pytest.approx(5.47 * 1.1 * 1.18)
+    wide = bars(_bar_frame(value=[30.0, 12.0, np.nan], target=[45.0] * 3), unit="percent")
+    assert wide.layout.xaxis.range[1] == pytest.approx(45.0 * 1.1 * 1.18)  # the target is on the axis
+    series = pd.DataFrame({"unit_code": ["K"] * 3, "unit_name": ["Khối"] * 3, "year": [2021, 2022, 2023],
+                           "value": [4.1, 4.6, 5.2], "qualifier": ["", "", ""]})
+    targets = pd.DataFrame({"unit_code": ["K"] * 5, "year": list(range(2021, 2026)), "target": [4.0] * 5,
+                            "target_high": [np.nan] * 5})
+    proj = pd.DataFrame({"unit_code": ["K"], "from_year": [2023], "from_value": [5.2], "to_year": [2025],
+                         "to_value": [6.0]})
+    line = trend(series, unit="percent", years=range(2020, 2026), targets=targets, projections=proj)
+    assert list(line.layout.yaxis.range) == [0.0, pytest.approx(6.0 * 1.25)]  # the projection is in view
+    high = trend(series.assign(value=[96.0, 97.5, 98.0]), unit="percent", years=range(2020, 2026))
+    assert list(high.layout.yaxis.range) == [91.0, 100.5]
+
+
+def test_heatmap_column_labels_are_narrower_than_a_column() -> None:
+    names = ["Tổ chức cơ sở đảng hoàn thành nhiệm vụ trở lên", "Tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ",
+             "Kết nạp đảng viên so với tổng số đảng viên", "Cấp ủy viên cơ sở có trình độ đại học trở lên",
+             "Đảng viên hoàn thành tốt nhiệm vụ trở lên", "Cán bộ, công chức cấp xã có trình độ đại học",
+             "Cấp ủy viên cơ sở có lý luận chính trị từ trung cấp", "Tổ chức cơ sở đảng hoàn thành xuất sắc"]
+    grid = pd.DataFrame({"unit_code": ["A"] * 8, "indicator": [f"i{k}" for k in range(8)], "column": names,
+                         "column_full": names, "status": ["achieved"] * 8, "cell": ["1 ✔"] * 8,
+                         "hover": ["h"] * 8, "order": list(range(8))})
+    fig = heatmap(grid, rows=["A"], row_names={"A": "Huyện A"})
+    lines = [line for label in fig.layout.xaxis.ticktext for line in label.split("<br>")]
+    assert max(len(line) for line in lines) == 13  # the ellipsis of a name cut at 4 lines included
+    assert all(label.count("<br>") <= 3 for label in fig.layout.xaxis.ticktext)
+    assert fig.layout.xaxis.tickfont.size == 11
