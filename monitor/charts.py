@@ -153,7 +153,12 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], tickmode="array", tickvals=order,
                      ticktext=[names[c] for c in order], automargin=True)
     fig.update_layout(barmode="overlay", bargap=0.25)
-    return _base(fig, lang, title, height=max(260, 28 * len(order) + 140))
+    fig = _base(fig, lang, title, height=max(300, 28 * len(order) + 190))
+    # The legend (statuses and the target, often two rows) under the axis, at the foot of the figure:
+    # on top it ran into the title.
+    fig.update_layout(legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                              "xanchor": "left"}, margin={"b": 90})
+    return fig
 
 
 def bar_axis_max(top: float, unit: str) -> float:

@@ -13,6 +13,7 @@ from pages import _export, _ui
 # Taller rows let the grid wrap a cell's text (Streamlit wraps only above 4rem): the indicator names
 # are read whole instead of cut at the column's edge.
 WRAP_ROW_HEIGHT = 68
+HEADER_HEIGHT = 36
 
 c = _ui.ctx()
 st.title(c.t("unit_title"))
@@ -60,6 +61,7 @@ with _ui.guard(c):
                        "projected", "source"]],
                 hide_index=True,
                 row_height=WRAP_ROW_HEIGHT,
+                height=HEADER_HEIGHT + WRAP_ROW_HEIGHT * len(table) + 2,  # every target in view, no inner scroll
                 column_config={
                     "full_name": st.column_config.TextColumn(c.t("indicator"), width=330),
                     "status": st.column_config.TextColumn(c.t("status"), width=150),
