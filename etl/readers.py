@@ -158,12 +158,12 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
     origin += "NULL AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
     src = ("read_csv($path, header = true, all_varchar = true, delim = ',', quote = '\"', "
            "escape = '\"', auto_detect = false, "
-           f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in names)}}}, "
-           "strict_mode = true, encoding = 'utf-8')")
+           "columns = $columns, strict_mode = true, encoding = 'utf-8')")
     # utf-8-sig BOM: DuckDB keeps it on the first header name, so the explicit columns above win.
     try:
         info.rows = _inserted(con, f"INSERT INTO {table} SELECT {origin}{_select_list(header, columns)} FROM {src}",
-                              {"file": str(path), "path": str(path)})
+                              # the header's names are the file's own text: a parameter, never SQL
+                              {"file": str(path), "path": str(path), "columns": dict.fromkeys(names, "VARCHAR")})
     except duckdb.InvalidInputException as exc:
         info.problems.append(_csv_error(path, exc))
         return
@@ -188,7 +188,7 @@ def _csv_error(path: Path, exc: duckdb.Error) -> Problem:
     return Problem(str(path), int(line[1]) if line else None, None, "unreadable_file", message)
 
 
-def _inserted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, str]) -> int:
+def _inserted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> int:
     """Run an INSERT and return its row count. fetchall, not fetchone: DuckDB refuses a later
     register() while a result is only partly fetched."""
     return con.execute(sql, params).fetchall()[0][0]

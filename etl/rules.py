@@ -60,12 +60,13 @@ UNIT_RULES: dict[str, str] = {
         )
         SELECT file, '', "row", 'parent_code', format('unit ''{}'' is its own ancestor: its parents go round in a circle', unit_code)
         FROM stg_units WHERE unit_code IN (SELECT unit_code FROM up WHERE ancestor = unit_code)""",
-    # a name a spreadsheet would run as a formula once the data is exported ('=cmd|...', '@SUM(...)')
+    # a name a spreadsheet would run as a formula once the data is exported ('=cmd|...', '@SUM(...)'); a
+    # leading '-' or '+' only with a call or a link after it: '- Báo cáo 12' is a Vietnamese bullet
     "formula_text": """
         SELECT file, '', "row", c, format('''{}'' starts with ''{}'': a spreadsheet would run it as a formula', v,
                left(v, 1))
         FROM (SELECT file, "row", unnest(['name_vi', 'name_en']) AS c, unnest([name_vi, name_en]) AS v FROM stg_units)
-        WHERE left(v, 1) IN ('=', '+', '-', '@')""",
+        WHERE left(v, 1) IN ('=', '@') OR (left(v, 1) IN ('+', '-') AND regexp_matches(v, '[(|!]'))""",
     "conflict": """
         SELECT s.file, '', s."row", 'unit_code',
                format('unit ''{}'' differs from the database ({}, {}, parent ''{}''); use --replace to overwrite',
@@ -127,7 +128,8 @@ ROW_RULES: dict[str, str] = {
     "formula_text": """
         SELECT file, sheet, "row", 'source', format('''{}'' starts with ''{}'': a spreadsheet would run it as a formula',
                source, left(source, 1))
-        FROM stg_measures WHERE left(source, 1) IN ('=', '+', '-', '@')""",
+        FROM stg_measures
+        WHERE left(source, 1) IN ('=', '@') OR (left(source, 1) IN ('+', '-') AND regexp_matches(source, '[(|!]'))""",
     "unknown_qualifier": f"""
         SELECT file, sheet, "row", 'qualifier', format('unknown qualifier ''{{}}'' (expected empty, >, < or ~)', qualifier)
         FROM stg_measures WHERE qualifier NOT IN {QUALIFIERS!r}""",

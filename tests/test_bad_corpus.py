@@ -9,6 +9,7 @@ and every problem names its file, its rule and a message; each item's rules are 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import shutil
@@ -260,3 +261,30 @@ def test_the_whole_corpus_at_once(db: Path, generated: dict[str, Path]) -> None:
     problems = rejected(files, db)
     named = {p.file for p in problems}
     assert named == {str(f) for f in files}  # not one bad file passes unseen in the crowd
+
+
+def test_a_leading_dash_of_a_bullet_is_not_a_formula(db: Path, tmp_path: Path) -> None:
+    units = tmp_path / "units.csv"
+    units.write_text("unit_code,name_vi,name_en,parent_code,kind\nH6,- Huyện Sáu,-District Six,T1,district\n",
+                     encoding="utf-8")
+    measures = tmp_path / "m.csv"
+    measures.write_text(",".join(HEADER) + "\nH6,2022,Y,,org_total,12,,- Báo cáo số 12/BC-HU\n", encoding="utf-8")
+    load([units, measures], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT name_vi, name_en FROM units WHERE unit_code = 'H6'").fetchall() == [
+            ("- Huyện Sáu", "-District Six")]
+        assert con.execute("SELECT source FROM facts WHERE unit_code = 'H6'").fetchall() == [("- Báo cáo số 12/BC-HU",)]
+
+
+def test_a_header_cell_is_never_sql(db: Path, tmp_path: Path) -> None:
+    # was SQL injection: the header's names were written into the read_csv call with Python's repr, whose
+    # \' escapes SQL does not know, so this cell closed the call and read any file it named
+    evil = 'a"\': $$VARCHAR$$}) AS t, read_text($$/nonexistent/injected$$) AS x --'
+    path = tmp_path / "evil.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([[*HEADER, evil], ["H1", "2022", "Y", "", "org_rated", "50", "", "BC 9", "z"]])
+    report = load([path], db)
+    assert report.problems == [] and report.inserted == 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value, source FROM facts WHERE unit_code = 'H1' AND measure = 'org_rated' "
+                           "AND year = 2022").fetchall() == [(50.0, "BC 9")]
