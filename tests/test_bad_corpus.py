@@ -288,3 +288,38 @@ def test_a_header_cell_is_never_sql(db: Path, tmp_path: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT value, source FROM facts WHERE unit_code = 'H1' AND measure = 'org_rated' "
                            "AND year = 2022").fetchall() == [(50.0, "BC 9")]
+
+
+# -- nothing from an upload is executed or unpickled --------------------------------------------------
+
+BANNED_MODULES = {"pickle", "cPickle", "_pickle", "marshal", "shelve", "dill", "cloudpickle", "joblib"}
+BANNED_CALLS = {"eval", "exec", "compile", "__import__", "read_pickle", "unsafe_load", "full_load", "load_module"}
+
+
+def _code_files() -> list[Path]:
+    return sorted([ROOT / "app.py", *(ROOT / "etl").rglob("*.py"), *(ROOT / "monitor").rglob("*.py"),
+                   *(ROOT / "pages").rglob("*.py")])
+
+
+def test_the_code_never_unpickles_or_evaluates() -> None:
+    import ast
+
+    found = []
+    for path in _code_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
+                found += [f"{where} imports {n}" for n in names if n and n.split(".")[0] in BANNED_MODULES]
+            elif isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if name in BANNED_CALLS and not (name == "compile" and isinstance(func, ast.Attribute)):
+                    found.append(f"{where} calls {name}")  # re.compile is an attribute call, allowed
+                if (name == "load" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                        and func.value.id == "yaml"):
+                    found.append(f"{where} calls yaml.load (safe_load only)")
+                found += [f"{where} passes allow_pickle" for k in node.keywords if k.arg == "allow_pickle"]
+    assert len(_code_files()) > 30
+    assert found == []
