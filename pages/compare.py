@@ -29,7 +29,8 @@ with _ui.guard(c):
     def label(i: str) -> str:
         return views.indicator_label(c.catalog, i, c.lang)
 
-    rank_by = _ui.url_select("rank", options, options[0], label=c.t("rank_by"), notices=notices, lang=c.lang,
+    first = c.memo("compare_defaults", compute=lambda: views.varied_first(values, options, c.rows, c.as_of))
+    rank_by = _ui.url_select("rank", options, first[0], label=c.t("rank_by"), notices=notices, lang=c.lang,
                              format_func=label)
     table = c.memo("compare_ranking", rank_by, compute=lambda: views.ranking(assessed, values, rank_by, c.rows,
                                                                              c.as_of, c.units, c.catalog, c.lang))
@@ -37,10 +38,10 @@ with _ui.guard(c):
 
     st.subheader(c.t("scatter_title", year=c.as_of))
     left, right = st.columns(2)
-    x = _ui.url_select("x", options, options[0], label=c.t("x_indicator"), where=left, notices=notices,
+    x = _ui.url_select("x", options, first[0], label=c.t("x_indicator"), where=left, notices=notices,
                        lang=c.lang, format_func=label)
-    other = next((i for i in options if c.catalog.indicators[i].group != c.catalog.indicators[x].group),
-                 next((i for i in options if i != x), x))
+    other = next((i for i in first if c.catalog.indicators[i].group != c.catalog.indicators[x].group),
+                 next((i for i in first if i != x), x))
     y = _ui.url_select("y", options, other, label=c.t("y_indicator"),
                        where=right, notices=notices, lang=c.lang, format_func=label)
     for n in notices:

@@ -32,12 +32,14 @@ def test_ranking_and_scatter(monkeypatch: pytest.MonkeyPatch, demo: Path) -> Non
     assert values == sorted(values, reverse=True)  # best first
     assert table["Hạng"].iloc[0] == "1"
     assert set(table["Loại"]) == {"Huyện", "Đảng bộ khối"}
-    # the scatter: x is the first target, y the first target of another group
-    assert at.query_params["x"] == "org_completed_or_better_rate"
+    # the scatter: x is the first target whose values differ between the units (every unit completed
+    # 100% of "hoàn thành nhiệm vụ trở lên" in 2025: a column of points), y the next of another group
+    assert at.query_params["x"] == "org_good_or_better_rate"
     assert at.query_params["y"] == "member_good_or_better_rate"
     [fig] = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
     assert {tr["name"] for tr in fig["data"]} == {"Huyện", "Đảng bộ khối"}
-    assert sum(len(plotly_array(tr["x"])) for tr in fig["data"]) == 15
+    xs = [x for tr in fig["data"] for x in plotly_array(tr["x"])]
+    assert len(xs) == 15 and len(set(xs)) > 1
     assert fig["layout"]["separators"] == ",."
 
 

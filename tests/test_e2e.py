@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 SHOTS = Path("/tmp/shots")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TAY_SON_2021_ORG = ("+ Năm 2021 có 56/58 tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ (tỷ lệ 96,55%), "
+                    "trong đó có 13 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 23,21%); vượt chỉ tiêu đề ra.")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -154,7 +157,21 @@ def test_link_with_query_parameters(page: object, server: str) -> None:
     page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=30_000)
     metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
     assert metrics == ["5", "0", "0", "0"]  # Tây Sơn met its five yearly targets in 2021 and 2022
+    # the draft of the results section, as text to copy
+    page.locator("[data-testid='stExpander'] summary", has_text="Dự thảo phần kết quả").click()
+    draft = page.locator("textarea").first
+    draft.wait_for(timeout=30_000)
+    assert TAY_SON_2021_ORG in draft.input_value().splitlines()
     _shot(page, "unit")
+    # the pack of this selection, built on the click and saved by the browser
+    with page.expect_download(timeout=120_000) as got:
+        page.get_by_role("button", name="Tải gói tài liệu (ZIP)").click()
+    download = got.value
+    assert download.suggested_filename == "BD-TAYSON_2022.zip"
+    with zipfile.ZipFile(download.path()) as z:
+        names = set(z.namelist())
+    assert {"BD-TAYSON/BD-TAYSON_bao-cao_2022.pptx", "BD-TAYSON/BD-TAYSON_du-thao_2022.docx",
+            "BD-TAYSON/charts/BD-TAYSON_admission_rate_2022.png"} <= names
 
 
 def test_invalid_parameter_notice_and_english(page: object, server: str) -> None:
@@ -183,6 +200,8 @@ def test_compare_and_data_pages(page: object, server: str) -> None:
     _open(page, server + "/so-sanh?unit=DEMO-P01", "So sánh các đơn vị")
     texts = _chart_texts(page)
     assert "Huyện" in texts and "Đảng bộ khối" in texts
+    for label in ("Tải gói tài liệu (ZIP)", "Bảng Excel", "Phụ lục Word"):  # every analysis page offers them
+        assert page.get_by_role("button", name=label).is_visible()
     _shot(page, "compare")
     _open(page, server + "/du-lieu?unit=BD", "Dữ liệu: đầy đủ, sai lệch, nhật ký nạp")
     page.get_by_text("7 sai lệch").wait_for(timeout=30_000)
