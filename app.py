@@ -1,7 +1,7 @@
 """The dashboard: `streamlit run app.py` (make run). Reads MONITOR_DB, never writes it.
 
 This file is the frame around every page: page set-up, the store, the sidebar filters (in the URL
-too), the navigation. The pages in pages/ only lay out what monitor.views and monitor.charts give them.
+too), the navigation. The pages in screens/ only lay out what monitor.views and monitor.charts give them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from monitor import auth
 from monitor.catalog import default_catalog
 from monitor.i18n import t
 from monitor.store import Store, db_path, file_identity
-from pages import _ui
+from screens import _ui
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -117,19 +117,19 @@ def _logout(auth_mode: str) -> None:
 lang = _ui.language()
 st.set_page_config(page_title=t("app_title", lang), page_icon=":material/flag:", layout="wide",
                    initial_sidebar_state="expanded")
-# URL paths differ from the file names on purpose: until the first session has called st.navigation,
-# Streamlit treats pages/ as an old-style pages directory and would run pages/<name>.py by itself,
-# without this frame, for a URL ending in /<name>.
+# The pages live in screens/, not pages/: while a pages/ folder sits beside app.py, Streamlit serves the
+# first visit after start-up in its old multipage mode, which shows "Page not found" over a link to a
+# sub-page (streamlit#8860). URL paths are Vietnamese words, independent of the file names.
 PAGES = [
-    st.Page("pages/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="tong-quan",
+    st.Page("screens/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="tong-quan",
             default=True),
-    st.Page("pages/indicator.py", title=t("page_indicator", lang), icon=":material/bar_chart:",
+    st.Page("screens/indicator.py", title=t("page_indicator", lang), icon=":material/bar_chart:",
             url_path="chi-tieu"),
-    st.Page("pages/unit.py", title=t("page_unit", lang), icon=":material/account_balance:", url_path="don-vi"),
-    st.Page("pages/compare.py", title=t("page_compare", lang), icon=":material/compare_arrows:",
+    st.Page("screens/unit.py", title=t("page_unit", lang), icon=":material/account_balance:", url_path="don-vi"),
+    st.Page("screens/compare.py", title=t("page_compare", lang), icon=":material/compare_arrows:",
             url_path="so-sanh"),
-    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/database:", url_path="du-lieu"),
-    st.Page("pages/extract.py", title=t("page_extract", lang), icon=":material/document_scanner:",
+    st.Page("screens/data.py", title=t("page_data", lang), icon=":material/database:", url_path="du-lieu"),
+    st.Page("screens/extract.py", title=t("page_extract", lang), icon=":material/document_scanner:",
             url_path="doc-bao-cao"),
 ]
 user, auth_mode, ready = _who(lang)

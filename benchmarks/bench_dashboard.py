@@ -53,7 +53,7 @@ def rerun_times(db: Path, reruns: int, params: dict[str, str]) -> list[tuple[str
         at.query_params.update(params)
         at.run()
         if page != "overview":
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"screens/{page}.py")
         t0 = time.perf_counter()
         at.run()
         first = time.perf_counter() - t0

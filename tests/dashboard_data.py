@@ -49,7 +49,7 @@ def empty_db(factory: pytest.TempPathFactory) -> Path:
 
 
 def run_app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str | None = None, **params: str) -> AppTest:
-    """Run app.py on `db` with these query parameters, then switch to `page` (pages/<page>.py)."""
+    """Run app.py on `db` with these query parameters, then switch to `page` (screens/<page>.py)."""
     monkeypatch.setenv("MONITOR_DB", str(db))
     monkeypatch.delenv("MONITOR_UPLOADS", raising=False)
     monkeypatch.delenv("MONITOR_AUTH", raising=False)
@@ -58,7 +58,7 @@ def run_app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str | None = None, 
     at.run()
     if page is not None:
         assert not at.exception, [e.value for e in at.exception]
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"screens/{page}.py").run()
     return at
 
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from monitor.audit import read_audit
 from monitor.auth import format_user
 from monitor.store import Store
-from pages._ui import esc
+from screens._ui import esc
 from tests.dashboard_data import ROOT, sample_db, texts
 
 GOOD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
@@ -62,7 +62,7 @@ def _login(at: AppTest, username: str, password: str) -> AppTest:
 def _data_page(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path, username: str, password: str) -> AppTest:
     at = _login(_app(monkeypatch, db, users), username, password)
     assert not at.exception, [e.value for e in at.exception]
-    return at.switch_page("pages/data.py").run()
+    return at.switch_page("screens/data.py").run()
 
 
 def test_only_the_form_before_login(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
@@ -74,7 +74,7 @@ def test_only_the_form_before_login(monkeypatch: pytest.MonkeyPatch, db: Path, u
     assert [b.label for b in at.button] == ["Đăng nhập"]
     assert not at.dataframe and not at.selectbox and not at.metric and not at.get("plotly_chart")
     assert "Tây Sơn" not in texts(at) and "Bình Định" not in texts(at)
-    at.switch_page("pages/data.py").run()  # a page asked for directly: still the form, nothing of the page
+    at.switch_page("screens/data.py").run()  # a page asked for directly: still the form, nothing of the page
     assert [b.label for b in at.button] == ["Đăng nhập"] and not at.dataframe and not at.file_uploader
 
 

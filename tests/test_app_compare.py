@@ -88,7 +88,7 @@ def test_download_of_the_blocs_with_charts(monkeypatch: pytest.MonkeyPatch, demo
     at = run_app(monkeypatch, demo)
     seen = spy_downloads(monkeypatch)
     at.query_params.update(unit="DEMO-P01", kind="bloc")
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("screens/compare.py").run()
     assert not at.exception
     assert [b.proto.label for b in at.get("download_button")] == [
         "Tải gói tài liệu (ZIP)", "Bảng Excel", "Phụ lục Word"]

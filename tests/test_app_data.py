@@ -15,7 +15,7 @@ import pytest
 from monitor.catalog import default_catalog
 from monitor.store import Store
 from monitor.uploads import check_uploads, template_bytes
-from pages._ui import esc
+from screens._ui import esc
 from tests.dashboard_data import SAMPLE, empty_db, frames, run_app, sample_db, texts
 
 GOOD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"

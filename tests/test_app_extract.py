@@ -148,7 +148,7 @@ def test_roles_decide_who_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         at.text_input(key="auth_username").input(username)
         at.text_input(key="auth_password").input(password)
         at.button[0].click().run()
-        at.switch_page("pages/extract.py").run()
+        at.switch_page("screens/extract.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return _upload(at, "003.txt", seed_bytes)
 

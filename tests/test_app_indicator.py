@@ -97,7 +97,7 @@ def test_download_of_the_selection(monkeypatch: pytest.MonkeyPatch, sample: Path
     at = run_app(monkeypatch, sample)
     seen = spy_downloads(monkeypatch)
     at.query_params.update(unit="TH", year="2023", group="khoi")
-    at.switch_page("pages/indicator.py").run()
+    at.switch_page("screens/indicator.py").run()
     assert not at.exception
     assert sorted(seen) == ["TH_khoi_2023.zip", "TH_khoi_phu-luc_2023.docx", "TH_khoi_so-lieu_2023.xlsx"]
     assert zip_members(seen["TH_khoi_2023.zip"]()) == [

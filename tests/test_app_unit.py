@@ -112,7 +112,7 @@ def _unit_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> tupl
     at = run_app(monkeypatch, db)
     seen = spy_downloads(monkeypatch)  # the unit page's buttons only, not the first page's
     at.query_params.update(params)
-    at.switch_page("pages/unit.py").run()
+    at.switch_page("screens/unit.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at, seen
 

@@ -298,7 +298,7 @@ BANNED_CALLS = {"eval", "exec", "compile", "__import__", "read_pickle", "unsafe_
 
 def _code_files() -> list[Path]:
     return sorted([ROOT / "app.py", *(ROOT / "etl").rglob("*.py"), *(ROOT / "monitor").rglob("*.py"),
-                   *(ROOT / "pages").rglob("*.py")])
+                   *(ROOT / "screens").rglob("*.py")])
 
 
 def test_the_code_never_unpickles_or_evaluates() -> None:

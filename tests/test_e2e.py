@@ -123,6 +123,15 @@ def _param(page: object, key: str) -> str | None:
     return match.group(1) if match else None
 
 
+def test_a_link_to_a_sub_page_as_the_first_visit(page: object, server: str) -> None:
+    # First in this file on purpose: the server must not have served anyone yet (streamlit#8860).
+    _open(page, server + "/don-vi?unit=BD&focus=BD-TAYSON", "Chỉ tiêu của đơn vị")
+    page.get_by_text("Tây Sơn").first.wait_for(timeout=60_000)
+    time.sleep(2.0)  # the dialog, when it came, came after the page
+    assert page.get_by_text("Page not found").count() == 0
+    assert "/don-vi" in page.url
+
+
 def test_overview_change_filter_and_navigate(page: object, server: str) -> None:
     _open(page, server + "/", "Tổng quan thực hiện chỉ tiêu")
     texts = _chart_texts(page)

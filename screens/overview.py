@@ -8,7 +8,7 @@ import streamlit as st
 from monitor import views
 from monitor.charts import download_name, heatmap
 from monitor.i18n import HEADLINE_STATUSES, STATUS_CODES, status_label
-from pages import _export, _ui
+from screens import _export, _ui
 
 c = _ui.ctx()
 st.title(c.t("overview_title"))
@@ -53,12 +53,12 @@ with _ui.guard(c):
         points = (event.selection.points if event is not None and event.selection else []) or []
         picked = next((p for p in points if p.get("y") in set(rows)), None)
         if picked is not None:
-            st.switch_page("pages/unit.py", query_params=c.url(focus=str(picked["y"])))
+            st.switch_page("screens/unit.py", query_params=c.url(focus=str(picked["y"])))
 
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     target_unit = left.selectbox(c.t("open_unit"), [r for r in c.rows if r in set(grid["unit_code"])],
                                  format_func=lambda code: names.get(code, code), key="overview_open")
-    right.page_link("pages/unit.py", label=c.t("open_unit"), icon=":material/arrow_forward:",
+    right.page_link("screens/unit.py", label=c.t("open_unit"), icon=":material/arrow_forward:",
                     query_params=c.url(focus=target_unit))
     with st.expander(c.t("as_table")):
         table = c.memo("overview_table", compute=lambda: grid.pivot_table(

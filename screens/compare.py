@@ -7,7 +7,7 @@ import streamlit as st
 
 from monitor import views
 from monitor.charts import download_name, scatter
-from pages import _export, _ui
+from screens import _export, _ui
 
 c = _ui.ctx()
 st.title(c.t("compare_title"))

@@ -8,7 +8,7 @@ import streamlit as st
 from monitor import views
 from monitor.export.selection import draft_of, selection_data
 from monitor.i18n import HEADLINE_STATUSES
-from pages import _export, _ui
+from screens import _export, _ui
 
 # Taller rows let the grid wrap a cell's text (Streamlit wraps only above 4rem): the indicator names
 # are read whole instead of cut at the column's edge.

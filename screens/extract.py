@@ -16,7 +16,7 @@ from etl.safety import UnsafeUpload
 from monitor import audit, auth, review, views
 from monitor.i18n import fmt_number
 from monitor.uploads import Checked, check_uploads
-from pages import _ui
+from screens import _ui
 
 c = _ui.ctx()
 st.title(c.t("extract_title"))

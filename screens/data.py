@@ -10,7 +10,7 @@ from etl.load import LoadBusy, LoadRejected, load
 from monitor import audit, auth, views
 from monitor.i18n import fmt_number
 from monitor.uploads import Checked, check_uploads, template_bytes
-from pages import _ui
+from screens import _ui
 
 c = _ui.ctx()
 st.title(c.t("data_title"))

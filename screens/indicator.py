@@ -8,7 +8,7 @@ import streamlit as st
 from monitor import views
 from monitor.charts import bars, download_name, trend
 from monitor.i18n import STATUS_CODES
-from pages import _export, _ui
+from screens import _export, _ui
 
 c = _ui.ctx()
 st.title(c.t("indicator_title"))

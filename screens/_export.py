@@ -24,7 +24,7 @@ from monitor.export.selection import (
     selection_data,
     zip_name,
 )
-from pages import _ui
+from screens import _ui
 
 
 def selection(c: _ui.Ctx, scope: str, rows: Sequence[str]) -> Callable[[], PackData]:
