@@ -19,10 +19,10 @@ with _ui.guard(c):
     options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
                                                                                     c.rows, c.group))
     if not options:
-        st.info(c.t("no_data", what=f"{c.unit_label(c.scope)}, {c.as_of}"))
+        st.info(c.t("no_data", what=f"{_ui.esc(c.unit_label(c.scope))}, {c.as_of}"))
         st.stop()
     st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
-               + c.t("overview_units", name=c.unit_label(c.scope)))
+               + c.t("overview_units", name=_ui.esc(c.unit_label(c.scope))))
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="compare")
     notices: list[str] = []
 

@@ -20,7 +20,7 @@ with _ui.guard(c):
     options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
                                                                                     c.rows, c.group))
     if not options:
-        st.info(c.t("no_data", what=f"{c.unit_label(c.scope)}, {c.as_of}"))
+        st.info(c.t("no_data", what=f"{_ui.esc(c.unit_label(c.scope))}, {c.as_of}"))
         st.stop()
     notices: list[str] = []
     ind = _ui.url_select("ind", options, options[0], label=c.t("indicator"), notices=notices, lang=c.lang,
@@ -31,7 +31,7 @@ with _ui.guard(c):
     unit = views.indicator_unit(c.catalog, ind)
     higher = c.catalog.indicators[ind].higher_is_better
     st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
-               + c.t("overview_units", name=c.unit_label(c.scope)))
+               + c.t("overview_units", name=_ui.esc(c.unit_label(c.scope))))
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="indicator")
 
     frame = c.memo("indicator_rows", ind, compute=lambda: views.indicator_rows(assessed, values, ind, c.rows,
@@ -44,7 +44,7 @@ with _ui.guard(c):
         _ui.status_legend(c, sorted(set(frame["status"]), key=lambda s: list(STATUS_CODES).index(s)
                                     if s in STATUS_CODES else 99))
     else:
-        st.info(c.t("no_data", what=f"{name}, {c.as_of}"))
+        st.info(c.t("no_data", what=f"{_ui.esc(name)}, {c.as_of}"))
 
     st.subheader(c.t("trend_title"))
     years = [y for y in c.years if y <= c.as_of]

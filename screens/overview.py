@@ -16,7 +16,7 @@ _ui.require_data(c)
 
 with _ui.guard(c):
     st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
-               + c.t("overview_units", name=c.unit_label(c.scope)))
+               + c.t("overview_units", name=_ui.esc(c.unit_label(c.scope))))
 
     def shown_targets() -> pd.DataFrame:
         a = c.assessed()

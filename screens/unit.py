@@ -32,8 +32,8 @@ with _ui.guard(c):
         st.warning(n, icon="⚠️")
     row = c.units[c.units["unit_code"] == focus].iloc[0]
     kind = c.catalog.unit_kinds[row["kind"]].name(c.lang) if row["kind"] in c.catalog.unit_kinds else row["kind"]
-    parent = c.unit_label(row["parent_code"]) if row["parent_code"] else ""
-    st.subheader(names.get(focus, focus))
+    parent = _ui.esc(c.unit_label(row["parent_code"])) if row["parent_code"] else ""
+    st.subheader(_ui.esc(names.get(focus, focus)))
     st.caption(" · ".join(x for x in [kind, c.t("unit_parent", name=parent) if parent else "",
                                         f"{c.term.name(c.lang)}", f"{c.t('as_of')}: {c.as_of}"] if x))
     _export.buttons(c, focus, [focus], key="unit")

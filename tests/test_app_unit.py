@@ -164,3 +164,22 @@ def test_a_group_cuts_the_files_and_names_them(monkeypatch: pytest.MonkeyPatch, 
     lines = at.text_area[0].value.splitlines()
     assert lines[0] == "1. Về phát triển đảng viên mới"
     assert not any("tổ chức cơ sở đảng được xếp loại" in line for line in lines)
+
+
+def test_unit_names_are_shown_as_written(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from etl.load import load
+    from screens._ui import esc
+
+    name = "**Huyện** <b>Mẫu</b> :red[đỏ] [x](http://a.vn)"
+    units = tmp_path / "units.csv"
+    units.write_text("unit_code,name_vi,name_en,parent_code,kind\n"
+                     f"P,Tỉnh mẫu,Sample province,,province\nH,\"{name}\",District,P,district\n", encoding="utf-8")
+    db = tmp_path / "m.duckdb"
+    load([units], db)
+    at = run_app(monkeypatch, db, "unit", unit="P", focus="H")
+    assert not at.exception
+    assert at.subheader[0].value == esc(name)  # Markdown source escaped: shown literally
+    assert esc(name) != name
+    at = run_app(monkeypatch, db, "overview", unit="H")
+    assert not at.exception
+    assert any(esc(name) in c.value for c in at.caption)

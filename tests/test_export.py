@@ -476,3 +476,17 @@ def test_a_pack_whose_charts_fail_holds_the_office_files_and_says_why(tay_son, c
         note = z.read("GHI-CHU.txt").decode("utf-8")
     assert note.startswith("Gói này chỉ có các tệp Word và Excel: không vẽ được biểu đồ (No Chromium found")
     assert pack_formats() == ("docx", "xlsx")
+
+
+def test_workbook_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    import openpyxl
+
+    from monitor.export.xlsx import _sheet
+
+    wb = openpyxl.Workbook()
+    _sheet(wb.active, ["unit", "source"], [["X", "=HYPERLINK(\"http://a\")"], ["Y", "Báo cáo 03"]], {}, [10, 10])
+    out = tmp_path / "f.xlsx"
+    wb.save(out)
+    ws = openpyxl.load_workbook(out).active
+    assert [(c.value, c.data_type) for c in ws["B"]] == [
+        ("source", "s"), ("=HYPERLINK(\"http://a\")", "s"), ("Báo cáo 03", "s")]

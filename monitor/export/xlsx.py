@@ -37,6 +37,10 @@ def _sheet(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]], 
     ws.append(list(header))
     for row in rows:
         ws.append(list(row))
+        # openpyxl stores a string starting with '=' as a formula; names and sources are text, always.
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"
     for cell in ws[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="center")
