@@ -206,10 +206,11 @@ def _add_targets(fig: go.Figure, f: pd.DataFrame, unit: str, lang: str) -> None:
         label = f"{t('target_line', lang)}: {fmt_target(comparator, low, high, unit, lang)}"
         if high is not None:
             fig.add_vrect(x0=low, x1=high, fillcolor=BAND_COLOR, line_width=0, layer="below")
-            fig.add_vline(x=low, line={"color": TARGET_COLOR, "dash": "dash", "width": 1.5})
-            fig.add_vline(x=high, line={"color": TARGET_COLOR, "dash": "dash", "width": 1.5})
+            fig.add_vline(x=low, line={"color": TARGET_COLOR, "dash": "dash", "width": 1.5}, layer="below")
+            fig.add_vline(x=high, line={"color": TARGET_COLOR, "dash": "dash", "width": 1.5}, layer="below")
         else:
-            fig.add_vline(x=low, line={"color": TARGET_COLOR, "dash": "dash", "width": 2})
+            # below the bars: over them it ran through the value labels ('3,7|0%')
+            fig.add_vline(x=low, line={"color": TARGET_COLOR, "dash": "dash", "width": 2}, layer="below")
         # named in the legend beside the statuses: a label over the plot ran into the legend's entries
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=label, hoverinfo="skip",
                                  line={"color": TARGET_COLOR, "dash": "dash", "width": 2}))

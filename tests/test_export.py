@@ -316,7 +316,7 @@ def test_chart_files_carry_the_vietnamese_title(sample_pack):
     stem = out / "BD" / "charts" / "BD-TAYSON_org_good_or_better_rate_2023"
     title = "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên, 2020–2023"
     png = stem.with_suffix(".png").read_bytes()
-    assert _png_size(png) == (1400, 1168)  # 700 × (480 + the title and legend bands) at scale 2: two to a slide
+    assert _png_size(png) == (1400, 1088)  # 700 × (480 + title and legend bands) at scale 2
     assert png_text(png) == {"Title": title}
     svg = stem.with_suffix(".svg").read_text(encoding="utf-8")
     assert f"<title>{title}</title>" in svg
@@ -344,7 +344,7 @@ def test_sample_deck_tay_son(sample_pack):
     assert [len(pictures[i]) for i in range(len(titles))] == [0, 2, 1, 1, 1, 2, 1, 0]
     alt = pictures[1][1]._element.nvPicPr.cNvPr.get("descr")
     assert alt == "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên, 2020–2023"
-    assert _png_size(pictures[1][1].image.blob) == (1400, 1168)
+    assert _png_size(pictures[1][1].image.blob) == (1400, 1088)
     table = next(sh.table for sh in prs.slides[7].shapes if sh.has_table)
     rows = [[c.text for c in r.cells] for r in table.rows]
     assert rows[0] == ["Chỉ tiêu", "Chỉ tiêu đề ra", "Kết quả", "Đánh giá"]

@@ -196,13 +196,17 @@ def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = N
         layout["title"].setdefault("font", {})["family"] = family
         layout["title"].update({"xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
                                 "y": 1, "yanchor": "top", "pad": {"t": 14}})
-        margin["t"] = int(margin.get("t") or 20) + 56
-        extra += 56
+        # the band replaces whatever room the page gave its title (a page title sits in the margin too)
+        before = int(margin.get("t") or 20)
+        margin["t"] = 20 + 56
+        extra += margin["t"] - before
     if layout.get("showlegend") is not False:
         layout["legend"] = {**layout.get("legend", {}), "orientation": "h", "xref": "container", "x": 0.01,
                             "xanchor": "left", "yref": "container", "y": 0.005, "yanchor": "bottom"}
-        margin["b"] = int(margin.get("b") or 40) + 48
-        extra += 48
+        # a figure whose legend already sits at its foot (the bars) has that room in its margin
+        before = int(margin.get("b") or 40)
+        margin["b"] = max(before, 40 + 48)
+        extra += margin["b"] - before
     layout["width"] = width
     # the bands come on top of the height asked for: the plot keeps its room
     layout["height"] = (height or int(layout.get("height") or HEIGHT)) + extra
