@@ -123,6 +123,8 @@ with _ui.guard(c):
 
     st.subheader(c.t("upload"))
     st.caption(c.t("upload_help"))
+    st.page_link("screens/extract.py", label=c.t("upload_from_report"), icon=":material/document_scanner:",
+                 query_params=c.url())
     uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                                 key="data_upload", label_visibility="collapsed")
     if uploaded:

@@ -47,6 +47,9 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     slip = findings[findings["Số liệu"].str.startswith("Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so")].iloc[0]
     assert (slip["Báo cáo nêu"], slip["Tính lại"], slip["Kỳ"]) == ("31", "32,73", "Cả năm")  # 18/55
     assert list(log["Kết quả"]) == ["đã nạp", "đã nạp"]
+    link = at.get("page_link")[0].proto
+    assert (link.page, link.label) == ("doc-bao-cao", "Chỉ có báo cáo văn bản (.docx, .pdf…)? Đọc số liệu từ báo cáo, "
+                                       "rà soát rồi nạp")
     # No login configured: the audit log is shown (the demo has no users to keep it from).
     assert "Nhật ký kiểm toán" in [s.value for s in at.subheader]
     assert list(audit["Việc"]) == ["nạp"] and list(audit["Kết quả"]) == ["đã nạp"]
