@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,30 +61,39 @@ def sha256_of(path: Path) -> str:
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> FileInfo:
     """Read one file into the staging tables. Faults come back in FileInfo.problems, never raised."""
     info = FileInfo(path=path)
-    name = str(path)
-    try:
-        info.sha256 = sha256_of(path)
-        if path.stat().st_size == 0:
-            info.problems.append(Problem(name, None, None, "empty_file", "the file is empty"))
-            return info
-        suffix = path.suffix.lower()
-        if suffix in (".xlsx", ".xlsm"):
-            if _refused_workbook(path, info):
-                return info
-            _stage_xlsx(con, path, info)
-        elif suffix == ".parquet":
-            _stage_parquet(con, path, info)
-        elif suffix in (".csv", ".txt"):
-            _stage_csv(con, path, info)
-        else:
-            info.problems.append(Problem(name, None, None, "unreadable_file",
-                                         f"unknown file type '{suffix}': expected .csv, .xlsx or .parquet"))
-    except Exception as exc:  # an untrusted file may fail inside any parser, in that parser's own way
-        info.problems.append(Problem(name, None, None, "unreadable_file",
-                                     f"cannot read it ({type(exc).__name__}: {_short(exc)})"))
+    # hashlib lets go of the GIL: the file is hashed while DuckDB or openpyxl reads it
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(sha256_of, path)
+        try:
+            _stage_any(con, path, info)
+            info.sha256 = digest.result()
+        except Exception as exc:  # an untrusted file may fail inside any parser, in that parser's own way
+            error = digest.exception() or exc
+            if error is not exc:  # as when it was hashed first: the file could not be read at all
+                info = FileInfo(path=path)
+            info.problems.append(Problem(str(path), None, None, "unreadable_file",
+                                         f"cannot read it ({type(error).__name__}: {_short(error)})"))
     if info.kind and info.rows == 0 and not info.problems:
-        info.problems.append(Problem(name, None, None, "empty_file", "the file has a header but no rows"))
+        info.problems.append(Problem(str(path), None, None, "empty_file", "the file has a header but no rows"))
     return info
+
+
+def _stage_any(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> None:
+    name = str(path)
+    if path.stat().st_size == 0:
+        info.problems.append(Problem(name, None, None, "empty_file", "the file is empty"))
+        return
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        if not _refused_workbook(path, info):
+            _stage_xlsx(con, path, info)
+    elif suffix == ".parquet":
+        _stage_parquet(con, path, info)
+    elif suffix in (".csv", ".txt"):
+        _stage_csv(con, path, info)
+    else:
+        info.problems.append(Problem(name, None, None, "unreadable_file",
+                                     f"unknown file type '{suffix}': expected .csv, .xlsx or .parquet"))
 
 
 def _refused_workbook(path: Path, info: FileInfo) -> bool:
@@ -126,9 +136,18 @@ def _check_header(info: FileInfo, header: list[str]) -> bool:
 
 
 def _select_list(header: list[str], columns: tuple[str, ...]) -> str:
-    return ", ".join(
-        f"trim(coalesce(\"{c}\", '')) AS {c}" if c in header else f"'' AS {c}" for c in columns
-    )
+    return ", ".join(f"coalesce(\"{c}\", '') AS {c}" if c in header else f"'' AS {c}" for c in columns)
+
+
+def _trim_new_rows(con: duckdb.DuckDBPyConnection, table: str, header: list[str], columns: tuple[str, ...]) -> None:
+    """Trim the just-read rows' cells, only if any cell has a space at either end: looking costs less than
+    half of trimming every cell of a large file, and files rarely have such spaces."""
+    cols = [c for c in columns if c in header]
+    padded = " OR ".join(f"(starts_with({c}, ' ') OR ends_with({c}, ' '))" for c in cols)
+    new = '"row" IS NULL'
+    if cols and con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {new} AND ({padded}) LIMIT 1)"
+                            ).fetchall()[0][0]:
+        con.execute(f"UPDATE {table} SET {', '.join(f'{c} = trim({c})' for c in cols)} WHERE {new}")
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> None:
@@ -167,6 +186,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
     except duckdb.InvalidInputException as exc:
         info.problems.append(_csv_error(path, exc))
         return
+    _trim_new_rows(con, table, header, columns)
     # Rows are numbered from the table's rowid, which follows the file's order (DuckDB preserves
     # insertion order): row_number() OVER () in the INSERT costs a single-threaded window, +50 %.
     con.execute(f'UPDATE {table} SET "row" = rowid - (SELECT min(rowid) FROM {table} WHERE "row" IS NULL) + 2 '

@@ -284,3 +284,28 @@ def test_a_rejected_load_into_a_new_path_creates_no_database(tmp_path):
     with pytest.raises(LoadRejected):
         load([UNITS, BAD / "negative.csv"], db)
     assert not db.exists()
+
+
+def test_the_row_prefilter_keeps_every_row_a_rule_faults(tmp_path, monkeypatch):
+    """The row rules run on etl.rules.SUSPECT's rows only: the same problems as over every row."""
+    from etl import rules
+
+    odd = ["1_000", " 12", "+5", "-0", "1e999", "inf", "nan", "0x10", "1.", ".5", "1e-05", "1.2.3", ".", "101",
+           "100.5", "3,5", "", "7 "]
+    lines = [f"H1,2022,Y,,org_total,{v},,BC" for v in odd]
+    lines += [f"H1,{y},Y,,org_total,5,,BC" for y in ("2020.0", "02022", "+2022", "2019", "20 22", "")]
+    lines += [f"H1,2022,{p},{o},{m},5,{q},{s}" for p, o, m, q, s in [
+        ("H2", "", "org_total", "", "BC"), ("Y", "xx", "org_total", "", "BC"), ("Y", "", "org_totalx", "", "BC"),
+        ("Y", "", "", "", "BC"), ("Y", "", "org_total", "≥", "BC"), ("Y", "", "org_total", "", "=1+1"),
+        ("Y", "", "org_total", "", "-(1)"), ("Y", "", "org_total", "", "- Báo cáo 12")]]
+    lines += ["H1,2022,Y,,admission_plan_rate,102.5,,BC", ",2022,Y,,org_total,5,,BC", "ZZ,2022,Y,,org_total,5,,BC"]
+    path = _write(tmp_path / "odd.csv", ",".join(HEADER) + "\n" + "\n".join(lines) + "\n")
+    files = [UNITS, path, *sorted(BAD.glob("*.csv"))]
+
+    def problems() -> list[tuple]:
+        return [(p.rule, p.file, p.sheet, p.row, p.column, p.message) for p in check(files).problems]
+
+    filtered = problems()
+    monkeypatch.setattr(rules, "SUSPECT", "CREATE OR REPLACE TEMP TABLE stg_suspect AS SELECT * FROM stg_measures")
+    assert filtered == problems()
+    assert len({p[0] for p in filtered}) >= 10  # the data does fault most rules
