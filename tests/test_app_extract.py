@@ -5,14 +5,8 @@ system Chromium: a row unticked in the grid stays out of the database (skipped w
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +21,7 @@ from monitor.auth import format_user
 from monitor.catalog import default_catalog
 from monitor.i18n import t
 from tests.dashboard_data import SAMPLE, empty_db, run_app, sample_db, texts
+from tests.served_app import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seeds" / "003_ea20b4b07a755bad.txt"
@@ -198,44 +193,14 @@ def test_english(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`streamlit run app.py` with loading on, over a database that has the units and no figures."""
     db = tmp_path / "monitor.duckdb"
     load([SAMPLE / "units.csv"], db)
-    port = _free_port()
-    env = dict(os.environ, MONITOR_DB=str(db), MONITOR_UPLOADS="1")
-    env.pop("MONITOR_AUTH", None)
     log_path = tmp_path / "server.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                                 str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(log_path.read_text()) from None
-                    time.sleep(0.2)
-            yield url, db
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with streamlit_server(db, log_path, MONITOR_UPLOADS="1") as url:
+        yield url, db
     assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 

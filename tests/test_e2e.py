@@ -11,11 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +20,7 @@ import pytest
 
 from etl.demo import write_demo
 from etl.load import load
+from tests.served_app import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -42,12 +39,6 @@ if CHROMIUM is None:
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("e2e")
@@ -55,35 +46,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = root / "monitor.duckdb"
     load([SAMPLE / "units.csv", SAMPLE / "measures.csv", root / "demo" / "units.csv",
           root / "demo" / "measures.csv"], db)
-    port = _free_port()
-    env = dict(os.environ, MONITOR_DB=str(db))
-    env.pop("MONITOR_UPLOADS", None)
-    env.pop("MONITOR_AUTH", None)
-    log = (root / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((root / "server.log").read_text()) from None
-                time.sleep(0.2)
+    log_path = root / "server.log"
+    with streamlit_server(db, log_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        assert "Traceback" not in (root / "server.log").read_text(), (root / "server.log").read_text()
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +24,7 @@ import pytest
 
 from etl.load import load
 from monitor.i18n import t
+from tests.served_app import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -58,12 +55,6 @@ APP_ERRORS = [t(k, "vi").split("{")[0].strip() for k in ("page_error", "db_error
 HEADER = "unit_code,year,period,org_type,measure,value,qualifier,source\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _data_sets(folder: Path) -> list[Path]:
     """Two small, valid measure files that differ, so each load really changes the database."""
     out = []
@@ -80,35 +71,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     root = tmp_path_factory.mktemp("e2e_concurrency")
     db = root / "monitor.duckdb"
     load([SAMPLE / "units.csv", SAMPLE / "measures.csv", FIXTURES / "units.csv"], db)
-    port = _free_port()
-    env = dict(os.environ, MONITOR_DB=str(db), PYTHONUNBUFFERED="1")  # a traceback reaches the log at once
-    env.pop("MONITOR_UPLOADS", None)
-    env.pop("MONITOR_AUTH", None)
-    log_path = root / "server.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log_path.read_text()) from None
-                time.sleep(0.2)
+    with streamlit_server(db, root / "server.log") as url:
         yield url, db, root
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _settled(page: object, title: str) -> None:

@@ -1,0 +1,57 @@
+"""The real dashboard server for the browser tests: `streamlit run app.py` on a free localhost port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(db: Path, log_path: Path, **env: str) -> Iterator[str]:
+    """Serve app.py over `db` until the block ends; yields the base URL once the server is healthy.
+
+    Access and uploads start from off whatever the calling shell has; `env` sets what a test needs.
+    The server's output goes to `log_path` (unbuffered, so a traceback is there at once)."""
+    full = dict(os.environ, MONITOR_DB=str(db), PYTHONUNBUFFERED="1")
+    full.pop("MONITOR_UPLOADS", None)
+    full.pop("MONITOR_AUTH", None)
+    full.update(env)
+    port = free_port()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                                 str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                                cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(log_path.read_text()) from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
