@@ -314,3 +314,21 @@ def headline(c: Ctx, counts: dict[str, int], codes: Sequence[str]) -> None:
     for col, code in zip(cols, codes, strict=True):
         col.metric(status_label(code, c.lang), f"{counts.get(code, 0)}", help=c.t("headline_of", total=total),
                    border=True)
+
+
+def indicator_options(c: Ctx) -> list[str]:
+    """The indicators with a target or a value for the units in view; with none, a sentence and the
+    page stops there."""
+    assessed, values = c.assessed(), c.values()
+    options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
+                                                                                    c.rows, c.group))
+    if not options:
+        st.info(c.t("no_data", what=f"{esc(c.unit_label(c.scope))}, {c.as_of}"))
+        st.stop()
+    return options
+
+
+def scope_caption(c: Ctx) -> None:
+    """Term, as-of year and the unit whose sub-units are shown, under a page's title."""
+    st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
+               + c.t("overview_units", name=esc(c.unit_label(c.scope))))

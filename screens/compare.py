@@ -16,13 +16,8 @@ _ui.require_data(c)
 with _ui.guard(c):
     assessed = c.assessed()
     values = c.values()
-    options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
-                                                                                    c.rows, c.group))
-    if not options:
-        st.info(c.t("no_data", what=f"{_ui.esc(c.unit_label(c.scope))}, {c.as_of}"))
-        st.stop()
-    st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
-               + c.t("overview_units", name=_ui.esc(c.unit_label(c.scope))))
+    options = _ui.indicator_options(c)
+    _ui.scope_caption(c)
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="compare")
     notices: list[str] = []
 

@@ -17,11 +17,7 @@ _ui.require_data(c)
 with _ui.guard(c):
     assessed = c.assessed()
     values = c.values()
-    options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
-                                                                                    c.rows, c.group))
-    if not options:
-        st.info(c.t("no_data", what=f"{_ui.esc(c.unit_label(c.scope))}, {c.as_of}"))
-        st.stop()
+    options = _ui.indicator_options(c)
     notices: list[str] = []
     ind = _ui.url_select("ind", options, options[0], label=c.t("indicator"), notices=notices, lang=c.lang,
                          format_func=lambda i: views.indicator_label(c.catalog, i, c.lang))
@@ -30,8 +26,7 @@ with _ui.guard(c):
     name = views.indicator_label(c.catalog, ind, c.lang)
     unit = views.indicator_unit(c.catalog, ind)
     higher = c.catalog.indicators[ind].higher_is_better
-    st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
-               + c.t("overview_units", name=_ui.esc(c.unit_label(c.scope))))
+    _ui.scope_caption(c)
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="indicator")
 
     frame = c.memo("indicator_rows", ind, compute=lambda: views.indicator_rows(assessed, values, ind, c.rows,

@@ -15,8 +15,7 @@ st.title(c.t("overview_title"))
 _ui.require_data(c)
 
 with _ui.guard(c):
-    st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
-               + c.t("overview_units", name=_ui.esc(c.unit_label(c.scope))))
+    _ui.scope_caption(c)
 
     def shown_targets() -> pd.DataFrame:
         a = c.assessed()
