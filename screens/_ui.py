@@ -269,16 +269,22 @@ def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: s
 
 # -- page furniture ---------------------------------------------------------------------------------
 
-def require_data(c: Ctx) -> None:
-    """Stop the page with a sentence when there is nothing to show."""
+def data_missing(c: Ctx) -> bool:
+    """Say why there is nothing to show, if so; the caller decides what of the page still makes sense."""
     if c.error:
         st.error(c.error)
-        st.stop()
-    if c.store is None:
+    elif c.store is None:
         st.info(c.t("no_db", path=str(c.db)))  # MONITOR_DB, set by whoever runs the server
-        st.stop()
-    if c.units.empty:
+    elif c.units.empty:
         st.info(c.t("no_units"))
+    else:
+        return False
+    return True
+
+
+def require_data(c: Ctx) -> None:
+    """Stop the page with a sentence when there is nothing to show."""
+    if data_missing(c):
         st.stop()
 
 

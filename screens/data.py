@@ -73,13 +73,7 @@ RESULT_KEYS = {f"result_{r}" for r in ("loaded", "unchanged", "rejected", *audit
 
 
 with _ui.guard(c):
-    if c.error:
-        st.error(c.error)
-    elif c.store is None:
-        st.info(c.t("no_db", path=str(c.db)))
-    elif c.units.empty:
-        st.info(c.t("no_units"))
-    else:
+    if not _ui.data_missing(c):
         names = c.names()
         shown = [c.scope, *[r for r in c.rows if r != c.scope]]
         st.subheader(c.t("completeness"))

@@ -236,11 +236,5 @@ def _page() -> None:
 
 
 with _ui.guard(c):
-    if c.error:
-        st.error(c.error)
-    elif c.store is None:
-        st.info(c.t("no_db", path=str(c.db)))
-    elif c.units.empty:
-        st.info(c.t("no_units"))
-    else:
+    if not _ui.data_missing(c):
         _page()
