@@ -115,8 +115,9 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
     found += rules.run_rows(con, rules.ROW_RULES, PROBLEMS_PER_RULE)
     con.execute("CREATE OR REPLACE TEMP TABLE stg_files (file VARCHAR, ord INTEGER)")
     con.executemany("INSERT INTO stg_files VALUES (?, ?)", [(str(i.path), n) for n, i in enumerate(infos)])
+    clean = not con.execute("SELECT count(*) FROM bad_rows").fetchall()[0][0]
     for sql in rules.TYPED:
-        con.execute(sql)
+        con.execute(rules.as_view(sql) if clean else sql)
     duplicates = con.execute("SELECT count(*) FROM dup_keys").fetchall()[0][0]
     con.execute(rules.UNIQUE if duplicates else rules.UNIQUE_NO_DUPLICATES)
     found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)

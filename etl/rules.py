@@ -198,6 +198,14 @@ TYPED = [
     WHERE key_hash IN (SELECT key_hash FROM stg_typed GROUP BY key_hash HAVING count(*) > 1)
     GROUP BY ALL HAVING count(*) > 1""",
 ]
+def as_view(sql: str) -> str:
+    """stg_typed as a view when no row is at fault: its readers take what they need of it, which costs
+    less than copying a million rows' texts into a table."""
+    if "TEMP TABLE stg_typed" not in sql:
+        return sql
+    return sql.replace("TEMP TABLE stg_typed", "TEMP VIEW stg_typed").replace('ANTI JOIN bad_rows USING (file, sheet, "row")', "")
+
+
 # stg_unique: one row per key. Without duplicates (the usual case) simply stg_typed.
 UNIQUE_NO_DUPLICATES = f"CREATE OR REPLACE TEMP VIEW stg_unique AS SELECT {TYPED_COLUMNS} FROM stg_typed"
 UNIQUE = f"""
