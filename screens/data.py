@@ -8,7 +8,7 @@ import streamlit as st
 
 from etl.load import LoadBusy, LoadRejected, load
 from monitor import audit, auth, views
-from monitor.i18n import fmt_number
+from monitor.i18n import fmt_number, load_strings
 from monitor.uploads import Checked, check_uploads, template_bytes
 from screens import _ui
 
@@ -69,6 +69,7 @@ def _audit_section() -> None:
     }), hide_index=True, key="data_audit")
 
 
+STRINGS = load_strings()
 RESULT_KEYS = {f"result_{r}" for r in ("loaded", "unchanged", "rejected", *audit.UPLOAD_RESULTS)}
 
 
@@ -97,7 +98,7 @@ with _ui.guard(c):
                 c.t("stated"): [fmt_number(x, c.lang) for x in found["stated"]],
                 c.t("computed"): [fmt_number(x, c.lang) for x in found["computed"]],
                 c.t("detail"): found["detail"],
-                c.t("rule"): found["rule"],
+                c.t("rule"): found["rule"].map(lambda r: c.t(f"finding_{r}") if f"finding_{r}" in STRINGS else r),
                 c.t("source"): found["source"],
             }), hide_index=True)
 
