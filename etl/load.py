@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from etl import rules
 from etl.model import Problem
@@ -49,6 +50,7 @@ class Report:
     files: list[FileInfo]
     problems: list[Problem] = field(default_factory=list)  # errors (rejected) or nothing
     findings: list[Problem] = field(default_factory=list)
+    finding_rows: pd.DataFrame | None = None  # the same findings in the findings table's columns, for display
     inserted: int = 0
     unchanged: int = 0
     load_id: int | None = None
@@ -277,6 +279,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         con.execute("INSERT INTO new.findings SELECT * FROM _findings")
         con.unregister("_findings")
     report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
+    report.finding_rows = findings
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for info in report.files:
         con.execute("INSERT INTO new.load_log VALUES ($id, $file, $sha, $rows, $at, $result, $user)",
@@ -311,6 +314,7 @@ def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str |
             ANTI JOIN stg_typed USING ({KEY})""")
         findings = run_checks(con, catalog, facts="merged")
         report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
+        report.finding_rows = findings
     finally:
         con.close()
     return report

@@ -23,7 +23,8 @@ import pandas as pd
 
 from etl.extract import UNPLACED_COLUMNS, ExtractResult, extract
 from etl.extract_text import TEXT_SUFFIXES
-from etl.model import MEASURE_COLUMNS, Problem
+from etl.load import Report
+from etl.model import MEASURE_COLUMNS
 from etl.safety import screen
 from monitor.catalog import Catalog
 
@@ -178,11 +179,14 @@ def csv_name(docname: str) -> str:
     return f"{Path(docname).stem}.trich-xuat.csv"
 
 
-def findings_for(findings: Sequence[Problem], unit: str) -> list[Problem]:
+def findings_for(report: Report, unit: str) -> pd.DataFrame:
     """The cross-check findings about `unit`: a check runs over the whole database merged with the
-    new rows, and other units' old slips are not this report's business. (A finding's message starts
-    with its unit code, etl.load._finding_problem.)"""
-    return [f for f in findings if f.message.startswith(f"{unit} ")]
+    new rows, and other units' old slips are not this report's business."""
+    rows = report.finding_rows
+    if rows is None:
+        return pd.DataFrame(columns=["rule", "severity", "unit_code", "year", "period", "org_type", "measure",
+                                     "stated", "computed", "detail", "source"])
+    return rows[rows["unit_code"] == unit].reset_index(drop=True)
 
 
 def fingerprint(data: bytes) -> str:

@@ -465,3 +465,44 @@ def indicator_options(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Cat
     if group:
         out = [i for i in out if catalog.indicators[i].group == group]
     return out
+
+
+def measure_name(catalog: Catalog, code: str, lang: str) -> str:
+    """A measure's or an indicator's name (a report may state only the rate); an unknown id as it is."""
+    if code in catalog.measures:
+        return catalog.measures[code].name(lang)
+    if code in catalog.indicators:
+        return catalog.indicators[code].name(lang)
+    return code
+
+
+def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """The reports' own slips (the findings table's columns) as the Data and report pages show them:
+    names instead of ids, numbers the reader's way, the check by its name."""
+    def rule_name(rule: str) -> str:
+        try:
+            return t(f"finding_{rule}", lang)
+        except KeyError:  # a check newer than the strings file: its id is still a clear name
+            return rule
+
+    return pd.DataFrame({
+        t("unit", lang): [names.get(u, u) for u in found["unit_code"]],
+        t("year", lang): found["year"].astype(str).to_numpy(),
+        t("period", lang): [catalog.periods[p].name(lang) if p in catalog.periods else p for p in found["period"]],
+        t("measure", lang): [measure_name(catalog, m, lang) for m in found["measure"]],
+        t("stated", lang): [fmt_number(x, lang) for x in found["stated"]],
+        t("computed", lang): [fmt_number(x, lang) for x in found["computed"]],
+        t("detail", lang): found["detail"].to_numpy(),
+        t("rule", lang): [rule_name(r) for r in found["rule"]],
+        t("source", lang): found["source"].to_numpy(),
+    })
+
+
+def findings_about(found: pd.DataFrame | None, rows: pd.DataFrame) -> pd.DataFrame:
+    """The findings of a check that concern the units and years of the rows checked: the check runs
+    over the database merged with them, and slips already stored are shown apart, on the Data page."""
+    if found is None or found.empty or rows.empty or "year" not in rows.columns:
+        return pd.DataFrame(columns=[] if found is None else found.columns)
+    keys = {(str(u), str(y).strip()) for u, y in zip(rows["unit_code"], rows["year"], strict=True) if str(y).strip()}
+    mine = [(str(u), str(y)) in keys for u, y in zip(found["unit_code"], found["year"], strict=True)]
+    return found[mine].reset_index(drop=True)

@@ -8,20 +8,12 @@ import streamlit as st
 
 from etl.load import LoadBusy, LoadRejected, load
 from monitor import audit, auth, views
-from monitor.i18n import fmt_number, load_strings
+from monitor.i18n import fmt_number
 from monitor.uploads import Checked, check_uploads, template_bytes
 from screens import _ui
 
 c = _ui.ctx()
 st.title(c.t("data_title"))
-
-
-def _measure_name(code: str) -> str:
-    if code in c.catalog.measures:
-        return c.catalog.measures[code].name(c.lang)
-    if code in c.catalog.indicators:
-        return c.catalog.indicators[code].name(c.lang)
-    return code
 
 
 def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.LoadGate) -> None:
@@ -69,7 +61,6 @@ def _audit_section() -> None:
     }), hide_index=True, key="data_audit")
 
 
-STRINGS = load_strings()
 RESULT_KEYS = {f"result_{r}" for r in ("loaded", "unchanged", "rejected", *audit.UPLOAD_RESULTS)}
 
 
@@ -89,18 +80,7 @@ with _ui.guard(c):
             st.success(c.t("findings_none"))
         else:
             st.caption(c.t("findings_count", n=len(found)))
-            st.dataframe(pd.DataFrame({
-                c.t("unit"): found["unit_code"].map(lambda u: names.get(u, u)),
-                c.t("year"): found["year"].astype(str),
-                c.t("period"): found["period"].map(
-                    lambda p: c.catalog.periods[p].name(c.lang) if p in c.catalog.periods else p),
-                c.t("measure"): found["measure"].map(_measure_name),
-                c.t("stated"): [fmt_number(x, c.lang) for x in found["stated"]],
-                c.t("computed"): [fmt_number(x, c.lang) for x in found["computed"]],
-                c.t("detail"): found["detail"],
-                c.t("rule"): found["rule"].map(lambda r: c.t(f"finding_{r}") if f"finding_{r}" in STRINGS else r),
-                c.t("source"): found["source"],
-            }), hide_index=True)
+            st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True)
 
         st.subheader(c.t("load_log"))
         log = c.store.load_log()
@@ -140,10 +120,10 @@ with _ui.guard(c):
                 st.dataframe(checked.problems.rename(columns={
                     "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
                     "rule": c.t("rule"), "message": c.t("message")}), hide_index=True)
-            if checked.report.findings:
-                st.warning(c.t("findings_count", n=len(checked.report.findings)))
-                st.dataframe(pd.DataFrame({c.t("detail"): [str(f) for f in checked.report.findings]}),
-                             hide_index=True)
+            about = views.findings_about(checked.report.finding_rows, checked.rows)
+            if not about.empty:
+                st.warning(c.t("findings_count", n=len(about)))
+                st.dataframe(views.findings_table(about, c.catalog, c.names(), c.lang), hide_index=True)
             if not checked.rows.empty:
                 st.markdown(f"**{c.t('rows_checked')}**")
                 view = checked.rows.assign(problems=lambda d: d["problems"].map(

@@ -145,13 +145,11 @@ def _show_check(checked: Checked, unit: str) -> None:
         st.dataframe(checked.problems.drop(columns=["file", "sheet"]).rename(columns={
             "row": c.t("row"), "column": c.t("column"), "rule": c.t("rule"), "message": c.t("message")}),
             hide_index=True, key="extract_problems")
-    findings = review.findings_for(report.findings, unit)
-    if findings:
+    findings = review.findings_for(report, unit)
+    if not findings.empty:
         st.warning(c.t("extract_findings", n=len(findings)))
-        st.dataframe(pd.DataFrame({c.t("rule"): [f.rule for f in findings],
-                                   c.t("detail"): [f.message for f in findings]}),
-                     hide_index=True, key="extract_findings",
-                     column_config={c.t("rule"): st.column_config.TextColumn(width=150)})
+        st.dataframe(views.findings_table(findings, c.catalog, c.names(), c.lang), hide_index=True,
+                     key="extract_findings")
     if not checked.rows.empty:
         with st.expander(c.t("rows_checked"), expanded=not report.ok):
             view = checked.rows.drop(columns=["file", "sheet"]).assign(problems=lambda d: d["problems"].map(
@@ -177,7 +175,7 @@ def _load(checked: Checked, unit: str) -> None:
     else:
         st.session_state.pop(CHECK_KEY, None)
         st.success(c.t("load_done", files=len(report.files), inserted=report.inserted, unchanged=report.unchanged,
-                       findings=len(review.findings_for(report.findings, unit))))
+                       findings=len(review.findings_for(report, unit))))
 
 
 def _page() -> None:

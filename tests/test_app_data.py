@@ -162,3 +162,19 @@ def test_esc(text: str, escaped: str) -> None:
     # (which stops Streamlit linking an address) is invisible: the reader sees `text`.
     shown = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped).replace("\u2060", "")
     assert shown == " ".join(text.splitlines())
+
+
+def test_an_upload_with_a_slip_shows_it_the_readers_way(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
+    slip = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
+            "BD-TAYSON,2024,Y,,org_rated,40,,báo cáo 2024\n"
+            "BD-TAYSON,2024,Y,,org_good_or_better,30,,báo cáo 2024\n"
+            "BD-TAYSON,2024,Y,,org_good_or_better_rate,80,,báo cáo 2024: tỷ lệ 80%\n").encode()
+    at.file_uploader[0].upload("so-lieu-2024.csv", slip, "text/csv").run()
+    assert not at.exception
+    stored, found = [f for f in frames(at) if "Tính lại" in f.columns]  # the database's, then the upload's
+    assert len(stored) == 7
+    assert found[["Năm", "Số liệu", "Báo cáo nêu", "Tính lại", "Chi tiết", "Quy tắc", "Nguồn"]].to_dict("records") == [{
+        "Năm": "2024", "Số liệu": "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên", "Báo cáo nêu": "80",
+        "Tính lại": "75", "Chi tiết": "30 / 40", "Quy tắc": "Tỷ lệ nêu khác tỷ lệ tính từ số lượng",
+        "Nguồn": "báo cáo 2024: tỷ lệ 80%"}]

@@ -91,10 +91,11 @@ def test_seed_is_proposed_for_review_and_checked(monkeypatch: pytest.MonkeyPatch
     assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 66 dòng trong 1 tệp."]
     # the check runs the cross-checks: the report's own slips come back as findings of this unit only
     [findings] = [d.value for d in at.dataframe if "Quy tắc" in d.value.columns]
-    assert all(m.startswith("BD-TAYSON ") for m in findings["Chi tiết"])
-    slip = findings[findings["Chi tiết"].str.startswith("BD-TAYSON 2023 Y grassroots_committee_vocational_rate: "
-                                                        "stated 1.89, computed 1.8576 (6 / 323)")]
-    assert list(slip["Quy tắc"]) == ["stated_rate"]
+    assert set(findings["Đơn vị"]) == {"Đảng bộ huyện Tây Sơn"}
+    slip = findings[findings["Số liệu"] == "Tỷ lệ cấp ủy viên cơ sở có trình độ trung cấp"].iloc[0]
+    assert (slip["Năm"], slip["Báo cáo nêu"], slip["Tính lại"], slip["Chi tiết"], slip["Quy tắc"]) == (
+        "2023", "1,89", "1,86", "6 / 323", "Tỷ lệ nêu khác tỷ lệ tính từ số lượng")
+    assert slip["Nguồn"].startswith("003.txt, line 109: Tổng số cấp ủy viên cơ sở hiện có 323 đồng chí")
     assert "Bảng điều khiển chỉ đọc" in texts(at)
     assert not [b for b in at.button if b.key == "extract_load"]  # loading is off
     assert sample.read_bytes() == before

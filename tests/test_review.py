@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from etl.extract_text import DocumentError
-from etl.model import MEASURE_COLUMNS, Problem
+from etl.load import Report
+from etl.model import MEASURE_COLUMNS
 from etl.safety import Screened, UnsafeUpload, screen
 from monitor import review
 from monitor.catalog import default_catalog
@@ -159,9 +160,12 @@ def test_places_in_the_readers_language() -> None:
 
 
 def test_findings_for_keeps_the_units_own() -> None:
-    mine = Problem("", None, None, "balance", "BD-TAYSON 2023 Y grassroots_committee_members: stated 323")
-    other = Problem("", None, None, "stated_rate", "BD-TAYSON-X 2022 Y cell_failed_rate: stated 0.04")
-    assert review.findings_for([mine, other], "BD-TAYSON") == [mine]
+    rows = pd.DataFrame({"rule": ["balance", "stated_rate"], "unit_code": ["BD-TAYSON", "BD-TAYSON-X"],
+                         "stated": [323.0, 0.04]})
+    report = Report(files=[], finding_rows=rows)
+    assert review.findings_for(report, "BD-TAYSON").to_dict("records") == [
+        {"rule": "balance", "unit_code": "BD-TAYSON", "stated": 323.0}]
+    assert review.findings_for(Report(files=[]), "BD-TAYSON").empty  # no check run: nothing to show
 
 
 def test_measure_options_come_from_the_catalogue() -> None:
