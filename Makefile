@@ -16,12 +16,13 @@ data/demo/measures.csv: $(BIN)/.installed
 	$(BIN)/python -m etl demo --out data/demo --scale province --seed 2025
 
 # Rebuilt whenever the catalogue, the sample or the demo changes: built fresh beside the old file and
-# renamed over it, so a running dashboard never sees it missing.
+# renamed over it, so a running dashboard never sees it missing. The audit keeps every load, rebuilds included.
 $(DB): $(BIN)/.installed indicators.yaml data/demo/measures.csv $(wildcard data/sample/*) $(wildcard etl/*.py)
-	rm -f $(DB).new
+	rm -f $(DB).new $(DB).new.audit.jsonl
 	$(BIN)/python -m etl load data/sample/units.csv data/sample/*measures*.csv \
 		data/demo/units.csv data/demo/measures.csv --db $(DB).new
 	mv $(DB).new $(DB)
+	cat $(DB).new.audit.jsonl >> $(DB).audit.jsonl && rm -f $(DB).new.audit.jsonl $(DB).new.lock
 
 data: $(DB)
 

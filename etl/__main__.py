@@ -7,11 +7,19 @@ left exactly as it was), 2 wrong usage.
 from __future__ import annotations
 
 import argparse
-import os
+import getpass
 import sys
 from pathlib import Path
 
 from etl.model import Problem
+
+
+def _login() -> str:
+    """Who runs the command, for the load log and the audit ('' where the system cannot say)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        return ""
 
 
 def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
@@ -91,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--db", required=True)
     s.add_argument("--replace", action="store_true",
                    help="the input wins where it differs from the database (otherwise a conflict rejects)")
-    s.add_argument("--user", default=os.environ.get("USER", ""), help="recorded in the load log")
+    s.add_argument("--user", default=_login(), help="recorded in the load log and the audit (default: your login)")
     s.add_argument("-v", "--verbose", action="store_true", help="print every finding")
     s.set_defaults(run=cmd_load)
     s = sub.add_parser("check", help="validate only; print every problem and finding")

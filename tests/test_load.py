@@ -221,3 +221,15 @@ def test_cli_check_exit_codes(tmp_path):
     bad = etl_cli("check", UNITS, FIXTURES / "bad" / "negative.csv")
     assert bad.returncode == 1
     assert f"{FIXTURES / 'bad' / 'negative.csv'}, row 2, column value: negative:" in bad.stdout
+
+
+def test_cli_load_records_who_ran_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "canbo.tochuc")  # what getpass.getuser() reads first
+    db = tmp_path / "m.duckdb"
+    assert etl_cli("load", UNITS, BASE, "--db", db).returncode == 0
+    assert etl_cli("load", BASE, "--db", db, "--user", "Ban Tổ chức").returncode == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        users = con.execute("SELECT DISTINCT load_id, user_name FROM load_log ORDER BY load_id").fetchall()
+    assert users == [(1, "canbo.tochuc"), (2, "Ban Tổ chức")]
+    audit = [json.loads(line) for line in db.with_name(db.name + ".audit.jsonl").read_text().splitlines()]
+    assert [a["user"] for a in audit] == ["canbo.tochuc", "Ban Tổ chức"]
