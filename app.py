@@ -84,11 +84,7 @@ def _oidc(lang: str) -> auth.User | None:
             st.login()
         return None
     email = str(st.user.get("email") or st.user.get("preferred_username") or st.user.get("sub") or "")
-    known = _users()
-    user = auth.user_for_email(known, email)
-    if email.strip().lower() not in known:
-        user = auth.User(username=user.username, name=str(st.user.get("name") or email), role="viewer")
-    return user
+    return auth.user_for_email(_users(), email, name=str(st.user.get("name") or ""))
 
 
 def _who(lang: str) -> tuple[auth.User | None, str, bool]:

@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import functools
-import json
 import os
 import shutil
 import time
@@ -25,6 +24,7 @@ import pandas as pd
 from etl import rules
 from etl.model import Problem
 from etl.readers import FileInfo, create_staging, stage_file
+from monitor import audit
 from monitor.catalog import Catalog, default_catalog
 from monitor.checks import run_checks
 from monitor.metrics import register_catalog
@@ -153,16 +153,9 @@ def _locked(db: Path, wait: float) -> Iterator[None]:
 def _audit(db: Path, report: Report, user: str) -> None:
     """Every attempt, loaded or rejected, goes to a log beside the database (the database itself must
     not change on a rejected load)."""
-    entry = {
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "user": user,
-        "result": "loaded" if report.ok else "rejected",
-        "files": [{"file": str(i.path), "sha256": i.sha256, "rows": i.rows} for i in report.files],
-        "problems": len(report.problems),
-        "first_problem": str(report.problems[0]) if report.problems else "",
-    }
-    with db.with_name(db.name + ".audit.jsonl").open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    audit.append(db, user=user, result="loaded" if report.ok else "rejected",
+                 files=[{"file": str(i.path), "sha256": i.sha256, "rows": i.rows} for i in report.files],
+                 problems=len(report.problems), first_problem=str(report.problems[0]) if report.problems else "")
 
 
 def load(paths: Sequence[str | Path], db: str | Path, *, replace: bool = False, user: str = "",

@@ -33,24 +33,23 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def append(db: Path, **entry: Any) -> None:
+    """One line, stamped with the time, at the end of the log beside `db` (OSError if it cannot be)."""
+    line = json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **entry}, ensure_ascii=False)
+    with audit_path(db).open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
 def record_upload(db: Path, user: str, files: Sequence[tuple[str, bytes]], result: str, problems: int = 0,
                   first_problem: str = "") -> bool:
     """Append one 'upload' line for these (uploaded name, bytes). False if the log cannot be written
     (a read-only directory): the page still works, the server log says why."""
     if result not in UPLOAD_RESULTS:
         raise ValueError(f"result '{result}': expected one of {', '.join(UPLOAD_RESULTS)}")
-    entry = {
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "event": "upload",
-        "user": user,
-        "result": result,
-        "files": [{"file": name, "sha256": sha256(data), "bytes": len(data)} for name, data in files],
-        "problems": problems,
-        "first_problem": first_problem,
-    }
     try:
-        with audit_path(db).open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        append(db, event="upload", user=user, result=result,
+               files=[{"file": name, "sha256": sha256(data), "bytes": len(data)} for name, data in files],
+               problems=problems, first_problem=first_problem)
     except OSError:
         log.exception("cannot write the audit log beside %s", db)
         return False

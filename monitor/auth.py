@@ -133,9 +133,10 @@ def verify(users: dict[str, User], username: str, password: str) -> User | None:
 _DUMMY_HASH = "$2b$12$UpACxFjBagZxj6JJhQ/kceOjcoGDtbm8SZHbVnoTAA14ZSqbqs//W"
 
 
-def user_for_email(users: dict[str, User], email: str) -> User:
-    """An OIDC identity's role; someone the file does not name is a viewer."""
-    return users.get(email.strip().lower()) or User(username=email.lower(), name=email, role="viewer")
+def user_for_email(users: dict[str, User], email: str, name: str = "") -> User:
+    """An OIDC identity's role; someone the file does not name is a viewer, shown by the name the
+    provider gives (else the e-mail)."""
+    return users.get(email.strip().lower()) or User(username=email.lower(), name=name or email, role="viewer")
 
 
 def format_user(username: str, name: str, role: Role, units: list[str], password: str, rounds: int = 12) -> str:

@@ -20,6 +20,8 @@ from etl.load import Report, check
 from etl.readers import STG_MEASURES, STG_UNITS, create_staging, stage_file
 from etl.safety import UnsafeUpload, screen
 from etl.template import write_template
+from monitor import audit
+from monitor.auth import LoadGate
 from monitor.catalog import Catalog
 
 
@@ -38,6 +40,20 @@ class Checked:
     @property
     def ok(self) -> bool:
         return bool(self.paths) and not self.refused and self.report is not None and self.report.ok
+
+
+def record_check(db: Path, user: str, files: Sequence[tuple[str, bytes]], checked: Checked, gate: LoadGate) -> bool:
+    """The audit line of a checked batch (as uploaded): refused by screening, invalid by the rules, not
+    the user's to load, or checked; load() adds its own line when the batch is then loaded."""
+    if checked.refused:
+        result, problems, first = "refused", len(checked.refused), checked.refused[0]
+    elif checked.report is not None and not checked.report.ok:
+        result, problems, first = "invalid", len(checked.report.problems), str(checked.report.problems[0])
+    elif not gate.allowed:
+        result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
+    else:
+        result, problems, first = "checked", 0, ""
+    return audit.record_upload(db, user, files, result, problems, first)
 
 
 def _safe_name(name: str, index: int, suffix: str) -> str:

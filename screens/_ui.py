@@ -7,7 +7,6 @@ Only layout lives here; data comes from monitor.store and monitor.views.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from etl.load import LoadBusy, LoadRejected, Report, load
 from monitor import auth, views
 from monitor.catalog import Catalog, Term
 from monitor.charts import plotly_config
@@ -32,6 +32,7 @@ from monitor.i18n import (
     unit_name,
 )
 from monitor.store import Store
+from monitor.uploads import Checked
 
 log = logging.getLogger("monitor.dashboard")
 T = TypeVar("T")
@@ -220,8 +221,7 @@ def language() -> str:
 def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: str = "") -> Ctx:
     """Render the filters and return the page context. Invalid URL values are reported on the page."""
     notices: list[str] = []
-    c = Ctx(store=store, catalog=catalog, db=db, lang=lang, error=error,
-            uploads=os.environ.get("MONITOR_UPLOADS", "") == "1")
+    c = Ctx(store=store, catalog=catalog, db=db, lang=lang, error=error)
     sb = st.sidebar
     sb.subheader(t("filters", lang))
     terms = list(catalog.terms)
@@ -338,3 +338,26 @@ def scope_caption(c: Ctx) -> None:
     """Term, as-of year and the unit whose sub-units are shown, under a page's title."""
     st.caption(f"{c.term.name(c.lang)} · {c.t('as_of')}: **{c.as_of}** · "
                + c.t("overview_units", name=esc(c.unit_label(c.scope))))
+
+
+def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
+                findings: Callable[[Report], int] = lambda r: len(r.findings)) -> Report | None:
+    """Why loading is not allowed, or the load button; pressed, the all-or-nothing load of the checked
+    files and its outcome in a sentence. The report when the database was replaced."""
+    if not gate.allowed:
+        (st.info if gate.reason == "load_disabled" else st.error)(gate_message(c, gate))
+        return None
+    if not checked.ok or not st.button(c.t("load_button"), type="primary", key=key):
+        return None
+    try:
+        report = load(checked.paths, c.db, user=c.who)
+    except LoadRejected as exc:  # the database changed since the check: say what, nothing was loaded
+        st.error(c.t("load_rejected", n=len(exc.problems)))
+        st.dataframe(pd.DataFrame({c.t("message"): [str(p) for p in exc.problems]}), hide_index=True)
+    except LoadBusy as exc:
+        st.error(c.t("load_busy", error=esc(exc)))
+    else:
+        st.success(c.t("load_done", files=len(report.files), inserted=report.inserted, unchanged=report.unchanged,
+                       findings=findings(report)))
+        return report
+    return None

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from etl.load import LoadBusy, LoadRejected, load
 from monitor import audit, auth, views
 from monitor.i18n import fmt_number
-from monitor.uploads import Checked, check_uploads, template_bytes
+from monitor.uploads import Checked, check_uploads, record_check, template_bytes
 from screens import _ui
 
 c = _ui.ctx()
@@ -25,16 +24,7 @@ def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.
     done: set = st.session_state.setdefault("_audited_uploads", set())
     if key in done:
         return
-    if checked.refused:
-        result, problems, first = "refused", len(checked.refused), checked.refused[0]
-    elif checked.report is not None and not checked.report.ok:
-        result, problems = "invalid", len(checked.report.problems)
-        first = str(checked.report.problems[0])
-    elif not gate.allowed:
-        result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
-    else:
-        result, problems, first = "checked", 0, ""
-    audit.record_upload(c.db, c.who, files, result, problems, first)
+    record_check(c.db, c.who, files, checked, gate)
     done.add(key)
 
 
@@ -130,18 +120,7 @@ with _ui.guard(c):
                     lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
                 st.dataframe(view.rename(columns={"problems": c.t("status"), "file": c.t("file"),
                                                   "row": c.t("row"), "sheet": c.t("sheet")}), hide_index=True)
-            if not gate.allowed:
-                (st.info if gate.reason == "load_disabled" else st.error)(_ui.gate_message(c, gate))
-            elif checked.ok and st.button(c.t("load_button"), type="primary", key="data_load"):
-                try:
-                    report = load(checked.paths, c.db, user=c.who)
-                except LoadRejected as exc:
-                    st.error(c.t("load_rejected", n=len(exc.problems)))
-                except LoadBusy as exc:
-                    st.error(c.t("load_busy", error=_ui.esc(exc)))
-                else:
-                    st.success(c.t("load_done", files=len(report.files), inserted=report.inserted,
-                                   unchanged=report.unchanged, findings=len(report.findings)))
+            _ui.load_button(c, checked, gate, key="data_load")
 
     if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything
         _audit_section()

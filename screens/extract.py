@@ -11,11 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from etl.extract_text import DocumentError
-from etl.load import LoadBusy, LoadRejected, load
 from etl.safety import UnsafeUpload
-from monitor import audit, auth, review, views
+from monitor import auth, review, views
 from monitor.i18n import fmt_number
-from monitor.uploads import Checked, check_uploads
+from monitor.uploads import Checked, check_uploads, record_check
 from screens import _ui
 
 c = _ui.ctx()
@@ -24,34 +23,14 @@ READ_KEY = "_extract_read"  # (digest, unit, year) → the report as read, so an
 CHECK_KEY = "_extract_checked"  # (report digest, fingerprint of the accepted rows, Checked)
 
 
-def _load_gate(c: _ui.Ctx, unit: str) -> tuple[auth.LoadGate, str]:
-    """May this session load figures of `unit`, and the user name the load log records: the one place
-    access rules reach this page (auth.may_load, as on the Data page)."""
-    return auth.may_load(c.user, [unit], c.uploads), c.user.username if c.user is not None else "dashboard"
-
-
-def _record_check(files: list[tuple[str, bytes]], checked: Checked, gate: auth.LoadGate, user: str) -> None:
-    """One audit line per check, as the Data page writes for its uploads: the report as uploaded and
-    the rows as reviewed. The read-only demo (loading off) writes nothing."""
-    if not c.uploads:
-        return
-    if checked.refused:
-        result, problems, first = "refused", len(checked.refused), checked.refused[0]
-    elif checked.report is not None and not checked.report.ok:
-        result, problems, first = "invalid", len(checked.report.problems), str(checked.report.problems[0])
-    elif not gate.allowed:
-        result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
-    else:
-        result, problems, first = "checked", 0, ""
-    audit.record_upload(c.db, user, files, result, problems, first)
+def _gate(unit: str) -> auth.LoadGate:
+    """May this session load figures of `unit`: the one place access rules reach this page
+    (auth.may_load, as on the Data page)."""
+    return auth.may_load(c.user, [unit], c.uploads)
 
 
 def _label(code: str) -> str:
-    if code in c.catalog.measures:
-        return c.catalog.measures[code].name(c.lang)
-    if code in c.catalog.indicators:
-        return c.catalog.indicators[code].name(c.lang)
-    return code
+    return views.measure_name(c.catalog, code, c.lang)
 
 
 def _place(place: str) -> str:
@@ -159,23 +138,10 @@ def _show_check(checked: Checked, unit: str) -> None:
 
 
 def _load(checked: Checked, unit: str) -> None:
-    gate, user = _load_gate(c, unit)
-    if not gate.allowed:
-        (st.info if gate.reason == "load_disabled" else st.error)(_ui.gate_message(c, gate))
-        return
-    if not checked.ok or not st.button(c.t("load_button"), type="primary", key="extract_load"):
-        return
-    try:
-        report = load(checked.paths, c.db, user=user)
-    except LoadRejected as exc:
-        st.error(c.t("load_rejected", n=len(exc.problems)))
-        st.dataframe(pd.DataFrame({c.t("message"): [str(p) for p in exc.problems]}), hide_index=True)
-    except LoadBusy as exc:
-        st.error(c.t("load_busy", error=_ui.esc(exc)))
-    else:
+    report = _ui.load_button(c, checked, _gate(unit), key="extract_load",
+                             findings=lambda r: len(review.findings_for(r, unit)))
+    if report is not None:
         st.session_state.pop(CHECK_KEY, None)
-        st.success(c.t("load_done", files=len(report.files), inserted=report.inserted, unchanged=report.unchanged,
-                       findings=len(review.findings_for(report, unit))))
 
 
 def _page() -> None:
@@ -220,8 +186,9 @@ def _page() -> None:
             st.info(c.t("extract_nothing_accepted"))
         else:
             checked = check_uploads([(review.csv_name(proposal.docname), csv)], c.db)
-            gate, user = _load_gate(c, unit)
-            _record_check([(uploaded.name, data), (review.csv_name(proposal.docname), csv)], checked, gate, user)
+            if c.uploads:  # the read-only demo writes nothing, not even the audit
+                record_check(c.db, c.who, [(uploaded.name, data), (review.csv_name(proposal.docname), csv)],
+                             checked, _gate(unit))
             st.session_state[CHECK_KEY] = (digest, current, checked)
     kept = st.session_state.get(CHECK_KEY)
     if kept is None or kept[0] != digest:  # no check yet, or one of another report

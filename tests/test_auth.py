@@ -57,6 +57,11 @@ def test_oidc_identity_not_in_the_file_is_a_viewer(users_file: Path) -> None:
     users = load_users(users_file)
     assert user_for_email(users, "Someone@Example.org").role == "viewer"
     assert user_for_email(users, "ADMIN").role == "admin"
+    # shown by the provider's name when it gives one; a known user keeps the file's name and role
+    stranger = user_for_email(users, "Someone@Example.org", name="Nguyễn Văn A")
+    assert (stranger.username, stranger.name, stranger.role) == ("someone@example.org", "Nguyễn Văn A", "viewer")
+    assert user_for_email(users, "Someone@Example.org").name == "Someone@Example.org"
+    assert user_for_email(users, "tayson", name="Khác").name == 'Cán bộ "Tây Sơn"'
 
 
 @pytest.mark.parametrize(
