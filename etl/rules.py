@@ -17,6 +17,17 @@ from monitor.catalog import Catalog
 
 UNIT_CODE = r"^[A-Za-z0-9_-]+$"
 QUALIFIERS = ("", ">", "<", "~")
+
+
+def _formula(col: str) -> str:
+    """Text a spreadsheet would run as a formula once the data is exported ('=cmd|...', '@SUM(...)'); a
+    leading '-' or '+' only with a call or a link after it: '- Báo cáo 12' is a Vietnamese bullet."""
+    return f"left({col}, 1) IN ('=', '@') OR (left({col}, 1) IN ('+', '-') AND regexp_matches({col}, '[(|!]'))"
+
+
+def _formula_message(col: str) -> str:
+    return ("format('''{}'' starts with ''{}'': a spreadsheet would run it as a formula', "
+            + f"{col}, left({col}, 1))")
 # A plain machine number as CONTRACT.md asks for ('3577', '99.74', '1e-05'): DuckDB's own cast also
 # takes '1_000', which no source writes and which hides a typing slip. Kept in step with etl.numbers.
 MACHINE_NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
@@ -60,13 +71,11 @@ UNIT_RULES: dict[str, str] = {
         )
         SELECT file, '', "row", 'parent_code', format('unit ''{}'' is its own ancestor: its parents go round in a circle', unit_code)
         FROM stg_units WHERE unit_code IN (SELECT unit_code FROM up WHERE ancestor = unit_code)""",
-    # a name a spreadsheet would run as a formula once the data is exported ('=cmd|...', '@SUM(...)'); a
-    # leading '-' or '+' only with a call or a link after it: '- Báo cáo 12' is a Vietnamese bullet
-    "formula_text": """
-        SELECT file, '', "row", c, format('''{}'' starts with ''{}'': a spreadsheet would run it as a formula', v,
-               left(v, 1))
+    # a name a spreadsheet would run as a formula once the data is exported
+    "formula_text": f"""
+        SELECT file, '', "row", c, {_formula_message("v")}
         FROM (SELECT file, "row", unnest(['name_vi', 'name_en']) AS c, unnest([name_vi, name_en]) AS v FROM stg_units)
-        WHERE left(v, 1) IN ('=', '@') OR (left(v, 1) IN ('+', '-') AND regexp_matches(v, '[(|!]'))""",
+        WHERE {_formula("v")}""",
     "conflict": """
         SELECT s.file, '', s."row", 'unit_code',
                format('unit ''{}'' differs from the database ({}, {}, parent ''{}''); use --replace to overwrite',
@@ -124,12 +133,11 @@ ROW_RULES: dict[str, str] = {
         SELECT s.file, s.sheet, s."row", s.value_col, format('{} is a rate over 100 percent', s.value)
         FROM stg_measures s JOIN cat_indicator i ON i.id = s.measure AND i.capped
         WHERE TRY_CAST(s.value AS DOUBLE) > 100""",
-    # a source a spreadsheet would run as a formula once the data is exported ('=cmd|...', '@SUM(...)')
-    "formula_text": """
-        SELECT file, sheet, "row", 'source', format('''{}'' starts with ''{}'': a spreadsheet would run it as a formula',
-               source, left(source, 1))
+    # a source a spreadsheet would run as a formula once the data is exported
+    "formula_text": f"""
+        SELECT file, sheet, "row", 'source', {_formula_message("source")}
         FROM stg_measures
-        WHERE left(source, 1) IN ('=', '@') OR (left(source, 1) IN ('+', '-') AND regexp_matches(source, '[(|!]'))""",
+        WHERE {_formula("source")}""",
     "unknown_qualifier": f"""
         SELECT file, sheet, "row", 'qualifier', format('unknown qualifier ''{{}}'' (expected empty, >, < or ~)', qualifier)
         FROM stg_measures WHERE qualifier NOT IN {QUALIFIERS!r}""",
