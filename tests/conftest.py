@@ -7,21 +7,22 @@ import os
 import pytest
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
-    """Under CI=true a skipped test is a failure: a missing browser or package must not pass unseen."""
-    outcome = yield
-    report = outcome.get_result()
+def _skip_fails_under_ci(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Under CI=true a skip is a failure: a missing browser or package must not pass unseen."""
     if os.environ.get("CI", "").lower() == "true" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which counts as a failure: {report.longrepr}"
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> object:
-    """The same for a whole module skipped while collected (`pytest.importorskip`, a module-level skip)."""
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    """A skipped test (a skip mark, or pytest.skip inside it)."""
     outcome = yield
-    report = outcome.get_result()
-    if os.environ.get("CI", "").lower() == "true" and report.skipped:
-        report.outcome = "failed"
-        report.longrepr = f"skipped under CI=true, which counts as a failure: {report.longrepr}"
+    _skip_fails_under_ci(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> object:
+    """A whole module skipped while collected (`pytest.importorskip`, a module-level skip)."""
+    outcome = yield
+    _skip_fails_under_ci(outcome.get_result())
