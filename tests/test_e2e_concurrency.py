@@ -152,6 +152,7 @@ def test_pages_keep_serving_while_loads_replace_the_database(served: tuple[str, 
             stop.set()
             thread.join(30)
             browser.close()
+    assert not thread.is_alive()  # the last load ended before the database is read below
     elapsed = time.monotonic() - started
     print(f"\n{visits} page visits and {len(loads)} loads in {elapsed:.1f} s")
 
