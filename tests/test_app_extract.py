@@ -221,10 +221,10 @@ def test_e2e_upload_reject_a_row_check_and_load(server: tuple[str, Path]) -> Non
         page.locator("input[type=file]").set_input_files(str(SEED))
         page.get_by_text("66 số liệu đề xuất từ").wait_for(timeout=60_000)
         # untick the second row (org_rated 58 of 2021) on its checkbox: the grid is a canvas, rows 35 px high
-        grid = page.locator("[data-testid=stDataFrame]").nth(1).bounding_box()
+        grid = page.locator("[class*='st-key-extract_rows_'] [data-testid=stDataFrame]").bounding_box()  # by its key
         assert grid is not None
         page.mouse.click(grid["x"] + 40, grid["y"] + 35 + 35 + 17)  # the middle of the 80 px «accept» cell
-        page.wait_for_timeout(1500)
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
         page.get_by_role("button", name="Kiểm tra").click()
         page.get_by_text("Đạt mọi quy tắc: 65 dòng trong 1 tệp.").wait_for(timeout=60_000)
         page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
