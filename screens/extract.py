@@ -180,6 +180,7 @@ def _page() -> None:
     rows = review.contract_rows(edited, unit)
     csv = review.contract_csv(rows)
     current = review.fingerprint(csv)
+    st.caption(c.t("extract_accepted", accepted=len(rows), total=len(result.rows)))
     if st.button(c.t("extract_check"), key="extract_check", help=c.t("extract_check_help")):
         if not rows:
             st.session_state.pop(CHECK_KEY, None)

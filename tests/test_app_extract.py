@@ -80,6 +80,7 @@ def test_seed_is_proposed_for_review_and_checked(monkeypatch: pytest.MonkeyPatch
     assert len(table) == len(expected.rows) == 66 and table["accept"].all()
     assert list(table["measure"][:3]) == ["org_good_or_better", "org_rated", "org_good_or_better_rate"]
     assert "66 số liệu đề xuất từ «003.txt»" in _seen(texts(at))
+    assert "Đã nhận 66 trong 66 số liệu." in [c.value for c in at.caption]
     [slips] = [w.value for w in at.warning]
     assert slips.startswith("Báo cáo tự lệch ở 4 chỗ")
     [unplaced] = [e for e in at.expander if e.label.startswith("Các con số chưa xếp được")]
@@ -220,11 +221,13 @@ def test_e2e_upload_reject_a_row_check_and_load(server: tuple[str, Path]) -> Non
         page.get_by_role("heading", name="Đọc số liệu từ báo cáo", level=1).wait_for(timeout=60_000)
         page.locator("input[type=file]").set_input_files(str(SEED))
         page.get_by_text("66 số liệu đề xuất từ").wait_for(timeout=60_000)
+        page.get_by_text("Đã nhận 66 trong 66 số liệu.").wait_for(timeout=60_000)
         # untick the second row (org_rated 58 of 2021) on its checkbox: the grid is a canvas, rows 35 px high
         grid = page.locator("[class*='st-key-extract_rows_'] [data-testid=stDataFrame]").bounding_box()  # by its key
         assert grid is not None
         page.mouse.click(grid["x"] + 40, grid["y"] + 35 + 35 + 17)  # the middle of the 80 px «accept» cell
-        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
+        page.get_by_text("Đã nhận 65 trong 66 số liệu.").wait_for(timeout=60_000)  # the untick's rerun is drawn…
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)  # …and done
         page.get_by_role("button", name="Kiểm tra").click()
         page.get_by_text("Đạt mọi quy tắc: 65 dòng trong 1 tệp.").wait_for(timeout=60_000)
         page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
