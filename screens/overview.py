@@ -59,8 +59,11 @@ with _ui.guard(c):
                                  format_func=lambda code: names.get(code, code), key="overview_open")
     right.page_link("screens/unit.py", label=c.t("open_unit"), icon=":material/arrow_forward:",
                     query_params=c.url(focus=target_unit))
-    with st.expander(c.t("as_table")):
-        table = c.memo("overview_table", compute=lambda: grid.pivot_table(
-            index="unit_name", columns="column_full", values="cell", aggfunc="first", sort=False,
-        ).reset_index().rename(columns={"unit_name": c.t("unit")}))
-        st.dataframe(table, hide_index=True)
+    # Drawn only when opened: a table in a closed box still costs the browser its grid's code and the
+    # first visit its time to the first chart.
+    with st.expander(c.t("as_table"), key="overview_table", on_change="rerun") as box:
+        if box.open:
+            table = c.memo("overview_table", compute=lambda: grid.pivot_table(
+                index="unit_name", columns="column_full", values="cell", aggfunc="first", sort=False,
+            ).reset_index().rename(columns={"unit_name": c.t("unit")}))
+            st.dataframe(table, hide_index=True)

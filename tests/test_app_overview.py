@@ -49,6 +49,18 @@ def test_tay_son_2022_headline_and_heatmap(monkeypatch: pytest.MonkeyPatch, samp
     assert at.query_params["year"] == "2022"
 
 
+def test_table_drawn_when_opened(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, unit="BD", year="2022")
+    assert [e.label for e in at.expander] == ["Xem dạng bảng"]
+    assert not at.dataframe  # closed: nothing for the browser to draw
+    at.session_state["overview_table"] = True  # as a click on the box does
+    at.run()
+    assert not at.exception
+    [table] = [d.value for d in at.dataframe]
+    assert list(table["Đơn vị"]) == ["Đảng bộ huyện Tây Sơn"]
+    assert list(table.iloc[0])[1:6] == ["100,0 ✔", "94,8 ✔", "32,7 ✔", "94,8 ✔", "4,16 ✔"]
+
+
 def test_english_switch(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, unit="BD", year="2022", lang="en")
     assert not at.exception
