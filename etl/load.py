@@ -113,6 +113,7 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
     con.execute("CREATE OR REPLACE TEMP VIEW known_units AS "
                 "SELECT unit_code FROM stg_units UNION SELECT unit_code FROM old_units")
     found = rules.run(con, rules.UNIT_RULES, replace, PROBLEMS_PER_RULE)
+    rules.trim_measures(con)
     # The set rules judge only rows that passed the row rules, so one fault is reported once.
     found += rules.run_rows(con, rules.ROW_RULES, PROBLEMS_PER_RULE)
     con.execute("CREATE OR REPLACE TEMP TABLE stg_files (file VARCHAR, ord INTEGER)")

@@ -186,7 +186,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
     except duckdb.InvalidInputException as exc:
         info.problems.append(_csv_error(path, exc))
         return
-    _trim_new_rows(con, table, header, columns)
+    if info.kind == "units":  # a measures file's cells are trimmed with the rules' first look (etl.rules.trim_measures)
+        _trim_new_rows(con, table, header, columns)
     # Rows are numbered from the table's rowid, which follows the file's order (DuckDB preserves
     # insertion order): row_number() OVER () in the INSERT costs a single-threaded window, +50 %.
     con.execute(f'UPDATE {table} SET "row" = rowid - (SELECT min(rowid) FROM {table} WHERE "row" IS NULL) + 2 '

@@ -309,3 +309,19 @@ def test_the_row_prefilter_keeps_every_row_a_rule_faults(tmp_path, monkeypatch):
     monkeypatch.setattr(rules, "SUSPECT", "CREATE OR REPLACE TEMP TABLE stg_suspect AS SELECT * FROM stg_measures")
     assert filtered == problems()
     assert len({p[0] for p in filtered}) >= 10  # the data does fault most rules
+
+
+def test_spaces_at_either_end_of_a_cell_are_trimmed(tmp_path):
+    """A spreadsheet's CSV often pads cells: padded codes, numbers and sources load as if unpadded."""
+    path = _write(tmp_path / "padded.csv", ",".join(HEADER) + "\n"
+                  + " H1 ,2023 , Y,,org_total, 60 ,, BC 2 \n"
+                  + "H1,2023,Y,,org_rated,59,,BC 2\n"  # a clean row beside it stays as it is
+                  + "H1, 2023,Y , ,org_excellent,  ,,BC 2\n")  # a value of spaces only is an empty value
+    problems = check([UNITS, path]).problems
+    assert [(p.rule, p.row, p.column) for p in problems] == [("missing_value", 4, "value")]
+    db = tmp_path / "m.duckdb"
+    load([UNITS, _write(tmp_path / "ok.csv", ",".join(HEADER) + "\n" + " H1 ,2023 , Y,,org_total, 60 ,, BC 2 \n")],
+         db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT unit_code, year, period, org_type, measure, value, qualifier, source, \"row\" "
+                           "FROM facts").fetchall() == [("H1", 2023, "Y", "", "org_total", 60.0, "", "BC 2", 2)]
