@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from etl.model import Problem
 from etl.readers import FileInfo, create_staging, stage_file
 from monitor import audit
 from monitor.catalog import Catalog, default_catalog
-from monitor.checks import run_checks
+from monitor.checks import fetch_facts, find_cells, run_checks
 from monitor.metrics import register_catalog
 
 SCHEMA = (Path(__file__).resolve().parent.parent / "monitor" / "schema.sql").read_text(encoding="utf-8")
@@ -259,14 +260,18 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         fresh, after = "fresh", "facts_after"
     else:
         fresh = after = "stg_unique"
-    report.inserted = con.execute(f"""
-        INSERT INTO new.facts
-        SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
-        FROM {fresh}
-    """, {"id": load_id}).fetchall()[0][0]
-    # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
-    new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
-    findings = run_checks(con, catalog, facts=after)
+    # Where the checks must look is numpy's work on one core: done while DuckDB writes the facts.
+    arrays = fetch_facts(con, catalog, after)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cells = pool.submit(find_cells, arrays, catalog)
+        report.inserted = con.execute(f"""
+            INSERT INTO new.facts
+            SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
+            FROM {fresh}
+        """, {"id": load_id}).fetchall()[0][0]
+        # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
+        new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
+        findings = run_checks(con, catalog, facts=after, cells=cells.result())
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
         con.register("_findings", findings)

@@ -16,6 +16,8 @@ over all the facts; the arrays decide only where to look.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -160,14 +162,16 @@ CHECKS = {"stated_rate": _STATED_RATE, "stated_bound": _STATED_BOUND, "balance":
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "facts",
-               prepared: bool = False, prefilter: bool = True) -> pd.DataFrame:
+               prepared: bool = False, prefilter: bool = True, cells: Cells | None = None) -> pd.DataFrame:
     """All findings for the facts in relation `facts`, one row each, ordered for stable output.
 
     prefilter=False runs the queries over every fact (the reference the filter is tested against);
-    prepared=True uses the `resolved` and `computed` tables already built from `facts`.
+    prepared=True uses the `resolved` and `computed` tables already built from `facts`; `cells`: the
+    cells find_cells gave for these facts (worked out while the connection did something else).
     """
     if prefilter and not prepared:
-        if not candidate_cells(con, catalog, facts):
+        found = register_cells(con, cells) if cells is not None else candidate_cells(con, catalog, facts)
+        if not found:
             return pd.DataFrame(columns=FINDING_COLUMNS)
         # the columns the checks read, not the input's provenance (file, row): less to copy
         con.execute(f"CREATE OR REPLACE TEMP TABLE chk_facts AS SELECT {FACT_COLUMNS} FROM {facts} "
@@ -193,9 +197,23 @@ _SLACK = 1e-7
 _ULPS = 8 * np.finfo(float).eps
 
 
+@dataclass(frozen=True)
+class Cells:
+    """Cells (series × year) by key: series id × span + year − y0 (chk_series numbers the series)."""
+
+    keys: np.ndarray
+    span: int
+    y0: int
+
+
 def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str) -> int:
     """Temp table chk_cells (unit_code, year, period, org_type): a superset of the cells any check can
     report or read for a finding. Returns its row count."""
+    return register_cells(con, find_cells(fetch_facts(con, catalog, facts), catalog))
+
+
+def fetch_facts(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str) -> dict[str, np.ndarray]:
+    """The facts as arrays for find_cells (and temp table chk_series, which numbers their series)."""
     codes = list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
     con.execute("CREATE OR REPLACE TEMP TABLE chk_code AS SELECT unnest($c) AS id, "
                 "CAST(unnest(range(len($c))) AS INTEGER) AS mid", {"c": codes})
@@ -210,10 +228,18 @@ def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str
         FROM {facts} f JOIN chk_series s USING (unit_code, period, org_type) JOIN chk_code c ON c.id = f.measure
     """).fetchnumpy()
     a = {k: np.asarray(v) for k, v in a.items()}
+    a["is_y"] = np.asarray(con.execute("SELECT period = 'Y' AS y FROM chk_series ORDER BY sid").fetchnumpy()["y"],
+                           dtype=bool)
+    return a
+
+
+def find_cells(a: dict[str, np.ndarray], catalog: Catalog) -> Cells:
+    """Where a finding is possible, from fetch_facts' arrays: numpy only, no connection (so it can run
+    beside a query of the same load)."""
+    codes = list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
     if len(a["sid"]) == 0:
-        return _cells(con, np.zeros(0, np.int64), 1, 0)
-    is_y = np.asarray(con.execute("SELECT period = 'Y' AS y FROM chk_series ORDER BY sid").fetchnumpy()["y"],
-                      dtype=bool)
+        return Cells(np.zeros(0, np.int64), 1, 0)
+    is_y = a["is_y"]
     y0 = int(a["year"].min())
     span = int(a["year"].max()) - y0 + 2  # + 1 empty year: a cell's next year never runs into the next series
     # Every (series, year) is a cell, with facts or not: the key is the index, so nothing is sorted to number
@@ -336,7 +362,7 @@ def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str
                     & ((y >= (YOY_COUNT_FACTOR - _SLACK) * x) | (x >= (YOY_COUNT_FACTOR - _SLACK) * y)))
         hit |= jump
         hit[nxt[jump]] = True
-    return _cells(con, np.flatnonzero(hit), span, y0)
+    return Cells(np.flatnonzero(hit), span, y0)
 
 
 def _beyond(diff: np.ndarray, operands: list[np.ndarray]) -> np.ndarray:
@@ -361,7 +387,9 @@ def _sum(arrays: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _cells(con: duckdb.DuckDBPyConnection, keys: np.ndarray, span: int, y0: int) -> int:
+def register_cells(con: duckdb.DuckDBPyConnection, cells: Cells) -> int:
+    """Temp table chk_cells from `cells` (over the chk_series of the same fetch_facts). Its row count."""
+    keys, span, y0 = cells.keys, cells.span, cells.y0
     frame = pd.DataFrame({"sid": (keys // span).astype(np.int32), "year": (keys % span + y0).astype(np.int32)})
     con.register("_chk_keys", frame)
     try:
