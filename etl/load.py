@@ -15,7 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from etl.model import Problem
 from etl.readers import FileInfo, create_staging, stage_file
 from monitor import audit
 from monitor.catalog import Catalog, default_catalog
-from monitor.checks import fetch_facts, find_cells, run_checks
+from monitor.checks import Cells, fetch_facts, find_cells, layout, parts_over_wholes, register_cells, run_checks
 from monitor.metrics import register_catalog
 
 SCHEMA = (Path(__file__).resolve().parent.parent / "monitor" / "schema.sql").read_text(encoding="utf-8")
@@ -55,6 +55,8 @@ class Report:
     inserted: int = 0
     unchanged: int = 0
     load_id: int | None = None
+    # where the checks must look in the facts after this load (monitor.checks.find_cells), being worked out
+    cells: Future[Cells] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -124,13 +126,26 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
         con.execute(rules.as_view(sql) if clean else sql)
     duplicates = con.execute("SELECT count(*) FROM dup_keys").fetchall()[0][0]
     con.execute(rules.UNIQUE if duplicates else rules.UNIQUE_NO_DUPLICATES)
-    found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
+    con.execute(rules.MERGED)
+    # numpy, on one core, finds where parts may exceed wholes and where the checks must look, while DuckDB
+    # goes on with the other rules (and, once loading, writes the facts)
+    arrays = fetch_facts(con, catalog, "stg_merged", with_new=True)
+    pool = ThreadPoolExecutor(max_workers=1)
+    lay = pool.submit(layout, arrays, catalog)
+    over = pool.submit(lambda: parts_over_wholes(arrays, catalog, lay.result()))
+    cells = pool.submit(lambda: find_cells(arrays, catalog, lay.result()))
+    pool.shutdown(wait=False)
+    set_rules = dict(rules.SET_RULES)
+    part_rule = {"part_exceeds_whole": set_rules.pop("part_exceeds_whole")}
+    found += rules.run(con, set_rules, replace, PROBLEMS_PER_RULE)
+    register_cells(con, over.result(), "pw_cells")
+    found += rules.run(con, part_rule, replace, PROBLEMS_PER_RULE)
     problems += [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
     problems = _rename_columns(problems, infos)
     # The database first, then the files in the order given, whatever directories they sit in.
     order = {str(db): -1} | {str(i.path): n for n, i in enumerate(infos)}
     problems.sort(key=lambda p: (order.get(p.file, len(order)), p.file, p.sheet, p.row or 0, p.rule))
-    return Report(files=infos, problems=problems)
+    return Report(files=infos, problems=problems, cells=cells)
 
 
 @contextlib.contextmanager
@@ -260,18 +275,15 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         fresh, after = "fresh", "facts_after"
     else:
         fresh = after = "stg_unique"
-    # Where the checks must look is numpy's work on one core: done while DuckDB writes the facts.
-    arrays = fetch_facts(con, catalog, after)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        cells = pool.submit(find_cells, arrays, catalog)
-        report.inserted = con.execute(f"""
-            INSERT INTO new.facts
-            SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
-            FROM {fresh}
-        """, {"id": load_id}).fetchall()[0][0]
-        # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
-        new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
-        findings = run_checks(con, catalog, facts=after, cells=cells.result())
+    report.inserted = con.execute(f"""
+        INSERT INTO new.facts
+        SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
+        FROM {fresh}
+    """, {"id": load_id}).fetchall()[0][0]
+    # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
+    new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
+    # validate's stg_merged, whose cells report.cells holds, is what new.facts now holds
+    findings = run_checks(con, catalog, facts=after, cells=report.cells.result() if report.cells else None)
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
         con.register("_findings", findings)
@@ -311,7 +323,7 @@ def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str |
             SELECT {KEY}, value, decimals, qualifier, source FROM stg_unique
             UNION ALL SELECT {KEY}, value, decimals, qualifier, source FROM old_facts
             ANTI JOIN stg_typed USING ({KEY})""")
-        findings = run_checks(con, catalog, facts="merged")
+        findings = run_checks(con, catalog, facts="merged", cells=report.cells.result() if report.cells else None)
         report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
         report.finding_rows = findings
     finally:

@@ -212,8 +212,10 @@ def candidate_cells(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str
     return register_cells(con, find_cells(fetch_facts(con, catalog, facts), catalog))
 
 
-def fetch_facts(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str) -> dict[str, np.ndarray]:
-    """The facts as arrays for find_cells (and temp table chk_series, which numbers their series)."""
+def fetch_facts(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str,
+                with_new: bool = False) -> dict[str, np.ndarray]:
+    """The facts as arrays for find_cells (and temp table chk_series, which numbers their series);
+    `with_new`: also the relation's column `new` (the fact comes with this load), for parts_over_wholes."""
     codes = list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
     con.execute("CREATE OR REPLACE TEMP TABLE chk_code AS SELECT unnest($c) AS id, "
                 "CAST(unnest(range(len($c))) AS INTEGER) AS mid", {"c": codes})
@@ -224,7 +226,7 @@ def fetch_facts(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str) ->
     a = con.execute(f"""
         SELECT s.sid, f.year, c.mid, f.value, coalesce(f.decimals, 0) AS decimals,
                CAST(CASE f.qualifier WHEN '' THEN {_Q_EXACT} WHEN '~' THEN {_Q_APPROX} WHEN '>' THEN {_Q_OVER}
-                    WHEN '<' THEN {_Q_UNDER} ELSE {_Q_OTHER} END AS TINYINT) AS q
+                    WHEN '<' THEN {_Q_UNDER} ELSE {_Q_OTHER} END AS TINYINT) AS q{", f.new" if with_new else ""}
         FROM {facts} f JOIN chk_series s USING (unit_code, period, org_type) JOIN chk_code c ON c.id = f.measure
     """).fetchnumpy()
     a = {k: np.asarray(v) for k, v in a.items()}
@@ -233,31 +235,75 @@ def fetch_facts(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str) ->
     return a
 
 
-def find_cells(a: dict[str, np.ndarray], catalog: Catalog) -> Cells:
+@dataclass(frozen=True)
+class Layout:
+    """fetch_facts' arrays laid out by cell: every (series, year) is a cell, with facts or not, and its key
+    is its index, so nothing is sorted to number them (an empty cell holds NaN everywhere, which no test
+    passes); the next year is the next cell (span has an empty year at the end of every series)."""
+
+    where: np.ndarray  # each fact's cell
+    n: int
+    span: int
+    y0: int
+    order: np.ndarray  # the facts by code
+    bounds: np.ndarray
+    index: dict[str, int]
+
+    def rows(self, code: str) -> np.ndarray:
+        k = self.index[code]
+        return self.order[self.bounds[k]:self.bounds[k + 1]]
+
+
+def layout(a: dict[str, np.ndarray], catalog: Catalog) -> Layout | None:
+    """None when there are no facts."""
+    if len(a["sid"]) == 0:
+        return None
+    codes = list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
+    y0 = int(a["year"].min())
+    span = int(a["year"].max()) - y0 + 2
+    # int16: numpy sorts it by radix, in one pass
+    order = np.argsort(a["mid"].astype(np.int16 if len(codes) < 2**15 else np.int32), kind="stable")
+    return Layout(where=a["sid"].astype(np.int64) * span + (a["year"] - y0), n=len(a["is_y"]) * span, span=span,
+                  y0=y0, order=order, bounds=np.searchsorted(a["mid"][order], np.arange(len(codes) + 1)),
+                  index={code: k for k, code in enumerate(codes)})
+
+
+def parts_over_wholes(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = None) -> Cells:
+    """The cells where a stated exact part exceeds its stated exact whole and one of the two comes with
+    this load (fetch_facts with_new): where the part_exceeds_whole rule (etl.rules) can find a fault."""
+    lay = lay or layout(a, catalog)
+    if lay is None:
+        return Cells(np.zeros(0, np.int64), 1, 0)
+    exact = a["q"] == _Q_EXACT
+
+    def stated(code: str) -> tuple[np.ndarray, np.ndarray]:
+        r = lay.rows(code)
+        r = r[exact[r]]
+        value, new = np.full(lay.n, np.nan), np.zeros(lay.n, bool)
+        value[lay.where[r]], new[lay.where[r]] = a["value"][r], a["new"][r]
+        return value, new
+
+    hit = np.zeros(lay.n, bool)
+    for m, measure in catalog.measures.items():
+        if measure.whole and measure.whole in lay.index:
+            (part, part_new), (whole, whole_new) = stated(m), stated(measure.whole)
+            with np.errstate(invalid="ignore"):
+                hit |= (part > whole) & (part_new | whole_new)
+    return Cells(np.flatnonzero(hit), lay.span, lay.y0)
+
+
+def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = None) -> Cells:
     """Where a finding is possible, from fetch_facts' arrays: numpy only, no connection (so it can run
     beside a query of the same load)."""
     codes = list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
-    if len(a["sid"]) == 0:
+    lay = lay or layout(a, catalog)
+    if lay is None:
         return Cells(np.zeros(0, np.int64), 1, 0)
     is_y = a["is_y"]
-    y0 = int(a["year"].min())
-    span = int(a["year"].max()) - y0 + 2  # + 1 empty year: a cell's next year never runs into the next series
-    # Every (series, year) is a cell, with facts or not: the key is the index, so nothing is sorted to number
-    # them (an empty cell holds NaN everywhere, which no test below passes). The next year is the next cell.
-    where = a["sid"].astype(np.int64) * span + (a["year"] - y0)
-    n = len(is_y) * span
+    where, n, span, y0, rows = lay.where, lay.n, lay.span, lay.y0, lay.rows
     cells = np.arange(n)
     has_next = is_y[cells // span] & (cells % span < span - 1)
     nxt = np.where(has_next, cells + 1, 0)
-
-    # int16: numpy sorts it by radix, in one pass
-    order = np.argsort(a["mid"].astype(np.int16 if len(codes) < 2**15 else np.int32), kind="stable")
-    bounds = np.searchsorted(a["mid"][order], np.arange(len(codes) + 1))
-    index = {code: k for k, code in enumerate(codes)}
-
-    def rows(code: str) -> np.ndarray:
-        k = index[code]
-        return order[bounds[k]:bounds[k + 1]]
 
     exact, usable = a["q"] == _Q_EXACT, a["q"] <= _Q_APPROX
 
@@ -387,13 +433,14 @@ def _sum(arrays: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def register_cells(con: duckdb.DuckDBPyConnection, cells: Cells) -> int:
-    """Temp table chk_cells from `cells` (over the chk_series of the same fetch_facts). Its row count."""
+def register_cells(con: duckdb.DuckDBPyConnection, cells: Cells, table: str = "chk_cells") -> int:
+    """Temp table `table` (unit_code, year, period, org_type) from `cells` (over the chk_series of the same
+    fetch_facts). Its row count."""
     keys, span, y0 = cells.keys, cells.span, cells.y0
     frame = pd.DataFrame({"sid": (keys // span).astype(np.int32), "year": (keys % span + y0).astype(np.int32)})
     con.register("_chk_keys", frame)
     try:
-        con.execute("""CREATE OR REPLACE TEMP TABLE chk_cells AS
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
             SELECT s.unit_code, k.year, s.period, s.org_type FROM _chk_keys k JOIN chk_series s USING (sid)""")
     finally:
         con.unregister("_chk_keys")

@@ -325,3 +325,29 @@ def test_spaces_at_either_end_of_a_cell_are_trimmed(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT unit_code, year, period, org_type, measure, value, qualifier, source, \"row\" "
                            "FROM facts").fetchall() == [("H1", 2023, "Y", "", "org_total", 60.0, "", "BC 2", 2)]
+
+
+def test_the_part_whole_prefilter_keeps_every_part_over_its_whole(db, tmp_path, monkeypatch):
+    """part_exceeds_whole runs on the cells numpy flags (monitor.checks.parts_over_wholes) only: the same
+    problems as over every cell, for parts and wholes in the input, in the database, stated as bounds."""
+    import numpy as np
+
+    import etl.load
+    from monitor.checks import Cells
+
+    path = _write(tmp_path / "parts.csv", ",".join(HEADER) + "\n" + "\n".join([
+        "H1,2022,Y,,org_rated,60,,BC",  # over the database's org_total 58
+        "H1,2023,Y,,org_total,40,,BC", "H1,2023,Y,,org_rated,41,,BC",  # both in the input
+        "H1,2023,Y,,org_excellent,41,,BC",  # over org_rated 41? equal: no fault
+        "H1,2024,Y,,org_total,40,,BC", "H1,2024,Y,,org_rated,50,>,BC",  # a bound is no stated part
+        "H1,2024,H1,,org_total,40,,BC", "H1,2024,H1,,org_rated,40.5,,BC"]) + "\n")
+
+    def problems() -> list[tuple]:
+        return [(p.rule, p.file, p.row, p.message) for p in check([path], db=db).problems]
+
+    filtered = problems()
+    assert [(rule, row) for rule, _, row, _ in filtered] == [
+        ("part_exceeds_whole", 2), ("part_exceeds_whole", 4), ("part_exceeds_whole", 9)]
+    monkeypatch.setattr(etl.load, "parts_over_wholes",
+                        lambda a, catalog, lay: Cells(np.arange(lay.n), lay.span, lay.y0))  # every cell
+    assert filtered == problems()
