@@ -27,7 +27,7 @@ $(DB): $(BIN)/.installed indicators.yaml data/demo/measures.csv $(wildcard data/
 data: $(DB)
 
 run: $(DB)
-	MONITOR_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	MONITOR_DB=$(DB) $(BIN)/python serve.py --server.port $(PORT) --server.headless true
 
 test: $(DB)
 	$(BIN)/ruff check .

@@ -105,7 +105,8 @@ def first_chart_times(db: Path, visits: int = 6, script: Path = ROOT / "app.py",
         raise RuntimeError("no system chromium")
     port = _free_port()
     env = dict(os.environ, MONITOR_DB=str(db))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port",
+    # served as `make run` does (serve.py), the one-chart floor too
+    proc = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), str(script), "--server.port",
                              str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"

@@ -1,4 +1,5 @@
-"""The real dashboard server for the browser tests: `streamlit run app.py` on a free localhost port."""
+"""The real dashboard server for the browser tests, started as `make run` does (serve.py: `streamlit run
+app.py` with Nagle's algorithm off) on a free localhost port."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def streamlit_server(db: Path, log_path: Path, **env: str) -> Iterator[str]:
     full.update(env)
     port = free_port()
     with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+        proc = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--server.port",
                                  str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                                 cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"

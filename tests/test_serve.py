@@ -1,0 +1,60 @@
+"""serve.py: the dashboard's connections without Nagle's algorithm (each kept-alive response would
+otherwise wait for the browser's delayed ACK)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import serve
+
+
+def _bind_like_streamlit(address: str, port: int, backlog: int) -> socket.socket:
+    sock = socket.socket(family=socket.AF_INET)  # as Streamlit 1.67 binds it: protocol 0
+    sock.bind((address, port))
+    sock.listen(backlog)
+    sock.setblocking(False)
+    return sock
+
+
+async def _nodelay_of_accepted(listening: socket.socket) -> int:
+    """TCP_NODELAY on the server's side of a connection asyncio accepted on `listening`."""
+    seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(handle, sock=listening)
+    _, writer = await asyncio.open_connection(*listening.getsockname()[:2])
+    try:
+        return await asyncio.wait_for(seen, 10)
+    finally:
+        writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+def test_streamlit_s_socket_leaves_nagle_on_and_the_wrapped_one_turns_it_off() -> None:
+    plain = _bind_like_streamlit("127.0.0.1", 0, 8)
+    assert plain.proto == 0
+    assert asyncio.run(_nodelay_of_accepted(plain)) == 0  # the bug: each response after the first waits
+
+    wrapped = serve.as_tcp(_bind_like_streamlit)("127.0.0.1", 0, 8)
+    assert wrapped.proto == socket.IPPROTO_TCP
+    assert not wrapped.getblocking()
+    assert asyncio.run(_nodelay_of_accepted(wrapped)) == 1
+
+
+def test_streamlit_is_patched_where_it_binds() -> None:
+    from streamlit.web.server.starlette import starlette_server
+
+    original = starlette_server._bind_socket
+    try:
+        assert serve.patch_streamlit()
+        sock = starlette_server._bind_socket("127.0.0.1", 0, 8)
+        assert sock.proto == socket.IPPROTO_TCP
+        sock.close()
+    finally:
+        starlette_server._bind_socket = original
