@@ -303,7 +303,13 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
     where, n, span, y0, rows = lay.where, lay.n, lay.span, lay.y0, lay.rows
     cells = np.arange(n)
     has_next = is_y[cells // span] & (cells % span < span - 1)
-    nxt = np.where(has_next, cells + 1, 0)
+
+    def following(x: np.ndarray) -> np.ndarray:
+        """x of each cell's next year (the next cell; a slice, not a gather), where has_next says so."""
+        return np.append(x[1:], np.nan)
+
+    def mark_next(jump: np.ndarray) -> None:
+        hit[1:] |= jump[:-1]
 
     exact, usable = a["q"] == _Q_EXACT, a["q"] <= _Q_APPROX
 
@@ -392,12 +398,13 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
         if not ind.is_rate:
             continue
         found = [x for x in (large.get(iid), values(iid, approximate=True)) if x is not None]
+        later = [following(y) for y in found]
         for x in found:
-            for y in found:
+            for y in later:
                 with np.errstate(invalid="ignore"):
-                    jump = has_next & (np.abs(y[nxt] - x) > YOY_RATE_POINTS - _SLACK)
+                    jump = has_next & (np.abs(y - x) > YOY_RATE_POINTS - _SLACK)
                 hit |= jump
-                hit[nxt[jump]] = True
+                mark_next(jump)
     # yoy_count_jump: a stated count ×10 or ÷10, from the stated figures as they are (no sums)
     for code in codes:
         if code not in catalog.measures and catalog.indicators[code].is_rate:
@@ -405,12 +412,12 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
         x = values(code, approximate=True)
         if x is None:
             continue
-        y = np.where(has_next, x[nxt], np.nan)
+        y = np.where(has_next, following(x), np.nan)
         with np.errstate(invalid="ignore"):
             jump = ((x > 0) & (y > 0) & (np.maximum(x, y) >= YOY_MIN_BASE - _SLACK)
                     & ((y >= (YOY_COUNT_FACTOR - _SLACK) * x) | (x >= (YOY_COUNT_FACTOR - _SLACK) * y)))
         hit |= jump
-        hit[nxt[jump]] = True
+        mark_next(jump)
     return Cells(np.flatnonzero(hit), span, y0)
 
 
