@@ -176,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         print("  a returning visitor (the browser has the app's code from a visit before): "
               + ", ".join(f"chart {chart:.2f} s" for _, chart in again))
         print(f"  a one-chart Streamlit app, same machine and run: median {statistics.median(floor_warm):.2f} s, "
-              f"worst {max(floor_warm):.2f} s (the floor)")
+              f"worst {max(floor_warm):.2f} s (the floor); the app at "
+              f"{statistics.median(warm) / statistics.median(floor_warm):.2f}× the floor "
+              "(the machine's speed varies between runs, this ratio much less)")
         print(f"  machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         failed |= statistics.median(warm) > GOAL_FIRST_CHART_S
     return 1 if failed else 0
