@@ -14,6 +14,7 @@ only slower to open.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import socket
 import sys
@@ -53,10 +54,26 @@ def patch_streamlit() -> bool:
     return True
 
 
+# What app.py and the overview import (monitor.charts and the export modules with them)
+WARM_MODULES = ("monitor.auth", "monitor.store", "monitor.views", "screens._ui", "screens._export")
+
+
+def warm() -> None:
+    """Import what the overview needs and read the catalogue before serving, so that the first visit after
+    a start waits for neither (on the national demo 1.4 s and 0.3 s of its 2.5 s first run)."""
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+    from monitor.catalog import default_catalog
+
+    default_catalog()
+
+
 def main(argv: list[str]) -> None:
     from streamlit.web.cli import main as streamlit
 
     script = argv.pop(0) if argv and argv[0].endswith(".py") else str(APP)
+    if Path(script).resolve() == APP:
+        warm()
     patch_streamlit()
     sys.argv = ["streamlit", "run", script, *argv]
     streamlit()
