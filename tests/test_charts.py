@@ -136,6 +136,19 @@ def test_heatmap_column_labels_are_narrower_than_a_column() -> None:
                          "hover": ["h"] * 8, "order": list(range(8))})
     fig = heatmap(grid, rows=["A"], row_names={"A": "Huyện A"})
     lines = [line for label in fig.layout.xaxis.ticktext for line in label.split("<br>")]
-    assert max(len(line) for line in lines) == 13  # the ellipsis of a name cut at 4 lines included
-    assert all(label.count("<br>") <= 3 for label in fig.layout.xaxis.ticktext)
-    assert fig.layout.xaxis.tickfont.size == 11
+    # 8 columns: 11 characters of 10 px type (about 75 px a column at 1280 px), at most 5 lines
+    assert max(len(line) for line in lines) == 11
+    assert max(label.count("<br>") for label in fig.layout.xaxis.ticktext) == 4
+    assert fig.layout.xaxis.tickfont.size == 10
+    assert fig.data[0].text[0][0] == "1 ✔"  # 8 columns: value and symbol on one line
+
+
+def test_heatmap_with_many_columns_puts_the_symbol_under_the_value() -> None:
+    n = 18
+    grid = pd.DataFrame({"unit_code": ["A"] * n, "indicator": [f"i{k}" for k in range(n)], "column": ["c"] * n,
+                         "column_full": ["c"] * n, "status": ["achieved"] * n, "cell": ["94,9 ✔"] * (n - 1) + ["—"],
+                         "hover": ["h"] * n, "order": list(range(n))})
+    fig = heatmap(grid, rows=["A"], row_names={"A": "Đảng bộ Khối Doanh nghiệp tỉnh Ngọc Sơn (mô phỏng)"})
+    assert list(fig.data[0].text[0][:2]) == ["94,9<br>✔", "94,9<br>✔"]
+    assert fig.data[0].text[0][-1] == "—"
+    assert fig.layout.yaxis.ticktext == ("Đảng bộ Khối Doanh nghiệp tỉnh<br>Ngọc Sơn (mô phỏng)",)
