@@ -417,7 +417,8 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
     header = 17 * max(lbl.count("<br>") + 1 for lbl in ticktext) + 30 if few else int(6.8 * longest) + 30
     fig = _base(fig, lang, title, height=36 * len(row_ids) + header + 110)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},
-                      margin={"t": 40 if not title else 70, "b": 60}, clickmode="event+select")
+                      # a title sits above the column labels, which keep the room `header` reckons for them
+                      margin={"t": header - 25 if title else 40, "b": 60}, clickmode="event+select")
     # No zoom on a scorecard, but keep the drag layer: with dragmode=False Plotly reports no clicks.
     fig.update_xaxes(fixedrange=True)
     fig.update_yaxes(fixedrange=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from monitor.charts import bars, download_name, empty_figure, heatmap, plotly_config, scatter, slug, sparkline, trend
@@ -152,3 +153,22 @@ def test_heatmap_with_many_columns_puts_the_symbol_under_the_value() -> None:
     assert list(fig.data[0].text[0][:2]) == ["94,9<br>✔", "94,9<br>✔"]
     assert fig.data[0].text[0][-1] == "—"
     assert fig.layout.yaxis.ticktext == ("Đảng bộ Khối Doanh nghiệp tỉnh<br>Ngọc Sơn (mô phỏng)",)
+
+
+def test_an_exported_heat_map_puts_its_title_above_the_column_labels() -> None:
+    """In a file the title has a band of its own; on a heat-map the labels on top keep their room under it
+    (the band used to replace that room, and the title sat on the labels)."""
+    from monitor.export.charts import for_export
+
+    names = ["Tổ chức cơ sở đảng hoàn thành nhiệm vụ trở lên"] * 8
+    grid = pd.DataFrame({"unit_code": ["A"] * 8, "indicator": [f"i{k}" for k in range(8)], "column": names,
+                         "column_full": names, "status": ["achieved"] * 8, "cell": ["1 ✔"] * 8,
+                         "hover": ["h"] * 8, "order": list(range(8))})
+    fig = heatmap(grid, rows=["A"], row_names={"A": "Huyện A"}, title="Tổ chức đảng: kết quả năm 2025")
+    labels = fig.layout.margin.t
+    assert labels == 17 * 5 + 30 - 25  # five lines of labels
+    spec = for_export(fig)
+    assert spec["layout"]["margin"]["t"] == labels + 56
+    assert spec["layout"]["title"]["yref"] == "container"
+    bars = for_export(go.Figure(go.Bar(x=[1], y=[1]), layout={"title": {"text": "T"}, "margin": {"t": 70}}))
+    assert bars["layout"]["margin"]["t"] == 76  # elsewhere the band replaces the page's title room

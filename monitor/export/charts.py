@@ -196,9 +196,11 @@ def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = N
         layout["title"].setdefault("font", {})["family"] = family
         layout["title"].update({"xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
                                 "y": 1, "yanchor": "top", "pad": {"t": 14}})
-        # the band replaces whatever room the page gave its title (a page title sits in the margin too)
         before = int(margin.get("t") or 20)
-        margin["t"] = 20 + 56
+        if (layout.get("xaxis") or {}).get("side") == "top":
+            margin["t"] = before + 56  # the labels on top (the heat-map's) keep their room under the band
+        else:  # the band replaces whatever room the page gave its title (a page title sits in the margin too)
+            margin["t"] = 20 + 56
         extra += margin["t"] - before
     if layout.get("showlegend") is not False:
         layout["legend"] = {**layout.get("legend", {}), "orientation": "h", "xref": "container", "x": 0.01,
