@@ -24,7 +24,7 @@ import pandas as pd
 
 from etl import rules
 from etl.model import Problem
-from etl.readers import FileInfo, create_staging, stage_file
+from etl.readers import FileInfo, create_staging, stage_file, staged_rows
 from monitor import audit
 from monitor.catalog import Catalog, default_catalog
 from monitor.checks import Cells, fetch_facts, find_cells, layout, parts_over_wholes, register_cells, run_checks
@@ -57,6 +57,7 @@ class Report:
     load_id: int | None = None
     # where the checks must look in the facts after this load (monitor.checks.find_cells), being worked out
     cells: Future[Cells] | None = field(default=None, repr=False, compare=False)
+    rows: pd.DataFrame | None = None  # the rows as staged (trimmed, numbered), when check(..., rows=True)
 
     @property
     def ok(self) -> bool:
@@ -135,11 +136,9 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
     over = pool.submit(lambda: parts_over_wholes(arrays, catalog, lay.result()))
     cells = pool.submit(lambda: find_cells(arrays, catalog, lay.result()))
     pool.shutdown(wait=False)
-    set_rules = dict(rules.SET_RULES)
-    part_rule = {"part_exceeds_whole": set_rules.pop("part_exceeds_whole")}
-    found += rules.run(con, set_rules, replace, PROBLEMS_PER_RULE)
+    found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
     register_cells(con, over.result(), "pw_cells")
-    found += rules.run(con, part_rule, replace, PROBLEMS_PER_RULE)
+    found += rules.run(con, rules.PART_RULES, replace, PROBLEMS_PER_RULE)
     problems += [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
     problems = _rename_columns(problems, infos)
     # The database first, then the files in the order given, whatever directories they sit in.
@@ -283,7 +282,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
     new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
     # validate's stg_merged, whose cells report.cells holds, is what new.facts now holds
-    findings = run_checks(con, catalog, facts=after, cells=report.cells.result() if report.cells else None)
+    findings = run_checks(con, catalog, facts=after, cells=report.cells.result())
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
         con.register("_findings", findings)
@@ -313,17 +312,17 @@ def _num(x: float | None) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".")
 
 
-def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str | Path | None = None) -> Report:
-    """Validate only: every problem and finding, nothing written."""
+def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str | Path | None = None,
+          rows: bool = False) -> Report:
+    """Validate only: every problem and finding, nothing written; `rows`: also the rows as staged."""
     catalog = catalog or default_catalog()
     con = _connect()
     try:
         report = validate(con, [Path(p) for p in paths], catalog, Path(db) if db else None)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE merged AS
-            SELECT {KEY}, value, decimals, qualifier, source FROM stg_unique
-            UNION ALL SELECT {KEY}, value, decimals, qualifier, source FROM old_facts
-            ANTI JOIN stg_typed USING ({KEY})""")
-        findings = run_checks(con, catalog, facts="merged", cells=report.cells.result() if report.cells else None)
+        if rows:
+            report.rows = staged_rows(con)
+        # stg_merged: what the database would hold after this load (the old one stays attached here)
+        findings = run_checks(con, catalog, facts="stg_merged", cells=report.cells.result())
         report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
         report.finding_rows = findings
     finally:

@@ -50,6 +50,15 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STG_UNITS} (file VARCHAR, \"row\" BIGINT, {ucols})")
 
 
+def staged_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The staged rows, units first, in the measures' columns (a unit row's own in theirs), by file and row."""
+    measures = con.execute(f"""SELECT file, sheet, "row", unit_code, year, period, org_type, measure, value,
+                                      qualifier, source FROM {STG_MEASURES} ORDER BY file, sheet, "row" """).df()
+    units = con.execute(f"""SELECT file, '' AS sheet, "row", unit_code, name_vi, parent_code, kind
+                            FROM {STG_UNITS} ORDER BY file, "row" """).df()
+    return pd.concat([units, measures], ignore_index=True) if not units.empty else measures
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:

@@ -164,8 +164,10 @@ SET_RULES: dict[str, str] = {
                       s.measure, s.qualifier, num(s.value), o.qualifier, num(o.value), o.file)
         FROM stg_typed s JOIN old_facts o USING ({KEY})
         WHERE NOT $replace AND (s.value, s.qualifier) IS DISTINCT FROM (o.value, o.qualifier)""",
-    # Only in the cells where numpy found a part over its whole (pw_cells, monitor.checks.parts_over_wholes):
-    # the join of a million parts and wholes on five texts cost more than the rest of the set rules.
+}
+# Only in the cells where numpy found a part over its whole (pw_cells, monitor.checks.parts_over_wholes):
+# the join of a million parts and wholes on five texts cost more than the rest of the set rules.
+PART_RULES: dict[str, str] = {
     "part_exceeds_whole": """
         WITH merged AS (SELECT * FROM stg_merged SEMI JOIN pw_cells USING (unit_code, year, period, org_type)),
         parts AS (SELECT p.*, m.whole FROM merged p JOIN cat_measure m ON m.id = p.measure AND m.whole <> ''

@@ -361,15 +361,16 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
     hover = np.full(z.shape, "", dtype=object)
     r_at = {c: i for i, c in enumerate(row_ids)}
     c_at = {c: j for j, c in enumerate(col_ids)}
-    # Many columns leave a cell about 25 px on a laptop: "94,9 ✔" on one line ran into its neighbours,
-    # so the symbol goes under the value.
-    narrow = len(col_ids) > 9
+    # Few columns: labels wrapped and level, value and symbol on one line. Many: labels vertical (a slanted
+    # one would run off the right edge) and the symbol under the value (a cell is about 25 px on a laptop:
+    # "94,9 ✔" on one line ran into its neighbours).
+    few = len(col_ids) <= 9
     for g in grid.itertuples(index=False):
         if g.unit_code not in r_at:
             continue
         i, j = r_at[g.unit_code], c_at[g.indicator]
         z[i, j] = index.get(g.status, index["no_data"])
-        text[i, j] = "<br>".join(g.cell.rsplit(" ", 1)) if narrow else g.cell
+        text[i, j] = g.cell if few else "<br>".join(g.cell.rsplit(" ", 1))
         hover[i, j] = g.hover
     n = len(codes)
     scale = []
@@ -398,11 +399,8 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status_label(s, lang),
                                      marker={"symbol": "square", "size": 14, "color": _color(s),
                                              "line": {"color": "#666666", "width": 1}}))
-    # Few columns: labels wrapped and level; many: vertical (a slanted label would run off the right edge).
-    # Wrapped labels narrower than a column on a laptop screen (about 90 px for 8 columns), so that
-    # neighbours never touch; the full name is in each cell's hover.
-    # 8 or 9 columns on a 1280 px laptop leave about 75 px a column: 11 characters of 10 px type.
-    few = len(col_ids) <= 9
+    # Wrapped labels narrower than a column on a 1280 px laptop (about 75 px for 8 or 9 columns: 11 characters
+    # of 10 px type), so that neighbours never touch; the full name is in each cell's hover.
     chars, size = (18, 12) if len(col_ids) <= 5 else (13, 11) if len(col_ids) <= 7 else (11, 10)
     ticktext = [_wrap(c, chars, 5) if few else c for c in cols["column"]]
     fig.update_xaxes(side="top", tickmode="array", tickvals=col_ids, ticktext=ticktext,
@@ -410,7 +408,7 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
                      tickangle=0 if few else -90, automargin=True, showgrid=False, categoryorder="array",
                      categoryarray=col_ids)
     fig.update_yaxes(tickmode="array", tickvals=row_ids,
-                     ticktext=[_wrap(row_names.get(r, r), 30 if narrow else 38, 2) for r in row_ids],
+                     ticktext=[_wrap(row_names.get(r, r), 38 if few else 30, 2) for r in row_ids],
                      autorange="reversed", automargin=True, showgrid=False, categoryorder="array",
                      categoryarray=row_ids)
     longest = max((len(c) for c in cols["column"]), default=10)

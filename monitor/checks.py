@@ -197,6 +197,11 @@ _SLACK = 1e-7
 _ULPS = 8 * np.finfo(float).eps
 
 
+def _codes(catalog: Catalog) -> list[str]:
+    """Every code a fact can have, measures first: its position is the `mid` fetch_facts gives it."""
+    return list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
+
+
 @dataclass(frozen=True)
 class Cells:
     """Cells (series × year) by key: series id × span + year − y0 (chk_series numbers the series)."""
@@ -216,7 +221,7 @@ def fetch_facts(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str,
                 with_new: bool = False) -> dict[str, np.ndarray]:
     """The facts as arrays for find_cells (and temp table chk_series, which numbers their series);
     `with_new`: also the relation's column `new` (the fact comes with this load), for parts_over_wholes."""
-    codes = list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
+    codes = _codes(catalog)
     con.execute("CREATE OR REPLACE TEMP TABLE chk_code AS SELECT unnest($c) AS id, "
                 "CAST(unnest(range(len($c))) AS INTEGER) AS mid", {"c": codes})
     con.execute(f"""CREATE OR REPLACE TEMP TABLE chk_series AS
@@ -253,12 +258,18 @@ class Layout:
         k = self.index[code]
         return self.order[self.bounds[k]:self.bounds[k + 1]]
 
+    def spread(self, rows: np.ndarray, values: np.ndarray | bool, fill: float | bool = np.nan) -> np.ndarray:
+        """One value per cell: `values` (of all facts, or one for all) at the cells of `rows`, else `fill`."""
+        out = np.full(self.n, fill)
+        out[self.where[rows]] = values[rows] if isinstance(values, np.ndarray) else values
+        return out
+
 
 def layout(a: dict[str, np.ndarray], catalog: Catalog) -> Layout | None:
     """None when there are no facts."""
     if len(a["sid"]) == 0:
         return None
-    codes = list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
+    codes = _codes(catalog)
     y0 = int(a["year"].min())
     span = int(a["year"].max()) - y0 + 2
     # int16: numpy sorts it by radix, in one pass
@@ -279,9 +290,7 @@ def parts_over_wholes(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | 
     def stated(code: str) -> tuple[np.ndarray, np.ndarray]:
         r = lay.rows(code)
         r = r[exact[r]]
-        value, new = np.full(lay.n, np.nan), np.zeros(lay.n, bool)
-        value[lay.where[r]], new[lay.where[r]] = a["value"][r], a["new"][r]
-        return value, new
+        return lay.spread(r, a["value"]), lay.spread(r, a["new"], False)
 
     hit = np.zeros(lay.n, bool)
     for m, measure in catalog.measures.items():
@@ -295,10 +304,10 @@ def parts_over_wholes(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | 
 def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = None) -> Cells:
     """Where a finding is possible, from fetch_facts' arrays: numpy only, no connection (so it can run
     beside a query of the same load)."""
-    codes = list(catalog.measures) + [i for i in catalog.indicators if i not in catalog.measures]
     lay = lay or layout(a, catalog)
     if lay is None:
         return Cells(np.zeros(0, np.int64), 1, 0)
+    codes = list(lay.index)
     is_y = a["is_y"]
     where, n, span, y0, rows = lay.where, lay.n, lay.span, lay.y0, lay.rows
     cells = np.arange(n)
@@ -316,16 +325,10 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
     def values(code: str, approximate: bool = False) -> np.ndarray | None:
         r = rows(code)
         r = r[(usable if approximate else exact)[r]]
-        if not len(r):
-            return None
-        out = np.full(n, np.nan)
-        out[where[r]] = a["value"][r]
-        return out
+        return lay.spread(r, a["value"]) if len(r) else None
 
     def stated(code: str) -> np.ndarray:
-        out = np.zeros(n, bool)
-        out[where[rows(code)]] = True
-        return out
+        return lay.spread(rows(code), True, False)
 
     # resolved: stated exact counts, then derived sums where all parts are exact and the sum is not stated
     resolved = {m: values(m) for m in catalog.measures}

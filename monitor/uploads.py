@@ -13,11 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from etl.load import Report, check
-from etl.readers import STG_MEASURES, STG_UNITS, create_staging, stage_file
 from etl.safety import UnsafeUpload, screen
 from etl.template import write_template
 from monitor import audit
@@ -76,7 +74,7 @@ def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None) -> Checke
         out.names[str(path)] = name
     if not out.paths:
         return out
-    out.report = check(out.paths, db=db if db is not None and db.exists() else None)
+    out.report = check(out.paths, db=db if db is not None and db.exists() else None, rows=True)
     out.problems = pd.DataFrame(
         [{"file": out.names.get(p.file, p.file), "sheet": p.sheet, "row": p.row, "column": p.column or "",
           "rule": p.rule, "message": p.message} for p in out.report.problems],
@@ -86,19 +84,9 @@ def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None) -> Checke
 
 
 def _rows_as_read(out: Checked) -> pd.DataFrame:
-    """The rows of every file as the readers staged them, each with the problems found in it."""
-    con = duckdb.connect()
-    try:
-        create_staging(con)
-        for path in out.paths:
-            stage_file(con, path)
-        measures = con.execute(f"""SELECT file, sheet, "row", unit_code, year, period, org_type, measure, value,
-                                          qualifier, source FROM {STG_MEASURES} ORDER BY file, sheet, "row" """).df()
-        units = con.execute(f"""SELECT file, '' AS sheet, "row", unit_code, name_vi, parent_code, kind
-                                FROM {STG_UNITS} ORDER BY file, "row" """).df()
-    finally:
-        con.close()
-    frame = pd.concat([units, measures], ignore_index=True) if not units.empty else measures
+    """The rows of every file as the readers staged them (the check's own), each with its problems."""
+    assert out.report is not None and out.report.rows is not None
+    frame = out.report.rows.copy()
     if frame.empty:
         return frame
     frame["file"] = frame["file"].map(lambda f: out.names.get(f, f))

@@ -121,6 +121,20 @@ def test_check_uploads_screens_by_content(sample: Path) -> None:
     assert not checked.ok  # one file was refused: nothing of the batch may be loaded
 
 
+def test_uploaded_rows_are_shown_as_the_check_read_them(sample: Path) -> None:
+    """Padded cells trimmed, rows numbered as in the file, each with its problems: the check's own staging."""
+    csv = (b"unit_code,year,period,org_type,measure,value,qualifier,source\n"
+           b" BD-TAYSON ,2024, Y,,org_total, 60 ,, BC 2 \n"
+           b"BD-TAYSON,2024,Y,,org_rated,x,,BC 2\n")
+    checked = check_uploads([("so-lieu.csv", csv)], sample)
+    rows = checked.rows[["file", "row", "unit_code", "period", "value", "source", "problems"]]
+    assert rows.to_dict("records") == [
+        {"file": "so-lieu.csv", "row": 2, "unit_code": "BD-TAYSON", "period": "Y", "value": "60", "source": "BC 2",
+         "problems": ""},
+        {"file": "so-lieu.csv", "row": 3, "unit_code": "BD-TAYSON", "period": "Y", "value": "x", "source": "BC 2",
+         "problems": "value: 'x' is not a number (write 3577 or 99.74)"}]
+
+
 def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     at = run_app(monkeypatch, empty_db(tmp_path_factory), "data")
     assert not at.exception
