@@ -65,7 +65,8 @@ with _ui.guard(c):
                 column_config={
                     "full_name": st.column_config.TextColumn(c.t("indicator"), width=330),
                     "status": st.column_config.TextColumn(c.t("status"), width=150),
-                    "target": st.column_config.TextColumn(c.t("target"), width=150),
+                    # wide enough for a revised target and its document in the three lines a row shows
+                    "target": st.column_config.TextColumn(c.t("target"), width=240),
                     "latest": st.column_config.TextColumn(c.t("latest"), width=115),
                     "trend": st.column_config.LineChartColumn(f"{c.t('sparkline')} {years[0]}–{years[-1]}"
                                                               if years else c.t("sparkline"), width=110),
