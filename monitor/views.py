@@ -476,15 +476,17 @@ def measure_name(catalog: Catalog, code: str, lang: str) -> str:
     return code
 
 
+def finding_rule_name(rule: str, lang: str) -> str:
+    """A check by its name (monitor.checks' id when the strings file does not name it yet)."""
+    try:
+        return t(f"finding_{rule}", lang)
+    except KeyError:  # a check newer than the strings file: its id is still a clear name
+        return rule
+
+
 def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:
     """The reports' own slips (the findings table's columns) as the Data and report pages show them:
     names instead of ids, numbers the reader's way, the check by its name."""
-    def rule_name(rule: str) -> str:
-        try:
-            return t(f"finding_{rule}", lang)
-        except KeyError:  # a check newer than the strings file: its id is still a clear name
-            return rule
-
     return pd.DataFrame({
         t("unit", lang): [names.get(u, u) for u in found["unit_code"]],
         t("year", lang): found["year"].astype(str).to_numpy(),
@@ -493,7 +495,7 @@ def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str],
         t("stated", lang): [fmt_number(x, lang) for x in found["stated"]],
         t("computed", lang): [fmt_number(x, lang) for x in found["computed"]],
         t("detail", lang): found["detail"].to_numpy(),
-        t("rule", lang): [rule_name(r) for r in found["rule"]],
+        t("rule", lang): [finding_rule_name(r, lang) for r in found["rule"]],
         t("source", lang): found["source"].to_numpy(),
     })
 

@@ -289,6 +289,12 @@ def test_workbook_sample(sample_db: Path, cat, tmp_path: Path):
     assert admitted[9].value == 68 and admitted[9].number_format == "#,##0"
     assert checks.max_row - 1 == n_findings == 7
     assert [c.value for c in checks[1]][:4] == ["Kiểm tra", "Mức", "Mã đơn vị", "Đơn vị"]
+    # words, not ids: the check, its weight, the period and the measure by their names
+    first = [c.value for c in checks[2]]
+    assert first[:2] == ["Tỷ lệ nêu khác tỷ lệ tính từ số lượng", "Sai lệch"]
+    assert first[5] == "Cả năm"
+    assert first[7] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên"
+    assert {r[1].value for r in checks.iter_rows(min_row=2)} <= {"Sai lệch", "Cảnh báo"}
 
 
 # -- charts, slides, the pack ----------------------------------------------------------------------

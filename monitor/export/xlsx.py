@@ -115,8 +115,13 @@ def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
     header = [tx(k, lang) for k in ("xl_rule", "xl_severity", "xl_unit_code", "xl_unit", "xl_year", "xl_period",
                                     "xl_org_type", "xl_measure", "xl_stated", "xl_computed", "xl_detail",
                                     "xl_source")]
-    rows = [[f.rule, f.severity, f.unit_code, names.get(f.unit_code, f.unit_code), int(f.year), f.period,
-             f.org_type, f.measure, _num(f.stated), _num(f.computed), f.detail, f.source]
+    catalog = data.catalog
+    # words, as on the other sheets and the Data page: the check, its weight, period, org type, measure
+    rows = [[views.finding_rule_name(f.rule, lang), tx(f"xl_severity_{f.severity}", lang), f.unit_code,
+             names.get(f.unit_code, f.unit_code), int(f.year),
+             catalog.periods[f.period].name(lang) if f.period in catalog.periods else f.period,
+             catalog.org_types[f.org_type].name(lang) if f.org_type in catalog.org_types else f.org_type,
+             views.measure_name(catalog, f.measure, lang), _num(f.stated), _num(f.computed), f.detail, f.source]
             for f in data.findings.itertuples(index=False)]
     return header, rows
 
