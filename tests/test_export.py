@@ -217,14 +217,14 @@ def test_annex_table_tay_son(tay_son, tmp_path: Path):
     assert rows[0] == ["TT", "Chỉ tiêu", "Chỉ tiêu đề ra", "2021", "2022", "2023", "Đánh giá", "Nguồn"]
     by_name = {r[1]: r for r in rows[1:]}
     gob = by_name["Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"]
-    assert gob[2:7] == ["trên 80% (hằng năm)", "96,55%\n(56/58)", "94,83%\n(55/58)", "—", "✔ Đạt"]
+    assert gob[2:7] == ["trên 80% (hằng năm)", "96,55%\n(56 / 58)", "94,83%\n(55 / 58)", "—", "✔ Đạt"]
     adm = by_name["Tỷ lệ kết nạp đảng viên so với tổng số đảng viên"]
     assert adm[3:6] == ["4,14%", "4,16%", "—"]  # stated rates, no counts behind them
     members = by_name["Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên"][3]
-    assert members == "94,48%\n(3.889/4.116)"  # thousands with a dot
+    assert members == "94,48%\n(3.889 / 4.116)"  # thousands with a dot
     gc = by_name["Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên"]
     assert gc[2] == "100% (Đến năm 2025)"
-    assert gc[5:7] == ["97,52%\n(315/323)", "… Chưa đủ dữ liệu"]
+    assert gc[5:7] == ["97,52%\n(315 / 323)", "… Chưa đủ dữ liệu"]
     assert gob[7].startswith("003 Tây Sơn 03-CTr/HU II.1.1.1")
     assert len(rows) == 1 + 8
     assert rows[1:] == [r for r in annex_rows(tay_son, "BD-TAYSON")[1]]

@@ -117,7 +117,8 @@ def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
                 continue
             text = _fmt(h.value, h.qualifier, ind.unit, lang)
             if ind.unit == "percent" and not is_missing(h.num) and not is_missing(h.den):
-                text += f"\n({fmt_number(h.num, lang, 0)}/{fmt_number(h.den, lang, 0)})"
+                # spaced: a narrow year column wraps at a space, never inside a number (2.321 / 2.414)
+                text += f"\n({fmt_number(h.num, lang, 0)} / {fmt_number(h.den, lang, 0)})"
             if h.period != "Y":
                 text += f"\n{catalog.periods[h.period].name(lang).lower()}"
             cells.append(text)
