@@ -6,9 +6,13 @@ first chart visible within 3 s of opening the app).
 --db reuses a database (built from data/sample + the national demo when the file does not exist).
 Server rerun time: each page run in Streamlit's AppTest (the same script execution a browser
 interaction triggers, without the network), first run apart, then N reruns; median and worst.
-First chart: the real server and headless system Chromium, from navigation to the first Plotly SVG,
-on the first visit after start (cold caches) and on five new browser sessions afterwards (warm server
-caches, empty browser cache); their median is the figure, beside a one-chart app's (the floor).
+First chart: the real server and headless system Chromium, from navigation to the first chart drawn
+(the overview's scorecard table, or a Plotly chart's SVG), on the first visit after start (cold caches)
+and on five new browser sessions afterwards (warm server caches, empty browser cache); their median is
+the figure, beside a one-chart Plotly app's (the floor) and the Indicator page opened by its link (the
+first Plotly chart a reader meets). Times are taken in the page, on the first animation frame in which
+the element has a size (performance.now(), from the start of navigation): Playwright's own wait polls
+at growing intervals and adds up to half a second.
 """
 
 from __future__ import annotations
@@ -82,22 +86,44 @@ st.plotly_chart(go.Figure(go.Bar(x=[1, 2, 3], y=[3, 1, 2])))
 """
 
 
+# Checked on every animation frame: the title (h1), and the first chart, in the page or in a component's
+# shadow root (the scorecard table). Only the components' hosts are searched for shadow roots: a walk of
+# every element on every frame would itself slow the page it measures.
+FIRST_PAINT_JS = """(() => {
+  const drawn = (root, selector) => {
+    const el = root.querySelector(selector);
+    return el !== null && el.getBoundingClientRect().height > 0;
+  };
+  const chart = () => drawn(document, ".js-plotly-plot .main-svg") || Array.from(
+    document.querySelectorAll("[data-testid='stBidiComponentIsolated']"),
+    (host) => host.shadowRoot !== null && drawn(host.shadowRoot, ".scorecard td")).some(Boolean);
+  const seen = (window.__firstPaint = {});
+  const look = () => {
+    const now = performance.now();
+    if (seen.title === undefined && drawn(document, "h1")) seen.title = now;
+    if (seen.chart === undefined && chart()) seen.chart = now;
+    if (seen.title === undefined || seen.chart === undefined) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();"""
+
+
 def _visit(context: object, url: str) -> tuple[float, float]:
+    """(title, first chart) in seconds from the start of navigation, as the page saw them."""
     page = context.new_page()
-    t0 = time.perf_counter()
+    page.add_init_script(FIRST_PAINT_JS)
     page.goto(url)
-    page.locator("h1").first.wait_for(state="visible", timeout=120_000)
-    heading = time.perf_counter() - t0
-    page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=120_000)
-    chart = time.perf_counter() - t0
+    page.wait_for_function("window.__firstPaint.chart !== undefined && window.__firstPaint.title !== undefined",
+                           timeout=120_000, polling=100)
+    seen = page.evaluate("window.__firstPaint")
     page.close()
-    return heading, chart
+    return seen["title"] / 1000, seen["chart"] / 1000
 
 
 def first_chart_times(db: Path, visits: int = 6, script: Path = ROOT / "app.py",
-                      returning: int = 0) -> list[tuple[float, float]]:
+                      returning: int = 0, path: str = "") -> list[tuple[float, float]]:
     """(title, chart) seconds of `visits` new browser sessions, then of `returning` visits in one session
-    that has been there once (its cache holds the app's code)."""
+    that has been there once (its cache holds the app's code); `path`: a page's link instead of the app's."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
@@ -109,12 +135,12 @@ def first_chart_times(db: Path, visits: int = 6, script: Path = ROOT / "app.py",
     proc = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), str(script), "--server.port",
                              str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}/{path}"
     times = []
     try:
         for _ in range(300):
             try:
-                urllib.request.urlopen(url + "_stcore/health", timeout=1).close()
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.1)
@@ -160,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         times = first_chart_times(args.db, visits=visits, returning=returning)
         times, again = times[:visits], times[visits:]
         print("first chart visible (real server, headless Chromium, each visit a new browser session with an "
-              "empty cache; navigation → title, → first chart):")
+              "empty cache; navigation → title, → first chart: the overview's scorecard table):")
         for i, (heading, chart) in enumerate(times):
             print(f"  visit {i + 1}{' (first after start: cold caches)' if i == 0 else ''}: title {heading:.2f} s, "
                   f"chart {chart:.2f} s")
@@ -169,16 +195,20 @@ def main(argv: list[str] | None = None) -> int:
             mini = Path(tmp) / "mini.py"
             mini.write_text(MINIMAL_APP, encoding="utf-8")
             floor = first_chart_times(args.db, script=mini)
+        indicator = first_chart_times(args.db, path="chi-tieu")
         warm, floor_warm = [c for _, c in times[1:]], [c for _, c in floor[1:]]
         # A shared machine: the median of the warm visits is the figure, the worst is printed beside it.
         print(f"  warm visits: median {statistics.median(warm):.2f} s, worst {max(warm):.2f} s "
               f"(goal: median ≤ {GOAL_FIRST_CHART_S:g} s)")
         print("  a returning visitor (the browser has the app's code from a visit before): "
               + ", ".join(f"chart {chart:.2f} s" for _, chart in again))
-        print(f"  a one-chart Streamlit app, same machine and run: median {statistics.median(floor_warm):.2f} s, "
+        print(f"  a one-chart Streamlit app (Plotly), same machine and run: median {statistics.median(floor_warm):.2f} s, "
               f"worst {max(floor_warm):.2f} s (the floor); the app at "
               f"{statistics.median(warm) / statistics.median(floor_warm):.2f}× the floor "
               "(the machine's speed varies between runs, this ratio much less)")
+        plotly_page = [c for _, c in indicator[1:]]
+        print(f"  the Indicator page opened by its link (its first chart a Plotly one), same run: median "
+              f"{statistics.median(plotly_page):.2f} s, worst {max(plotly_page):.2f} s")
         print(f"  machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         failed |= statistics.median(warm) > GOAL_FIRST_CHART_S
     return 1 if failed else 0

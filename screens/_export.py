@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import pandas as pd
 import streamlit as st
 
+from monitor.charts import heatmap
 from monitor.export import docx, xlsx
+from monitor.export.charts import png_with_title, render
 from monitor.export.model import PackData
 from monitor.export.selection import (
     DOCX_MIME,
@@ -70,6 +73,22 @@ def buttons(c: _ui.Ctx, scope: str, rows: Sequence[str], *, key: str, kind: str 
         on_click="ignore", key=f"{key}_annex", help=c.t("download_annex_help", where=where))
     if formats == OFFICE_FORMATS:
         st.caption(c.t("download_no_chromium"))
+
+
+def heatmap_png(c: _ui.Ctx, grid: pd.DataFrame, rows: Sequence[str], names: dict[str, str], file_stem: str, *,
+                key: str) -> None:
+    """A scorecard section as the PNG the exports draw (the Plotly heat-map), when a Chromium can draw it."""
+    if "png" not in pack_formats():
+        return
+    title = grid["section_title"].iloc[0] if not grid.empty else ""
+
+    def png() -> bytes:
+        fig = heatmap(grid, rows=list(rows), row_names=names, lang=c.lang, title=title)
+        return png_with_title(render(fig, "png"), title, c.lang)
+
+    st.download_button(c.t("download_png"), data=built(c, f"png-{file_stem}", file_stem, rows, png),
+                       file_name=f"{file_stem}.png", mime="image/png", icon=":material/image:", on_click="ignore",
+                       key=key, type="tertiary", help=c.t("download_png_help"))
 
 
 def draft_button(c: _ui.Ctx, unit: str, *, key: str) -> None:

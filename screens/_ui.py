@@ -361,3 +361,51 @@ def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
                        findings=findings(report)))
         return report
     return None
+
+
+# The overview's scorecard (monitor.scorecard): an HTML table in the page, not an iframe; a click on a unit's
+# name or one of its cells comes back as the trigger value `picked` (the unit's code).
+_SCORECARD_CSS = """
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: separate; border-spacing: 2px; font-family: var(--st-font, inherit); font-size: 14px;
+        color: #222; }
+thead th { font-size: 12px; font-weight: 600; vertical-align: bottom; text-align: center; padding: 4px 3px;
+           min-width: 62px; max-width: 118px; line-height: 1.25; }
+thead th span { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 5; overflow: hidden; }
+th.corner { text-align: left; vertical-align: bottom; min-width: 170px; }
+th[scope="row"] { position: sticky; left: 0; z-index: 1; background: #fff; text-align: left; font-weight: 400;
+                  padding: 0 8px 0 0; min-width: 170px; max-width: 280px; }
+th[scope="row"] button { all: unset; cursor: pointer; line-height: 1.25; color: #0b5394;
+                         text-decoration: underline dotted; text-underline-offset: 3px; }
+th[scope="row"] button:focus-visible { outline: 2px solid #0072B2; outline-offset: 2px; }
+td { text-align: center; white-space: nowrap; padding: 7px 6px; border-radius: 2px; cursor: pointer;
+     font-variant-numeric: tabular-nums; }
+td.none { background: transparent; cursor: default; }
+td[data-unit]:hover, th[scope="row"] button:hover { outline: 2px solid #222; outline-offset: -1px; }
+.legend { margin-top: 6px; line-height: 2; font-size: 13px; }
+.chip { padding: 1px 6px; border: 1px solid #888; border-radius: 3px; margin-right: 4px; white-space: nowrap; }
+"""
+_SCORECARD_JS = """
+export default function ({ data, parentElement, setTriggerValue }) {
+  let host = parentElement.querySelector("div.host");
+  if (!host) {
+    host = document.createElement("div");
+    host.className = "host";
+    parentElement.appendChild(host);
+  }
+  if (host.shown !== data) {  // the same table again (a rerun that changed nothing): keep the DOM
+    host.innerHTML = data;
+    host.shown = data;
+  }
+  host.onclick = (event) => {
+    const picked = event.target.closest("[data-unit]");
+    if (picked) setTriggerValue("picked", picked.dataset.unit);
+  };
+}
+"""
+_scorecard = st.components.v2.component("monitor.scorecard", css=_SCORECARD_CSS, js=_SCORECARD_JS)
+
+
+def scorecard(table_html: str, *, key: str) -> str | None:
+    """The scorecard table; the code of the unit clicked in this run, else None."""
+    return _scorecard(data=table_html, key=key, on_picked_change=lambda: None).get("picked")

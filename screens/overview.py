@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from monitor import views
-from monitor.charts import download_name, heatmap
+from monitor.charts import download_name
 from monitor.i18n import HEADLINE_STATUSES, STATUS_CODES, status_label
+from monitor.scorecard import heatmap_html
 from screens import _export, _ui
 
 c = _ui.ctx()
@@ -37,22 +38,22 @@ with _ui.guard(c):
                                                                          c.group))
     names = c.names()
 
-    def sections() -> list[tuple[str, str, list[str], object]]:
+    def sections() -> list[tuple[str, str, list[str], str]]:
         out = []
         for section, part in grid.groupby("section", sort=False):
             rows = [r for r in c.rows if r in set(part["unit_code"])]
             out.append((section, part["section_title"].iloc[0], rows,
-                        heatmap(part, rows=rows, row_names=names, lang=c.lang)))
+                        heatmap_html(part, rows=rows, row_names=names, lang=c.lang,
+                                     label=c.t("heatmap_alt"))))
         return out
 
-    for i, (section, title, rows, fig) in enumerate(c.memo("overview_sections", compute=sections)):
+    for i, (section, title, rows, table) in enumerate(c.memo("overview_sections", compute=sections)):
         st.subheader(title, divider="gray")
-        event = _ui.chart(fig, download_name(c.scope, section, c.as_of), key=f"overview_heatmap_{i}",
-                          select=True, alt=c.t("heatmap_alt"))
-        points = (event.selection.points if event is not None and event.selection else []) or []
-        picked = next((p for p in points if p.get("y") in set(rows)), None)
-        if picked is not None:
-            st.switch_page("screens/unit.py", query_params=c.url(focus=str(picked["y"])))
+        picked = _ui.scorecard(table, key=f"overview_heatmap_{i}")
+        if picked in set(rows):
+            st.switch_page("screens/unit.py", query_params=c.url(focus=picked))
+        _export.heatmap_png(c, grid[grid["section"] == section], rows, names,
+                            download_name(c.scope, section, c.as_of), key=f"overview_png_{i}")
 
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     target_unit = left.selectbox(c.t("open_unit"), [r for r in c.rows if r in set(grid["unit_code"])],

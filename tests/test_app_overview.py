@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
@@ -19,8 +20,48 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return sample_db(tmp_path_factory)
 
 
-def _figures(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+class _Table(HTMLParser):
+    """A scorecard table as the page sends it: column headers, and per row the unit and its cells."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.lang, self.label, self.columns, self.rows, self.legend = "", "", [], [], []
+        self._in: str | None = None
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "div" and a.get("class") == "scorecard":
+            self.lang = a["lang"]
+        elif tag == "table":
+            self.label = a["aria-label"]
+        elif tag == "th" and a.get("scope") == "col" and a.get("class") != "corner":
+            self.columns.append(a["title"])
+        elif tag == "button":
+            self.rows.append({"unit": a["data-unit"], "cells": [], "titles": []})
+        elif tag == "td":
+            self.rows[-1]["cells"].append("")
+            self.rows[-1]["titles"].append(a.get("title", ""))
+            assert a.get("data-unit", self.rows[-1]["unit"]) == self.rows[-1]["unit"]
+            self._in = "td"
+        elif tag == "span" and a.get("class") == "chip":
+            self.legend.append("")
+            self._in = "chip"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "span"):
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "td":
+            self.rows[-1]["cells"][-1] += data
+        elif self._in == "chip":
+            self.legend[-1] += data
+
+
+def _scorecards(at) -> list[_Table]:
+    return [_Table(json.loads(el.proto.json)) for el in at.get("bidi_component")
+            if el.proto.component_name == "monitor.scorecard"]
 
 
 def test_tay_son_2022_headline_and_heatmap(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
@@ -35,16 +76,19 @@ def test_tay_son_2022_headline_and_heatmap(monkeypatch: pytest.MonkeyPatch, samp
     assert "Số liệu đến năm: **2022**" in page
     assert "trên 8 chỉ tiêu · — Chưa có số liệu: 3" in page
     assert "03-CTr/HU — Chương trình hành động số 03-CTr/HU" in page
-    [fig] = _figures(at)
-    heat = fig["data"][0]
-    assert heat["type"] == "heatmap"
-    assert heat["y"] == ["BD-TAYSON"]
-    cells = heat["text"][0]
+    [table] = _scorecards(at)
+    assert table.lang == "vi"
+    assert table.label == "Bảng nhiệt: đơn vị theo hàng, chỉ tiêu theo cột, màu và ký hiệu theo tình trạng"
+    [row] = table.rows
+    assert row["unit"] == "BD-TAYSON"  # a click on its name or a cell opens this unit
+    cells = row["cells"]
     assert cells[:5] == ["100,0 ✔", "94,8 ✔", "32,7 ✔", "94,8 ✔", "4,16 ✔"]  # decimal comma, symbol beside colour
     assert cells[5:] == ["—", "—", "—"]
-    assert fig["layout"]["separators"] == ",."
-    # the clickable layer carries (unit, indicator) for the detail page
-    assert fig["data"][1]["customdata"][0] == ["BD-TAYSON", "org_completed_or_better_rate"]
+    assert table.columns[0] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành nhiệm vụ trở lên"
+    assert row["titles"][1].splitlines() == [
+        "Đảng bộ huyện Tây Sơn", "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên",
+        "Mức chỉ tiêu: trên 80%", "Giá trị (2022): 94,8%", "Tình trạng: ✔ Đạt"]
+    assert table.legend == ["✔ Đạt", "— Chưa có số liệu"]
     assert at.query_params["unit"] == "BD"
     assert at.query_params["year"] == "2022"
 
@@ -66,9 +110,10 @@ def test_english_switch(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     assert not at.exception
     assert at.title[0].value == "Targets at a glance"
     assert at.metric[0].label == "✔ Achieved"
-    [fig] = _figures(at)
-    assert fig["layout"]["separators"] == ".,"
-    assert fig["data"][0]["text"][0][1] == "94.8 ✔"
+    [table] = _scorecards(at)
+    assert table.lang == "en"
+    assert table.rows[0]["cells"][1] == "94.8 ✔"
+    assert table.columns[0] == "Grassroots party organisations: completed or better, % of rated"
 
 
 def test_invalid_url_values_are_ignored_with_a_notice(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
@@ -87,11 +132,12 @@ def test_demo_province_sections(monkeypatch: pytest.MonkeyPatch, tmp_path_factor
     at = run_app(monkeypatch, demo_db(tmp_path_factory))
     assert not at.exception
     assert at.query_params["unit"] == "DEMO-P01"
-    figs = _figures(at)
-    assert len(figs) == 2  # the districts' programme and the blocs' resolution, each its own heat-map
-    assert len(figs[0]["data"][0]["y"]) == 12
-    assert len(figs[0]["data"][0]["x"]) == 8
-    assert len(figs[1]["data"][0]["x"]) == 18
+    tables = _scorecards(at)
+    assert len(tables) == 2  # the districts' programme and the blocs' resolution, each its own heat-map
+    assert len(tables[0].rows) == 12
+    assert len(tables[0].columns) == 8
+    assert len(tables[1].columns) == 18
+    assert all(len(r["cells"]) == 18 for r in tables[1].rows)
     total = sum(int(m.value) for m in at.metric)
     assert 0 < total <= 12 * 8 + 3 * 18
 
@@ -99,8 +145,8 @@ def test_demo_province_sections(monkeypatch: pytest.MonkeyPatch, tmp_path_factor
 def test_group_filter_narrows_the_columns(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, unit="BD", year="2022", group="dang_vien")
     assert not at.exception
-    [fig] = _figures(at)
-    assert fig["data"][0]["x"] == ["member_good_or_better_rate"]
+    [table] = _scorecards(at)
+    assert table.columns == ["Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên"]
     assert [m.value for m in at.metric] == ["1", "0", "0", "0"]
 
 
@@ -108,7 +154,7 @@ def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     at = run_app(monkeypatch, empty_db(tmp_path_factory))
     assert not at.exception
     assert [i.value for i in at.info] == ["Cơ sở dữ liệu chưa có đơn vị nào."]
-    assert not at.get("plotly_chart")
+    assert not _scorecards(at)
 
 
 def test_no_database_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

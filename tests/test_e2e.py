@@ -20,6 +20,7 @@ import pytest
 
 from etl.demo import write_demo
 from etl.load import load
+from monitor.export.charts import png_text
 from tests.served_app import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,13 @@ def _chart_texts(page: object) -> list[str]:
     return page.locator(".js-plotly-plot text").evaluate_all("els => els.map(e => e.textContent || '')")
 
 
+def _scorecard(page: object) -> object:
+    """The overview's scorecard tables (an HTML table in the page; Playwright's CSS reaches into its shadow root)."""
+    cells = page.locator(".scorecard td[data-unit]")
+    cells.first.wait_for(timeout=60_000)
+    return page.locator(".scorecard")
+
+
 def _shot(page: object, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     time.sleep(1.0)  # let the charts finish their transitions
@@ -107,12 +115,24 @@ def test_a_link_to_a_sub_page_as_the_first_visit(browser: object, tmp_path: Path
 
 def test_overview_change_filter_and_navigate(page: object, server: str) -> None:
     _open(page, server + "/", "Tổng quan thực hiện chỉ tiêu")
-    texts = _chart_texts(page)
-    assert "Đảng bộ huyện Đông Lâm (mô phỏng)" in " ".join(texts)  # diacritics intact in the chart
-    assert any(re.fullmatch(r"\d{1,3},\d ✔", t) for t in texts)  # "98,1 ✔": decimal comma and a symbol
+    card = _scorecard(page)
+    # diacritics intact; the districts' and the blocs' sections; "98,1 ✔": decimal comma and a symbol
+    assert card.first.get_by_role("button", name="Đảng bộ huyện Đông Lâm (mô phỏng)").is_visible()
+    assert card.count() == 2
+    cells = card.locator("td[data-unit]").all_inner_texts()
+    assert len(cells) == 12 * 8 + 3 * 18
+    assert any(re.fullmatch(r"\d{1,3},\d ✔", t) for t in cells), cells
     assert page.get_by_text("Nguy cơ không đạt").first.is_visible()
     assert _param(page, "unit") == "DEMO-P01"
     _shot(page, "overview")
+    # a section as the PNG the slides show, drawn on the click
+    with page.expect_download(timeout=120_000) as got:
+        page.get_by_role("button", name="Tải ảnh PNG").first.click()
+    download = got.value
+    assert re.fullmatch(r"DEMO-P01_[A-Za-z0-9_-]+_2025\.png", download.suggested_filename), download.suggested_filename
+    png = Path(download.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png_text(png)["Title"].startswith("CTr-HU (mô phỏng)")
 
     # change a filter: the as-of year
     page.get_by_label("Số liệu đến năm").click()
@@ -162,20 +182,30 @@ def test_invalid_parameter_notice_and_english(page: object, server: str) -> None
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Targets at a glance", level=1).wait_for(timeout=30_000)
     page.wait_for_function("() => window.location.search.includes('lang=en')", timeout=30_000)
-    texts = _chart_texts(page)
-    assert any(re.fullmatch(r"\d{1,3}\.\d ✔", t) for t in texts), texts  # "94.8 ✔" in English
+    page.locator(".scorecard[lang='en']").wait_for(timeout=30_000)
+    cells = _scorecard(page).locator("td[data-unit]").all_inner_texts()
+    assert cells[:5] == ["100.0 ✔", "94.8 ✔", "32.7 ✔", "94.8 ✔", "4.16 ✔"], cells  # "94.8 ✔" in English
 
 
 def test_heatmap_click_opens_the_unit(page: object, server: str) -> None:
     _open(page, server + "/?unit=BD&year=2022", "Tổng quan thực hiện chỉ tiêu")
-    _chart_texts(page)
-    cell = page.locator(".js-plotly-plot .scatterlayer .point").first  # the clickable layer over the cells
-    box = cell.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    cell = _scorecard(page).locator("td[data-unit]").nth(1)
+    assert cell.inner_text() == "94,8 ✔"
+    assert "Mức chỉ tiêu: " in cell.get_attribute("title")  # the details a hover shows
+    cell.click()
     page.get_by_role("heading", name="Chỉ tiêu của đơn vị", level=1).wait_for(timeout=30_000)
     assert _param(page, "focus") == "BD-TAYSON"
+    assert _param(page, "year") == "2022"  # the filters travel with the click
     page.get_by_role("heading", name="Đảng bộ huyện Tây Sơn").wait_for(timeout=30_000)
+
+
+def test_scorecard_unit_name_opens_the_unit_by_keyboard(page: object, server: str) -> None:
+    _open(page, server + "/?unit=DEMO-P01", "Tổng quan thực hiện chỉ tiêu")
+    name = _scorecard(page).get_by_role("button", name="Đảng bộ huyện Tây Hòa (mô phỏng)")
+    name.focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Chỉ tiêu của đơn vị", level=1).wait_for(timeout=30_000)
+    assert _param(page, "focus") == "DEMO-P01-H02"
 
 
 def test_compare_and_data_pages(page: object, server: str) -> None:

@@ -1,0 +1,64 @@
+"""The scorecard heat-map as an HTML table: units as rows, the targets of their resolutions as columns,
+each cell coloured by status and printed with its value and status symbol (never colour alone).
+
+The overview shows this table rather than the Plotly heat-map (monitor.charts.heatmap, which the
+exports still draw): a table is on screen with the page's first text, where a Plotly chart waits for
+the browser to evaluate Plotly's 4.7 MB bundle (0.7–1.0 s of a 2-core machine's main thread, the
+larger part of the time to the first chart). A table also wraps long target names instead of cutting
+them, can be searched and copied, and reads aloud row by row. No Streamlit here: the page mounts it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+from monitor.i18n import STATUS_CODES, STATUS_STYLE, short_name, status_label, t
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _plain(hover: str) -> str:
+    """A Plotly hover text ('<b>name</b><br>target …') as the lines of a tooltip."""
+    return html.unescape(_TAG.sub("", hover.replace("<br>", "\n")))
+
+
+def _style(status: str) -> dict[str, str]:
+    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])
+
+
+def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",
+                 label: str = "") -> str:
+    """The table of one section of views.scorecard_grid. Every text is escaped: unit names come from
+    the database. A unit's name and each of its cells carry `data-unit` (the page opens that unit)."""
+    esc = html.escape
+    cols = grid.drop_duplicates("indicator").sort_values("order")[["indicator", "column_full"]]
+    row_ids = [r for r in rows if r in set(grid["unit_code"])]
+    cells = {(g.unit_code, g.indicator): g for g in grid.itertuples(index=False)}
+    # the name without its 'Tỷ lệ …, %' wrapper, whole: the header wraps (at most five lines, then the
+    # tooltip), where a chart's axis had to cut it
+    head = "".join(f'<th scope="col" title="{esc(full)}"><span>{esc(short_name(full, width=len(full)))}</span></th>'
+                   for full in cols["column_full"])
+    body = []
+    for unit in row_ids:
+        name = esc(row_names.get(unit, unit))
+        tds = []
+        for ind in cols["indicator"]:
+            g = cells.get((unit, ind))
+            if g is None:  # a unit of this section that this target does not bind
+                tds.append('<td class="none"></td>')
+                continue
+            s = _style(g.status)
+            tds.append(f'<td style="background:{s["color"]};color:{s["text"]}" title="{esc(_plain(g.hover))}" '
+                       f'data-unit="{esc(unit)}" data-indicator="{esc(ind)}">{esc(g.cell)}</td>')
+        body.append(f'<tr><th scope="row"><button type="button" data-unit="{esc(unit)}" '
+                    f'title="{esc(t("open_unit", lang))}: {name}">{name}</button></th>{"".join(tds)}</tr>')
+    shown = [s for s in STATUS_CODES if (grid["status"] == s).any()]
+    legend = "".join(f'<span class="chip" style="background:{_style(s)["color"]};color:{_style(s)["text"]}">'
+                     f'{esc(status_label(s, lang))}</span>' for s in shown)
+    return (f'<div class="scorecard" lang="{esc(lang)}"><div class="scroll"><table aria-label="{esc(label)}">'
+            f'<thead><tr><th scope="col" class="corner">{esc(t("unit", lang))}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div><div class="legend">{legend}</div></div>')
