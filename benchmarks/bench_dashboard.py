@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(goal: median ≤ {GOAL_FIRST_CHART_S:g} s)")
         print("  a returning visitor (the browser has the app's code from a visit before): "
               + ", ".join(f"chart {chart:.2f} s" for _, chart in again))
-        print(f"  a one-chart Streamlit app (Plotly), same machine and run: median {statistics.median(floor_warm):.2f} s, "
+        print(f"  a one-chart Plotly app, same machine and run: median {statistics.median(floor_warm):.2f} s, "
               f"worst {max(floor_warm):.2f} s (the floor); the app at "
               f"{statistics.median(warm) / statistics.median(floor_warm):.2f}× the floor "
               "(the machine's speed varies between runs, this ratio much less)")
