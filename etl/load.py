@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from etl import rules
@@ -57,6 +58,8 @@ class Report:
     load_id: int | None = None
     # where the checks must look in the facts after this load (monitor.checks.find_cells), being worked out
     cells: Future[Cells] | None = field(default=None, repr=False, compare=False)
+    # where a stated part may exceed its whole (monitor.checks.parts_over_wholes), being worked out
+    parts: Future[Cells] | None = field(default=None, repr=False, compare=False)
     rows: pd.DataFrame | None = None  # the rows as staged (trimmed, numbered), when check(..., rows=True)
 
     @property
@@ -108,6 +111,15 @@ def _empty(table: str) -> str:
 def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catalog, db: Path | None,
              replace: bool = False) -> Report:
     """Stage and judge the files. Leaves stg_typed and stg_units in `con` for the writer."""
+    report = _judge(con, paths, catalog, db, replace)
+    _judge_parts(con, report, db, replace)
+    return report
+
+
+def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catalog, db: Path | None,
+           replace: bool) -> Report:
+    """Every rule but part_exceeds_whole, whose cells numpy is still finding (Report.parts) when this returns:
+    a load writes the facts meanwhile and judges the parts (_judge_parts) before it commits."""
     create_staging(con)
     rules.register_reference(con, catalog)
     register_catalog(con, catalog)
@@ -123,28 +135,64 @@ def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Cat
     con.execute("CREATE OR REPLACE TEMP TABLE stg_files (file VARCHAR, ord INTEGER)")
     con.executemany("INSERT INTO stg_files VALUES (?, ?)", [(str(i.path), n) for n, i in enumerate(infos)])
     clean = not con.execute("SELECT count(*) FROM bad_rows").fetchall()[0][0]
-    for sql in rules.TYPED:
-        con.execute(rules.as_view(sql) if clean else sql)
-    duplicates = con.execute("SELECT count(*) FROM dup_keys").fetchall()[0][0]
-    con.execute(rules.UNIQUE if duplicates else rules.UNIQUE_NO_DUPLICATES)
+    con.execute(rules.as_view(rules.TYPED) if clean else rules.TYPED)
+    # stg_unique is stg_typed until a key given twice is found; stg_merged reads stg_unique
+    con.execute(rules.UNIQUE_NO_DUPLICATES)
     con.execute(rules.MERGED)
+    arrays = fetch_facts(con, catalog, "stg_merged", with_new=True)
+    if _repeats_a_key(arrays):
+        for sql in rules.DUPLICATES:
+            con.execute(sql)
+        con.execute(rules.UNIQUE)
+        arrays = fetch_facts(con, catalog, "stg_merged", with_new=True)
+    else:
+        con.execute(rules.NO_DUPLICATES)
     # numpy, on one core, finds where parts may exceed wholes and where the checks must look, while DuckDB
     # goes on with the other rules (and, once loading, writes the facts)
-    arrays = fetch_facts(con, catalog, "stg_merged", with_new=True)
     pool = ThreadPoolExecutor(max_workers=1)
     lay = pool.submit(layout, arrays, catalog)
     over = pool.submit(lambda: parts_over_wholes(arrays, catalog, lay.result()))
     cells = pool.submit(lambda: find_cells(arrays, catalog, lay.result()))
     pool.shutdown(wait=False)
     found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
-    register_cells(con, over.result(), "pw_cells")
-    found += rules.run(con, rules.PART_RULES, replace, PROBLEMS_PER_RULE)
-    problems += [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
-    problems = _rename_columns(problems, infos)
+    problems += _problems(found)
+    return Report(files=infos, problems=problems, cells=cells, parts=over)
+
+
+def _problems(found: list[tuple[str, str, str, int | None, str, str]]) -> list[Problem]:
+    return [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
+
+
+def _judge_parts(con: duckdb.DuckDBPyConnection, report: Report, db: Path | None, replace: bool) -> None:
+    """The part rule on the cells numpy found; then every problem named in the file's own words, in order."""
+    assert report.parts is not None
+    register_cells(con, report.parts.result(), "pw_cells")
+    problems = report.problems + _problems(rules.run(con, rules.PART_RULES, replace, PROBLEMS_PER_RULE))
+    problems = _rename_columns(problems, report.files)
     # The database first, then the files in the order given, whatever directories they sit in.
-    order = {str(db): -1} | {str(i.path): n for n, i in enumerate(infos)}
+    order = {str(db): -1} | {str(i.path): n for n, i in enumerate(report.files)}
     problems.sort(key=lambda p: (order.get(p.file, len(order)), p.file, p.sheet, p.row or 0, p.rule))
-    return Report(files=infos, problems=problems, cells=cells)
+    report.problems = problems
+
+
+def _repeats_a_key(a: dict[str, np.ndarray]) -> bool:
+    """Whether a key (unit, year, period, org type, code) comes twice among the input's facts (`new`), from
+    fetch_facts' arrays: the integers of a key, numbered densely, marked in a bitmap (a tenth of DuckDB's
+    grouping of the input by a hash), or sorted when the key space is too large for one."""
+    new = a["new"]
+    sid, year, mid = a["sid"][new], a["year"][new], a["mid"][new]
+    if len(sid) < 2:
+        return False
+    y0 = int(year.min())
+    span, codes = int(year.max()) - y0 + 1, int(mid.max()) + 1
+    key = (sid.astype(np.int64) * span + (year - y0)) * codes + mid
+    size = int(key.max()) + 1
+    if size > 64 * len(key):
+        key.sort()
+        return bool((key[1:] == key[:-1]).any())
+    seen = np.zeros(size, bool)
+    seen[key] = True
+    return int(np.count_nonzero(seen)) != len(key)
 
 
 @contextlib.contextmanager
@@ -183,11 +231,15 @@ def load(paths: Sequence[str | Path], db: str | Path, *, replace: bool = False, 
     with _locked(db, wait):
         con = _connect()
         try:
-            report = validate(con, [Path(p) for p in paths], catalog, db, replace)
-            if not report.ok:
+            report = _judge(con, [Path(p) for p in paths], catalog, db, replace)
+            try:
+                if not report.ok:
+                    _judge_parts(con, report, db, replace)
+                    raise LoadRejected(report.problems)
+                _write(con, db, report, replace, user, catalog)  # judges the parts once the facts are written
+            except LoadRejected:
                 _audit(db, report, user)
-                raise LoadRejected(report.problems)
-            _write(con, db, report, replace, user, catalog)
+                raise
         finally:
             con.close()
         _audit(db, report, user)
@@ -200,8 +252,6 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
         with contextlib.suppress(OSError):
             stale.unlink()
     tmp = db.with_name(f".{db.name}.tmp-{os.getpid()}")
-    with contextlib.suppress(duckdb.Error):
-        con.execute("DETACH old")
     if db.exists():
         shutil.copyfile(db, tmp)
     try:
@@ -211,10 +261,12 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
         con.execute("USE memory")
         con.execute("BEGIN")
         _drop_facts_key(con)
-        _apply(con, report, replace, user, catalog)
+        _apply(con, report, replace, user, catalog, db)
         con.execute("COMMIT")
         con.execute("CHECKPOINT new")
         con.execute("DETACH new")
+        with contextlib.suppress(duckdb.Error):  # the rules read the old file until the last one was judged
+            con.execute("DETACH old")
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, db)
@@ -245,7 +297,8 @@ def _drop_facts_key(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE new.facts_keyed")
 
 
-def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: str, catalog: Catalog) -> None:
+def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: str, catalog: Catalog,
+           db: Path) -> None:
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM new.load_log").fetchall()[0][0]
     report.load_id = load_id
     # units: the first definition in the input wins inside it (duplicates were checked to be equal)
@@ -279,6 +332,10 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
         FROM {fresh}
     """, {"id": load_id}).fetchall()[0][0]
+    # numpy has found by now where a part may exceed its whole: the last rule, judged before anything commits
+    _judge_parts(con, report, db, replace)
+    if not report.ok:
+        raise LoadRejected(report.problems)
     # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
     new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
     # validate's stg_merged, whose cells report.cells holds, is what new.facts now holds

@@ -183,29 +183,30 @@ PART_RULES: dict[str, str] = {
 
 TYPED_COLUMNS = 'file, sheet, "row", value_col, unit_code, year, period, org_type, measure, value, decimals, qualifier, source'
 # No DISTINCT ON over the whole input here: sorting a million rows costs more than everything else.
-# Duplicate keys are rare, so they are found once (dup_keys) and only they are sorted, to keep the
-# first occurrence in input order (stg_files.ord) in stg_unique.
-TYPED = [
-    """
+# Duplicate keys are rare: numpy says whether there are any (etl.load._repeats_a_key, from the arrays the
+# checks fetch anyway); only then are they found here (DUPLICATES) and only they sorted, to keep the first
+# occurrence in input order (stg_files.ord) in stg_unique.
+TYPED = """
     CREATE OR REPLACE TEMP TABLE stg_typed AS
     SELECT file, sheet, "row", value_col, unit_code, CAST(year AS INTEGER) AS year,
            CASE WHEN period = '' THEN 'Y' ELSE period END AS period, org_type, measure,
            CAST(value AS DOUBLE) AS value,
            CASE WHEN contains(value, '.') AND NOT contains(lower(value), 'e')
                 THEN CAST(length(split_part(value, '.', 2)) AS INTEGER) ELSE 0 END AS decimals,
-           qualifier, source, hash(unit_code, CAST(year AS INTEGER), CASE WHEN period = '' THEN 'Y' ELSE period END,
-                                   org_type, measure) AS key_hash
+           qualifier, source
     FROM stg_measures
     ANTI JOIN bad_rows USING (file, sheet, "row")
-    """,
+"""
+DUPLICATES = [
     # Grouping by one hash costs half of grouping by the five texts; equal hashes are then compared
-    # by their keys, so a collision of two different keys is no duplicate. Two statements: with no equal
-    # hashes (the usual case) the second reads nothing.
-    "CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT key_hash FROM stg_typed GROUP BY key_hash HAVING count(*) > 1",
+    # by their keys, so a collision of two different keys is no duplicate.
+    f"""CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT hash({KEY}) AS key_hash FROM stg_typed
+    GROUP BY key_hash HAVING count(*) > 1""",
     f"""CREATE OR REPLACE TEMP TABLE dup_keys AS
-    SELECT {KEY} FROM stg_typed SEMI JOIN dup_hashes USING (key_hash)
+    SELECT {KEY} FROM stg_typed SEMI JOIN dup_hashes ON hash({KEY}) = dup_hashes.key_hash
     GROUP BY ALL HAVING count(*) > 1""",
 ]
+NO_DUPLICATES = f"CREATE OR REPLACE TEMP TABLE dup_keys AS SELECT {KEY} FROM stg_typed LIMIT 0"
 # What the database holds after this load: the input (one row per key), and the database's facts the
 # input does not restate. `new`: the fact comes with this load.
 MERGED = f"""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from etl.load import LoadRejected, load
@@ -80,3 +81,20 @@ def test_a_database_with_the_old_keyed_facts_table_loses_the_key_and_keeps_its_f
                            "AND constraint_type = 'PRIMARY KEY'").fetchall()
     assert keys == [(0,)]
     assert ("H1", 2021, "Y", "", "member_total", 3500.0, "S") in _facts(db)
+
+
+@pytest.mark.parametrize(("sid", "year", "mid", "new", "repeats"), [
+    ([0, 0, 1], [2021, 2022, 2021], [5, 5, 5], [True] * 3, False),
+    ([0, 1, 0], [2021, 2021, 2021], [5, 5, 5], [True] * 3, True),  # the first and the last share a key
+    ([0, 0], [2021, 2021], [5, 5], [True, False], False),  # the database's fact: the input restates it
+    ([0], [2021], [5], [True], False),
+    ([0, 900_000, 0], [2020, 2025, 2020], [0, 230, 0], [True] * 3, True),  # sparse keys: sorted, not a bitmap
+    ([0, 900_000, 1], [2020, 2025, 2020], [0, 230, 0], [True] * 3, False),
+])
+def test_a_key_repeated_in_the_input_is_found_by_its_integers(sid: list, year: list, mid: list, new: list,
+                                                              repeats: bool) -> None:
+    from etl.load import _repeats_a_key
+
+    arrays = {"sid": np.array(sid, np.int32), "year": np.array(year, np.int32), "mid": np.array(mid, np.int32),
+              "new": np.array(new)}
+    assert _repeats_a_key(arrays) is repeats

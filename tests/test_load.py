@@ -116,6 +116,20 @@ def test_a_rejected_load_leaves_the_database_byte_identical_and_is_audited(db):
                                               "-3 is negative: counts and rates cannot be")
 
 
+def test_a_part_over_its_whole_found_while_the_facts_are_written_rejects_the_load(db):
+    """part_exceeds_whole is judged after the facts went into the new copy (numpy finds its cells meanwhile):
+    the copy is dropped, the database left as it was, the attempt audited as rejected."""
+    before = sha256(db)
+    with pytest.raises(LoadRejected) as rejected:
+        load([FIXTURES / "bad" / "part_exceeds_whole.csv"], db, user="chuyên viên")
+    assert [p.rule for p in rejected.value.problems] == ["part_exceeds_whole"]
+    assert sha256(db) == before
+    assert leftovers(db) == []
+    audit = [json.loads(line) for line in db.with_name(db.name + ".audit.jsonl").read_text().splitlines()]
+    assert [(a["result"], a["problems"]) for a in audit] == [("loaded", 0), ("rejected", 1)]
+    assert "part_exceeds_whole" in audit[1]["first_problem"]
+
+
 def test_a_file_that_is_not_a_database_is_rejected_and_left_alone(tmp_path):
     db = tmp_path / "monitor.duckdb"
     db.write_text("not a database", encoding="utf-8")
