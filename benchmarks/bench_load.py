@@ -152,12 +152,13 @@ def main(argv: list[str] | None = None) -> int:
 
         duck, load, cli = min(t_duck), min(t_load), min(t_cli)
         cduck, cload = min(c_duck), min(c_load)
-        print(f"{'':34}{'rows':>10}{'best s':>9}{'all runs':>32}{'× duckdb':>10}{'cpu s':>8}{'× duckdb':>10}")
-        print(f"{'duckdb read_csv → table':34}{rows:>10}{duck:>9.2f}{_runs(t_duck):>32}{1:>10.2f}"
+        w = max(len(_runs(t_load)), 8) + 2  # the runs' column fits however many were asked for
+        print(f"{'':34}{'rows':>10}{'best s':>9}{'all runs':>{w}}{'× duckdb':>10}{'cpu s':>8}{'× duckdb':>10}")
+        print(f"{'duckdb read_csv → table':34}{rows:>10}{duck:>9.2f}{_runs(t_duck):>{w}}{1:>10.2f}"
               f"{cduck:>8.2f}{1:>10.2f}")
-        print(f"{'etl load (in process)':34}{facts:>10}{load:>9.2f}{_runs(t_load):>32}{load / duck:>10.2f}"
+        print(f"{'etl load (in process)':34}{facts:>10}{load:>9.2f}{_runs(t_load):>{w}}{load / duck:>10.2f}"
               f"{cload:>8.2f}{cload / cduck:>10.2f}")
-        print(f"{'python -m etl load (CLI, 1 run)':34}{facts:>10}{cli:>9.2f}{'':>32}{cli / duck:>10.2f}")
+        print(f"{'python -m etl load (CLI, 1 run)':34}{facts:>10}{cli:>9.2f}{'':>{w}}{cli / duck:>10.2f}")
         print(f"\netl load ÷ duckdb read_csv, same file, same run (goal ≤ {GOAL:g}×):")
         print(f"  clock  {load / duck:5.2f}×  ({load:.2f} s ÷ {duck:.2f} s, best of {args.repeat})")
         print(f"  CPU    {cload / cduck:5.2f}×  ({cload:.2f} s ÷ {cduck:.2f} s, all threads; the shared machine "

@@ -22,13 +22,23 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from etl import rules
 from etl.model import Problem
 from etl.readers import FileInfo, create_staging, stage_file, staged_rows
 from monitor import audit
 from monitor.catalog import Catalog, default_catalog
-from monitor.checks import Cells, fetch_facts, find_cells, layout, parts_over_wholes, register_cells, run_checks
+from monitor.checks import (
+    Cells,
+    cell_facts,
+    fetch_facts,
+    find_cells,
+    layout,
+    parts_over_wholes,
+    register_cells,
+    run_checks,
+)
 from monitor.metrics import register_catalog
 
 SCHEMA = (Path(__file__).resolve().parent.parent / "monitor" / "schema.sql").read_text(encoding="utf-8")
@@ -60,6 +70,8 @@ class Report:
     cells: Future[Cells] | None = field(default=None, repr=False, compare=False)
     # where a stated part may exceed its whole (monitor.checks.parts_over_wholes), being worked out
     parts: Future[Cells] | None = field(default=None, repr=False, compare=False)
+    # the facts of report.cells (monitor.checks.cell_facts; None: to be looked for in the database)
+    gathered: Future[pa.Table | None] | None = field(default=None, repr=False, compare=False)
     rows: pd.DataFrame | None = None  # the rows as staged (trimmed, numbered), when check(..., rows=True)
 
     @property
@@ -139,12 +151,12 @@ def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catal
     # stg_unique is stg_typed until a key given twice is found; stg_merged reads stg_unique
     con.execute(rules.UNIQUE_NO_DUPLICATES)
     con.execute(rules.MERGED)
-    arrays = fetch_facts(con, catalog, "stg_merged", with_new=True)
+    arrays = fetch_facts(con, catalog, "stg_merged", with_new=True, with_source=True)
     if _repeats_a_key(arrays):
         for sql in rules.DUPLICATES:
             con.execute(sql)
         con.execute(rules.UNIQUE)
-        arrays = fetch_facts(con, catalog, "stg_merged", with_new=True)
+        arrays = fetch_facts(con, catalog, "stg_merged", with_new=True, with_source=True)
     else:
         con.execute(rules.NO_DUPLICATES)
     # numpy, on one core, finds where parts may exceed wholes and where the checks must look, while DuckDB
@@ -153,10 +165,18 @@ def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catal
     lay = pool.submit(layout, arrays, catalog)
     over = pool.submit(lambda: parts_over_wholes(arrays, catalog, lay.result()))
     cells = pool.submit(lambda: find_cells(arrays, catalog, lay.result()))
+    gathered = pool.submit(lambda: cell_facts(arrays, catalog, lay.result(), cells.result()))
     pool.shutdown(wait=False)
     found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
     problems += _problems(found)
-    return Report(files=infos, problems=problems, cells=cells, parts=over)
+    return Report(files=infos, problems=problems, cells=cells, parts=over, gathered=gathered)
+
+
+def _findings(con: duckdb.DuckDBPyConnection, report: Report, catalog: Catalog, facts: str) -> pd.DataFrame:
+    """The findings over `facts`, what the database holds after this load (validate's stg_merged), in the
+    cells and with the facts that the worker gathered from the same rows."""
+    assert report.cells is not None and report.gathered is not None
+    return run_checks(con, catalog, facts=facts, cells=report.cells.result(), gathered=report.gathered.result())
 
 
 def _problems(found: list[tuple[str, str, str, int | None, str, str]]) -> list[Problem]:
@@ -339,7 +359,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
     new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
     # validate's stg_merged, whose cells report.cells holds, is what new.facts now holds
-    findings = run_checks(con, catalog, facts=after, cells=report.cells.result())
+    findings = _findings(con, report, catalog, after)
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
         con.register("_findings", findings)
@@ -379,7 +399,7 @@ def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str |
         if rows:
             report.rows = staged_rows(con)
         # stg_merged: what the database would hold after this load (the old one stays attached here)
-        findings = run_checks(con, catalog, facts="stg_merged", cells=report.cells.result())
+        findings = _findings(con, report, catalog, "stg_merged")
         report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
         report.finding_rows = findings
     finally:

@@ -58,7 +58,7 @@ def test_loading_the_same_files_twice_gives_the_same_data(tmp_path):
     assert [str(f) for f in second.findings] == [str(f) for f in first.findings]
 
 
-@pytest.mark.parametrize("where", ["_apply", "run_checks"])
+@pytest.mark.parametrize("where", ["_apply", "_findings"])
 def test_a_load_that_raises_half_way_leaves_the_database_unchanged(db, monkeypatch, where):
     real = getattr(etl.load, where)
 
@@ -77,7 +77,7 @@ def test_a_load_that_raises_half_way_leaves_the_database_unchanged(db, monkeypat
 
 
 def test_a_failed_first_load_creates_no_database(tmp_path, monkeypatch):
-    monkeypatch.setattr(etl.load, "run_checks", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(etl.load, "_findings", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         load([UNITS, BASE], tmp_path / "m.duckdb")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.duckdb.lock"]
@@ -90,7 +90,7 @@ def test_a_killed_load_leaves_the_database_unchanged_and_the_next_load_cleans_up
         import etl.load
         def die(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGKILL)  # killed after writing the new facts into the copy
-        etl.load.run_checks = die
+        etl.load._findings = die
         etl.load.load([{str(FIXTURES / "plan_rate_over_100.csv")!r}], {str(db)!r})
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
