@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from monitor.catalog import default_catalog
-from monitor.checks import run_checks
+from monitor.checks import Cells, cell_facts, fetch_facts, find_cells, layout, run_checks
 
 FAMILIES = ["org", "member", "cell"]
 UNITS = ["A", "B", "C"]
@@ -115,6 +115,12 @@ def test_the_filter_finds_what_the_queries_find_over_all_facts(seed: int) -> Non
                                        "yoy_count_jump", "stated_bound"}
     pd.testing.assert_frame_equal(filtered, everywhere)
     assert looked < cells[0][0]
+    # the load's way: the worker gathers the cells' facts from the arrays, sources included (cell_facts)
+    arrays = fetch_facts(con, cat, "f", with_source=True)
+    lay = layout(arrays, cat)
+    gathered = cell_facts(arrays, cat, lay, find_cells(arrays, cat, lay))
+    assert gathered is not None and gathered.num_rows == con.execute("SELECT count(*) FROM chk_facts").fetchall()[0][0]
+    pd.testing.assert_frame_equal(run_checks(duckdb.connect(), cat, facts="f", gathered=gathered), everywhere)
 
 
 def test_consistent_facts_need_no_look() -> None:
@@ -130,3 +136,17 @@ def test_consistent_facts_need_no_look() -> None:
     con.execute("CREATE TEMP TABLE f AS SELECT * FROM _f")
     assert run_checks(con, default_catalog(), facts="f").empty
     assert con.execute("SELECT count(*) FROM chk_cells").fetchall() == [(0,)]
+
+
+def test_a_qualifier_the_rules_would_refuse_sends_the_checks_back_to_the_database() -> None:
+    cat = default_catalog()
+    frame = pd.DataFrame([("A", 2021, "Y", "", "org_rated", 40.0, 0, "?", "s"),
+                          ("A", 2021, "Y", "", "org_good_or_better_rate", 50.0, 0, "", "s")],
+                         columns=["unit_code", "year", "period", "org_type", "measure", "value", "decimals",
+                                  "qualifier", "source"])
+    con = duckdb.connect()
+    con.register("f", frame)
+    arrays = fetch_facts(con, cat, "f", with_source=True)
+    lay = layout(arrays, cat)
+    both = Cells(keys=lay.where[:1].copy(), span=lay.span, y0=lay.y0)  # the one cell, which holds both facts
+    assert cell_facts(arrays, cat, lay, both) is None
