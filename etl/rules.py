@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 import duckdb
-import pandas as pd
 
 from etl.model import MEASURE_COLUMNS
 from monitor.catalog import Catalog
+from monitor.metrics import temp_table
 
 UNIT_CODE = r"^[A-Za-z0-9_-]+$"
 QUALIFIERS = ("", ">", "<", "~")
@@ -243,20 +243,15 @@ def register_reference(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None
     """The catalogue's vocabularies as temp tables for the rules (formulas: monitor.metrics)."""
     codes = [(m.id, m.org_types) for m in catalog.measures.values()]
     codes += [(i.id, catalog.applies_to_org_types(i.id)) for i in catalog.indicators.values()]
-    tables = {
-        "cat_code": pd.DataFrame(codes, columns=["id", "org_types"]),
-        "cat_org_type": pd.DataFrame({"id": list(catalog.org_types)}),
-        "cat_period": pd.DataFrame({"id": list(catalog.periods)}),
-        "cat_unit_kind": pd.DataFrame({"id": list(catalog.unit_kinds)}),
-        "cat_term": pd.DataFrame([(t.id, t.start, t.end) for t in catalog.terms.values()],
-                                 columns=["id", "start", "end"]),
-        "cat_year": pd.DataFrame({"year": sorted({y for t in catalog.terms.values()
-                                                  for y in range(t.start, t.end + 1)})}),
-    }
-    for name, frame in tables.items():
-        con.register(f"_{name}", frame)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
-        con.unregister(f"_{name}")
+    ids = {"cat_org_type": catalog.org_types, "cat_period": catalog.periods, "cat_unit_kind": catalog.unit_kinds}
+    temp_table(con, "cat_code", {"id": ("VARCHAR", [c for c, _ in codes]),
+                                 "org_types": ("BOOLEAN", [o for _, o in codes])})
+    for name, values in ids.items():
+        temp_table(con, name, {"id": ("VARCHAR", list(values))})
+    terms = list(catalog.terms.values())
+    temp_table(con, "cat_term", {"id": ("VARCHAR", [t.id for t in terms]), "start": ("BIGINT", [t.start for t in terms]),
+                                 "end": ("BIGINT", [t.end for t in terms])})
+    temp_table(con, "cat_year", {"year": ("BIGINT", sorted({y for t in terms for y in range(t.start, t.end + 1)}))})
 
 
 # A row any row rule could fault: a looser test than the rules' own (every row a rule faults passes it), in
@@ -275,7 +270,7 @@ SUSPECT = f"""
        OR NOT regexp_full_match(value, '{MACHINE_NUMBER}')
        OR NOT coalesce(TRY_CAST(value AS DOUBLE) BETWEEN 0 AND 1.7976931348623157e308, false)
        OR (TRY_CAST(value AS DOUBLE) > 100 AND measure IN (SELECT id FROM cat_indicator WHERE capped))
-       OR left(source, 1) IN ('=', '@', '+', '-')
+       OR left(source, 1) IN ('=', '@', '+', '-') OR starts_with(source, ' ') OR ends_with(source, ' ')
        OR qualifier NOT IN ('', '>', '<', '~')
 """
 
@@ -288,15 +283,14 @@ def trim_measures(con: duckdb.DuckDBPyConnection) -> None:
     """Trim the spaces at either end of stg_measures' cells, and leave stg_suspect (SUSPECT) for run_rows.
 
     A code, year, period, qualifier or value with a space at either end is no known code and no machine
-    number, so it is suspect: only the suspect rows and the free text (source) need looking at, a tenth of
-    the cost of looking at every cell of a large file (where spaces are rare).
+    number, so it is suspect, and so is a source with one (SUSPECT looks): only the suspect rows need
+    looking at, a tenth of the cost of looking at every cell of a large file (where spaces are rare).
     """
     con.execute(re.sub(r"\s+", " ", SUSPECT))
-    keys = " OR ".join(_padded(c) for c in MEASURE_COLUMNS if c != "source")
-    padded = (f'(file, sheet, "row") IN (SELECT file, sheet, "row" FROM stg_suspect WHERE {keys}) '
-              f"OR {_padded('source')}")
+    keys = " OR ".join(_padded(c) for c in MEASURE_COLUMNS)
+    padded = f'(file, sheet, "row") IN (SELECT file, sheet, "row" FROM stg_suspect WHERE {keys})'
     # looking costs half of an UPDATE that changes nothing
-    if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM stg_measures WHERE {padded} LIMIT 1)").fetchall()[0][0]:
+    if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM stg_suspect WHERE {keys} LIMIT 1)").fetchall()[0][0]:
         return
     con.execute(f"UPDATE stg_measures SET {', '.join(f'{c} = trim({c})' for c in MEASURE_COLUMNS)} WHERE {padded}")
     con.execute(re.sub(r"\s+", " ", SUSPECT))  # trimmed, a row may be no longer suspect

@@ -325,6 +325,10 @@ def test_spaces_at_either_end_of_a_cell_are_trimmed(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT unit_code, year, period, org_type, measure, value, qualifier, source, \"row\" "
                            "FROM facts").fetchall() == [("H1", 2023, "Y", "", "org_total", 60.0, "", "BC 2", 2)]
+    # only the source padded: the row is otherwise clean, and its source is trimmed all the same
+    load([_write(tmp_path / "source.csv", ",".join(HEADER) + "\n" + "H1,2023,Y,,org_rated,59,,  BC 3 \n")], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT source FROM facts WHERE measure = 'org_rated'").fetchall() == [("BC 3",)]
 
 
 def test_the_part_whole_prefilter_keeps_every_part_over_its_whole(db, tmp_path, monkeypatch):
