@@ -176,7 +176,8 @@ def _findings(con: duckdb.DuckDBPyConnection, report: Report, catalog: Catalog, 
     """The findings over `facts`, what the database holds after this load (validate's stg_merged), in the
     cells and with the facts that the worker gathered from the same rows."""
     assert report.cells is not None and report.gathered is not None
-    return run_checks(con, catalog, facts=facts, cells=report.cells.result(), gathered=report.gathered.result())
+    return run_checks(con, catalog, facts=facts, cells=report.cells.result(), gathered=report.gathered.result(),
+                      registered=True)
 
 
 def _problems(found: list[tuple[str, str, str, int | None, str, str]]) -> list[Problem]:

@@ -125,7 +125,8 @@ def build_computed(con: duckdb.DuckDBPyConnection, source: str = "resolved") -> 
     """)
 
 
-def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "facts") -> None:
-    register_catalog(con, catalog)
+def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "facts", register: bool = True) -> None:
+    if register:
+        register_catalog(con, catalog)
     build_resolved(con, facts)
     build_computed(con)
