@@ -6,8 +6,8 @@ the committee must see the source's slip.
 
 Speed: the queries define the findings, but run on the national demo's 775 000 facts they cost
 9 CPU s (the joins of `computed` and `resolved` on five text columns), nearly all to find nothing.
-So `candidate_cells` first does the same arithmetic on numpy arrays, one array per measure over
-the cells (unit × year × period × org type), with every threshold a little looser than the query's,
+So `candidate_cells` first does the same arithmetic on numpy arrays, per measure over the cells
+(unit × year × period × org type) where it exists, with every threshold a little looser than the query's,
 and the queries then run on the facts of the cells where a finding is possible (and, for the
 year-over-year checks, the cell of the year before or after). Every check reads only the facts of its
 own cell or of the two years it compares, so the queries find there exactly what they would find
@@ -17,7 +17,7 @@ over all the facts; the arrays decide only where to look.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -326,125 +326,149 @@ def parts_over_wholes(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | 
 
 def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = None) -> Cells:
     """Where a finding is possible, from fetch_facts' arrays: numpy only, no connection (so it can run
-    beside a query of the same load)."""
+    beside a query of the same load).
+
+    A figure is the cells where it exists and its values there (Figure): each code exists in a few percent
+    of the cells, so the arithmetic runs on those cells only, in the queries' order of operations, and a
+    value is looked up in another cell through one array over every cell, filled and emptied for the look.
+    """
     lay = lay or layout(a, catalog)
     if lay is None:
         return Cells(np.zeros(0, np.int64), 1, 0)
-    codes = list(lay.index)
-    is_y = a["is_y"]
     where, n, span, y0, rows = lay.where, lay.n, lay.span, lay.y0, lay.rows
     cells = np.arange(n)
-    has_next = is_y[cells // span] & (cells % span < span - 1)
-
-    def following(x: np.ndarray) -> np.ndarray:
-        """x of each cell's next year (the next cell; a slice, not a gather), where has_next says so."""
-        return np.append(x[1:], np.nan)
-
-    def mark_next(jump: np.ndarray) -> None:
-        hit[1:] |= jump[:-1]
-
+    has_next = a["is_y"][cells // span] & (cells % span < span - 1)
     exact, usable = a["q"] == _Q_EXACT, a["q"] <= _Q_APPROX
+    hit = np.zeros(n, bool)
+    board = np.full(n, np.nan)  # every cell, NaN but during a look-up
 
-    def values(code: str, approximate: bool = False) -> np.ndarray | None:
+    def values(code: str, approximate: bool = False) -> Figure | None:
         r = rows(code)
         r = r[(usable if approximate else exact)[r]]
-        return lay.spread(r, a["value"]) if len(r) else None
+        return Figure(where[r], a["value"][r]) if len(r) else None
 
-    def stated(code: str) -> np.ndarray:
-        return lay.spread(rows(code), True, False)
+    def look(fig: Figure, at: np.ndarray) -> np.ndarray:
+        """fig's values in the cells `at`, NaN where it has none."""
+        board[fig.at] = fig.values
+        out = board[at]
+        board[fig.at] = np.nan
+        return out
+
+    def following(fig: Figure, at: np.ndarray) -> np.ndarray:
+        """fig's values in the next year of the cells `at`, NaN where there is none."""
+        later = look(fig, np.minimum(at + 1, n - 1))
+        later[~has_next[at]] = np.nan
+        return later
+
+    def mark(at: np.ndarray, jump: np.ndarray) -> None:
+        """A jump from the cells `at` to the next year's: both years are looked at."""
+        hit[at[jump]] = True
+        hit[at[jump] + 1] = True
 
     # resolved: stated exact counts, then derived sums where all parts are exact and the sum is not stated
     resolved = {m: values(m) for m in catalog.measures}
-    derived: dict[str, np.ndarray] = {}
+    derived: dict[str, np.ndarray] = {}  # the cells where a measure is derived
     levels = _derivation_levels(catalog)
     for m in sorted(levels, key=levels.get):
         parts = [resolved.get(p) for p in catalog.measures[m].derived_sum]
         if any(p is None for p in parts):
             continue
-        total = _sum(parts)
-        new = ~np.isnan(total) & ~stated(m)
+        at = parts[0].at
+        total = _sum([parts[0].values, *(look(p, at) for p in parts[1:])])
+        stated = np.zeros(n, bool)
+        stated[where[rows(m)]] = True
+        new = ~np.isnan(total) & ~stated[at]
         if new.any():
-            derived[m] = new
-            resolved[m] = np.where(new, total, resolved[m]) if resolved[m] is not None else np.where(new, total,
-                                                                                                    np.nan)
+            derived[m] = at[new]
+            old = resolved[m]
+            resolved[m] = Figure(at[new], total[new]) if old is None else Figure(
+                np.concatenate([old.at, at[new]]), np.concatenate([old.values, total[new]]))
     # computed: an indicator wherever its numerator and (for a rate) denominator are exact
-    computed: dict[str, np.ndarray] = {}
-    large: dict[str, np.ndarray] = {}  # a rate on a base the year-over-year check compares
+    computed: dict[str, Figure] = {}
+    large: dict[str, Figure] = {}  # a rate on a base the year-over-year check compares
     for iid, ind in catalog.indicators.items():
         num = [resolved.get(m) for m in ind.numerator]
         if not num or any(x is None for x in num):
             continue
-        num = _sum(num)
+        at = num[0].at
+        value = _sum([num[0].values, *(look(x, at) for x in num[1:])])
         if ind.is_rate:
             den = [resolved.get(m) for m in ind.denominator]
             if not den or any(x is None for x in den):
                 continue
-            den = _sum(den)
+            den = _sum([look(x, at) for x in den])
             with np.errstate(invalid="ignore", divide="ignore"):
-                rate = np.multiply(num, 100.0)  # in place from here: three passes over the cells, not five
-                np.divide(rate, den, out=rate)
-                rate[~(den > 0)] = np.nan
-                computed[iid] = rate
-                large[iid] = np.where(den >= YOY_MIN_BASE - _SLACK, rate, np.nan)
-        else:
-            computed[iid] = num
-
-    hit = np.zeros(n, bool)
+                value = np.multiply(value, 100.0)
+                np.divide(value, den, out=value)
+                value[~(den > 0)] = np.nan
+                base = ~np.isnan(value) & (den >= YOY_MIN_BASE - _SLACK)
+            large[iid] = Figure(at[base], value[base])
+        there = ~np.isnan(value)
+        computed[iid] = Figure(at[there], value[there])
     # stated_rate: a stated exact rate the computed one neither rounds nor truncates to: d, the
     # difference in units of its last decimal, outside (-0.5, 1) (inside, one of the two gives it back);
     # stated_bound: every bound with a computed value
-    for iid, c in computed.items():
+    for iid, fig in computed.items():
         r = rows(iid)
         if not len(r):
             continue
         q, cell, s = a["q"][r], where[r], a["value"][r]
+        c = look(fig, cell)
         scale = 10.0 ** a["decimals"][r].astype(float)
         with np.errstate(invalid="ignore", over="ignore"):
             # off its grid ('1e-05' counts no decimals): rounding cannot give it back, so always look
-            d = (c[cell] - s) * scale
+            d = (c - s) * scale
             far = (d <= -0.45) | (d >= 0.95) | (np.abs(s * scale - np.rint(s * scale)) > 1e-10)
         rate = catalog.indicators[iid].is_rate
-        hit[cell[~np.isnan(c[cell]) & (((q == _Q_EXACT) & far & rate) | np.isin(q, (_Q_OVER, _Q_UNDER)))]] = True
+        hit[cell[~np.isnan(c) & (((q == _Q_EXACT) & far & rate) | np.isin(q, (_Q_OVER, _Q_UNDER)))]] = True
     # balance: parts that do not add up to their whole
     for b in catalog.balances:
         parts, whole = [resolved.get(p) for p in b.parts], resolved.get(b.whole)
         if whole is None or any(p is None for p in parts):
             continue
-        hit |= _beyond(np.abs(_sum(parts) - whole), [*parts, whole])
+        at, whole_at = whole.at, whole.values
+        parts_at = [look(p, at) for p in parts]
+        hit[at[_beyond(np.abs(_sum(parts_at) - whole_at), [*parts_at, whole_at])]] = True
     # part_exceeds_whole: a derived part above its whole, or a part above a derived whole
     for m, measure in catalog.measures.items():
         p, w = resolved.get(m), resolved.get(measure.whole) if measure.whole else None
         if p is None or w is None or (m not in derived and measure.whole not in derived):
             continue
-        flag = derived.get(m, np.zeros(n, bool)) | derived.get(measure.whole, np.zeros(n, bool))
-        hit |= flag & _beyond(p - w, [p, w])
+        at = np.concatenate([derived.get(m, _NONE), derived.get(measure.whole, _NONE)])
+        p_at, w_at = look(p, at), look(w, at)
+        hit[at[_beyond(p_at - w_at, [p_at, w_at])]] = True
     # yoy_rate_jump: any of a rate's values (computed on a large enough base, stated exact or
     # approximate) against any of the next year's, more than the threshold apart (the query keeps one)
     for iid, ind in catalog.indicators.items():
         if not ind.is_rate:
             continue
         found = [x for x in (large.get(iid), values(iid, approximate=True)) if x is not None]
-        later = [following(y) for y in found]
         for x in found:
-            for y in later:
+            for y in found:
                 with np.errstate(invalid="ignore"):
-                    jump = has_next & (np.abs(y - x) > YOY_RATE_POINTS - _SLACK)
-                hit |= jump
-                mark_next(jump)
+                    mark(x.at, np.abs(following(y, x.at) - x.values) > YOY_RATE_POINTS - _SLACK)
     # yoy_count_jump: a stated count ×10 or ÷10, from the stated figures as they are (no sums)
-    for code in codes:
+    for code in lay.index:
         if code not in catalog.measures and catalog.indicators[code].is_rate:
             continue
-        x = values(code, approximate=True)
-        if x is None:
+        fig = values(code, approximate=True)
+        if fig is None:
             continue
-        y = np.where(has_next, following(x), np.nan)
+        x, y = fig.values, following(fig, fig.at)
         with np.errstate(invalid="ignore"):
-            jump = ((x > 0) & (y > 0) & (np.maximum(x, y) >= YOY_MIN_BASE - _SLACK)
-                    & ((y >= (YOY_COUNT_FACTOR - _SLACK) * x) | (x >= (YOY_COUNT_FACTOR - _SLACK) * y)))
-        hit |= jump
-        mark_next(jump)
+            mark(fig.at, (x > 0) & (y > 0) & (np.maximum(x, y) >= YOY_MIN_BASE - _SLACK)
+                 & ((y >= (YOY_COUNT_FACTOR - _SLACK) * x) | (x >= (YOY_COUNT_FACTOR - _SLACK) * y)))
     return Cells(np.flatnonzero(hit), span, y0)
+
+
+_NONE = np.zeros(0, np.int64)
+
+
+class Figure(NamedTuple):
+    """A figure over the cells: the cells where it exists, and its values there."""
+
+    at: np.ndarray
+    values: np.ndarray
 
 
 def _beyond(diff: np.ndarray, operands: list[np.ndarray]) -> np.ndarray:
