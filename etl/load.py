@@ -273,7 +273,8 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
         with contextlib.suppress(OSError):
             stale.unlink()
     tmp = db.with_name(f".{db.name}.tmp-{os.getpid()}")
-    if db.exists():
+    existed = db.exists()
+    if existed:
         shutil.copyfile(db, tmp)
     try:
         con.execute("ATTACH $p AS new", {"p": str(tmp)})
@@ -281,7 +282,8 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
         con.execute(SCHEMA)
         con.execute("USE memory")
         con.execute("BEGIN")
-        _drop_facts_key(con)
+        if existed:  # a database made now has the schema of today
+            _drop_facts_key(con)
         _apply(con, report, replace, user, catalog, db)
         con.execute("COMMIT")
         con.execute("CHECKPOINT new")

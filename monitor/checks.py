@@ -281,12 +281,6 @@ class Layout:
         k = self.index[code]
         return self.order[self.bounds[k]:self.bounds[k + 1]]
 
-    def spread(self, rows: np.ndarray, values: np.ndarray | bool, fill: float | bool = np.nan) -> np.ndarray:
-        """One value per cell: `values` (of all facts, or one for all) at the cells of `rows`, else `fill`."""
-        out = np.full(self.n, fill)
-        out[self.where[rows]] = values[rows] if isinstance(values, np.ndarray) else values
-        return out
-
 
 def layout(a: dict[str, np.ndarray], catalog: Catalog) -> Layout | None:
     """None when there are no facts."""
@@ -304,23 +298,34 @@ def layout(a: dict[str, np.ndarray], catalog: Catalog) -> Layout | None:
 
 def parts_over_wholes(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = None) -> Cells:
     """The cells where a stated exact part exceeds its stated exact whole and one of the two comes with
-    this load (fetch_facts with_new): where the part_exceeds_whole rule (etl.rules) can find a fault."""
+    this load (fetch_facts with_new): where the part_exceeds_whole rule (etl.rules) can find a fault.
+    Like find_cells, on the cells where the part is stated, the whole looked up there."""
     lay = lay or layout(a, catalog)
     if lay is None:
         return Cells(np.zeros(0, np.int64), 1, 0)
     exact = a["q"] == _Q_EXACT
+    board = np.full(lay.n, np.nan)  # every cell, NaN but during a look-up
+    fresh = np.zeros(lay.n, bool)
 
-    def stated(code: str) -> tuple[np.ndarray, np.ndarray]:
+    def stated(code: str) -> np.ndarray:
         r = lay.rows(code)
-        r = r[exact[r]]
-        return lay.spread(r, a["value"]), lay.spread(r, a["new"], False)
+        return r[exact[r]]
 
     hit = np.zeros(lay.n, bool)
     for m, measure in catalog.measures.items():
-        if measure.whole and measure.whole in lay.index:
-            (part, part_new), (whole, whole_new) = stated(m), stated(measure.whole)
-            with np.errstate(invalid="ignore"):
-                hit |= (part > whole) & (part_new | whole_new)
+        if not measure.whole or measure.whole not in lay.index:
+            continue
+        part, whole = stated(m), stated(measure.whole)
+        if not len(part) or not len(whole):
+            continue
+        at = lay.where[part]
+        board[lay.where[whole]] = a["value"][whole]
+        fresh[lay.where[whole]] = a["new"][whole]
+        with np.errstate(invalid="ignore"):
+            over = (a["value"][part] > board[at]) & (a["new"][part] | fresh[at])
+        board[lay.where[whole]] = np.nan
+        fresh[lay.where[whole]] = False
+        hit[at[over]] = True
     return Cells(np.flatnonzero(hit), lay.span, lay.y0)
 
 
