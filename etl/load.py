@@ -152,22 +152,24 @@ def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catal
     con.execute(rules.UNIQUE_NO_DUPLICATES)
     con.execute(rules.MERGED)
     arrays = fetch_facts(con, catalog, "stg_merged", with_new=True, with_source=True)
-    if _repeats_a_key(arrays):
+    repeated = _repeats_a_key(arrays)
+    if repeated:
         for sql in rules.DUPLICATES:
             con.execute(sql)
         con.execute(rules.UNIQUE)
         arrays = fetch_facts(con, catalog, "stg_merged", with_new=True, with_source=True)
     else:
         con.execute(rules.NO_DUPLICATES)
-    # numpy, on one core, finds where parts may exceed wholes and where the checks must look, while DuckDB
-    # goes on with the other rules (and, once loading, writes the facts)
+    # numpy, on one core, finds where parts may exceed wholes and where the checks must look, and gathers the
+    # facts there, while DuckDB goes on with the other rules (and, once loading, writes the facts)
     pool = ThreadPoolExecutor(max_workers=1)
     lay = pool.submit(layout, arrays, catalog)
     over = pool.submit(lambda: parts_over_wholes(arrays, catalog, lay.result()))
     cells = pool.submit(lambda: find_cells(arrays, catalog, lay.result()))
     gathered = pool.submit(lambda: cell_facts(arrays, catalog, lay.result(), cells.result()))
     pool.shutdown(wait=False)
-    found += rules.run(con, rules.SET_RULES, replace, PROBLEMS_PER_RULE)
+    held = con.execute("SELECT count(*) FROM (SELECT 1 FROM old_facts LIMIT 1)").fetchall()[0][0] > 0
+    found += rules.run(con, rules.set_rules(repeated, held), replace, PROBLEMS_PER_RULE)
     problems += _problems(found)
     return Report(files=infos, problems=problems, cells=cells, parts=over, gathered=gathered)
 

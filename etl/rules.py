@@ -165,6 +165,15 @@ SET_RULES: dict[str, str] = {
         FROM stg_typed s JOIN old_facts o USING ({KEY})
         WHERE NOT $replace AND (s.value, s.qualifier) IS DISTINCT FROM (o.value, o.qualifier)""",
 }
+
+
+def set_rules(repeated: bool, held: bool) -> dict[str, str]:
+    """The SET_RULES that can find anything: a conflict needs a key the input gives twice (`repeated`), a
+    conflict with the database a fact already there (`held`)."""
+    return {name: sql for name, sql in SET_RULES.items()
+            if (repeated or name != "conflict") and (held or name != "conflict_with_database")}
+
+
 # Only in the cells where numpy found a part over its whole (pw_cells, monitor.checks.parts_over_wholes):
 # the join of a million parts and wholes on five texts cost more than the rest of the set rules.
 PART_RULES: dict[str, str] = {

@@ -355,3 +355,12 @@ def test_the_part_whole_prefilter_keeps_every_part_over_its_whole(db, tmp_path, 
     monkeypatch.setattr(etl.load, "parts_over_wholes",
                         lambda a, catalog, lay: Cells(np.arange(lay.n), lay.span, lay.y0))  # every cell
     assert filtered == problems()
+
+
+@pytest.mark.parametrize(("repeated", "held", "run"), [
+    (False, False, []), (True, False, ["conflict"]), (False, True, ["conflict_with_database"]),
+    (True, True, ["conflict", "conflict_with_database"])])
+def test_the_set_rules_run_only_where_they_can_find_something(repeated, held, run):
+    from etl.rules import set_rules
+
+    assert list(set_rules(repeated, held)) == run
