@@ -163,9 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  clock  {load / duck:5.2f}×  ({load:.2f} s ÷ {duck:.2f} s, best of {args.repeat})")
         print(f"  CPU    {cload / cduck:5.2f}×  ({cload:.2f} s ÷ {cduck:.2f} s, all threads; the shared machine "
               "disturbs it less)")
-        verdict = ", ".join(f"{what} {'met' if r <= GOAL else 'NOT met'}"
-                            for what, r in (("clock", load / duck), ("CPU", cload / cduck)))
-        print(f"  goal   {verdict} ({rows / load:,.0f} rows/s)")
+        # the goal is the time a person waits; CPU time is printed for reference (a busy machine disturbs it less)
+        met = load / duck <= GOAL
+        verdict, sign = ("met", "≤") if met else ("NOT met", ">")
+        print(f"  goal   {verdict} on the clock ({load / duck:.2f}× {sign} {GOAL:g}×); "
+              f"CPU {cload / cduck:.2f}× for reference ({rows / load:,.0f} rows/s)")
         if args.profile:
             profile([units, measures], tmp / "etl.duckdb")
     return 0
