@@ -19,13 +19,13 @@ import plotly.graph_objects as go
 from monitor.i18n import (
     NO_TARGET,
     STATUS_CODES,
-    STATUS_STYLE,
     fmt_number,
     fmt_target,
     fmt_value,
     is_missing,
     plotly_separators,
     status_label,
+    status_style,
     t,
 )
 
@@ -88,11 +88,11 @@ def _axis_format(unit: str) -> dict:
 
 
 def _symbol(status: str) -> str:
-    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])["symbol"]
+    return status_style(status)["symbol"]
 
 
 def _color(status: str) -> str:
-    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])["color"]
+    return status_style(status)["color"]
 
 
 def empty_figure(message: str, lang: str = "vi", height: int = 200) -> go.Figure:

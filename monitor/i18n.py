@@ -75,6 +75,11 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def status_style(code: str) -> dict[str, str]:
+    """Colour, text colour, symbol and marker of a status; an unknown one is drawn as no data."""
+    return STATUS_STYLE.get(code, STATUS_STYLE["no_data"])
+
+
 def status_label(code: str, lang: str = DEFAULT_LANG, symbol: bool = True) -> str:
     code = code if code in STATUS_LABELS else "no_data"
     label = STATUS_LABELS[code][lang_of(lang)]

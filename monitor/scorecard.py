@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from monitor.i18n import STATUS_CODES, STATUS_STYLE, short_name, status_label, t
+from monitor.i18n import STATUS_CODES, short_name, status_label, status_style, t
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -26,8 +26,11 @@ def _plain(hover: str) -> str:
     return html.unescape(_TAG.sub("", hover.replace("<br>", "\n")))
 
 
-def _style(status: str) -> dict[str, str]:
-    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])
+def status_chips(codes: Sequence[str], lang: str = "vi") -> str:
+    """A legend: each status as a chip of its colour with its symbol and name (never colour alone)."""
+    return " ".join(f'<span class="chip" style="background:{status_style(s)["color"]};color:{status_style(s)["text"]};'
+                    'padding:1px 6px;border-radius:3px;border:1px solid #888;margin-right:4px;white-space:nowrap">'
+                    f'{html.escape(status_label(s, lang))}</span>' for s in codes)
 
 
 def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",
@@ -51,14 +54,12 @@ def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str
             if g is None:  # a unit of this section that this target does not bind
                 tds.append('<td class="none"></td>')
                 continue
-            s = _style(g.status)
+            s = status_style(g.status)
             tds.append(f'<td style="background:{s["color"]};color:{s["text"]}" title="{esc(_plain(g.hover))}" '
                        f'data-unit="{esc(unit)}" data-indicator="{esc(ind)}">{esc(g.cell)}</td>')
         body.append(f'<tr><th scope="row"><button type="button" data-unit="{esc(unit)}" '
                     f'title="{esc(t("open_unit", lang))}: {name}">{name}</button></th>{"".join(tds)}</tr>')
-    shown = [s for s in STATUS_CODES if (grid["status"] == s).any()]
-    legend = "".join(f'<span class="chip" style="background:{_style(s)["color"]};color:{_style(s)["text"]}">'
-                     f'{esc(status_label(s, lang))}</span>' for s in shown)
+    legend = status_chips([s for s in STATUS_CODES if (grid["status"] == s).any()], lang)
     return (f'<div class="scorecard" lang="{esc(lang)}"><div class="scroll"><table aria-label="{esc(label)}">'
             f'<thead><tr><th scope="col" class="corner">{esc(t("unit", lang))}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div><div class="legend">{legend}</div></div>')

@@ -16,7 +16,6 @@ from monitor.i18n import (
     MISSING,
     NO_TARGET,
     STATUS_CODES,
-    STATUS_STYLE,
     fmt_change,
     fmt_number,
     fmt_target,
@@ -24,6 +23,7 @@ from monitor.i18n import (
     is_missing,
     short_name,
     status_label,
+    status_style,
     t,
     unit_name,
 )
@@ -129,7 +129,7 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
     for r in a.itertuples(index=False):
         unit = indicator_unit(catalog, r.indicator)
         value = fmt_value(r.latest_value, unit, lang, r.latest_qualifier)
-        style = STATUS_STYLE.get(r.status, STATUS_STYLE["no_data"])
+        style = status_style(r.status)
         cell = (style["symbol"] if is_missing(r.latest_value)
                 else f"{_cell_number(r.latest_value, unit, lang, r.latest_qualifier)} {style['symbol']}")
         target = fmt_target(r.comparator, r.target, r.target_high, unit, lang)

@@ -26,11 +26,11 @@ from monitor.i18n import (
     DEFAULT_LANG,
     LANGS,
     STATUS_CODES,
-    STATUS_STYLE,
     status_label,
     t,
     unit_name,
 )
+from monitor.scorecard import status_chips
 from monitor.store import Store
 from monitor.uploads import Checked
 
@@ -307,11 +307,7 @@ def chart(fig: go.Figure, filename: str, *, key: str | None = None, select: bool
 
 
 def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES) -> None:
-    chips = " ".join(
-        f"<span style='background:{STATUS_STYLE[s]['color']};color:{STATUS_STYLE[s]['text']};"
-        f"padding:1px 6px;border-radius:3px;border:1px solid #888;margin-right:4px;white-space:nowrap'>"
-        f"{status_label(s, c.lang)}</span>" for s in codes)
-    st.markdown(f"<div style='line-height:2'>{chips}</div>", unsafe_allow_html=True)
+    st.markdown(f"<div style='line-height:2'>{status_chips(codes, c.lang)}</div>", unsafe_allow_html=True)
 
 
 def headline(c: Ctx, counts: dict[str, int], codes: Sequence[str]) -> None:
@@ -367,7 +363,7 @@ def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
 # name or one of its cells comes back as the trigger value `picked` (the unit's code).
 _SCORECARD_CSS = """
 .scroll { overflow-x: auto; max-width: 100%; }
-table { border-collapse: separate; border-spacing: 2px; font-family: var(--st-font, inherit); font-size: 14px;
+table { border-collapse: separate; border-spacing: 2px; font-family: inherit; font-size: 14px;
         color: #222; }
 thead th { font-size: 12px; font-weight: 600; vertical-align: bottom; text-align: center; padding: 4px 3px;
            min-width: 62px; max-width: 118px; line-height: 1.25; }
@@ -383,7 +379,6 @@ td { text-align: center; white-space: nowrap; padding: 7px 6px; border-radius: 2
 td.none { background: transparent; cursor: default; }
 td[data-unit]:hover, th[scope="row"] button:hover { outline: 2px solid #222; outline-offset: -1px; }
 .legend { margin-top: 6px; line-height: 2; font-size: 13px; }
-.chip { padding: 1px 6px; border: 1px solid #888; border-radius: 3px; margin-right: 4px; white-space: nowrap; }
 """
 _SCORECARD_JS = """
 export default function ({ data, parentElement, setTriggerValue }) {

@@ -36,10 +36,11 @@ def test_rows_columns_cells_and_legend() -> None:
             f'data-indicator="i1">96,6 ✔</td><td style="background:{amber};color:#000000" '
             f'title="Huyện A\nMức chỉ tiêu: &gt; 600" data-unit="A" data-indicator="i2">40 ⚠</td>') in html
     assert '>—</td><td class="none"></td></tr>' in html
-    assert html.endswith('<div class="legend"><span class="chip" style="background:#009E73;color:#000000">✔ Đạt'
-                         '</span><span class="chip" style="background:#E69F00;color:#000000">⚠ Cần đẩy nhanh</span>'
-                         '<span class="chip" style="background:#EEEEEE;color:#555555">— Chưa có số liệu</span>'
-                         '</div></div>')
+    chip = ('<span class="chip" style="background:{};color:{};padding:1px 6px;border-radius:3px;'
+            'border:1px solid #888;margin-right:4px;white-space:nowrap">{}</span>')
+    assert html.endswith('<div class="legend">' + " ".join([
+        chip.format("#009E73", "#000000", "✔ Đạt"), chip.format("#E69F00", "#000000", "⚠ Cần đẩy nhanh"),
+        chip.format("#EEEEEE", "#555555", "— Chưa có số liệu")]) + '</div></div>')
 
 
 def test_text_from_the_database_is_escaped() -> None:

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from monitor import views
 from monitor.export.model import PackData
 from monitor.export.text import tx
-from monitor.i18n import STATUS_STYLE, fmt_target, is_missing, status_label
+from monitor.i18n import fmt_target, is_missing, status_label, status_style
 
 RATE_FORMAT = "0.00"
 COUNT_FORMAT = "#,##0"
@@ -135,7 +135,7 @@ def build_workbook(data: PackData) -> Workbook:
     _sheet(ws, header, rows, formats, [14, 34, 18, 18, 28, 48, 20, 14, 22, 8, 10, 10, 10, 12, 8, 8, 18, 10, 10, 10,
                                        10, 60], freeze="C2")
     for i, r in enumerate(data.assessed.itertuples(index=False), start=2):
-        color = STATUS_STYLE.get(r.status, STATUS_STYLE["no_data"])["color"].lstrip("#")
+        color = status_style(r.status)["color"].lstrip("#")
         ws.cell(i, 17).fill = PatternFill("solid", fgColor=color)
     header, rows, formats, years = values_sheet(data)
     _sheet(wb.create_sheet(tx("sheet_values", lang)), header, rows, formats,
