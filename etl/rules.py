@@ -252,15 +252,13 @@ def register_reference(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None
     """The catalogue's vocabularies as temp tables for the rules (formulas: monitor.metrics)."""
     codes = [(m.id, m.org_types) for m in catalog.measures.values()]
     codes += [(i.id, catalog.applies_to_org_types(i.id)) for i in catalog.indicators.values()]
-    ids = {"cat_org_type": catalog.org_types, "cat_period": catalog.periods, "cat_unit_kind": catalog.unit_kinds}
-    temp_table(con, "cat_code", {"id": ("VARCHAR", [c for c, _ in codes]),
-                                 "org_types": ("BOOLEAN", [o for _, o in codes])})
-    for name, values in ids.items():
-        temp_table(con, name, {"id": ("VARCHAR", list(values))})
+    temp_table(con, "cat_code", "id VARCHAR, org_types BOOLEAN", codes)
+    for name, ids in (("cat_org_type", catalog.org_types), ("cat_period", catalog.periods),
+                      ("cat_unit_kind", catalog.unit_kinds)):
+        temp_table(con, name, "id VARCHAR", [(i,) for i in ids])
     terms = list(catalog.terms.values())
-    temp_table(con, "cat_term", {"id": ("VARCHAR", [t.id for t in terms]), "start": ("BIGINT", [t.start for t in terms]),
-                                 "end": ("BIGINT", [t.end for t in terms])})
-    temp_table(con, "cat_year", {"year": ("BIGINT", sorted({y for t in terms for y in range(t.start, t.end + 1)}))})
+    temp_table(con, "cat_term", "id VARCHAR, start BIGINT, end BIGINT", [(t.id, t.start, t.end) for t in terms])
+    temp_table(con, "cat_year", "year BIGINT", [(y,) for y in sorted({y for t in terms for y in range(t.start, t.end + 1)})])
 
 
 # A row any row rule could fault: a looser test than the rules' own (every row a rule faults passes it), in

@@ -346,6 +346,7 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
     exact, usable = a["q"] == _Q_EXACT, a["q"] <= _Q_APPROX
     hit = np.zeros(n, bool)
     board = np.full(n, np.nan)  # every cell, NaN but during a look-up
+    stated = np.zeros(n, bool)  # every cell, False but while a measure's stated cells are marked
 
     def values(code: str, approximate: bool = False) -> Figure | None:
         r = rows(code)
@@ -380,9 +381,9 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
             continue
         at = parts[0].at
         total = _sum([parts[0].values, *(look(p, at) for p in parts[1:])])
-        stated = np.zeros(n, bool)
         stated[where[rows(m)]] = True
         new = ~np.isnan(total) & ~stated[at]
+        stated[where[rows(m)]] = False
         if new.any():
             derived[m] = at[new]
             old = resolved[m]

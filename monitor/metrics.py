@@ -11,17 +11,19 @@ Three steps, each a DuckDB table so that checks, attainment and exports share on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
 from monitor.catalog import Catalog
 
 
-def temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, tuple[str, list]]) -> None:
-    """Temp table `name` from Python lists of equal length, column → (SQL type, values): the lists go in as
-    parameters, a quarter of the cost of registering a DataFrame (a load makes eleven such tables)."""
-    params = {f"c{k}": values for k, (_, values) in enumerate(columns.values())}
-    select = ", ".join(f'CAST(unnest($c{k}) AS {sql_type}) AS "{column}"'
-                       for k, (column, (sql_type, _)) in enumerate(columns.items()))
+def temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: str, rows: Sequence[Sequence[object]]) -> None:
+    """Temp table `name` ("column TYPE, …") from Python rows: each column goes in as one list parameter,
+    a quarter of the cost of registering a DataFrame (a load makes eleven such tables)."""
+    spec = [c.split() for c in columns.split(",")]
+    params = {f"c{k}": [r[k] for r in rows] for k in range(len(spec))}
+    select = ", ".join(f'CAST(unnest($c{k}) AS {sql_type}) AS "{column}"' for k, (column, sql_type) in enumerate(spec))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select}", params)
 
 
@@ -30,31 +32,20 @@ def register_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     # num(x): a number as messages show it (58, not 58.0)
     con.execute(r"CREATE OR REPLACE TEMP MACRO num(x) AS "
                 r"regexp_replace(CAST(round(x, 4) AS VARCHAR), '\.0$', '')")
-    measures = list(catalog.measures.values())
-    temp_table(con, "cat_measure", {"id": ("VARCHAR", [m.id for m in measures]),
-                                    "whole": ("VARCHAR", [m.whole or "" for m in measures]),
-                                    "org_types": ("BOOLEAN", [m.org_types for m in measures])})
-    indicators = list(catalog.indicators.values())
-    temp_table(con, "cat_indicator", {
-        "id": ("VARCHAR", [i.id for i in indicators]), "is_rate": ("BOOLEAN", [i.is_rate for i in indicators]),
-        "org_types": ("BOOLEAN", [catalog.applies_to_org_types(i.id) for i in indicators]),
-        "capped": ("BOOLEAN", [i.is_rate and not i.may_exceed_100 for i in indicators])})
+    measures, indicators = list(catalog.measures.values()), list(catalog.indicators.values())
     levels = _derivation_levels(catalog)
-    derived = [(m.id, part, len(m.derived_sum), levels[m.id]) for m in measures for part in m.derived_sum]
-    temp_table(con, "cat_derived", dict(zip(("measure", "part", "n_parts", "level"), _typed(
-        derived, ("VARCHAR", "VARCHAR", "BIGINT", "BIGINT")), strict=True)))
-    formula = [(i.id, mid, role, len(getattr(i, attr))) for i in indicators
-               for role, attr in (("num", "numerator"), ("den", "denominator")) for mid in getattr(i, attr)]
-    temp_table(con, "cat_formula", dict(zip(("indicator", "measure", "role", "n_role"), _typed(
-        formula, ("VARCHAR", "VARCHAR", "VARCHAR", "BIGINT")), strict=True)))
-    balances = [(k, b.whole, part, len(b.parts)) for k, b in enumerate(catalog.balances) for part in b.parts]
-    temp_table(con, "cat_balance", dict(zip(("balance", "whole", "part", "n_parts"), _typed(
-        balances, ("BIGINT", "VARCHAR", "VARCHAR", "BIGINT")), strict=True)))
-
-
-def _typed(rows: list[tuple], types: tuple[str, ...]) -> list[tuple[str, list]]:
-    """Rows as (type, column values) per column, for temp_table."""
-    return [(sql_type, [r[k] for r in rows]) for k, sql_type in enumerate(types)]
+    temp_table(con, "cat_measure", "id VARCHAR, whole VARCHAR, org_types BOOLEAN",
+               [(m.id, m.whole or "", m.org_types) for m in measures])
+    temp_table(con, "cat_indicator", "id VARCHAR, is_rate BOOLEAN, org_types BOOLEAN, capped BOOLEAN",
+               [(i.id, i.is_rate, catalog.applies_to_org_types(i.id), i.is_rate and not i.may_exceed_100)
+                for i in indicators])
+    temp_table(con, "cat_derived", "measure VARCHAR, part VARCHAR, n_parts BIGINT, level BIGINT",
+               [(m.id, part, len(m.derived_sum), levels[m.id]) for m in measures for part in m.derived_sum])
+    temp_table(con, "cat_formula", "indicator VARCHAR, measure VARCHAR, role VARCHAR, n_role BIGINT",
+               [(i.id, mid, role, len(getattr(i, attr))) for i in indicators
+                for role, attr in (("num", "numerator"), ("den", "denominator")) for mid in getattr(i, attr)])
+    temp_table(con, "cat_balance", "balance BIGINT, whole VARCHAR, part VARCHAR, n_parts BIGINT",
+               [(k, b.whole, part, len(b.parts)) for k, b in enumerate(catalog.balances) for part in b.parts])
 
 
 def _derivation_levels(catalog: Catalog) -> dict[str, int]:
