@@ -221,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--detail", action="store_true", help="list every missed and wrong figure")
     ap.add_argument("--mb", type=float, default=20.0)
+    ap.add_argument("--sets", default="seeds,corpus,own,unseen", help="which sets to score, comma-separated")
     args = ap.parse_args(argv)
-    report([score(d) for d in all_docs()], detail=args.detail)
+    sets = set(args.sets.split(","))
+    report([score(d) for d in all_docs() if d.set in sets], detail=args.detail)
     if args.no_speed:
         return 0
     import tempfile

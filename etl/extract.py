@@ -80,8 +80,18 @@ class ExtractResult:
     """Proposed rows (contract columns, values as machine text) and the numbers left unplaced."""
 
     rows: list[dict[str, str]] = field(default_factory=list)
-    unplaced: list[dict[str, str]] = field(default_factory=list)
+    unplaced: list[dict[str, str]] = field(default_factory=list)  # reason: a code (reason_text renders it)
     warnings: list[str] = field(default_factory=list)
+    year: int = 0  # the report's year the rows were read for
+
+    def marks(self, row: dict[str, str]) -> list[str]:
+        """Reason codes a proposed row carries: 'other_year' when it is not the report's year."""
+        return ["other_year"] if self.year and row.get("year") != str(self.year) else []
+
+
+def reason_text(code: str, lang: str = "vi", catalog: Catalog | None = None) -> str:
+    """An unplaced number's reason code (or a row's mark) in the reader's language."""
+    return lexicon_for(catalog or default_catalog()).reason_text(code, lang)
 
 
 # -- internal shapes ----------------------------------------------------------------------------
@@ -97,7 +107,8 @@ class Num:
     b_value: str = ""
     qualifier: str = ""
     unit: str | None = None  # a non-count unit right after ("6 tháng")
-    fault: str = ""  # why it cannot be a figure at all (too many digits to be finite)
+    fault: str = ""  # a reason code: why it cannot be a figure at all (too_large, change, excess)
+    word: bool = False  # a count written as a word ("một")
 
 
 @dataclass
@@ -185,6 +196,8 @@ class Group:
     measure: str | None = None
     b_measure: str | None = None
     reason: str = ""
+    shared_keys: Any = None  # "91,4% TCCS Đảng và 98% đảng viên hoàn thành tốt": the next one's keys
+    respective: bool = False
 
     @property
     def end(self) -> int:
@@ -224,6 +237,9 @@ class _Extractor:
         self._order = 0
         self.unplaced: list[dict[str, Any]] = []
         self.warnings: list[str] = []
+        self._wholes: dict[str, Group] = {}  # the last whole of each subject in the block, for its parts
+        self._respective: list[tuple[Group, list[Pct]]] = []  # a "tương ứng" group and what it stands for
+        self._total_key = self.lx.keys.get("total")
         self._leaves = {m: self._leaf_set(m) for m in catalog.measures}
         self._by_leaves: dict[frozenset[str], str] = {}
         for m, leaves in self._leaves.items():
@@ -285,8 +301,12 @@ class _Extractor:
         times = []
         last_blocked = None
         made = 0
+        self._wholes = {}
         for offset, raw in sentences:
             sent = self._sentence(raw, block.place_at(offset))
+            # a rating level said in an earlier sentence does not carry to this one's counts (only a
+            # heading's or lead-in's does): "Có 11 chi bộ thành nhiệm vụ" is not the level before it
+            running["keys"] = ctx.get("keys")
             all_hits += sent.hits
             times.append(self._time(sent, len(sent.text)))
             last_blocked = self._sentence_blocker(sent)
@@ -382,6 +402,9 @@ class _Extractor:
             pos = end
             a = m.group(1)
             slash = _SLASH.match(text, end)
+            whole_at = self.lx.fraction_word_at(folded, end) if not slash else None
+            if whole_at is not None:
+                slash = _NUMBER.match(text, whole_at)
             b = None
             if slash:
                 b = slash.group(1)
@@ -410,7 +433,7 @@ class _Extractor:
                 vb = _machine(b) if b is not None else ""
             except ValueError:
                 continue
-            fault = "" if all(math.isfinite(float(v)) for v in (va, vb) if v) else "too large to be a figure"
+            fault = "" if all(math.isfinite(float(v)) for v in (va, vb) if v) else "too_large"
             if b is not None:
                 num = Num("frac", start, slash.end(), text[start:slash.end()], va, b, vb)
                 pos = slash.end()
@@ -422,6 +445,9 @@ class _Extractor:
                 else:
                     num = Num("count", start, end, a, va)
             num.fault = fault
+            change = self._change_before(sent, start)
+            if change and not num.fault:
+                num.fault = change
             bound = self.lx.bound_before(folded, start)
             if bound:
                 num.qualifier = bound[0]
@@ -431,7 +457,25 @@ class _Extractor:
             if num.kind == "count":
                 num.unit = self.lx.unit_after(folded, num.end)
             out.append(num)
+        words = []
+        for s, e, value in self.lx.number_words_in(folded):
+            nxt = sent.first_hit_from(e)
+            if (nxt is not None and not folded[e:nxt.start].strip() and nxt.has("subject")
+                    and sent.hit_at(s) is None):
+                words.append(Num("count", s, e, text[s:e], str(value), word=True))
+        if words:
+            out = sorted(out + words, key=lambda n: n.start)
         return out
+
+    def _change_before(self, sent: Sentence, start: int) -> str:
+        """'tăng 1,71%', 'vượt 18%': a change or an excess word right before the number."""
+        i = bisect.bisect_left(sent.starts, start) - 1
+        if i < 0:
+            return ""
+        h = sent.hits[i]
+        if h.has("change") and not sent.folded[h.end:start].strip():
+            return h.of("change")[0]
+        return ""
 
     def _after_word(self, which: str, where: Any, start: int) -> bool:
         """A date word right before the number, or a reference word no longer phrase swallows."""
@@ -445,8 +489,23 @@ class _Extractor:
 
     def _sentence_blocker(self, sent: Sentence) -> str | None:
         for h in sent.hits:
-            for reason, scope in h.of("blocker"):
-                if scope == "sentence":
+            for reason, scope, _ in h.of("blocker"):
+                # "đạt 101% chỉ tiêu", "9/9 chỉ tiêu": the word right after a number is its
+                # denominator or its unit, not a target the sentence states
+                if scope == "sentence" and not re.search(r"[\d%]\s*$", sent.folded[max(0, h.start - 3):h.start]):
+                    return reason
+        return None
+
+    def _segment_blocker(self, sent: Sentence, pos: int, keys: Any) -> str | None:
+        """A segment-scope blocker word before `pos` with no ';' or ')' between them."""
+        key_ids = {k.id for k in keys} if isinstance(keys, list) else set(keys or ())
+        for h in sent.hits:
+            if h.start >= pos:
+                break
+            for reason, scope, unless in h.of("blocker"):
+                if scope != "segment" or (unless and unless in key_ids):
+                    continue
+                if not re.search(r"[;)]", sent.text[h.end:pos]):
                     return reason
         return None
 
@@ -457,6 +516,7 @@ class _Extractor:
         clauses = self._clauses(sent)
         sent_block = self._sentence_blocker(sent)
         groups: list[Group] = []
+        said: list[Pct] = []  # the sentence's percents so far, for a "tương ứng" list after them
         for c_start, c_end, is_part in clauses:
             whole = state["last"] if is_part else None
             nums = []
@@ -464,14 +524,28 @@ class _Extractor:
                 if n.fault:
                     self._lose(n.text, Group(sent, n), n.fault)
                 elif n.unit:  # "6 tháng", "03 cuộc": not a count of the subject
-                    self._lose(n.text, Group(sent, n), f"counts {n.unit}, not people or organisations")
+                    self._lose(n.text, Group(sent, n), "other_unit")
                 else:
                     nums.append(n)
             clause_groups: list[Group] = []
             boundary = c_start
+            run: list[Group] = []  # the figures of a "tương ứng" list
             for n in nums:
+                between = self._hits_in(sent, (boundary, n.start))
+                if n.kind == "pct" and (any(h.has("respective") for h in between) or (
+                        run and sent.folded[boundary:n.start].strip(" ") in self.lx.linkers)):
+                    g = Group(sent, None, pcts=[Pct(n)], respective=True, before=(boundary, n.start))
+                    run.append(g)
+                    clause_groups.append(g)
+                    boundary = n.end
+                    continue
+                if run:
+                    self._respective.append((run[0], said[-len(run):] if len(said) >= len(run) else []))
+                    for other in run[1:]:
+                        self._respective.append((other, []))
+                    run = []
                 current = clause_groups[-1] if clause_groups else None
-                if n.kind == "pct" and current is not None and current.count is not None:
+                if n.kind == "pct" and current is not None and current.count is not None and not current.respective:
                     pct = self._attach(sent, current, n, boundary, stops)
                     if pct is not None:
                         current.pcts.append(pct)
@@ -485,20 +559,54 @@ class _Extractor:
                 g.part_of = whole
                 clause_groups.append(g)
                 boundary = n.end
+            if run:
+                self._respective.append((run[0], said[-len(run):] if len(said) >= len(run) else []))
+                for other in run[1:]:
+                    self._respective.append((other, []))
             for g in clause_groups:
                 g.after = self._after_span(sent, g, stops, c_end)
             for i, g in enumerate(clause_groups):
                 if i + 1 < len(clause_groups):
                     nxt = clause_groups[i + 1]
                     nxt.before = (max(nxt.before[0], g.end), nxt.before[1])
+            self._share_keys(sent, clause_groups)
             clause_groups += self._zeros(sent, c_start, c_end, stops, whole)
             for g in clause_groups:
                 self._resolve(g, running, ctx, sent_block)
-                if g.count is not None and g.measure:
+                if g.respective:
+                    continue
+                said += g.pcts
+                if g.measure and (g.count is not None or (g.pcts and g.part_of is None)):
                     state["last"] = g
+                    if g.subject is not None and g.part_of is None:
+                        self._wholes[g.subject.id] = g
             groups += clause_groups
         self.groups += groups
         return len(groups)
+
+    def _share_keys(self, sent: Sentence, groups: list[Group]) -> None:
+        """'91,4% TCCS Đảng và 98% đảng viên hoàn thành tốt nhiệm vụ', '50 TCCS Đảng với 5.645 đảng
+        viên': a figure whose own words name a group and no key, joined to the next figure by a
+        linker, takes the next one's key."""
+        for i in range(len(groups) - 2, -1, -1):
+            g, nxt = groups[i], groups[i + 1]
+            if g.respective or nxt.respective or (g.count is None) != (nxt.count is None):
+                continue
+            nxt_start = nxt.count.start if nxt.count is not None else nxt.pcts[0].num.start
+            if g.after[1] != nxt_start:
+                continue
+            hits = self._hits_in(sent, g.after)
+            if not hits or any(h.has("key") for h in hits) or not hits[0].has("subject"):
+                continue
+            tail = sent.folded[hits[-1].end:nxt_start]
+            bound = self.lx.bound_before(sent.folded, nxt_start)
+            if bound:
+                tail = sent.folded[hits[-1].end:bound[1]]
+            if tail.strip() not in self.lx.linkers:
+                continue
+            keys = nxt.shared_keys or self._pick("keys", self._hits_in(sent, nxt.after), first=True)
+            if keys is not None:
+                g.shared_keys = keys
 
     def _stops(self, sent: Sentence) -> list[int]:
         return [i for i, c in enumerate(sent.text)
@@ -547,6 +655,9 @@ class _Extractor:
 
     def _attach(self, sent: Sentence, g: Group, n: Num, boundary: int, stops: list[int]) -> Pct | None:
         """The percent after a count belongs to it unless the words between describe something else."""
+        assert g.count is not None
+        if any(g.count.end <= m[0] < n.start for m in sent.marks):
+            return None  # "858 …, chiếm 18% (năm 2020 đạt … 17%)": a percent of another year
         phrase = self._phrase(sent, n, boundary, stops)
         check_end = n.start
         if phrase and phrase[1] == n.start:  # a leading "so với …" phrase
@@ -599,14 +710,21 @@ class _Extractor:
         """'không có … <level>' states a zero at that level."""
         out = []
         for h in sent.hits[bisect.bisect_left(sent.starts, c_start):bisect.bisect_left(sent.starts, c_end)]:
-            if not h.has("zero"):
+            if h.has("subject") and self.lx.zero_around(sent.folded, h.start, h.end):
+                span_from = h.start  # "không TCCSĐ nào bị xếp loại không hoàn thành nhiệm vụ"
+                before = sent.hit_at(h.start - 2)
+                if before is not None and before.has("zero"):
+                    continue  # "không có … nào" is read from its "không có"
+            elif h.has("zero"):
+                span_from = h.end
+            else:
                 continue
             end = _first(_next_at(sent.closers, h.end, after=True), c_end)
             if sent.nums_between(h.end, end):
                 continue
             if not any(k.level for x in self._hits_in(sent, (h.end, end)) for k in x.of("key")):
                 continue
-            g = Group(sent, None, zero=True, after=(h.end, end), before=(h.end, h.end), part_of=whole)
+            g = Group(sent, None, zero=True, after=(span_from, end), before=(span_from, span_from), part_of=whole)
             out.append(g)
         return out
 
@@ -621,13 +739,22 @@ class _Extractor:
                 before = self._pick(cat, own_before, first=False)
                 if before is not None and (val is None or (val.tracked and before.priority > val.priority)):
                     val = before
+            elif cat == "keys" and val is None and g.shared_keys is not None:
+                val = g.shared_keys
             elif val is None:
                 val = self._pick(cat, own_before, first=False)
             if val is not None:
                 found[cat] = val
-        time = self._time(sent, g.count.start if g.count else (g.pcts[0].num.start if g.pcts else g.after[0]))
+        pos = g.count.start if g.count else (g.pcts[0].num.start if g.pcts else g.after[0])
+        if ("keys" not in found and g.count is not None and isinstance(found.get("subject"), Subject)
+                and found["subject"].tracked and found["subject"].default_key is None
+                and self._total_key is not None and self._holder_has(sent, g)):
+            found["keys"] = [self._total_key]  # "Đảng bộ huyện … có 4.378 đảng viên"
+        time = self._time(sent, pos)
         if time is not None:
             found["time"] = time
+        if g.part_of is not None and found.get("subject") not in (None, g.part_of.subject):
+            g.part_of = self._wholes.get(found["subject"].id, g.part_of)
         inherit = dict(running)
         if g.part_of is not None:
             for k in ("subject", "tier", "dimension", "org_type", "time"):
@@ -635,8 +762,12 @@ class _Extractor:
                 if v is not None and k != "time":
                     inherit[k] = v
         if "subject" in found and found["subject"] is not inherit.get("subject"):
+            keep_total = inherit.get("keys") == [self._total_key]  # "50 TCCS Đảng với 5.645 đảng viên"
             for k in ("tier", "keys", "dimension", "org_type"):
-                inherit.pop(k, None)
+                if not (k == "keys" and keep_total):
+                    inherit.pop(k, None)
+        if "subject" not in found and g.count is not None and self._names_other(sent, g.count):
+            inherit["subject"] = None  # "ở 28 cơ sở": the count names its own group, one not tracked
         g.subject = found.get("subject", inherit.get("subject"))
         g.tier = found.get("tier", inherit.get("tier"))
         g.dimension = found.get("dimension", inherit.get("dimension"))
@@ -647,26 +778,57 @@ class _Extractor:
         if not self._in_brackets(sent, g):  # "(93 đảng bộ cơ sở, 28 chi bộ cơ sở)" is an aside
             if "subject" in found and found["subject"] is not running.get("subject"):
                 for k in ("tier", "keys", "dimension", "org_type"):
-                    running[k] = None
+                    if not (k == "keys" and running.get("keys") == [self._total_key]):
+                        running[k] = None
             for k, v in found.items():
                 running[k] = v
         # why the group may not be a figure of the year
-        g.blocked = sent_block or ctx.get("blocked")
+        g.blocked = sent_block or ctx.get("blocked") or self._segment_blocker(sent, pos, g.keys)
         if not g.blocked:
             for h in own_after + own_before:
-                for reason, scope in h.of("blocker"):
+                for reason, scope, _ in h.of("blocker"):
                     if scope == "number":
                         g.blocked = reason
         if not g.blocked and g.year > self.year:
-            g.blocked = "a year after the report's (a target or a forecast)"
+            g.blocked = "later_year"
         if g.blocked:
             g.reason = g.blocked
             return
+        if g.respective:
+            return  # it stands for a figure said before; _finish gives it that figure's measure
         g.measure, g.reason = self._measure(g.subject, g.tier, g.keys, g.dimension)
         if g.measure and g.part_of is not None and g.part_of.measure:
+            if g.measure == g.part_of.measure and g.count is not None:
+                # "trong số đảng viên mới kết nạp …, có 21 đảng viên được kết nạp trong doanh nghiệp"
+                g.measure, g.reason = None, "part"
+                return
             self._promote(g.part_of, g.measure)
         if g.measure and g.count is not None and g.count.kind == "frac":
             g.b_measure = self._fraction_whole(g.subject, g.tier, g.measure)
+
+    def _holder_has(self, sent: Sentence, g: Group) -> bool:
+        """'<holder> … có N <group>': N is the group's total."""
+        assert g.count is not None
+        start = g.count.start
+        bound = self.lx.bound_before(sent.folded, start)
+        if bound:
+            start = bound[1]
+        return self.lx.holder_have_before(sent.folded, g.before[0], start)
+
+    def _names_other(self, sent: Sentence, n: Num) -> bool:
+        """The word right after a count is one the lexicon does not know (nor a classifier)."""
+        end = n.end
+        after = self.lx.bound_after(sent.folded, end)
+        if after:
+            end = after[1]
+        m = re.match(r"\s*", sent.folded[end:])
+        pos = end + (m.end() if m else 0)
+        if pos >= len(sent.folded) or not sent.folded[pos].isalpha():
+            return False
+        h = sent.first_hit_from(pos)
+        if h is not None and h.start == pos:
+            return False
+        return not self.lx.classifier_after(sent.folded, pos)
 
     def _in_brackets(self, sent: Sentence, g: Group) -> bool:
         pos = g.count.start if g.count is not None else g.after[0]
@@ -738,32 +900,35 @@ class _Extractor:
 
     def _measure(self, subject: Subject | None, tier: str | None, keys: Any,
                  dimension: str | None) -> tuple[str | None, str]:
+        """The measure a group counts, or None and the reason code why not."""
         if subject is None:
-            return None, "no subject (who or what is counted)"
+            return None, "no_group"
         if subject is AMBIGUOUS or not subject.tracked:
-            return None, "names a group the catalogue does not track, or several groups"
-        if tier is not None and not subject.tiers:
-            return None, f"no measure for {subject.id} by tier ({tier})"
+            return None, "untracked"
+        if tier is not None and (not subject.tiers or tier not in subject.tiers):
+            return None, "no_measure"
         prefix = subject.tiers.get(tier, subject.prefix) if tier else subject.prefix
-        if tier is not None and tier not in subject.tiers:
-            return None, f"no measure for {subject.id} at tier {tier}"
         if keys is None:
             if subject.default_key is None:
-                return None, "no status, level or qualification"
+                return None, "no_key"
             keys = [Key(subject.default_key)]
         if isinstance(keys, tuple):
+            unmapped = [self.lx.keys[k].unmapped for k in keys if k in self.lx.keys and self.lx.keys[k].unmapped]
+            if unmapped:
+                return None, unmapped[0]
             leaves = frozenset(f"{prefix}_{k}" for k in keys)
             m = self._by_leaves.get(leaves)
-            return (m, "") if m else (None, f"no measure sums {', '.join(sorted(leaves))}")
+            return (m, "") if m else (None, "no_measure")
+        if any(k.unmapped for k in keys):
+            return None, next(k.unmapped for k in keys if k.unmapped)
         options = [k for k in keys if k.dimension is None or dimension is None or k.dimension == dimension]
         if dimension is None and len({k.dimension for k in options}) > 1:
-            return None, "unclear whether a professional or a political-theory level"
+            return None, "unclear_dimension"
         for k in options:
             m = subject.measures.get(k.id, f"{prefix}_{k.id}")
             if m in self.cat.measures:
                 return m, ""
-        ids = ", ".join(subject.measures.get(k.id, f"{prefix}_{k.id}") for k in options)
-        return None, f"no measure {ids} in the catalogue"
+        return None, "no_measure"
 
     def _fraction_whole(self, subject: Subject | None, tier: str | None, measure: str) -> str | None:
         if subject is not None and subject.fraction_whole:
@@ -812,9 +977,25 @@ class _Extractor:
                 seen.add(key)
                 rows.append(row)
 
+        read_as: dict[int, str] = {}  # id(Pct) -> the indicator it was proposed as
+        stands_for = {id(g): targets for g, targets in self._respective}
         for g in self.groups:
+            if g.respective and not g.blocked:
+                # "(năm 2020 đạt tỷ lệ tương ứng là 79,85% và 17%)": the indicators of the percents
+                # said before, in order, for the year the list names
+                targets = stands_for.get(id(g), [])
+                run = [x for x in self.groups if x.respective and x.sent is g.sent and
+                       x.before[0] >= g.before[0]] if targets else []
+                run = run[:len(targets)]
+                if targets and len(run) == len(targets) and all(id(t) in read_as for t in targets):
+                    for x, t in zip(run, targets, strict=True):
+                        emit(x, read_as[id(t)], x.pcts[0].num.value, x.pcts[0].num.qualifier)
+                        x.measure = read_as[id(t)]
+                elif not g.measure:
+                    self._lose_group(g, "respective")
+                continue
             if g.blocked or not g.measure or (g.count is None and not g.zero and not g.pcts):
-                self._lose_group(g, g.reason or "not understood")
+                self._lose_group(g, g.reason or "no_group")
                 continue
             if g.zero:
                 emit(g, g.measure, "0", "")
@@ -825,18 +1006,19 @@ class _Extractor:
                     if g.b_measure:
                         emit(g, g.b_measure, g.count.b_value, "")
                     else:
-                        self._lose(g.count.b_text, g, f"no measure for the whole of {g.measure}")
+                        self._lose(g.count.b_text, g, "no_whole")
             for pct in g.pcts:
                 ind, why = self._indicator(g, pct, values)
                 if ind and float(pct.num.value) > 100 and not self.cat.indicators[ind].may_exceed_100:
-                    ind, why = None, f"{pct.num.text} would be {ind}, a share of a whole, and cannot exceed 100%"
+                    ind, why = None, "over_100"
                 if ind:
                     emit(g, ind, pct.num.value, pct.num.qualifier)
+                    read_as[id(pct)] = ind
                 else:
                     self._lose(pct.num.text, g, why)
         self.unplaced.sort(key=lambda u: u["_at"])  # in document order
         unplaced = [{k: v for k, v in u.items() if k != "_at"} for u in self.unplaced]
-        return ExtractResult(rows, unplaced, self.warnings)
+        return ExtractResult(rows, unplaced, self.warnings, self.year)
 
     def _org(self, g: Group) -> str:
         if g.org_type and g.org_type != "?" and g.measure and self.cat.applies_to_org_types(g.measure):
@@ -854,10 +1036,10 @@ class _Extractor:
             keys = self._pick("keys", hits, first=True)
             dim = self._pick("dimension", hits, first=True) or g.dimension
             if keys is None:
-                return None, "the 'so với' words name no measure"
-            d, why = self._measure(subject, tier, keys, dim)
+                return None, "no_rate"
+            d, _ = self._measure(subject, tier, keys, dim)
             if d is None:
-                return None, f"the 'so với' words: {why}"
+                return None, "no_rate"
             candidates = [d]
         else:
             candidates = []
@@ -897,7 +1079,7 @@ class _Extractor:
             if len(only) == 1 and not pct.phrase:
                 first = only[0]
             else:
-                return None, f"no rate of {num} in the catalogue fits"
+                return None, "no_rate"
         if checked:
             ind, computed = next(((i, c) for i, c in checked if i == first), checked[0])
             self.warnings.append(f"{g.sent.place}: stated {pct.num.text} as {first}, but the counts give "

@@ -39,6 +39,7 @@ class Key:
     priority: int = 0
     level: bool = False
     dimension: str | None = None
+    unmapped: str | None = None  # a reason code: a level of another scheme, read but never proposed
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class PeriodWord:
 @dataclass(frozen=True)
 class Entry:
     cat: str  # subject untracked tier key dimension org_type period blocker neutral zero part denom
+    # respective change
     value: Any
 
 
@@ -113,7 +115,7 @@ class Lexicon:
         self.keys: dict[str, Key] = {}
         for k in cfg.get("keys", []):
             key = Key(id=k["id"], priority=int(k.get("priority", 0)), level=k.get("kind") == "level",
-                      dimension=k.get("dimension"))
+                      dimension=k.get("dimension"), unmapped=k.get("unmapped"))
             self.keys[key.id] = key
             words = list(k.get("aliases", []))
             if key.id in scale:  # the catalogue's own names of the rating levels
@@ -126,12 +128,19 @@ class Lexicon:
         for p in cfg.get("periods", []):
             word = PeriodWord(id=p["id"], at=p.get("at", "text"), stock_keys=tuple(p.get("stock_keys", ())))
             self._add(p.get("aliases", []), Entry("period", word))
+        self.reasons: dict[str, dict[str, str]] = dict(cfg.get("reasons") or {})
         for b in cfg.get("blockers", []):
-            self._add(b.get("words", []), Entry("blocker", (b["reason"], b.get("scope", "sentence"))))
+            if b["reason"] not in self.reasons:
+                raise LexiconError(f"{catalog.path}: blocker reason '{b['reason']}' is not under 'reasons:'")
+            self._add(b.get("words", []), Entry("blocker", (b["reason"], b.get("scope", "sentence"),
+                                                            b.get("unless_key"))))
         self._add(cfg.get("neutral", []), Entry("neutral", None))
         self._add(cfg.get("zero_words", []), Entry("zero", None))
         self._add(cfg.get("part_markers", []), Entry("part", None))
         self._add(cfg.get("denominator_markers", []), Entry("denom", None))
+        self._add(cfg.get("respective_words", []), Entry("respective", None))
+        self._add(cfg.get("change_words", []), Entry("change", "change"))
+        self._add(cfg.get("excess_words", []), Entry("change", "excess"))
         self._words_re = _alternation(self._phrases, anchor=r"(?<!\w)(?:ALTS)(?!\w)")
 
         bounds = cfg.get("bounds") or {}
@@ -147,6 +156,21 @@ class Lexicon:
         self._rate_words = [_norm(w) for w in cfg.get("rate_words", [])]
         self._skip_headers = {_norm(w) for w in cfg.get("table_skip_headers", [])}
         self.year_word = (cfg.get("year_words") or ["năm"])[0]
+        zero = cfg.get("zero_around") or {}
+        self._zero_before = _alternation(zero.get("before", []), anchor=r"(?<!\w)(?:ALTS)\s*$")
+        self._zero_after = _alternation(zero.get("after", []), anchor=r"^\s*(?:ALTS)(?!\w)")
+        words = {fold(str(w)): int(v) for w, v in (cfg.get("number_words") or {}).items()}
+        self.number_words = words
+        self._number_word = (re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)")
+                             if words else None)
+        self._classifier = _alternation(cfg.get("classifiers", []), anchor=r"^\s*(?:ALTS)(?!\w)")
+        self._holder = _alternation(cfg.get("holders", []), anchor=r"(?<!\w)(?:ALTS)(?!\w)")
+        self._have = _alternation(cfg.get("have_words", []), anchor=r"(?<!\w)(?:ALTS)\s*$")
+        self._fraction = _alternation(cfg.get("fraction_words", []), anchor=r"\s*(?:ALTS)\s+(?=\d)")
+        self.linkers = tuple(fold(str(w)) for w in cfg.get("linkers", []))
+        for code in ("no_group", "untracked", "no_key", "no_measure", "later_year", "other_unit", "part"):
+            if code not in self.reasons:
+                raise LexiconError(f"{catalog.path}: reason '{code}' is missing under 'reasons:'")
 
     def _add(self, words: list[str], entry: Entry) -> None:
         for w in words:
@@ -212,6 +236,38 @@ class Lexicon:
     def is_rate_header(self, header: str) -> bool:
         h = _norm(header)
         return "%" in header or any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", h) for w in self._rate_words)
+
+    def zero_around(self, folded: str, start: int, end: int) -> bool:
+        """'không <group> nào': a zero word right before `start` and 'nào' right after `end`."""
+        if self._zero_before is None or self._zero_after is None:
+            return False
+        return bool(self._zero_before.search(folded[max(0, start - 12):start])
+                    and self._zero_after.match(folded[end:end + 8]))
+
+    def number_words_in(self, folded: str) -> list[tuple[int, int, int]]:
+        """(start, end, value) of every count written as a word."""
+        if self._number_word is None:
+            return []
+        return [(m.start(), m.end(), self.number_words[m.group(1)]) for m in self._number_word.finditer(folded)]
+
+    def fraction_word_at(self, folded: str, end: int) -> int | None:
+        """Where the whole starts when a fraction word follows a count ("662 trong tổng số 686")."""
+        m = self._fraction.match(folded, end) if self._fraction else None
+        return m.end() if m else None
+
+    def classifier_after(self, folded: str, end: int) -> bool:
+        return bool(self._classifier and self._classifier.match(folded[end:end + 24]))
+
+    def holder_have_before(self, folded: str, clause_start: int, start: int) -> bool:
+        """'… Đảng bộ huyện … có N': a holder word in the clause, then a have word right before N."""
+        head = folded[clause_start:start]
+        have = self._have.search(head[-16:]) if self._have else None
+        return bool(have and self._holder and self._holder.search(head))
+
+    def reason_text(self, code: str, lang: str = "vi") -> str:
+        """A reason code as the officer reads it; an unknown code is shown as it is."""
+        names = self.reasons.get(code)
+        return names.get(lang) or names.get("vi", code) if names else code
 
     def is_skip_header(self, header: str) -> bool:
         return _norm(header).strip(" .:") in self._skip_headers
