@@ -197,6 +197,7 @@ class Group:
     b_measure: str | None = None
     reason: str = ""
     shared_keys: Any = None  # "91,4% TCCS Đảng và 98% đảng viên hoàn thành tốt": the next one's keys
+    shared_from: Group | None = None  # "117/120 TCCS Đảng và 11.917 đảng viên": the previous one's
     respective: bool = False
 
     @property
@@ -305,8 +306,10 @@ class _Extractor:
         for offset, raw in sentences:
             sent = self._sentence(raw, block.place_at(offset))
             # a rating level said in an earlier sentence does not carry to this one's counts (only a
-            # heading's or lead-in's does): "Có 11 chi bộ thành nhiệm vụ" is not the level before it
-            running["keys"] = ctx.get("keys")
+            # heading's or lead-in's does): "Có 11 chi bộ thành nhiệm vụ" is not the level before it;
+            # but a result restates the target just before it ("Chỉ tiêu 1: …. Kết quả: năm 2021 đạt …")
+            if last_blocked != "target":
+                running["keys"] = ctx.get("keys")
             all_hits += sent.hits
             times.append(self._time(sent, len(sent.text)))
             last_blocked = self._sentence_blocker(sent)
@@ -492,7 +495,8 @@ class _Extractor:
             for reason, scope, _ in h.of("blocker"):
                 # "đạt 101% chỉ tiêu", "9/9 chỉ tiêu": the word right after a number is its
                 # denominator or its unit, not a target the sentence states
-                if scope == "sentence" and not re.search(r"[\d%]\s*$", sent.folded[max(0, h.start - 3):h.start]):
+                if scope == "sentence" and not (reason == "target" and re.search(
+                        r"[\d%]\s*$", sent.folded[max(0, h.start - 3):h.start])):
                     return reason
         return None
 
@@ -602,11 +606,16 @@ class _Extractor:
             bound = self.lx.bound_before(sent.folded, nxt_start)
             if bound:
                 tail = sent.folded[hits[-1].end:bound[1]]
-            if tail.strip() not in self.lx.linkers:
+            words = tail.replace(",", " , ").split()
+            if not words or words[-1] not in self.lx.linkers:
                 continue
-            keys = nxt.shared_keys or self._pick("keys", self._hits_in(sent, nxt.after), first=True)
+            nxt_hits = self._hits_in(sent, nxt.after)
+            keys = nxt.shared_keys if nxt.shared_keys != "previous" else None
+            keys = keys or self._pick("keys", nxt_hits, first=True)
             if keys is not None:
                 g.shared_keys = keys
+            elif nxt_hits and nxt_hits[0].has("subject") and not any(h.has("key") for h in nxt_hits):
+                nxt.shared_keys, nxt.shared_from = "previous", g
 
     def _stops(self, sent: Sentence) -> list[int]:
         return [i for i, c in enumerate(sent.text)
@@ -694,6 +703,14 @@ class _Extractor:
                 if m:
                     start += m.end()
         end = self._span_end(sent, start, stops, c_end)
+        # "686 tổ chức cơ sở đảng (TCCSĐ) được đánh giá": a bracket naming the group again is no stop
+        m = re.match(r"\(([^()]{1,24})\)", sent.text[end:end + 26])
+        if m:
+            inner = self._hits_in(sent, (end + 1, end + 1 + len(m.group(1))))
+            if (len(inner) == 1 and inner[0].has("subject")
+                    and not sent.folded[end + 1:end + 1 + len(m.group(1))].replace(
+                        sent.folded[inner[0].start:inner[0].end], "").strip()):
+                end = self._span_end(sent, end + m.end(), stops, c_end)
         # "1.234 đảng viên (12,5%) hoàn thành …": the words go on after a bracket holding only its %
         for p in g.pcts:
             if sent.text[end:end + 1] == "(" and p.num.start > end and self.lx.only_rate_words(
@@ -733,6 +750,7 @@ class _Extractor:
         sent = g.sent
         own_after, own_before = self._hits_in(sent, g.after), self._hits_in(sent, g.before)
         found: dict[str, Any] = {}
+        from_holder = False
         for cat in ("subject", "tier", "keys", "dimension", "org_type"):
             val = self._pick(cat, own_after, first=True)
             if cat == "subject":  # "kết nạp 2.078 đảng viên": a subject of higher priority before wins
@@ -740,16 +758,21 @@ class _Extractor:
                 if before is not None and (val is None or (val.tracked and before.priority > val.priority)):
                     val = before
             elif cat == "keys" and val is None and g.shared_keys is not None:
-                val = g.shared_keys
+                val = g.shared_keys if g.shared_keys != "previous" else None
+            elif cat == "keys" and val is None and g.count is not None and self._total_key is not None and (
+                    self._holder_has(sent, g)):
+                val, from_holder = [self._total_key], True  # "Đảng bộ huyện … có 4.378 đảng viên"
             elif val is None:
                 val = self._pick(cat, own_before, first=False)
             if val is not None:
                 found[cat] = val
         pos = g.count.start if g.count else (g.pcts[0].num.start if g.pcts else g.after[0])
-        if ("keys" not in found and g.count is not None and isinstance(found.get("subject"), Subject)
-                and found["subject"].tracked and found["subject"].default_key is None
-                and self._total_key is not None and self._holder_has(sent, g)):
-            found["keys"] = [self._total_key]  # "Đảng bộ huyện … có 4.378 đảng viên"
+        if from_holder and not (isinstance(found.get("subject"), Subject) and found["subject"].tracked
+                                and found["subject"].default_key is None):
+            found.pop("keys")  # a holder's "có" makes a total of a group it names, a stock (not "kết nạp")
+        if ("keys" not in found and g.shared_keys == "previous" and g.shared_from is not None
+                and g.shared_from.keys is not None):
+            found["keys"] = g.shared_from.keys  # "117/120 tổ chức cơ sở Đảng và 11.917 đảng viên"
         time = self._time(sent, pos)
         if time is not None:
             found["time"] = time
@@ -766,7 +789,7 @@ class _Extractor:
             for k in ("tier", "keys", "dimension", "org_type"):
                 if not (k == "keys" and keep_total):
                     inherit.pop(k, None)
-        if "subject" not in found and g.count is not None and self._names_other(sent, g.count):
+        if "subject" not in found and g.count is not None and self._names_other(sent, g.count, inherit.get("subject")):
             inherit["subject"] = None  # "ở 28 cơ sở": the count names its own group, one not tracked
         g.subject = found.get("subject", inherit.get("subject"))
         g.tier = found.get("tier", inherit.get("tier"))
@@ -815,7 +838,7 @@ class _Extractor:
             start = bound[1]
         return self.lx.holder_have_before(sent.folded, g.before[0], start)
 
-    def _names_other(self, sent: Sentence, n: Num) -> bool:
+    def _names_other(self, sent: Sentence, n: Num, subject: Subject | None) -> bool:
         """The word right after a count is one the lexicon does not know (nor a classifier)."""
         end = n.end
         after = self.lx.bound_after(sent.folded, end)
@@ -828,7 +851,7 @@ class _Extractor:
         h = sent.first_hit_from(pos)
         if h is not None and h.start == pos:
             return False
-        return not self.lx.classifier_after(sent.folded, pos)
+        return not self.lx.classifier_after(sent.folded, pos, subject)
 
     def _in_brackets(self, sent: Sentence, g: Group) -> bool:
         pos = g.count.start if g.count is not None else g.after[0]
@@ -837,9 +860,9 @@ class _Extractor:
     def _pick(self, cat: str, hits: list[Hit], *, first: bool) -> Any:
         ordered = hits if first else list(reversed(hits))
         if cat == "subject":
-            if any(h.has("untracked") for h in hits):
-                return AMBIGUOUS
-            subs = [(s.priority, i, s) for i, h in enumerate(ordered) for s in h.of("subject")]
+            # a group the catalogue does not track stands beside the others at priority 0: "Phó Bí
+            # thư … cho biết, … đã kết nạp được 202 đảng viên" is still admissions
+            subs = [(s.priority, i, s) for i, h in enumerate(ordered) for s in h.of("subject") + h.of("untracked")]
             if not subs:
                 return None
             top = max(p for p, _, _ in subs)
@@ -879,7 +902,11 @@ class _Extractor:
                 marks.append((h.start, h.start + 1, h.of("period")[0], h.year))
         for m in _YEAR.finditer(sent.text):
             hit = sent.hit_at(m.start())
-            if self.lx.word_before("year", sent.folded, m.start()) and not (hit and hit.has("period")):
+            word = self.lx.word_before("year", sent.folded, m.start())
+            if word and not (hit and hit.has("period")):
+                compared = sent.hit_at(word[0] - 2)
+                if compared is not None and compared.has("denom"):
+                    continue  # "tăng 1,71% so với năm 2012": the year compared with, not the one spoken of
                 marks.append((m.start(), m.end(), None, int(m.group(1))))
         marks.sort(key=lambda x: x[0])
         return marks

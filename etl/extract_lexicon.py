@@ -28,6 +28,7 @@ class Subject:
     fraction_whole: str | None = None
     priority: int = 0
     tracked: bool = True
+    aliases: tuple[str, ...] = ()  # folded
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -104,7 +105,8 @@ class Lexicon:
         for s in cfg.get("subjects", []):
             subj = Subject(id=s["id"], prefix=s.get("prefix", s["id"]), tiers=dict(s.get("tiers") or {}),
                            measures=dict(s.get("measures") or {}), default_key=s.get("default_key"),
-                           fraction_whole=s.get("fraction_whole"), priority=int(s.get("priority", 0)))
+                           fraction_whole=s.get("fraction_whole"), priority=int(s.get("priority", 0)),
+                           aliases=tuple(_norm(a) for a in s.get("aliases", [])))
             self.subjects[subj.id] = subj
             self._add(s.get("aliases", []), Entry("subject", subj))
         for w in cfg.get("untracked", []):
@@ -255,8 +257,14 @@ class Lexicon:
         m = self._fraction.match(folded, end) if self._fraction else None
         return m.end() if m else None
 
-    def classifier_after(self, folded: str, end: int) -> bool:
-        return bool(self._classifier and self._classifier.match(folded[end:end + 24]))
+    def classifier_after(self, folded: str, end: int, subject: Subject | None = None) -> bool:
+        """A classifier, or the first word(s) of `subject`'s own name, right at `end`."""
+        if self._classifier and self._classifier.match(folded[end:end + 24]):
+            return True
+        words = re.sub(r"[\s,]+", " ", folded[end:end + 24]).split(" ")
+        head = " ".join(words[:2])
+        return bool(subject and subject.aliases and any(
+            a.startswith(head) and len(head.split(" ")) == 2 for a in subject.aliases))
 
     def holder_have_before(self, folded: str, clause_start: int, start: int) -> bool:
         """'… Đảng bộ huyện … có N': a holder word in the clause, then a have word right before N."""
