@@ -239,7 +239,7 @@ class _Extractor:
         self.unplaced: list[dict[str, Any]] = []
         self.warnings: list[str] = []
         self._wholes: dict[str, Group] = {}  # the last whole of each subject in the block, for its parts
-        self._respective: list[tuple[Group, list[Pct]]] = []  # a "tương ứng" group and what it stands for
+        self._respective: list[tuple[Group, int]] = []  # the first of a "tương ứng" list, and its length
         self._total_key = self.lx.keys.get("total")
         self._leaves = {m: self._leaf_set(m) for m in catalog.measures}
         self._by_leaves: dict[frozenset[str], str] = {}
@@ -520,7 +520,6 @@ class _Extractor:
         clauses = self._clauses(sent)
         sent_block = self._sentence_blocker(sent)
         groups: list[Group] = []
-        said: list[Pct] = []  # the sentence's percents so far, for a "tương ứng" list after them
         for c_start, c_end, is_part in clauses:
             whole = state["last"] if is_part else None
             nums = []
@@ -544,9 +543,7 @@ class _Extractor:
                     boundary = n.end
                     continue
                 if run:
-                    self._respective.append((run[0], said[-len(run):] if len(said) >= len(run) else []))
-                    for other in run[1:]:
-                        self._respective.append((other, []))
+                    self._respective.append((run[0], len(run)))
                     run = []
                 current = clause_groups[-1] if clause_groups else None
                 if n.kind == "pct" and current is not None and current.count is not None and not current.respective:
@@ -564,9 +561,7 @@ class _Extractor:
                 clause_groups.append(g)
                 boundary = n.end
             if run:
-                self._respective.append((run[0], said[-len(run):] if len(said) >= len(run) else []))
-                for other in run[1:]:
-                    self._respective.append((other, []))
+                self._respective.append((run[0], len(run)))
             for g in clause_groups:
                 g.after = self._after_span(sent, g, stops, c_end)
             for i, g in enumerate(clause_groups):
@@ -579,7 +574,6 @@ class _Extractor:
                 self._resolve(g, running, ctx, sent_block)
                 if g.respective:
                     continue
-                said += g.pcts
                 if g.measure and (g.count is not None or (g.pcts and g.part_of is None)):
                     state["last"] = g
                     if g.subject is not None and g.part_of is None:
@@ -767,9 +761,12 @@ class _Extractor:
             if val is not None:
                 found[cat] = val
         pos = g.count.start if g.count else (g.pcts[0].num.start if g.pcts else g.after[0])
-        if from_holder and not (isinstance(found.get("subject"), Subject) and found["subject"].tracked
-                                and found["subject"].default_key is None):
-            found.pop("keys")  # a holder's "có" makes a total of a group it names, a stock (not "kết nạp")
+        if (g.count is not None and found.get("subject") is not None
+                and self._pick("subject", own_after, first=True) is None
+                and found["subject"].priority == 0 and self._names_other(sent, g.count, found["subject"])):
+            found.pop("subject")  # "… Cơ quan và Doanh nghiệp tỉnh hiện có 81 đảng bộ": not the group before
+        if from_holder and isinstance(found.get("subject"), Subject) and found["subject"].default_key:
+            found.pop("keys")  # a holder's "có" makes a total of a stock, not of admissions ("kết nạp")
         if ("keys" not in found and g.shared_keys == "previous" and g.shared_from is not None
                 and g.shared_from.keys is not None):
             found["keys"] = g.shared_from.keys  # "117/120 tổ chức cơ sở Đảng và 11.917 đảng viên"
@@ -1005,15 +1002,18 @@ class _Extractor:
                 rows.append(row)
 
         read_as: dict[int, str] = {}  # id(Pct) -> the indicator it was proposed as
-        stands_for = {id(g): targets for g, targets in self._respective}
+        lists = dict((id(g), k) for g, k in self._respective)
         for g in self.groups:
             if g.respective and not g.blocked:
                 # "(năm 2020 đạt tỷ lệ tương ứng là 79,85% và 17%)": the indicators of the percents
-                # said before, in order, for the year the list names
-                targets = stands_for.get(id(g), [])
-                run = [x for x in self.groups if x.respective and x.sent is g.sent and
-                       x.before[0] >= g.before[0]] if targets else []
-                run = run[:len(targets)]
+                # said before in the sentence, in order, for the year the list names
+                k = lists.get(id(g), 0)
+                at = g.pcts[0].num.start
+                before = sorted((p for x in self.groups if x.sent is g.sent and not x.respective
+                                 for p in x.pcts if p.num.start < at), key=lambda p: p.num.start)
+                targets = before[-k:] if k and len(before) >= k else []
+                run = [x for x in self.groups if x.respective and x.sent is g.sent
+                       and x.pcts[0].num.start >= at][:k] if targets else []
                 if targets and len(run) == len(targets) and all(id(t) in read_as for t in targets):
                     for x, t in zip(run, targets, strict=True):
                         emit(x, read_as[id(t)], x.pcts[0].num.value, x.pcts[0].num.qualifier)

@@ -261,10 +261,8 @@ class Lexicon:
         """A classifier, or the first word(s) of `subject`'s own name, right at `end`."""
         if self._classifier and self._classifier.match(folded[end:end + 24]):
             return True
-        words = re.sub(r"[\s,]+", " ", folded[end:end + 24]).split(" ")
-        head = " ".join(words[:2])
-        return bool(subject and subject.aliases and any(
-            a.startswith(head) and len(head.split(" ")) == 2 for a in subject.aliases))
+        head = " ".join(re.findall(r"\w+", re.split(r"[,;:.()]", folded[end:end + 24])[0])[:2])
+        return bool(head and subject and any(a == head or a.startswith(head + " ") for a in subject.aliases))
 
     def holder_have_before(self, folded: str, clause_start: int, start: int) -> bool:
         """'… Đảng bộ huyện … có N': a holder word in the clause, then a have word right before N."""
