@@ -1206,10 +1206,13 @@ def extract_main(report: Path, unit: str, year: int, out: Path) -> int:
         w.writeheader()
         w.writerows(result.rows)
     side = unplaced_path(out)
+    lexicon = lexicon_for(default_catalog())
     with side.open("w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(UNPLACED_COLUMNS))
+        # read by a person: the reason in Vietnamese, its code beside it
+        w = csv.DictWriter(f, fieldnames=[*UNPLACED_COLUMNS, "reason_code"])
         w.writeheader()
-        w.writerows(result.unplaced)
+        w.writerows({**u, "reason": lexicon.reason_text(u["reason"]), "reason_code": u["reason"]}
+                    for u in result.unplaced)
     measures = len({r["measure"] for r in result.rows})
     print(f"{report.name}: {len(result.rows)} row(s) of {measures} measure(s) → {out}; "
           f"{len(result.unplaced)} number(s) not placed → {side}")

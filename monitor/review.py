@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from etl.extract import UNPLACED_COLUMNS, ExtractResult, extract
+from etl.extract import UNPLACED_COLUMNS, ExtractResult, extract, reason_text
 from etl.extract_text import TEXT_SUFFIXES
 from etl.load import Report
 from etl.model import MEASURE_COLUMNS
@@ -139,8 +139,11 @@ def review_frame(proposal: Proposal) -> pd.DataFrame:
     return frame.astype({"accept": bool, "year": "int64", "slip": "float64"})
 
 
-def unplaced_frame(proposal: Proposal) -> pd.DataFrame:
-    return pd.DataFrame.from_records(proposal.result.unplaced, columns=list(UNPLACED_COLUMNS))
+def unplaced_frame(proposal: Proposal, lang: str = "vi", catalog: Catalog | None = None) -> pd.DataFrame:
+    """The numbers left unplaced, each reason (a code of the extractor's) in the reader's language."""
+    frame = pd.DataFrame.from_records(proposal.result.unplaced, columns=list(UNPLACED_COLUMNS))
+    frame["reason"] = [reason_text(code, lang, catalog) for code in frame["reason"]]
+    return frame
 
 
 def _text(value: Any) -> str:

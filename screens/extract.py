@@ -57,7 +57,7 @@ def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str
 
 
 def _unplaced(proposal: review.Proposal, expanded: bool) -> None:
-    frame = review.unplaced_frame(proposal)
+    frame = review.unplaced_frame(proposal, c.lang, c.catalog)
     frame["place"] = frame["place"].map(_place)
     with st.expander(c.t("extract_unplaced", n=len(frame)), expanded=expanded):
         st.caption(c.t("extract_unplaced_help"))

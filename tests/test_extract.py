@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.extract import ExtractResult, extract, extract_main, unplaced_path
+from etl.extract import ExtractResult, extract, extract_main, reason_text, unplaced_path
 from etl.model import MEASURE_COLUMNS
 from monitor.catalog import default_catalog
 
@@ -71,7 +71,7 @@ def test_seed_001_targets_are_listed_not_proposed() -> None:
     result = extract(path, "HD", 2021, default_catalog())
     assert result.rows == []
     reasons = {u["reason"] for u in result.unplaced if u["value"].endswith("%")}
-    assert reasons == {"a target, not a result"}
+    assert reasons == {"target"}
     assert {"95%", "35%", "5%", "20%", "80%"} <= {u["value"] for u in result.unplaced}
 
 
@@ -287,8 +287,11 @@ def test_unplaced_numbers_are_listed_with_a_reason() -> None:
     assert result.rows == []
     got = [(u["value"], u["place"]) for u in result.unplaced]
     assert got == [("15", "line 1"), ("14", "line 2"), ("9,0%", "line 3")]
-    assert all(u["reason"] and u["sentence"] for u in result.unplaced)
-    assert "cell_unrated" in result.unplaced[0]["reason"]
+    assert all(u["sentence"] for u in result.unplaced)
+    # reasons are codes, rendered in the reader's language at the edge
+    assert [u["reason"] for u in result.unplaced] == ["no_measure", "no_group", "change"]
+    assert reason_text("no_group", "vi") == "không rõ nhóm"
+    assert reason_text("change", "en") == "a change from another year"
 
 
 def test_extract_main_writes_rows_and_unplaced_side_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -306,7 +309,9 @@ def test_extract_main_writes_rows_and_unplaced_side_file(tmp_path: Path, capsys:
     assert side == tmp_path / "out" / "measures.unplaced.csv"
     with side.open(encoding="utf-8") as f:
         lost = list(csv.DictReader(f))
-    assert [u["value"] for u in lost] == ["15", "14", "9,0%"]
+    assert [(u["value"], u["reason"], u["reason_code"]) for u in lost] == [
+        ("15", "danh mục không có chỉ số này", "no_measure"), ("14", "không rõ nhóm", "no_group"),
+        ("9,0%", "mức tăng, giảm so với năm khác", "change")]
     assert "3 row(s)" in capsys.readouterr().out
 
 
