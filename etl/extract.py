@@ -556,6 +556,13 @@ class _Extractor:
                 if n.kind == "pct":
                     pct = Pct(n, self._phrase(sent, n, boundary, stops))
                     g.pcts.append(pct)
+                # "(01 tổ chức cơ sở đảng mới thành lập …)": a figure in brackets reads no words
+                # from before its bracket
+                opened = bisect.bisect_left(sent.opens, n.start) - 1
+                if opened >= 0 and bisect.bisect_left(sent.shuts, n.start) <= opened:
+                    shut = _next_at(sent.shuts, sent.opens[opened])
+                    if shut is None or shut > n.start:
+                        boundary = max(boundary, sent.opens[opened] + 1)
                 g.before = (boundary, n.start)
                 g.part_of = whole
                 clause_groups.append(g)
@@ -792,7 +799,8 @@ class _Extractor:
         g.tier = found.get("tier", inherit.get("tier"))
         g.dimension = found.get("dimension", inherit.get("dimension"))
         g.org_type = found.get("org_type", inherit.get("org_type"))
-        g.keys = found.get("keys", inherit.get("keys"))
+        # a figure in brackets is an aside: its level or status is its own, never the one around it
+        g.keys = found.get("keys", None if self._in_brackets(sent, g) and g.part_of is None else inherit.get("keys"))
         pw, pyear = found.get("time", inherit.get("time")) or (None, None)
         g.year, g.period = self._year_period(pw, pyear, g.keys)
         if not self._in_brackets(sent, g):  # "(93 đảng bộ cơ sở, 28 chi bộ cơ sở)" is an aside
