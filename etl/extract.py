@@ -135,6 +135,8 @@ class Sentence:
     opens: list[int] = field(default_factory=list)  # '('
     shuts: list[int] = field(default_factory=list)  # ')'
     marks: list[tuple[int, int, PeriodWord | None, int | None]] = field(default_factory=list)  # _time
+    segment_words: list[int] = field(default_factory=list)  # indices of hits holding a segment blocker
+    segment_starts: list[int] = field(default_factory=list)
 
     def hit_at(self, pos: int, *, strict: bool = False) -> Hit | None:
         """The hit covering `pos` (start <= pos < end; start < pos < end when strict)."""
@@ -390,6 +392,8 @@ class _Extractor:
         sent.opens = [i for i, c in enumerate(text) if c == "("]
         sent.shuts = [i for i, c in enumerate(text) if c == ")"]
         sent.marks = self._time_marks(sent)
+        sent.segment_words = [i for i, h in enumerate(sent.hits) if any(b[1] == "segment" for b in h.of("blocker"))]
+        sent.segment_starts = [sent.hits[i].start for i in sent.segment_words]
         return sent
 
     def _numbers(self, sent: Sentence) -> list[Num]:
@@ -503,13 +507,14 @@ class _Extractor:
     def _segment_blocker(self, sent: Sentence, pos: int, keys: Any) -> str | None:
         """A segment-scope blocker word before `pos` with no ';' or ')' between them."""
         key_ids = {k.id for k in keys} if isinstance(keys, list) else set(keys or ())
-        for h in sent.hits:
-            if h.start >= pos:
-                break
+        # nearest first; once a ';' or ')' stands between, every earlier word is cut off too
+        for i in reversed(sent.segment_words[:bisect.bisect_left(sent.segment_starts, pos)]):
+            h = sent.hits[i]
+            closer = _next_at(sent.closers, h.end)
+            if closer is not None and closer < pos:
+                return None
             for reason, scope, unless in h.of("blocker"):
-                if scope != "segment" or (unless and unless in key_ids):
-                    continue
-                if not re.search(r"[;)]", sent.text[h.end:pos]):
+                if scope == "segment" and not (unless and unless in key_ids):
                     return reason
         return None
 
@@ -666,7 +671,8 @@ class _Extractor:
     def _attach(self, sent: Sentence, g: Group, n: Num, boundary: int, stops: list[int]) -> Pct | None:
         """The percent after a count belongs to it unless the words between describe something else."""
         assert g.count is not None
-        if any(g.count.end <= m[0] < n.start for m in sent.marks):
+        i = bisect.bisect_left(sent.marks, (g.count.end,))
+        if i < len(sent.marks) and sent.marks[i][0] < n.start:
             return None  # "858 …, chiếm 18% (năm 2020 đạt … 17%)": a percent of another year
         phrase = self._phrase(sent, n, boundary, stops)
         check_end = n.start
@@ -1011,17 +1017,27 @@ class _Extractor:
 
         read_as: dict[int, str] = {}  # id(Pct) -> the indicator it was proposed as
         lists = dict((id(g), k) for g, k in self._respective)
+        by_sentence: dict[int, list[Group]] = {}
+        said: dict[int, list[Pct]] = {}  # a sentence's percents outside its "tương ứng" lists, in order
+        if lists:
+            for g in self.groups:
+                by_sentence.setdefault(g.sent.order, []).append(g)
+            for order, same in by_sentence.items():
+                said[order] = sorted((p for x in same if not x.respective for p in x.pcts),
+                                     key=lambda p: p.num.start)
+        said_at = {order: [p.num.start for p in pcts] for order, pcts in said.items()}
+        index = {id(g): i for same in by_sentence.values() for i, g in enumerate(same)}
         for g in self.groups:
             if g.respective and not g.blocked:
                 # "(năm 2020 đạt tỷ lệ tương ứng là 79,85% và 17%)": the indicators of the percents
                 # said before in the sentence, in order, for the year the list names
                 k = lists.get(id(g), 0)
                 at = g.pcts[0].num.start
-                before = sorted((p for x in self.groups if x.sent is g.sent and not x.respective
-                                 for p in x.pcts if p.num.start < at), key=lambda p: p.num.start)
-                targets = before[-k:] if k and len(before) >= k else []
-                run = [x for x in self.groups if x.respective and x.sent is g.sent
-                       and x.pcts[0].num.start >= at][:k] if targets else []
+                same, pcts = by_sentence.get(g.sent.order, []), said.get(g.sent.order, [])
+                n_before = bisect.bisect_left(said_at.get(g.sent.order, []), at)
+                targets = pcts[n_before - k:n_before] if k and n_before >= k else []
+                first = index[id(g)]
+                run = [x for x in same[first:first + 2 * k] if x.respective][:k] if targets else []
                 if targets and len(run) == len(targets) and all(id(t) in read_as for t in targets):
                     for x, t in zip(run, targets, strict=True):
                         emit(x, read_as[id(t)], x.pcts[0].num.value, x.pcts[0].num.qualifier)
