@@ -566,7 +566,9 @@ class _Extractor:
                 opened = bisect.bisect_left(sent.opens, n.start) - 1
                 if opened >= 0 and bisect.bisect_left(sent.shuts, n.start) <= opened:
                     shut = _next_at(sent.shuts, sent.opens[opened])
-                    if shut is None or shut > n.start:
+                    # "(tỷ lệ 96,5%)" still belongs to the words before its bracket
+                    if (shut is None or shut > n.start) and not (n.kind == "pct" and self.lx.only_rate_words(
+                            sent.folded[sent.opens[opened] + 1:n.start])):
                         boundary = max(boundary, sent.opens[opened] + 1)
                 g.before = (boundary, n.start)
                 g.part_of = whole
@@ -795,7 +797,8 @@ class _Extractor:
                 if v is not None and k != "time":
                     inherit[k] = v
         if "subject" in found and found["subject"] is not inherit.get("subject"):
-            keep_total = inherit.get("keys") == [self._total_key]  # "50 TCCS Đảng với 5.645 đảng viên"
+            # "50 TCCS Đảng với 5.645 đảng viên": a total carries to the next stock, not to admissions
+            keep_total = inherit.get("keys") == [self._total_key] and not found["subject"].default_key
             for k in ("tier", "keys", "dimension", "org_type"):
                 if not (k == "keys" and keep_total):
                     inherit.pop(k, None)
