@@ -243,6 +243,7 @@ class _Extractor:
         self._wholes: dict[str, Group] = {}  # the last whole of each subject in the block, for its parts
         self._respective: list[tuple[Group, int]] = []  # the first of a "tương ứng" list, and its length
         self._total_key = self.lx.keys.get("total")
+        self._promoted: set[tuple[str, str]] = set()  # (read as, made by a 'trong đó' part) measures
         self._leaves = {m: self._leaf_set(m) for m in catalog.measures}
         self._by_leaves: dict[frozenset[str], str] = {}
         for m, leaves in self._leaves.items():
@@ -994,6 +995,7 @@ class _Extractor:
         fits = [(len(leaves), m) for leaves, m in self._by_leaves.items() if need <= leaves]
         if fits:
             whole.measure = min(fits)[1]
+            self._promoted.add((w, whole.measure))
             if whole.count is not None and whole.count.kind == "frac":
                 whole.b_measure = self._fraction_whole(whole.subject, whole.tier, whole.measure)
 
@@ -1007,9 +1009,10 @@ class _Extractor:
                 if g.b_measure and g.count is not None:
                     values.setdefault((g.b_measure, g.year, g.period, self._org(g)), float(g.count.b_value))
         rows: list[dict[str, str]] = []
+        origin: list[tuple[Group, str]] = []  # each row's group and its figure as written
         seen: set[tuple[str, ...]] = set()
 
-        def emit(g: Group, measure: str, value: str, qualifier: str) -> None:
+        def emit(g: Group, measure: str, value: str, qualifier: str, text: str = "") -> None:
             row = {"unit_code": self.unit, "year": str(g.year), "period": g.period,
                    "org_type": self._org(g), "measure": measure, "value": value,
                    "qualifier": qualifier, "source": g.sent.source}
@@ -1017,6 +1020,7 @@ class _Extractor:
             if key not in seen:
                 seen.add(key)
                 rows.append(row)
+                origin.append((g, text or value))
 
         read_as: dict[int, str] = {}  # id(Pct) -> the indicator it was proposed as
         lists = dict((id(g), k) for g, k in self._respective)
@@ -1066,13 +1070,36 @@ class _Extractor:
                 if ind and float(pct.num.value) > 100 and not self.cat.indicators[ind].may_exceed_100:
                     ind, why = None, "over_100"
                 if ind:
-                    emit(g, ind, pct.num.value, pct.num.qualifier)
+                    emit(g, ind, pct.num.value, pct.num.qualifier, pct.num.text)
                     read_as[id(pct)] = ind
                 else:
                     self._lose(pct.num.text, g, why)
+        rows = self._drop_repeats(rows, origin)
         self.unplaced.sort(key=lambda u: u["_at"])  # in document order
         unplaced = [{k: v for k, v in u.items() if k != "_at"} for u in self.unplaced]
         return ExtractResult(rows, unplaced, self.warnings, self.year)
+
+    def _drop_repeats(self, rows: list[dict[str, str]], origin: list[tuple[Group, str]]) -> list[dict[str, str]]:
+        """A headline's "91,2% … hoàn thành tốt nhiệm vụ" repeats the body's 91,2%, which a 'trong đó'
+        part showed to be good-or-better: the figure is that measure, not the narrower one."""
+        if not self._promoted:
+            return rows
+        pairs = set(self._promoted)
+        for narrow, wide in self._promoted:
+            for ind in self._by_numerator.get((narrow,), []):
+                den = tuple(self.cat.indicators[ind].denominator)
+                other = self._indicators.get(((wide,), den))
+                if other:
+                    pairs.add((ind, other))
+        said = {(r["measure"], r["year"], r["period"], r["org_type"], r["value"]) for r in rows}
+        kept = []
+        for r, (g, text) in zip(rows, origin, strict=True):
+            if any((wide, r["year"], r["period"], r["org_type"], r["value"]) in said
+                   for narrow, wide in pairs if narrow == r["measure"]):
+                self._lose(text, g, "repeats")
+                continue
+            kept.append(r)
+        return kept
 
     def _org(self, g: Group) -> str:
         if g.org_type and g.org_type != "?" and g.measure and self.cat.applies_to_org_types(g.measure):

@@ -94,6 +94,11 @@ CASES: list[tuple[str, str, int, list[Row], list[Lost]]] = [
     ("a count naming a group of its own takes none from before",
      "Năm 2023 kết nạp 131 đảng viên; kiện toàn cấp ủy ở 14 cơ sở.", 2023,
      [("admitted", "2023", "131", "")], [("14", "no_group")]),
+    ("a headline repeating a body figure takes the meaning the body's 'trong đó' gives it",
+     "90,5% tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ\n\nNăm 2023 có 181 TCCSĐ hoàn thành tốt nhiệm vụ, đạt 90,5%, "
+     "trong đó 40 TCCSĐ hoàn thành xuất sắc nhiệm vụ.", 2023,
+     [("org_good_or_better", "2023", "181", ""), ("org_good_or_better_rate", "2023", "90.5", ""),
+      ("org_excellent", "2023", "40", "")], [("90,5%", "repeats")]),
     ("an award is not a rating",
      "Ban Thường vụ tặng giấy khen cho 8 TCCSĐ và 35 đảng viên hoàn thành xuất sắc nhiệm vụ 5 năm liền.", 2023,
      [], [("8", "award"), ("35", "award"), ("5", "other_unit")]),
