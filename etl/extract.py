@@ -67,6 +67,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _NEAR = 16
 _NEAR_REF = 64
 _STOPS = ",;:()[]"
+_STOP, _SEMICOLON = re.compile(r"[,;:()\[\]]"), re.compile(";")
+_CLOSER, _OPEN, _SHUT = re.compile(r"[);]"), re.compile(r"\("), re.compile(r"\)")
 # a table cell holding only a figure; possessive runs and a look-ahead for the digit, so a cell of
 # thousands of digits is not tried digit by digit
 _NUMBER_CELL = re.compile(r"[\s~≈<>≤≥]*+(?=[\d.,/ ]*\d)[\d.,/ ]*+%?\s*")
@@ -389,9 +391,9 @@ class _Extractor:
         sent.starts = [h.start for h in sent.hits]
         sent.nums = self._numbers(sent)
         sent.num_starts = [n.start for n in sent.nums]
-        sent.closers = [i for i, c in enumerate(text) if c in ");"]
-        sent.opens = [i for i, c in enumerate(text) if c == "("]
-        sent.shuts = [i for i, c in enumerate(text) if c == ")"]
+        sent.closers = [m.start() for m in _CLOSER.finditer(text)]
+        sent.opens = [m.start() for m in _OPEN.finditer(text)]
+        sent.shuts = [m.start() for m in _SHUT.finditer(text)]
         sent.marks = self._time_marks(sent)
         sent.segment_words = [i for i, h in enumerate(sent.hits) if any(b[1] == "segment" for b in h.of("blocker"))]
         sent.segment_starts = [sent.hits[i].start for i in sent.segment_words]
@@ -627,15 +629,13 @@ class _Extractor:
                 nxt.shared_keys, nxt.shared_from = "previous", g
 
     def _stops(self, sent: Sentence) -> list[int]:
-        return [i for i, c in enumerate(sent.text)
-                if c in _STOPS and sent.hit_at(i, strict=True) is None] + [len(sent.text)]
+        return [m.start() for m in _STOP.finditer(sent.text)
+                if sent.hit_at(m.start(), strict=True) is None] + [len(sent.text)]
 
     def _clauses(self, sent: Sentence) -> list[tuple[int, int, bool]]:
         """Clauses split at ';' and at part markers ("trong đó" starts a clause of parts)."""
         cuts: list[tuple[int, bool]] = [(0, False)]
-        for i, c in enumerate(sent.text):
-            if c == ";":
-                cuts.append((i + 1, False))
+        cuts += [(m.end(), False) for m in _SEMICOLON.finditer(sent.text)]
         for h in sent.hits:
             if h.has("part"):
                 cuts.append((h.start, True))

@@ -75,6 +75,7 @@ class LexiconError(ValueError):
     """The catalogue's extraction section is missing or malformed."""
 
 
+@lru_cache(maxsize=4096)
 def _norm(phrase: str) -> str:
     """A phrase as the lookup key: folded, commas and runs of spaces as one space, years as {year}."""
     s = re.sub(r"[\s,]+", " ", fold(phrase)).strip()

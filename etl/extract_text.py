@@ -223,7 +223,9 @@ _TONE_RE = re.compile("(" + "|".join(_TONE_MOVE) + r")(?![a-zà-ỹđ])")
 
 def fold(text: str) -> str:
     """Lower case and one tone placement, same length as `text` (offsets carry over)."""
-    low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): keep it as it is
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     return _TONE_RE.sub(lambda m: _TONE_MOVE[m.group(1)], low)
 
 
