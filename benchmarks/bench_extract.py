@@ -184,11 +184,11 @@ def _big_text(mb: float) -> str:
 
 
 def _child(path: str, queue: multiprocessing.Queue) -> None:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = extract(Path(path), "X", 2022, default_catalog())
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((seconds, peak_mb, len(result.rows), len(result.unplaced)))
+    queue.put((seconds, cpu, peak_mb, len(result.rows), len(result.unplaced)))
 
 
 def speed(mb: float, tmp: Path) -> int:
@@ -207,12 +207,14 @@ def speed(mb: float, tmp: Path) -> int:
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(str(big), queue))
     proc.start()
-    seconds, peak, rows, unplaced = queue.get()
+    seconds, cpu, peak, rows, unplaced = queue.get()
     proc.join()
     ok = seconds < GOAL_BIG
     failed += not ok
+    # the verdict is the clock's (what a person waits); the CPU time is beside it, since the machine
+    # may be shared
     print(f"{mb:.0f} MB text: {seconds:.1f} s (goal < {GOAL_BIG:.0f} s) {'ok' if ok else 'TOO SLOW'}, "
-          f"peak memory {peak:.0f} MB, {rows} rows, {unplaced} unplaced")
+          f"CPU {cpu:.1f} s, peak memory {peak:.0f} MB, {rows} rows, {unplaced} unplaced")
     return failed
 
 
