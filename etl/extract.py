@@ -118,6 +118,7 @@ class Pct:
     num: Num
     phrase: tuple[int, int] | None = None  # its "so với …" words
     immediate: bool = False  # right after its count ("= 99,74%", "(tỷ lệ 96,5%)")
+    phrase_hits: list[Hit] | None = None  # the phrase's hits, kept when the sentence's analysis is let go
 
 
 @dataclass
@@ -308,6 +309,7 @@ class _Extractor:
         last_blocked = None
         made = 0
         self._wholes = {}
+        first = len(self.groups)
         for offset, raw in sentences:
             sent = self._sentence(raw, block.place_at(offset))
             # a rating level said in an earlier sentence does not carry to this one's counts (only a
@@ -334,12 +336,28 @@ class _Extractor:
                     out[k] = None
             out.update({k: v for k, v in said.items() if v is not None and k in _CTX_KEYS})
             out["blocked"] = last_blocked
+            self._release(first)
             return out
         said = self._mentions(all_hits)
         known = {t for t in times if t is not None}
         if len(known) == 1:
             said["time"] = known.pop()
         return said
+
+    def _release(self, first: int) -> None:
+        """Let go of what the block's sentences were read with (their hits, folded text, positions):
+        the rows need only each sentence's text, place and order, so memory follows the figures
+        found, not the length of the text."""
+        for g in self.groups[first:]:
+            for p in g.pcts:
+                if p.phrase and p.phrase_hits is None:
+                    p.phrase_hits = self._hits_in(g.sent, p.phrase, phrase=True)
+        for g in self.groups[first:]:
+            sent = g.sent
+            if sent.hits or sent.folded:
+                sent.folded, sent.hits, sent.starts, sent.nums, sent.num_starts = "", [], [], [], []
+                sent.closers, sent.opens, sent.shuts, sent.marks, sent.excluded = [], [], [], [], []
+                sent.segment_words, sent.segment_starts = [], []
 
     def _row_text(self, block: Block) -> str:
         """A table row as a sentence: its label cells, then each number after its column header."""
@@ -1111,7 +1129,9 @@ class _Extractor:
         assert num is not None
         org = self._org(g)
         if pct.phrase:
-            hits = self._hits_in(g.sent, pct.phrase, phrase=True)
+            hits = pct.phrase_hits
+            if hits is None:
+                hits = self._hits_in(g.sent, pct.phrase, phrase=True)
             subject = self._pick("subject", hits, first=True) or g.subject
             tier = self._pick("tier", hits, first=True) or g.tier
             keys = self._pick("keys", hits, first=True)
