@@ -21,6 +21,14 @@ How a number gets its meaning (all words come from indicators.yaml `extraction:`
   percent becomes the indicator whose numerator and denominator fit, the denominator chosen by the
   report's own arithmetic when several fit ("(tỷ lệ 31%)" after 18 of 55 good-or-better and 58 rated
   is 18/58, the excellent rate); a stated percent that fits no count is kept and reported as a slip.
+
+Precision first (issue 17): a wrong figure proposed costs more than one left for the officer, so a
+number is proposed only when its own words or its heading pin the group, the level or status, the
+year and the scope. A level said in an earlier sentence does not carry; a count naming a noun of its
+own takes no group from before; a figure in brackets is an aside; "tăng/giảm/vượt …%" is a change;
+targets ("phấn đấu", "chỉ tiêu đề ra", a "Nghị quyết …" segment) are never results; "tương ứng"
+figures stand for those said before, for the year they name. Every other number is unplaced with a
+reason code (indicators.yaml `extraction: reasons:`), rendered in the reader's language at the edge.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ def test_every_reason_code_has_both_languages() -> None:
 # -- the development corpus, held to today's figures: a regression fails -------------------------
 
 # (recall, precision) just under what bench_extract measured when these were set
-FLOORS = {"seeds": (1.0, 1.0), "corpus": (0.93, 0.99), "own": (0.98, 0.99), "unseen": (0.99, 0.99)}
+FLOORS = {"seeds": (1.0, 1.0), "corpus": (0.93, 0.99), "own": (0.99, 0.99), "unseen": (0.99, 0.99)}
 
 
 @pytest.mark.parametrize("set_name", list(FLOORS))
