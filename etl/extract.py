@@ -252,7 +252,8 @@ class _Extractor:
         self.unplaced: list[dict[str, Any]] = []
         self.warnings: list[str] = []
         self._wholes: dict[str, Group] = {}  # the last whole of each subject in the block, for its parts
-        self._respective: list[tuple[Group, int]] = []  # the first of a "tương ứng" list, and its length
+        # the first of a "tương ứng" list, its length, and the levels named before its word
+        self._respective: list[tuple[Group, int, list[Key]]] = []
         self._total_key = self.lx.keys.get("total")
         self._promoted: set[tuple[str, str]] = set()  # (read as, made by a 'trong đó' part) measures
         self._leaves = {m: self._leaf_set(m) for m in catalog.measures}
@@ -567,17 +568,31 @@ class _Extractor:
             clause_groups: list[Group] = []
             boundary = c_start
             run: list[Group] = []  # the figures of a "tương ứng" list
+            run_keys: list[Key] = []
             for n in nums:
                 between = self._hits_in(sent, (boundary, n.start))
-                if n.kind == "pct" and (any(h.has("respective") for h in between) or (
-                        run and sent.folded[boundary:n.start].strip(" ") in self.lx.linkers)):
+                word = next((h for h in between if h.has("respective")), None)
+                opens_list = n.kind == "pct" and (word is not None or self._other_year_list(sent, boundary, n))
+                if opens_list and run:
+                    self._respective.append((run[0], len(run), run_keys))
+                    run = []
+                if opens_list or (n.kind == "pct" and run
+                                  and sent.folded[boundary:n.start].strip(" ") in self.lx.linkers):
+                    if not run:
+                        # "tỷ lệ hoàn thành tốt … và không hoàn thành … lần lượt là a% và b%"
+                        # (the levels count only when no percent stands before the word: else the
+                        # list stands for those percents)
+                        levels = [k for h in sent.hits_between(c_start, word.start) for k in h.of("key")
+                                  if k.level] if word is not None and not any(
+                            x.kind == "pct" for x in sent.nums_between(c_start, word.start)) else []
+                        run_keys = [k for i, k in enumerate(levels) if i == 0 or levels[i - 1] != k]
                     g = Group(sent, None, pcts=[Pct(n)], respective=True, before=(boundary, n.start))
                     run.append(g)
                     clause_groups.append(g)
                     boundary = n.end
                     continue
                 if run:
-                    self._respective.append((run[0], len(run)))
+                    self._respective.append((run[0], len(run), run_keys))
                     run = []
                 current = clause_groups[-1] if clause_groups else None
                 if n.kind == "pct" and current is not None and current.count is not None and not current.respective:
@@ -604,7 +619,7 @@ class _Extractor:
                 clause_groups.append(g)
                 boundary = n.end
             if run:
-                self._respective.append((run[0], len(run)))
+                self._respective.append((run[0], len(run), run_keys))
             for g in clause_groups:
                 g.after = self._after_span(sent, g, stops, c_end)
             for i, g in enumerate(clause_groups):
@@ -624,6 +639,17 @@ class _Extractor:
             groups += clause_groups
         self.groups += groups
         return len(groups)
+
+    def _other_year_list(self, sent: Sentence, boundary: int, n: Num) -> bool:
+        """'(năm 2018 là 92,1% và 0,9%)': a bracket naming another year, then only percents."""
+        opened = bisect.bisect_left(sent.opens, n.start) - 1
+        if opened < 0 or sent.opens[opened] < boundary or not sent.num_starts or sent.num_starts[0] >= boundary:
+            return False
+        inner = sent.folded[sent.opens[opened] + 1:n.start]
+        m = re.match(r"\s*(\S+)\s+((?:19|20)\d\d)\b", inner)
+        if not m or not self.lx.word_before("year", sent.folded, sent.opens[opened] + 1 + m.start(2)):
+            return False
+        return self.lx.only_rate_words(inner[m.end():].replace(" là", " "))
 
     def _share_keys(self, sent: Sentence, groups: list[Group]) -> None:
         """'91,4% TCCS Đảng và 98% đảng viên hoàn thành tốt nhiệm vụ', '50 TCCS Đảng với 5.645 đảng
@@ -776,7 +802,13 @@ class _Extractor:
             if sent.nums_between(h.end, end):
                 continue
             if not any(k.level for x in self._hits_in(sent, (h.end, end)) for k in x.of("key")):
-                continue
+                # "- Không hoàn thành nhiệm vụ: không có.": a level as the label, the zero its value
+                label = self._hits_in(sent, (c_start, h.start))
+                if (not h.has("zero") or sent.text[h.end:end].strip(" .;:")
+                        or not any(k.level for x in label for k in x.of("key"))
+                        or sent.nums_between(c_start, h.start)):
+                    continue
+                span_from = c_start
             g = Group(sent, None, zero=True, after=(span_from, end), before=(span_from, span_from), part_of=whole)
             out.append(g)
         return out
@@ -1049,33 +1081,24 @@ class _Extractor:
                 origin.append((g, text or value))
 
         read_as: dict[int, str] = {}  # id(Pct) -> the indicator it was proposed as
-        lists = dict((id(g), k) for g, k in self._respective)
+        lists = {id(g): (k, keys) for g, k, keys in self._respective}
         by_sentence: dict[int, list[Group]] = {}
         said: dict[int, list[Pct]] = {}  # a sentence's percents outside its "tương ứng" lists, in order
         if lists:
             for g in self.groups:
                 by_sentence.setdefault(g.sent.order, []).append(g)
             for order, same in by_sentence.items():
-                said[order] = sorted((p for x in same if not x.respective for p in x.pcts),
-                                     key=lambda p: p.num.start)
+                said[order] = sorted((p for x in same for p in x.pcts), key=lambda p: p.num.start)
         said_at = {order: [p.num.start for p in pcts] for order, pcts in said.items()}
         index = {id(g): i for same in by_sentence.values() for i, g in enumerate(same)}
         for g in self.groups:
             if g.respective and not g.blocked:
                 # "(năm 2020 đạt tỷ lệ tương ứng là 79,85% và 17%)": the indicators of the percents
-                # said before in the sentence, in order, for the year the list names
-                k = lists.get(id(g), 0)
-                at = g.pcts[0].num.start
-                same, pcts = by_sentence.get(g.sent.order, []), said.get(g.sent.order, [])
-                n_before = bisect.bisect_left(said_at.get(g.sent.order, []), at)
-                targets = pcts[n_before - k:n_before] if k and n_before >= k else []
-                first = index[id(g)]
-                run = [x for x in same[first:first + 2 * k] if x.respective][:k] if targets else []
-                if targets and len(run) == len(targets) and all(id(t) in read_as for t in targets):
-                    for x, t in zip(run, targets, strict=True):
-                        emit(x, read_as[id(t)], x.pcts[0].num.value, x.pcts[0].num.qualifier)
-                        x.measure = read_as[id(t)]
-                elif not g.measure:
+                # said before in the sentence, in order, for the year the list names; "tỷ lệ hoàn thành
+                # tốt … và không hoàn thành … lần lượt là a% và b%": the levels named before the word
+                if id(g) in lists:
+                    self._read_list(g, lists[id(g)], by_sentence, said, said_at, index, read_as, emit)
+                if not g.measure:
                     self._lose_group(g, "respective")
                 continue
             if g.blocked or not g.measure or (g.count is None and not g.zero and not g.pcts):
@@ -1104,6 +1127,32 @@ class _Extractor:
         self.unplaced.sort(key=lambda u: u["_at"])  # in document order
         unplaced = [{k: v for k, v in u.items() if k != "_at"} for u in self.unplaced]
         return ExtractResult(rows, unplaced, self.warnings, self.year)
+
+    def _read_list(self, g: Group, spec: tuple[int, list[Key]], by_sentence: dict[int, list[Group]],
+                   said: dict[int, list[Pct]], said_at: dict[int, list[int]], index: dict[int, int],
+                   read_as: dict[int, str], emit: Any) -> None:
+        k, keys = spec
+        same = by_sentence.get(g.sent.order, [])
+        run = [x for x in same[index[id(g)]:index[id(g)] + 2 * k] if x.respective][:k]
+        if len(run) != k:
+            return
+        if keys and len(keys) == k:
+            names: list[str | None] = []
+            for key in keys:
+                m, _ = self._measure(g.subject, g.tier, [key], g.dimension)
+                whole = self.cat.measures[m].whole if m else None
+                names.append(self._indicators.get(((m,), (whole,))) if m and whole else None)
+        else:
+            pcts = said.get(g.sent.order, [])
+            n_before = bisect.bisect_left(said_at.get(g.sent.order, []), g.pcts[0].num.start)
+            targets = pcts[n_before - k:n_before] if n_before >= k else []
+            names = [read_as.get(id(t)) for t in targets] if targets else [None]
+        if len(names) != k or not all(names):
+            return
+        for x, ind in zip(run, names, strict=True):
+            emit(x, ind, x.pcts[0].num.value, x.pcts[0].num.qualifier, x.pcts[0].num.text)
+            x.measure = ind
+            read_as[id(x.pcts[0])] = ind
 
     def _drop_repeats(self, rows: list[dict[str, str]], origin: list[tuple[Group, str]]) -> list[dict[str, str]]:
         """A headline's "91,2% … hoàn thành tốt nhiệm vụ" repeats the body's 91,2%, which a 'trong đó'

@@ -75,6 +75,14 @@ CASES: list[tuple[str, str, int, list[Row], list[Lost]]] = [
      "nhiệm vụ trở lên là 93,2% (Nghị quyết Đại hội đề ra đạt 90% trở lên).\n\nChỉ tiêu đề ra: hằng năm kết nạp "
      "120 đảng viên.", 2023,
      [("org_good_or_better_rate", "2023", "93.2", "")], [("95%", "target"), ("90%", "target"), ("120", "target")]),
+    ("'lần lượt là': the levels named before it, in order; '(năm … là …)': the same for that year",
+     "Đối với đảng viên, tỷ lệ hoàn thành tốt nhiệm vụ trở lên và không hoàn thành nhiệm vụ năm 2023 lần lượt là "
+     "97,2% và 0,4% (năm 2022 là 96,5% và 0,7%).", 2023,
+     [("member_good_or_better_rate", "2023", "97.2", ""), ("member_failed_rate", "2023", "0.4", ""),
+      ("member_good_or_better_rate", "2022", "96.5", ""), ("member_failed_rate", "2022", "0.7", "")], []),
+    ("a level as a list item's label, 'không có' as its value",
+     "### Tổ chức cơ sở đảng năm 2023\n\n- Hoàn thành nhiệm vụ: 3 tổ chức.\n- Không hoàn thành nhiệm vụ: không có.\n",
+     2023, [("org_completed", "2023", "3", ""), ("org_failed", "2023", "0", "")], []),
     ("a figure of another year is proposed for that year",
      "Năm 2023 kết nạp 131 đảng viên (năm 2022 kết nạp 124 đảng viên).", 2023,
      [("admitted", "2023", "131", ""), ("admitted", "2022", "124", "")], []),
