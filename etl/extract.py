@@ -75,7 +75,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _NEAR = 16
 _NEAR_REF = 64
 _STOPS = ",;:()[]"
-_STOP, _SEMICOLON = re.compile(r"[,;:()\[\]]"), re.compile(";")
+_STOP, _SEMICOLON = re.compile("[" + re.escape(_STOPS) + "]"), re.compile(";")
 _CLOSER, _OPEN, _SHUT = re.compile(r"[);]"), re.compile(r"\("), re.compile(r"\)")
 # a table cell holding only a figure; possessive runs and a look-ahead for the digit, so a cell of
 # thousands of digits is not tried digit by digit
@@ -673,12 +673,11 @@ class _Extractor:
             if not words or words[-1] not in self.lx.linkers:
                 continue
             nxt_hits = self._hits_in(sent, nxt.after)
-            keys = nxt.shared_keys if nxt.shared_keys != "previous" else None
-            keys = keys or self._pick("keys", nxt_hits, first=True)
+            keys = nxt.shared_keys or self._pick("keys", nxt_hits, first=True)
             if keys is not None:
                 g.shared_keys = keys
             elif nxt_hits and nxt_hits[0].has("subject") and not any(h.has("key") for h in nxt_hits):
-                nxt.shared_keys, nxt.shared_from = "previous", g
+                nxt.shared_from = g
 
     def _stops(self, sent: Sentence) -> list[int]:
         return [m.start() for m in _STOP.finditer(sent.text)
@@ -825,8 +824,8 @@ class _Extractor:
                 before = self._pick(cat, own_before, first=False)
                 if before is not None and (val is None or (val.tracked and before.priority > val.priority)):
                     val = before
-            elif cat == "keys" and val is None and g.shared_keys is not None:
-                val = g.shared_keys if g.shared_keys != "previous" else None
+            elif cat == "keys" and val is None and (g.shared_keys is not None or g.shared_from is not None):
+                val = g.shared_keys  # a shared_from's keys are known once it is resolved, below
             elif cat == "keys" and val is None and g.count is not None and self._total_key is not None and (
                     self._holder_has(sent, g)):
                 val, from_holder = [self._total_key], True  # "Đảng bộ huyện … có 4.378 đảng viên"
@@ -841,7 +840,7 @@ class _Extractor:
             found.pop("subject")  # "… Cơ quan và Doanh nghiệp tỉnh hiện có 81 đảng bộ": not the group before
         if from_holder and isinstance(found.get("subject"), Subject) and found["subject"].default_key:
             found.pop("keys")  # a holder's "có" makes a total of a stock, not of admissions ("kết nạp")
-        if ("keys" not in found and g.shared_keys == "previous" and g.shared_from is not None
+        if ("keys" not in found and g.shared_from is not None
                 and g.shared_from.keys is not None):
             found["keys"] = g.shared_from.keys  # "117/120 tổ chức cơ sở Đảng và 11.917 đảng viên"
         time = self._time(sent, pos)
