@@ -161,7 +161,7 @@ class Lexicon:
         self.year_word = (cfg.get("year_words") or ["năm"])[0]
         zero = cfg.get("zero_around") or {}
         self._zero_before = _alternation(zero.get("before", []), anchor=r"(?<!\w)(?:ALTS)\s*$")
-        self._zero_after = _alternation(zero.get("after", []), anchor=r"^\s*(?:ALTS)(?!\w)")
+        self._zero_after = _alternation(zero.get("after", []), anchor=r"\s*(?:ALTS)(?!\w)")
         words = {fold(str(w)): int(v) for w, v in (cfg.get("number_words") or {}).items()}
         self.number_words = words
         self._number_word = (re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)")
@@ -244,8 +244,8 @@ class Lexicon:
         """'không <group> nào': a zero word right before `start` and 'nào' right after `end`."""
         if self._zero_before is None or self._zero_after is None:
             return False
-        return bool(self._zero_before.search(folded[max(0, start - 12):start])
-                    and self._zero_after.match(folded[end:end + 8]))
+        return bool(self._zero_after.match(folded, end, end + 8)
+                    and self._zero_before.search(folded[max(0, start - 12):start]))
 
     def number_words_in(self, folded: str) -> list[tuple[int, int, int]]:
         """(start, end, value) of every count written as a word."""
