@@ -88,6 +88,11 @@ def read_audit(db: Path, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
     return entries, bad
 
 
+def display_name(name: str) -> str:
+    """A file name for people: an upload's temporary copy (older loads stored its path) by its own name."""
+    return Path(name).name if UPLOAD_DIR_PREFIX in name else name
+
+
 def _file_name(f: dict[str, Any], event: str, uploaded: dict[Any, Any]) -> str:
     name = str(f.get("file", ""))
     if event == "upload":
