@@ -95,6 +95,7 @@ class Report:
     replaced: pd.DataFrame | None = None
     kept: pd.DataFrame | None = None
     new_findings: int | None = None  # how many of the findings the database did not hold before
+    finding_is_new: np.ndarray | None = None  # check(): per row of finding_rows, not held by the database
     version: int | None = None  # the number the replaced database was kept under (etl.versions)
 
     @property
@@ -532,7 +533,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
     # validate's stg_merged, whose cells report.cells holds, is what new.facts now holds
     findings = _findings(con, report, catalog, after)
-    report.new_findings = _count_new(con, findings, "new.findings")
+    report.new_findings = int(_new_mask(con, findings, "new.findings").sum())
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
         con.register("_findings", findings)
@@ -552,15 +553,18 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
 FINDING_KEY = "rule, unit_code, year, period, org_type, measure"
 
 
-def _count_new(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, before: str) -> int:
-    """How many of `findings` the table `before` (the findings the database held) does not hold."""
+def _new_mask(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, before: str) -> np.ndarray:
+    """Per row of `findings`, whether the table `before` (the findings the database held) lacks it."""
     if findings.empty:
-        return 0
-    con.register("_found", findings[FINDING_KEY.split(", ")])
+        return np.zeros(0, bool)
+    con.register("_found", findings[FINDING_KEY.split(", ")].assign(_n=np.arange(len(findings))))
     try:
-        return con.execute(f"SELECT count(*) FROM _found ANTI JOIN {before} USING ({FINDING_KEY})").fetchall()[0][0]
+        new = con.execute(f"SELECT _n FROM _found ANTI JOIN {before} USING ({FINDING_KEY})").fetchnumpy()["_n"]
     finally:
         con.unregister("_found")
+    mask = np.zeros(len(findings), bool)
+    mask[new] = True
+    return mask
 
 
 def _finding_problem(r: object) -> Problem:
@@ -592,10 +596,11 @@ def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str |
         report.finding_rows = findings
         if _attached(con, "old"):
             report.conflicts = _conflicts(con)
-            report.new_findings = _count_new(con, findings, "old.findings")
+            report.finding_is_new = _new_mask(con, findings, "old.findings")
         else:
             report.conflicts = pd.DataFrame(columns=CONFLICT_COLUMNS)
-            report.new_findings = len(findings)
+            report.finding_is_new = np.ones(len(findings), bool)
+        report.new_findings = int(report.finding_is_new.sum())
     finally:
         con.close()
     return report

@@ -102,6 +102,20 @@ def _file_name(f: dict[str, Any], event: str, uploaded: dict[Any, Any]) -> str:
     return Path(name).name if UPLOAD_DIR_PREFIX in name else name
 
 
+def replacement_rows(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every figure a load replaced (the 'replacements' of its line), newest first: when, who, the reason,
+    and the replacement's own fields (unit, year, measure, old and new value and source)."""
+    rows = []
+    for e in entries:
+        if e.get("result") != "loaded":
+            continue
+        for r in e.get("replacements") or []:
+            if isinstance(r, dict):
+                rows.append({"at": str(e.get("at", "")), "user": str(e.get("user", "")),
+                             "reason": str(e.get("reason", "")), **r})
+    return rows
+
+
 def audit_rows(entries: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     """One flat row per entry for a table: when, user, event, files, sha256 (short), result, problem.
 
