@@ -409,7 +409,7 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
             with contextlib.suppress(OSError):
                 tmp.unlink()
             if kept is not None:  # the database is still the file kept: no version of it to list
-                versions.discard(db, kept.number)
+                versions.unkeep(db, kept.number)
         raise
     with contextlib.suppress(OSError):
         versions.prune(db, keep)
@@ -461,7 +461,7 @@ def rollback(db: str | Path, to: int, *, user: str = "", wait: float = 60.0,
                 with contextlib.suppress(OSError):
                     tmp.unlink()
                 if saved is not None:
-                    versions.discard(db, saved.number)
+                    versions.unkeep(db, saved.number)
             raise
     with contextlib.suppress(OSError):
         versions.prune(db, keep or versions.retention())

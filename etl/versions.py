@@ -163,6 +163,13 @@ def discard(db: Path, number: int) -> None:
             _file(db, number, suffix).unlink()
 
 
+def unkeep(db: Path, number: int) -> None:
+    """Undo keep(): the replacement did not happen, so the number is free again."""
+    discard(db, number)
+    with contextlib.suppress(OSError):
+        (versions_dir(db) / "next").write_text(str(number))
+
+
 def prune(db: Path, limit: Retention) -> list[int]:
     """Drop the oldest versions beyond the count or the disk budget (the newest always stays)."""
     kept = list_versions(db)
