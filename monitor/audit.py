@@ -20,7 +20,7 @@ from typing import Any
 log = logging.getLogger("monitor.audit")
 
 # The dashboard's own results for a checked upload (load() writes "loaded" and "rejected").
-UPLOAD_RESULTS = ("refused", "invalid", "not_allowed", "checked")
+UPLOAD_RESULTS = ("refused", "invalid", "conflicts", "not_allowed", "checked")
 UPLOAD_DIR_PREFIX = "monitor-upload-"  # monitor.uploads saves each batch in such a temporary directory
 READ_LIMIT = 2_000_000  # bytes read from the end of the log: thousands of lines, never the whole history
 

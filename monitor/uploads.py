@@ -9,6 +9,7 @@ behind in /tmp, however often the page reruns.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 from collections.abc import Collection, Sequence
@@ -51,7 +52,11 @@ def record_check(db: Path, user: str, files: Sequence[tuple[str, bytes]], checke
     if checked.refused:
         result, problems, first = "refused", len(checked.refused), checked.refused[0]
     elif checked.report is not None and not checked.report.ok:
-        result, problems, first = "invalid", len(checked.report.problems), str(checked.report.problems[0])
+        # the file as uploaded, not the server's temporary copy
+        first = str(dataclasses.replace(checked.report.problems[0],
+                                        file=checked.names.get(checked.report.problems[0].file,
+                                                               checked.report.problems[0].file)))
+        result, problems = "conflicts" if only_conflicts(checked) else "invalid", len(checked.report.problems)
     elif not gate.allowed:
         result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
     else:
@@ -176,28 +181,30 @@ def conflict_table(conflicts: pd.DataFrame, catalog: Catalog, names: dict[str, s
         t("measure", lang): [measure_name(catalog, r.measure, lang) + (f" ({r.org_type})" if r.org_type else "")
                              + ("" if r.period == "Y" else f" [{r.period}]") for r in rows],
         t("conflict_old", lang): [_value(r.old_value, r.old_qualifier, lang) for r in rows],
-        t("conflict_old_source", lang): [r.old_source for r in rows],
-        t("conflict_old_load", lang): [loaded(r) for r in rows],
         t("conflict_new", lang): [_value(r.new_value, r.new_qualifier, lang) for r in rows],
+        t("conflict_old_source", lang): [r.old_source for r in rows],
         t("conflict_new_source", lang): [r.new_source or uploaded.get(str(r.file), audit.display_name(str(r.file)))
                                          for r in rows],
+        t("conflict_old_load", lang): [loaded(r) for r in rows],
     })
 
 
 def corrections_table(rows: Sequence[dict], catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:
-    """The figures loads replaced (monitor.audit.replacement_rows) for people, newest first."""
+    """The figures loads replaced (monitor.audit.replacement_rows) for people, newest first: the figure named
+    in one column (measure, unit, year), so that when, who, old, new and why fit the page's width."""
     at = pd.to_datetime(pd.Series([r.get("at", "") for r in rows], dtype=object), errors="coerce", utc=True)
     return pd.DataFrame({
         t("audit_at", lang): at.dt.strftime("%d/%m/%Y %H:%M").fillna("").to_numpy(),
         t("correction_user", lang): [r.get("user", "") for r in rows],
-        t("unit", lang): [names.get(str(r.get("unit_code")), str(r.get("unit_code", ""))) for r in rows],
-        t("year", lang): [str(r.get("year", "")) for r in rows],
-        t("measure", lang): [measure_name(catalog, str(r.get("measure", "")), lang) for r in rows],
+        t("correction_figure", lang): [
+            t("correction_figure_of", lang, measure=measure_name(catalog, str(r.get("measure", "")), lang),
+              unit=names.get(str(r.get("unit_code")), str(r.get("unit_code", ""))), year=r.get("year", ""))
+            for r in rows],
         t("conflict_old", lang): [_value(r.get("old_value"), r.get("old_qualifier"), lang) for r in rows],
-        t("conflict_old_source", lang): [str(r.get("old_source") or r.get("old_file") or "") for r in rows],
         t("conflict_new", lang): [_value(r.get("new_value"), r.get("new_qualifier"), lang) for r in rows],
-        t("conflict_new_source", lang): [str(r.get("new_source") or r.get("file") or "") for r in rows],
         t("correction_reason", lang): [r.get("reason", "") for r in rows],
+        t("conflict_old_source", lang): [str(r.get("old_source") or r.get("old_file") or "") for r in rows],
+        t("conflict_new_source", lang): [str(r.get("new_source") or r.get("file") or "") for r in rows],
     })
 
 

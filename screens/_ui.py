@@ -347,7 +347,10 @@ def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
     if not gate.allowed:
         (st.info if gate.reason == "load_disabled" else st.error)(gate_message(c, gate))
         return None
-    if not (checked.ok if ready is None else ready):
+    if ready is False:  # said why beside it; the button shows what it will do once ready
+        st.button(label or c.t("load_button"), type="primary", key=key, disabled=True)
+        return None
+    if ready is None and not checked.ok:
         return None
     if not st.button(label or c.t("load_button"), type="primary", key=key):
         return None

@@ -212,7 +212,11 @@ def _corrections_section() -> None:
         st.info(c.t("corrections_none"))
         return
     names = c.names() if c.store is not None and not c.units.empty else {}
-    st.dataframe(corrections_table(rows, c.catalog, names, c.lang), hide_index=True, key="data_corrections")
+    table = corrections_table(rows, c.catalog, names, c.lang)
+    widths = {c.t("audit_at"): 115, c.t("correction_user"): 80, c.t("correction_figure"): 300,
+              c.t("conflict_old"): 100, c.t("conflict_new"): 75, c.t("correction_reason"): 230}
+    st.dataframe(table, hide_index=True, key="data_corrections",
+                 column_config={name: st.column_config.Column(width=w) for name, w in widths.items()})
 
 
 def _may_restore() -> bool:
@@ -255,7 +259,7 @@ def _versions_section() -> None:
     numbers = [v.number for v in kept]
     left, right = st.columns([1, 3])
     number = left.selectbox(c.t("version_pick"), numbers, key="data_version_pick")
-    sure = right.checkbox(c.t("version_confirm"), key="data_version_confirm")
+    sure = right.checkbox(c.t("version_confirm"), key=f"data_version_confirm_{st.session_state.get(ROUND_KEY, 0)}")
     if not st.button(c.t("version_restore"), disabled=not sure, icon=":material/history:", key="data_version_restore"):
         return
     try:
@@ -268,7 +272,6 @@ def _versions_section() -> None:
         _ui.log.exception("audit not written")
         st.error(c.t("load_not_recorded"))
     else:
-        st.session_state.pop("data_version_confirm", None)
         _done([c.t("version_restored", n=number, saved=into.number)])
 
 

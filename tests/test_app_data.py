@@ -246,7 +246,7 @@ def test_conflicts_are_shown_one_by_one_and_the_database_can_keep_them(
     versions = _frame(at, "Phiên bản")
     assert list(versions["Phiên bản"]) == ["1"] and list(versions["Số liệu"]) == ["177"]
     assert not at.file_uploader[0].value  # a new, empty uploader after the load
-    at.checkbox(key="data_version_confirm").check().run()
+    at.checkbox(key="data_version_confirm_1").check().run()
     at.button(key="data_version_restore").click().run()
     assert not at.exception
     assert "Đã khôi phục phiên bản 1; cơ sở dữ liệu trước đó được giữ thành phiên bản 2." in [

@@ -51,7 +51,7 @@ def test_damaged_lines_are_counted_not_fatal(tmp_path: Path) -> None:
 
 
 def test_unknown_result_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="expected one of refused, invalid, not_allowed, checked"):
+    with pytest.raises(ValueError, match="expected one of refused, invalid, conflicts, not_allowed, checked"):
         record_upload(tmp_path / "m.duckdb", "a", [], "done")
 
 
