@@ -203,9 +203,9 @@ def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catal
     return Report(files=infos, problems=problems, cells=cells, parts=over, gathered=gathered, kept=kept)
 
 
-def _conflicts(con: duckdb.DuckDBPyConnection, where: str = "true") -> pd.DataFrame:
-    """The input's figures (stg_typed) that differ from the database's (old_facts), with the database's
-    source and the load that brought it, in CONFLICT_COLUMNS."""
+def _conflicts(con: duckdb.DuckDBPyConnection, where: str = "true", source: str = "stg_typed") -> pd.DataFrame:
+    """The input's figures (`source`, stg_typed or stg_unique) that differ from the database's (old_facts),
+    with the database's source and the load that brought it, in CONFLICT_COLUMNS."""
     has_log = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'old' "
                           "AND table_name = 'load_log'").fetchall()[0][0]
     log = ("(SELECT load_id, max(loaded_at) AS loaded_at, max(user_name) AS user_name FROM old.load_log "
@@ -216,7 +216,7 @@ def _conflicts(con: duckdb.DuckDBPyConnection, where: str = "true") -> pd.DataFr
                o.qualifier AS old_qualifier, o.source AS old_source, o.file AS old_file, o.load_id AS old_load,
                l.loaded_at AS old_loaded_at, coalesce(l.user_name, '') AS old_user, s.value AS new_value,
                s.qualifier AS new_qualifier, s.source AS new_source, s.file, s.sheet, s."row"
-        FROM stg_typed s JOIN old_facts o USING ({KEY}) LEFT JOIN {log} l ON l.load_id = o.load_id
+        FROM {source} s JOIN old_facts o USING ({KEY}) LEFT JOIN {log} l ON l.load_id = o.load_id
         WHERE (s.value, s.qualifier) IS DISTINCT FROM (o.value, o.qualifier) AND {where}
         ORDER BY s.unit_code, s.year, s.period, s.org_type, s.measure, s.file, s."row"
     """).df()
@@ -499,7 +499,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         WHERE (i.value, i.qualifier) IS NOT DISTINCT FROM (f.value, f.qualifier)
     """).fetchall()[0][0]
     if replace:
-        report.replaced = _conflicts(con) if _attached(con, "old") else None
+        report.replaced = _conflicts(con, source="stg_unique") if _attached(con, "old") else None
         con.execute("""DELETE FROM new.facts f USING stg_unique i
                        WHERE (f.unit_code, f.year, f.period, f.org_type, f.measure)
                            = (i.unit_code, i.year, i.period, i.org_type, i.measure)

@@ -197,3 +197,18 @@ def test_rejected_load_keeps_no_version(db: Path, files: tuple[Path, Path]) -> N
         load([files[1]], db)
     assert versions.list_versions(db) == []
     assert not versions.versions_dir(db).exists()
+
+
+def test_the_rules_judge_what_the_database_will_hold(db: Path, tmp_path: Path) -> None:
+    """A figure where the database wins is out of the load: the rules see the database's figure there."""
+    upload = tmp_path / "bc3.csv"
+    upload.write_text(HEADER + "H1,2022,Y,,org_total,61,,BC 3\nH1,2022,Y,,org_rated,60,,BC 3\n"
+                      "H1,2022,Y,,org_rated,60,,BC 3\n", encoding="utf-8")  # a figure given twice, equal
+    before = sha(db)
+    with pytest.raises(LoadRejected) as rejected:  # 60 rated of the 58 the database keeps
+        load([upload], db, replace=[KEYS["org_rated"]], reason="r")
+    assert {p.rule for p in rejected.value.problems} == {"part_exceeds_whole"}
+    assert sha(db) == before
+    report = load([upload], db, replace=[KEYS["org_total"], KEYS["org_rated"]], reason="r")
+    assert sorted(report.replaced["measure"]) == ["org_rated", "org_total"]  # once each
+    assert facts(db)["org_rated"] == (60.0, "BC 3") and facts(db)["org_total"] == (61.0, "BC 3")
