@@ -264,11 +264,12 @@ class Store:
 
 
 def retire_older(current: Store, grace: float | None = None) -> int:
-    """Retire every other Store of `current`'s path (they read files since replaced), and close those
-    retired whose time has come; returns how many of them are still open."""
+    """Retire every Store of `current`'s path that reads another version of the file (one since replaced),
+    and close those retired whose time has come; returns how many of them are still open."""
     with _open_lock:
-        others = [s for r in _open.get(str(current.path), []) if (s := r()) is not None and s is not current]
-        _open[str(current.path)] = [weakref.ref(current)] + [weakref.ref(s) for s in others if not s.closed]
+        alive = [s for r in _open.get(str(current.path), []) if (s := r()) is not None]
+        others = [s for s in alive if s.identity != current.identity]
+        _open[str(current.path)] = [weakref.ref(s) for s in alive if not s.closed]
     for other in others:
         other.retire(grace)
     return sum(not s.closed for s in others)
