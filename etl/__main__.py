@@ -43,6 +43,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     except LoadRejected as exc:
         print(f"Rejected: {len(exc.problems)} problem(s); {args.db} was not changed.", file=sys.stderr)
         _print_problems(exc.problems, sys.stderr)
+        if exc.audit_error:
+            print(f"Also: {exc.audit_error}", file=sys.stderr)
         return 1
     except (LoadBusy, AuditFailed) as exc:
         print(f"Not loaded: {exc}; {args.db} was not changed.", file=sys.stderr)

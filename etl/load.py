@@ -56,6 +56,7 @@ class LoadRejected(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
+        self.audit_error = ""  # why the audit line of the rejection could not be written, if it could not
         super().__init__(f"{len(problems)} problem(s); nothing was loaded")
 
 
@@ -358,8 +359,11 @@ def load(paths: Sequence[str | Path], db: str | Path, *, replace: bool | Collect
                     raise LoadRejected(report.problems)
                 # judges the parts once the facts are written
                 _write(con, db, report, replace_all, user, catalog, names, reason, keep or versions.retention())
-            except LoadRejected:
-                _audit(db, report, user, names)
+            except LoadRejected as rejected:
+                try:
+                    _audit(db, report, user, names)
+                except OSError as exc:  # still a rejection: the database was not touched
+                    rejected.audit_error = f"cannot write the audit log {audit.audit_path(db)}: {exc.strerror or exc}"
                 raise
         finally:
             con.close()

@@ -182,6 +182,10 @@ def test_no_audit_line_no_change(db: Path, files: tuple[Path, Path]) -> None:
     done = cli("load", str(files[1]), "--db", str(db), "--replace", "--reason", "r")
     assert done.returncode == 1 and "was not changed" in done.stderr and "audit log" in done.stderr
     assert sha(db) == before
+    done = cli("load", str(files[1]), "--db", str(db))  # rejected (conflicts), and no audit line either
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "Rejected: 3 problem(s)" in done.stderr and "Also: cannot write the audit log" in done.stderr
+    assert sha(db) == before
     log.rmdir()
     load([files[1]], db, replace=True, reason="r")
     log.unlink()
