@@ -15,7 +15,7 @@ import pytest
 
 from monitor.catalog import default_catalog
 from monitor.store import Store
-from monitor.uploads import check_uploads, load_checked, template_bytes
+from monitor.uploads import check_uploads, load_checked, template_bytes, upload_findings
 from screens._ui import esc
 from tests.dashboard_data import SAMPLE, empty_db, frames, run_app, sample_db, texts
 
@@ -253,3 +253,16 @@ def test_conflicts_are_shown_one_by_one_and_the_database_can_keep_them(
         s.value for s in at.success]
     assert list(_frame(at, "Phiên bản")["Phiên bản"]) == ["2", "1"]
     assert _frame(at, "Việc")["Việc"].iloc[0] == "khôi phục"
+
+
+def test_findings_of_an_upload_new_or_already_there(sample: Path, tmp_path: Path) -> None:
+    """The sample holds one slip for Tây Sơn 2022 (31% stated, 32,73% computed); the corrected counts change
+    what it computes and bring two slips of their own."""
+    checked = check_uploads([("bao-cao-sua.csv", CONFLICTS)], sample)
+    about, new, old = upload_findings(checked)
+    assert (len(about), new, old) == (3, 2, 1)
+    assert sorted(about["measure"]) == ["org_excellent_share", "org_good_or_better_rate", "org_rated"]
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample, db)
+    report = load_checked(checked, db, user="canbo", replace=True, reason="đính chính")
+    assert (len(report.findings), report.new_findings) == (14, 2)  # 12 before; the changed slip keeps its key
