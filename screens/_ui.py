@@ -338,12 +338,12 @@ def scope_caption(c: Ctx) -> None:
 
 def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
                 findings: Callable[[Report], int] = lambda r: len(r.findings), label: str = "",
-                replace: bool | Collection[Key] = False, reason: str = "", ready: bool | None = None
-                ) -> Report | None:
+                replace: bool | Collection[Key] = False, reason: str = "", ready: bool | None = None,
+                announce: bool = True) -> Report | None:
     """Why loading is not allowed, or the load button; pressed, the all-or-nothing load of the checked
     files and its outcome in a sentence. The report when the database was replaced. `replace` and
     `reason`: which side wins a conflict with the database (etl.load.load); `ready`: whether the batch
-    may be loaded (default: it passed the check)."""
+    may be loaded (default: it passed the check); `announce`: False when the caller says what was loaded."""
     if not gate.allowed:
         (st.info if gate.reason == "load_disabled" else st.error)(gate_message(c, gate))
         return None
@@ -365,8 +365,9 @@ def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
         log.exception("audit not written")
         st.error(c.t("load_not_recorded"))
     else:
-        st.success(c.t("load_done", files=len(report.files), inserted=report.inserted, unchanged=report.unchanged,
-                       findings=findings(report)))
+        if announce:
+            st.success(c.t("load_done", files=len(report.files), inserted=report.inserted,
+                           unchanged=report.unchanged, findings=findings(report)))
         return report
     return None
 

@@ -151,7 +151,7 @@ def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
         st.warning(c.t("conflict_reason_missing"))
     label = c.t("conflict_load", n=len(chosen)) if chosen else c.t("conflict_load_none")
     loaded = _ui.load_button(c, checked, gate, key="data_conflicts_load", label=label, replace=chosen,
-                             reason=reason, ready=not chosen or bool(reason))
+                             reason=reason, ready=not chosen or bool(reason), announce=False)
     if loaded is not None:
         _loaded(loaded)
 
@@ -198,7 +198,7 @@ def _upload_section() -> None:
     if resolvable:
         _conflicts(checked, gate)
         return
-    loaded = _ui.load_button(c, checked, gate, key="data_load")
+    loaded = _ui.load_button(c, checked, gate, key="data_load", announce=False)
     if loaded is not None:
         _loaded(loaded)
 
