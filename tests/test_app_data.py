@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from monitor.auth import format_user
 from monitor.catalog import default_catalog
 from monitor.store import Store
 from monitor.uploads import check_uploads, load_checked, template_bytes, upload_findings
@@ -266,3 +267,32 @@ def test_findings_of_an_upload_new_or_already_there(sample: Path, tmp_path: Path
     shutil.copyfile(sample, db)
     report = load_checked(checked, db, user="canbo", replace=True, reason="đính chính")
     assert (len(report.findings), report.new_findings) == (14, 2)  # 12 before; the changed slip keeps its key
+
+
+def test_only_who_may_load_the_unit_may_replace_and_only_an_admin_restore(
+        monkeypatch: pytest.MonkeyPatch, sample: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.toml"
+    users.write_text(format_user("haiduong", "Cán bộ Hải Dương", "unit_officer", ["HD"], "mk-hd", rounds=4)
+                     + format_user("tayson", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mk-ts", rounds=4),
+                     encoding="utf-8")
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample, db)
+    load_checked(check_uploads([("so-lieu.csv", GOOD)], db), db, user="x")  # a version to list
+    monkeypatch.setenv("MONITOR_USERS", str(users))
+    for username, password, may in (("haiduong", "mk-hd", False), ("tayson", "mk-ts", True)):
+        at = run_app(monkeypatch, db, "data", unit="BD", year="2022")
+        monkeypatch.setenv("MONITOR_AUTH", "local")  # run_app starts without a login; now the form comes
+        at.run()
+        at.text_input(key="auth_username").input(username)
+        at.text_input(key="auth_password").input(password)
+        at.button[0].click().run()
+        at.file_uploader[0].upload("bao-cao-sua.csv", CONFLICTS, "text/csv").run()
+        assert not at.exception
+        assert "Tệp có 3 số liệu khác với số đã nạp trước đây" in texts(at)
+        keys = [b.key for b in at.button]
+        assert ("data_conflicts_load" in keys) is may
+        assert any(e.value.startswith("Không được nạp") for e in at.error) is not may
+        assert list(_frame(at, "Phiên bản")["Phiên bản"]) == ["1"]
+        assert "data_version_restore" not in keys  # an officer sees the versions, restores none
+        assert "Chỉ quản trị viên được khôi phục phiên bản." in texts(at)
+    assert Store(db).fact_count() == 179
