@@ -40,4 +40,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) data/demo $(DB)
+	rm -rf $(VENV) data/demo $(DB) $(DB).versions

@@ -11,14 +11,15 @@ import streamlit as st
 from monitor import auth
 from monitor.catalog import default_catalog
 from monitor.i18n import t
-from monitor.store import Store, db_path, file_identity
+from monitor.store import Store, db_path, file_identity, retire_older
 from screens import _ui
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False, validate=lambda s: not s.closed, on_release=Store.retire)
 def _open_store(path: str, identity: tuple[int, int, int, int]) -> Store:
     """One Store per version of the file: the identity is part of the cache key, so a file the ETL
-    renamed over the old one opens afresh while sessions still rendering keep the old, consistent one."""
+    renamed over the old one opens afresh while sessions still rendering keep the old, consistent one.
+    The old ones are retired (closed once idle), so the replaced file's disk space is freed."""
     return Store(path)
 
 
@@ -28,7 +29,9 @@ def _store(lang: str) -> tuple[Store | None, str]:
     if identity is None:
         return None, ""
     try:
-        return _open_store(str(path), identity), ""
+        store = _open_store(str(path), identity)
+        retire_older(store)
+        return store, ""
     except Exception as exc:  # a damaged or foreign file: say so, no traceback
         return None, t("db_error", lang, path=_ui.esc(path), error=_ui.esc((str(exc).splitlines() or [""])[0][:300]))
 

@@ -1,4 +1,4 @@
-"""python -m etl load | check | demo | template | extract (CONTRACT.md).
+"""python -m etl load | versions | rollback | check | demo | template | extract (CONTRACT.md).
 
 Exit codes: 0 success, 1 input rejected (the message names file, row and column; the database is
 left exactly as it was), 2 wrong usage.
@@ -28,22 +28,64 @@ def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from etl.load import LoadBusy, LoadRejected, load
+    from etl.load import AuditFailed, LoadBusy, LoadRejected, load
 
+    reason = (args.reason or "").strip()
+    if args.replace and not reason:
+        print("python -m etl load: --replace needs --reason TEXT (why the input's figures replace the "
+              "database's; it goes into the audit)", file=sys.stderr)
+        return 2
+    if reason and not args.replace:
+        print("python -m etl load: --reason goes with --replace", file=sys.stderr)
+        return 2
     try:
-        report = load(args.files, args.db, replace=args.replace, user=args.user)
+        report = load(args.files, args.db, replace=args.replace, reason=reason, user=args.user)
     except LoadRejected as exc:
         print(f"Rejected: {len(exc.problems)} problem(s); {args.db} was not changed.", file=sys.stderr)
         _print_problems(exc.problems, sys.stderr)
+        if exc.audit_error:
+            print(f"Also: {exc.audit_error}", file=sys.stderr)
         return 1
-    except LoadBusy as exc:
-        print(f"Not loaded: {exc}", file=sys.stderr)
+    except (LoadBusy, AuditFailed) as exc:
+        print(f"Not loaded: {exc}; {args.db} was not changed.", file=sys.stderr)
         return 1
     rows = sum(i.rows for i in report.files)
+    replaced = 0 if report.replaced is None else len(report.replaced)
     print(f"Loaded {len(report.files)} file(s), {rows} row(s) into {args.db}: "
-          f"{report.inserted} new, {report.unchanged} already there; {len(report.findings)} finding(s).")
+          f"{report.inserted} new, {report.unchanged} already there"
+          + (f" ({replaced} replaced)" if replaced else "")
+          + f"; {len(report.findings)} finding(s)."
+          + (f" The database it replaced is kept as version {report.version}." if report.version else ""))
     if args.verbose:
         _print_problems(report.findings)
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from etl.versions import list_versions
+
+    kept = list_versions(Path(args.db))
+    if not kept:
+        print(f"No versions kept of {args.db} (each load keeps the database it replaces).", file=sys.stderr)
+    for version in kept:
+        print(version.line())
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from etl.load import AuditFailed, LoadBusy, rollback
+    from etl.versions import VersionNotFound, list_versions
+
+    try:
+        saved = rollback(args.db, args.to, user=args.user)
+    except VersionNotFound:
+        numbers = ", ".join(str(v.number) for v in reversed(list_versions(Path(args.db)))) or "none"
+        print(f"No version {args.to} of {args.db} (kept: {numbers}); nothing was changed.", file=sys.stderr)
+        return 1
+    except (LoadBusy, AuditFailed) as exc:
+        print(f"Not restored: {exc}; {args.db} was not changed.", file=sys.stderr)
+        return 1
+    print(f"Restored version {args.to} into {args.db}; the database it replaced is kept as version {saved.number}.")
     return 0
 
 
@@ -98,10 +140,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("files", nargs="+")
     s.add_argument("--db", required=True)
     s.add_argument("--replace", action="store_true",
-                   help="the input wins where it differs from the database (otherwise a conflict rejects)")
+                   help="the input wins where it differs from the database (otherwise a conflict rejects); "
+                        "needs --reason")
+    s.add_argument("--reason", help="why the input replaces the database's figures (recorded in the audit)")
     s.add_argument("--user", default=_login(), help="recorded in the load log and the audit (default: your login)")
     s.add_argument("-v", "--verbose", action="store_true", help="print every finding")
     s.set_defaults(run=cmd_load)
+    s = sub.add_parser("versions", help="list the kept versions of the database, newest first")
+    s.add_argument("--db", required=True)
+    s.set_defaults(run=cmd_versions)
+    s = sub.add_parser("rollback", help="restore a kept version of the database, atomically")
+    s.add_argument("--db", required=True)
+    s.add_argument("--to", type=int, required=True, metavar="N", help="the version's number (see versions)")
+    s.add_argument("--user", default=_login(), help="recorded in the audit (default: your login)")
+    s.set_defaults(run=cmd_rollback)
     s = sub.add_parser("check", help="validate only; print every problem and finding")
     s.add_argument("files", nargs="+")
     s.add_argument("--db", help="also check against this database (conflicts, known units)")

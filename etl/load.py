@@ -2,7 +2,13 @@
 
 The new database is built beside the old one (a copy, changed, checkpointed, fsynced) and renamed
 over it in one step, so a reader never sees a half-written file and a rejected, failed or killed
-load leaves the old file byte-for-byte as it was.
+load leaves the old file byte-for-byte as it was. The file replaced is kept as a numbered version
+(etl.versions), and the audit line is written before the rename: a load that cannot leave its line
+changes nothing.
+
+A conflict with the database rejects the load unless `replace` says which side wins: True, the input
+everywhere; a collection of keys (unit, year, period, org type, measure), the input on those keys and
+the database on every other conflict. Each replacement goes to the audit with its reason.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import functools
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from etl import rules
+from etl import rules, versions
 from etl.model import Problem
 from etl.readers import FileInfo, create_staging, stage_file, staged_rows
 from monitor import audit
@@ -39,7 +45,7 @@ from monitor.checks import (
     register_cells,
     run_checks,
 )
-from monitor.metrics import register_catalog
+from monitor.metrics import register_catalog, temp_table
 
 SCHEMA = (Path(__file__).resolve().parent.parent / "monitor" / "schema.sql").read_text(encoding="utf-8")
 PROBLEMS_PER_RULE = 1000
@@ -50,11 +56,22 @@ class LoadRejected(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
+        self.audit_error = ""  # why the audit line of the rejection could not be written, if it could not
         super().__init__(f"{len(problems)} problem(s); nothing was loaded")
 
 
 class LoadBusy(Exception):
     """Another load holds the database."""
+
+
+class AuditFailed(OSError):
+    """The audit line could not be written, so the database was not replaced."""
+
+
+Key = tuple[str, int, str, str, str]  # unit_code, year, period, org_type, measure
+CONFLICT_COLUMNS = ["unit_code", "year", "period", "org_type", "measure", "old_value", "old_qualifier",
+                    "old_source", "old_file", "old_load", "old_loaded_at", "old_user", "new_value", "new_qualifier",
+                    "new_source", "file", "sheet", "row"]
 
 
 @dataclass
@@ -73,6 +90,14 @@ class Report:
     # the facts of report.cells (monitor.checks.cell_facts; None: to be looked for in the database)
     gathered: Future[pa.Table | None] | None = field(default=None, repr=False, compare=False)
     rows: pd.DataFrame | None = None  # the rows as staged (trimmed, numbered), when check(..., rows=True)
+    # input figures that differ from the database's (CONFLICT_COLUMNS): check() lists them all; a load
+    # the ones it replaced (`replaced`) and the ones where the database was kept (`kept`)
+    conflicts: pd.DataFrame | None = None
+    replaced: pd.DataFrame | None = None
+    kept: pd.DataFrame | None = None
+    new_findings: int | None = None  # how many of the findings the database did not hold before
+    finding_is_new: np.ndarray | None = None  # check(): per row of finding_rows, not held by the database
+    version: int | None = None  # the number the replaced database was kept under (etl.versions)
 
     @property
     def ok(self) -> bool:
@@ -123,13 +148,13 @@ def _empty(table: str) -> str:
 def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catalog, db: Path | None,
              replace: bool = False) -> Report:
     """Stage and judge the files. Leaves stg_typed and stg_units in `con` for the writer."""
-    report = _judge(con, paths, catalog, db, replace)
+    report = _judge(con, paths, catalog, db, replace, None)
     _judge_parts(con, report, db, replace)
     return report
 
 
 def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catalog, db: Path | None,
-           replace: bool) -> Report:
+           replace: bool, chosen: Collection[Key] | None) -> Report:
     """Every rule but part_exceeds_whole, whose cells numpy is still finding (Report.parts) when this returns:
     a load writes the facts meanwhile and judges the parts (_judge_parts) before it commits."""
     create_staging(con)
@@ -147,7 +172,12 @@ def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catal
     con.execute("CREATE OR REPLACE TEMP TABLE stg_files (file VARCHAR, ord INTEGER)")
     con.executemany("INSERT INTO stg_files VALUES (?, ?)", [(str(i.path), n) for n, i in enumerate(infos)])
     clean = not con.execute("SELECT count(*) FROM bad_rows").fetchall()[0][0]
-    con.execute(rules.as_view(rules.TYPED) if clean else rules.TYPED)
+    kept = None
+    if chosen is None:
+        con.execute(rules.as_view(rules.TYPED) if clean else rules.TYPED)
+    else:  # a table, so that the input's figures where the database wins can be taken out of it
+        con.execute(rules.TYPED)
+        kept = _keep_database(con, chosen)
     # stg_unique is stg_typed until a key given twice is found; stg_merged reads stg_unique
     con.execute(rules.UNIQUE_NO_DUPLICATES)
     con.execute(rules.MERGED)
@@ -171,7 +201,39 @@ def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catal
     held = con.execute("SELECT count(*) FROM (SELECT 1 FROM old_facts LIMIT 1)").fetchall()[0][0] > 0
     found += rules.run(con, rules.set_rules(repeated, held), replace, PROBLEMS_PER_RULE)
     problems += _problems(found)
-    return Report(files=infos, problems=problems, cells=cells, parts=over, gathered=gathered)
+    return Report(files=infos, problems=problems, cells=cells, parts=over, gathered=gathered, kept=kept)
+
+
+def _conflicts(con: duckdb.DuckDBPyConnection, where: str = "true", source: str = "stg_typed") -> pd.DataFrame:
+    """The input's figures (`source`, stg_typed or stg_unique) that differ from the database's (old_facts),
+    with the database's source and the load that brought it, in CONFLICT_COLUMNS."""
+    has_log = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'old' "
+                          "AND table_name = 'load_log'").fetchall()[0][0]
+    log = ("(SELECT load_id, max(loaded_at) AS loaded_at, max(user_name) AS user_name FROM old.load_log "
+           "GROUP BY load_id)" if has_log else
+           "(SELECT NULL::INTEGER AS load_id, NULL::TIMESTAMP AS loaded_at, NULL::VARCHAR AS user_name)")
+    return con.execute(f"""
+        SELECT s.unit_code, s.year, s.period, s.org_type, s.measure, o.value AS old_value,
+               o.qualifier AS old_qualifier, o.source AS old_source, o.file AS old_file, o.load_id AS old_load,
+               l.loaded_at AS old_loaded_at, coalesce(l.user_name, '') AS old_user, s.value AS new_value,
+               s.qualifier AS new_qualifier, s.source AS new_source, s.file, s.sheet, s."row"
+        FROM {source} s JOIN old_facts o USING ({KEY}) LEFT JOIN {log} l ON l.load_id = o.load_id
+        WHERE (s.value, s.qualifier) IS DISTINCT FROM (o.value, o.qualifier) AND {where}
+        ORDER BY s.unit_code, s.year, s.period, s.org_type, s.measure, s.file, s."row"
+    """).df()
+
+
+def _keep_database(con: duckdb.DuckDBPyConnection, chosen: Collection[Key]) -> pd.DataFrame:
+    """Take out of stg_typed the input's figures that conflict with the database on a key not `chosen`
+    (the database keeps its figure there); returns those conflicts."""
+    temp_table(con, "chosen_keys", "unit_code VARCHAR, year INTEGER, period VARCHAR, org_type VARCHAR, "
+                     "measure VARCHAR", [tuple(k) for k in chosen])
+    kept = _conflicts(con, f"({', '.join('s.' + k for k in KEY.split(', '))}) NOT IN (SELECT ({KEY}) FROM chosen_keys)")
+    if not kept.empty:
+        con.register("_kept", kept[KEY.split(", ")])
+        con.execute(f"DELETE FROM stg_typed WHERE ({KEY}) IN (SELECT ({KEY}) FROM _kept)")
+        con.unregister("_kept")
+    return kept
 
 
 def _findings(con: duckdb.DuckDBPyConnection, report: Report, catalog: Catalog, facts: str) -> pd.DataFrame:
@@ -237,40 +299,79 @@ def _locked(db: Path, wait: float) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _audit(db: Path, report: Report, user: str) -> None:
+def _audit(db: Path, report: Report, user: str, names: Mapping[str, str], reason: str = "") -> None:
     """Every attempt, loaded or rejected, goes to a log beside the database (the database itself must
-    not change on a rejected load)."""
-    audit.append(db, user=user, result="loaded" if report.ok else "rejected",
-                 files=[{"file": str(i.path), "sha256": i.sha256, "rows": i.rows} for i in report.files],
-                 problems=len(report.problems), first_problem=str(report.problems[0]) if report.problems else "")
+    not change on a rejected load). A load's line is written before its rename (AuditFailed if it cannot be)."""
+    entry: dict = {"user": user, "result": "loaded" if report.ok else "rejected",
+                   "files": [{"file": names.get(str(i.path), str(i.path)), "sha256": i.sha256, "rows": i.rows}
+                             for i in report.files],
+                   "problems": len(report.problems),
+                   "first_problem": str(report.problems[0]) if report.problems else ""}
+    if report.ok:
+        entry |= {"load_id": report.load_id, "inserted": report.inserted, "unchanged": report.unchanged,
+                  "findings": len(report.findings), "new_findings": report.new_findings, "version": report.version}
+        if report.replaced is not None and not report.replaced.empty:
+            entry |= {"reason": reason, "replacements": _records(report.replaced, names)}
+        if report.kept is not None and not report.kept.empty:
+            entry["kept"] = _records(report.kept, names)
+    audit.append(db, **entry)
 
 
-def load(paths: Sequence[str | Path], db: str | Path, *, replace: bool = False, user: str = "",
-         catalog: Catalog | None = None, wait: float = 60.0) -> Report:
-    """Validate `paths` and, if every rule passes, replace `db` with old data + new. Raises LoadRejected."""
+def _records(frame: pd.DataFrame, names: Mapping[str, str]) -> list[dict]:
+    """Conflicts (CONFLICT_COLUMNS) as plain JSON records, files named as the person gave them."""
+    out = []
+    for r in frame.to_dict("records"):
+        out.append({"unit_code": r["unit_code"], "year": int(r["year"]), "period": r["period"],
+                    "org_type": r["org_type"], "measure": r["measure"],
+                    "old_value": float(r["old_value"]), "old_qualifier": r["old_qualifier"],
+                    "old_source": r["old_source"], "old_file": audit.display_name(str(r["old_file"])),
+                    "old_load": None if pd.isna(r["old_load"]) else int(r["old_load"]),
+                    "new_value": float(r["new_value"]), "new_qualifier": r["new_qualifier"],
+                    "new_source": r["new_source"], "file": names.get(str(r["file"]), str(r["file"])),
+                    "row": None if pd.isna(r["row"]) else int(r["row"])})
+    return out
+
+
+def load(paths: Sequence[str | Path], db: str | Path, *, replace: bool | Collection[Key] = False, reason: str = "",
+         user: str = "", catalog: Catalog | None = None, wait: float = 60.0, names: Mapping[str, str] | None = None,
+         keep: versions.Retention | None = None) -> Report:
+    """Validate `paths` and, if every rule passes, replace `db` with old data + new. Raises LoadRejected,
+    LoadBusy, or AuditFailed (nothing changed).
+
+    `replace`: True, the input wins every conflict with the database; a collection of keys, the input wins
+    on those and the database keeps its figure on any other (Report.kept); False, a conflict rejects.
+    `reason` goes to the audit with each replacement. `names`: path → the name the person gave the file
+    (an upload), for the load log, the facts' file and the audit. `keep`: how many replaced databases
+    to keep (default: versions.retention())."""
     catalog = catalog or default_catalog()
     db = Path(db)
+    names = dict(names or {})
+    chosen = None if isinstance(replace, bool) else {tuple(k) for k in replace}
+    replace_all = replace if isinstance(replace, bool) else True
     db.parent.mkdir(parents=True, exist_ok=True)
     with _locked(db, wait):
         con = _connect()
         try:
-            report = _judge(con, [Path(p) for p in paths], catalog, db, replace)
+            report = _judge(con, [Path(p) for p in paths], catalog, db, replace_all, chosen)
             try:
                 if not report.ok:
-                    _judge_parts(con, report, db, replace)
+                    _judge_parts(con, report, db, replace_all)
                     raise LoadRejected(report.problems)
-                _write(con, db, report, replace, user, catalog)  # judges the parts once the facts are written
-            except LoadRejected:
-                _audit(db, report, user)
+                # judges the parts once the facts are written
+                _write(con, db, report, replace_all, user, catalog, names, reason, keep or versions.retention())
+            except LoadRejected as rejected:
+                try:
+                    _audit(db, report, user, names)
+                except OSError as exc:  # still a rejection: the database was not touched
+                    rejected.audit_error = f"cannot write the audit log {audit.audit_path(db)}: {exc.strerror or exc}"
                 raise
         finally:
             con.close()
-        _audit(db, report, user)
     return report
 
 
 def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bool, user: str,
-           catalog: Catalog) -> None:
+           catalog: Catalog, names: Mapping[str, str], reason: str, keep: versions.Retention) -> None:
     for stale in db.parent.glob(f".{db.name}.tmp-*"):  # left by a killed load
         with contextlib.suppress(OSError):
             stale.unlink()
@@ -278,6 +379,8 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
     existed = db.exists()
     if existed:
         shutil.copyfile(db, tmp)
+    kept: versions.Version | None = None
+    renamed = False
     try:
         con.execute("ATTACH $p AS new", {"p": str(tmp)})
         con.execute("USE new")
@@ -286,24 +389,87 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
         con.execute("BEGIN")
         if existed:  # a database made now has the schema of today
             _drop_facts_key(con)
-        _apply(con, report, replace, user, catalog, db)
+        _apply(con, report, replace, user, catalog, db, names)
         con.execute("COMMIT")
         con.execute("CHECKPOINT new")
         con.execute("DETACH new")
+        held = versions.describe(con, "old") if existed and _attached(con, "old") else None
         with contextlib.suppress(duckdb.Error):  # the rules read the old file until the last one was judged
             con.execute("DETACH old")
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, db)
-        dir_fd = os.open(db.parent, os.O_RDONLY)
+        if held is not None:
+            kept = versions.keep(db, held, user, "load")
+            report.version = kept.number
         try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            _audit(db, report, user, names, reason)
+        except OSError as exc:
+            raise AuditFailed(f"cannot write the audit log {audit.audit_path(db)}: {exc.strerror or exc}") from exc
+        os.replace(tmp, db)
+        renamed = True
+        _sync_dir(db.parent)
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if not renamed:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            if kept is not None:  # the database is still the file kept: no version of it to list
+                versions.unkeep(db, kept.number)
         raise
+    with contextlib.suppress(OSError):
+        versions.prune(db, keep)
+
+
+def _attached(con: duckdb.DuckDBPyConnection, alias: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = $a",
+                            {"a": alias}).fetchall()[0][0])
+
+
+def _sync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def rollback(db: str | Path, to: int, *, user: str = "", wait: float = 60.0,
+             keep: versions.Retention | None = None) -> versions.Version:
+    """Restore version `to` of `db` atomically (the database it replaces is kept as a new version, and the
+    audit line is written before the rename). VersionNotFound for a number not kept; returns the version
+    the replaced database was kept as."""
+    db = Path(db)
+    with _locked(db, wait):
+        found = {v.number: v for v in versions.list_versions(db)}
+        if to not in found:
+            raise versions.VersionNotFound(to)
+        tmp = db.with_name(f".{db.name}.tmp-{os.getpid()}")
+        saved: versions.Version | None = None
+        renamed = False
+        try:
+            versions.restore_into(db, found[to], tmp)
+            with tmp.open("rb") as fh:
+                os.fsync(fh.fileno())
+            if db.exists():
+                saved = versions.keep(db, versions.describe_file(db), user, "rollback")
+            restored = versions.describe_file(tmp)
+            try:
+                audit.append(db, event="rollback", user=user, result="restored", to=to,
+                             saved_as=saved.number if saved else None, facts=restored["facts"])
+            except OSError as exc:
+                raise AuditFailed(f"cannot write the audit log {audit.audit_path(db)}: {exc.strerror or exc}") from exc
+            os.replace(tmp, db)
+            renamed = True
+            _sync_dir(db.parent)
+        except BaseException:
+            if not renamed:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                if saved is not None:
+                    versions.unkeep(db, saved.number)
+            raise
+    with contextlib.suppress(OSError):
+        versions.prune(db, keep or versions.retention())
+    return saved if saved is not None else found[to]
 
 
 KEY = "unit_code, year, period, org_type, measure"
@@ -323,7 +489,7 @@ def _drop_facts_key(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: str, catalog: Catalog,
-           db: Path) -> None:
+           db: Path, names: Mapping[str, str]) -> None:
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM new.load_log").fetchall()[0][0]
     report.load_id = load_id
     # units: the first definition in the input wins inside it (duplicates were checked to be equal)
@@ -337,6 +503,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         WHERE (i.value, i.qualifier) IS NOT DISTINCT FROM (f.value, f.qualifier)
     """).fetchall()[0][0]
     if replace:
+        report.replaced = _conflicts(con, source="stg_unique") if _attached(con, "old") else None
         con.execute("""DELETE FROM new.facts f USING stg_unique i
                        WHERE (f.unit_code, f.year, f.period, f.org_type, f.measure)
                            = (i.unit_code, i.year, i.period, i.org_type, i.measure)
@@ -352,9 +519,14 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         fresh, after = "fresh", "facts_after"
     else:
         fresh = after = "stg_unique"
+    # an upload's facts name the file as the person gave it, not the server's temporary copy
+    file = "file"
+    if names:
+        temp_table(con, "file_names", "path VARCHAR, name VARCHAR", list(names.items()))
+        file = "coalesce((SELECT name FROM file_names WHERE path = file), file)"
     report.inserted = con.execute(f"""
         INSERT INTO new.facts
-        SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, file, "row", $id
+        SELECT unit_code, year, period, org_type, measure, value, decimals, qualifier, source, {file}, "row", $id
         FROM {fresh}
     """, {"id": load_id}).fetchall()[0][0]
     # numpy has found by now where a part may exceed its whole: the last rule, judged before anything commits
@@ -365,6 +537,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
     # validate's stg_merged, whose cells report.cells holds, is what new.facts now holds
     findings = _findings(con, report, catalog, after)
+    report.new_findings = int(_new_mask(con, findings, "new.findings").sum())
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
         con.register("_findings", findings)
@@ -374,10 +547,28 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     report.finding_rows = findings
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for info in report.files:
+        name = names.get(str(info.path), str(info.path))
         con.execute("INSERT INTO new.load_log VALUES ($id, $file, $sha, $rows, $at, $result, $user)",
-                    {"id": load_id, "file": str(info.path), "sha": info.sha256, "rows": info.rows, "at": now,
+                    {"id": load_id, "file": name, "sha": info.sha256, "rows": info.rows, "at": now,
                      "result": "loaded" if str(info.path) in new_from or info.kind == "units" else "unchanged",
                      "user": user})
+
+
+FINDING_KEY = "rule, unit_code, year, period, org_type, measure"
+
+
+def _new_mask(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, before: str) -> np.ndarray:
+    """Per row of `findings`, whether the table `before` (the findings the database held) lacks it."""
+    if findings.empty:
+        return np.zeros(0, bool)
+    con.register("_found", findings[FINDING_KEY.split(", ")].assign(_n=np.arange(len(findings))))
+    try:
+        new = con.execute(f"SELECT _n FROM _found ANTI JOIN {before} USING ({FINDING_KEY})").fetchnumpy()["_n"]
+    finally:
+        con.unregister("_found")
+    mask = np.zeros(len(findings), bool)
+    mask[new] = True
+    return mask
 
 
 def _finding_problem(r: object) -> Problem:
@@ -407,6 +598,13 @@ def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str |
         findings = _findings(con, report, catalog, "stg_merged")
         report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
         report.finding_rows = findings
+        if _attached(con, "old"):
+            report.conflicts = _conflicts(con)
+            report.finding_is_new = _new_mask(con, findings, "old.findings")
+        else:
+            report.conflicts = pd.DataFrame(columns=CONFLICT_COLUMNS)
+            report.finding_is_new = np.ones(len(findings), bool)
+        report.new_findings = int(report.finding_is_new.sum())
     finally:
         con.close()
     return report

@@ -20,7 +20,7 @@ from typing import Any
 log = logging.getLogger("monitor.audit")
 
 # The dashboard's own results for a checked upload (load() writes "loaded" and "rejected").
-UPLOAD_RESULTS = ("refused", "invalid", "not_allowed", "checked")
+UPLOAD_RESULTS = ("refused", "invalid", "conflicts", "not_allowed", "checked")
 UPLOAD_DIR_PREFIX = "monitor-upload-"  # monitor.uploads saves each batch in such a temporary directory
 READ_LIMIT = 2_000_000  # bytes read from the end of the log: thousands of lines, never the whole history
 
@@ -88,6 +88,11 @@ def read_audit(db: Path, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
     return entries, bad
 
 
+def display_name(name: str) -> str:
+    """A file name for people: an upload's temporary copy (older loads stored its path) by its own name."""
+    return Path(name).name if UPLOAD_DIR_PREFIX in name else name
+
+
 def _file_name(f: dict[str, Any], event: str, uploaded: dict[Any, Any]) -> str:
     name = str(f.get("file", ""))
     if event == "upload":
@@ -95,6 +100,20 @@ def _file_name(f: dict[str, Any], event: str, uploaded: dict[Any, Any]) -> str:
     if UPLOAD_DIR_PREFIX in name and f.get("sha256") in uploaded:
         return str(uploaded[f["sha256"]])
     return Path(name).name if UPLOAD_DIR_PREFIX in name else name
+
+
+def replacement_rows(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every figure a load replaced (the 'replacements' of its line), newest first: when, who, the reason,
+    and the replacement's own fields (unit, year, measure, old and new value and source)."""
+    rows = []
+    for e in entries:
+        if e.get("result") != "loaded":
+            continue
+        for r in e.get("replacements") or []:
+            if isinstance(r, dict):
+                rows.append({"at": str(e.get("at", "")), "user": str(e.get("user", "")),
+                             "reason": str(e.get("reason", "")), **r})
+    return rows
 
 
 def audit_rows(entries: Sequence[dict[str, Any]]) -> list[dict[str, str]]:

@@ -11,12 +11,19 @@ replacement would hand back the old instance and its old data.
 Streamlit runs sessions on several threads; a DuckDB connection is not to be shared across threads,
 so every query runs on its own cursor. Results of the heavier computations (indicator values,
 attainment) are memoised per Store: a new file means a new Store and so fresh results.
+
+A Store of a file that was replaced keeps the replaced file open, so its disk space is not freed while
+the Store lives: retire_older() retires every other Store of the path once a new one is in use, and a
+retired Store closes as soon as no cursor is open on it and RETIRE_GRACE has passed (a page still
+drawing with it finishes on the old, consistent file).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
+import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +38,7 @@ T = TypeVar("T")
 MAX_MEMO = 2000  # results kept per database version; the oldest go first (a view rebuilt costs < 1 s)
 DEFAULT_DB = "data/monitor.duckdb"
 ALIAS = "db"
+RETIRE_GRACE = 30.0  # seconds a retired Store stays open for the pages still drawing with it
 
 # Every SQL statement of the dashboard. Parameters are named ($name) and passed as a dict.
 SQL: dict[str, str] = {
@@ -98,6 +106,14 @@ def file_identity(path: str | Path) -> tuple[int, int, int, int] | None:
     return (s.st_dev, s.st_ino, s.st_mtime_ns, s.st_size)
 
 
+class StoreClosed(RuntimeError):
+    """The Store's file was replaced and the Store closed; the next run of the page opens the new one."""
+
+
+_open: dict[str, list[weakref.ref[Store]]] = {}  # the Stores of each path, to retire the old ones
+_open_lock = threading.Lock()
+
+
 class Store:
     """A read-only view of one version of the database file, safe to share between threads."""
 
@@ -112,6 +128,13 @@ class Store:
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Any] = {}
         self._key_locks: dict[Hashable, threading.Lock] = {}
+        self._active = 0  # cursors open now
+        self._retired_at: float | None = None
+        self._grace = RETIRE_GRACE
+        self.closed = False
+        with _open_lock:
+            refs = [r for r in _open.get(str(self.path), []) if r() is not None]
+            _open[str(self.path)] = [*refs, weakref.ref(self)]
 
     # -- plumbing ----------------------------------------------------------------------------------
     def is_current(self) -> bool:
@@ -121,12 +144,35 @@ class Store:
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection of its own for one thread's work, reading the attached file."""
         with self._lock:
+            if self.closed:
+                raise StoreClosed(f"{self.path} was replaced since this page started; it reads the new file "
+                                  "at its next run")
             cur = self._con.cursor()
+            self._active += 1
         try:
             cur.execute(f"USE {ALIAS}")
             yield cur
         finally:
             cur.close()
+            with self._lock:
+                self._active -= 1
+                self._close_if_done()
+
+    def retire(self, grace: float | None = None) -> None:
+        """Close once no cursor is open and `grace` seconds (RETIRE_GRACE) have passed; until then it still
+        answers the pages drawing with it."""
+        with self._lock:
+            if self._retired_at is None:
+                self._retired_at = time.monotonic()
+            if grace is not None:
+                self._grace = grace
+            self._close_if_done()
+
+    def _close_if_done(self) -> None:  # under self._lock
+        if (not self.closed and self._retired_at is not None and self._active == 0
+                and time.monotonic() - self._retired_at >= self._grace):
+            self._con.close()
+            self.closed = True
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         with self.cursor() as cur:
@@ -152,7 +198,9 @@ class Store:
             return value
 
     def close(self) -> None:
-        self._con.close()
+        with self._lock:
+            self._con.close()
+            self.closed = True
 
     # -- plain queries -----------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
@@ -213,6 +261,18 @@ class Store:
             return assess(values, self.catalog, table, as_of=as_of, term_id=term_id)
 
         return self.memo(key, compute)
+
+
+def retire_older(current: Store, grace: float | None = None) -> int:
+    """Retire every Store of `current`'s path that reads another version of the file (one since replaced),
+    and close those retired whose time has come; returns how many of them are still open."""
+    with _open_lock:
+        alive = [s for r in _open.get(str(current.path), []) if (s := r()) is not None]
+        others = [s for s in alive if s.identity != current.identity]
+        _open[str(current.path)] = [weakref.ref(s) for s in alive if not s.closed]
+    for other in others:
+        other.retire(grace)
+    return sum(not s.closed for s in others)
 
 
 def _key(items: Sequence[str] | None) -> tuple[str, ...] | None:

@@ -2,34 +2,40 @@
 row — and loaded only on an explicit request, through etl.load.load. No Streamlit here.
 
 Uploaded bytes are written to a private temporary directory under a sanitised name with the suffix
-their content deserves (etl.safety.screen), so a reader never trusts a file name.
+their content deserves (etl.safety.screen), so a reader never trusts a file name. The directory lives
+only as long as the check (check_uploads) or the load (load_checked) that reads it: nothing is left
+behind in /tmp, however often the page reruns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from etl.load import Report, check
+from etl.load import Key, Report, check, load
 from etl.safety import UnsafeUpload, screen
 from etl.template import write_template
 from monitor import audit
 from monitor.auth import LoadGate
 from monitor.catalog import Catalog
+from monitor.i18n import fmt_number, t, with_qualifier
+from monitor.views import measure_name
 
 
 @dataclass
 class Checked:
     """The outcome of checking a batch of uploads."""
 
-    directory: Path
-    paths: list[Path] = field(default_factory=list)  # screened files, ready for load()
+    directory: Path  # where the check read them (removed once checked; load_checked writes them again)
+    paths: list[Path] = field(default_factory=list)  # screened files, as the check saved them
     names: dict[str, str] = field(default_factory=dict)  # saved path → the name the person uploaded
+    data: dict[str, bytes] = field(default_factory=dict, repr=False)  # saved path → the bytes
     refused: list[str] = field(default_factory=list)  # screening messages
     report: Report | None = None
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # every row as read, with its problems
@@ -46,7 +52,11 @@ def record_check(db: Path, user: str, files: Sequence[tuple[str, bytes]], checke
     if checked.refused:
         result, problems, first = "refused", len(checked.refused), checked.refused[0]
     elif checked.report is not None and not checked.report.ok:
-        result, problems, first = "invalid", len(checked.report.problems), str(checked.report.problems[0])
+        # the file as uploaded, not the server's temporary copy
+        first = str(dataclasses.replace(checked.report.problems[0],
+                                        file=checked.names.get(checked.report.problems[0].file,
+                                                               checked.report.problems[0].file)))
+        result, problems = "conflicts" if only_conflicts(checked) else "invalid", len(checked.report.problems)
     elif not gate.allowed:
         result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
     else:
@@ -61,26 +71,43 @@ def _safe_name(name: str, index: int, suffix: str) -> str:
 
 def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None) -> Checked:
     """Screen, save and check (name, bytes) pairs against the database at `db` (None = empty)."""
-    out = Checked(directory=Path(tempfile.mkdtemp(prefix="monitor-upload-")))
-    for i, (name, data) in enumerate(files):
-        try:
-            kind = screen(name, data)
-        except UnsafeUpload as exc:
-            out.refused.append(str(exc))
-            continue
-        path = out.directory / _safe_name(name, i, kind.suffix)
-        path.write_bytes(data)
-        out.paths.append(path)
-        out.names[str(path)] = name
+    with tempfile.TemporaryDirectory(prefix=audit.UPLOAD_DIR_PREFIX) as tmp:
+        out = Checked(directory=Path(tmp))
+        for i, (name, data) in enumerate(files):
+            try:
+                kind = screen(name, data)
+            except UnsafeUpload as exc:
+                out.refused.append(str(exc))
+                continue
+            path = out.directory / _safe_name(name, i, kind.suffix)
+            path.write_bytes(data)
+            out.paths.append(path)
+            out.names[str(path)] = name
+            out.data[str(path)] = data
+        if out.paths:
+            out.report = check(out.paths, db=db if db is not None and db.exists() else None, rows=True)
     if not out.paths:
         return out
-    out.report = check(out.paths, db=db if db is not None and db.exists() else None, rows=True)
     out.problems = pd.DataFrame(
         [{"file": out.names.get(p.file, p.file), "sheet": p.sheet, "row": p.row, "column": p.column or "",
           "rule": p.rule, "message": p.message} for p in out.report.problems],
         columns=["file", "sheet", "row", "column", "rule", "message"])
     out.rows = _rows_as_read(out)
     return out
+
+
+def load_checked(checked: Checked, db: Path, *, user: str, replace: bool | Collection[Key] = False,
+                 reason: str = "") -> Report:
+    """Load the files of a batch that passed the check (etl.load.load, all or nothing, its exceptions),
+    from a temporary directory that is gone when this returns; the log names them as uploaded."""
+    with tempfile.TemporaryDirectory(prefix=audit.UPLOAD_DIR_PREFIX) as tmp:
+        paths, names = [], {}
+        for old in checked.paths:
+            path = Path(tmp) / old.name
+            path.write_bytes(checked.data[str(old)])
+            paths.append(path)
+            names[str(path)] = checked.names[str(old)]
+        return load(paths, db, user=user, replace=replace, reason=reason, names=names)
 
 
 def _rows_as_read(out: Checked) -> pd.DataFrame:
@@ -100,6 +127,85 @@ def _rows_as_read(out: Checked) -> pd.DataFrame:
         "; ".join(issues.get((f, s or "", int(r)), [])) for f, s, r in zip(frame["file"], frame["sheet"],
                                                                             frame["row"], strict=True)]
     return frame.fillna("")
+
+
+def only_conflicts(checked: Checked) -> bool:
+    """The check failed only because figures differ from the database's: a load that says which side wins
+    (replace) can go ahead."""
+    report = checked.report
+    return (report is not None and bool(report.problems) and not checked.refused
+            and all(p.rule == "conflict_with_database" for p in report.problems)
+            and report.conflicts is not None and not report.conflicts.empty)
+
+
+def conflict_key(row: object) -> Key:
+    return (str(row.unit_code), int(row.year), str(row.period), str(row.org_type), str(row.measure))
+
+
+def upload_findings(checked: Checked) -> tuple[pd.DataFrame, int, int]:
+    """The check's findings about the units and years uploaded, and how many of them come with this upload
+    and how many the database already held."""
+    report = checked.report
+    if report is None or report.finding_rows is None or report.finding_rows.empty or checked.rows.empty:
+        return pd.DataFrame(), 0, 0
+    found = report.finding_rows
+    new = report.finding_is_new if report.finding_is_new is not None else [True] * len(found)
+    keys = {(str(u), str(y).strip()) for u, y in zip(checked.rows.get("unit_code", []), checked.rows.get("year", []),
+                                                      strict=True) if str(y).strip()}
+    mine = [(str(u), str(y)) in keys for u, y in zip(found["unit_code"], found["year"], strict=True)]
+    about = found[mine].reset_index(drop=True)
+    fresh = int(sum(bool(n) for n, m in zip(new, mine, strict=True) if m))
+    return about, fresh, len(about) - fresh
+
+
+def _value(x: object, qualifier: object, lang: str) -> str:
+    return with_qualifier(fmt_number(x, lang), str(qualifier or ""), lang)
+
+
+def conflict_table(conflicts: pd.DataFrame, catalog: Catalog, names: dict[str, str], uploaded: dict[str, str],
+                   lang: str) -> pd.DataFrame:
+    """The conflicts of a check (etl.load.CONFLICT_COLUMNS) for people: unit and measure by name, values the
+    reader's way with their sources, the load that brought the database's figure."""
+    def loaded(r: object) -> str:
+        if pd.isna(r.old_load):
+            return ""
+        at = pd.Timestamp(r.old_loaded_at).strftime("%d/%m/%Y %H:%M") if not pd.isna(r.old_loaded_at) else ""
+        who = f", {r.old_user}" if r.old_user else ""
+        return t("conflict_load_of", lang, n=int(r.old_load), at=at, who=who,
+                 file=audit.display_name(str(r.old_file)))
+
+    rows = list(conflicts.itertuples(index=False))
+    return pd.DataFrame({
+        t("unit", lang): [names.get(r.unit_code, r.unit_code) for r in rows],
+        t("year", lang): [str(r.year) for r in rows],
+        t("measure", lang): [measure_name(catalog, r.measure, lang) + (f" ({r.org_type})" if r.org_type else "")
+                             + ("" if r.period == "Y" else f" [{r.period}]") for r in rows],
+        t("conflict_old", lang): [_value(r.old_value, r.old_qualifier, lang) for r in rows],
+        t("conflict_new", lang): [_value(r.new_value, r.new_qualifier, lang) for r in rows],
+        t("conflict_old_source", lang): [r.old_source for r in rows],
+        t("conflict_new_source", lang): [r.new_source or uploaded.get(str(r.file), audit.display_name(str(r.file)))
+                                         for r in rows],
+        t("conflict_old_load", lang): [loaded(r) for r in rows],
+    })
+
+
+def corrections_table(rows: Sequence[dict], catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """The figures loads replaced (monitor.audit.replacement_rows) for people, newest first: the figure named
+    in one column (measure, unit, year), so that when, who, old, new and why fit the page's width."""
+    at = pd.to_datetime(pd.Series([r.get("at", "") for r in rows], dtype=object), errors="coerce", utc=True)
+    return pd.DataFrame({
+        t("audit_at", lang): at.dt.strftime("%d/%m/%Y %H:%M").fillna("").to_numpy(),
+        t("correction_user", lang): [r.get("user", "") for r in rows],
+        t("correction_figure", lang): [
+            t("correction_figure_of", lang, measure=measure_name(catalog, str(r.get("measure", "")), lang),
+              unit=names.get(str(r.get("unit_code")), str(r.get("unit_code", ""))), year=r.get("year", ""))
+            for r in rows],
+        t("conflict_old", lang): [_value(r.get("old_value"), r.get("old_qualifier"), lang) for r in rows],
+        t("conflict_new", lang): [_value(r.get("new_value"), r.get("new_qualifier"), lang) for r in rows],
+        t("correction_reason", lang): [r.get("reason", "") for r in rows],
+        t("conflict_old_source", lang): [str(r.get("old_source") or r.get("old_file") or "") for r in rows],
+        t("conflict_new_source", lang): [str(r.get("new_source") or r.get("file") or "") for r in rows],
+    })
 
 
 def template_bytes(catalog: Catalog, units: Sequence[tuple[str, str]]) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from etl.load import LoadBusy, LoadRejected, Report, load
+from etl.load import AuditFailed, Key, LoadBusy, LoadRejected, Report
 from monitor import auth, views
 from monitor.catalog import Catalog, Term
 from monitor.charts import plotly_config
@@ -32,7 +32,7 @@ from monitor.i18n import (
 )
 from monitor.scorecard import status_chips
 from monitor.store import Store
-from monitor.uploads import Checked
+from monitor.uploads import Checked, load_checked
 
 log = logging.getLogger("monitor.dashboard")
 T = TypeVar("T")
@@ -337,24 +337,37 @@ def scope_caption(c: Ctx) -> None:
 
 
 def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
-                findings: Callable[[Report], int] = lambda r: len(r.findings)) -> Report | None:
+                findings: Callable[[Report], int] = lambda r: len(r.findings), label: str = "",
+                replace: bool | Collection[Key] = False, reason: str = "", ready: bool | None = None,
+                announce: bool = True) -> Report | None:
     """Why loading is not allowed, or the load button; pressed, the all-or-nothing load of the checked
-    files and its outcome in a sentence. The report when the database was replaced."""
+    files and its outcome in a sentence. The report when the database was replaced. `replace` and
+    `reason`: which side wins a conflict with the database (etl.load.load); `ready`: whether the batch
+    may be loaded (default: it passed the check); `announce`: False when the caller says what was loaded."""
     if not gate.allowed:
         (st.info if gate.reason == "load_disabled" else st.error)(gate_message(c, gate))
         return None
-    if not checked.ok or not st.button(c.t("load_button"), type="primary", key=key):
+    if ready is False:  # said why beside it; the button shows what it will do once ready
+        st.button(label or c.t("load_button"), type="primary", key=key, disabled=True)
+        return None
+    if ready is None and not checked.ok:
+        return None
+    if not st.button(label or c.t("load_button"), type="primary", key=key):
         return None
     try:
-        report = load(checked.paths, c.db, user=c.who)
+        report = load_checked(checked, c.db, user=c.who, replace=replace, reason=reason)
     except LoadRejected as exc:  # the database changed since the check: say what, nothing was loaded
         st.error(c.t("load_rejected", n=len(exc.problems)))
         st.dataframe(pd.DataFrame({c.t("message"): [str(p) for p in exc.problems]}), hide_index=True)
     except LoadBusy as exc:
         st.error(c.t("load_busy", error=esc(exc)))
+    except AuditFailed:  # the audit could not be written: nothing was loaded (the server log says why)
+        log.exception("audit not written")
+        st.error(c.t("load_not_recorded"))
     else:
-        st.success(c.t("load_done", files=len(report.files), inserted=report.inserted, unchanged=report.unchanged,
-                       findings=findings(report)))
+        if announce:
+            st.success(c.t("load_done", files=len(report.files), inserted=report.inserted,
+                           unchanged=report.unchanged, findings=findings(report)))
         return report
     return None
 

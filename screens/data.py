@@ -1,18 +1,40 @@
 """Dữ liệu / Data: who has submitted what (unit × year), the reports' own slips, the load log; files
-checked by the ETL's own rules and shown row by row before anything is loaded; the Excel template."""
+checked by the ETL's own rules and shown row by row before anything is loaded; figures that differ from
+the database, to replace one by one with a reason; the corrections made; the database's kept versions,
+to restore; the Excel template.
+
+After a load or a restore the page runs again at once, so everything on it (and on every page) reads the
+new database; what the load did is said at the top of that run."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from etl.load import AuditFailed, LoadBusy, Report, rollback
+from etl.versions import VersionNotFound, list_versions, retention
 from monitor import audit, auth, views
 from monitor.i18n import fmt_number
-from monitor.uploads import Checked, check_uploads, record_check, template_bytes
+from monitor.store import file_identity
+from monitor.uploads import (
+    Checked,
+    check_uploads,
+    conflict_key,
+    conflict_table,
+    corrections_table,
+    only_conflicts,
+    record_check,
+    template_bytes,
+    upload_findings,
+)
 from screens import _ui
 
 c = _ui.ctx()
 st.title(c.t("data_title"))
+
+DONE_KEY = "_data_done"  # what the last load or restore did, said once in the run that reads the new file
+ROUND_KEY = "_data_upload_round"  # part of the uploader's key: a new uploader, empty, after a load
+CHECKED_KEY = "_data_checked"  # the last batch checked, with what it was checked against
 
 
 def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.LoadGate) -> None:
@@ -26,6 +48,231 @@ def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.
         return
     record_check(c.db, c.who, files, checked, gate)
     done.add(key)
+
+
+def _done(messages: list[str]) -> None:
+    """Say `messages` in the next run, which reads the new database, with an empty uploader."""
+    st.session_state[DONE_KEY] = messages
+    st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
+    st.session_state.pop(CHECKED_KEY, None)
+    st.rerun()
+
+
+def _loaded(report: Report) -> None:
+    messages = [c.t("load_done", files=len(report.files), inserted=report.inserted, unchanged=report.unchanged,
+                    findings=len(report.findings))]
+    if report.replaced is not None and (not report.replaced.empty or report.kept is not None):
+        messages.append(c.t("load_done_replaced", replaced=len(report.replaced),
+                            kept=0 if report.kept is None else len(report.kept)))
+    if report.new_findings is not None:
+        messages.append(c.t("findings_total_split", n=len(report.findings), new=report.new_findings))
+    if report.version:
+        messages.append(c.t("load_done_version", n=report.version))
+    _done(messages)
+
+
+def _say_done() -> None:
+    for message in st.session_state.pop(DONE_KEY, []):
+        st.success(message)
+
+
+def _overview() -> None:
+    names = c.names()
+    shown = [c.scope, *[r for r in c.rows if r != c.scope]]
+    st.subheader(c.t("completeness"))
+    st.caption(c.t("completeness_help"))
+    matrix = c.memo("data_completeness", compute=lambda: views.completeness_matrix(
+        c.store.completeness(shown, c.term.start, c.term.end), c.units, c.lang))
+    st.dataframe(matrix, hide_index=True, key="data_completeness")
+
+    st.subheader(c.t("findings"))
+    found = c.memo("data_findings", compute=lambda: c.store.findings(c.scope_units(), c.term.start, c.term.end))
+    if found.empty:
+        st.success(c.t("findings_none"))
+    else:
+        st.caption(c.t("findings_count", n=len(found)))
+        st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings")
+
+    st.subheader(c.t("load_log"))
+    log = c.store.load_log()
+    if log.empty:
+        st.info(c.t("load_log_none"))
+    else:
+        st.dataframe(pd.DataFrame({
+            "#": log["load_id"].astype(str),
+            c.t("file"): log["file"].map(audit.display_name),
+            c.t("rows"): [fmt_number(x, c.lang) for x in log["rows"]],
+            c.t("loaded_at"): pd.to_datetime(log["loaded_at"]).dt.strftime("%d/%m/%Y %H:%M"),
+            c.t("result"): log["result"].map(lambda r: c.t(f"result_{r}") if r in ("loaded", "unchanged") else r),
+            c.t("user"): log["user_name"],
+        }), hide_index=True, key="data_load_log")
+
+
+def _uploads() -> list[tuple[str, bytes]]:
+    """The files in the uploader as (name, bytes). Limits on what is read belong here, before any parsing."""
+    uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
+                                key=f"data_upload_{st.session_state.get(ROUND_KEY, 0)}",
+                                label_visibility="collapsed")
+    return [(f.name, f.getvalue()) for f in uploaded or []]
+
+
+def _checked(files: list[tuple[str, bytes]]) -> Checked:
+    """The check of these files against the database as it is now: once per batch and database version,
+    not on every rerun (ticking a box reruns the page)."""
+    key = (tuple((name, audit.sha256(data)) for name, data in files), file_identity(c.db))
+    held = st.session_state.get(CHECKED_KEY)
+    if held is not None and held[0] == key:
+        return held[1]
+    checked = check_uploads(files, c.db)
+    st.session_state[CHECKED_KEY] = (key, checked)
+    return checked
+
+
+def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
+    """The figures that differ from the database, one by one; those ticked are replaced, with a reason."""
+    report = checked.report
+    assert report is not None and report.conflicts is not None
+    st.subheader(c.t("conflicts_title"))
+    st.caption(c.t("conflicts_help", n=len(report.conflicts)))
+    table = conflict_table(report.conflicts, c.catalog, c.names(), checked.names, c.lang)
+    replace = c.t("conflict_replace")
+    allowed = gate.allowed
+    edited = st.data_editor(table.assign(**{replace: False})[[replace, *table.columns]], hide_index=True,
+                            disabled=list(table.columns) if allowed else True, key="data_conflicts",
+                            column_config={replace: st.column_config.CheckboxColumn(replace, width="small")})
+    if not allowed:
+        _ui.load_button(c, checked, gate, key="data_conflicts_load")  # says why not
+        return
+    chosen = [conflict_key(r) for r, tick in zip(report.conflicts.itertuples(index=False), edited[replace],
+                                                 strict=True) if tick]
+    reason = st.text_input(c.t("conflict_reason"), key="data_conflict_reason", max_chars=500,
+                           help=c.t("conflict_reason_help")).strip()
+    if chosen and not reason:
+        st.warning(c.t("conflict_reason_missing"))
+    label = c.t("conflict_load", n=len(chosen)) if chosen else c.t("conflict_load_none")
+    loaded = _ui.load_button(c, checked, gate, key="data_conflicts_load", label=label, replace=chosen,
+                             reason=reason, ready=not chosen or bool(reason), announce=False)
+    if loaded is not None:
+        _loaded(loaded)
+
+
+def _upload_section() -> None:
+    st.subheader(c.t("upload"))
+    st.caption(c.t("upload_help"))
+    st.page_link("screens/extract.py", label=c.t("upload_from_report"), icon=":material/document_scanner:",
+                 query_params=c.url())
+    files = _uploads()
+    if not files:
+        return
+    checked = _checked(files)
+    for message in checked.refused:
+        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+    codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
+    gate = auth.may_load(c.user, codes, c.uploads)
+    _record_upload(files, checked, gate)
+    report = checked.report
+    if report is None:
+        return
+    rows = sum(i.rows for i in report.files)
+    resolvable = only_conflicts(checked)
+    if report.ok:
+        st.success(c.t("check_ok", rows=fmt_number(rows, c.lang), files=len(report.files)))
+    elif not resolvable:
+        st.error(c.t("check_failed", n=len(report.problems)))
+        st.markdown(f"**{c.t('problems')}**")
+        st.dataframe(checked.problems.rename(columns={
+            "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
+            "rule": c.t("rule"), "message": c.t("message")}), hide_index=True, key="data_problems")
+    about, new, old = upload_findings(checked)
+    if not about.empty:
+        st.warning(c.t("findings_split", n=len(about), new=new, old=old))
+        st.dataframe(views.findings_table(about, c.catalog, c.names(), c.lang), hide_index=True,
+                     key="data_upload_findings")
+    if not checked.rows.empty:
+        with st.expander(c.t("rows_checked"), expanded=not report.ok and not resolvable):
+            view = checked.rows.assign(problems=lambda d: d["problems"].map(
+                lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
+            st.dataframe(view.rename(columns={"problems": c.t("status"), "file": c.t("file"),
+                                              "row": c.t("row"), "sheet": c.t("sheet")}), hide_index=True,
+                         key="data_rows_checked")
+    if resolvable:
+        _conflicts(checked, gate)
+        return
+    loaded = _ui.load_button(c, checked, gate, key="data_load", announce=False)
+    if loaded is not None:
+        _loaded(loaded)
+
+
+def _corrections_section() -> None:
+    st.subheader(c.t("corrections_title"))
+    st.caption(c.t("corrections_help"))
+    entries, _ = audit.read_audit(c.db)
+    rows = audit.replacement_rows(entries)
+    if not rows:
+        st.info(c.t("corrections_none"))
+        return
+    names = c.names() if c.store is not None and not c.units.empty else {}
+    table = corrections_table(rows, c.catalog, names, c.lang)
+    widths = {c.t("audit_at"): 115, c.t("correction_user"): 80, c.t("correction_figure"): 300,
+              c.t("conflict_old"): 100, c.t("conflict_new"): 75, c.t("correction_reason"): 230}
+    st.dataframe(table, hide_index=True, key="data_corrections",
+                 column_config={name: st.column_config.Column(width=w) for name, w in widths.items()})
+
+
+def _may_restore() -> bool:
+    return c.uploads and (c.user is None or c.user.is_admin)
+
+
+def _versions_section() -> None:
+    st.subheader(c.t("versions_title"))
+    limit = retention()
+    st.caption(c.t("versions_help", count=limit.count, mb=fmt_number(limit.bytes // (1024 * 1024), c.lang)))
+    kept = list_versions(c.db)
+    if not kept:
+        st.info(c.t("versions_none"))
+        return
+    saved = pd.to_datetime(pd.Series([v.saved_at for v in kept], dtype=object), errors="coerce", utc=True)
+
+    def last_load(v: object) -> str:
+        last = v.last_load
+        if not last:
+            return ""
+        at = pd.to_datetime(last.get("at"), errors="coerce")
+        when = "" if pd.isna(at) else at.strftime("%d/%m/%Y %H:%M")
+        who = f", {last['user']}" if last.get("user") else ""
+        return f"#{last.get('id', '')} ({when}{who}): " + ", ".join(last.get("files") or [])
+
+    st.dataframe(pd.DataFrame({
+        c.t("version_no"): [str(v.number) for v in kept],
+        c.t("version_saved"): saved.dt.strftime("%d/%m/%Y %H:%M:%S").fillna("").to_numpy(),
+        c.t("version_by"): [v.replaced_by for v in kept],
+        c.t("version_how"): [c.t(f"version_how_{v.replaced_how}") if v.replaced_how in ("load", "rollback")
+                             else v.replaced_how for v in kept],
+        c.t("version_facts"): [fmt_number(v.facts, c.lang) for v in kept],
+        c.t("version_units"): [fmt_number(v.units, c.lang) for v in kept],
+        c.t("version_last_load"): [last_load(v) for v in kept],
+    }), hide_index=True, key="data_versions")
+    if not _may_restore():
+        if c.uploads:
+            st.caption(c.t("version_admin_only"))
+        return
+    numbers = [v.number for v in kept]
+    left, right = st.columns([1, 3])
+    number = left.selectbox(c.t("version_pick"), numbers, key="data_version_pick")
+    sure = right.checkbox(c.t("version_confirm"), key=f"data_version_confirm_{st.session_state.get(ROUND_KEY, 0)}")
+    if not st.button(c.t("version_restore"), disabled=not sure, icon=":material/history:", key="data_version_restore"):
+        return
+    try:
+        into = rollback(c.db, int(number), user=c.who)
+    except VersionNotFound:
+        st.error(c.t("version_gone", n=number))
+    except LoadBusy as exc:
+        st.error(c.t("load_busy", error=_ui.esc(exc)))
+    except AuditFailed:
+        _ui.log.exception("audit not written")
+        st.error(c.t("load_not_recorded"))
+    else:
+        _done([c.t("version_restored", n=number, saved=into.number)])
 
 
 def _audit_section() -> None:
@@ -42,7 +289,7 @@ def _audit_section() -> None:
     st.dataframe(pd.DataFrame({
         c.t("audit_at"): at.dt.strftime("%d/%m/%Y %H:%M:%S").fillna(rows["at"]),
         c.t("audit_user"): rows["user"],
-        c.t("audit_event"): rows["event"].map(lambda e: c.t(f"event_{e}") if e in ("load", "upload") else e),
+        c.t("audit_event"): rows["event"].map(lambda e: c.t(f"event_{e}") if e in EVENTS else e),
         c.t("audit_files"): rows["files"],
         c.t("audit_sha"): rows["sha256"],
         c.t("result"): rows["result"].map(lambda r: c.t(f"result_{r}") if f"result_{r}" in RESULT_KEYS else r),
@@ -51,80 +298,11 @@ def _audit_section() -> None:
     }), hide_index=True, key="data_audit")
 
 
-RESULT_KEYS = {f"result_{r}" for r in ("loaded", "unchanged", "rejected", *audit.UPLOAD_RESULTS)}
+EVENTS = ("load", "upload", "rollback")
+RESULT_KEYS = {f"result_{r}" for r in ("loaded", "unchanged", "rejected", "restored", *audit.UPLOAD_RESULTS)}
 
 
-with _ui.guard(c):
-    if not _ui.data_missing(c):
-        names = c.names()
-        shown = [c.scope, *[r for r in c.rows if r != c.scope]]
-        st.subheader(c.t("completeness"))
-        st.caption(c.t("completeness_help"))
-        matrix = c.memo("data_completeness", compute=lambda: views.completeness_matrix(
-            c.store.completeness(shown, c.term.start, c.term.end), c.units, c.lang))
-        st.dataframe(matrix, hide_index=True)
-
-        st.subheader(c.t("findings"))
-        found = c.memo("data_findings", compute=lambda: c.store.findings(c.scope_units(), c.term.start, c.term.end))
-        if found.empty:
-            st.success(c.t("findings_none"))
-        else:
-            st.caption(c.t("findings_count", n=len(found)))
-            st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True)
-
-        st.subheader(c.t("load_log"))
-        log = c.store.load_log()
-        if log.empty:
-            st.info(c.t("load_log_none"))
-        else:
-            st.dataframe(pd.DataFrame({
-                "#": log["load_id"].astype(str),
-                c.t("file"): log["file"],
-                c.t("rows"): [fmt_number(x, c.lang) for x in log["rows"]],
-                c.t("loaded_at"): pd.to_datetime(log["loaded_at"]).dt.strftime("%d/%m/%Y %H:%M"),
-                c.t("result"): log["result"].map(lambda r: c.t(f"result_{r}") if r in ("loaded", "unchanged") else r),
-                c.t("user"): log["user_name"],
-            }), hide_index=True)
-
-    st.subheader(c.t("upload"))
-    st.caption(c.t("upload_help"))
-    st.page_link("screens/extract.py", label=c.t("upload_from_report"), icon=":material/document_scanner:",
-                 query_params=c.url())
-    uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
-                                key="data_upload", label_visibility="collapsed")
-    if uploaded:
-        files = [(f.name, f.getvalue()) for f in uploaded]
-        checked = check_uploads(files, c.db)
-        for message in checked.refused:
-            st.error(c.t("upload_refused", reason=_ui.esc(message)))
-        codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
-        gate = auth.may_load(c.user, codes, c.uploads)
-        _record_upload(files, checked, gate)
-        if checked.report is not None:
-            rows = sum(i.rows for i in checked.report.files)
-            if checked.report.ok:
-                st.success(c.t("check_ok", rows=fmt_number(rows, c.lang), files=len(checked.report.files)))
-            else:
-                st.error(c.t("check_failed", n=len(checked.report.problems)))
-                st.markdown(f"**{c.t('problems')}**")
-                st.dataframe(checked.problems.rename(columns={
-                    "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
-                    "rule": c.t("rule"), "message": c.t("message")}), hide_index=True)
-            about = views.findings_about(checked.report.finding_rows, checked.rows)
-            if not about.empty:
-                st.warning(c.t("findings_count", n=len(about)))
-                st.dataframe(views.findings_table(about, c.catalog, c.names(), c.lang), hide_index=True)
-            if not checked.rows.empty:
-                st.markdown(f"**{c.t('rows_checked')}**")
-                view = checked.rows.assign(problems=lambda d: d["problems"].map(
-                    lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
-                st.dataframe(view.rename(columns={"problems": c.t("status"), "file": c.t("file"),
-                                                  "row": c.t("row"), "sheet": c.t("sheet")}), hide_index=True)
-            _ui.load_button(c, checked, gate, key="data_load")
-
-    if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything
-        _audit_section()
-
+def _template_section() -> None:
     st.subheader(c.t("template_download"))
     template_units = [] if c.units.empty else [
         (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
@@ -139,3 +317,15 @@ with _ui.guard(c):
     st.download_button(c.t("template_download"), data=data, file_name="mau-nhap-lieu.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="data_template")
+
+
+with _ui.guard(c):
+    _say_done()
+    if not _ui.data_missing(c):
+        _overview()
+    _upload_section()
+    _corrections_section()
+    _versions_section()
+    if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything
+        _audit_section()
+    _template_section()

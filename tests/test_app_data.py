@@ -6,15 +6,17 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from monitor.auth import format_user
 from monitor.catalog import default_catalog
 from monitor.store import Store
-from monitor.uploads import check_uploads, template_bytes
+from monitor.uploads import check_uploads, load_checked, template_bytes, upload_findings
 from screens._ui import esc
 from tests.dashboard_data import SAMPLE, empty_db, frames, run_app, sample_db, texts
 
@@ -192,3 +194,105 @@ def test_an_upload_with_a_slip_shows_it_the_readers_way(monkeypatch: pytest.Monk
         "Năm": "2024", "Số liệu": "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên", "Báo cáo nêu": "80",
         "Tính lại": "75", "Chi tiết": "30 / 40", "Quy tắc": "Tỷ lệ nêu khác tỷ lệ tính từ số lượng",
         "Nguồn": "báo cáo 2024: tỷ lệ 80%"}]
+
+
+CONFLICTS = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
+             "BD-TAYSON,2022,Y,,org_total,60,,BC sửa\nBD-TAYSON,2022,Y,,org_rated,60,,BC sửa\n"
+             "BD-TAYSON,2022,Y,,org_excellent,19,,BC sửa\n").encode()
+
+
+def test_no_upload_copy_is_left_behind(monkeypatch: pytest.MonkeyPatch, sample: Path, tmp_path: Path) -> None:
+    """Issue 21: every rerun with a file in the uploader left a /tmp/monitor-upload-* copy behind."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample, db)
+    for _ in range(3):
+        checked = check_uploads([("so-lieu.csv", GOOD)], db)
+    assert checked.ok and sorted(scratch.iterdir()) == []
+    report = load_checked(checked, db, user="canbo")
+    assert report.inserted == 2 and sorted(scratch.iterdir()) == []
+    at = run_app(monkeypatch, db, "data", unit="BD", year="2022")  # the read-only demo, rerun with a file in
+    at.file_uploader[0].upload("so-lieu.csv", BAD, "text/csv").run()
+    at.run()
+    assert not at.exception and sorted(scratch.iterdir()) == []
+
+
+def test_conflicts_are_shown_one_by_one_and_the_database_can_keep_them(
+        monkeypatch: pytest.MonkeyPatch, sample: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample, db)
+    at = run_app(monkeypatch, db, "data", unit="BD", year="2022")
+    monkeypatch.setenv("MONITOR_UPLOADS", "1")
+    at.run()
+    at.file_uploader[0].upload("bao-cao-sua.csv", CONFLICTS, "text/csv").run()
+    assert not at.exception
+    assert not at.error  # figures that differ are not an error to fix in the file: she chooses
+    assert "Tệp có 3 số liệu khác với số đã nạp trước đây" in texts(at)
+    table = _frame(at, "Số trong CSDL")
+    assert table[["Đơn vị", "Năm", "Số liệu", "Số trong CSDL", "Số mới", "Nguồn mới"]].values.tolist() == [
+        ["Đảng bộ huyện Tây Sơn", "2022", "Số tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ", "18", "19", "BC sửa"],
+        ["Đảng bộ huyện Tây Sơn", "2022", "Số tổ chức cơ sở đảng được xếp loại", "58", "60", "BC sửa"],
+        ["Đảng bộ huyện Tây Sơn", "2022", "Tổng số tổ chức cơ sở đảng", "58", "60", "BC sửa"]]
+    assert table["Nguồn (CSDL)"].str.startswith("003 Tây Sơn 03-CTr/HU II.1.1.1").all()
+    assert table["Lần nạp"].str.match(r"lần 1 \(\d\d/\d\d/\d{4} \d\d:\d\d\): .*measures\.csv$").all()
+    button = at.button(key="data_conflicts_load")
+    assert button.proto.label == "Nạp, giữ mọi số liệu như trong CSDL"
+    button.click().run()
+    assert not at.exception
+    assert "Đã thay 0 số liệu; 3 số liệu khác giữ như trong cơ sở dữ liệu." in [s.value for s in at.success]
+    assert "Cơ sở dữ liệu trước lần nạp được giữ thành phiên bản 1 (có thể khôi phục)." in [s.value for s in at.success]
+    assert Store(db).fact_count() == 177
+    versions = _frame(at, "Phiên bản")
+    assert list(versions["Phiên bản"]) == ["1"] and list(versions["Số liệu"]) == ["177"]
+    assert not at.file_uploader[0].value  # a new, empty uploader after the load
+    at.checkbox(key="data_version_confirm_1").check().run()
+    at.button(key="data_version_restore").click().run()
+    assert not at.exception
+    assert "Đã khôi phục phiên bản 1; cơ sở dữ liệu trước đó được giữ thành phiên bản 2." in [
+        s.value for s in at.success]
+    assert list(_frame(at, "Phiên bản")["Phiên bản"]) == ["2", "1"]
+    assert _frame(at, "Việc")["Việc"].iloc[0] == "khôi phục"
+
+
+def test_findings_of_an_upload_new_or_already_there(sample: Path, tmp_path: Path) -> None:
+    """The sample holds one slip for Tây Sơn 2022 (31% stated, 32,73% computed); the corrected counts change
+    what it computes and bring two slips of their own."""
+    checked = check_uploads([("bao-cao-sua.csv", CONFLICTS)], sample)
+    about, new, old = upload_findings(checked)
+    assert (len(about), new, old) == (3, 2, 1)
+    assert sorted(about["measure"]) == ["org_excellent_share", "org_good_or_better_rate", "org_rated"]
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample, db)
+    report = load_checked(checked, db, user="canbo", replace=True, reason="đính chính")
+    assert (len(report.findings), report.new_findings) == (14, 2)  # 12 before; the changed slip keeps its key
+
+
+def test_only_who_may_load_the_unit_may_replace_and_only_an_admin_restore(
+        monkeypatch: pytest.MonkeyPatch, sample: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.toml"
+    users.write_text(format_user("haiduong", "Cán bộ Hải Dương", "unit_officer", ["HD"], "mk-hd", rounds=4)
+                     + format_user("tayson", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mk-ts", rounds=4),
+                     encoding="utf-8")
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample, db)
+    load_checked(check_uploads([("so-lieu.csv", GOOD)], db), db, user="x")  # a version to list
+    monkeypatch.setenv("MONITOR_USERS", str(users))
+    for username, password, may in (("haiduong", "mk-hd", False), ("tayson", "mk-ts", True)):
+        at = run_app(monkeypatch, db, "data", unit="BD", year="2022")
+        monkeypatch.setenv("MONITOR_AUTH", "local")  # run_app starts without a login; now the form comes
+        at.run()
+        at.text_input(key="auth_username").input(username)
+        at.text_input(key="auth_password").input(password)
+        at.button[0].click().run()
+        at.file_uploader[0].upload("bao-cao-sua.csv", CONFLICTS, "text/csv").run()
+        assert not at.exception
+        assert "Tệp có 3 số liệu khác với số đã nạp trước đây" in texts(at)
+        keys = [b.key for b in at.button]
+        assert ("data_conflicts_load" in keys) is may
+        assert any(e.value.startswith("Không được nạp") for e in at.error) is not may
+        assert list(_frame(at, "Phiên bản")["Phiên bản"]) == ["1"]
+        assert "data_version_restore" not in keys  # an officer sees the versions, restores none
+        assert "Chỉ quản trị viên được khôi phục phiên bản." in texts(at)
+    assert Store(db).fact_count() == 179

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,7 +11,7 @@ import duckdb
 import pytest
 
 from etl.load import load
-from monitor.store import SQL, Store, file_identity, open_store
+from monitor.store import SQL, Store, StoreClosed, file_identity, open_store, retire_older
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -90,3 +91,47 @@ def test_threads_share_a_store(sample_db: Path) -> None:
         results = list(pool.map(lambda _: store.memo("k", compute), range(32)))
     assert results == [42] * 32
     assert len(calls) == 1
+
+
+def _handles_on(inode: int) -> int:
+    """How many of this process's open files are the file with this inode."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.fstat(int(fd)).st_ino == inode:
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+def test_a_replaced_file_is_let_go(tmp_path: Path) -> None:
+    """Issue 21: the server kept every replaced database open. A Store of an old version is retired once
+    a Store of the new file is in use, and closes when no cursor is open on it."""
+    db = tmp_path / "m.duckdb"
+    load([SAMPLE / "units.csv"], db)
+    old = Store(db)
+    old_inode = db.stat().st_ino
+    assert old.units()["unit_code"].tolist() == ["BD", "BD-TAYSON", "HD", "TH", "TH-KHOI"]
+    load([SAMPLE / "measures.csv"], db)
+    new = Store(db)
+    with old.cursor() as cur:  # a page still drawing with the old Store finishes on the old file
+        assert retire_older(new, grace=0) == 1
+        assert cur.execute("SELECT count(*) FROM facts").fetchall() == [(0,)]
+    assert old.closed and _handles_on(old_inode) == 0
+    with pytest.raises(StoreClosed):
+        old.query("units")
+    assert new.fact_count() == 177 and not new.closed
+    assert retire_older(new, grace=0) == 0
+
+
+def test_a_retired_store_waits_for_its_grace(tmp_path: Path) -> None:
+    db = tmp_path / "m.duckdb"
+    load([SAMPLE / "units.csv"], db)
+    old = Store(db)
+    load([SAMPLE / "measures.csv"], db)
+    new = Store(db)
+    assert retire_older(new, grace=60) == 1
+    assert not old.closed and old.fact_count() == 0  # still answering the pages drawing with it
+    old.retire(grace=0)
+    assert old.closed

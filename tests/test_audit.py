@@ -10,7 +10,7 @@ import pytest
 
 from etl.load import LoadRejected, load
 from monitor.audit import audit_path, audit_rows, read_audit, record_upload, sha256
-from monitor.uploads import check_uploads
+from monitor.uploads import check_uploads, load_checked
 
 GOOD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
         "HD,2022,Y,,org_rated,58,,thử\n").encode()
@@ -23,7 +23,7 @@ def test_upload_then_load_newest_first(tmp_path: Path) -> None:
     checked = check_uploads(files, None)
     assert checked.ok, checked.problems
     assert record_upload(db, "canbo", files, "checked")
-    load(checked.paths, db, user="canbo")
+    load_checked(checked, db, user="canbo")
     with pytest.raises(LoadRejected):
         load([tmp_path / "missing.csv"], db, user="admin")
     entries, bad = read_audit(db)
@@ -51,7 +51,7 @@ def test_damaged_lines_are_counted_not_fatal(tmp_path: Path) -> None:
 
 
 def test_unknown_result_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="expected one of refused, invalid, not_allowed, checked"):
+    with pytest.raises(ValueError, match="expected one of refused, invalid, conflicts, not_allowed, checked"):
         record_upload(tmp_path / "m.duckdb", "a", [], "done")
 
 
