@@ -22,9 +22,27 @@ def _login() -> str:
         return ""
 
 
-def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
+def _unit_names(db: str | None) -> dict[str, str]:
+    """The units' Vietnamese names in the database, for the problems' sentences ({} without one)."""
+    if not db or not Path(db).exists():
+        return {}
+    import duckdb
+
+    try:
+        with duckdb.connect(db, read_only=True) as con:
+            return dict(con.execute("SELECT unit_code, name_vi FROM units").fetchall())
+    except duckdb.Error:
+        return {}
+
+
+def _print_problems(problems: list[Problem], stream=sys.stdout, db: str | None = None) -> None:
+    """Each problem where it is and what to do, in Vietnamese (README: the commands speak Vietnamese)."""
+    from monitor.problems import place
+
+    names = _unit_names(db)
     for p in problems:
-        print(f"  {p}", file=stream)
+        where = place(p, "vi")
+        print(f"  {where}: {p.text('vi', names)}" if where else f"  {p.text('vi', names)}", file=stream)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -34,7 +52,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         report = load(args.files, args.db, replace=args.replace, user=args.user)
     except LoadRejected as exc:
         print(f"Rejected: {len(exc.problems)} problem(s); {args.db} was not changed.", file=sys.stderr)
-        _print_problems(exc.problems, sys.stderr)
+        _print_problems(exc.problems, sys.stderr, args.db)
         return 1
     except LoadBusy as exc:
         print(f"Not loaded: {exc}", file=sys.stderr)
@@ -53,7 +71,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check(args.files, db=args.db)
     if report.problems:
         print(f"{len(report.problems)} problem(s) (a load would be rejected):")
-        _print_problems(report.problems)
+        _print_problems(report.problems, db=args.db)
     print(f"{len(report.findings)} finding(s) (the reports disagree with themselves; loaded and shown):")
     _print_problems(report.findings)
     if not report.problems:

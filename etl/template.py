@@ -328,15 +328,14 @@ def read_template(path: Path, catalog: Catalog) -> Staged:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        return _refused(file, f"cannot open as an Excel workbook: {exc}")
+        return _refused(file, f"cannot open as an Excel workbook: {exc}", "not_workbook")
     try:
         version = _marker_version(wb)
         if version is None:
-            return _refused(file, f"not a data-entry template (no '{MARKER_SHEET}' marker sheet); "
-                                  "write one with `python -m etl template --out FILE.xlsx`")
+            return _refused(file, f"not a data-entry template (no '{MARKER_SHEET}' marker sheet)", "not_template")
         if version not in SUPPORTED_VERSIONS:
             return _refused(file, f"template version {version!r} is not supported (this program reads "
-                                  f"version {', '.join(map(str, sorted(SUPPORTED_VERSIONS)))})")
+                                  f"version {', '.join(map(str, sorted(SUPPORTED_VERSIONS)))})", "version")
         rows: list[dict[str, Any]] = []
         problems: list[Problem] = []
         source_letter = ""
@@ -355,9 +354,9 @@ def read_template(path: Path, catalog: Catalog) -> Staged:
     return Staged(file, "measures", frame, problems, names)
 
 
-def _refused(file: str, message: str) -> Staged:
+def _refused(file: str, message: str, why: str) -> Staged:
     return Staged(file, "measures", empty_measures_frame(),
-                  [Problem(file, None, None, "unreadable_file", message)])
+                  [Problem(file, None, None, "unreadable_file", message, args={"why": why})])
 
 
 def _marker_version(wb: Any) -> Any:
@@ -403,8 +402,9 @@ def _read_unit_sheet(ws: Any, file: str, rows: list[dict[str, Any]], problems: l
                 value, qualifier = _cell_number(cell)
             except NumberFormatError as exc:
                 what = f"measure '{measure}', {period} {year}" if measure else f"{period} {year}"
-                problems.append(Problem(file, r, letter, "not_numeric",
-                                        f"{exc} ({what})", sheet=ws.title))
+                problems.append(Problem(file, r, letter, "not_numeric", f"{exc} ({what})", sheet=ws.title,
+                                        args={"value": _text(cell.value), "spreadsheet": True, "unit": unit_code,
+                                              "year": year, "period": period, "measure": measure}))
                 continue
             rows.append({"file": file, "sheet": ws.title, "row": r, "value_col": letter,
                          "unit_code": unit_code, "year": year, "period": period, "org_type": "",

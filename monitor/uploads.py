@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from etl.template import write_template
 from monitor import audit
 from monitor.auth import LoadGate
 from monitor.catalog import Catalog
+from monitor.problems import problems_frame
 
 
 @dataclass
@@ -59,8 +60,10 @@ def _safe_name(name: str, index: int, suffix: str) -> str:
     return f"{index:02d}_{stem[:60]}{suffix}"
 
 
-def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None) -> Checked:
-    """Screen, save and check (name, bytes) pairs against the database at `db` (None = empty)."""
+def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None, lang: str = "vi",
+                  names: Mapping[str, str] | None = None) -> Checked:
+    """Screen, save and check (name, bytes) pairs against the database at `db` (None = empty); the
+    problems said in `lang`, units by their `names`, files by the names they were uploaded under."""
     out = Checked(directory=Path(tempfile.mkdtemp(prefix="monitor-upload-")))
     for i, (name, data) in enumerate(files):
         try:
@@ -75,10 +78,7 @@ def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None) -> Checke
     if not out.paths:
         return out
     out.report = check(out.paths, db=db if db is not None and db.exists() else None, rows=True)
-    out.problems = pd.DataFrame(
-        [{"file": out.names.get(p.file, p.file), "sheet": p.sheet, "row": p.row, "column": p.column or "",
-          "rule": p.rule, "message": p.message} for p in out.report.problems],
-        columns=["file", "sheet", "row", "column", "rule", "message"])
+    out.problems = problems_frame(out.report.problems, lang, names, out.names, headers=False)
     out.rows = _rows_as_read(out)
     return out
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from monitor import audit, auth, views
 from monitor.i18n import fmt_number
+from monitor.problems import rows_frame
 from monitor.uploads import Checked, check_uploads, record_check, template_bytes
 from screens import _ui
 
@@ -94,7 +95,7 @@ with _ui.guard(c):
                                 key="data_upload", label_visibility="collapsed")
     if uploaded:
         files = [(f.name, f.getvalue()) for f in uploaded]
-        checked = check_uploads(files, c.db)
+        checked = check_uploads(files, c.db, c.lang, c.names())
         for message in checked.refused:
             st.error(c.t("upload_refused", reason=_ui.esc(message)))
         codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
@@ -118,8 +119,7 @@ with _ui.guard(c):
                 st.markdown(f"**{c.t('rows_checked')}**")
                 view = checked.rows.assign(problems=lambda d: d["problems"].map(
                     lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
-                st.dataframe(view.rename(columns={"problems": c.t("status"), "file": c.t("file"),
-                                                  "row": c.t("row"), "sheet": c.t("sheet")}), hide_index=True)
+                st.dataframe(rows_frame(view, c.lang), hide_index=True)
             _ui.load_button(c, checked, gate, key="data_load")
 
     if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything

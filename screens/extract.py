@@ -14,6 +14,7 @@ from etl.extract_text import DocumentError
 from etl.safety import UnsafeUpload
 from monitor import auth, review, views
 from monitor.i18n import fmt_number
+from monitor.problems import rows_frame
 from monitor.uploads import Checked, check_uploads, record_check
 from screens import _ui
 
@@ -122,7 +123,7 @@ def _show_check(checked: Checked, unit: str) -> None:
     else:
         st.error(c.t("check_failed", n=len(report.problems)))
         st.dataframe(checked.problems.drop(columns=["file", "sheet"]).rename(columns={
-            "row": c.t("row"), "column": c.t("column"), "rule": c.t("rule"), "message": c.t("message")}),
+            "row": c.t("row"), "column": c.t("column"), "message": c.t("message")}),
             hide_index=True, key="extract_problems")
     findings = review.findings_for(report, unit)
     if not findings.empty:
@@ -133,8 +134,7 @@ def _show_check(checked: Checked, unit: str) -> None:
         with st.expander(c.t("rows_checked"), expanded=not report.ok):
             view = checked.rows.drop(columns=["file", "sheet"]).assign(problems=lambda d: d["problems"].map(
                 lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
-            st.dataframe(view.rename(columns={"problems": c.t("status"), "row": c.t("row")}), hide_index=True,
-                         key="extract_rows_checked")
+            st.dataframe(rows_frame(view, c.lang), hide_index=True, key="extract_rows_checked")
 
 
 def _load(checked: Checked, unit: str) -> None:
@@ -186,7 +186,7 @@ def _page() -> None:
             st.session_state.pop(CHECK_KEY, None)
             st.info(c.t("extract_nothing_accepted"))
         else:
-            checked = check_uploads([(review.csv_name(proposal.docname), csv)], c.db)
+            checked = check_uploads([(review.csv_name(proposal.docname), csv)], c.db, c.lang, c.names())
             if c.uploads:  # the read-only demo writes nothing, not even the audit
                 record_check(c.db, c.who, [(uploaded.name, data), (review.csv_name(proposal.docname), csv)],
                              checked, _gate(unit))

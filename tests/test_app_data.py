@@ -132,7 +132,8 @@ def test_uploaded_rows_are_shown_as_the_check_read_them(sample: Path) -> None:
         {"file": "so-lieu.csv", "row": 2, "unit_code": "BD-TAYSON", "period": "Y", "value": "60", "source": "BC 2",
          "problems": ""},
         {"file": "so-lieu.csv", "row": 3, "unit_code": "BD-TAYSON", "period": "Y", "value": "x", "source": "BC 2",
-         "problems": "value: 'x' is not a number (write 3577 or 99.74)"}]
+         "problems": "value: «x» (Số tổ chức cơ sở đảng được xếp loại, năm 2024) không phải là một số. Trong tệp "
+                     "CSV, hãy ghi số không có dấu phân cách hàng nghìn, dùng dấu chấm thập phân: 3577 hoặc 99.74."}]
 
 
 def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
