@@ -88,17 +88,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from etl.template import write_template
+    from etl.template import TemplateUnit, from_database, write_template
     from monitor.catalog import default_catalog
 
-    units = None
-    if args.db and Path(args.db).exists():
-        with duckdb.connect(args.db, read_only=True) as con:
-            units = con.execute("SELECT unit_code, name_vi FROM units WHERE kind IN ('district', 'bloc') "
-                                "ORDER BY unit_code").fetchall() or None
-    write_template(Path(args.out), default_catalog(), units=units)
+    units: list[TemplateUnit] | None = None
+    facts = None
+    if args.db:
+        if not Path(args.db).exists():
+            print(f"Không có cơ sở dữ liệu {args.db}.", file=sys.stderr)
+            return 2
+        units, facts = from_database(Path(args.db), args.unit or None)
+        unknown = sorted(set(args.unit or []) - {u.code for u in units})
+        if unknown:
+            print(f"Không có đơn vị {', '.join(unknown)} trong {args.db}.", file=sys.stderr)
+            return 2
+    elif args.unit:
+        units = [TemplateUnit(code, code) for code in args.unit]
+    write_template(Path(args.out), default_catalog(), units=units or None,
+                   years=[args.year] if args.year else None, facts=facts)
     print(f"Wrote {args.out}")
     return 0
 
@@ -131,7 +138,9 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=cmd_demo)
     s = sub.add_parser("template", help="write the Excel template for data entry")
     s.add_argument("--out", required=True)
-    s.add_argument("--db", help="one sheet per district and bloc of this database")
+    s.add_argument("--db", help="one sheet per district and bloc of this database, its figures filled in")
+    s.add_argument("--unit", nargs="+", metavar="CODE", help="only these units (a sheet each)")
+    s.add_argument("--year", type=int, help="only this year's column (default: the current term's years)")
     s.set_defaults(run=cmd_template)
     s = sub.add_parser("extract", help="propose measures from a report (.txt, .md, .docx)")
     s.add_argument("report")

@@ -102,9 +102,16 @@ def _rows_as_read(out: Checked) -> pd.DataFrame:
     return frame.fillna("")
 
 
-def template_bytes(catalog: Catalog, units: Sequence[tuple[str, str]]) -> bytes:
-    """The data-entry workbook for these (code, Vietnamese name) units, as bytes for a download."""
+def template_bytes(catalog: Catalog, units: Sequence[tuple[str, str]], db: Path | None = None) -> bytes:
+    """The data-entry workbook for these (code, Vietnamese name) units, as bytes for a download; with the
+    database `db`, each unit's sheet holds its kind's measures and the figures already loaded."""
+    from etl.template import from_database
+
+    facts = None
+    chosen: list = list(units)
+    if db is not None and db.exists() and chosen:
+        chosen, facts = from_database(db, [code for code, _ in units])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "mau.xlsx"
-        write_template(path, catalog, units=list(units) or None)
+        write_template(path, catalog, units=chosen or None, facts=facts)
         return path.read_bytes()

@@ -129,12 +129,12 @@ with _ui.guard(c):
     template_units = [] if c.units.empty else [
         (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
     st.caption(c.t("template_help", name=_ui.esc(c.unit_label(c.scope) or "—")))
-    store, catalog = c.store, c.catalog
+    store, catalog, db = c.store, c.catalog, c.db
 
     def data() -> bytes:  # built when the button is clicked: a province's workbook takes seconds
         if store is None:
-            return template_bytes(catalog, template_units)
-        return store.memo(("template", tuple(template_units)), lambda: template_bytes(catalog, template_units))
+            return template_bytes(catalog, template_units, db)
+        return store.memo(("template", tuple(template_units)), lambda: template_bytes(catalog, template_units, db))
 
     st.download_button(c.t("template_download"), data=data, file_name="mau-nhap-lieu.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
