@@ -10,7 +10,7 @@ from monitor import audit, auth, views
 from monitor.i18n import fmt_number
 from monitor.problems import rows_frame
 from monitor.uploads import Checked, check_uploads, record_check, template_bytes
-from screens import _ui
+from screens import _missing, _ui
 
 c = _ui.ctx()
 st.title(c.t("data_title"))
@@ -101,6 +101,7 @@ with _ui.guard(c):
         codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
         gate = auth.may_load(c.user, codes, c.uploads)
         _record_upload(files, checked, gate)
+        _missing.covers(c, checked.rows)
         if checked.report is not None:
             rows = sum(i.rows for i in checked.report.files)
             if checked.report.ok:
@@ -121,6 +122,9 @@ with _ui.guard(c):
                     lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
                 st.dataframe(rows_frame(view, c.lang), hide_index=True)
             _ui.load_button(c, checked, gate, key="data_load")
+
+    if not _ui.data_missing(c):
+        _missing.section(c)
 
     if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything
         _audit_section()
