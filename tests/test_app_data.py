@@ -38,7 +38,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
     assert not at.exception
-    completeness, findings, log, audit = frames(at)
+    completeness, findings, log, missing, audit = frames(at)
+    assert list(missing.columns) == ["Đơn vị", "Chỉ tiêu", "Cần số liệu"]  # what the units still owe for 2022
     tay_son = completeness[completeness["Đơn vị"] == "Đảng bộ huyện Tây Sơn"].iloc[0]
     assert [tay_son[str(y)] for y in range(2020, 2026)] == [
         "✖ chưa nộp", "✔ 21", "✔ 21", "✔ 22", "✖ chưa nộp", "✖ chưa nộp"]
@@ -57,13 +58,13 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     assert list(audit["Việc"]) == ["nạp"] and list(audit["Kết quả"]) == ["đã nạp"]
     assert audit["Tệp"].iloc[0] == f"{SAMPLE / 'units.csv'}, {SAMPLE / 'measures.csv'}"
     assert "7 sai lệch" in texts(at)
-    [button] = at.get("download_button")
-    assert button.proto.label == "Tải mẫu nhập liệu Excel"
+    assert [b.proto.label for b in at.get("download_button")] == ["Tải danh sách còn thiếu (Excel)",
+                                                                  "Tải mẫu nhập liệu Excel"]
 
 
 def test_template_has_a_sheet_for_each_unit_in_view(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
-    [button] = at.get("download_button")
+    button = at.get("download_button")[-1]
     assert button.proto.label == "Tải mẫu nhập liệu Excel"
     assert "Một trang tính cho mỗi đơn vị trực thuộc Tỉnh Bình Định" in texts(at)
     book = openpyxl.load_workbook(io.BytesIO(template_bytes(default_catalog(),
