@@ -38,10 +38,11 @@ def _unit_names(db: str | None) -> dict[str, str]:
 def _print_problems(problems: list[Problem], stream=sys.stdout, db: str | None = None) -> None:
     """Each problem where it is and what to do, in Vietnamese (README: the commands speak Vietnamese)."""
     from monitor.problems import place
+    from monitor.views import finding_rule_name
 
     names = _unit_names(db)
     for p in problems:
-        where = place(p, "vi")
+        where = place(p, "vi") or (finding_rule_name(p.rule, "vi") if p.severity != "error" else "")
         print(f"  {where}: {p.text('vi', names)}" if where else f"  {p.text('vi', names)}", file=stream)
 
 
