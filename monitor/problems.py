@@ -197,6 +197,21 @@ ROW_HEADERS = {"file": "file", "sheet": "sheet", "row": "row", "unit_code": "uni
                "source": "source", "problems": "status"}
 
 
-def rows_frame(rows: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
-    """The rows as read, with headers in `lang` instead of the file format's column ids."""
-    return rows.rename(columns={c: t(k, lang) for c, k in ROW_HEADERS.items() if c in rows.columns})
+def rows_frame(rows: pd.DataFrame, lang: str = "vi", names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The rows as read, in the officer's words: units, measures, periods and organisation types by name
+    (a code nobody knows stays as written, for her to find), values the reader's way, headers in `lang`."""
+    from etl.numbers import machine_to_vi
+    from monitor.views import measure_name
+
+    catalog = default_catalog()
+    out = rows.copy()
+    named = {"unit_code": lambda u: _unit(u, names) if u and names and u in names else u,
+             "measure": lambda m: measure_name(catalog, m, lang) if m else m,
+             "period": lambda p: catalog.periods[p].name(lang) if p in catalog.periods else p,
+             "org_type": lambda o: catalog.org_types[o].name(lang) if o in catalog.org_types else o,
+             "kind": lambda k: catalog.unit_kinds[k].name(lang) if k in catalog.unit_kinds else k,
+             "value": lambda v: machine_to_vi(v) if lang == "vi" and isinstance(v, str) else v}
+    for column, name in named.items():
+        if column in out.columns:
+            out[column] = [name(v) for v in out[column]]
+    return out.rename(columns={c: t(k, lang) for c, k in ROW_HEADERS.items() if c in out.columns})

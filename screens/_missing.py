@@ -19,8 +19,8 @@ def covers(c: _ui.Ctx, rows: pd.DataFrame) -> None:
     """'This upload holds figures of: Huyện Tây Sơn (2022, 2023); …'."""
     found = coverage.covers(rows, c.names())
     if found:
-        st.info(c.t("upload_covers", n=len(found), units="; ".join(
-            f"{_ui.esc(name)} ({', '.join(map(str, years))})" for _, name, years in found)), icon="🗂️")
+        units = "; ".join(f"{_ui.esc(name)} ({', '.join(map(str, years))})" for _, name, years in found)
+        st.info(c.t("upload_covers", n=len(found), units=units), icon=":material/inventory_2:")
 
 
 def section(c: _ui.Ctx) -> None:

@@ -111,7 +111,8 @@ with _ui.guard(c):
                 st.markdown(f"**{c.t('problems')}**")
                 st.dataframe(checked.problems.rename(columns={
                     "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
-                    "rule": c.t("rule"), "message": c.t("message")}), hide_index=True)
+                    "rule": c.t("rule"), "message": c.t("message")}), hide_index=True,
+                    column_config={c.t("message"): st.column_config.TextColumn(width=900)})
             about = views.findings_about(checked.report.finding_rows, checked.rows)
             if not about.empty:
                 st.warning(c.t("findings_count", n=len(about)))
@@ -120,7 +121,7 @@ with _ui.guard(c):
                 st.markdown(f"**{c.t('rows_checked')}**")
                 view = checked.rows.assign(problems=lambda d: d["problems"].map(
                     lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
-                st.dataframe(rows_frame(view, c.lang), hide_index=True)
+                st.dataframe(rows_frame(view, c.lang, c.names()), hide_index=True)
             _ui.load_button(c, checked, gate, key="data_load")
 
     if not _ui.data_missing(c):

@@ -87,7 +87,7 @@ def _other_years(frame: pd.DataFrame, year: int) -> None:
     other = sorted({int(y) for y in frame.loc[frame["other_year"], "year"]})
     if other:
         st.warning(c.t("extract_other_year", n=int(frame["other_year"].sum()), year=year,
-                       years=", ".join(map(str, other))), icon="📅")
+                       years=", ".join(map(str, other))), icon=":material/calendar_month:")
 
 
 def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -136,7 +136,8 @@ def _show_check(checked: Checked, unit: str) -> None:
         st.error(c.t("check_failed", n=len(report.problems)))
         st.dataframe(checked.problems.drop(columns=["file", "sheet"]).rename(columns={
             "row": c.t("row"), "column": c.t("column"), "message": c.t("message")}),
-            hide_index=True, key="extract_problems")
+            hide_index=True, key="extract_problems",
+            column_config={c.t("message"): st.column_config.TextColumn(width=900)})
     findings = review.findings_for(report, unit)
     if not findings.empty:
         st.warning(c.t("extract_findings", n=len(findings)))
@@ -146,7 +147,7 @@ def _show_check(checked: Checked, unit: str) -> None:
         with st.expander(c.t("rows_checked"), expanded=not report.ok):
             view = checked.rows.drop(columns=["file", "sheet"]).assign(problems=lambda d: d["problems"].map(
                 lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
-            st.dataframe(rows_frame(view, c.lang), hide_index=True, key="extract_rows_checked")
+            st.dataframe(rows_frame(view, c.lang, c.names()), hide_index=True, key="extract_rows_checked")
 
 
 def _load(checked: Checked, unit: str) -> None:
