@@ -321,3 +321,17 @@ def test_a_unit_sheet_asks_only_for_its_kinds_measures_and_marks_the_years_not_s
         header = district[f"{col}3"]
         assert (header.fill.fgColor.rgb == "00F4B084") == (year not in have), year
     assert have and set(YEARS) - have
+
+
+def test_the_template_command_names_a_unit_it_does_not_know_and_writes_one_year(tmp_path, sample_db, cat, capsys):
+    from etl.__main__ import main
+
+    path = tmp_path / "mau.xlsx"
+    assert main(["template", "--out", str(path), "--db", str(sample_db), "--unit", "BD-TAYSON", "XX"]) == 2
+    assert capsys.readouterr().err.strip() == f"Không có đơn vị XX trong {sample_db}."
+    assert not path.exists()
+    assert main(["template", "--out", str(path), "--db", str(sample_db), "--unit", "TH-KHOI", "--year", "2024"]) == 0
+    ws = _sheet(openpyxl.load_workbook(path), "TH-KHOI")
+    assert [c.value for c in ws[3]] == ["Chỉ tiêu / Measure", "Mã / ID", "2024", "Nguồn / Source"]
+    assert ws["C3"].fill.fgColor.rgb == "00F4B084"  # the bloc has not submitted 2024
+    assert ws.title == "Khối Cơ quan và Doanh nghiệp…" and ws["A1"].value.startswith("Đảng bộ Khối Cơ quan")
