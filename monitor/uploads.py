@@ -21,7 +21,7 @@ from etl.template import write_template
 from monitor import audit
 from monitor.auth import LoadGate
 from monitor.catalog import Catalog
-from monitor.problems import problems_frame
+from monitor.problems import place, problems_frame
 
 
 @dataclass
@@ -47,7 +47,9 @@ def record_check(db: Path, user: str, files: Sequence[tuple[str, bytes]], checke
     if checked.refused:
         result, problems, first = "refused", len(checked.refused), checked.refused[0]
     elif checked.report is not None and not checked.report.ok:
-        result, problems, first = "invalid", len(checked.report.problems), str(checked.report.problems[0])
+        p = checked.report.problems[0]  # said as str(p) is, the file by the name it was uploaded under
+        first = f"{place(p, 'vi', checked.names)}: {p.text()}"
+        result, problems = "invalid", len(checked.report.problems)
     elif not gate.allowed:
         result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
     else:
