@@ -22,9 +22,28 @@ def _login() -> str:
         return ""
 
 
-def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
+def _unit_names(db: str | None) -> dict[str, str]:
+    """The units' Vietnamese names in the database, for the problems' sentences ({} without one)."""
+    if not db or not Path(db).exists():
+        return {}
+    import duckdb
+
+    try:
+        with duckdb.connect(db, read_only=True) as con:
+            return dict(con.execute("SELECT unit_code, name_vi FROM units").fetchall())
+    except duckdb.Error:
+        return {}
+
+
+def _print_problems(problems: list[Problem], stream=sys.stdout, db: str | None = None) -> None:
+    """Each problem where it is and what to do, in Vietnamese (README: the commands speak Vietnamese)."""
+    from monitor.problems import place
+    from monitor.views import finding_rule_name
+
+    names = _unit_names(db)
     for p in problems:
-        print(f"  {p}", file=stream)
+        where = place(p, "vi") or (finding_rule_name(p.rule, "vi") if p.severity != "error" else "")
+        print(f"  {where}: {p.text('vi', names)}" if where else f"  {p.text('vi', names)}", file=stream)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -42,7 +61,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         report = load(args.files, args.db, replace=args.replace, reason=reason, user=args.user)
     except LoadRejected as exc:
         print(f"Rejected: {len(exc.problems)} problem(s); {args.db} was not changed.", file=sys.stderr)
-        _print_problems(exc.problems, sys.stderr)
+        _print_problems(exc.problems, sys.stderr, args.db)
         if exc.audit_error:
             print(f"Also: {exc.audit_error}", file=sys.stderr)
         return 1
@@ -95,7 +114,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check(args.files, db=args.db)
     if report.problems:
         print(f"{len(report.problems)} problem(s) (a load would be rejected):")
-        _print_problems(report.problems)
+        _print_problems(report.problems, db=args.db)
     print(f"{len(report.findings)} finding(s) (the reports disagree with themselves; loaded and shown):")
     _print_problems(report.findings)
     if not report.problems:
@@ -112,17 +131,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from etl.template import write_template
+    from etl.template import TemplateUnit, from_database, write_template
     from monitor.catalog import default_catalog
 
-    units = None
-    if args.db and Path(args.db).exists():
-        with duckdb.connect(args.db, read_only=True) as con:
-            units = con.execute("SELECT unit_code, name_vi FROM units WHERE kind IN ('district', 'bloc') "
-                                "ORDER BY unit_code").fetchall() or None
-    write_template(Path(args.out), default_catalog(), units=units)
+    units: list[TemplateUnit] | None = None
+    facts = None
+    if args.db:
+        if not Path(args.db).exists():
+            print(f"Không có cơ sở dữ liệu {args.db}.", file=sys.stderr)
+            return 2
+        units, facts = from_database(Path(args.db), args.unit or None)
+        unknown = sorted(set(args.unit or []) - {u.code for u in units})
+        if unknown:
+            print(f"Không có đơn vị {', '.join(unknown)} trong {args.db}.", file=sys.stderr)
+            return 2
+    elif args.unit:
+        units = [TemplateUnit(code, code) for code in args.unit]
+    write_template(Path(args.out), default_catalog(), units=units or None,
+                   years=[args.year] if args.year else None, facts=facts)
     print(f"Wrote {args.out}")
     return 0
 
@@ -165,7 +191,9 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=cmd_demo)
     s = sub.add_parser("template", help="write the Excel template for data entry")
     s.add_argument("--out", required=True)
-    s.add_argument("--db", help="one sheet per district and bloc of this database")
+    s.add_argument("--db", help="one sheet per district and bloc of this database, its figures filled in")
+    s.add_argument("--unit", nargs="+", metavar="CODE", help="only these units (a sheet each)")
+    s.add_argument("--year", type=int, help="only this year's column (default: the current term's years)")
     s.set_defaults(run=cmd_template)
     s = sub.add_parser("extract", help="propose measures from a report (.txt, .md, .docx)")
     s.add_argument("report")

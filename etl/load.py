@@ -14,6 +14,7 @@ the database on every other conflict. Each replacement goes to the audit with it
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import functools
@@ -112,8 +113,7 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 def _rename_columns(problems: list[Problem], infos: Sequence[FileInfo]) -> list[Problem]:
     names = {str(i.path): i.column_names for i in infos}
-    return [Problem(p.file, p.row, names.get(p.file, {}).get(p.column or "", p.column), p.rule, p.message,
-                    p.severity, p.sheet) for p in problems]
+    return [dataclasses.replace(p, column=names.get(p.file, {}).get(p.column or "", p.column)) for p in problems]
 
 
 def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> list[Problem]:
@@ -127,8 +127,7 @@ def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> list[Problem
         except duckdb.Error as exc:  # not a DuckDB file, or not ours: say so, and still judge the input
             with contextlib.suppress(duckdb.Error):
                 con.execute("DETACH old")
-            problem = Problem(str(db), None, None, "unreadable_database",
-                              f"cannot use it as the database: {str(exc).splitlines()[0]}")
+            problem = Problem(str(db), None, None, "unreadable_database", str(exc).splitlines()[0])
     else:
         problem = None
     con.execute("CREATE OR REPLACE TEMP TABLE old_units AS SELECT * FROM (" + _empty("units") + ")")
@@ -244,8 +243,8 @@ def _findings(con: duckdb.DuckDBPyConnection, report: Report, catalog: Catalog, 
                       registered=True)
 
 
-def _problems(found: list[tuple[str, str, str, int | None, str, str]]) -> list[Problem]:
-    return [Problem(f, r, c, rule, m, sheet=s or "") for rule, f, s, r, c, m in found]
+def _problems(found: list[rules.Found]) -> list[Problem]:
+    return [Problem(f, r, c, rule, sheet=s or "", args=a) for rule, f, s, r, c, a in found]
 
 
 def _judge_parts(con: duckdb.DuckDBPyConnection, report: Report, db: Path | None, replace: bool) -> None:

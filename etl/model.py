@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -22,25 +23,36 @@ Severity = Literal["error", "finding", "warning"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One fault in the input. Errors reject the whole load; findings and warnings are stored."""
+    """One fault in the input. Errors reject the whole load; findings and warnings are stored.
+
+    Data, not a sentence: the rule and its facts (`args`: the value as written, unit, measure, year…)
+    are turned into words in the reader's language at the edge (monitor.problems.describe). `message`
+    is a free-text detail where a problem has nothing else to say (a finding's own words, a parser's).
+    """
 
     file: str
     row: int | None
     column: str | None
     rule: str
-    message: str
+    message: str = ""
     severity: Severity = "error"
     sheet: str = ""
+    args: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def text(self, lang: str = "vi", names: Mapping[str, str] | None = None,
+             files: Mapping[str, str] | None = None) -> str:
+        """What is wrong and what to do, in `lang` (unit names from `names`, file names from `files`)."""
+        from monitor.problems import describe
+
+        return describe(self, lang, names=names, files=files)
 
     def __str__(self) -> str:
-        if not self.file:  # a finding about the data as a whole, not a place in a file
-            return f"{self.rule}: {self.message}"
-        where = self.file + (f" [{self.sheet}]" if self.sheet else "")
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.rule}: {self.message}"
+        """In Vietnamese, the file by its name alone: this goes to the command line and to the audit log,
+        which the Data page shows (never a directory of the server)."""
+        from monitor.problems import describe, place
+
+        where = place(self, "vi")
+        return f"{where}: {describe(self, 'vi')}" if where else describe(self, "vi")
 
 
 @dataclass

@@ -67,3 +67,16 @@ def split_qualifier(text: str) -> tuple[str, str]:
             if low.startswith(w):
                 return qualifier, s[len(w):].strip()
     return "", s
+
+
+_VI_MARKS = str.maketrans({",": ".", ".": ","})
+
+
+def machine_to_vi(machine_text: str) -> str:
+    """Machine text → the Vietnamese way, decimals kept, read back by vi_to_machine to the same text:
+    '3577' → '3.577'; '99.74' → '99,74'; '0.5' → '0,5'. Text that is no plain number is returned as it is."""
+    s = machine_text.strip()
+    if not _MACHINE.match(s) or "e" in s.lower():
+        return machine_text
+    value = float(s)
+    return f"{value:,.{decimals_of(s)}f}".translate(_VI_MARKS)

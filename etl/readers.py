@@ -42,6 +42,14 @@ class FileInfo:
     column_names: dict[str, str] = field(default_factory=dict)
 
 
+class Unreadable(ValueError):
+    """A file no reader can take, and why (`why`: a code monitor.problems says in the reader's words)."""
+
+    def __init__(self, why: str, text: str) -> None:
+        super().__init__(text)
+        self.why = why
+
+
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
     cols = ", ".join(f"{c} VARCHAR" for c in MEASURE_COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STG_MEASURES} "
@@ -81,16 +89,18 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> FileInfo:
             if error is not exc:  # as when it was hashed first: the file could not be read at all
                 info = FileInfo(path=path)
             info.problems.append(Problem(str(path), None, None, "unreadable_file",
-                                         f"cannot read it ({type(error).__name__}: {_short(error)})"))
+                                         f"cannot read it ({type(error).__name__}: {_short(error)})",
+                                         args={"why": getattr(error, "why", "")}))
     if info.kind and info.rows == 0 and not info.problems:
-        info.problems.append(Problem(str(path), None, None, "empty_file", "the file has a header but no rows"))
+        info.problems.append(Problem(str(path), None, None, "empty_file", "the file has a header but no rows",
+                                     args={"why": "header_only"}))
     return info
 
 
 def _stage_any(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> None:
     name = str(path)
     if path.stat().st_size == 0:
-        info.problems.append(Problem(name, None, None, "empty_file", "the file is empty"))
+        info.problems.append(Problem(name, None, None, "empty_file", "the file is empty", args={"why": "empty"}))
         return
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -102,7 +112,8 @@ def _stage_any(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
         _stage_csv(con, path, info)
     else:
         info.problems.append(Problem(name, None, None, "unreadable_file",
-                                     f"unknown file type '{suffix}': expected .csv, .xlsx or .parquet"))
+                                     f"unknown file type '{suffix}': expected .csv, .xlsx or .parquet",
+                                     args={"why": "file_type", "value": suffix}))
 
 
 def _refused_workbook(path: Path, info: FileInfo) -> bool:
@@ -115,7 +126,8 @@ def _refused_workbook(path: Path, info: FileInfo) -> bool:
     try:
         screen(path.name, path.read_bytes(), allow=("xlsx",))
     except UnsafeUpload as exc:
-        info.problems.append(Problem(str(path), None, None, "refused_file", str(exc).removeprefix(f"{path.name}: ")))
+        info.problems.append(Problem(str(path), None, None, "refused_file", str(exc).removeprefix(f"{path.name}: "),
+                                     args={"why": "unsafe"}))
         return True
     return False
 
@@ -136,11 +148,13 @@ def _check_header(info: FileInfo, header: list[str]) -> bool:
     missing = [c for c in required if c not in header]
     for c in missing:
         info.problems.append(Problem(str(info.path), 1, c, "missing_column",
-                                     f"required column '{c}' is missing (header: {', '.join(header)})"))
+                                     f"required column '{c}' is missing (header: {', '.join(header)})",
+                                     args={"value": c, "header": header}))
     twice = sorted({h for h in header if h and header.count(h) > 1})
     for c in twice:
         info.problems.append(Problem(str(info.path), 1, c, "duplicate_column",
-                                     f"column '{c}' appears {header.count(c)} times in the header"))
+                                     f"column '{c}' appears {header.count(c)} times in the header",
+                                     args={"value": c, "n": header.count(c)}))
     return not missing and not twice
 
 
@@ -168,15 +182,15 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
         if len(head) == 64 * 1024 and exc.start > len(head) - 4:  # a character cut by the 64 KiB read
             text = head[: exc.start].decode("utf-8-sig")
         else:
-            raise ValueError(f"not UTF-8 text (byte {exc.start}): save the file as CSV UTF-8") from None
+            raise Unreadable("not_utf8", f"not UTF-8 text (byte {exc.start}): save the file as CSV UTF-8") from None
     if "\x00" in text:
-        raise ValueError("binary content, not a CSV text file")
+        raise Unreadable("binary", "binary content, not a CSV text file")
     if "\r" in text and "\n" not in text:
-        raise ValueError("its lines end in a bare carriage return (an old Mac CSV): save it as CSV UTF-8")
+        raise Unreadable("bare_cr", "its lines end in a bare carriage return (an old Mac CSV): save it as CSV UTF-8")
     first = next(csv.reader(io.StringIO(text)), [])
     header = [h.strip() for h in first]
     if not header or not any(header):
-        raise ValueError("no header row")
+        raise Unreadable("no_header", "no header row")
     if not _check_header(info, header):
         return
     table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
@@ -209,13 +223,16 @@ def _csv_error(path: Path, exc: duckdb.Error) -> Problem:
     line = re.search(r"CSV Error on Line: (\d+)", text)
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     too_long = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+    args: dict[str, object] = {"why": ""}
     if fields:
         message = f"the row has {fields[2]} fields but the header has {fields[1]}"
+        args = {"why": "fields", "found": int(fields[2]), "expected": int(fields[1])}
     elif too_long:
         message = f"the line is longer than {int(too_long[1]):,} bytes: is it really one row of a CSV file?"
+        args = {"why": "too_long", "n": int(too_long[1])}
     else:
         message = _short(exc).removeprefix("Invalid Input Error: ")
-    return Problem(str(path), int(line[1]) if line else None, None, "unreadable_file", message)
+    return Problem(str(path), int(line[1]) if line else None, None, "unreadable_file", message, args=args)
 
 
 def _inserted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> int:
@@ -274,7 +291,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> N
         while header and header[-1] == "":
             header.pop()
         if not header:
-            raise ValueError("the first sheet has no header row")
+            raise Unreadable("no_header", "the first sheet has no header row")
         if not _check_header(info, header):
             return
         records = []
@@ -310,7 +327,8 @@ def _vi_value(rec: dict[str, str], raw: object, info: FileInfo, row: int, sheet:
         if given and given != qualifier:
             info.problems.append(Problem(str(info.path), row, "qualifier", "qualifier_conflict",
                                          f"the value '{raw}' says '{qualifier}' but the qualifier "
-                                         f"column says '{given}'", sheet=sheet))
+                                         f"column says '{given}'", sheet=sheet,
+                                         args={"value": raw, "said": qualifier, "given": given}))
         rec["qualifier"] = qualifier
 
 

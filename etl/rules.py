@@ -1,14 +1,18 @@
 """The rules a load must pass, one named SQL query each, over the staging tables.
 
-Every query returns (file, sheet, row, col, message) for each offending row; `col` is a contract
-column name, turned into the file's own naming (a template's spreadsheet column) by the caller.
+Every query returns (file, sheet, row, col, args) for each offending row: `col` is a contract column
+name, turned into the file's own naming (a template's spreadsheet column) by the caller; `args` the
+facts of the fault (the value as written, unit, year, measure…) as a JSON object, never a sentence:
+monitor.problems says them in the reader's language.
 Row rules judge single rows of text; set rules then judge the typed rows that passed them
 (conflicts, parts against wholes), including against what the database already holds (`old_*`).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import duckdb
 
@@ -26,39 +30,53 @@ def _formula(col: str) -> str:
     return f"left({col}, 1) IN ('=', '@') OR (left({col}, 1) IN ('+', '-') AND regexp_matches({col}, '[(|!]'))"
 
 
-def _formula_message(col: str) -> str:
-    return ("format('''{}'' starts with ''{}'': a spreadsheet would run it as a formula', "
-            + f"{col}, left({col}, 1))")
+def _formula_args(col: str, **more: str) -> str:
+    extra = "".join(f", '{k}', {v}" for k, v in more.items())
+    return _args(f"'value', {col}, 'first', left({col}, 1){extra}")
+
+
+def _args(pairs: str) -> str:
+    """A problem's facts as a JSON object (text, so that every rule's column has one type): the words
+    are the reader's, rendered at the edge (monitor.problems)."""
+    return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
 # A plain machine number as CONTRACT.md asks for ('3577', '99.74', '1e-05'): DuckDB's own cast also
 # takes '1_000', which no source writes and which hides a typing slip. Kept in step with etl.numbers.
 MACHINE_NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+def _ROW(alias: str) -> str:
+    return f'{alias}."row"'
+
+
+# the key of a measure row, for the messages that name unit, year and measure
+_ROW_KEY = "'unit', unit_code, 'year', year, 'period', period, 'org_type', org_type, 'measure', measure"
 
 # -- units ------------------------------------------------------------------------------------------
+# Every query returns (file, sheet, row, col, args): `args` the facts of the fault as a JSON object.
 UNIT_RULES: dict[str, str] = {
-    "missing_value": """
-        SELECT file, '' AS sheet, "row", c AS col, 'required value is empty' AS message
-        FROM (SELECT file, "row", unnest(['unit_code', 'name_vi', 'kind']) AS c,
+    "missing_value": f"""
+        SELECT file, '' AS sheet, "row", c AS col, {_args("'of', 'unit', 'unit', unit_code, 'col', c")} AS args
+        FROM (SELECT file, "row", unit_code, unnest(['unit_code', 'name_vi', 'kind']) AS c,
                      unnest([unit_code, name_vi, kind]) AS v FROM stg_units) WHERE v = ''""",
     "bad_code": f"""
-        SELECT file, '', "row", 'unit_code', format('''{{}}'' may hold only letters, digits, - and _', unit_code)
+        SELECT file, '', "row", 'unit_code', {_args("'value', unit_code")}
         FROM stg_units WHERE unit_code <> '' AND NOT regexp_matches(unit_code, '{UNIT_CODE}')""",
-    "unknown_kind": """
-        SELECT file, '', "row", 'kind', format('unknown unit kind ''{}'' (expected one of: {})', kind,
-               (SELECT string_agg(id, ', ') FROM cat_unit_kind))
+    "unknown_kind": f"""
+        SELECT file, '', "row", 'kind', {_args("'value', kind, 'expected', (SELECT list(id) FROM cat_unit_kind)")}
         FROM stg_units WHERE kind <> '' AND kind NOT IN (SELECT id FROM cat_unit_kind)""",
-    "duplicate_unit": """
+    "duplicate_unit": f"""
         SELECT s.file, '', s."row", 'unit_code',
-               format('unit ''{}'' is defined differently in {} row {}', s.unit_code, t.file, t."row")
+               {_args("'unit', s.unit_code, 'other_file', t.file, 'other_row', " + _ROW("t"))}
         FROM stg_units s JOIN stg_units t ON s.unit_code = t.unit_code AND (t.file, t."row") < (s.file, s."row")
         WHERE (s.name_vi, s.name_en, s.parent_code, s.kind) IS DISTINCT FROM (t.name_vi, t.name_en, t.parent_code, t.kind)""",
-    "unknown_parent": """
-        SELECT file, '', "row", 'parent_code', format('parent ''{}'' is not a unit in these files or the database', parent_code)
+    "unknown_parent": f"""
+        SELECT file, '', "row", 'parent_code', {_args("'value', parent_code, 'unit', unit_code")}
         FROM stg_units WHERE parent_code <> '' AND parent_code NOT IN (SELECT unit_code FROM known_units)""",
-    "self_parent": """
-        SELECT file, '', "row", 'parent_code', 'a unit cannot be its own parent'
+    "self_parent": f"""
+        SELECT file, '', "row", 'parent_code', {_args("'unit', unit_code")}
         FROM stg_units WHERE parent_code = unit_code AND unit_code <> ''""",
     # A cycle through parents (A under B, B under A) would send every roll-up up the tree round forever.
-    "parent_cycle": """
+    "parent_cycle": f"""
         WITH RECURSIVE tree AS (
             SELECT DISTINCT unit_code, parent_code FROM stg_units
             UNION ALL
@@ -70,17 +88,17 @@ UNIT_RULES: dict[str, str] = {
             SELECT up.unit_code, t.parent_code, up.depth + 1 FROM up JOIN tree t ON t.unit_code = up.ancestor
             WHERE t.parent_code <> '' AND up.ancestor <> up.unit_code AND up.depth < 100
         )
-        SELECT file, '', "row", 'parent_code', format('unit ''{}'' is its own ancestor: its parents go round in a circle', unit_code)
+        SELECT file, '', "row", 'parent_code', {_args("'unit', unit_code, 'value', parent_code")}
         FROM stg_units WHERE unit_code IN (SELECT unit_code FROM up WHERE ancestor = unit_code)""",
     # a name a spreadsheet would run as a formula once the data is exported
     "formula_text": f"""
-        SELECT file, '', "row", c, {_formula_message("v")}
+        SELECT file, '', "row", c, {_formula_args("v")}
         FROM (SELECT file, "row", unnest(['name_vi', 'name_en']) AS c, unnest([name_vi, name_en]) AS v FROM stg_units)
         WHERE {_formula("v")}""",
-    "conflict": """
+    "conflict": f"""
         SELECT s.file, '', s."row", 'unit_code',
-               format('unit ''{}'' differs from the database ({}, {}, parent ''{}''); use --replace to overwrite',
-                      s.unit_code, o.name_vi, o.kind, o.parent_code)
+               {_args("'of', 'unit', 'unit', s.unit_code, 'name', s.name_vi, 'kind', s.kind, 'parent', s.parent_code, "
+                      "'db_name', o.name_vi, 'db_kind', o.kind, 'db_parent', o.parent_code")}
         FROM stg_units s JOIN old_units o USING (unit_code)
         WHERE NOT $replace AND (s.name_vi, s.name_en, s.parent_code, s.kind)
               IS DISTINCT FROM (o.name_vi, o.name_en, o.parent_code, o.kind)""",
@@ -88,80 +106,80 @@ UNIT_RULES: dict[str, str] = {
 
 # -- measures, row by row ------------------------------------------------------------------------------
 ROW_RULES: dict[str, str] = {
-    "missing_value": """
-        SELECT file, sheet, "row", c, 'required value is empty'
-        FROM (SELECT file, sheet, "row", value_col, unnest(['unit_code', 'year', 'measure', 'value']) AS c,
+    "missing_value": f"""
+        SELECT file, sheet, "row", c, {_args("'col', c, " + _ROW_KEY)}
+        FROM (SELECT file, sheet, "row", value_col, unit_code, year, period, org_type, measure,
+                     unnest(['unit_code', 'year', 'measure', 'value']) AS c,
                      unnest([unit_code, year, measure, value]) AS v FROM stg_measures
               WHERE '' IN (unit_code, year, measure, value)) WHERE v = ''""",
-    "unknown_unit": """
-        SELECT file, sheet, "row", 'unit_code', format('unknown unit ''{}'': add it to units.csv', unit_code)
+    "unknown_unit": f"""
+        SELECT file, sheet, "row", 'unit_code', {_args("'value', unit_code")}
         FROM stg_measures WHERE unit_code <> '' AND unit_code NOT IN (SELECT unit_code FROM known_units)""",
-    "unknown_measure": """
-        SELECT file, sheet, "row", 'measure', format('unknown measure or indicator ''{}'' (see indicators.yaml)', measure)
+    "unknown_measure": f"""
+        SELECT file, sheet, "row", 'measure', {_args("'value', measure")}
         FROM stg_measures WHERE measure <> '' AND measure NOT IN (SELECT id FROM cat_code)""",
-    "unknown_org_type": """
-        SELECT file, sheet, "row", 'org_type', format('unknown organisation type ''{}'' (expected one of: {})',
-               org_type, (SELECT string_agg(id, ', ') FROM cat_org_type))
+    "unknown_org_type": f"""
+        SELECT file, sheet, "row", 'org_type', {_args("'value', org_type, 'expected', (SELECT list(id) FROM cat_org_type)")}
         FROM stg_measures WHERE org_type <> '' AND org_type NOT IN (SELECT id FROM cat_org_type)""",
-    "org_type_not_applicable": """
-        SELECT s.file, s.sheet, s."row", 'org_type',
-               format('''{}'' is not broken down by organisation type: leave org_type empty', s.measure)
+    "org_type_not_applicable": f"""
+        SELECT s.file, s.sheet, s."row", 'org_type', {_args("'value', s.org_type, 'measure', s.measure")}
         FROM stg_measures s JOIN cat_code c ON c.id = s.measure
         WHERE s.org_type IN (SELECT id FROM cat_org_type) AND NOT c.org_types""",
-    "unknown_period": """
-        SELECT file, sheet, "row", 'period', format('unknown period ''{}'' (expected Y, H1 or TD)', period)
+    "unknown_period": f"""
+        SELECT file, sheet, "row", 'period', {_args("'value', period")}
         FROM stg_measures WHERE period <> '' AND period NOT IN (SELECT id FROM cat_period)""",
-    "not_integer": """
-        SELECT file, sheet, "row", 'year', format('year ''{}'' is not a whole number', year)
-        FROM stg_measures WHERE year <> '' AND NOT (regexp_full_match(year, '[0-9]{1,9}'))""",
-    "year_outside_term": """
-        SELECT file, sheet, "row", 'year', format('year {} is outside every term in indicators.yaml ({})', year,
-               (SELECT string_agg(id, ', ') FROM cat_term))
-        FROM stg_measures WHERE regexp_full_match(year, '[0-9]{1,9}')
+    "not_integer": f"""
+        SELECT file, sheet, "row", 'year', {_args("'value', year")}
+        FROM stg_measures WHERE year <> '' AND NOT (regexp_full_match(year, '[0-9]{{1,9}}'))""",
+    "year_outside_term": f"""
+        SELECT file, sheet, "row", 'year', {_args("'value', year, 'first', (SELECT min(start) FROM cat_term), "
+                                                  "'last', (SELECT max(t.end) FROM cat_term t)")}
+        FROM stg_measures WHERE regexp_full_match(year, '[0-9]{{1,9}}')
              AND CAST(year AS INTEGER) NOT IN (SELECT year FROM cat_year)""",
     "not_numeric": f"""
-        SELECT file, sheet, "row", value_col, format('''{{}}'' is not a number (write 3577 or 99.74{{}})', value,
-               CASE WHEN sheet <> '' THEN '; in a spreadsheet also 3.577 or 99,74%' ELSE '' END)
+        SELECT file, sheet, "row", value_col, {_args("'value', value, 'spreadsheet', sheet <> '', " + _ROW_KEY)}
         FROM stg_measures WHERE value <> '' AND (TRY_CAST(value AS DOUBLE) IS NULL
               OR (isfinite(TRY_CAST(value AS DOUBLE)) AND NOT regexp_full_match(value, '{MACHINE_NUMBER}')))""",
-    "not_finite": """
-        SELECT file, sheet, "row", value_col, format('''{}'' is not a finite number', value)
+    "not_finite": f"""
+        SELECT file, sheet, "row", value_col, {_args("'value', value, " + _ROW_KEY)}
         FROM stg_measures WHERE NOT isfinite(TRY_CAST(value AS DOUBLE))""",
-    "negative": """
-        SELECT file, sheet, "row", value_col, format('{} is negative: counts and rates cannot be', value)
+    "negative": f"""
+        SELECT file, sheet, "row", value_col, {_args("'value', value, " + _ROW_KEY)}
         FROM stg_measures WHERE TRY_CAST(value AS DOUBLE) < 0""",
-    "rate_over_100": """
-        SELECT s.file, s.sheet, s."row", s.value_col, format('{} is a rate over 100 percent', s.value)
+    "rate_over_100": f"""
+        SELECT s.file, s.sheet, s."row", s.value_col,
+               {_args("'value', s.value, 'unit', s.unit_code, 'year', s.year, 'period', s.period, "
+                      "'org_type', s.org_type, 'measure', s.measure")}
         FROM stg_measures s JOIN cat_indicator i ON i.id = s.measure AND i.capped
         WHERE TRY_CAST(s.value AS DOUBLE) > 100""",
     # a source a spreadsheet would run as a formula once the data is exported
     "formula_text": f"""
-        SELECT file, sheet, "row", 'source', {_formula_message("source")}
+        SELECT file, sheet, "row", 'source', {_formula_args("source")}
         FROM stg_measures
         WHERE {_formula("source")}""",
     "unknown_qualifier": f"""
-        SELECT file, sheet, "row", 'qualifier', format('unknown qualifier ''{{}}'' (expected empty, >, < or ~)', qualifier)
+        SELECT file, sheet, "row", 'qualifier', {_args("'value', qualifier")}
         FROM stg_measures WHERE qualifier NOT IN {QUALIFIERS!r}""",
 }
 
 # -- measures, as a set (on stg_typed: the rows that passed the row rules) ------------------------------
 KEY = "unit_code, year, period, org_type, measure"
+_S_KEY = "'unit', s.unit_code, 'year', s.year, 'period', s.period, 'org_type', s.org_type, 'measure', s.measure"
 SET_RULES: dict[str, str] = {
     "conflict": f"""
         WITH clash AS (SELECT {KEY} FROM stg_typed SEMI JOIN dup_keys USING ({KEY}) GROUP BY ALL
                        HAVING count(DISTINCT (value, qualifier)) > 1)
         SELECT s.file, s.sheet, s."row", s.value_col,
-               format('{{}} {{}} {{}}{{}} {{}}: {{}}{{}} here, but {{}} elsewhere in the input', s.unit_code, s.year, s.period,
-                      CASE WHEN s.org_type <> '' THEN ' ' || s.org_type ELSE '' END, s.measure, s.qualifier, num(s.value),
-                      (SELECT string_agg(DISTINCT format('{{}}{{}} ({{}} row {{}})', t.qualifier, num(t.value), t.file, t."row"), '; ')
-                       FROM stg_typed t WHERE (t.{KEY.replace(', ', ', t.')}) = (s.{KEY.replace(', ', ', s.')})
-                         AND (t.value, t.qualifier) IS DISTINCT FROM (s.value, s.qualifier)))
+               {_args(_S_KEY + ", 'value', s.value, 'qualifier', s.qualifier, 'others', "
+                      "(SELECT list(DISTINCT {'value': t.value, 'qualifier': t.qualifier, 'file': t.file, "
+                      "'sheet': t.sheet, 'row': " + _ROW("t") + "}) FROM stg_typed t WHERE (t." + KEY.replace(', ', ', t.')
+                      + ") = (s." + KEY.replace(', ', ', s.') + ") "
+                      "AND (t.value, t.qualifier) IS DISTINCT FROM (s.value, s.qualifier))")}
         FROM stg_typed s SEMI JOIN clash USING ({KEY})""",
     "conflict_with_database": f"""
         SELECT s.file, s.sheet, s."row", s.value_col,
-               format('{{}} {{}} {{}}{{}} {{}}: {{}}{{}} here, but the database holds {{}}{{}} (from {{}}); use --replace to overwrite',
-                      s.unit_code, s.year, s.period, CASE WHEN s.org_type <> '' THEN ' ' || s.org_type ELSE '' END,
-                      s.measure, s.qualifier, num(s.value), o.qualifier, num(o.value), o.file)
+               {_args(_S_KEY + ", 'value', s.value, 'qualifier', s.qualifier, 'db_value', o.value, "
+                      "'db_qualifier', o.qualifier, 'db_source', o.source, 'db_load', o.load_id")}
         FROM stg_typed s JOIN old_facts o USING ({KEY})
         WHERE NOT $replace AND (s.value, s.qualifier) IS DISTINCT FROM (o.value, o.qualifier)""",
 }
@@ -177,14 +195,15 @@ def set_rules(repeated: bool, held: bool) -> dict[str, str]:
 # Only in the cells where numpy found a part over its whole (pw_cells, monitor.checks.parts_over_wholes):
 # the join of a million parts and wholes on five texts cost more than the rest of the set rules.
 PART_RULES: dict[str, str] = {
-    "part_exceeds_whole": """
+    "part_exceeds_whole": f"""
         WITH merged AS (SELECT * FROM stg_merged SEMI JOIN pw_cells USING (unit_code, year, period, org_type)),
         parts AS (SELECT p.*, m.whole FROM merged p JOIN cat_measure m ON m.id = p.measure AND m.whole <> ''
                   WHERE p.qualifier = ''),
         wholes AS (SELECT * FROM merged WHERE qualifier = '' AND measure IN (SELECT whole FROM cat_measure))
         SELECT p.file, p.sheet, p."row", p.value_col,
-               format('{} = {} exceeds its whole {} = {} ({})', p.measure, num(p.value), w.measure, num(w.value),
-                      CASE WHEN w.new THEN format('{} row {}', w.file, w."row") ELSE 'in the database' END)
+               {_args("'unit', p.unit_code, 'year', p.year, 'period', p.period, 'org_type', p.org_type, "
+                      "'measure', p.measure, 'value', p.value, 'whole', w.measure, 'whole_value', w.value, "
+                      "'whole_file', CASE WHEN w.new THEN w.file END, 'whole_sheet', w.sheet, 'whole_row', " + _ROW("w"))}
         FROM parts p JOIN wholes w ON w.measure = p.whole AND w.unit_code = p.unit_code AND w.year = p.year
                                   AND w.period = p.period AND w.org_type = p.org_type
         WHERE (p.new OR w.new) AND p.value > w.value""",
@@ -303,8 +322,11 @@ def trim_measures(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(re.sub(r"\s+", " ", SUSPECT))  # trimmed, a row may be no longer suspect
 
 
+Found = tuple[str, str, str, int | None, str, dict[str, Any]]  # rule, file, sheet, row, col, args
+
+
 def run_rows(con: duckdb.DuckDBPyConnection, rules: dict[str, str],
-             limit: int, prefilter: bool = True) -> list[tuple[str, str, str, int | None, str, str]]:
+             limit: int, prefilter: bool = True) -> list[Found]:
     """Run the row rules as one statement into row_faults, and the rows at fault into bad_rows.
 
     One pass instead of two (report, then exclude): the rules are the bulk of a large load's checks.
@@ -312,23 +334,23 @@ def run_rows(con: duckdb.DuckDBPyConnection, rules: dict[str, str],
     """
     table = "stg_suspect" if prefilter else "stg_measures"
     union = " UNION ALL ".join(f"SELECT '{name}' AS rule, * FROM ({sql.replace('FROM stg_measures', 'FROM ' + table)}) "
-                               "AS q(file, sheet, \"row\", col, message)" for name, sql in rules.items())
+                               "AS q(file, sheet, \"row\", col, args)" for name, sql in rules.items())
     con.execute("CREATE OR REPLACE TEMP TABLE row_faults AS " + re.sub(r"\s+", " ", union))
     con.execute('CREATE OR REPLACE TEMP TABLE bad_rows AS SELECT DISTINCT file, sheet, "row" FROM row_faults')
-    return con.execute(f"""
-        SELECT rule, file, sheet, "row", col, message FROM row_faults
+    found = con.execute(f"""
+        SELECT rule, file, sheet, "row", col, args FROM row_faults
         QUALIFY row_number() OVER (PARTITION BY rule ORDER BY file, "row") <= {limit}
         ORDER BY rule, file, "row"
     """).fetchall()
+    return [(rule, file, sheet, row, col, json.loads(args)) for rule, file, sheet, row, col, args in found]
 
 
-def run(con: duckdb.DuckDBPyConnection, rules: dict[str, str], replace: bool,
-        limit: int) -> list[tuple[str, str, str, int | None, str, str]]:
-    """(rule, file, sheet, row, col, message) for every fault, at most `limit` per rule."""
+def run(con: duckdb.DuckDBPyConnection, rules: dict[str, str], replace: bool, limit: int) -> list[Found]:
+    """(rule, file, sheet, row, col, args) for every fault, at most `limit` per rule."""
     out = []
     for name, sql in rules.items():
         params = {"replace": replace} if "$replace" in sql else None
         sql = re.sub(r"\s+", " ", sql)
-        for file, sheet, row, col, message in con.execute(f"{sql} ORDER BY 1, 3 LIMIT {limit}", params).fetchall():
-            out.append((name, file, sheet, row, col, message))
+        for file, sheet, row, col, args in con.execute(f"{sql} ORDER BY 1, 3 LIMIT {limit}", params).fetchall():
+            out.append((name, file, sheet, row, col, json.loads(args)))
     return out

@@ -4,6 +4,11 @@ A committee's staff copy figures from reports into it by hand, so it is forgivin
 (numbers written the Vietnamese way, bounds such as "trên 90", any cell left empty) and strict where
 the reader needs to be: it keys on the measure id in column B, the unit code in B1 and the period in
 the header row, never on the Vietnamese labels or the sheet titles, which people may edit.
+
+Written from the database, it is a form to correct rather than to retype: each unit's sheet (named by
+the unit's Vietnamese name) lists the measures of its kind, the figures already loaded are filled in
+the way the reader reads them back (so an unchanged file loads nothing new and conflicts with
+nothing), and the years the unit has not submitted are highlighted.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -60,6 +67,7 @@ _GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_RIGHT = Alignment(horizontal="right")
 
 
 # -- what goes on a sheet ----------------------------------------------------------------------------
@@ -93,17 +101,19 @@ class Section:
     is_rates: bool = False
 
 
-def template_sections(cat: Catalog) -> list[Section]:
+def template_sections(cat: Catalog, stated: Iterable[str] = ()) -> list[Section]:
     """Rows of a unit sheet, grouped in catalogue order.
 
-    Counts come first; the headline rates follow for reports that state only the rate. Count-valued
-    indicators are left out: each repeats a measure already listed.
+    Counts come first; the headline rates follow for reports that state only the rate, and the detail
+    rates in `stated` (the ones a unit's reports did state). Count-valued indicators are left out: each
+    repeats a measure already listed.
     """
+    stated = set(stated)
     by_group: dict[str | None, tuple[list[str], list[str]]] = {g: ([], []) for g in cat.groups}
     for code in cat.measures:
         by_group.setdefault(measure_group(cat, code), ([], []))[0].append(code)
-    for ind in cat.headline_indicators():
-        if ind.is_rate:
+    for ind in cat.indicators.values():
+        if ind.is_rate and (not ind.detail or ind.id in stated):
             by_group.setdefault(ind.group, ([], []))[1].append(ind.id)
     sections: list[Section] = []
     for group, (counts, rates) in by_group.items():
@@ -123,14 +133,106 @@ def current_term(cat: Catalog, today: dt.date | None = None) -> Term:
     return max(begun, key=lambda t: t.start) if begun else min(cat.terms.values(), key=lambda t: t.start)
 
 
+# -- what a unit's sheet asks for ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TemplateUnit:
+    """A unit to write a sheet for; `kind` ('' when unknown) decides which measures it is asked for."""
+
+    code: str
+    name_vi: str
+    kind: str = ""
+
+
+def _unit(u: TemplateUnit | tuple[str, ...]) -> TemplateUnit:
+    return u if isinstance(u, TemplateUnit) else TemplateUnit(*u)
+
+
+def measures_for(cat: Catalog, code: str, kind: str) -> set[str]:
+    """The measures and stated rates a unit is asked for: what its targets are computed from (the rates'
+    numerators and denominators, the sums they are derived from, the rating levels and wholes beside
+    them), and the targeted rates themselves for reports that state only the rate."""
+    wanted: set[str] = set()
+    todo: list[str] = []
+    for _, target in cat.targets_for(code, kind):
+        ind = cat.indicators.get(target.indicator)
+        if ind is None:
+            continue
+        if ind.is_rate:
+            wanted.add(ind.id)
+        todo += [*ind.numerator, *ind.denominator]
+    while todo:
+        m = todo.pop()
+        if m in wanted or m not in cat.measures:
+            continue
+        wanted.add(m)
+        measure = cat.measures[m]
+        todo += [*measure.derived_sum, *([measure.whole] if measure.whole else [])]
+        todo += [p for b in cat.balances if b.whole == m for p in b.parts]
+    return wanted
+
+
+def unit_sections(cat: Catalog, sections: list[Section], codes: set[str] | None) -> list[Section]:
+    """`sections` kept to `codes` (None: all), empty sections dropped."""
+    if codes is None:
+        return sections
+    kept = [Section(s.title, tuple(c for c in s.codes if c in codes), s.is_rates) for s in sections]
+    return [s for s in kept if s.codes]
+
+
+# -- what the database holds -----------------------------------------------------------------------------
+
+FACT_COLUMNS = ("unit_code", "year", "period", "measure", "value", "decimals", "qualifier", "source")
+
+
+def from_database(db: Path, unit_codes: list[str] | None = None) -> tuple[list[TemplateUnit], pd.DataFrame]:
+    """The units to write sheets for (`unit_codes`, or every district and bloc) and the figures already
+    loaded for them that a sheet has a cell for (whole-year and first-half totals, no breakdowns)."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        if unit_codes:
+            rows = con.execute("SELECT unit_code, name_vi, kind FROM units WHERE list_contains($c, unit_code)",
+                               {"c": list(unit_codes)}).fetchall()
+            found = {r[0]: r for r in rows}
+            units = [TemplateUnit(*found[c]) for c in unit_codes if c in found]
+        else:
+            units = [TemplateUnit(*r) for r in con.execute(
+                "SELECT unit_code, name_vi, kind FROM units WHERE kind IN ('district', 'bloc') ORDER BY unit_code"
+            ).fetchall()]
+        facts = con.execute(f"""SELECT {', '.join(FACT_COLUMNS)} FROM facts
+                                WHERE org_type = '' AND period IN ('Y', 'H1') AND list_contains($c, unit_code)""",
+                            {"c": [u.code for u in units]}).df()
+    return units, facts
+
+
+def cell_text(value: float, decimals: int, qualifier: str) -> str:
+    """A figure as the officer writes it in the sheet and the reader reads it back to the same value:
+    3.577 · 99,74 · trên 90 · khoảng 693."""
+    # the reader's own grouping (etl.numbers): a dot between thousands, a comma before the decimals;
+    # the value holds exactly `decimals` decimals, so formatting is exact (babel costs 0,2 ms a cell)
+    text = f"{value:,.{max(int(decimals), 0)}f}".translate(_VI_MARKS)
+    word = {">": "trên", "<": "dưới", "~": "khoảng"}.get(qualifier or "")
+    return f"{word} {text}" if word else text
+
+
 # -- writing -------------------------------------------------------------------------------------------
 
-def write_template(path: Path, catalog: Catalog, units: list[tuple[str, str]] | None = None,
-                   years: list[int] | None = None) -> None:
-    """Write the data-entry workbook: instructions, one sheet per (unit code, Vietnamese name).
+_MISSING_FILL = PatternFill("solid", fgColor="FCE4D6")  # a year the unit has not submitted yet
+_MISSING_HEADER_FILL = PatternFill("solid", fgColor="F4B084")
+_FILLED_FONT = Font(color="1F4E79")
 
-    Without units, one sheet DONVI whose B1 the user fills with the unit code (and may copy per unit).
-    Years default to the current term's; the midterm year gets an extra first-half column.
+
+def write_template(path: Path, catalog: Catalog,
+                   units: list[TemplateUnit] | list[tuple[str, ...]] | None = None,
+                   years: list[int] | None = None, facts: pd.DataFrame | None = None) -> None:
+    """Write the data-entry workbook: instructions, one sheet per unit (named by its Vietnamese name, its
+    code in B1) with the measures its kind is asked for (all of them when its kind is unknown).
+
+    With `facts` (from_database), the figures already loaded are filled in, each with its source in a
+    comment, and the years a unit has not submitted are highlighted. Without units, one sheet DONVI
+    whose B1 the user fills with the unit code. Years default to the current term's; the midterm year
+    gets an extra first-half column.
     """
     if years is None:
         term = current_term(catalog)
@@ -140,9 +242,12 @@ def write_template(path: Path, catalog: Catalog, units: list[tuple[str, str]] | 
         term = catalog.term_of(years[0]) if years else None
     h1_year = term.midterm if term is not None and term.midterm in years else None
     sections = template_sections(catalog)
+    by_unit: dict[str, pd.DataFrame] = {}
+    if facts is not None and not facts.empty:
+        by_unit = {str(code): frame for code, frame in facts.groupby("unit_code", sort=False)}
 
     wb = Workbook()
-    _write_instructions(wb.active, term, years, h1_year)
+    _write_instructions(wb.active, term, years, h1_year, blank=units is None, filled=facts is not None)
     titles: list[tuple[str, str]] = []
     if units is None:
         ws = wb.create_sheet(BLANK_SHEET)
@@ -150,10 +255,17 @@ def write_template(path: Path, catalog: Catalog, units: list[tuple[str, str]] | 
         titles.append((ws.title, ""))
     else:
         used: set[str] = {INSTRUCTIONS_SHEET.casefold(), MARKER_SHEET.casefold()}
-        for code, name_vi in units:
-            ws = wb.create_sheet(_sheet_title(code, used))
-            _write_unit_sheet(ws, code, name_vi, sections, catalog, years, h1_year)
-            titles.append((ws.title, code))
+        for unit in map(_unit, units):
+            codes = measures_for(catalog, unit.code, unit.kind) if unit.kind else None
+            mine = by_unit.get(unit.code)
+            if codes is not None and mine is not None:  # whatever is loaded has its cell
+                codes |= set(mine["measure"])
+            stated = {m for m in mine["measure"] if m in catalog.indicators} if mine is not None else set()
+            ws = wb.create_sheet(_sheet_title(unit.name_vi or unit.code, used))
+            shown = template_sections(catalog, stated) if stated else sections
+            _write_unit_sheet(ws, unit.code, unit.name_vi, unit_sections(catalog, shown, codes), catalog,
+                              years, h1_year, mine if facts is not None else None, facts is not None)
+            titles.append((ws.title, unit.code))
 
     marker = wb.create_sheet(MARKER_SHEET)
     marker.append([MARKER_TEXT, VERSION])
@@ -166,8 +278,21 @@ def write_template(path: Path, catalog: Catalog, units: list[tuple[str, str]] | 
     wb.save(path)
 
 
-def _sheet_title(code: str, used: set[str]) -> str:
-    base = _SHEET_BAD.sub("_", code).strip("'")[:31] or "DONVI"
+_VI_MARKS = str.maketrans({",": ".", ".": ","})
+_SHARED_PREFIX = ("Đảng bộ ", "Ban Thường vụ ")
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    """A unit's Vietnamese name as a sheet title (Excel: 31 characters, no []:*?/\\), unique."""
+    name = " ".join(_SHEET_BAD.sub(" ", name).split()).strip("'")
+    for prefix in _SHARED_PREFIX:  # every unit's name starts so: the rest tells them apart
+        if name.startswith(prefix) and len(name) > len(prefix) + 2:
+            name = name[len(prefix):]
+            name = name[0].upper() + name[1:]
+            break
+    if len(name) > 31:
+        name = name[:30].rsplit(" ", 1)[0].rstrip(" ,") + "…"
+    base = name or "DONVI"
     title, n = base, 1
     while title.casefold() in used:  # Excel compares sheet titles without case
         n += 1
@@ -177,12 +302,20 @@ def _sheet_title(code: str, used: set[str]) -> str:
 
 
 _INSTRUCTIONS: list[tuple[str, str]] = [
-    ("Mỗi sheet là một đơn vị: tên đơn vị ở ô A1, mã đơn vị ở ô B1. Không sửa ô B1 và cột B (mã chỉ tiêu); "
-     "tên sheet chỉ để dễ nhìn, có thể đổi.",
-     "Each sheet is one unit: its name in A1, its code in B1. Do not edit B1 or column B (the measure id); "
-     "the sheet title is only cosmetic and may be renamed."),
-    ("Mỗi dòng là một chỉ tiêu, mỗi cột là một năm. Ghi số liệu cả năm của báo cáo vào cột năm tương ứng.",
-     "Each row is a measure, each column a year. Enter the report's whole-year figure under its year."),
+    ("Mỗi trang tính là một đơn vị, mang tên đơn vị; mã đơn vị ở ô B1. Không sửa ô B1 và cột B (mã chỉ tiêu); "
+     "tên trang tính chỉ để dễ nhìn, có thể đổi.",
+     "Each sheet is one unit, named after it; its code is in B1. Do not edit B1 or column B (the measure code); "
+     "the sheet's name is only for the eye and may be changed."),
+    ("Mỗi dòng là một chỉ tiêu, mỗi cột là một năm. Ghi số liệu cả năm của báo cáo vào cột năm tương ứng. "
+     "Mỗi trang tính chỉ có các chỉ tiêu áp dụng cho loại đơn vị đó, xếp theo nhóm.",
+     "Each row is a measure, each column a year. Enter the report's whole-year figure under its year. "
+     "A sheet lists only the measures that apply to its kind of unit, by group."),
+    ("Số liệu đã nạp được điền sẵn (chữ màu xanh; di chuột vào ô để xem nguồn). Chỉ sửa khi số liệu sai; "
+     "để nguyên thì khi nạp lại không có gì thay đổi.",
+     "The figures already loaded are filled in (blue; hover over a cell for its source). Change one only if it "
+     "is wrong; left as they are, nothing changes when the file is loaded again."),
+    ("Cột năm tô màu cam là năm đơn vị chưa nộp số liệu: hãy điền số liệu của năm đó.",
+     "A year column in orange is a year the unit has not yet submitted: fill in that year's figures."),
     ("Ghi số theo cách viết Việt Nam: 3.577 là ba nghìn năm trăm bảy mươi bảy; 99,74 hoặc 99,74% là tỷ lệ "
      "phần trăm. Nhập số trực tiếp cũng được.",
      "Write numbers the Vietnamese way: 3.577 is three thousand five hundred seventy-seven; 99,74 or 99,74% "
@@ -200,23 +333,23 @@ _INSTRUCTIONS: list[tuple[str, str]] = [
     ("Cột \"Nguồn / Source\": ghi văn bản và vị trí lấy số liệu của dòng đó, ví dụ \"278-BC/TU mục 3.b\".",
      "The \"Nguồn / Source\" column: the document and the place the row's figures come from, "
      "e.g. \"278-BC/TU §3.b\"."),
-    ("Cột \"6 tháng đầu năm …\": số liệu 6 tháng đầu năm sơ kết giữa nhiệm kỳ (kỳ H1), ghi riêng, không cộng "
+    ("Cột \"6 tháng đầu năm …\": số liệu 6 tháng đầu năm sơ kết giữa nhiệm kỳ, ghi riêng, không cộng "
      "vào số cả năm.",
-     "The \"6 tháng đầu năm …\" column: first-half figures of the midterm year (period H1), kept apart from "
+     "The \"6 tháng đầu năm …\" column: first-half figures of the midterm year, kept apart from "
      "the whole-year figures."),
-    ("Có thể chèn thêm dòng cho chỉ tiêu khác: ghi mã chỉ tiêu (theo indicators.yaml) vào cột B. Dòng không "
-     "có mã ở cột B không được đọc.",
-     "Rows may be inserted for other measures: put the measure id (from indicators.yaml) in column B. A row "
-     "without an id in column B is not read."),
-    (f"Sheet \"{BLANK_SHEET}\" (mẫu chưa có đơn vị): nhập mã đơn vị vào ô B1; sao chép sheet cho mỗi đơn vị.",
-     f"The \"{BLANK_SHEET}\" sheet (template without units): type the unit code in B1; copy the sheet for "
+    (f"Trang tính \"{BLANK_SHEET}\" (mẫu chưa có đơn vị): nhập mã đơn vị vào ô B1; sao chép trang tính cho mỗi "
+     "đơn vị.",
+     f"The \"{BLANK_SHEET}\" sheet (a template without units): type the unit code in B1; copy the sheet for "
      "each unit."),
-    ("Kiểm tra rồi nạp tệp: python -m etl check TỆP.xlsx, sau đó python -m etl load TỆP.xlsx --db …",
-     "Check, then load the file: python -m etl check FILE.xlsx, then python -m etl load FILE.xlsx --db …"),
+    ("Điền xong, lưu tệp và tải lên ở trang Dữ liệu: hệ thống kiểm tra từng dòng, báo lỗi theo trang tính và "
+     "dòng, và chỉ nạp khi không còn lỗi.",
+     "When done, save the file and upload it on the Data page: every row is checked, problems are named by "
+     "sheet and row, and nothing is loaded until none is left."),
 ]
 
 
-def _write_instructions(ws: Worksheet, term: Term | None, years: list[int], h1_year: int | None) -> None:
+def _write_instructions(ws: Worksheet, term: Term | None, years: list[int], h1_year: int | None,
+                        blank: bool = False, filled: bool = False) -> None:
     ws.title = INSTRUCTIONS_SHEET
     ws.column_dimensions["A"].width = 120
     span = term.name_vi if term is not None else (f"{years[0]}–{years[-1]}" if years else "")
@@ -225,7 +358,15 @@ def _write_instructions(ws: Worksheet, term: Term | None, years: list[int], h1_y
     ws.append(["Data-entry template for resolution targets" + (f" — {term.name_en}" if term else "")])
     ws["A2"].font = _EN_FONT
     ws.append([])
-    items = [(vi, en) for vi, en in _INSTRUCTIONS if h1_year is not None or "6 tháng đầu năm" not in vi]
+
+    def wanted(vi: str) -> bool:
+        if "6 tháng đầu năm" in vi and h1_year is None:
+            return False
+        if BLANK_SHEET in vi and not blank:
+            return False
+        return filled or ("điền sẵn" not in vi and "màu cam" not in vi)
+
+    items = [(vi, en) for vi, en in _INSTRUCTIONS if wanted(vi)]
     for n, (vi, en) in enumerate(items, start=1):
         ws.append([f"{n}. {vi}"])
         ws.cell(ws.max_row, 1).alignment = _WRAP
@@ -234,13 +375,31 @@ def _write_instructions(ws: Worksheet, term: Term | None, years: list[int], h1_y
         ws.cell(ws.max_row, 1).alignment = _WRAP
 
 
+def _value_styles(ws: Worksheet) -> dict[str, Any]:
+    """The value cells' three looks, styled once on a scratch cell and copied onto every cell (setting
+    font, fill and format cell by cell costs half of writing a province's workbook). Text ('@'), so that
+    "3.577" typed in an English-locale Excel is not stored as 3.577."""
+    looks = {"empty": (None, None), "filled": (_FILLED_FONT, None), "missing": (None, _MISSING_FILL)}
+    out = {}
+    scratch = ws.cell(1, 50)
+    for name, (font, fill) in looks.items():
+        scratch.number_format = "@"
+        scratch.alignment = _RIGHT
+        scratch.font = font or Font()
+        scratch.fill = fill or PatternFill()
+        out[name] = copy(scratch._style)
+    ws._cells.pop((1, 50), None)
+    return out
+
+
 def _write_unit_sheet(ws: Worksheet, code: str | None, name_vi: str | None, sections: list[Section],
-                      cat: Catalog, years: list[int], h1_year: int | None) -> None:
+                      cat: Catalog, years: list[int], h1_year: int | None,
+                      facts: pd.DataFrame | None = None, filled: bool = False) -> None:
     if code is None:
         ws["A1"] = "Nhập mã đơn vị vào ô B1 → / Type the unit code in B1 →"
         ws["B1"].fill = _INPUT_FILL
         prompt = DataValidation(allow_blank=True, showInputMessage=True, promptTitle="Mã đơn vị / Unit code",
-                                prompt="Mã đơn vị như trong units.csv, ví dụ BD-TAYSON.")
+                                prompt="Mã đơn vị, ví dụ BD-TAYSON.")
         ws.add_data_validation(prompt)
         prompt.add(UNIT_CODE_CELL)
     else:
@@ -249,7 +408,8 @@ def _write_unit_sheet(ws: Worksheet, code: str | None, name_vi: str | None, sect
     ws["A1"].font = _TITLE_FONT
     ws["B1"].font = _BOLD
     ws["A2"] = ("Ghi số như báo cáo: 3.577 · 99,74% · trên 90 · khoảng 693; để trống khi không có số liệu "
-                f"(xem sheet \"{INSTRUCTIONS_SHEET}\").")
+                f"(xem trang \"{INSTRUCTIONS_SHEET}\")." + (" Chữ xanh: số đã nạp; cột cam: năm chưa nộp."
+                                                          if filled else ""))
     ws["A2"].font = _NOTE_FONT
 
     headers = ["Chỉ tiêu / Measure", "Mã / ID", *(str(y) for y in years)]
@@ -261,7 +421,27 @@ def _write_unit_sheet(ws: Worksheet, code: str | None, name_vi: str | None, sect
         cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _CENTER
     source_col = len(headers)
     last_value_col = source_col - 1
+    # (measure, column) → (value, decimals, qualifier, source) of the figures loaded
+    column_of = {(y, "Y"): FIRST_VALUE_COL + i for i, y in enumerate(years)}
+    if h1_year is not None:
+        column_of[(h1_year, "H1")] = last_value_col
+    loaded: dict[tuple[str, int], tuple[float, int, str, str]] = {}
+    if facts is not None:
+        for m, y, p, v, d, q, src in zip(facts["measure"], facts["year"], facts["period"], facts["value"],
+                                         facts["decimals"], facts["qualifier"], facts["source"], strict=True):
+            col = column_of.get((int(y), p))
+            if col is not None:
+                loaded[(m, col)] = (float(v), int(d), q or "", src or "")
+    missing = set()
+    if filled:
+        have = {int(y) for y, p in zip(facts["year"], facts["period"], strict=True) if p == "Y"} \
+            if facts is not None else set()
+        missing = {column_of[(y, "Y")] for y in years if y not in have}
+        for col in missing:
+            ws.cell(HEADER_ROW, col).fill = _MISSING_HEADER_FILL
+            ws.cell(HEADER_ROW, col).comment = Comment("Đơn vị chưa nộp số liệu năm này.", "Mẫu nhập liệu")
 
+    styles = _value_styles(ws)
     row = FIRST_DATA_ROW
     for section in sections:
         for col in range(1, source_col + 1):
@@ -273,10 +453,15 @@ def _write_unit_sheet(ws: Worksheet, code: str | None, name_vi: str | None, sect
             ws.cell(row, LABEL_COL, label).alignment = _WRAP
             ws.cell(row, ID_COL, mid).font = _ID_FONT
             for col in range(FIRST_VALUE_COL, last_value_col + 1):
-                # Text, so that "3.577" typed in an English-locale Excel is not stored as 3.577
                 cell = ws.cell(row, col)
-                cell.number_format = "@"
-                cell.alignment = Alignment(horizontal="right")
+                if (mid, col) in loaded:
+                    value, decimals, qualifier, source = loaded[(mid, col)]
+                    cell.value = cell_text(value, decimals, qualifier)
+                    cell._style = copy(styles["filled"])
+                    if source:
+                        cell.comment = Comment(f"Nguồn: {source}", "Số liệu đã nạp", height=60, width=260)
+                else:
+                    cell._style = copy(styles["missing" if col in missing else "empty"])
             ws.cell(row, source_col).alignment = _WRAP
             row += 1
     last_row = row - 1
@@ -328,15 +513,14 @@ def read_template(path: Path, catalog: Catalog) -> Staged:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        return _refused(file, f"cannot open as an Excel workbook: {exc}")
+        return _refused(file, f"cannot open as an Excel workbook: {exc}", "not_workbook")
     try:
         version = _marker_version(wb)
         if version is None:
-            return _refused(file, f"not a data-entry template (no '{MARKER_SHEET}' marker sheet); "
-                                  "write one with `python -m etl template --out FILE.xlsx`")
+            return _refused(file, f"not a data-entry template (no '{MARKER_SHEET}' marker sheet)", "not_template")
         if version not in SUPPORTED_VERSIONS:
             return _refused(file, f"template version {version!r} is not supported (this program reads "
-                                  f"version {', '.join(map(str, sorted(SUPPORTED_VERSIONS)))})")
+                                  f"version {', '.join(map(str, sorted(SUPPORTED_VERSIONS)))})", "version")
         rows: list[dict[str, Any]] = []
         problems: list[Problem] = []
         source_letter = ""
@@ -355,9 +539,9 @@ def read_template(path: Path, catalog: Catalog) -> Staged:
     return Staged(file, "measures", frame, problems, names)
 
 
-def _refused(file: str, message: str) -> Staged:
+def _refused(file: str, message: str, why: str) -> Staged:
     return Staged(file, "measures", empty_measures_frame(),
-                  [Problem(file, None, None, "unreadable_file", message)])
+                  [Problem(file, None, None, "unreadable_file", message, args={"why": why})])
 
 
 def _marker_version(wb: Any) -> Any:
@@ -403,8 +587,9 @@ def _read_unit_sheet(ws: Any, file: str, rows: list[dict[str, Any]], problems: l
                 value, qualifier = _cell_number(cell)
             except NumberFormatError as exc:
                 what = f"measure '{measure}', {period} {year}" if measure else f"{period} {year}"
-                problems.append(Problem(file, r, letter, "not_numeric",
-                                        f"{exc} ({what})", sheet=ws.title))
+                problems.append(Problem(file, r, letter, "not_numeric", f"{exc} ({what})", sheet=ws.title,
+                                        args={"value": _text(cell.value), "spreadsheet": True, "unit": unit_code,
+                                              "year": year, "period": period, "measure": measure}))
                 continue
             rows.append({"file": file, "sheet": ws.title, "row": r, "value_col": letter,
                          "unit_code": unit_code, "year": year, "period": period, "org_type": "",

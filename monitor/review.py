@@ -25,6 +25,7 @@ from etl.extract import UNPLACED_COLUMNS, ExtractResult, extract, reason_text
 from etl.extract_text import TEXT_SUFFIXES
 from etl.load import Report
 from etl.model import MEASURE_COLUMNS
+from etl.numbers import NumberFormatError, machine_to_vi, vi_to_machine
 from etl.safety import screen
 from monitor.catalog import Catalog
 
@@ -32,8 +33,12 @@ from monitor.catalog import Catalog
 REPORT_KINDS = ("text", "docx", "pdf")
 REPORT_TYPES = ("txt", "md", "docx", "pdf")  # for the uploader's filter; the content decides
 QUALIFIERS = ("", ">", "<", "~")
-REVIEW_COLUMNS = ("accept", "measure", "org_type", "year", "period", "value", "qualifier", "slip", "place",
-                  "sentence", "source")
+REVIEW_COLUMNS = ("accept", "measure", "org_type", "year", "period", "value", "qualifier", "note", "slip", "place",
+                  "sentence", "source", "derived", "other_year")
+# columns the page keeps out of sight: the row's source, and the marks the note column says in words
+HIDDEN_COLUMNS = ("source", "derived", "other_year")
+# a value as the officer edits it: the Vietnamese way (3.577; 96,5), or a plain machine number (96.5)
+VALUE_PATTERN = r"^((\d{1,3}(\.\d{3})+|\d+)(,\d+)?|\d+\.\d+)$"
 # the extractor's slip message (etl/extract.py _indicator); an unknown shape is shown as it is
 _SLIP = re.compile(r"^(?P<place>[^:]*): stated (?P<stated>.+?) as (?P<measure>\S+), but the counts give "
                    r"(?P<computed>-?\d+(?:\.\d+)?)%: .*?\((?P<sentence>.*)\)$", re.S)
@@ -58,6 +63,7 @@ class Proposal:
     docname: str
     result: ExtractResult
     slips: list[Slip] = field(default_factory=list)
+    year: int | None = None  # the year chosen on the form: the default; a row of another year is pointed out
 
 
 def report_name(name: str, kind: str, suffix: str) -> str:
@@ -85,7 +91,7 @@ def read_report(name: str, data: bytes, unit: str, year: int, catalog: Catalog) 
         path = Path(tmp) / docname
         path.write_bytes(data)
         result = extract(path, unit, year, catalog)
-    return Proposal(docname, result, slips(result, docname))
+    return Proposal(docname, result, slips(result, docname), year)
 
 
 def _split_source(source: str, docname: str) -> tuple[str, str]:
@@ -124,19 +130,96 @@ def place_in(place: str, words: dict[str, str]) -> str:
     return _PLACE_WORD.sub(lambda m: words.get(m.group(1), m.group(1)), place)
 
 
-def review_frame(proposal: Proposal) -> pd.DataFrame:
-    """One row per proposed figure, ticked: what the review table shows and the person edits."""
+def review_frame(proposal: Proposal, catalog: Catalog | None = None) -> pd.DataFrame:
+    """One row per proposed figure, ticked, values the Vietnamese way: what the review table shows and the
+    person edits. Then the totals the report implies (derived_rows), marked `derived`; a row whose year
+    the text gives and differs from the form's is marked `other_year`."""
     slip_at = {(s.place, s.measure): s.computed for s in proposal.slips if s.measure}
     records = []
     for row in proposal.result.rows:
         place, sentence = _split_source(row["source"], proposal.docname)
+        slip = slip_at.get((place, row["measure"]))
         records.append({
             "accept": True, "measure": row["measure"], "org_type": row["org_type"], "year": int(row["year"]),
-            "period": row["period"] or "Y", "value": row["value"], "qualifier": row["qualifier"],
-            "slip": slip_at.get((place, row["measure"])), "place": place, "sentence": sentence,
-            "source": row["source"]})
+            "period": row["period"] or "Y", "value": machine_to_vi(row["value"]), "qualifier": row["qualifier"],
+            "note": "", "slip": "" if slip is None else machine_to_vi(f"{slip:.2f}"), "place": place,
+            "sentence": sentence, "source": row["source"], "derived": "",
+            "other_year": proposal.year is not None and int(row["year"]) != proposal.year})
+    if catalog is not None:
+        for d in derived_rows(proposal.result.rows, catalog):
+            records.append({
+                "accept": True, "measure": d["measure"], "org_type": d["org_type"], "year": int(d["year"]),
+                "period": d["period"] or "Y", "value": machine_to_vi(d["value"]), "qualifier": "", "note": "",
+                "slip": "", "place": "", "sentence": d["arithmetic"], "source": "", "derived": d["parts"],
+                "other_year": proposal.year is not None and int(d["year"]) != proposal.year})
     frame = pd.DataFrame.from_records(records, columns=list(REVIEW_COLUMNS))
-    return frame.astype({"accept": bool, "year": "int64", "slip": "float64"})
+    return frame.astype({"accept": bool, "year": "int64", "other_year": bool})
+
+
+# -- totals the report implies ------------------------------------------------------------------------------
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _short(catalog: Catalog, code: str) -> str:
+    """A part in the arithmetic as the reports write it: HTXSNV, HTTNV trở lên; else the measure's name."""
+    for level in catalog.rating_scale.values():
+        if code.endswith(f"_{level.id}"):
+            return level.abbr
+        if code.endswith(f"_{level.id}_or_better"):
+            return f"{level.abbr} trở lên"
+    return catalog.measures[code].name_vi if code in catalog.measures else code
+
+
+def derived_rows(rows: Sequence[dict[str, str]], catalog: Catalog) -> list[dict[str, str]]:
+    """The totals that exact figures of one group (organisation type, year, period) imply and the report
+    does not state: the rating scale's sums (good or better = excellent + good, completed or better =
+    good or better + completed), and the rated total when every rating level is stated (rated =
+    excellent + good + completed + failed); never one above a whole the report states. Each with
+    `parts` ('+'-joined ids, so the sum can be redone after an edit) and its `arithmetic` in words."""
+    groups: dict[tuple[str, str, str], dict[str, float]] = {}
+    for r in rows:
+        if r.get("qualifier") or r["measure"] not in catalog.measures:
+            continue  # a bound or a rate sums to nothing exact
+        try:
+            value = float(r["value"])
+        except ValueError:
+            continue
+        groups.setdefault((r["org_type"], str(r["year"]), r["period"] or "Y"), {}).setdefault(r["measure"], value)
+    # the rating scale's sums: a rated entity's levels add up to its totals (other sums of the catalogue
+    # are left to the reader: a report's qualification counts often overlap)
+    entities = tuple(f"{e}_" for e in catalog.rated_entities)
+    sums = [(m.id, tuple(m.derived_sum)) for m in catalog.measures.values()
+            if m.derived_sum and m.id.startswith(entities)]
+    sums += [(f"{e}_rated", tuple(f"{e}_{level}" for level in catalog.rating_scale)) for e in catalog.rated_entities]
+    sums = [(whole, parts) for whole, parts in sums if whole in catalog.measures
+            and all(p in catalog.measures for p in parts)]
+    out = []
+    for (org_type, year, period), have in groups.items():
+        grew = True
+        while grew:  # completed or better needs good or better, itself derived
+            grew = False
+            for whole, parts in sums:
+                if whole in have or not all(p in have for p in parts):
+                    continue
+                total = sum(have[p] for p in parts)
+                above = catalog.measures[whole].whole
+                if above in have and total > have[above]:
+                    continue  # the report's parts exceed its own whole: its slip, not a total to propose
+                have[whole] = total
+                grew = True
+                out.append({"measure": whole, "org_type": org_type, "year": year, "period": period,
+                            "value": _number(have[whole]), "parts": "+".join(parts),
+                            "arithmetic": arithmetic(catalog, whole, parts, [have[p] for p in parts])})
+    return out
+
+
+def arithmetic(catalog: Catalog, whole: str, parts: Sequence[str], values: Sequence[float]) -> str:
+    """'Số tổ chức cơ sở đảng được xếp loại = HTXSNV + HTTNV + HTNV + KHTNV = 12 + 28 + 5 + 0 = 45'."""
+    total = machine_to_vi(_number(sum(values)))
+    return (f"{catalog.measures[whole].name_vi} = {' + '.join(_short(catalog, p) for p in parts)} = "
+            f"{' + '.join(machine_to_vi(_number(v)) for v in values)} = {total}")
 
 
 def unplaced_frame(proposal: Proposal, lang: str = "vi", catalog: Catalog | None = None) -> pd.DataFrame:
@@ -155,17 +238,52 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def contract_rows(frame: pd.DataFrame, unit: str) -> list[dict[str, str]]:
-    """The ticked rows in the contract's long form, for `unit`; the source is the report's sentence."""
+def _machine(value: Any) -> str:
+    """A value cell as the officer left it (3.577; 96,5; 96.5) → machine text; text that is no number as it
+    is, for the check to name."""
+    text = _text(value)
+    try:
+        return vi_to_machine(text) if text else ""
+    except NumberFormatError:
+        return text
+
+
+def contract_rows(frame: pd.DataFrame, unit: str, catalog: Catalog | None = None,
+                  docname: str = "") -> list[dict[str, str]]:
+    """The ticked rows in the contract's long form, for `unit`; the source is the report's sentence. A
+    derived total is summed again from the ticked rows as edited (left out when a part is no longer
+    there), its arithmetic as its source."""
     out = []
+    given: dict[tuple[str, str, str, str], str] = {}
+    derived = []
     for rec in frame.to_dict("records"):
         if not bool(rec.get("accept")):
             continue
-        out.append({"unit_code": unit, "year": _text(rec["year"]), "period": _text(rec["period"]),
-                    "org_type": _text(rec["org_type"]), "measure": _text(rec["measure"]),
-                    "value": _text(rec["value"]), "qualifier": _text(rec["qualifier"]),
-                    "source": _text(rec["source"])})
+        row = {"unit_code": unit, "year": _text(rec["year"]), "period": _text(rec["period"]),
+               "org_type": _text(rec["org_type"]), "measure": _text(rec["measure"]),
+               "value": _machine(rec["value"]), "qualifier": _text(rec["qualifier"]),
+               "source": _text(rec["source"])}
+        if _text(rec.get("derived")):
+            derived.append((row, _text(rec["derived"]).split("+")))
+            continue
+        out.append(row)
+        if not row["qualifier"]:
+            given[(row["org_type"], row["year"], row["period"] or "Y", row["measure"])] = row["value"]
+    for row, parts in derived:  # in order: a total derived from a derived total comes after it
+        key = (row["org_type"], row["year"], row["period"] or "Y")
+        try:
+            values = [float(given[(*key, p)]) for p in parts]
+        except (KeyError, ValueError):
+            continue
+        row["value"] = _number(sum(values))
+        if catalog is not None and row["measure"] in catalog.measures:
+            row["source"] = f"{docname}, {DERIVED_WORD}: {arithmetic(catalog, row['measure'], parts, values)}"
+        given[(*key, row["measure"])] = row["value"]
+        out.append(row)
     return out
+
+
+DERIVED_WORD = "tính từ các số liệu trên"  # a derived row's source says so, in the reports' language
 
 
 def contract_csv(rows: Sequence[dict[str, str]]) -> bytes:

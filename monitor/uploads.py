@@ -9,10 +9,9 @@ behind in /tmp, however often the page reruns.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from monitor import audit
 from monitor.auth import LoadGate
 from monitor.catalog import Catalog
 from monitor.i18n import fmt_number, t, with_qualifier
+from monitor.problems import place, problems_frame
 from monitor.views import measure_name
 
 
@@ -52,10 +52,8 @@ def record_check(db: Path, user: str, files: Sequence[tuple[str, bytes]], checke
     if checked.refused:
         result, problems, first = "refused", len(checked.refused), checked.refused[0]
     elif checked.report is not None and not checked.report.ok:
-        # the file as uploaded, not the server's temporary copy
-        first = str(dataclasses.replace(checked.report.problems[0],
-                                        file=checked.names.get(checked.report.problems[0].file,
-                                                               checked.report.problems[0].file)))
+        p = checked.report.problems[0]  # said as str(p) is, the file by the name it was uploaded under
+        first = f"{place(p, 'vi', checked.names)}: {p.text()}"
         result, problems = "conflicts" if only_conflicts(checked) else "invalid", len(checked.report.problems)
     elif not gate.allowed:
         result, problems, first = "not_allowed", 0, " ".join([gate.reason, *gate.foreign])
@@ -69,8 +67,10 @@ def _safe_name(name: str, index: int, suffix: str) -> str:
     return f"{index:02d}_{stem[:60]}{suffix}"
 
 
-def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None) -> Checked:
-    """Screen, save and check (name, bytes) pairs against the database at `db` (None = empty)."""
+def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None, lang: str = "vi",
+                  names: Mapping[str, str] | None = None) -> Checked:
+    """Screen, save and check (name, bytes) pairs against the database at `db` (None = empty); the
+    problems said in `lang`, units by their `names`, files by the names they were uploaded under."""
     with tempfile.TemporaryDirectory(prefix=audit.UPLOAD_DIR_PREFIX) as tmp:
         out = Checked(directory=Path(tmp))
         for i, (name, data) in enumerate(files):
@@ -88,10 +88,7 @@ def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None) -> Checke
             out.report = check(out.paths, db=db if db is not None and db.exists() else None, rows=True)
     if not out.paths:
         return out
-    out.problems = pd.DataFrame(
-        [{"file": out.names.get(p.file, p.file), "sheet": p.sheet, "row": p.row, "column": p.column or "",
-          "rule": p.rule, "message": p.message} for p in out.report.problems],
-        columns=["file", "sheet", "row", "column", "rule", "message"])
+    out.problems = problems_frame(out.report.problems, lang, names, out.names, headers=False)
     out.rows = _rows_as_read(out)
     return out
 
@@ -208,9 +205,16 @@ def corrections_table(rows: Sequence[dict], catalog: Catalog, names: dict[str, s
     })
 
 
-def template_bytes(catalog: Catalog, units: Sequence[tuple[str, str]]) -> bytes:
-    """The data-entry workbook for these (code, Vietnamese name) units, as bytes for a download."""
+def template_bytes(catalog: Catalog, units: Sequence[tuple[str, str]], db: Path | None = None) -> bytes:
+    """The data-entry workbook for these (code, Vietnamese name) units, as bytes for a download; with the
+    database `db`, each unit's sheet holds its kind's measures and the figures already loaded."""
+    from etl.template import from_database
+
+    facts = None
+    chosen: list = list(units)
+    if db is not None and db.exists() and chosen:
+        chosen, facts = from_database(db, [code for code, _ in units])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "mau.xlsx"
-        write_template(path, catalog, units=list(units) or None)
+        write_template(path, catalog, units=chosen or None, facts=facts)
         return path.read_bytes()

@@ -30,6 +30,7 @@ from monitor.i18n import (
     t,
     unit_name,
 )
+from monitor.problems import problems_frame
 from monitor.scorecard import status_chips
 from monitor.store import Store
 from monitor.uploads import Checked, load_checked
@@ -358,7 +359,7 @@ def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
         report = load_checked(checked, c.db, user=c.who, replace=replace, reason=reason)
     except LoadRejected as exc:  # the database changed since the check: say what, nothing was loaded
         st.error(c.t("load_rejected", n=len(exc.problems)))
-        st.dataframe(pd.DataFrame({c.t("message"): [str(p) for p in exc.problems]}), hide_index=True)
+        st.dataframe(problems_frame(exc.problems, c.lang, c.names(), checked.names), hide_index=True)
     except LoadBusy as exc:
         st.error(c.t("load_busy", error=esc(exc)))
     except AuditFailed:  # the audit could not be written: nothing was loaded (the server log says why)

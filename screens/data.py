@@ -15,6 +15,7 @@ from etl.load import AuditFailed, LoadBusy, Report, rollback
 from etl.versions import VersionNotFound, list_versions, retention
 from monitor import audit, auth, views
 from monitor.i18n import fmt_number
+from monitor.problems import rows_frame
 from monitor.store import file_identity
 from monitor.uploads import (
     Checked,
@@ -27,7 +28,7 @@ from monitor.uploads import (
     template_bytes,
     upload_findings,
 )
-from screens import _ui
+from screens import _missing, _ui
 
 c = _ui.ctx()
 st.title(c.t("data_title"))
@@ -119,11 +120,11 @@ def _uploads() -> list[tuple[str, bytes]]:
 def _checked(files: list[tuple[str, bytes]]) -> Checked:
     """The check of these files against the database as it is now: once per batch and database version,
     not on every rerun (ticking a box reruns the page)."""
-    key = (tuple((name, audit.sha256(data)) for name, data in files), file_identity(c.db))
+    key = (tuple((name, audit.sha256(data)) for name, data in files), file_identity(c.db), c.lang)
     held = st.session_state.get(CHECKED_KEY)
     if held is not None and held[0] == key:
         return held[1]
-    checked = check_uploads(files, c.db)
+    checked = check_uploads(files, c.db, c.lang, c.names())
     st.session_state[CHECKED_KEY] = (key, checked)
     return checked
 
@@ -170,6 +171,7 @@ def _upload_section() -> None:
     codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
     gate = auth.may_load(c.user, codes, c.uploads)
     _record_upload(files, checked, gate)
+    _missing.covers(c, checked.rows)
     report = checked.report
     if report is None:
         return
@@ -182,7 +184,8 @@ def _upload_section() -> None:
         st.markdown(f"**{c.t('problems')}**")
         st.dataframe(checked.problems.rename(columns={
             "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
-            "rule": c.t("rule"), "message": c.t("message")}), hide_index=True, key="data_problems")
+            "rule": c.t("rule"), "message": c.t("message")}), hide_index=True, key="data_problems",
+            column_config={c.t("message"): st.column_config.TextColumn(width=900)})
     about, new, old = upload_findings(checked)
     if not about.empty:
         st.warning(c.t("findings_split", n=len(about), new=new, old=old))
@@ -192,9 +195,7 @@ def _upload_section() -> None:
         with st.expander(c.t("rows_checked"), expanded=not report.ok and not resolvable):
             view = checked.rows.assign(problems=lambda d: d["problems"].map(
                 lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
-            st.dataframe(view.rename(columns={"problems": c.t("status"), "file": c.t("file"),
-                                              "row": c.t("row"), "sheet": c.t("sheet")}), hide_index=True,
-                         key="data_rows_checked")
+            st.dataframe(rows_frame(view, c.lang, c.names()), hide_index=True, key="data_rows_checked")
     if resolvable:
         _conflicts(checked, gate)
         return
@@ -307,12 +308,12 @@ def _template_section() -> None:
     template_units = [] if c.units.empty else [
         (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
     st.caption(c.t("template_help", name=_ui.esc(c.unit_label(c.scope) or "—")))
-    store, catalog = c.store, c.catalog
+    store, catalog, db = c.store, c.catalog, c.db
 
     def data() -> bytes:  # built when the button is clicked: a province's workbook takes seconds
         if store is None:
-            return template_bytes(catalog, template_units)
-        return store.memo(("template", tuple(template_units)), lambda: template_bytes(catalog, template_units))
+            return template_bytes(catalog, template_units, db)
+        return store.memo(("template", tuple(template_units)), lambda: template_bytes(catalog, template_units, db))
 
     st.download_button(c.t("template_download"), data=data, file_name="mau-nhap-lieu.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -326,6 +327,8 @@ with _ui.guard(c):
     _upload_section()
     _corrections_section()
     _versions_section()
+    if not _ui.data_missing(c):
+        _missing.section(c)
     if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything
         _audit_section()
     _template_section()

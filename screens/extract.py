@@ -1,5 +1,6 @@
-"""Đọc báo cáo / Read a report: upload a report, review the figures etl.extract proposes (accept,
-edit or reject each), check the accepted rows by the load command's own rules, then load them.
+"""Đọc báo cáo / Read a report: upload a report or paste its text, review the figures etl.extract proposes
+and the totals they imply (accept, edit or reject each, values the Vietnamese way), check the accepted
+rows by the load command's own rules, then load them.
 
 Layout only: monitor.review turns the report into the review table and the table into contract
 rows; monitor.uploads and etl.load check and load them exactly as the Data page does.
@@ -14,6 +15,7 @@ from etl.extract_text import DocumentError
 from etl.safety import UnsafeUpload
 from monitor import auth, review, views
 from monitor.i18n import fmt_number
+from monitor.problems import rows_frame
 from monitor.uploads import Checked, check_uploads, record_check
 from screens import _ui
 
@@ -80,15 +82,25 @@ def _slips(proposal: review.Proposal) -> None:
                                                                c.t("sentence"): st.column_config.TextColumn(width=700)})
 
 
-def _editor(proposal: review.Proposal, key: str) -> pd.DataFrame:
+def _other_years(frame: pd.DataFrame, year: int) -> None:
+    """Rows whose year the text gives and differs from the form's: proposed so, and pointed out."""
+    other = sorted({int(y) for y in frame.loc[frame["other_year"], "year"]})
+    if other:
+        st.warning(c.t("extract_other_year", n=int(frame["other_year"].sum()), year=year,
+                       years=", ".join(map(str, other))), icon=":material/calendar_month:")
+
+
+def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.DataFrame:
     cfg = st.column_config
-    frame = review.review_frame(proposal)
+    frame = frame.copy()
     frame["place"] = frame["place"].map(_place)
+    frame["note"] = [c.t("extract_note_derived") if d else c.t("extract_note_year", year=proposal.year) if o else ""
+                     for d, o in zip(frame["derived"], frame["other_year"], strict=True)]
     # an empty cell is what the contract means by empty: all organisation types, an exact value, no slip
     return st.data_editor(
         frame, key=key, hide_index=True, num_rows="fixed", placeholder="", height=490,
-        column_order=[col for col in review.REVIEW_COLUMNS if col != "source"],
-        disabled=["slip", "place", "sentence"],
+        column_order=[col for col in review.REVIEW_COLUMNS if col not in review.HIDDEN_COLUMNS],
+        disabled=["note", "slip", "place", "sentence"],
         column_config={
             "accept": cfg.CheckboxColumn(c.t("accept"), width=80),
             "measure": cfg.SelectboxColumn(c.t("measure"), options=review.measure_options(c.catalog),
@@ -100,11 +112,12 @@ def _editor(proposal: review.Proposal, key: str) -> pd.DataFrame:
                                      required=True, width=65),
             "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True, width=120,
                                           format_func=lambda p: c.catalog.periods[p].name(c.lang)),
-            "value": cfg.TextColumn(c.t("value"), validate=r"^-?\d+(\.\d+)?$", required=True,
-                                    help=c.t("value_help"), width=75),
+            "value": cfg.TextColumn(c.t("value"), validate=review.VALUE_PATTERN, required=True,
+                                    help=c.t("value_help"), width=80),
+            "note": cfg.TextColumn(c.t("extract_note"), width=150),
             "qualifier": cfg.SelectboxColumn(c.t("qualifier"), options=list(review.QUALIFIERS), width=90,
                                              format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
-            "slip": cfg.NumberColumn(c.t("slip_computed"), format="%.2f", width=110),
+            "slip": cfg.TextColumn(c.t("slip_computed"), width=110),
             "place": cfg.TextColumn(c.t("place"), width=80),
             "sentence": cfg.TextColumn(c.t("sentence"), width=700),
         })
@@ -122,8 +135,9 @@ def _show_check(checked: Checked, unit: str) -> None:
     else:
         st.error(c.t("check_failed", n=len(report.problems)))
         st.dataframe(checked.problems.drop(columns=["file", "sheet"]).rename(columns={
-            "row": c.t("row"), "column": c.t("column"), "rule": c.t("rule"), "message": c.t("message")}),
-            hide_index=True, key="extract_problems")
+            "row": c.t("row"), "column": c.t("column"), "message": c.t("message")}),
+            hide_index=True, key="extract_problems",
+            column_config={c.t("message"): st.column_config.TextColumn(width=900)})
     findings = review.findings_for(report, unit)
     if not findings.empty:
         st.warning(c.t("extract_findings", n=len(findings)))
@@ -133,8 +147,7 @@ def _show_check(checked: Checked, unit: str) -> None:
         with st.expander(c.t("rows_checked"), expanded=not report.ok):
             view = checked.rows.drop(columns=["file", "sheet"]).assign(problems=lambda d: d["problems"].map(
                 lambda p: f"✖ {p}" if p else f"✔ {c.t('ok')}"))
-            st.dataframe(view.rename(columns={"problems": c.t("status"), "row": c.t("row")}), hide_index=True,
-                         key="extract_rows_checked")
+            st.dataframe(rows_frame(view, c.lang, c.names()), hide_index=True, key="extract_rows_checked")
 
 
 def _load(checked: Checked, unit: str) -> None:
@@ -156,11 +169,17 @@ def _page() -> None:
     year = int(right.number_input(c.t("extract_year"), min_value=1900, max_value=2100, step=1,
                                   value=c.as_of or (c.term.midterm if c.term else 2023),
                                   help=c.t("extract_year_help"), key="extract_year"))
-    uploaded = st.file_uploader(c.t("extract_file"), type=list(review.REPORT_TYPES), key="extract_upload")
-    if uploaded is None:
+    up, paste = st.columns(2)
+    uploaded = up.file_uploader(c.t("extract_file"), type=list(review.REPORT_TYPES), key="extract_upload")
+    pasted = paste.text_area(c.t("extract_paste"), key="extract_paste", height=120,
+                             placeholder=c.t("extract_paste_placeholder"))
+    if uploaded is not None:
+        name, data = uploaded.name, uploaded.getvalue()
+    elif pasted.strip():
+        name, data = c.t("extract_pasted_name"), pasted.encode("utf-8")
+    else:
         return
-    data = uploaded.getvalue()
-    proposal = _read(uploaded.name, data, unit, year)
+    proposal = _read(name, data, unit, year)
     if isinstance(proposal, str):
         st.error(proposal)
         return
@@ -173,22 +192,24 @@ def _page() -> None:
     st.caption(c.t("extract_proposed", rows=len(result.rows), name=_ui.esc(proposal.docname),
                    unplaced=len(result.unplaced)))
     _slips(proposal)
+    frame = review.review_frame(proposal, c.catalog)
+    _other_years(frame, year)
     digest = review.fingerprint(data)[:16]
-    edited = _editor(proposal, key=f"extract_rows_{digest}_{unit}_{year}")
+    edited = _editor(proposal, frame, key=f"extract_rows_{digest}_{unit}_{year}")
     _unplaced(proposal, expanded=False)
 
-    rows = review.contract_rows(edited, unit)
+    rows = review.contract_rows(edited, unit, c.catalog, proposal.docname)
     csv = review.contract_csv(rows)
     current = review.fingerprint(csv)
-    st.caption(c.t("extract_accepted", accepted=len(rows), total=len(result.rows)))
+    st.caption(c.t("extract_accepted", accepted=len(rows), total=len(frame)))
     if st.button(c.t("extract_check"), key="extract_check", help=c.t("extract_check_help")):
         if not rows:
             st.session_state.pop(CHECK_KEY, None)
             st.info(c.t("extract_nothing_accepted"))
         else:
-            checked = check_uploads([(review.csv_name(proposal.docname), csv)], c.db)
+            checked = check_uploads([(review.csv_name(proposal.docname), csv)], c.db, c.lang, c.names())
             if c.uploads:  # the read-only demo writes nothing, not even the audit
-                record_check(c.db, c.who, [(uploaded.name, data), (review.csv_name(proposal.docname), csv)],
+                record_check(c.db, c.who, [(name, data), (review.csv_name(proposal.docname), csv)],
                              checked, _gate(unit))
             st.session_state[CHECK_KEY] = (digest, current, checked)
     kept = st.session_state.get(CHECK_KEY)

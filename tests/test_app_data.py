@@ -40,7 +40,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
     assert not at.exception
-    completeness, findings, log, audit = frames(at)
+    completeness, findings, log, missing, audit = frames(at)
+    assert list(missing.columns) == ["Đơn vị", "Chỉ tiêu", "Cần số liệu"]  # what the units still owe for 2022
     tay_son = completeness[completeness["Đơn vị"] == "Đảng bộ huyện Tây Sơn"].iloc[0]
     assert [tay_son[str(y)] for y in range(2020, 2026)] == [
         "✖ chưa nộp", "✔ 21", "✔ 21", "✔ 22", "✖ chưa nộp", "✖ chưa nộp"]
@@ -59,13 +60,13 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     assert list(audit["Việc"]) == ["nạp"] and list(audit["Kết quả"]) == ["đã nạp"]
     assert audit["Tệp"].iloc[0] == f"{SAMPLE / 'units.csv'}, {SAMPLE / 'measures.csv'}"
     assert "7 sai lệch" in texts(at)
-    [button] = at.get("download_button")
-    assert button.proto.label == "Tải mẫu nhập liệu Excel"
+    assert [b.proto.label for b in at.get("download_button")] == ["Tải danh sách còn thiếu (Excel)",
+                                                                  "Tải mẫu nhập liệu Excel"]
 
 
 def test_template_has_a_sheet_for_each_unit_in_view(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
-    [button] = at.get("download_button")
+    button = at.get("download_button")[-1]
     assert button.proto.label == "Tải mẫu nhập liệu Excel"
     assert "Một trang tính cho mỗi đơn vị trực thuộc Tỉnh Bình Định" in texts(at)
     book = openpyxl.load_workbook(io.BytesIO(template_bytes(default_catalog(),
@@ -134,7 +135,8 @@ def test_uploaded_rows_are_shown_as_the_check_read_them(sample: Path) -> None:
         {"file": "so-lieu.csv", "row": 2, "unit_code": "BD-TAYSON", "period": "Y", "value": "60", "source": "BC 2",
          "problems": ""},
         {"file": "so-lieu.csv", "row": 3, "unit_code": "BD-TAYSON", "period": "Y", "value": "x", "source": "BC 2",
-         "problems": "value: 'x' is not a number (write 3577 or 99.74)"}]
+         "problems": "value: «x» (Số tổ chức cơ sở đảng được xếp loại, năm 2024) không phải là một số. Trong tệp "
+                     "CSV, hãy ghi số không có dấu phân cách hàng nghìn, dùng dấu chấm thập phân: 3577 hoặc 99.74."}]
 
 
 def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:

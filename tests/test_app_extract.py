@@ -77,11 +77,16 @@ def test_seed_is_proposed_for_review_and_checked(monkeypatch: pytest.MonkeyPatch
     _upload(at, "003.txt", seed_bytes)
     expected = extract(SEED, "BD-TAYSON", 2023, default_catalog())
     table = _review(at)
-    assert len(table) == len(expected.rows) == 66 and table["accept"].all()
+    # the 66 figures read, then the 4 totals they imply (derived), all ticked
+    assert len(table) == len(expected.rows) + 4 == 70 and table["accept"].all()
+    assert list(table["derived"].astype(bool)) == [False] * 66 + [True] * 4
+    assert table["value"].iloc[0] == "56" and "4.116" in set(table["value"])  # the Vietnamese way
     assert list(table["measure"][:3]) == ["org_good_or_better", "org_rated", "org_good_or_better_rate"]
     assert "66 số liệu đề xuất từ «003.txt»" in _seen(texts(at))
-    assert "Đã nhận 66 trong 66 số liệu." in [c.value for c in at.caption]
-    [slips] = [w.value for w in at.warning]
+    assert "Đã nhận 70 trong 70 số liệu." in [c.value for c in at.caption]
+    [slips] = [w.value for w in at.warning if not w.value.startswith("44 số liệu ghi năm khác")]
+    assert ("44 số liệu ghi năm khác năm đã chọn (2023): năm 2021, 2022, theo câu văn trong báo cáo. Hãy kiểm tra "
+            "cột «Năm» của các dòng có ghi chú.") in [w.value for w in at.warning]
     assert slips.startswith("Báo cáo tự lệch ở 4 chỗ")
     [unplaced] = [e for e in at.expander if e.label.startswith("Các con số chưa xếp được")]
     assert unplaced.label == f"Các con số chưa xếp được ({len(expected.unplaced)})"
@@ -89,7 +94,7 @@ def test_seed_is_proposed_for_review_and_checked(monkeypatch: pytest.MonkeyPatch
 
     at.button(key="extract_check").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 66 dòng trong 1 tệp."]
+    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 70 dòng trong 1 tệp."]
     # the check runs the cross-checks: the report's own slips come back as findings of this unit only
     [findings] = [d.value for d in at.dataframe if "Quy tắc" in d.value.columns]
     assert set(findings["Đơn vị"]) == {"Đảng bộ huyện Tây Sơn"}
@@ -110,10 +115,10 @@ def test_load_with_uploads_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, s
     at.run()
     _upload(at, "Báo cáo 003.md", seed_bytes)
     at.button(key="extract_check").click().run()
-    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 66 dòng trong 1 tệp."]
+    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 70 dòng trong 1 tệp."]
     at.button(key="extract_load").click().run()
     assert not at.exception
-    assert any(s.value.startswith("Đã nạp 1 tệp: 66 số liệu mới, 0 số liệu đã có") for s in at.success)
+    assert any(s.value.startswith("Đã nạp 1 tệp: 70 số liệu mới, 0 số liệu đã có") for s in at.success)
     with duckdb.connect(str(db), read_only=True) as con:
         value, source = con.execute("""SELECT value, source FROM facts WHERE unit_code = 'BD-TAYSON' AND year = 2021
                                        AND period = 'Y' AND measure = 'admission_plan_rate'""").fetchone()
@@ -151,7 +156,7 @@ def test_roles_decide_who_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 
     at = signed_in("xem", "mk-xem")
     at.button(key="extract_check").click().run()
-    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 66 dòng trong 1 tệp."]
+    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 70 dòng trong 1 tệp."]
     assert not [b for b in at.button if b.key == "extract_load"]
     assert t("load_viewer") in [e.value for e in at.error]
 
@@ -163,7 +168,7 @@ def test_roles_decide_who_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     at.selectbox(key="extract_unit").set_value("BD-TAYSON").run()
     at.button(key="extract_check").click().run()
     at.button(key="extract_load").click().run()
-    assert any(s.value.startswith("Đã nạp 1 tệp: 66 số liệu mới") for s in at.success)
+    assert any(s.value.startswith("Đã nạp 1 tệp: 70 số liệu mới") for s in at.success)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT user_name FROM load_log ORDER BY load_id DESC LIMIT 1").fetchone() == ("tayson",)
         assert con.execute("SELECT count(*) FROM facts WHERE unit_code = 'HD'").fetchone() == (0,)
@@ -221,17 +226,17 @@ def test_e2e_upload_reject_a_row_check_and_load(server: tuple[str, Path]) -> Non
         page.get_by_role("heading", name="Đọc số liệu từ báo cáo", level=1).wait_for(timeout=60_000)
         page.locator("input[type=file]").set_input_files(str(SEED))
         page.get_by_text("66 số liệu đề xuất từ").wait_for(timeout=60_000)
-        page.get_by_text("Đã nhận 66 trong 66 số liệu.").wait_for(timeout=60_000)
+        page.get_by_text("Đã nhận 70 trong 70 số liệu.").wait_for(timeout=60_000)
         # untick the second row (org_rated 58 of 2021) on its checkbox: the grid is a canvas, rows 35 px high
         grid = page.locator("[class*='st-key-extract_rows_'] [data-testid=stDataFrame]").bounding_box()  # by its key
         assert grid is not None
         page.mouse.click(grid["x"] + 40, grid["y"] + 35 + 35 + 17)  # the middle of the 80 px «accept» cell
-        page.get_by_text("Đã nhận 65 trong 66 số liệu.").wait_for(timeout=60_000)  # the untick's rerun is drawn…
+        page.get_by_text("Đã nhận 69 trong 70 số liệu.").wait_for(timeout=60_000)  # the untick's rerun is drawn…
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)  # …and done
         page.get_by_role("button", name="Kiểm tra").click()
-        page.get_by_text("Đạt mọi quy tắc: 65 dòng trong 1 tệp.").wait_for(timeout=60_000)
+        page.get_by_text("Đạt mọi quy tắc: 69 dòng trong 1 tệp.").wait_for(timeout=60_000)
         page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
-        page.get_by_text("Đã nạp 1 tệp: 65 số liệu mới").wait_for(timeout=60_000)
+        page.get_by_text("Đã nạp 1 tệp: 69 số liệu mới").wait_for(timeout=60_000)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "e2e_extract_loaded.png"), full_page=True)
         browser.close()
@@ -239,3 +244,56 @@ def test_e2e_upload_reject_a_row_check_and_load(server: tuple[str, Path]) -> Non
         got = dict(con.execute("""SELECT measure, value FROM facts WHERE unit_code = 'BD-TAYSON' AND year = 2021
                                   AND period = 'Y' AND measure IN ('org_good_or_better', 'org_rated')""").fetchall())
     assert got == {"org_good_or_better": 56.0}  # the rejected row stayed out
+
+
+PASTED = ("Kết quả đánh giá, xếp loại chất lượng tổ chức cơ sở đảng năm 2023: có 12 tổ chức cơ sở đảng hoàn thành "
+          "xuất sắc nhiệm vụ, 28 tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ, 5 tổ chức cơ sở đảng hoàn thành nhiệm "
+          "vụ, không có tổ chức cơ sở đảng không hoàn thành nhiệm vụ.\n")
+
+
+def test_pasted_text_accepted_and_loaded_gives_the_units_good_or_better_rate(monkeypatch: pytest.MonkeyPatch,
+                                                                              tmp_path: Path) -> None:
+    """12 + 28 + 5 + 0 organisations rated, no total stated: the totals are proposed as derived rows, so
+    once loaded the unit's good-or-better rate (40 of 45) comes out on its page."""
+    db = tmp_path / "units-only.duckdb"
+    load([SAMPLE / "units.csv"], db)
+    monkeypatch.setenv("MONITOR_UPLOADS", "1")
+    at = run_app(monkeypatch, db, "extract", unit="BD-TAYSON", year="2023")
+    monkeypatch.setenv("MONITOR_UPLOADS", "1")
+    at.run()
+    at.text_area(key="extract_paste").input(PASTED).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = _review(at)
+    derived = table[table["derived"] != ""]
+    assert list(zip(derived["measure"], derived["value"], derived["note"], strict=True)) == [
+        ("org_good_or_better", "40", "tính từ các số trên"), ("org_completed_or_better", "45", "tính từ các số trên"),
+        ("org_rated", "45", "tính từ các số trên")]
+    assert "4 số liệu đề xuất từ «Văn bản dán.txt»" in _seen(texts(at))
+    at.button(key="extract_check").click().run()
+    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 7 dòng trong 1 tệp."]
+    at.button(key="extract_load").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Đã nạp 1 tệp: 7 số liệu mới, 0 số liệu đã có") for s in at.success)
+    with duckdb.connect(str(db), read_only=True) as con:
+        source = con.execute("SELECT source FROM facts WHERE measure = 'org_rated'").fetchone()[0]
+    assert source == ("Văn bản dán.txt, tính từ các số liệu trên: Số tổ chức cơ sở đảng được xếp loại = HTXSNV + "
+                      "HTTNV + HTNV + KHTNV = 12 + 28 + 5 + 0 = 45")
+
+    unit = run_app(monkeypatch, db, "unit", unit="BD-TAYSON", year="2023")
+    assert not unit.exception
+    shown = "\n".join(d.to_string() for d in (f.value for f in unit.dataframe)) + texts(unit)
+    assert "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên" in shown
+    assert "88,9%" in shown  # 40 / 45
+
+
+def test_a_year_chosen_on_the_form_is_the_default_and_another_in_the_text_is_pointed_out(
+        monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "extract", unit="BD-TAYSON", year="2023")
+    at.text_area(key="extract_paste").input("Năm 2022, tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên đạt 96,5%.\n"
+                                            "Toàn đảng bộ hiện có 4.116 đảng viên.\n").run()
+    assert not at.exception
+    table = _review(at)
+    assert list(zip(table["measure"], table["year"], table["value"], table["note"], strict=True)) == [
+        ("member_good_or_better_rate", 2022, "96,5", "năm khác năm 2023"), ("member_total", 2023, "4.116", "")]
+    assert ("1 số liệu ghi năm khác năm đã chọn (2023): năm 2022, theo câu văn trong báo cáo. Hãy kiểm tra cột "
+            "«Năm» của các dòng có ghi chú.") in [w.value for w in at.warning]

@@ -160,7 +160,7 @@ def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
 def test_no_database_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     at = run_app(monkeypatch, tmp_path / "absent.duckdb")
     assert not at.exception
-    assert at.info[0].value.startswith("Chưa có cơ sở dữ liệu (")
+    assert at.info[0].value.startswith("Chưa có cơ sở dữ liệu. ")
 
 
 def test_a_damaged_file_is_a_sentence_not_a_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

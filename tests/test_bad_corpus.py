@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -198,8 +199,10 @@ def rejected(files: list[Path], db: Path) -> list[Problem]:
     names = {str(f) for f in files}
     for p in problems:
         assert p.file in names, str(p)
-        assert p.rule and p.message and p.severity == "error", str(p)
-        assert str(p).startswith(p.file)
+        assert p.rule and (p.message or p.args) and p.severity == "error", str(p)
+        assert str(p).startswith(f"tệp «{Path(p.file).name}»")
+        said = re.sub(r"«[^»]*\.(csv|xlsx|parquet|json)»", "", p.text("vi"))  # file names hold rule ids
+        assert p.rule not in said, said
     with duckdb.connect(str(db), read_only=True) as con:  # still a whole, readable database
         assert con.execute("SELECT count(*) FROM facts").fetchone()[0] > 170
     return problems
@@ -235,8 +238,10 @@ def test_the_refusals_say_why(db: Path, generated: dict[str, Path]) -> None:
 
 def test_lines_ending_in_a_bare_carriage_return_are_named_as_such(db: Path, generated: dict[str, Path]) -> None:
     [problem] = rejected([generated["cr_only.csv"]], db)
-    assert problem.message == ("cannot read it (ValueError: its lines end in a bare carriage return (an old Mac "
+    assert problem.message == ("cannot read it (Unreadable: its lines end in a bare carriage return (an old Mac "
                                "CSV): save it as CSV UTF-8)")
+    assert problem.text("vi") == ("Tệp CSV dùng kiểu xuống dòng cũ của máy Mac. Hãy lưu lại với kiểu «CSV UTF-8» "
+                                  "rồi tải lên lại.")
 
 
 def test_a_huge_line_is_named_as_such(db: Path, generated: dict[str, Path]) -> None:
@@ -247,12 +252,13 @@ def test_a_huge_line_is_named_as_such(db: Path, generated: dict[str, Path]) -> N
 
 def test_formula_injection_names_the_cell(db: Path) -> None:
     problems = rejected([BAD / "formula_source.csv", BAD / "units_formula_name.csv"], db)
-    got = sorted((Path(p.file).name, p.row, p.column, p.message.rsplit(": ", 1)[-1]) for p in problems)
+    got = sorted((Path(p.file).name, p.row, p.column, p.text("en").split("», ", 1)[-1]) for p in problems)
+    said = "which a spreadsheet runs as a formula. Remove that sign or rewrite the text."
     assert got == [
-        ("formula_source.csv", 2, "source", "a spreadsheet would run it as a formula"),
-        ("formula_source.csv", 3, "source", "a spreadsheet would run it as a formula"),
-        ("units_formula_name.csv", 2, "name_en", "a spreadsheet would run it as a formula"),
-        ("units_formula_name.csv", 2, "name_vi", "a spreadsheet would run it as a formula"),
+        ("formula_source.csv", 2, "source", said),
+        ("formula_source.csv", 3, "source", said),
+        ("units_formula_name.csv", 2, "name_en", said),
+        ("units_formula_name.csv", 2, "name_vi", said),
     ]
 
 

@@ -112,8 +112,9 @@ def test_a_rejected_load_leaves_the_database_byte_identical_and_is_audited(db):
     audit = [json.loads(line) for line in db.with_name(db.name + ".audit.jsonl").read_text().splitlines()]
     assert [(a["result"], a["problems"]) for a in audit] == [("loaded", 0), ("rejected", 1)]
     assert audit[1]["user"] == "chuyên viên"
-    assert audit[1]["first_problem"].endswith("negative.csv, row 2, column value: negative: "
-                                              "-3 is negative: counts and rates cannot be")
+    assert audit[1]["first_problem"] == ("tệp «negative.csv», dòng 2, cột value: H1, năm 2022: «Tổng số tổ chức cơ sở "
+                                         "đảng» ghi -3, là số âm; số lượng và tỷ lệ không thể âm. Hãy ghi lại đúng số "
+                                         "trong báo cáo (bỏ dấu trừ nếu gõ nhầm).")
 
 
 def test_a_part_over_its_whole_found_while_the_facts_are_written_rejects_the_load(db):
@@ -217,9 +218,13 @@ def test_cli_load_exit_codes_and_messages(tmp_path):
     assert lines[0] == f"Rejected: 3 problem(s); {db} was not changed."
     name = FIXTURES / "bad" / "three_faults.csv"
     assert lines[1:] == [
-        f"  {name}, row 2, column unit_code: unknown_unit: unknown unit 'XX': add it to units.csv",
-        f"  {name}, row 3, column value: negative: -4 is negative: counts and rates cannot be",
-        f"  {name}, row 4, column period: unknown_period: unknown period 'Q3' (expected Y, H1 or TD)",
+        f"  tệp «{name.name}», dòng 2, cột unit_code: Mã đơn vị «XX» chưa có trong danh sách đơn vị. Hãy kiểm tra "
+        "lại mã (đúng như trên trang Dữ liệu), hoặc thêm đơn vị mới vào danh sách đơn vị.",
+        f"  tệp «{name.name}», dòng 3, cột value: Huyện Một (mô phỏng) (H1), năm 2022: «Số tổ chức cơ sở đảng "
+        "được xếp loại» ghi -4, là số âm; "
+        "số lượng và tỷ lệ không thể âm. Hãy ghi lại đúng số trong báo cáo (bỏ dấu trừ nếu gõ nhầm).",
+        f"  tệp «{name.name}», dòng 4, cột period: Kỳ «Q3» không hợp lệ. Hãy ghi Y (cả năm), H1 (6 tháng đầu năm) "
+        "hoặc TD (từ đầu nhiệm kỳ), hoặc để trống nếu là số cả năm.",
     ]
     assert sha256(db) == before
 
@@ -234,7 +239,7 @@ def test_cli_check_exit_codes(tmp_path):
     assert "12 finding(s)" in ok.stdout and ok.stdout.rstrip().endswith("pass every rule.")
     bad = etl_cli("check", UNITS, FIXTURES / "bad" / "negative.csv")
     assert bad.returncode == 1
-    assert f"{FIXTURES / 'bad' / 'negative.csv'}, row 2, column value: negative:" in bad.stdout
+    assert "tệp «negative.csv», dòng 2, cột value: H1, năm 2022: «Tổng số tổ chức cơ sở đảng» ghi -3" in bad.stdout
 
 
 def test_cli_load_records_who_ran_it(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import docx
@@ -61,10 +62,10 @@ def test_seed_003_slips_carry_their_whole_sentence(seed: review.Proposal) -> Non
     assert whole.startswith(LINE_109) and whole.endswith("sơ cấp 08 đồng chí (tỷ lệ 2,4%).")
     assert len(whole) > 120  # the warning quotes 120 characters; the table shows the sentence
     frame = review.review_frame(seed)
-    flagged = frame[frame["slip"].notna()]
-    assert list(zip(flagged["measure"], flagged["slip"], strict=True)) == [
-        ("grassroots_committee_vocational_rate", 1.86), ("grassroots_committee_theory_senior_rate", 18.27),
-        ("grassroots_committee_theory_middle_rate", 82.35), ("commune_cadres_elementary_rate", 0.68)]
+    flagged = frame[frame["slip"] != ""]
+    assert list(zip(flagged["measure"], flagged["slip"], strict=True)) == [  # the Vietnamese way
+        ("grassroots_committee_vocational_rate", "1,86"), ("grassroots_committee_theory_senior_rate", "18,27"),
+        ("grassroots_committee_theory_middle_rate", "82,35"), ("commune_cadres_elementary_rate", "0,68")]
 
 
 def test_seed_003_unplaced_numbers_are_all_listed(seed: review.Proposal) -> None:
@@ -135,7 +136,7 @@ def test_docx_and_pdf_reports(tmp_path: Path) -> None:
     document.add_paragraph("Năm 2022, số tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ: 137/671 = 20,4%.")
     path = tmp_path / "bc.docx"
     document.save(str(path))
-    want = {("org_excellent", "137"), ("org_rated", "671"), ("org_excellent_rate", "20.4")}
+    want = {("org_excellent", "137"), ("org_rated", "671"), ("org_excellent_rate", "20,4")}
     read = review.read_report("Báo cáo.docx", path.read_bytes(), "HD", 2022, cat)
     frame = review.review_frame(read)
     assert {(m, v) for m, v in zip(frame["measure"], frame["value"], strict=True)} == want
@@ -173,3 +174,67 @@ def test_measure_options_come_from_the_catalogue() -> None:
     options = review.measure_options(cat)
     assert options[: len(cat.measures)] == list(cat.measures)
     assert set(options[len(cat.measures):]) == set(cat.indicators)
+
+
+# -- values the Vietnamese way, the form's year, the totals a report implies --------------------------------
+
+PASTED = ("Kết quả đánh giá, xếp loại chất lượng tổ chức cơ sở đảng năm 2023: có 12 tổ chức cơ sở đảng hoàn thành "
+          "xuất sắc nhiệm vụ, 28 tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ, 5 tổ chức cơ sở đảng hoàn thành nhiệm "
+          "vụ, không có tổ chức cơ sở đảng không hoàn thành nhiệm vụ.\n"
+          "Năm 2022, tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên đạt 96,5%.\n"
+          "Toàn đảng bộ hiện có 4.116 đảng viên.\n")
+
+
+@pytest.fixture(scope="module")
+def pasted() -> review.Proposal:
+    return review.read_report("Văn bản dán.txt", PASTED.encode("utf-8"), "BD-TAYSON", 2023, default_catalog())
+
+
+def test_the_totals_a_report_implies_are_proposed_as_derived_rows(pasted: review.Proposal) -> None:
+    cat = default_catalog()
+    frame = review.review_frame(pasted, cat)
+    derived = frame[frame["derived"] != ""]
+    assert list(zip(derived["measure"], derived["year"], derived["value"], derived["derived"], strict=True)) == [
+        ("org_good_or_better", 2023, "40", "org_excellent+org_good"),
+        ("org_completed_or_better", 2023, "45", "org_good_or_better+org_completed"),
+        ("org_rated", 2023, "45", "org_excellent+org_good+org_completed+org_failed")]
+    assert derived["sentence"].iloc[2] == ("Số tổ chức cơ sở đảng được xếp loại = HTXSNV + HTTNV + HTNV + KHTNV = "
+                                           "12 + 28 + 5 + 0 = 45")
+    assert derived["accept"].all()
+    rows = review.contract_rows(frame, "BD-TAYSON", cat, pasted.docname)
+    rated = next(r for r in rows if r["measure"] == "org_rated")
+    assert (rated["value"], rated["source"]) == ("45", "Văn bản dán.txt, tính từ các số liệu trên: Số tổ chức cơ sở "
+                                                 "đảng được xếp loại = HTXSNV + HTTNV + HTNV + KHTNV = 12 + 28 + 5 + 0 "
+                                                 "= 45")
+    # an edit of a part is summed again; a part unticked takes its totals with it
+    frame.loc[frame["measure"] == "org_good", "value"] = "30"
+    rows = {r["measure"]: r["value"] for r in review.contract_rows(frame, "BD-TAYSON", cat, pasted.docname)}
+    assert (rows["org_good_or_better"], rows["org_completed_or_better"], rows["org_rated"]) == ("42", "47", "47")
+    frame.loc[frame["measure"] == "org_failed", "accept"] = False
+    rows = {r["measure"]: r["value"] for r in review.contract_rows(frame, "BD-TAYSON", cat, pasted.docname)}
+    assert "org_rated" not in rows and rows["org_good_or_better"] == "42"
+
+
+def test_a_total_the_report_states_is_not_derived_again() -> None:
+    cat = default_catalog()
+    rows = [{"measure": m, "org_type": "", "year": "2023", "period": "Y", "value": v, "qualifier": ""}
+            for m, v in (("org_excellent", "12"), ("org_good", "28"), ("org_completed", "5"), ("org_failed", "1"),
+                         ("org_rated", "46"), ("member_excellent", "100"))]
+    rows.append({"measure": "member_good", "org_type": "", "year": "2023", "period": "Y", "value": "900",
+                 "qualifier": ">"})  # a bound sums to nothing exact
+    assert [(d["measure"], d["value"]) for d in review.derived_rows(rows, cat)] == [
+        ("org_good_or_better", "40"), ("org_completed_or_better", "45")]
+
+
+def test_values_are_shown_and_edited_the_vietnamese_way_and_other_years_pointed_out(pasted) -> None:
+    frame = review.review_frame(pasted)
+    got = {m: (v, y, o) for m, v, y, o in zip(frame["measure"], frame["value"], frame["year"], frame["other_year"],
+                                               strict=True)}
+    assert got["member_good_or_better_rate"] == ("96,5", 2022, True)  # the text's year, pointed out
+    assert got["member_total"] == ("4.116", 2023, False)  # «hiện có»: the form's year
+    frame.loc[frame["measure"] == "member_total", "value"] = "4.120"
+    frame.loc[frame["measure"] == "member_good_or_better_rate", "value"] = "96,75"
+    rows = {r["measure"]: r["value"] for r in review.contract_rows(frame, "BD-TAYSON")}
+    assert (rows["member_total"], rows["member_good_or_better_rate"]) == ("4120", "96.75")
+    assert re.fullmatch(review.VALUE_PATTERN, "1.234,5") and re.fullmatch(review.VALUE_PATTERN, "96.5")
+    assert not re.fullmatch(review.VALUE_PATTERN, "-5") and not re.fullmatch(review.VALUE_PATTERN, "9,6,5")

@@ -38,12 +38,21 @@ def _row_of(ws, measure: str) -> int:
     return rows[0]
 
 
+def _sheet(wb, code: str):
+    """A unit's sheet, by the code in its B1 (the sheets are named by the units' Vietnamese names)."""
+    [ws] = [ws for ws in wb.worksheets if ws["B1"].value == code]
+    return ws
+
+
+TITLES = {"BD-TAYSON": "Huyện Tây Sơn", "TH-KHOI": "Khối Cơ quan và Doanh nghiệp…"}
+
+
 def _fill(path: Path, cells: dict[str, dict[tuple[str, str], object]]) -> dict[tuple[str, str], int]:
-    """Fill {sheet: {(measure, column key): value}}; return the row each (sheet, measure) is on."""
+    """Fill {unit code: {(measure, column key): value}}; return the row each (code, measure) is on."""
     wb = openpyxl.load_workbook(path)
     where = {}
     for sheet, values in cells.items():
-        ws = wb[sheet]
+        ws = _sheet(wb, sheet)
         for (measure, key), value in values.items():
             r = _row_of(ws, measure)
             where[(sheet, measure)] = r
@@ -71,7 +80,7 @@ def test_filled_template_reads_back_as_exact_long_form(tmp_path, cat):
     got = staged.frame.drop(columns="file").to_dict("records")
 
     def row(sheet, measure, key, year, period, value, qualifier="", source=""):
-        return {"sheet": sheet, "row": at[(sheet, measure)], "value_col": COL[key], "unit_code": sheet,
+        return {"sheet": TITLES[sheet], "row": at[(sheet, measure)], "value_col": COL[key], "unit_code": sheet,
                 "year": year, "period": period, "org_type": "", "measure": measure, "value": value,
                 "qualifier": qualifier, "source": source}
 
@@ -85,7 +94,7 @@ def test_filled_template_reads_back_as_exact_long_form(tmp_path, cat):
         row("TH-KHOI", "units_total", "2023", "2023", "Y", "121"),
     ]
     def order(d):
-        return d["sheet"], d["row"], d["value_col"]
+        return d["unit_code"], d["row"], d["value_col"]
 
     assert sorted(got, key=order) == sorted(expected, key=order)
     assert set(staged.frame["file"]) == {str(path)}
@@ -100,8 +109,9 @@ def test_text_that_is_not_a_number_is_a_problem_not_a_silent_drop(tmp_path, cat)
     assert len(staged.problems) == 1
     p = staged.problems[0]
     assert (p.rule, p.sheet, p.row, p.column, p.severity) == (
-        "not_numeric", "TH-KHOI", at[("TH-KHOI", "org_total")], "E", "error")
-    assert "'abc'" in p.message and "org_total" in p.message and "99,74" in p.message
+        "not_numeric", TITLES["TH-KHOI"], at[("TH-KHOI", "org_total")], "E", "error")
+    assert p.text("vi") == ("«abc» (Tổng số tổ chức cơ sở đảng, năm 2022) không phải là một số. Hãy ghi số như trong "
+                            "báo cáo, ví dụ 3.577 hoặc 99,74%; ngưỡng ghi «trên 90»; để trống nếu không có số liệu.")
     assert staged.frame[["measure", "value"]].values.tolist() == [["org_rated", "120"]]
 
 
@@ -134,7 +144,7 @@ def test_percent_formatted_number_cell_is_read_as_percent(tmp_path, cat):
     path = tmp_path / "mau.xlsx"
     write_template(path, cat, UNITS[:1], YEARS)
     wb = openpyxl.load_workbook(path)
-    ws = wb["BD-TAYSON"]
+    ws = _sheet(wb, "BD-TAYSON")
     r = _row_of(ws, "org_good_or_better_rate")
     ws[f"D{r}"] = 0.9655
     ws[f"D{r}"].number_format = "0.00%"
@@ -154,14 +164,16 @@ def test_instruction_sheet_is_first_and_in_vietnamese_with_english(tmp_path, cat
                    "dưới", "khoảng", "Nguồn / Source", "6 tháng đầu năm", "Leave a cell empty"):
         assert phrase in text, phrase
     assert wb[MARKER_SHEET].sheet_state == "veryHidden"
-    assert [wb[code]["A1"].value for code, _ in UNITS] == [name for _, name in UNITS]
-    assert [wb[code]["B1"].value for code, _ in UNITS] == [code for code, _ in UNITS]
+    assert wb.sheetnames[1:3] == [TITLES[code] for code, _ in UNITS]  # named by the unit, not its code
+    assert [_sheet(wb, code)["A1"].value for code, _ in UNITS] == [name for _, name in UNITS]
+    for banned in ("python -m", "--", ".yaml", "units.csv", "DONVI"):  # no command, flag or config file
+        assert banned not in text, banned
 
 
 def test_unit_sheet_layout(tmp_path, cat):
     path = tmp_path / "mau.xlsx"
     write_template(path, cat, UNITS[:1], YEARS)
-    ws = openpyxl.load_workbook(path)["BD-TAYSON"]
+    ws = _sheet(openpyxl.load_workbook(path), "BD-TAYSON")
     assert [c.value for c in ws[3]] == ["Chỉ tiêu / Measure", "Mã / ID", "2020", "2021", "2022", "2023",
                                         "2024", "2025", "6 tháng đầu năm 2023", "Nguồn / Source"]
     assert ws.freeze_panes == "C4"
@@ -182,7 +194,7 @@ def test_unit_sheet_layout(tmp_path, cat):
 def test_default_years_are_a_catalogue_term_with_its_midterm_half(tmp_path, cat):
     path = tmp_path / "mau.xlsx"
     write_template(path, cat, UNITS[:1])
-    header = [c.value for c in openpyxl.load_workbook(path)["BD-TAYSON"][3]][2:-1]
+    header = [c.value for c in _sheet(openpyxl.load_workbook(path), "BD-TAYSON")[3]][2:-1]
     terms = {(*(str(y) for y in t.years), f"6 tháng đầu năm {t.midterm}") for t in cat.terms.values()}
     assert tuple(header) in terms
 
@@ -222,3 +234,104 @@ def test_refuses_a_workbook_without_the_marker_or_with_an_unknown_version(tmp_pa
         assert [(p.rule, p.row, p.column) for p in staged.problems] == [("unreadable_file", None, None)]
         assert words in staged.problems[0].message
         assert staged.frame.empty and list(staged.frame.columns) == [*ORIGIN_COLUMNS, *MEASURE_COLUMNS]
+
+
+# -- the template as a form to correct: written from the database ------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture
+def sample_db(tmp_path) -> Path:
+    from etl.load import load
+
+    db = tmp_path / "m.duckdb"
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], db)
+    return db
+
+
+def _facts(db: Path) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT * EXCLUDE (load_id) FROM facts ORDER BY ALL").fetchall()
+
+
+def test_a_prefilled_template_read_back_unchanged_loads_nothing_and_conflicts_with_nothing(tmp_path, sample_db, cat):
+    from etl.__main__ import main
+    from etl.load import check, load
+
+    path = tmp_path / "mau.xlsx"
+    assert main(["template", "--out", str(path), "--db", str(sample_db), "--unit", "BD-TAYSON", "TH-KHOI"]) == 0
+    staged = read_template(path, cat)
+    assert staged.problems == []
+    # every whole-year and midterm first-half total of the two units is filled in, as loaded
+    import duckdb
+
+    with duckdb.connect(str(sample_db), read_only=True) as con:
+        loaded = con.execute("""SELECT count(*) FROM facts WHERE unit_code IN ('BD-TAYSON', 'TH-KHOI')
+                                AND org_type = '' AND (period = 'Y' OR (period = 'H1' AND year = 2023))"""
+                             ).fetchone()[0]
+    assert len(staged.frame) == loaded > 20
+    report = check([path], db=sample_db)
+    assert report.problems == []
+    before = _facts(sample_db)
+    done = load([path], sample_db)
+    assert (done.inserted, done.unchanged) == (0, loaded)
+    assert _facts(sample_db) == before
+
+    wb = openpyxl.load_workbook(path)
+    ws = _sheet(wb, "BD-TAYSON")
+    r = _row_of(ws, "org_total")
+    col = next(c.column_letter for c in ws[r][2:] if c.value)  # a year Tây Sơn's org_total is loaded for
+    old = ws[f"{col}{r}"].value
+    assert ws[f"{col}{r}"].comment.text.startswith("Nguồn: ")  # the source of what is loaded
+    ws[f"{col}{r}"] = str(int(old.replace(".", "")) + 1)
+    wb.save(path)
+    problems = check([path], db=sample_db).problems
+    assert [(p.rule, p.sheet, p.row, p.column) for p in problems] == [
+        ("conflict_with_database", "Huyện Tây Sơn", r, col)]
+    said = problems[0].text("vi", {"BD-TAYSON": "Huyện Tây Sơn"})
+    assert said.startswith("Huyện Tây Sơn (BD-TAYSON), năm ")
+    new = int(old.replace(".", "")) + 1
+    assert f"«Tổng số tổ chức cơ sở đảng» ghi {new}, nhưng cơ sở dữ liệu đang có {old}" in said
+
+
+def test_a_unit_sheet_asks_only_for_its_kinds_measures_and_marks_the_years_not_submitted(tmp_path, sample_db, cat):
+    from etl.template import from_database, measures_for
+
+    units, facts = from_database(sample_db, ["BD-TAYSON", "TH-KHOI"])
+    assert [(u.code, u.kind) for u in units] == [("BD-TAYSON", "district"), ("TH-KHOI", "bloc")]
+    path = tmp_path / "mau.xlsx"
+    write_template(path, cat, units, YEARS, facts=facts)
+    wb = openpyxl.load_workbook(path)
+    district, bloc = _sheet(wb, "BD-TAYSON"), _sheet(wb, "TH-KHOI")
+    ids = {c.value for c in district["B"][3:] if c.value}
+    # the district's targets (03-CTr/HU) need its organisations' and members' ratings, admissions, cadres
+    assert {"org_total", "org_rated", "org_excellent", "org_good", "org_good_or_better_rate", "member_rated",
+            "admitted", "grassroots_committee_university"} <= ids
+    assert not ids & {"units_total", "cadres_pm_total", "collective_province_total"}  # a bloc's, a province's
+    assert ids == measures_for(cat, "BD-TAYSON", "district") | set(facts[facts.unit_code == "BD-TAYSON"]["measure"])
+    assert len(ids) < len(cat.measures) / 2
+    assert "units_total" in {c.value for c in bloc["B"][3:] if c.value}
+    # a year with no whole-year figure of the unit is highlighted, header and cells
+    have = {int(y) for u, y, p in zip(facts.unit_code, facts.year, facts.period, strict=True)
+            if u == "BD-TAYSON" and p == "Y"}
+    for col, year in zip("CDEFGH", YEARS, strict=True):
+        header = district[f"{col}3"]
+        assert (header.fill.fgColor.rgb == "00F4B084") == (year not in have), year
+    assert have and set(YEARS) - have
+
+
+def test_the_template_command_names_a_unit_it_does_not_know_and_writes_one_year(tmp_path, sample_db, cat, capsys):
+    from etl.__main__ import main
+
+    path = tmp_path / "mau.xlsx"
+    assert main(["template", "--out", str(path), "--db", str(sample_db), "--unit", "BD-TAYSON", "XX"]) == 2
+    assert capsys.readouterr().err.strip() == f"Không có đơn vị XX trong {sample_db}."
+    assert not path.exists()
+    assert main(["template", "--out", str(path), "--db", str(sample_db), "--unit", "TH-KHOI", "--year", "2024"]) == 0
+    ws = _sheet(openpyxl.load_workbook(path), "TH-KHOI")
+    assert [c.value for c in ws[3]] == ["Chỉ tiêu / Measure", "Mã / ID", "2024", "Nguồn / Source"]
+    assert ws["C3"].fill.fgColor.rgb == "00F4B084"  # the bloc has not submitted 2024
+    assert ws.title == "Khối Cơ quan và Doanh nghiệp…" and ws["A1"].value.startswith("Đảng bộ Khối Cơ quan")

@@ -1,0 +1,62 @@
+"""A problem said in the reader's words (monitor.problems): from the rule's facts, in Vietnamese or English,
+units and files by the names the officer knows, values as she wrote them, headers in her language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from etl.model import Problem
+from monitor.audit import read_audit
+from monitor.auth import LoadGate
+from monitor.problems import describe, number, place, problems_frame
+from monitor.uploads import check_uploads, record_check
+
+SERVER = "/tmp/monitor-upload-x1/00_bao_cao.xlsx"  # where the server saved the upload
+CONFLICT = Problem(SERVER, 7, "D", "conflict_with_database", sheet="Huyện Tây Sơn", args={
+    "unit": "BD-TAYSON", "year": 2022, "period": "Y", "org_type": "xa", "measure": "org_total", "value": 3577.0,
+    "qualifier": "", "db_value": 90.0, "db_qualifier": ">", "db_source": "BC 278", "db_load": 2})
+
+
+def test_a_conflict_in_both_languages() -> None:
+    names, files = {"BD-TAYSON": "Đảng bộ huyện Tây Sơn"}, {SERVER: "Báo cáo 2022.xlsx"}
+    assert describe(CONFLICT, "vi", names, files) == (
+        "Đảng bộ huyện Tây Sơn (BD-TAYSON), năm 2022: «Tổng số tổ chức cơ sở đảng» (loại hình Xã) ghi 3.577, nhưng "
+        "cơ sở dữ liệu đang có trên 90 (nguồn: BC 278). Nếu số mới đúng, hãy chọn thay thế số cũ khi nạp và ghi lý "
+        "do; nếu không, sửa ô này cho khớp số đã có.")
+    assert describe(CONFLICT, "en", names, files) == (
+        "Đảng bộ huyện Tây Sơn (BD-TAYSON), 2022: «grassroots party organisations: total» (Commune) is 3,577, but "
+        "the database holds over 90 (source: BC 278). If the new figure is right, choose to replace the old one "
+        "when loading and give a reason; if not, correct this cell to match.")
+    assert place(CONFLICT, "vi", files) == "tệp «Báo cáo 2022.xlsx», trang tính «Huyện Tây Sơn», dòng 7, cột D"
+    assert place(CONFLICT, "en") == "file «00_bao_cao.xlsx», sheet «Huyện Tây Sơn», row 7, column D"  # no directory
+    assert str(CONFLICT).startswith("tệp «00_bao_cao.xlsx», trang tính «Huyện Tây Sơn», dòng 7, cột D: ")
+
+
+def test_values_as_written_and_details_kept() -> None:
+    assert [number(v, "vi") for v in ("3577", "99.74", "0.50", "-4116", 1234.5, "1e5", "năm mươi")] == [
+        "3.577", "99,74", "0,50", "-4.116", "1.234,5", "1e5", "năm mươi"]
+    finding = Problem("", None, None, "balance", "A 2022 Y org_rated: stated 45, computed 44", severity="warning")
+    assert describe(finding, "vi") == "A 2022 Y org_rated: stated 45, computed 44"  # a finding's own words
+    unknown = Problem("x.csv", 2, "value", "no_such_rule", args={"value": "1"})
+    assert describe(unknown, "vi") == "Dòng này có lỗi chưa được mô tả. Hãy kiểm tra lại dòng này theo báo cáo gốc."
+
+
+def test_the_problems_table_has_the_readers_headers() -> None:
+    frame = problems_frame([CONFLICT], "vi", files={SERVER: "Báo cáo 2022.xlsx"})
+    assert list(frame.columns) == ["Tệp", "Trang tính", "Dòng", "Cột", "Nội dung"]
+    assert frame.iloc[0][["Tệp", "Trang tính", "Dòng", "Cột"]].tolist() == ["Báo cáo 2022.xlsx", "Huyện Tây Sơn", 7,
+                                                                         "D"]
+    assert list(problems_frame([CONFLICT], "en").columns) == ["File", "Sheet", "Row", "Column", "Message"]
+
+
+def test_the_audit_names_the_upload_as_uploaded(tmp_path: Path) -> None:
+    db = tmp_path / "m.duckdb"
+    files = [("Số liệu Tây Sơn.csv", b"unit_code,year,measure,value\nBD-TAYSON,2022,org_total,-5\n")]
+    checked = check_uploads(files, None, "en")
+    assert [m[:40] for m in checked.problems["message"]] == ["BD-TAYSON, 2022: «grassroots party organ",
+                                                             "The unit code «BD-TAYSON» is not in the "]
+    record_check(db, "canbo", files, checked, LoadGate(True, ""))
+    [entry], _ = read_audit(db)
+    assert entry["result"] == "invalid"
+    assert entry["first_problem"].startswith("tệp «Số liệu Tây Sơn.csv», dòng 2, cột value: BD-TAYSON, năm 2022: "
+                                             "«Tổng số tổ chức cơ sở đảng» ghi -5, là số âm")
