@@ -13,6 +13,7 @@ import pandas as pd
 
 from monitor.catalog import Catalog
 from monitor.i18n import (
+    DISPUTED_MARK,
     MISSING,
     NO_TARGET,
     STATUS_CODES,
@@ -105,6 +106,80 @@ def names(units: pd.DataFrame, lang: str) -> dict[str, str]:
     return {r.unit_code: unit_name(r, lang) for r in units.itertuples(index=False)}
 
 
+# -- disputed figures: what the report contradicts, in words -----------------------------------------
+
+def _figure_name(catalog: Catalog, code: str, lang: str) -> str:
+    name = measure_name(catalog, code, lang)
+    return name[:1].lower() + name[1:]
+
+
+def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, value: object = None,
+                      unit: str = "percent") -> list[str]:
+    """Each contradiction behind a disputed value, in a sentence with the report's own figures
+    ("325 … / 323 …: số liệu báo cáo không khớp"), and a rate over 100% said as such."""
+    out: list[str] = []
+    for f in findings or ():
+        rule, measure = f.get("rule", ""), f.get("measure", "")
+        stated, computed = f.get("stated"), f.get("computed")
+        if rule == "part_exceeds_whole":
+            m = catalog.measures.get(measure)
+            whole = m.whole if m is not None and m.whole else ""
+            text = t("dispute_part_exceeds_whole", lang, part=fmt_number(computed, lang),
+                     part_name=_figure_name(catalog, measure, lang), whole=fmt_number(stated, lang),
+                     whole_name=_figure_name(catalog, whole, lang) if whole else "")
+        elif rule == "balance":
+            text = t("dispute_balance", lang, whole_name=measure_name(catalog, measure, lang),
+                     whole=fmt_number(stated, lang), parts=fmt_number(computed, lang))
+        elif rule in ("stated_rate", "stated_bound"):
+            ind = catalog.indicators.get(measure)
+            kind = ind.unit if ind is not None else "percent"
+            num, den = [*str(f.get("detail", "")).split(" / "), "", ""][:2]
+            if rule == "stated_rate":
+                stated_text = fmt_number(stated, lang) + ("%" if kind == "percent" else "")  # as written: 31%
+                text = t("dispute_stated_rate", lang, stated=stated_text,
+                         computed=fmt_value(computed, kind, lang), num=_vi_count(num, lang),
+                         den=_vi_count(den, lang))
+            else:
+                qual = str(f.get("detail", ""))[:1]
+                text = t("dispute_stated_bound", lang, computed=fmt_value(computed, kind, lang),
+                         stated=fmt_value(stated, kind, lang, qual if qual in "<>" else ""))
+        else:
+            text = t("dispute_other", lang, rule=finding_rule_name(rule, lang))
+        if text not in out:
+            out.append(text)
+    if unit == "percent" and not is_missing(value) and float(value) > 100 + 1e-9:
+        out.append(t("dispute_over_100", lang))
+    return out
+
+
+def _vi_count(text: str, lang: str) -> str:
+    """A count from a finding's detail ('18', '4313') the reader's way."""
+    try:
+        return fmt_number(float(text.strip()), lang)
+    except ValueError:
+        return text.strip()
+
+
+def dispute_note(r: object, catalog: Catalog, lang: str) -> str:
+    """For an assessment row (assess() columns) whose latest figure is disputed: what the report
+    contradicts, and whether its readings agree on the verdict. '' when undisputed."""
+    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    if not bool(get("disputed", False)):
+        n = get("n_disputed", 0)
+        return t("disputed_inputs", lang, n=int(n)) if not is_missing(n) and int(n) > 0 else ""
+    unit = indicator_unit(catalog, str(get("indicator")))
+    parts = dispute_sentences(get("findings", ()) or (), catalog, lang, value=get("latest_value"), unit=unit)
+    readings = [fmt_value(get("latest_value"), unit, lang, get("latest_qualifier") or "")]
+    readings += [fmt_value(v, unit, lang, q) for v, q in (get("readings", ()) or ())]
+    readings = list(dict.fromkeys(readings))
+    over = unit == "percent" and not is_missing(get("latest_value")) and float(get("latest_value")) > 100 + 1e-9
+    if len(readings) > 1 and not over:  # over 100%: no reading to list, the sentence says why
+        key = "dispute_readings_split" if get("status") == "to_verify" else "dispute_readings_agree"
+        parts.append(t(key, lang, readings="; ".join(readings)))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
 # -- Overview: the scorecard grid -------------------------------------------------------------------
 
 def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame, rows: Sequence[str],
@@ -116,7 +191,7 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
     in the resolution's order, so no unit shows a column that is not its own.
     """
     cols = ["section", "section_title", "unit_code", "unit_name", "indicator", "column", "column_full", "status",
-            "cell", "hover", "target_id", "order"]
+            "cell", "hover", "target_id", "order", "disputed", "year"]
     a = assessed[assessed["unit_code"].isin(list(rows))]
     if group:
         a = a[a["group"] == group]
@@ -130,8 +205,12 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
         unit = indicator_unit(catalog, r.indicator)
         value = fmt_value(r.latest_value, unit, lang, r.latest_qualifier)
         style = status_style(r.status)
+        disputed = bool(getattr(r, "disputed", False))
+        # a contradicted figure whose verdict stands is marked; one to verify has its own symbol
+        mark = f" {DISPUTED_MARK}" if disputed and r.status != "to_verify" else ""
         cell = (style["symbol"] if is_missing(r.latest_value)
-                else f"{_cell_number(r.latest_value, unit, lang, r.latest_qualifier)} {style['symbol']}")
+                else f"{_cell_number(r.latest_value, unit, lang, r.latest_qualifier)} {style['symbol']}{mark}")
+        note = dispute_note(r, catalog, lang)
         target = fmt_target(r.comparator, r.target, r.target_high, unit, lang)
         if r.frequency == "deadline" and not is_missing(r.deadline):
             target += f" ({t('by_year', lang, year=int(r.deadline))})"
@@ -141,6 +220,7 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
             f"{t('target', lang)}: {target}",
             f"{t('value', lang)} ({_year(r.latest_year)}): {value}",
             f"{t('status', lang)}: {status_label(r.status, lang)}",
+            *([f"{DISPUTED_MARK if r.status != 'to_verify' else style['symbol']} {note}"] if note else []),
         ])
         section = sections[r.unit_code]
         titles = [catalog.resolutions[x] for x in section.split("+") if x in catalog.resolutions]
@@ -149,8 +229,33 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
                     "unit_code": r.unit_code, "unit_name": label.get(r.unit_code, r.unit_code),
                     "indicator": r.indicator, "column": indicator_label(catalog, r.indicator, lang, short=True),
                     "column_full": indicator_label(catalog, r.indicator, lang), "status": r.status,
-                    "cell": cell, "hover": hover, "target_id": r.target_id, "order": order[r.indicator]})
+                    "cell": cell, "hover": hover, "target_id": r.target_id, "order": order[r.indicator],
+                    "disputed": disputed, "year": None if is_missing(r.latest_year) else int(r.latest_year)})
     return pd.DataFrame(out, columns=cols)
+
+
+def overview_rows(assessed: pd.DataFrame, scope: str | None, rows: Sequence[str], kind: str = "") -> list[str]:
+    """The overview's units: a scope bound by targets of its own (a province under the provincial
+    resolution) is its own row, above the units under it; a kind filter shows that kind only."""
+    rows = list(rows)
+    if kind or scope is None or scope in rows or not (assessed["unit_code"] == scope).any():
+        return rows
+    return [scope, *rows]
+
+
+def cell_years(grid: pd.DataFrame, as_of: int, names_of: dict[str, str], lang: str) -> str:
+    """The caption's sentence naming the cells that show another year than `as_of` (a unit's latest
+    figure is older): "Tây Sơn: 2022, 2023". '' when every cell is of `as_of`."""
+    if grid.empty or "year" not in grid:
+        return ""
+    older = grid[grid["year"].notna() & (grid["year"] != as_of)]
+    if older.empty:
+        return ""
+    parts = []
+    for code, g in older.groupby("unit_code", sort=False):
+        years = sorted({int(y) for y in g["year"]})
+        parts.append(f"{names_of.get(code, code)}: {', '.join(str(y) for y in years)}")
+    return t("cell_year_note", lang, year=as_of, cells="; ".join(parts))
 
 
 def _cell_number(x: object, unit: str, lang: str, qualifier: str | None) -> str:
@@ -198,15 +303,18 @@ def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
             + ("" if is_missing(r.latest_year) else f" ({int(r.latest_year)})"),
             "progress": _progress(r),
             "trend": spark,
-            "status": status_label(r.status, lang),
+            "status": status_label(r.status, lang)
+            + (f" {DISPUTED_MARK}" if getattr(r, "disputed", False) and r.status != "to_verify" else ""),
             "status_code": r.status,
+            "dispute": dispute_note(r, catalog, lang),
             "needed": fmt_change(r.needed_per_year, unit_kind, lang),
             "achieved": fmt_change(r.achieved_per_year, unit_kind, lang),
             "projected": fmt_value(r.projected, unit_kind, lang),
             "source": r.source or "",
         })
     return pd.DataFrame(rows, columns=["indicator", "target_id", "name", "full_name", "target", "latest", "progress",
-                                       "trend", "status", "status_code", "needed", "achieved", "projected", "source"])
+                                       "trend", "status", "status_code", "dispute", "needed", "achieved", "projected",
+                                       "source"])
 
 
 def _progress(r: object) -> float | None:

@@ -56,15 +56,18 @@ with _ui.guard(c):
         if table.empty:
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
         else:
+            # a contradicted figure: what the report says against itself, beside its status
+            shown_cols = ["full_name", "status", *(["dispute"] if (table["dispute"] != "").any() else []),
+                          "target", "latest", "trend", "progress", "needed", "achieved", "projected", "source"]
             st.dataframe(
-                table[["full_name", "status", "target", "latest", "trend", "progress", "needed", "achieved",
-                       "projected", "source"]],
+                table[shown_cols],
                 hide_index=True,
                 row_height=WRAP_ROW_HEIGHT,
                 height=HEADER_HEIGHT + WRAP_ROW_HEIGHT * len(table) + 2,  # every target in view, no inner scroll
                 column_config={
                     "full_name": st.column_config.TextColumn(c.t("indicator"), width=330),
                     "status": st.column_config.TextColumn(c.t("status"), width=150),
+                    "dispute": st.column_config.TextColumn(c.t("dispute_column"), width=300),
                     # wide enough for a revised target and its document in the three lines a row shows
                     "target": st.column_config.TextColumn(c.t("target"), width=240),
                     "latest": st.column_config.TextColumn(c.t("latest"), width=115),
@@ -78,7 +81,7 @@ with _ui.guard(c):
                     "source": st.column_config.TextColumn(c.t("source"), width="large"),
                 },
             )
-            _ui.status_legend(c)
+            _ui.status_legend(c, disputed=bool(mine["disputed"].any()))
 
         with st.expander(c.t("draft_title"), icon=":material/edit_note:"):
             st.caption(c.t("draft_help"))
