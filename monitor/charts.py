@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from monitor.i18n import (
+    DISPUTED_MARK,
     NO_TARGET,
     STATUS_CODES,
     fmt_number,
@@ -95,6 +96,28 @@ def _color(status: str) -> str:
     return status_style(status)["color"]
 
 
+# A figure its own source contradicts: a yellow hexagram over its bar or point (the colour of "figures
+# to verify"), named in the legend, and what the source says against itself in a note under the chart.
+DISPUTED_MARKER = {"symbol": "hexagram", "size": 15, "color": "#F0E442", "line": {"color": "#000000", "width": 1.2}}
+
+
+def _mark_disputed(fig: go.Figure, x: Sequence, y: Sequence, hover: Sequence[str], lang: str) -> None:
+    if len(x):
+        fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="markers", name=t("dispute_marker", lang),
+                                 marker=DISPUTED_MARKER, hovertext=list(hover), hoverinfo="text", cliponaxis=False))
+
+
+def add_note(fig: go.Figure, lines: Sequence[str], width: int = 110) -> go.Figure:
+    """Lines of text under the chart, as the value axis's title: Plotly makes room for it under the
+    tick labels on screen and in an exported file alike, where an annotation would sit on the legend."""
+    if not lines:
+        return fig
+    text = "<br>".join(_wrap(line, width, 3) for line in lines)
+    fig.update_xaxes(title={"text": text, "font": {"size": 12, "color": "#333333"}, "standoff": 14})
+    fig.update_layout(height=(fig.layout.height or 450) + 18 * (text.count("<br>") + 1))
+    return fig
+
+
 def empty_figure(message: str, lang: str = "vi", height: int = 200) -> go.Figure:
     """A figure that says why it is empty instead of showing a bare axis."""
     fig = go.Figure()
@@ -146,6 +169,11 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
             hoverinfo="skip", showlegend=False,
         ))
     _add_targets(fig, f, unit, lang)
+    disputed = f[f["disputed"].fillna(False).astype(bool) & ~f["_missing"]] if "disputed" in f else f.iloc[:0]
+    _mark_disputed(fig, disputed["value"], disputed["unit_code"],
+                   [f"<b>{n}</b><br>{_wrap(str(x))}" for n, x in zip(disputed["unit_name"],
+                                                                     disputed.get("note", [""] * len(disputed)),
+                                                                     strict=True)], lang)
     top = np.nanmax(np.r_[f["value"].to_numpy(dtype=float), f["target"].to_numpy(dtype=float),
                           f["target_high"].to_numpy(dtype=float), 0.0])
     fig.update_xaxes(range=[0, bar_axis_max(top, unit) * 1.18], gridcolor="#E5E5E5", zeroline=True,
@@ -158,6 +186,9 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
     # on top it ran into the title.
     fig.update_layout(legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                               "xanchor": "left"}, margin={"b": 90})
+    if "note" in disputed and len(disputed):
+        add_note(fig, [f"{DISPUTED_MARK} {n}: {x}" for n, x in zip(disputed["unit_name"], disputed["note"],
+                                                                   strict=True) if x])
     return fig
 
 
@@ -234,13 +265,15 @@ def _add_targets(fig: go.Figure, f: pd.DataFrame, unit: str, lang: str) -> None:
 # -- trend over the term ---------------------------------------------------------------------------
 
 def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = "vi", title: str = "",
-          targets: pd.DataFrame | None = None, projections: pd.DataFrame | None = None) -> go.Figure:
+          targets: pd.DataFrame | None = None, projections: pd.DataFrame | None = None,
+          notes: Sequence[str] = ()) -> go.Figure:
     """Lines over the term's years, one per unit, with the target (stepped where it was revised; a band
     for a range) and a dashed projection from the latest value to the deadline.
 
     series: unit_code, unit_name, year, value, qualifier.
     targets: unit_code, year, target, target_high (may be empty or None).
     projections: unit_code, from_year, from_value, to_year, to_value.
+    A row with `disputed` gets the marker of a contradicted figure; `notes` say what contradicts it.
     """
     if series.empty:
         return empty_figure(t("no_indicator_data", lang), lang)
@@ -272,6 +305,10 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
                                    f"{fmt_value(p.to_value, unit, lang)}"],
                     hoverinfo="text",
                 ))
+    if "disputed" in series:  # contradicted figures, over their points
+        d = series[series["disputed"].fillna(False).astype(bool)]
+        _mark_disputed(fig, d["year"], d["value"], [f"<b>{n}</b> {y}" for n, y in zip(d["unit_name"], d["year"],
+                                                                                        strict=True)], lang)
     if projections is not None and not projections.empty:  # one legend entry says what dashes mean
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=t("projection", lang),
                                  line={"color": "#555555", "dash": "dash", "width": 1.5}))
@@ -291,7 +328,10 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
             low = max(0.0, float(ys.min()) - 5)
             yaxis["range"] = [low, 100.5 if top <= 100 else None]
     fig.update_yaxes(**yaxis)
-    return _base(fig, lang, title, height=460, legend_below=True)
+    fig = _base(fig, lang, title, height=460, legend_below=True)
+    if notes:
+        add_note(fig, [f"{DISPUTED_MARK} {x}" for x in notes])
+    return fig
 
 
 def _add_trend_targets(fig: go.Figure, targets: pd.DataFrame | None, unit: str, lang: str,

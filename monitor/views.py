@@ -375,9 +375,10 @@ def org_breakdown(by_type: dict[str, pd.DataFrame], catalog: Catalog, indicators
 # -- Indicator and Compare pages ----------------------------------------------------------------------
 
 def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: Sequence[str],
-                   year: int, units: pd.DataFrame, lang: str) -> pd.DataFrame:
+                   year: int, units: pd.DataFrame, lang: str, catalog: Catalog | None = None) -> pd.DataFrame:
     """One row per unit for a bar chart: value in `year`, qualifier, status against its own target
-    (or no_target), the target and its upper end."""
+    (or no_target), the target and its upper end; whether the value is disputed and (with `catalog`)
+    the sentence saying what its source contradicts."""
     label = names(units, lang)
     v = values[(values["indicator"] == indicator) & (values["year"] == year) & (values["period"] == "Y")
                & values["unit_code"].isin(list(rows))] if not values.empty else values
@@ -389,6 +390,10 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
         value = float(hit["value"].iloc[0]) if len(hit) else np.nan
         qualifier = str(hit["qualifier"].iloc[0]) if len(hit) else ""
         source = str(hit["source"].iloc[0]) if len(hit) else ""
+        disputed = bool(hit["disputed"].iloc[0]) if len(hit) and "disputed" in hit else False
+        note = ("; ".join(dispute_sentences(hit["findings"].iloc[0], catalog, lang, value=value,
+                                            unit=indicator_unit(catalog, indicator)))
+                if disputed and catalog is not None else "")
         if code in a.index:
             r = a.loc[code]
             status = _year_status(r, value, year)
@@ -397,9 +402,22 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
             status, target, high, comparator = NO_TARGET, np.nan, np.nan, ""
         out.append({"unit_code": code, "unit_name": label.get(code, code), "value": value,
                     "qualifier": qualifier, "status": status, "target": target, "target_high": high,
-                    "comparator": comparator, "source": source})
+                    "comparator": comparator, "source": source, "disputed": disputed, "note": note})
     return pd.DataFrame(out, columns=["unit_code", "unit_name", "value", "qualifier", "status", "target",
-                                      "target_high", "comparator", "source"])
+                                      "target_high", "comparator", "source", "disputed", "note"])
+
+
+def value_notes(series: pd.DataFrame, catalog: Catalog, indicator: str, names_of: dict[str, str],
+                lang: str) -> list[str]:
+    """For a trend chart: "unit (year): what the source contradicts" for each disputed value."""
+    if series.empty or "disputed" not in series:
+        return []
+    unit = indicator_unit(catalog, indicator)
+    out = []
+    for r in series[series["disputed"].astype(bool)].itertuples(index=False):
+        text = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=unit))
+        out.append(f"{names_of.get(r.unit_code, r.unit_code)} ({int(r.year)}): {text}")
+    return out
 
 
 def _year_status(r: pd.Series, value: float, year: int) -> str:
@@ -440,7 +458,7 @@ def ranking(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: 
             units: pd.DataFrame, catalog: Catalog, lang: str) -> pd.DataFrame:
     """Units ranked on one indicator in `year` (best first by the indicator's direction; missing last),
     with their kind, status and the count of their targets achieved."""
-    frame = indicator_rows(assessed, values, indicator, rows, year, units, lang)
+    frame = indicator_rows(assessed, values, indicator, rows, year, units, lang, catalog)
     ind = catalog.indicators.get(indicator)
     ascending = ind is not None and not ind.higher_is_better
     frame = frame.sort_values("value", ascending=ascending, na_position="last").reset_index(drop=True)
@@ -459,7 +477,9 @@ def ranking(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: 
         t("target", lang): [fmt_target(c, x, h, unit_kind, lang) if c else t("no_target", lang)
                             for c, x, h in zip(frame["comparator"], frame["target"], frame["target_high"],
                                                strict=True)],
-        t("status", lang): [status_label(s, lang) for s in frame["status"]],
+        t("status", lang): [status_label(s, lang) + (f" {DISPUTED_MARK}" if d and s != "to_verify" else "")
+                            for s, d in zip(frame["status"], frame["disputed"], strict=True)],
+        t("dispute_column", lang): list(frame["note"]),
         t("targets_met", lang): [met.get(c, MISSING) for c in frame["unit_code"]],
         "unit_code": frame["unit_code"],
     })

@@ -94,7 +94,8 @@ def test_tay_son_2022_headline_and_heatmap(monkeypatch: pytest.MonkeyPatch, samp
     assert row["titles"][1].splitlines() == [
         "Đảng bộ huyện Tây Sơn", "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên",
         "Mức chỉ tiêu: trên 80%", "Giá trị (2022): 94,8%", "Tình trạng: ✔ Đạt"]
-    assert table.legend == ["✔ Đạt", "— Chưa có số liệu", "⚑ số liệu báo cáo tự mâu thuẫn, mọi cách đọc cho cùng kết luận"]
+    assert table.legend == ["✔ Đạt", "— Chưa có số liệu",
+                            "⚑ số liệu báo cáo tự mâu thuẫn, mọi cách đọc cho cùng kết luận"]
     assert table.legend_help[0] == "Số liệu năm gần nhất đạt chỉ tiêu (chỉ tiêu hằng năm: đạt mọi năm đã đánh giá)."
     assert at.query_params["unit"] == "BD"
     assert at.query_params["year"] == "2022"
