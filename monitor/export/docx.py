@@ -19,6 +19,7 @@ from docx.oxml.ns import qn
 from docx.oxml.shared import OxmlElement
 from docx.shared import Mm, Pt, RGBColor
 
+from monitor import views
 from monitor.export.draft import draft_blocks
 from monitor.export.model import PackData
 from monitor.export.text import DOC_FONT, tx
@@ -92,6 +93,13 @@ def annex_years(data: PackData) -> list[int]:
 
 def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
     """The annex table of one unit: header and rows of text (numbers formatted)."""
+    header, rows, _ = annex_table(data, unit)
+    return header, rows
+
+
+def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], list[str]]:
+    """The annex table of one unit, and its footnotes: a status whose figure its report contradicts
+    carries a note number, the note says what contradicts it."""
     lang, catalog = data.lang, data.catalog
     years = annex_years(data)
     header = ["TT", tx("col_indicator", lang), tx("col_target", lang), *map(str, years), tx("col_status", lang),
@@ -101,7 +109,8 @@ def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
     # a whole year's figure first, else the term to date, else the first half
     v = v.assign(_p=v["period"].map({"Y": 0, "TD": 1, "H1": 2}).fillna(3)).sort_values("_p", kind="stable")
     best = {(r.indicator, int(r.year)): r for r in v.drop_duplicates(["indicator", "year"]).itertuples(index=False)}
-    rows = []
+    rows: list[list[str]] = []
+    notes: list[str] = []
     for n, r in enumerate(data.assessed[data.assessed["unit_code"] == unit].itertuples(index=False), start=1):
         ind = catalog.indicators[r.indicator]
         target = fmt_target(r.comparator, r.target, r.target_high, ind.unit, lang)
@@ -122,8 +131,13 @@ def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
             if h.period != "Y":
                 text += f"\n{catalog.periods[h.period].name(lang).lower()}"
             cells.append(text)
-        rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang), r.source or ""])
-    return header, rows
+        status = status_label(r.status, lang)
+        note = views.dispute_note(r, catalog, lang)
+        if note:
+            notes.append(note)
+            status += f" ({len(notes)})"
+        rows.append([str(n), ind.name(lang), target, *cells, status, r.source or ""])
+    return header, rows, notes
 
 
 def build_annex(data: PackData) -> DocumentObject:
@@ -136,7 +150,7 @@ def build_annex(data: PackData) -> DocumentObject:
     widths = [Mm(10), Mm(62), Mm(38), *[Mm(min(22, 110 / max(1, len(years))))] * len(years), Mm(28), Mm(0)]
     widths[-1] = max(Mm(30), A4_LONG - Mm(40) - sum(widths))
     for unit in data.rows:
-        header, rows = annex_rows(data, unit)
+        header, rows, notes = annex_table(data, unit)
         if data.multi:
             doc.add_paragraph(tx("annex_unit", lang, unit=data.name(unit)), style="Heading 1")
         table = doc.add_table(rows=1 + len(rows), cols=len(header))
@@ -150,6 +164,12 @@ def build_annex(data: PackData) -> DocumentObject:
                 cell.width = widths[j]
                 _cell(cell, text, 10.5 if i == 0 or j < len(header) - 1 else 9, bold=i == 0)
         _repeat_header(table)
+        if notes:  # the table's footnotes: what each contradicted figure's report says against itself
+            doc.add_paragraph(tx("annex_notes", lang))
+            for k, note in enumerate(notes, start=1):
+                p = doc.add_paragraph(f"({k}) {note}")
+                for run in p.runs:
+                    run.font.size = Pt(9.5)
     return doc
 
 
