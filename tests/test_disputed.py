@@ -1,0 +1,119 @@
+"""Disputed figures (issue 16) on the seed figures: which values a report's own slips touch, the status
+of a figure its readings disagree on, and how the draft, the annex and the charts say so."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+import pytest
+from docx import Document
+
+from etl.load import load
+from monitor.attainment import assess, indicator_values, units_frame
+from monitor.catalog import default_catalog
+from monitor.export.docx import annex_bytes
+from monitor.export.draft import draft_text
+from monitor.export.figures import bars_chart, trend_chart
+from monitor.export.model import load_pack_data
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    path = tmp_path_factory.mktemp("db") / "sample.duckdb"
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], path)
+    c = duckdb.connect(str(path), read_only=True)
+    yield c
+    c.close()
+
+
+# unit, indicator, year: disputed, the findings' rules, the other readings the source allows
+CASES = [
+    # 59 + 266 = 325 of 323 members; the three ranks add up to 333
+    ("BD-TAYSON", "grassroots_committee_theory_rate", 2023, True, {"balance", "part_exceeds_whole"},
+     [100 * 325 / 333, 100.0]),
+    # "31%" excellent, but 18/55 = 32,7%
+    ("BD-TAYSON", "org_excellent_share", 2022, True, {"stated_rate"}, [31.0]),
+    # the bloc's "24,6%" model units are 30/121 = 24,8%
+    ("TH-KHOI", "units_model_rate", 2023, True, {"stated_rate"}, [24.6]),
+    # 56/58 good or better: nothing contradicts it
+    ("BD-TAYSON", "org_good_or_better_rate", 2021, False, set(), []),
+]
+
+
+@pytest.mark.parametrize("unit,indicator,year,disputed,rules,readings", CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}"
+                                                                                  for c in CASES])
+def test_disputed_values(con: duckdb.DuckDBPyConnection, unit: str, indicator: str, year: int, disputed: bool,
+                         rules: set[str], readings: list[float]) -> None:
+    v = indicator_values(con, default_catalog(), units=[unit])
+    [row] = v[(v["indicator"] == indicator) & (v["year"] == year) & (v["period"] == "Y")].itertuples(index=False)
+    assert row.disputed is disputed
+    assert {f["rule"] for f in row.findings} == rules
+    assert all(f["unit_code"] == unit and f["year"] == year for f in row.findings)
+    assert [r[0] for r in row.readings] == pytest.approx(readings)
+
+
+def test_statuses_of_disputed_targets(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    v = indicator_values(con, cat, units=["BD-TAYSON", "TH-KHOI"])
+    units = units_frame(con)
+    a = assess(v, cat, units[units["unit_code"].isin(["BD-TAYSON", "TH-KHOI"])]).set_index(["unit_code", "indicator"])
+    # over 100%: a figure to verify, whatever else
+    theory = a.loc[("BD-TAYSON", "grassroots_committee_theory_rate")]
+    assert (theory["status"], theory["disputed"]) == ("to_verify", True)
+    # 32,7% and 31% both meet "≥ 20%": the verdict stands, marked
+    share = a.loc[("BD-TAYSON", "org_excellent_share")]
+    assert (share["status"], share["disputed"]) == ("achieved", True)
+    model = a.loc[("TH-KHOI", "units_model_rate")]
+    assert (model["status"], model["disputed"]) == ("achieved", True)
+    good = a.loc[("BD-TAYSON", "org_good_or_better_rate")]
+    assert (good["status"], good["disputed"], good["n_disputed"]) == ("achieved", False, 0)
+
+
+def test_aggregate_counts_disputed_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    v = indicator_values(con, default_catalog(), units=["BD"])
+    [row] = v[(v["unit_code"] == "BD") & (v["indicator"] == "org_excellent_share")
+              & (v["year"] == 2022)].itertuples(index=False)
+    assert (row.basis, row.n_disputed, row.disputed) == ("aggregated", 1, False)
+
+
+def test_draft_asks_for_verification(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD-TAYSON", as_of=2023)
+    text = draft_text("BD-TAYSON", d.assessed, d.values, cat, "vi", unit_name="Tây Sơn", as_of=2023)
+    assert "100,62%" not in text and "100,6%" not in text
+    assert ("+ Năm 2023, số liệu về tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên trong báo "
+            "cáo không khớp (Tổng số cấp ủy viên cơ sở: báo cáo ghi 323, các thành phần cộng lại 333") in text
+    assert "đề nghị đơn vị xác minh lại trước khi đánh giá." in text
+    assert ("Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên: số liệu năm 2023 trong báo cáo "
+            "không khớp với nhau, chưa thể đánh giá khả năng đạt chỉ tiêu đến năm 2025 (100%); đề nghị xác minh "
+            "lại số liệu.") in text
+
+
+def test_annex_footnote(con: duckdb.DuckDBPyConnection) -> None:
+    d = load_pack_data(con, default_catalog(), "BD-TAYSON", as_of=2023)
+    doc = Document(io.BytesIO(annex_bytes(d)))
+    statuses = [row.cells[-2].text for row in doc.tables[0].rows[1:]]
+    assert "⁉ Cần xác minh số liệu (3)" in statuses and "✔ Đạt (1)" in statuses
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert "Ghi chú:" in paragraphs
+    assert paragraphs[-1].startswith("(3) Tổng số cấp ủy viên cơ sở: báo cáo ghi 323")
+    assert paragraphs[-1].endswith("tỷ lệ tính ra vượt 100%: không thể có")
+
+
+def test_chart_marker_and_note(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD-TAYSON", as_of=2023)
+    chart = trend_chart(d.assessed, d.values, cat, d.units, "BD-TAYSON", "grassroots_committee_theory_rate",
+                        d.term, 2023)
+    [marker] = [tr for tr in chart.fig.data if tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn"]
+    assert marker.marker.symbol == "hexagram" and list(marker.x) == [2023]
+    note = chart.fig.layout.xaxis.title.text.replace("<br>", " ")
+    assert note.startswith("⚑ Đảng bộ huyện Tây Sơn (2023): Tổng số cấp ủy viên cơ sở: báo cáo ghi 323")
+    d = load_pack_data(con, cat, "TH", as_of=2023)
+    bars = bars_chart(d.assessed, d.values, cat, d.units, ["TH-KHOI"], "units_model_rate", 2023, "TH")
+    assert any(tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn" for tr in bars.fig.data)
+    assert "báo cáo ghi tỷ lệ 24,6%, nhưng 30/121 = 24,8%" in bars.fig.layout.xaxis.title.text.replace("<br>", " ")
