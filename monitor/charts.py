@@ -488,10 +488,17 @@ def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_uni
                            strict=True)],
             hoverinfo="text", customdata=part["unit_code"],
         ))
+    disputed = frame[frame["disputed"].astype(bool)] if "disputed" in frame else frame.iloc[:0]
+    _mark_disputed(fig, disputed["x"], disputed["y"], [f"<b>{n}</b>" for n in disputed["unit_name"]], lang)
     fig.update_xaxes(title={"text": x_name}, gridcolor="#E5E5E5", **_axis_format(x_unit))
     fig.update_yaxes(title={"text": y_name}, gridcolor="#E5E5E5", **_axis_format(y_unit))
     fig = _base(fig, lang, title, height=520, legend_below=True)
     fig.update_layout(legend={"y": -0.2})  # below the axis title
+    notes = [f"{DISPUTED_MARK} {n}: {x}" for n, x in zip(disputed["unit_name"], disputed.get("note", ()), strict=False)
+             if x]
+    if notes:  # under the axis's own name
+        add_note(fig, [x_name, *notes])
+        fig.update_layout(legend={"y": -0.2 - 0.04 * len(notes)})
     return fig
 
 

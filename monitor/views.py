@@ -496,16 +496,31 @@ def varied_first(values: pd.DataFrame, options: Sequence[str], rows: Sequence[st
 
 
 def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], year: int,
-                  units: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """One row per unit with both indicators in `year` (whole year)."""
+                  units: pd.DataFrame, lang: str, catalog: Catalog | None = None) -> pd.DataFrame:
+    """One row per unit with both indicators in `year` (whole year); `disputed` when either figure is,
+    and (with `catalog`) the sentence saying what its source contradicts."""
+    cols = ["unit_code", "unit_name", "kind", "x", "y", "x_qualifier", "y_qualifier", "disputed", "note"]
     v = values[values["unit_code"].isin(list(rows)) & (values["year"] == year) & (values["period"] == "Y")]
     if v.empty:
-        return pd.DataFrame(columns=["unit_code", "unit_name", "kind", "x", "y", "x_qualifier", "y_qualifier"])
+        return pd.DataFrame(columns=cols)
     vx = v[v["indicator"] == x].set_index("unit_code")
     vy = v[v["indicator"] == y].set_index("unit_code")
     both = [c for c in rows if c in vx.index and c in vy.index]
     label = names(units, lang)
     kinds = units.set_index("unit_code")["kind"].to_dict()
+
+    def note(code: str) -> str:
+        if catalog is None:
+            return ""
+        parts = []
+        for ind, frame in ((x, vx), (y, vy)):
+            r = frame.loc[code]
+            if bool(r.get("disputed", False)):
+                parts += dispute_sentences(r["findings"], catalog, lang, value=r["value"],
+                                           unit=indicator_unit(catalog, ind))
+        return "; ".join(dict.fromkeys(parts))
+
+    disputed = [bool(vx.loc[c].get("disputed", False)) or bool(vy.loc[c].get("disputed", False)) for c in both]
     return pd.DataFrame({
         "unit_code": both,
         "unit_name": [label.get(c, c) for c in both],
@@ -514,7 +529,9 @@ def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], yea
         "y": [float(vy.loc[c, "value"]) for c in both],
         "x_qualifier": [str(vx.loc[c, "qualifier"]) for c in both],
         "y_qualifier": [str(vy.loc[c, "qualifier"]) for c in both],
-    })
+        "disputed": disputed,
+        "note": [note(c) if d else "" for c, d in zip(both, disputed, strict=True)],
+    }, columns=cols)
 
 
 # -- Data page ----------------------------------------------------------------------------------------
