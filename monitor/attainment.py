@@ -17,6 +17,7 @@ and only exact counts (qualifier '') enter a sum.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -261,18 +262,21 @@ class _Values:
         """Per row, the tuple of its findings (empty when undisputed by a finding)."""
         out = np.empty(len(self.u), dtype=object)
         out.fill(())
-        for r in np.unique(self.f_row).tolist():
-            out[r] = tuple(self.found[i] for i in self.f_idx[self.f_row == r].tolist())
+        order = np.argsort(self.f_row, kind="stable")
+        rows, idx = self.f_row[order].tolist(), self.f_idx[order].tolist()
+        for r, group in itertools.groupby(zip(rows, idx, strict=True), key=lambda p: p[0]):
+            out[r] = tuple(self.found[i] for _, i in group)
         return out
 
     def row_readings(self) -> np.ndarray:
         """Per row, the other readings (value, qualifier) its source allows."""
         out = np.empty(len(self.u), dtype=object)
         out.fill(())
-        for r in np.unique(self.alt_row).tolist():
-            at = self.alt_row == r
-            out[r] = tuple((float(v), QUALIFIERS[q]) for v, q in zip(self.alt_val[at].tolist(),
-                                                                     self.alt_qual[at].tolist(), strict=True))
+        order = np.argsort(self.alt_row, kind="stable")
+        triples = zip(self.alt_row[order].tolist(), self.alt_val[order].tolist(), self.alt_qual[order].tolist(),
+                      strict=True)
+        for r, group in itertools.groupby(triples, key=lambda p: p[0]):
+            out[r] = tuple((v, QUALIFIERS[q]) for _, v, q in group)
         return out
 
     def frame(self) -> pd.DataFrame:
@@ -403,7 +407,8 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     fd = _findings_of(con, catalog, plan, types, scope if units is not None else None, term_id)
     f_cell = np.zeros(0, np.int64)
     if fd.found:
-        fu = np.array([{c: i for i, c in enumerate(scope)}.get(c, -1) for c in fd.unit], np.int64)
+        where = {c: i for i, c in enumerate(scope)}
+        fu = np.array([where.get(c, -1) for c in fd.unit], np.int64)
         fy = fd.year - y0
         ok = (fu >= 0) & (fy >= 0) & (fy < n_y) & (fd.period >= 0)
         fd = fd.take(np.flatnonzero(ok))
@@ -1103,8 +1108,9 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
         where[order] = np.arange(len(order))
         source[where[notes]] = _obs_sources(shown, obs, notes)
     rules = np.full(len(shown.u), "", dtype=object)
+    found = shown.row_findings() if len(shown.f_row) else None
     for r in np.unique(shown.f_row).tolist():
-        rules[r] = ";".join(sorted({shown.found[i]["rule"] for i in shown.f_idx[shown.f_row == r].tolist()}))
+        rules[r] = ";".join(sorted({f["rule"] for f in found[r]}))
     return pd.DataFrame({
         "unit_code": _strings(shown.u[vi], shown.units),
         "indicator": _strings(shown.k[vi], shown.indicators),
