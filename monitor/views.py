@@ -14,6 +14,7 @@ import pandas as pd
 from monitor.catalog import Catalog
 from monitor.i18n import (
     DISPUTED_MARK,
+    HEADLINE_STATUSES,
     MISSING,
     NO_TARGET,
     STATUS_CODES,
@@ -89,6 +90,12 @@ def headline_counts(assessed: pd.DataFrame) -> dict[str, int]:
     """How many unit × target pairs are in each status (every status code, zeros included)."""
     counts = assessed["status"].value_counts() if not assessed.empty else pd.Series(dtype=int)
     return {code: int(counts.get(code, 0)) for code in STATUS_CODES}
+
+
+def headline_codes(counts: dict[str, int]) -> list[str]:
+    """The headline's statuses: the four always shown, and "met in the latest year" and "figures to
+    verify" when any target has them (six boxes at 1280 px cut their names)."""
+    return [s for s in HEADLINE_STATUSES if s in ("achieved", "on_track", "accelerate", "off_track") or counts.get(s)]
 
 
 def indicator_label(catalog: Catalog, indicator: str, lang: str, short: bool = False) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from monitor import views
 from monitor.charts import download_name
-from monitor.i18n import HEADLINE_STATUSES, STATUS_CODES, status_label
+from monitor.i18n import STATUS_CODES, status_label
 from monitor.scorecard import heatmap_html
 from screens import _export, _ui
 
@@ -32,9 +32,10 @@ with _ui.guard(c):
         st.stop()
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="overview")
     counts = views.headline_counts(shown)
-    _ui.headline(c, counts, HEADLINE_STATUSES)
+    shown_codes = views.headline_codes(counts)
+    _ui.headline(c, counts, shown_codes)
     others = [f"{status_label(s, c.lang)}: {counts[s]}" for s in STATUS_CODES
-              if s not in HEADLINE_STATUSES and counts[s]]
+              if s not in shown_codes and counts[s]]
     st.caption(c.t("headline_of", total=sum(counts.values())) + (" · " + " · ".join(others) if others else ""))
     st.markdown(c.t("overview_intro", year=c.as_of))
     grid = c.memo("overview_grid", compute=lambda: views.scorecard_grid(shown, c.catalog, c.units, rows, c.lang,

@@ -7,7 +7,6 @@ import streamlit as st
 
 from monitor import views
 from monitor.export.selection import draft_of, selection_data
-from monitor.i18n import HEADLINE_STATUSES
 from screens import _export, _ui
 
 # Taller rows let the grid wrap a cell's text (Streamlit wraps only above 4rem): the indicator names
@@ -49,7 +48,7 @@ with _ui.guard(c):
             if res is not None:
                 st.markdown(f"**{c.t('resolution')}:** {res.number} — {res.title(c.lang)}")
         counts = views.headline_counts(mine[mine["group"] == c.group] if c.group else mine)
-        _ui.headline(c, counts, HEADLINE_STATUSES)
+        _ui.headline(c, counts, views.headline_codes(counts))
         years = [y for y in c.years if y <= c.as_of]
         table = c.memo("unit_targets", focus, compute=lambda: views.unit_targets(assessed, values, c.catalog, focus,
                                                                                   c.lang, years, c.group))
