@@ -122,10 +122,11 @@ def _figure_name(catalog: Catalog, code: str, lang: str) -> str:
 
 def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, value: object = None,
                       unit: str = "percent") -> list[str]:
-    """Each contradiction behind a disputed value, in a sentence with the report's own figures
-    ("325 … / 323 …: số liệu báo cáo không khớp"), and a rate over 100% said as such."""
+    """The contradictions behind a disputed value in the report's own figures, in one sentence
+    ("325 … / 323 …; …: số liệu báo cáo không khớp"), and a rate over 100% said as such."""
     out: list[str] = []
-    for f in findings or ():
+    rank = {"part_exceeds_whole": 0, "stated_rate": 1, "stated_bound": 2, "balance": 3}
+    for f in sorted(findings or (), key=lambda f: rank.get(f.get("rule", ""), 9)):
         rule, measure = f.get("rule", ""), f.get("measure", "")
         stated, computed = f.get("stated"), f.get("computed")
         if rule == "part_exceeds_whole":
@@ -135,7 +136,7 @@ def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, 
                      part_name=_figure_name(catalog, measure, lang), whole=fmt_number(stated, lang),
                      whole_name=_figure_name(catalog, whole, lang) if whole else "")
         elif rule == "balance":
-            text = t("dispute_balance", lang, whole_name=measure_name(catalog, measure, lang),
+            text = t("dispute_balance", lang, whole_name=_figure_name(catalog, measure, lang),
                      whole=fmt_number(stated, lang), parts=fmt_number(computed, lang))
         elif rule in ("stated_rate", "stated_bound"):
             ind = catalog.indicators.get(measure)
@@ -154,6 +155,7 @@ def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, 
             text = t("dispute_other", lang, rule=finding_rule_name(rule, lang))
         if text not in out:
             out.append(text)
+    out = [t("dispute_end", lang, clauses="; ".join(out))] if out else []
     if unit == "percent" and not is_missing(value) and float(value) > 100 + 1e-9:
         out.append(t("dispute_over_100", lang))
     return out
