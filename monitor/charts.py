@@ -114,6 +114,9 @@ def add_note(fig: go.Figure, lines: Sequence[str], width: int = 110) -> go.Figur
         return fig
     text = "<br>".join(_wrap(line, width, 3) for line in lines)
     fig.update_xaxes(title={"text": text, "font": {"size": 12, "color": "#333333"}, "standoff": 14})
+    legend = fig.layout.legend
+    if legend.yref != "container" and legend.y is not None and legend.y < 0:  # it would sit on the note
+        fig.update_layout(legend={"y": 1.02, "yanchor": "bottom"}, margin={"t": (fig.layout.margin.t or 20) + 30})
     fig.update_layout(height=(fig.layout.height or 450) + 18 * (text.count("<br>") + 1))
     return fig
 

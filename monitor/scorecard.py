@@ -42,6 +42,13 @@ def status_chips(codes: Sequence[str], lang: str = "vi", *, disputed: bool = Fal
     return " ".join(chips)
 
 
+def marked(frame: pd.DataFrame) -> bool:
+    """Whether any row carries the mark of a contradicted figure whose verdict stands (⚑)."""
+    if "disputed" not in frame:
+        return False
+    return bool((frame["disputed"].fillna(False).astype(bool) & (frame["status"] != "to_verify")).any())
+
+
 def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",
                  label: str = "") -> str:
     """The table of one section of views.scorecard_grid. Every text is escaped: unit names come from
@@ -69,7 +76,7 @@ def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str
         body.append(f'<tr><th scope="row"><button type="button" data-unit="{esc(unit)}" '
                     f'title="{esc(t("open_unit", lang))}: {name}">{name}</button></th>{"".join(tds)}</tr>')
     legend = status_chips([s for s in STATUS_CODES if (grid["status"] == s).any()], lang,
-                          disputed=bool(grid["disputed"].any()) if "disputed" in grid else False)
+                          disputed=marked(grid))
     return (f'<div class="scorecard" lang="{esc(lang)}"><div class="scroll"><table aria-label="{esc(label)}">'
             f'<thead><tr><th scope="col" class="corner">{esc(t("unit", lang))}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div><div class="legend">{legend}</div></div>')

@@ -476,7 +476,7 @@ def ranking(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: 
     met = assessed[assessed["unit_code"].isin(list(rows))].groupby("unit_code")["status"].agg(
         lambda s: f"{int((s == 'achieved').sum())}/{len(s)}")
     unit_kind = indicator_unit(catalog, indicator)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         t("rank", lang): [MISSING if is_missing(x) else str(int(x)) for x in rank],
         t("unit", lang): frame["unit_name"],
         t("kind", lang): [catalog.unit_kinds[k].name(lang) if k in catalog.unit_kinds else k
@@ -488,10 +488,12 @@ def ranking(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: 
                                                strict=True)],
         t("status", lang): [status_label(s, lang) + (f" {DISPUTED_MARK}" if d and s != "to_verify" else "")
                             for s, d in zip(frame["status"], frame["disputed"], strict=True)],
-        t("dispute_column", lang): list(frame["note"]),
+        t("dispute_column", lang): [x[:1].upper() + x[1:] for x in frame["note"]],
         t("targets_met", lang): [met.get(c, MISSING) for c in frame["unit_code"]],
         "unit_code": frame["unit_code"],
     })
+    # what a contradicted figure's report says against itself: a column only when there is one
+    return out if (frame["note"] != "").any() else out.drop(columns=[t("dispute_column", lang)])
 
 
 def varied_first(values: pd.DataFrame, options: Sequence[str], rows: Sequence[str], year: int) -> list[str]:

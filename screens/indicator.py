@@ -8,6 +8,7 @@ import streamlit as st
 from monitor import views
 from monitor.charts import bars, download_name, trend
 from monitor.i18n import STATUS_CODES
+from monitor.scorecard import marked
 from screens import _export, _ui
 
 c = _ui.ctx()
@@ -37,7 +38,7 @@ with _ui.guard(c):
             higher_is_better=higher))
         _ui.chart(fig, download_name(c.scope, ind, c.as_of), key="indicator_bars")
         _ui.status_legend(c, sorted(set(frame["status"]), key=lambda s: list(STATUS_CODES).index(s)
-                                    if s in STATUS_CODES else 99), disputed=bool(frame["disputed"].any()))
+                                    if s in STATUS_CODES else 99), disputed=marked(frame))
     else:
         st.info(c.t("no_data", what=f"{_ui.esc(name)}, {c.as_of}"))
 

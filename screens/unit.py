@@ -7,6 +7,7 @@ import streamlit as st
 
 from monitor import views
 from monitor.export.selection import draft_of, selection_data
+from monitor.scorecard import marked
 from screens import _export, _ui
 
 # Taller rows let the grid wrap a cell's text (Streamlit wraps only above 4rem): the indicator names
@@ -80,7 +81,7 @@ with _ui.guard(c):
                     "source": st.column_config.TextColumn(c.t("source"), width="large"),
                 },
             )
-            _ui.status_legend(c, disputed=bool(mine["disputed"].any()))
+            _ui.status_legend(c, disputed=marked(mine))
 
         with st.expander(c.t("draft_title"), icon=":material/edit_note:"):
             st.caption(c.t("draft_help"))

@@ -11,6 +11,8 @@ import pytest
 from docx import Document
 
 from etl.load import load
+from monitor import charts as dash
+from monitor import views
 from monitor.attainment import assess, indicator_values, units_frame
 from monitor.catalog import default_catalog
 from monitor.export.docx import annex_bytes
@@ -120,3 +122,21 @@ def test_chart_marker_and_note(con: duckdb.DuckDBPyConnection) -> None:
     bars = bars_chart(d.assessed, d.values, cat, d.units, ["TH-KHOI"], "units_model_rate", 2023, "TH")
     assert any(tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn" for tr in bars.fig.data)
     assert "báo cáo ghi tỷ lệ 24,6%, nhưng 30/121 = 24,8%" in bars.fig.layout.xaxis.title.text.replace("<br>", " ")
+
+
+def test_compare_scatter_and_ranking_mark_a_disputed_figure(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD", as_of=2022)
+    x, y = "org_excellent_share", "org_good_or_better_rate"
+    frame = views.scatter_frame(d.values, x, y, ["BD-TAYSON", "BD"], 2022, d.units, "vi", cat)
+    assert list(frame["disputed"]) == [True, False]  # Tây Sơn's own "31%"; the province's sum is not disputed
+    assert frame["note"].iloc[0] == "báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp"
+    fig = dash.scatter(frame, x_name="x", y_name="y", x_unit="percent", y_unit="percent")
+    [marker] = [tr for tr in fig.data if tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn"]
+    assert list(marker.x) == pytest.approx([100 * 18 / 55])
+    assert "⚑ Đảng bộ huyện Tây Sơn: báo cáo ghi tỷ lệ 31%" in fig.layout.xaxis.title.text
+    ranked = views.ranking(d.assessed, d.values, x, ["BD-TAYSON"], 2022, d.units, cat, "vi")
+    assert ranked["Tình trạng"].iloc[0] == "✔ Đạt ⚑"
+    assert ranked["Số liệu cần xác minh"].iloc[0].startswith("Báo cáo ghi tỷ lệ 31%")
+    plain = views.ranking(d.assessed, d.values, y, ["BD-TAYSON"], 2022, d.units, cat, "vi")
+    assert "Số liệu cần xác minh" not in plain.columns
