@@ -442,6 +442,12 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status_label(s, lang),
                                      marker={"symbol": "square", "size": 14, "color": _color(s),
                                              "line": {"color": "#666666", "width": 1}}))
+    if "disputed" in grid and (grid["disputed"].astype(bool) & (grid["status"] != "to_verify")).any():
+        # the mark beside a value its report contradicts, every reading giving the same verdict
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t("disputed_mark_legend", lang,
+                                                                           mark=DISPUTED_MARK),
+                                 marker={"symbol": "square", "size": 14, "color": "#FFFFFF",
+                                         "line": {"color": "#666666", "width": 1}}))
     # Wrapped labels narrower than a column on a 1280 px laptop (about 75 px for 8 or 9 columns: 11 characters
     # of 10 px type), so that neighbours never touch; the full name is in each cell's hover.
     chars, size = (18, 12) if len(col_ids) <= 5 else (13, 11) if len(col_ids) <= 7 else (11, 10)

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 from docx import Document
 
@@ -19,6 +20,7 @@ from monitor.export.docx import annex_bytes
 from monitor.export.draft import draft_text
 from monitor.export.figures import bars_chart, trend_chart
 from monitor.export.model import load_pack_data
+from monitor.export.xlsx import workbook_bytes
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -140,3 +142,22 @@ def test_compare_scatter_and_ranking_mark_a_disputed_figure(con: duckdb.DuckDBPy
     assert ranked["Số liệu cần xác minh"].iloc[0].startswith("Báo cáo ghi tỷ lệ 31%")
     plain = views.ranking(d.assessed, d.values, y, ["BD-TAYSON"], 2022, d.units, cat, "vi")
     assert "Số liệu cần xác minh" not in plain.columns
+
+
+def test_workbook_column_and_fill(con: duckdb.DuckDBPyConnection) -> None:
+    d = load_pack_data(con, default_catalog(), "BD-TAYSON", as_of=2023)
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(d)))
+    card, values = wb.worksheets[0], wb.worksheets[1]
+    assert card.cell(1, 23).value == "Số liệu cần xác minh"
+    rows = {r[4].value: r for r in card.iter_rows(min_row=2)}
+    theory = rows["grassroots_committee_theory_rate"]
+    assert theory[16].value == "Cần xác minh số liệu" and theory[16].fill.fgColor.rgb == "00F0E442"
+    assert theory[22].value.startswith("325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323")
+    assert theory[13].fill.fgColor.rgb == "00F0E442"  # the value itself
+    good = rows["org_good_or_better_rate"]
+    assert good[22].value is None and good[13].fill.fill_type is None
+    header = [c.value for c in values[1]]
+    filled = {(r[2].value, header[c.column - 1]) for r in values.iter_rows(min_row=2) for c in r[7:]
+              if c.fill.fill_type == "solid"}
+    assert ("grassroots_committee_theory_rate", "2023") in filled
+    assert ("org_excellent_share", "2022") in filled and ("org_excellent_share", "2021") not in filled

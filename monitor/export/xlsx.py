@@ -111,6 +111,22 @@ def values_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, 
     return header, rows, formats, years
 
 
+def disputed_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequence[int]) -> list[tuple[int, int]]:
+    """(sheet row, column) of the values sheet's disputed figures: its rows as values_sheet wrote them."""
+    v = data.values[(data.values["year"] <= data.as_of) & data.values["disputed"].astype(bool)] \
+        if "disputed" in data.values else data.values.iloc[:0]
+    if v.empty:
+        return []
+    catalog, lang = data.catalog, data.lang
+    period_name = {p: catalog.periods[p].name(lang) for p in catalog.periods}
+    org_name = {o: catalog.org_types[o].name(lang) for o in catalog.org_types}
+    hot = {(r.unit_code, r.indicator, period_name.get(r.period, r.period), org_name.get(r.org_type, r.org_type),
+            int(r.year)) for r in v.itertuples(index=False)}
+    col = {y: 8 + k for k, y in enumerate(years)}
+    return [(i, col[y]) for i, row in enumerate(rows, start=2) for y in years
+            if (row[0], row[2], row[5], row[6], y) in hot]
+
+
 def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
     lang = data.lang
     names = views.names(data.units, lang)
@@ -143,8 +159,10 @@ def build_workbook(data: PackData) -> Workbook:
             for col in (14, 23):
                 ws.cell(i, col).fill = PatternFill("solid", fgColor=DISPUTED_FILL)
     header, rows, formats, years = values_sheet(data)
-    _sheet(wb.create_sheet(tx("sheet_values", lang)), header, rows, formats,
-           [14, 34, 28, 48, 10, 14, 16, *[10] * len(years)], freeze="E2")
+    values_ws = wb.create_sheet(tx("sheet_values", lang))
+    _sheet(values_ws, header, rows, formats, [14, 34, 28, 48, 10, 14, 16, *[10] * len(years)], freeze="E2")
+    for i, j in disputed_cells(data, rows, years):  # a figure its report contradicts, as on the scorecard
+        values_ws.cell(i, j).fill = PatternFill("solid", fgColor=DISPUTED_FILL)
     header, rows = findings_sheet(data)
     _sheet(wb.create_sheet(tx("sheet_findings", lang)), header, rows, {9: "0.####", 10: "0.####"},
            [16, 10, 14, 34, 8, 8, 12, 30, 10, 10, 30, 60], freeze="A2")
