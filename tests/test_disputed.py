@@ -16,7 +16,7 @@ from monitor import charts as dash
 from monitor import views
 from monitor.attainment import assess, indicator_values, units_frame
 from monitor.catalog import default_catalog
-from monitor.export.docx import annex_bytes
+from monitor.export.docx import annex_bytes, footnotes_text
 from monitor.export.draft import draft_text
 from monitor.export.figures import bars_chart, trend_chart
 from monitor.export.model import load_pack_data
@@ -101,13 +101,20 @@ def test_draft_asks_for_verification(con: duckdb.DuckDBPyConnection) -> None:
 def test_annex_footnote(con: duckdb.DuckDBPyConnection) -> None:
     d = load_pack_data(con, default_catalog(), "BD-TAYSON", as_of=2023)
     doc = Document(io.BytesIO(annex_bytes(d)))
-    statuses = [row.cells[-2].text for row in doc.tables[0].rows[1:]]
-    assert "⁉ Cần xác minh số liệu (3)" in statuses and "✔ Đạt (1)" in statuses
-    paragraphs = [p.text for p in doc.paragraphs]
-    assert "Ghi chú:" in paragraphs
-    assert paragraphs[-1] == ("(3) 325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số "
-                              "cấp ủy viên cơ sở; tổng số cấp ủy viên cơ sở ghi 323, các thành phần cộng lại 333: "
-                              "số liệu báo cáo không khớp; tỷ lệ tính ra vượt 100%")
+    rows = {r.cells[1].text: r for r in doc.tables[0].rows[1:]}
+    theory = rows["Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"].cells[-2]
+    assert theory.text == "⁉ Cần xác minh số liệu"
+    # Word's own footnote: a superscript reference in the status cell, the text at the foot of the page
+    refs = theory._tc.xpath(".//w:footnoteReference/@w:id")
+    assert refs == ["3"]
+    good = rows["Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"].cells[-2]
+    assert good._tc.xpath(".//w:footnoteReference") == []
+    notes = footnotes_text(doc)
+    assert len(notes) == 3  # the excellent share 2022, the university rate and the theory rate 2023
+    assert notes[0].startswith("Báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%")
+    assert notes[2] == ("325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên "
+                        "cơ sở; tổng số cấp ủy viên cơ sở ghi 323, các thành phần cộng lại 333: số liệu báo cáo "
+                        "không khớp; tỷ lệ tính ra vượt 100%")
 
 
 def test_chart_marker_and_note(con: duckdb.DuckDBPyConnection) -> None:
