@@ -400,10 +400,8 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
                 st_val[at], st_qual[at], st_src[at] = value[mask], qual[mask], src[mask]
 
     # Disputed cells: a finding names one of their figures, or their rate passes 100%.
-    size_i = np.arange(n_i)
-    capped = plan.capped[size_i]
     with np.errstate(invalid="ignore"):
-        dcube = (own & capped & (own_num > own_den + _EPS)) | (st & capped & (st_val > 100 + _EPS))
+        dcube = (own & plan.capped & (own_num > own_den + _EPS)) | (st & plan.capped & (st_val > 100 + _EPS))
     fd = _findings_of(con, catalog, plan, types, scope if units is not None else None, term_id)
     f_cell = np.zeros(0, np.int64)
     if fd.found:
@@ -413,7 +411,7 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
         ok = (fu >= 0) & (fy >= 0) & (fy < n_y) & (fd.period >= 0)
         fd = fd.take(np.flatnonzero(ok))
         f_cell = ((fu[ok] * n_y + fy[ok]) * n_p + fd.period) * n_i + fd.k
-        dcube.reshape(-1)[f_cell] = True
+        np.put(dcube, f_cell, True)
 
     # Up the hierarchy: a unit's counts are its own, else the sum of its children's (never rates).
     depth = np.zeros(n_u, np.int64)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 from docx import Document
 
 from etl.load import load
 from monitor import charts as dash
 from monitor import views
-from monitor.attainment import assess, indicator_values, units_frame
+from monitor.attainment import VALUE_COLUMNS, assess, indicator_values, units_frame
 from monitor.catalog import default_catalog
 from monitor.export.docx import annex_bytes, footnotes_text
 from monitor.export.draft import draft_text
@@ -168,3 +169,37 @@ def test_workbook_column_and_fill(con: duckdb.DuckDBPyConnection) -> None:
               if c.fill.fill_type == "solid"}
     assert ("grassroots_committee_theory_rate", "2023") in filled
     assert ("org_excellent_share", "2022") in filled and ("org_excellent_share", "2021") not in filled
+
+
+def _frame(points: list[tuple]) -> pd.DataFrame:
+    """Tây Sơn's excellent share (yearly target ≥ 20%): (year, value, readings)."""
+    return pd.DataFrame([{
+        "unit_code": "BD-TAYSON", "indicator": "org_excellent_share", "year": year, "period": "Y", "org_type": "",
+        "value": value, "qualifier": "", "basis": "counts", "num": float("nan"), "den": float("nan"),
+        "stated": float("nan"), "n_units": 1, "source": "", "disputed": bool(readings),
+        "n_disputed": int(bool(readings)), "findings": (), "readings": tuple((r, "") for r in readings),
+    } for year, value, readings in points], columns=VALUE_COLUMNS)
+
+
+UNIT = pd.DataFrame([("BD-TAYSON", "Tây Sơn", "", "BD", "district")],
+                    columns=["unit_code", "name_vi", "name_en", "parent_code", "kind"])
+
+READING_CASES = [
+    # id, points (year, value, other readings), verdict, status
+    ("readings agree", [(2021, 23.2, ()), (2022, 32.7, (31.0,))], "met_every_year", "achieved"),
+    ("readings disagree", [(2021, 23.2, ()), (2022, 21.0, (19.5,))], "to_verify", "to_verify"),
+    ("both miss", [(2021, 23.2, ()), (2022, 18.0, (19.5,))], "not_met_latest", "off_track"),
+    # an earlier year to verify: the latest is met, that year is not known to be
+    ("earlier to verify", [(2021, 21.0, (19.0,)), (2022, 25.0, ())], "met_latest_only", "met_latest"),
+    ("over 100% alone", [(2022, 100.5, ())], "to_verify", "to_verify"),
+]
+
+
+@pytest.mark.parametrize("case,points,verdict,status", READING_CASES, ids=[c[0] for c in READING_CASES])
+def test_every_reading_judged(case: str, points: list[tuple], verdict: str, status: str) -> None:
+    frame = _frame(points)
+    if case == "over 100% alone":
+        frame["disputed"] = True  # indicator_values marks a rate over 100% disputed without a finding
+    a = assess(frame, default_catalog(), UNIT, as_of=2022)
+    r = a[a["target_id"] == "org-excellent-share"].iloc[0]
+    assert (r["verdict"], r["status"]) == (verdict, status)
