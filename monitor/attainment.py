@@ -376,6 +376,7 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     den = np.column_stack([exact[:, list(c)].sum(axis=1) if c else np.zeros(len(rows)) for c in plan.den])
     r, k = np.nonzero(~np.isnan(num) & (~plan.is_rate | (den > 0)))  # NaN compares False
     flat = (rows[r] // n_o) * n_i + k  # the cell: ((unit × years + year) × periods + period) × indicators + k
+    capped_cells = flat[plan.capped[k]]  # where counts could make a rate over 100%
     size = int(np.prod(cube))
     own_num = np.bincount(flat, num[r, k], size).reshape(cube)
     own_den = np.bincount(flat, den[r, k], size).reshape(cube)
@@ -399,9 +400,12 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
                 st[at] = True
                 st_val[at], st_qual[at], st_src[at] = value[mask], qual[mask], src[mask]
 
-    # Disputed cells: a finding names one of their figures, or their rate passes 100%.
+    # Disputed cells: a finding names one of their figures, or their own counts' rate passes 100%
+    # (marked cell by cell where there are counts: a cube-wide comparison costs more than the rest).
+    dcube = np.zeros(cube, bool)
     with np.errstate(invalid="ignore"):
-        dcube = (own & plan.capped & (own_num > own_den + _EPS)) | (st & plan.capped & (st_val > 100 + _EPS))
+        over = own_num.reshape(-1)[capped_cells] > own_den.reshape(-1)[capped_cells] + _EPS
+    marked = [capped_cells[over]]
     fd = _findings_of(con, catalog, plan, types, scope if units is not None else None, term_id)
     f_cell = np.zeros(0, np.int64)
     if fd.found:
@@ -411,7 +415,9 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
         ok = (fu >= 0) & (fy >= 0) & (fy < n_y) & (fd.period >= 0)
         fd = fd.take(np.flatnonzero(ok))
         f_cell = ((fu[ok] * n_y + fy[ok]) * n_p + fd.period) * n_i + fd.k
-        np.put(dcube, f_cell, True)
+        marked.append(f_cell)
+    marked_cells = np.concatenate(marked)
+    np.put(dcube, marked_cells, True)
 
     # Up the hierarchy: a unit's counts are its own, else the sum of its children's (never rates).
     depth = np.zeros(n_u, np.int64)
@@ -421,21 +427,26 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
             break
         depth = nxt
     cv_num, cv_den, cv_n = own_num.copy(), own_den.copy(), own.astype(np.float64)
-    cv_d = (dcube & own).astype(np.float64)
-    agg_num, agg_den, agg_n, agg_d = np.zeros(cube), np.zeros(cube), np.zeros(cube), np.zeros(cube)
+    agg_num, agg_den, agg_n = np.zeros(cube), np.zeros(cube), np.zeros(cube)
+    # disputed inputs counted up the tree only for the indicators that have any (few, mostly none)
+    kd = np.unique(marked_cells % n_i)
+    cv_d = (dcube[..., kd] & own[..., kd]).astype(np.float64)
+    agg_d = np.zeros(cv_d.shape)
     for d in range(int(depth.max()), -1, -1):  # children before parents
         level = np.flatnonzero(depth == d)
         take = ~own[level]
         cv_num[level] = np.where(take, agg_num[level], cv_num[level])
         cv_den[level] = np.where(take, agg_den[level], cv_den[level])
         cv_n[level] = np.where(take, agg_n[level], cv_n[level])
-        cv_d[level] = np.where(take, agg_d[level], cv_d[level])
+        if len(kd):
+            cv_d[level] = np.where(take[..., kd], agg_d[level], cv_d[level])
         up = level[parent[level] >= 0]
         if len(up):
             up = up[np.argsort(parent[up], kind="stable")]
             heads, _ = _runs(parent[up])
             into = parent[up][heads]
-            for total, part in ((agg_num, cv_num), (agg_den, cv_den), (agg_n, cv_n), (agg_d, cv_d)):
+            for total, part in ((agg_num, cv_num), (agg_den, cv_den), (agg_n, cv_n),
+                                *([(agg_d, cv_d)] if len(kd) else [])):
                 total[into] += np.add.reduceat(part[up], heads, axis=0)
     aggregated = ~own & ~st & (agg_n > 0)
 
@@ -451,9 +462,15 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     with np.errstate(invalid="ignore", divide="ignore"):
         counted = np.where(rate, 100.0 * num_out / den_out, num_out)
     n_units = np.where(a, agg_n[at], 1).astype(np.int64)
+    value_out = np.where(o | a, counted, st_val[at])
     with np.errstate(invalid="ignore"):
-        disp = np.where(a, plan.capped[k] & (counted > 100 + _EPS), dcube[at])
-    n_disp = np.where(a, agg_d[at], disp).astype(np.int64)
+        disp = (dcube[at] & ~a) | (plan.capped[k] & (value_out > 100 + _EPS))
+    k_d = np.full(n_i, -1, np.int64)
+    k_d[kd] = np.arange(len(kd))
+    below = np.zeros(len(u))
+    with_d = a & (k_d[k] >= 0)
+    below[with_d] = agg_d[u[with_d], y[with_d], p[with_d], k_d[k[with_d]]]
+    n_disp = np.where(a, below, disp).astype(np.int64)
 
     # source: the stated figure's, else the numerator's and the denominator's; an aggregate says so
     sn = np.where(s, st_src[at], src_num[at])
@@ -471,7 +488,7 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
 
     vals = _Values(
         units=scope, indicators=plan.indicators, periods=periods, sources=texts, org_type=org_label,
-        u=u, k=k, year=y + y0, period=p, value=np.where(o | a, counted, st_val[at]),
+        u=u, k=k, year=y + y0, period=p, value=value_out,
         qual=np.where(o | a, 0, st_qual[at]), basis=np.where(o, 0, np.where(s, 1, 2)),
         num=num_out, den=den_out, stated=np.where(s, st_val[at], np.nan), n_units=n_units,
         src=src_out.astype(np.int64), disp=disp.astype(bool), n_disp=n_disp,
