@@ -592,8 +592,8 @@ def _attach_findings(vals: _Values, fd: _Found, rows: np.ndarray, *, single_type
     vals.alt_qual = np.where(fd.role == 0, fd.alt_qual, 0)[ok].astype(np.int64)
 
 
-def _items(frame: pd.DataFrame, column: str, row: int) -> tuple:
-    cell = frame[column].iat[row] if column in frame else ()
+def _items(cells: np.ndarray | None, row: int) -> tuple:
+    cell = cells[row] if cells is not None else ()
     return tuple(cell) if isinstance(cell, (tuple, list)) else ()
 
 
@@ -628,13 +628,15 @@ def _values_of(frame: pd.DataFrame, catalog: Catalog) -> _Values:
     # the findings and readings of the few disputed rows, back into columnar form
     f_row, f_idx, a_row, a_val, a_q = [], [], [], [], []
     seen: dict[int, int] = {}
+    found_cells = frame["findings"].to_numpy(object) if "findings" in frame else None
+    reading_cells = frame["readings"].to_numpy(object) if "readings" in frame else None
     for r in np.flatnonzero(disp).tolist():
-        for f in _items(frame, "findings", r):
+        for f in _items(found_cells, r):
             f_row.append(r)
             f_idx.append(seen.setdefault(id(f), len(vals.found)))
             if f_idx[-1] == len(vals.found):
                 vals.found.append(f)
-        for v, q in _items(frame, "readings", r):
+        for v, q in _items(reading_cells, r):
             a_row.append(r)
             a_val.append(v)
             a_q.append(QUALIFIERS.index(q))
