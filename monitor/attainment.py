@@ -865,7 +865,9 @@ def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *
             bad = (m_alt != m[oi]) | (capped[oi] & (vals.alt_val[ai] > 100 + _EPS))
         verify[oi[bad]] = True
     return _Obs(vi=vi, bi=bi, judged=judged, compared=compared, average=average, elapsed=elapsed, low=low,
-                high=high, doc=doc, met=np.where(judged, m, 0), verify=judged & verify)
+                high=high, doc=doc, verify=judged & verify,
+                # readings that disagree cannot decide, as a bound that straddles the target cannot
+                met=np.where(judged & verify, _UNDECIDED, np.where(judged, m, 0)))
 
 
 def _obs_sources(vals: _Values, obs: _Obs, rows: np.ndarray) -> list[str]:

@@ -329,8 +329,8 @@ def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
 def _progress(r: object) -> float | None:
     """Progress bar to target, 0–100: the latest value against the target (for a lower-is-better
     or a range target, 100 when met). Missing when there is no value."""
-    if is_missing(r.latest_value) or is_missing(r.target):
-        return None
+    if is_missing(r.latest_value) or is_missing(r.target) or r.status == "to_verify":
+        return None  # no bar for a figure its report contradicts
     if r.met == "yes":
         return 100.0
     target, value = float(r.target), float(r.latest_value)

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from docx import Document
 
@@ -54,6 +55,7 @@ def test_tay_son_2023_figures_to_verify(monkeypatch: pytest.MonkeyPatch, sample:
     theory = targets.loc["Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"]
     assert theory["status"] == "⁉ Cần xác minh số liệu"
     assert theory["latest"] == "100,6% (2023)"  # the figure stays visible beside its status
+    assert pd.isna(theory["progress"])  # but no progress bar drawn full from it
     assert theory["dispute"] == (
         "325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên cơ sở; "
         "tổng số cấp ủy viên cơ sở ghi 323, các thành phần cộng lại 333: số liệu báo cáo không khớp; "
