@@ -1,8 +1,9 @@
 """monitor.attainment on the national demo: the whole scorecard (goal < 1 s) and one unit's (< 50 ms).
 
-    python -m benchmarks.bench_attainment [--db PATH] [--scale national|province] [--repeat N]
+    python -m benchmarks.bench_attainment [--db PATH] [--scale national|province] [--repeat N] [--slips N]
 
-Without --db the demo is generated and loaded into a temporary database first (not timed). Each
+Without --db the demo is generated and loaded into a temporary database first (not timed), with
+--slips of its rates contradicted by a stated rate (disputed values: the demo has no slips). Each
 figure is the best of --repeat runs (the machine is shared; the minimum is the least disturbed),
 with the median beside it. Figures are printed, never asserted: speed is no test.
 """
@@ -47,6 +48,26 @@ def _demo_db(tmp: Path, scale: str) -> Path:
     return db
 
 
+def _seed_slips(db: Path, n: int) -> None:
+    """The demo's reports agree with themselves (no finding of weight "Sai lệch"): give `n` of its
+    whole-year rates a stated rate that contradicts their counts, as a report's slip would, so that
+    the figures below include the disputed values' work (findings joined, readings judged)."""
+    cat = default_catalog()
+    rates = [(i.id, i.numerator[0]) for i in cat.indicators.values() if i.is_rate and i.denominator]
+    pairs = ", ".join(f"('{ind}', '{num}')" for ind, num in rates)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"""
+            INSERT INTO findings
+            SELECT 'stated_rate', 'finding', f.unit_code, f.year, f.period, f.org_type, r.ind, 50.0, 0.0,
+                   '1 / 2', 'bench'
+            FROM facts f JOIN (VALUES {pairs}) r(ind, num) ON f.measure = r.num
+            WHERE f.period = 'Y' AND f.org_type = ''
+            ORDER BY hash(f.unit_code, f.year, r.ind) LIMIT {int(n)}""")
+    finally:
+        con.close()
+
+
 def run(db: Path, repeat: int) -> int:
     cat = default_catalog()
     con = duckdb.connect(str(db), read_only=True)
@@ -55,6 +76,13 @@ def run(db: Path, repeat: int) -> int:
         year = con.execute("SELECT max(year) FROM facts").fetchall()[0][0]
         term = cat.term_of(int(year))
         print(f"{db}: {facts:,} facts, {n_units:,} units, latest year {year}")
+        # the disputed flags are computed in every figure below: how much there is to flag
+        slips = con.execute("SELECT count(*) FROM findings WHERE severity = 'finding'").fetchall()[0][0]
+        whole = scorecard(con, cat)
+        disputed = int((whole["disputed"] == "yes").sum())
+        to_verify = int(whole.drop_duplicates(["unit_code", "indicator"])["status"].eq("to_verify").sum())
+        print(f"findings (Sai lệch): {slips:,}; scorecard rows disputed: {disputed:,} of {len(whole):,}; "
+              f"targets to verify: {to_verify:,}")
         units = units_frame(con)
         pick = {kind: units.loc[units["kind"] == kind, "unit_code"].iloc[0]
                 for kind in ("district", "bloc", "province", "country") if (units["kind"] == kind).any()}
@@ -102,11 +130,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, help="an existing database (default: generate and load the demo)")
     ap.add_argument("--scale", choices=["national", "province"], default="national")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--slips", type=int, default=2000,
+                    help="stated rates contradicting their counts added to the generated demo (default 2000)")
     args = ap.parse_args(argv)
     if args.db:
         return run(args.db, args.repeat)
     with tempfile.TemporaryDirectory(prefix="bench_att_") as tmp:
-        return run(_demo_db(Path(tmp), args.scale), args.repeat)
+        db = _demo_db(Path(tmp), args.scale)
+        if args.slips:
+            _seed_slips(db, args.slips)
+        return run(db, args.repeat)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ and only exact counts (qualifier '') enter a sum.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import duckdb
@@ -30,15 +31,15 @@ import pyarrow.compute as pc
 from monitor.catalog import Catalog, Resolution, Target
 
 VALUE_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "basis",
-                 "num", "den", "stated", "n_units", "source"]
+                 "num", "den", "stated", "n_units", "source", "disputed", "n_disputed", "findings", "readings"]
 ASSESS_COLUMNS = ["unit_code", "resolution_id", "target_id", "indicator", "group", "frequency", "deadline",
                   "comparator", "target", "target_high", "target_document", "latest_year", "latest_value",
                   "latest_qualifier", "met", "status", "verdict", "baseline_year", "baseline", "projected",
                   "progress", "needed_per_year", "achieved_per_year", "next_year_value", "years_met",
-                  "years_assessed", "source"]
+                  "years_assessed", "source", "disputed", "n_disputed", "findings", "readings"]
 # CONTRACT.md's columns, then target_high: the high end of a range target (NaN otherwise)
 SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "target",
-                     "comparator", "met", "status", "projected", "source", "target_high"]
+                     "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings"]
 
 QUALIFIERS = ("", ">", "<", "~")
 BASES = ("counts", "stated", "aggregated")
@@ -46,11 +47,18 @@ COMPARATORS = (">", ">=", "=", "<=", "<", "range")
 FREQUENCIES = ("yearly", "deadline")
 MET = ("", "yes", "no", "undecided")
 _YES, _NO, _UNDECIDED = 1, 2, 3
-STATUSES = ("achieved", "on_track", "accelerate", "off_track", "insufficient", "undecided", "no_data")
-VERDICTS = ("met_every_year", "met_latest_only", "not_met_latest", "undecided", "no_data")
+# The statuses, in the order a reader ranks them (best first): their one home (monitor.i18n styles and
+# names them). `met_latest` is a yearly target's "met this year after a year missed" (no projection
+# word); `to_verify` a latest figure whose source contradicts itself so that its readings disagree on
+# met or missed, or a rate over 100% (docs/method.md §8).
+STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "to_verify", "insufficient",
+            "undecided", "no_data")
+VERDICTS = ("met_every_year", "met_latest_only", "not_met_latest", "to_verify", "undecided", "no_data")
 # a yearly target's verdict → its status (docs/attainment-api.md)
-YEARLY_STATUS = {"met_every_year": "achieved", "met_latest_only": "on_track", "not_met_latest": "off_track",
-                 "undecided": "undecided", "no_data": "no_data"}
+YEARLY_STATUS = {"met_every_year": "achieved", "met_latest_only": "met_latest", "not_met_latest": "off_track",
+                 "to_verify": "to_verify", "undecided": "undecided", "no_data": "no_data"}
+# findings of this severity ("Sai lệch") dispute the figures they name; warnings do not
+DISPUTING_SEVERITY = "finding"
 # progress-ratio thresholds (docs/method.md, after the UNSD SDG progress chart)
 ON_TRACK, ACCELERATE = 0.95, 0.10
 _EPS = 1e-9
@@ -70,6 +78,8 @@ class _Plan:
     den: tuple[tuple[int, ...], ...]
     is_rate: np.ndarray
     bound_as: tuple[tuple[int, int], ...]             # (column, indicator): a count indicator's bound count
+    capped: np.ndarray                                # a percent that cannot pass 100
+    touch: dict[str, tuple[tuple[int, int], ...]]     # figure id → (indicator, role): 0 itself, 1 num, 2 den
 
 
 @lru_cache(maxsize=16)
@@ -86,15 +96,21 @@ def _plan(catalog: Catalog, indicators: tuple[str, ...]) -> _Plan:
         return cols[mid]
 
     num, den, bound = [], [], []
+    touch: dict[str, list[tuple[int, int]]] = {}
     for k, iid in enumerate(indicators):
         ind = catalog.indicators[iid]
         num.append(tuple(column(m) for m in ind.numerator))
         den.append(tuple(column(m) for m in ind.denominator))
         if not ind.is_rate and len(ind.numerator) == 1:
             bound.append((num[-1][0], k))
+        for role, figures in ((0, (iid,)), (1, ind.numerator), (2, ind.denominator)):
+            for f in figures:
+                touch.setdefault(f, []).append((k, role))
+    inds = [catalog.indicators[i] for i in indicators]
     return _Plan(indicators=indicators, measures=tuple(cols), derived=tuple(derived), num=tuple(num),
-                 den=tuple(den), is_rate=np.array([catalog.indicators[i].is_rate for i in indicators], bool),
-                 bound_as=tuple(bound))
+                 den=tuple(den), is_rate=np.array([i.is_rate for i in inds], bool), bound_as=tuple(bound),
+                 capped=np.array([i.is_rate and not i.may_exceed_100 for i in inds], bool),
+                 touch={f: tuple(v) for f, v in touch.items()})
 
 
 def target_indicators(catalog: Catalog, term_id: str | None = None) -> list[str]:
@@ -197,7 +213,13 @@ def _tree(codes: list[str], parents: list[str], wanted: Sequence[str] | None) ->
 
 @dataclass
 class _Values:
-    """indicator_values' rows, columnar, strings as codes into the name lists."""
+    """indicator_values' rows, columnar, strings as codes into the name lists.
+
+    The disputes: `disp` per row (a finding names a figure the value is computed from, or a rate over
+    100%), `n_disp` the disputed values that went into it (itself, or an aggregate's inputs); the
+    findings as pairs (`f_row`, `f_idx` into `found`) and the other readings the source allows as
+    triples (`alt_row`, `alt_val`, `alt_qual`).
+    """
 
     units: list[str]
     indicators: tuple[str, ...]
@@ -216,11 +238,46 @@ class _Values:
     stated: np.ndarray
     n_units: np.ndarray
     src: np.ndarray
+    disp: np.ndarray
+    n_disp: np.ndarray
+    found: list[dict] = field(default_factory=list)
+    f_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    f_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    alt_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    alt_val: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    alt_qual: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
-    _ROW_FIELDS = ("u", "k", "year", "period", "value", "qual", "basis", "num", "den", "stated", "n_units", "src")
+    _ROW_FIELDS = ("u", "k", "year", "period", "value", "qual", "basis", "num", "den", "stated", "n_units", "src",
+                   "disp", "n_disp")
 
     def take(self, rows: np.ndarray) -> _Values:
-        return replace(self, **{f: getattr(self, f)[rows] for f in self._ROW_FIELDS})
+        where = np.full(len(self.u), -1, np.int64)
+        where[rows] = np.arange(len(rows))
+        fr, ar = where[self.f_row], where[self.alt_row]
+        return replace(self, **{f: getattr(self, f)[rows] for f in self._ROW_FIELDS},
+                       f_row=fr[fr >= 0], f_idx=self.f_idx[fr >= 0], alt_row=ar[ar >= 0],
+                       alt_val=self.alt_val[ar >= 0], alt_qual=self.alt_qual[ar >= 0])
+
+    def row_findings(self) -> np.ndarray:
+        """Per row, the tuple of its findings (empty when undisputed by a finding)."""
+        out = np.empty(len(self.u), dtype=object)
+        out.fill(())
+        order = np.argsort(self.f_row, kind="stable")
+        rows, idx = self.f_row[order].tolist(), self.f_idx[order].tolist()
+        for r, group in itertools.groupby(zip(rows, idx, strict=True), key=lambda p: p[0]):
+            out[r] = tuple(self.found[i] for _, i in group)
+        return out
+
+    def row_readings(self) -> np.ndarray:
+        """Per row, the other readings (value, qualifier) its source allows."""
+        out = np.empty(len(self.u), dtype=object)
+        out.fill(())
+        order = np.argsort(self.alt_row, kind="stable")
+        triples = zip(self.alt_row[order].tolist(), self.alt_val[order].tolist(), self.alt_qual[order].tolist(),
+                      strict=True)
+        for r, group in itertools.groupby(triples, key=lambda p: p[0]):
+            out[r] = tuple((v, QUALIFIERS[q]) for _, v, q in group)
+        return out
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({
@@ -232,12 +289,15 @@ class _Values:
             "value": self.value, "qualifier": _strings(self.qual, QUALIFIERS),
             "basis": _strings(self.basis, BASES), "num": self.num, "den": self.den, "stated": self.stated,
             "n_units": self.n_units.astype(np.int64), "source": _strings(self.src, self.sources),
+            "disputed": self.disp.astype(bool), "n_disputed": self.n_disp.astype(np.int64),
+            "findings": self.row_findings(), "readings": self.row_readings(),
         }, columns=VALUE_COLUMNS)
 
 
 def _no_values(catalog: Catalog, plan: _Plan, org_type: str) -> _Values:
     z, f = np.zeros(0, np.int64), np.zeros(0, np.float64)
-    return _Values([], plan.indicators, tuple(catalog.periods), [], org_type, z, z, z, z, f, z, z, f, f, f, z, z)
+    return _Values([], plan.indicators, tuple(catalog.periods), [], org_type, z, z, z, z, f, z, z, f, f, f, z, z,
+                   np.zeros(0, bool), z)
 
 
 def indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units: Sequence[str] | None = None,
@@ -316,6 +376,7 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     den = np.column_stack([exact[:, list(c)].sum(axis=1) if c else np.zeros(len(rows)) for c in plan.den])
     r, k = np.nonzero(~np.isnan(num) & (~plan.is_rate | (den > 0)))  # NaN compares False
     flat = (rows[r] // n_o) * n_i + k  # the cell: ((unit × years + year) × periods + period) × indicators + k
+    capped_cells = flat[plan.capped[k]]  # where counts could make a rate over 100%
     size = int(np.prod(cube))
     own_num = np.bincount(flat, num[r, k], size).reshape(cube)
     own_den = np.bincount(flat, den[r, k], size).reshape(cube)
@@ -339,6 +400,25 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
                 st[at] = True
                 st_val[at], st_qual[at], st_src[at] = value[mask], qual[mask], src[mask]
 
+    # Disputed cells: a finding names one of their figures, or their own counts' rate passes 100%
+    # (marked cell by cell where there are counts: a cube-wide comparison costs more than the rest).
+    dcube = np.zeros(cube, bool)
+    with np.errstate(invalid="ignore"):
+        over = own_num.reshape(-1)[capped_cells] > own_den.reshape(-1)[capped_cells] + _EPS
+    marked = [capped_cells[over]]
+    fd = _findings_of(con, catalog, plan, types, scope if units is not None else None, term_id)
+    f_cell = np.zeros(0, np.int64)
+    if fd.found:
+        where = {c: i for i, c in enumerate(scope)}
+        fu = np.array([where.get(c, -1) for c in fd.unit], np.int64)
+        fy = fd.year - y0
+        ok = (fu >= 0) & (fy >= 0) & (fy < n_y) & (fd.period >= 0)
+        fd = fd.take(np.flatnonzero(ok))
+        f_cell = ((fu[ok] * n_y + fy[ok]) * n_p + fd.period) * n_i + fd.k
+        marked.append(f_cell)
+    marked_cells = np.concatenate(marked)
+    np.put(dcube, marked_cells, True)
+
     # Up the hierarchy: a unit's counts are its own, else the sum of its children's (never rates).
     depth = np.zeros(n_u, np.int64)
     for _ in range(n_u):
@@ -348,18 +428,25 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
         depth = nxt
     cv_num, cv_den, cv_n = own_num.copy(), own_den.copy(), own.astype(np.float64)
     agg_num, agg_den, agg_n = np.zeros(cube), np.zeros(cube), np.zeros(cube)
+    # disputed inputs counted up the tree only for the indicators that have any (few, mostly none)
+    kd = np.unique(marked_cells % n_i)
+    cv_d = (dcube[..., kd] & own[..., kd]).astype(np.float64)
+    agg_d = np.zeros(cv_d.shape)
     for d in range(int(depth.max()), -1, -1):  # children before parents
         level = np.flatnonzero(depth == d)
         take = ~own[level]
         cv_num[level] = np.where(take, agg_num[level], cv_num[level])
         cv_den[level] = np.where(take, agg_den[level], cv_den[level])
         cv_n[level] = np.where(take, agg_n[level], cv_n[level])
+        if len(kd):
+            cv_d[level] = np.where(take[..., kd], agg_d[level], cv_d[level])
         up = level[parent[level] >= 0]
         if len(up):
             up = up[np.argsort(parent[up], kind="stable")]
             heads, _ = _runs(parent[up])
             into = parent[up][heads]
-            for total, part in ((agg_num, cv_num), (agg_den, cv_den), (agg_n, cv_n)):
+            for total, part in ((agg_num, cv_num), (agg_den, cv_den), (agg_n, cv_n),
+                                *([(agg_d, cv_d)] if len(kd) else [])):
                 total[into] += np.add.reduceat(part[up], heads, axis=0)
     aggregated = ~own & ~st & (agg_n > 0)
 
@@ -375,6 +462,15 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     with np.errstate(invalid="ignore", divide="ignore"):
         counted = np.where(rate, 100.0 * num_out / den_out, num_out)
     n_units = np.where(a, agg_n[at], 1).astype(np.int64)
+    value_out = np.where(o | a, counted, st_val[at])
+    with np.errstate(invalid="ignore"):
+        disp = (dcube[at] & ~a) | (plan.capped[k] & (value_out > 100 + _EPS))
+    k_d = np.full(n_i, -1, np.int64)
+    k_d[kd] = np.arange(len(kd))
+    below = np.zeros(len(u))
+    with_d = a & (k_d[k] >= 0)
+    below[with_d] = agg_d[u[with_d], y[with_d], p[with_d], k_d[k[with_d]]]
+    n_disp = np.where(a, below, disp).astype(np.int64)
 
     # source: the stated figure's, else the numerator's and the denominator's; an aggregate says so
     sn = np.where(s, st_src[at], src_num[at])
@@ -390,13 +486,115 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
             i, j = divmod(lab, base)
             texts.append(" | ".join(sources[x] for x in (i, j - 1) if x >= 0))
 
-    return _Values(
+    vals = _Values(
         units=scope, indicators=plan.indicators, periods=periods, sources=texts, org_type=org_label,
-        u=u, k=k, year=y + y0, period=p, value=np.where(o | a, counted, st_val[at]),
+        u=u, k=k, year=y + y0, period=p, value=value_out,
         qual=np.where(o | a, 0, st_qual[at]), basis=np.where(o, 0, np.where(s, 1, 2)),
         num=num_out, den=den_out, stated=np.where(s, st_val[at], np.nan), n_units=n_units,
-        src=src_out.astype(np.int64),
+        src=src_out.astype(np.int64), disp=disp.astype(bool), n_disp=n_disp,
     )
+    if len(f_cell):
+        pos = np.full(size, -1, np.int64)
+        pos[((u * n_y + y) * n_p + p) * n_i + k] = np.arange(len(u))
+        _attach_findings(vals, fd, pos[f_cell], single_type=n_o == 1, is_rate=plan.is_rate)
+    return vals
+
+
+@dataclass
+class _Found:
+    """The disputing findings, one entry per finding × indicator value it touches (`k`, `role`: 0 the
+    indicator's own stated rate, 1 a numerator figure, 2 a denominator figure). `alt`: the figure the
+    source also gives for the one it states (`was` → `alt`: a whole against the sum of its parts), or
+    NaN when the finding offers no other figure (a part over its whole: the rate tells)."""
+
+    found: list[dict]
+    idx: np.ndarray
+    unit: list[str]
+    year: np.ndarray
+    period: np.ndarray
+    k: np.ndarray
+    role: np.ndarray
+    was: np.ndarray
+    alt: np.ndarray
+    alt_qual: np.ndarray
+
+    def take(self, rows: np.ndarray) -> _Found:
+        return replace(self, unit=[self.unit[i] for i in rows.tolist()],
+                       **{f: getattr(self, f)[rows] for f in ("idx", "year", "period", "k", "role", "was", "alt",
+                                                              "alt_qual")})
+
+
+def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, types: tuple[str, ...],
+                 scope: Sequence[str] | None, term_id: str | None) -> _Found:
+    """The findings that dispute the plan's indicators, in the chosen org types (and units, term)."""
+    where = [f"severity = '{DISPUTING_SEVERITY}'", f"org_type IN ({_sql_list(types)})"]
+    if scope is not None:
+        where.append(f"unit_code IN ({_sql_list(scope)})")
+    if term_id:
+        term = catalog.terms[term_id]
+        where.append(f"year BETWEEN {int(term.start)} AND {int(term.end)}")
+    rows = con.execute("SELECT rule, unit_code, year, period, org_type, measure, stated, computed, detail, source "
+                       "FROM findings WHERE " + " AND ".join(where)
+                       + " ORDER BY unit_code, year, period, measure, rule").fetchall()
+    found: list[dict] = []
+    out: list[tuple] = []
+    periods = tuple(catalog.periods)
+    for rule, unit, year, period, org, measure, stated, computed, detail, source in rows:
+        stated = np.nan if stated is None else float(stated)
+        computed = np.nan if computed is None else float(computed)
+        f = {"rule": rule, "unit_code": unit, "year": int(year), "period": period, "org_type": org,
+             "measure": measure, "stated": stated, "computed": computed, "detail": detail, "source": source}
+        # (figure, the stated figure, the other one the source gives, the other's qualifier)
+        if rule == "part_exceeds_whole":  # measure = the part (computed), stated = its whole
+            m = catalog.measures.get(measure)
+            figures = [(measure, np.nan, np.nan, 0)]
+            if m is not None and m.whole:
+                figures.append((m.whole, stated, computed, 0))
+        elif rule == "stated_bound":
+            figures = [(measure, computed, stated, QUALIFIERS.index(detail[:1]) if detail[:1] in "<>" else 0)]
+        elif rule == "stated_rate":
+            figures = [(measure, computed, stated, 0)]
+        else:  # balance: a whole (stated) against the sum of its parts (computed); a new check: no reading
+            figures = [(measure, stated, computed if rule == "balance" else np.nan, 0)]
+        touched = [(kk, role, was, alt, q) for fig, was, alt, q in figures for kk, role in plan.touch.get(fig, ())]
+        if not touched or period not in periods:
+            continue
+        found.append(f)
+        for kk, role, was, alt, q in touched:
+            out.append((len(found) - 1, unit, int(year), periods.index(period), kk, role, was, alt, q))
+    cols = list(zip(*out, strict=True)) if out else [[]] * 9
+    return _Found(found=found, idx=np.array(cols[0], np.int64), unit=list(cols[1]),
+                  year=np.array(cols[2], np.int64), period=np.array(cols[3], np.int64), k=np.array(cols[4], np.int64),
+                  role=np.array(cols[5], np.int64), was=np.array(cols[6], np.float64),
+                  alt=np.array(cols[7], np.float64), alt_qual=np.array(cols[8], np.int64))
+
+
+def _attach_findings(vals: _Values, fd: _Found, rows: np.ndarray, *, single_type: bool,
+                     is_rate: np.ndarray) -> None:
+    """Name each touched value's findings and add the readings the findings allow: the stated rate
+    beside the counts' rate, or the rate with the other figure the source gives for a whole."""
+    keep = rows >= 0
+    rows, fd = rows[keep], fd.take(np.flatnonzero(keep))
+    pairs = np.unique(np.column_stack([rows, fd.idx]), axis=0) if len(rows) else np.zeros((0, 2), np.int64)
+    vals.found = fd.found
+    vals.f_row, vals.f_idx = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    # other readings: only of a value from this type's own counts (several types summed: the mark alone)
+    ok = single_type & (vals.basis[rows] == 0) & ~np.isnan(fd.alt)
+    num, den = vals.num[rows], vals.den[rows]
+    rate = is_rate[vals.k[rows]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        new_num = np.where(fd.role == 1, num - fd.was + fd.alt, num)
+        new_den = np.where(fd.role == 2, den - fd.was + fd.alt, den)
+        swapped = np.where(rate, 100.0 * new_num / new_den, new_num)
+    alt = np.where(fd.role == 0, fd.alt, swapped)
+    ok &= ~np.isnan(alt)
+    vals.alt_row, vals.alt_val = rows[ok], alt[ok]
+    vals.alt_qual = np.where(fd.role == 0, fd.alt_qual, 0)[ok].astype(np.int64)
+
+
+def _items(cells: np.ndarray | None, row: int) -> tuple:
+    cell = cells[row] if cells is not None else ()
+    return tuple(cell) if isinstance(cell, (tuple, list)) else ()
 
 
 def _values_of(frame: pd.DataFrame, catalog: Catalog) -> _Values:
@@ -412,7 +610,11 @@ def _values_of(frame: pd.DataFrame, catalog: Catalog) -> _Values:
     k, ind_names = factor("indicator")
     s, sources = factor("source")
     periods = tuple(catalog.periods)
-    return _Values(
+    n = len(frame)
+    # a frame built by hand may leave the dispute columns out or empty: undisputed
+    disp = (frame["disputed"].astype("boolean").fillna(False).to_numpy(bool) if "disputed" in frame
+            else np.zeros(n, bool))
+    vals = _Values(
         units=unit_names, indicators=tuple(ind_names), periods=periods, sources=sources, org_type=str(orgs[0]),
         u=u, k=k, year=frame["year"].to_numpy(np.int64), period=_codes(pa.array(frame["period"].astype(str)), periods),
         value=frame["value"].to_numpy(np.float64),
@@ -420,7 +622,28 @@ def _values_of(frame: pd.DataFrame, catalog: Catalog) -> _Values:
         basis=_codes(pa.array(frame["basis"].astype(str)), BASES),
         num=frame["num"].to_numpy(np.float64), den=frame["den"].to_numpy(np.float64),
         stated=frame["stated"].to_numpy(np.float64), n_units=frame["n_units"].to_numpy(np.int64), src=s,
+        disp=disp, n_disp=(frame["n_disputed"].fillna(0).to_numpy(np.int64) if "n_disputed" in frame
+                           else disp.astype(np.int64)),
     )
+    # the findings and readings of the few disputed rows, back into columnar form
+    f_row, f_idx, a_row, a_val, a_q = [], [], [], [], []
+    seen: dict[int, int] = {}
+    found_cells = frame["findings"].to_numpy(object) if "findings" in frame else None
+    reading_cells = frame["readings"].to_numpy(object) if "readings" in frame else None
+    for r in np.flatnonzero(disp).tolist():
+        for f in _items(found_cells, r):
+            f_row.append(r)
+            f_idx.append(seen.setdefault(id(f), len(vals.found)))
+            if f_idx[-1] == len(vals.found):
+                vals.found.append(f)
+        for v, q in _items(reading_cells, r):
+            a_row.append(r)
+            a_val.append(v)
+            a_q.append(QUALIFIERS.index(q))
+    vals.f_row, vals.f_idx = np.array(f_row, np.int64), np.array(f_idx, np.int64)
+    vals.alt_row, vals.alt_val = np.array(a_row, np.int64), np.array(a_val, float)
+    vals.alt_qual = np.array(a_q, np.int64)
+    return vals
 
 
 # -- met: a value (or a bound) against a target --------------------------------------------------------
@@ -586,6 +809,7 @@ class _Obs:
     high: np.ndarray
     doc: np.ndarray
     met: np.ndarray      # codes into MET; 0 where not judged
+    verify: np.ndarray   # bool: judged, and its readings disagree on met or a rate passes 100%
 
 
 def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *, as_of: int,
@@ -629,8 +853,21 @@ def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *
     ty = np.where((binds.freq[tk] == 1) & deadline_at_as_of, as_of, year)
     low, high, doc = tt.at(tk, ty)
     m = _met(compared, vals.qual[vi], binds.comp[tk], low, high, binds.capped[tk])
+    capped = binds.capped[tk]
+    with np.errstate(invalid="ignore"):
+        verify = vals.disp[vi] & capped & (vals.value[vi] > 100 + _EPS)
+    if len(vals.alt_row) and len(vi):
+        # every other reading of a disputed value judged like the value itself
+        oi, ai = _join(vi, vals.alt_row)
+        alt = np.where(average[oi], vals.alt_val[ai] / elapsed[oi], vals.alt_val[ai])
+        m_alt = _met(alt, vals.alt_qual[ai], binds.comp[tk[oi]], low[oi], high[oi], capped[oi])
+        with np.errstate(invalid="ignore"):
+            bad = (m_alt != m[oi]) | (capped[oi] & (vals.alt_val[ai] > 100 + _EPS))
+        verify[oi[bad]] = True
     return _Obs(vi=vi, bi=bi, judged=judged, compared=compared, average=average, elapsed=elapsed, low=low,
-                high=high, doc=doc, met=np.where(judged, m, 0))
+                high=high, doc=doc, verify=judged & verify,
+                # readings that disagree cannot decide, as a bound that straddles the target cannot
+                met=np.where(judged & verify, _UNDECIDED, np.where(judged, m, 0)))
 
 
 def _obs_sources(vals: _Values, obs: _Obs, rows: np.ndarray) -> list[str]:
@@ -675,6 +912,22 @@ class _Assessed:
     columns: dict[str, np.ndarray]
     docs: list[str]
     source: np.ndarray
+    vals: _Values
+
+    def disputes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per binding, of its latest value: disputed, disputed inputs, findings, other readings."""
+        row = self.columns["latest_row"]
+        n = len(row)
+        has = row >= 0
+        disp, n_disp = np.zeros(n, bool), np.zeros(n, np.int64)
+        disp[has], n_disp[has] = self.vals.disp[row[has]], self.vals.n_disp[row[has]]
+        found, readings = np.empty(n, dtype=object), np.empty(n, dtype=object)
+        found.fill(())
+        readings.fill(())
+        if disp.any():
+            found[disp] = self.vals.row_findings()[row[disp]]
+            readings[disp] = self.vals.row_readings()[row[disp]]
+        return disp, n_disp, found, readings
 
     @property
     def status(self) -> np.ndarray:
@@ -710,6 +963,7 @@ class _Assessed:
             **{k: c[k] for k in ("baseline", "projected", "progress", "needed_per_year", "achieved_per_year",
                                  "next_year_value", "years_met", "years_assessed")},
             "source": pd.Series(self.source, dtype="str"),
+            **dict(zip(("disputed", "n_disputed", "findings", "readings"), self.disputes(), strict=True)),
         }, columns=ASSESS_COLUMNS)
 
 
@@ -739,9 +993,14 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
     latest_qual[lb], met_code[lb], latest_src[lb] = vals.qual[obs.vi[li]], obs.met[li], li
     not_last = np.ones(len(j), bool)
     not_last[last] = False
-    years_met = np.bincount(bj, weights=obs.met[j] == _YES, minlength=n).astype(np.int64)
+    years_met = np.bincount(bj, weights=(obs.met[j] == _YES) & ~obs.verify[j], minlength=n).astype(np.int64)
     years_assessed = np.bincount(bj, minlength=n).astype(np.int64)
-    earlier_doubt = np.bincount(bj, weights=not_last & (obs.met[j] != _YES), minlength=n) > 0
+    earlier_doubt = np.bincount(bj, weights=not_last & ((obs.met[j] != _YES) | obs.verify[j]), minlength=n) > 0
+    # the latest figure contradicted by its own source so that its readings disagree (or over 100%)
+    verify = np.zeros(n, bool)
+    verify[lb] = obs.verify[li]
+    latest_row = np.full(n, -1, np.int64)
+    latest_row[lb] = obs.vi[li]
 
     # the trend: least squares over exact whole-year values (bounds and TD figures stay out)
     y_code = vals.periods.index("Y")
@@ -782,10 +1041,10 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
         progress = np.where((base_met == _NO) & (np.abs(gap) > _EPS), (projected - baseline) / gap, np.nan)
         past = has & (latest_year >= deadline)
     d_status = np.select(
-        [~has, met_code == _YES, met_code == _UNDECIDED, past, k_pts < 2,
+        [~has, verify, met_code == _YES, met_code == _UNDECIDED, past, k_pts < 2,
          np.isnan(progress) & (proj_met == _YES), np.isnan(progress),
          progress >= ON_TRACK, progress >= ACCELERATE],
-        ["no_data", "achieved", "undecided", "off_track", "insufficient",
+        ["no_data", "to_verify", "achieved", "undecided", "off_track", "insufficient",
          "on_track", "off_track", "on_track", "accelerate"], default="off_track")
     latest_exact = np.where(np.isin(latest_qual, (0, 3)), latest_value, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -794,8 +1053,8 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
         needed = np.where(met_code == _YES, 0.0, np.where(left > 0, (aim - latest_exact) / left, np.nan))
 
     # yearly targets: the verdict
-    conditions = [~has, met_code == _UNDECIDED, met_code == _NO, earlier_doubt]
-    choices = ["no_data", "undecided", "not_met_latest", "met_latest_only"]
+    conditions = [~has, verify, met_code == _UNDECIDED, met_code == _NO, earlier_doubt]
+    choices = ["no_data", "to_verify", "undecided", "not_met_latest", "met_latest_only"]
     verdict = np.select(conditions, choices, default="met_every_year")
     y_status = np.select(conditions, [YEARLY_STATUS[c] for c in choices], default=YEARLY_STATUS["met_every_year"])
     next_year = np.where(~deadline_t & (k_pts >= 2), trend_at(np.nan_to_num(latest_year) + 1), np.nan)
@@ -811,8 +1070,8 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
         "baseline_year": baseline_year, "baseline": baseline, "projected": projected,
         "progress": np.where(deadline_t, progress, np.nan), "needed_per_year": np.where(deadline_t, needed, np.nan),
         "achieved_per_year": slope, "next_year_value": next_year, "years_met": years_met,
-        "years_assessed": years_assessed,
-    })
+        "years_assessed": years_assessed, "latest_row": latest_row,
+    }, vals=vals)
 
 
 # -- scorecard ----------------------------------------------------------------------------------------
@@ -820,7 +1079,7 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
 def _empty_scorecard() -> pd.DataFrame:
     cols = {c: pd.Series([], dtype="str") for c in SCORECARD_COLUMNS}
     cols["year"] = pd.Series([], dtype=np.int64)
-    for c in ("value", "target", "projected", "target_high"):
+    for c in ("value", "target", "projected", "target_high"):  # disputed, findings: str
         cols[c] = pd.Series([], dtype=np.float64)
     return pd.DataFrame(cols)
 
@@ -867,6 +1126,10 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
         where = np.empty(len(order), np.int64)
         where[order] = np.arange(len(order))
         source[where[notes]] = _obs_sources(shown, obs, notes)
+    rules = np.full(len(shown.u), "", dtype=object)
+    found = shown.row_findings() if len(shown.f_row) else None
+    for r in np.unique(shown.f_row).tolist():
+        rules[r] = ";".join(sorted({f["rule"] for f in found[r]}))
     return pd.DataFrame({
         "unit_code": _strings(shown.u[vi], shown.units),
         "indicator": _strings(shown.k[vi], shown.indicators),
@@ -882,6 +1145,8 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
         "projected": np.where(jd, projected[bi], np.nan),
         "source": pd.Series(source, dtype="str"),
         "target_high": np.where(jd, obs.high[order], np.nan),
+        "disputed": pd.Series(np.where(shown.disp[vi], "yes", "no"), dtype="str"),
+        "findings": pd.Series(rules[vi], dtype="str"),
     }, columns=SCORECARD_COLUMNS)
 
 

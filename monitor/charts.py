@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from monitor.i18n import (
+    DISPUTED_MARK,
     NO_TARGET,
     STATUS_CODES,
     fmt_number,
@@ -95,6 +96,31 @@ def _color(status: str) -> str:
     return status_style(status)["color"]
 
 
+# A figure its own source contradicts: a yellow hexagram over its bar or point (the colour of "figures
+# to verify"), named in the legend, and what the source says against itself in a note under the chart.
+DISPUTED_MARKER = {"symbol": "hexagram", "size": 15, "color": "#F0E442", "line": {"color": "#000000", "width": 1.2}}
+
+
+def _mark_disputed(fig: go.Figure, x: Sequence, y: Sequence, hover: Sequence[str], lang: str) -> None:
+    if len(x):
+        fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="markers", name=t("dispute_marker", lang),
+                                 marker=DISPUTED_MARKER, hovertext=list(hover), hoverinfo="text", cliponaxis=False))
+
+
+def add_note(fig: go.Figure, lines: Sequence[str], width: int = 110) -> go.Figure:
+    """Lines of text under the chart, as the value axis's title: Plotly makes room for it under the
+    tick labels on screen and in an exported file alike, where an annotation would sit on the legend."""
+    if not lines:
+        return fig
+    text = "<br>".join(_wrap(line, width, 3) for line in lines)
+    fig.update_xaxes(title={"text": text, "font": {"size": 12, "color": "#333333"}, "standoff": 14})
+    legend = fig.layout.legend
+    if legend.yref != "container" and legend.y is not None and legend.y < 0:  # it would sit on the note
+        fig.update_layout(legend={"y": 1.02, "yanchor": "bottom"}, margin={"t": (fig.layout.margin.t or 20) + 30})
+    fig.update_layout(height=(fig.layout.height or 450) + 18 * (text.count("<br>") + 1))
+    return fig
+
+
 def empty_figure(message: str, lang: str = "vi", height: int = 200) -> go.Figure:
     """A figure that says why it is empty instead of showing a bare axis."""
     fig = go.Figure()
@@ -146,6 +172,11 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
             hoverinfo="skip", showlegend=False,
         ))
     _add_targets(fig, f, unit, lang)
+    disputed = f[f["disputed"].fillna(False).astype(bool) & ~f["_missing"]] if "disputed" in f else f.iloc[:0]
+    _mark_disputed(fig, disputed["value"], disputed["unit_code"],
+                   [f"<b>{n}</b><br>{_wrap(str(x))}" for n, x in zip(disputed["unit_name"],
+                                                                     disputed.get("note", [""] * len(disputed)),
+                                                                     strict=True)], lang)
     top = np.nanmax(np.r_[f["value"].to_numpy(dtype=float), f["target"].to_numpy(dtype=float),
                           f["target_high"].to_numpy(dtype=float), 0.0])
     fig.update_xaxes(range=[0, bar_axis_max(top, unit) * 1.18], gridcolor="#E5E5E5", zeroline=True,
@@ -158,6 +189,9 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
     # on top it ran into the title.
     fig.update_layout(legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                               "xanchor": "left"}, margin={"b": 90})
+    if "note" in disputed and len(disputed):
+        add_note(fig, [f"{DISPUTED_MARK} {n}: {x}" for n, x in zip(disputed["unit_name"], disputed["note"],
+                                                                   strict=True) if x])
     return fig
 
 
@@ -234,13 +268,15 @@ def _add_targets(fig: go.Figure, f: pd.DataFrame, unit: str, lang: str) -> None:
 # -- trend over the term ---------------------------------------------------------------------------
 
 def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = "vi", title: str = "",
-          targets: pd.DataFrame | None = None, projections: pd.DataFrame | None = None) -> go.Figure:
+          targets: pd.DataFrame | None = None, projections: pd.DataFrame | None = None,
+          notes: Sequence[str] = ()) -> go.Figure:
     """Lines over the term's years, one per unit, with the target (stepped where it was revised; a band
     for a range) and a dashed projection from the latest value to the deadline.
 
     series: unit_code, unit_name, year, value, qualifier.
     targets: unit_code, year, target, target_high (may be empty or None).
     projections: unit_code, from_year, from_value, to_year, to_value.
+    A row with `disputed` gets the marker of a contradicted figure; `notes` say what contradicts it.
     """
     if series.empty:
         return empty_figure(t("no_indicator_data", lang), lang)
@@ -272,6 +308,10 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
                                    f"{fmt_value(p.to_value, unit, lang)}"],
                     hoverinfo="text",
                 ))
+    if "disputed" in series:  # contradicted figures, over their points
+        d = series[series["disputed"].fillna(False).astype(bool)]
+        _mark_disputed(fig, d["year"], d["value"], [f"<b>{n}</b> {y}" for n, y in zip(d["unit_name"], d["year"],
+                                                                                        strict=True)], lang)
     if projections is not None and not projections.empty:  # one legend entry says what dashes mean
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=t("projection", lang),
                                  line={"color": "#555555", "dash": "dash", "width": 1.5}))
@@ -291,7 +331,10 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
             low = max(0.0, float(ys.min()) - 5)
             yaxis["range"] = [low, 100.5 if top <= 100 else None]
     fig.update_yaxes(**yaxis)
-    return _base(fig, lang, title, height=460, legend_below=True)
+    fig = _base(fig, lang, title, height=460, legend_below=True)
+    if notes:
+        add_note(fig, [f"{DISPUTED_MARK} {x}" for x in notes])
+    return fig
 
 
 def _add_trend_targets(fig: go.Figure, targets: pd.DataFrame | None, unit: str, lang: str,
@@ -399,6 +442,12 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status_label(s, lang),
                                      marker={"symbol": "square", "size": 14, "color": _color(s),
                                              "line": {"color": "#666666", "width": 1}}))
+    if "disputed" in grid and (grid["disputed"].astype(bool) & (grid["status"] != "to_verify")).any():
+        # the mark beside a value its report contradicts, every reading giving the same verdict
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t("disputed_mark_legend", lang,
+                                                                           mark=DISPUTED_MARK),
+                                 marker={"symbol": "square", "size": 14, "color": "#FFFFFF",
+                                         "line": {"color": "#666666", "width": 1}}))
     # Wrapped labels narrower than a column on a 1280 px laptop (about 75 px for 8 or 9 columns: 11 characters
     # of 10 px type), so that neighbours never touch; the full name is in each cell's hover.
     chars, size = (18, 12) if len(col_ids) <= 5 else (13, 11) if len(col_ids) <= 7 else (11, 10)
@@ -448,10 +497,17 @@ def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_uni
                            strict=True)],
             hoverinfo="text", customdata=part["unit_code"],
         ))
+    disputed = frame[frame["disputed"].astype(bool)] if "disputed" in frame else frame.iloc[:0]
+    _mark_disputed(fig, disputed["x"], disputed["y"], [f"<b>{n}</b>" for n in disputed["unit_name"]], lang)
     fig.update_xaxes(title={"text": x_name}, gridcolor="#E5E5E5", **_axis_format(x_unit))
     fig.update_yaxes(title={"text": y_name}, gridcolor="#E5E5E5", **_axis_format(y_unit))
     fig = _base(fig, lang, title, height=520, legend_below=True)
     fig.update_layout(legend={"y": -0.2})  # below the axis title
+    notes = [f"{DISPUTED_MARK} {n}: {x}" for n, x in zip(disputed["unit_name"], disputed.get("note", ()), strict=False)
+             if x]
+    if notes:  # under the axis's own name
+        add_note(fig, [x_name, *notes])
+        fig.update_layout(legend={"y": -0.2 - 0.04 * len(notes)})
     return fig
 
 

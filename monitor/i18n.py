@@ -17,25 +17,34 @@ from typing import Any
 import yaml
 from babel.numbers import format_decimal
 
+from monitor.attainment import STATUSES
+
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
 MISSING = "—"
 STRINGS_PATH = Path(__file__).resolve().parent / "strings.yaml"
 _LOCALE = {"vi": "vi_VN", "en": "en_US"}
 
-# Status codes of docs/attainment-api.md, in the order a reader ranks them (best first).
-STATUS_CODES = ("achieved", "on_track", "accelerate", "off_track", "insufficient", "undecided", "no_data")
+# Status codes of docs/attainment-api.md, in the order a reader ranks them (best first): declared once,
+# in monitor.attainment, named and styled here.
+STATUS_CODES = STATUSES
 # Not an attainment status: the unit has a value for an indicator no resolution sets a target for.
 NO_TARGET = "no_target"
-HEADLINE_STATUSES = ("achieved", "on_track", "accelerate", "off_track")
+HEADLINE_STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "to_verify")
+# Beside a figure its own source contradicts whose verdict still stands on every reading (docs/method.md §8).
+DISPUTED_MARK = "⚑"
 
 # Okabe–Ito palette (safe for the common colour-vision deficiencies), and a symbol for every status so
 # that colour is never the only carrier: the symbol is printed in cells and used as the marker shape.
 STATUS_STYLE: dict[str, dict[str, str]] = {
     "achieved": {"color": "#009E73", "symbol": "✔", "marker": "circle", "text": "#000000"},
+    # met in the latest year after a year missed: achieved's hue, lighter
+    "met_latest": {"color": "#9AD9C2", "symbol": "☑", "marker": "circle-dot", "text": "#000000"},
     "on_track": {"color": "#56B4E9", "symbol": "↗", "marker": "triangle-up", "text": "#000000"},
     "accelerate": {"color": "#E69F00", "symbol": "⚠", "marker": "diamond", "text": "#000000"},
     "off_track": {"color": "#D55E00", "symbol": "✖", "marker": "x", "text": "#000000"},
+    # the readings of a contradicted figure disagree: yellow, the palette's last unused hue
+    "to_verify": {"color": "#F0E442", "symbol": "⁉", "marker": "hexagram", "text": "#000000"},
     "insufficient": {"color": "#BBBBBB", "symbol": "…", "marker": "square", "text": "#000000"},
     "undecided": {"color": "#CC79A7", "symbol": "?", "marker": "star", "text": "#000000"},
     "no_data": {"color": "#EEEEEE", "symbol": "—", "marker": "circle-open", "text": "#555555"},
@@ -78,6 +87,12 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 def status_style(code: str) -> dict[str, str]:
     """Colour, text colour, symbol and marker of a status; an unknown one is drawn as no data."""
     return STATUS_STYLE.get(code, STATUS_STYLE["no_data"])
+
+
+def status_help(code: str, lang: str = DEFAULT_LANG) -> str:
+    """How a status was decided, in a sentence (legend tooltips, headline help)."""
+    code = code if code in STATUS_LABELS else "no_data"
+    return t(f"status_help_{code}", lang)
 
 
 def status_label(code: str, lang: str = DEFAULT_LANG, symbol: bool = True) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from monitor.i18n import STATUS_CODES, short_name, status_label, status_style, t
+from monitor.i18n import DISPUTED_MARK, STATUS_CODES, short_name, status_help, status_label, status_style, t
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -26,11 +26,27 @@ def _plain(hover: str) -> str:
     return html.unescape(_TAG.sub("", hover.replace("<br>", "\n")))
 
 
-def status_chips(codes: Sequence[str], lang: str = "vi") -> str:
-    """A legend: each status as a chip of its colour with its symbol and name (never colour alone)."""
-    return " ".join(f'<span class="chip" style="background:{status_style(s)["color"]};color:{status_style(s)["text"]};'
-                    'padding:1px 6px;border-radius:3px;border:1px solid #888;margin-right:4px;white-space:nowrap">'
-                    f'{html.escape(status_label(s, lang))}</span>' for s in codes)
+_CHIP = "padding:1px 6px;border-radius:3px;border:1px solid #888;margin-right:4px;white-space:nowrap"
+
+
+def status_chips(codes: Sequence[str], lang: str = "vi", *, disputed: bool = False) -> str:
+    """A legend: each status as a chip of its colour with its symbol and name (never colour alone),
+    how it was decided in its tooltip; with `disputed`, the mark of a contradicted figure too."""
+    chips = [f'<span class="chip" style="background:{status_style(s)["color"]};color:{status_style(s)["text"]};'
+             f'{_CHIP}" title="{html.escape(status_help(s, lang))}">{html.escape(status_label(s, lang))}</span>'
+             for s in codes]
+    if disputed:
+        chips.append(f'<span class="chip mark" style="background:#FFFFFF;color:#000000;{_CHIP}" '
+                     f'title="{html.escape(t("disputed_mark_help", lang))}">'
+                     f'{html.escape(t("disputed_mark_legend", lang, mark=DISPUTED_MARK))}</span>')
+    return " ".join(chips)
+
+
+def marked(frame: pd.DataFrame) -> bool:
+    """Whether any row carries the mark of a contradicted figure whose verdict stands (⚑)."""
+    if "disputed" not in frame:
+        return False
+    return bool((frame["disputed"].fillna(False).astype(bool) & (frame["status"] != "to_verify")).any())
 
 
 def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",
@@ -59,7 +75,8 @@ def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str
                        f'data-unit="{esc(unit)}" data-indicator="{esc(ind)}">{esc(g.cell)}</td>')
         body.append(f'<tr><th scope="row"><button type="button" data-unit="{esc(unit)}" '
                     f'title="{esc(t("open_unit", lang))}: {name}">{name}</button></th>{"".join(tds)}</tr>')
-    legend = status_chips([s for s in STATUS_CODES if (grid["status"] == s).any()], lang)
+    legend = status_chips([s for s in STATUS_CODES if (grid["status"] == s).any()], lang,
+                          disputed=marked(grid))
     return (f'<div class="scorecard" lang="{esc(lang)}"><div class="scroll"><table aria-label="{esc(label)}">'
             f'<thead><tr><th scope="col" class="corner">{esc(t("unit", lang))}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div><div class="legend">{legend}</div></div>')

@@ -13,6 +13,8 @@ import pandas as pd
 
 from monitor.catalog import Catalog
 from monitor.i18n import (
+    DISPUTED_MARK,
+    HEADLINE_STATUSES,
     MISSING,
     NO_TARGET,
     STATUS_CODES,
@@ -90,6 +92,12 @@ def headline_counts(assessed: pd.DataFrame) -> dict[str, int]:
     return {code: int(counts.get(code, 0)) for code in STATUS_CODES}
 
 
+def headline_codes(counts: dict[str, int]) -> list[str]:
+    """The headline's statuses: the four always shown, and "met in the latest year" and "figures to
+    verify" when any target has them (six boxes at 1280 px cut their names)."""
+    return [s for s in HEADLINE_STATUSES if s in ("achieved", "on_track", "accelerate", "off_track") or counts.get(s)]
+
+
 def indicator_label(catalog: Catalog, indicator: str, lang: str, short: bool = False) -> str:
     ind = catalog.indicators.get(indicator)
     name = ind.name(lang) if ind is not None else indicator
@@ -105,6 +113,82 @@ def names(units: pd.DataFrame, lang: str) -> dict[str, str]:
     return {r.unit_code: unit_name(r, lang) for r in units.itertuples(index=False)}
 
 
+# -- disputed figures: what the report contradicts, in words -----------------------------------------
+
+def _figure_name(catalog: Catalog, code: str, lang: str) -> str:
+    name = measure_name(catalog, code, lang)
+    return name[:1].lower() + name[1:]
+
+
+def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, value: object = None,
+                      unit: str = "percent") -> list[str]:
+    """The contradictions behind a disputed value in the report's own figures, in one sentence
+    ("325 … / 323 …; …: số liệu báo cáo không khớp"), and a rate over 100% said as such."""
+    out: list[str] = []
+    rank = {"part_exceeds_whole": 0, "stated_rate": 1, "stated_bound": 2, "balance": 3}
+    for f in sorted(findings or (), key=lambda f: rank.get(f.get("rule", ""), 9)):
+        rule, measure = f.get("rule", ""), f.get("measure", "")
+        stated, computed = f.get("stated"), f.get("computed")
+        if rule == "part_exceeds_whole":
+            m = catalog.measures.get(measure)
+            whole = m.whole if m is not None and m.whole else ""
+            text = t("dispute_part_exceeds_whole", lang, part=fmt_number(computed, lang),
+                     part_name=_figure_name(catalog, measure, lang), whole=fmt_number(stated, lang),
+                     whole_name=_figure_name(catalog, whole, lang) if whole else "")
+        elif rule == "balance":
+            text = t("dispute_balance", lang, whole_name=_figure_name(catalog, measure, lang),
+                     whole=fmt_number(stated, lang), parts=fmt_number(computed, lang))
+        elif rule in ("stated_rate", "stated_bound"):
+            ind = catalog.indicators.get(measure)
+            kind = ind.unit if ind is not None else "percent"
+            num, den = [*str(f.get("detail", "")).split(" / "), "", ""][:2]
+            if rule == "stated_rate":
+                stated_text = fmt_number(stated, lang) + ("%" if kind == "percent" else "")  # as written: 31%
+                text = t("dispute_stated_rate", lang, stated=stated_text,
+                         computed=fmt_value(computed, kind, lang), num=_vi_count(num, lang),
+                         den=_vi_count(den, lang))
+            else:
+                qual = str(f.get("detail", ""))[:1]
+                text = t("dispute_stated_bound", lang, computed=fmt_value(computed, kind, lang),
+                         stated=fmt_value(stated, kind, lang, qual if qual in "<>" else ""))
+        else:
+            text = t("dispute_other", lang, rule=finding_rule_name(rule, lang))
+        if text not in out:
+            out.append(text)
+    out = [t("dispute_end", lang, clauses="; ".join(out))] if out else []
+    if unit == "percent" and not is_missing(value) and float(value) > 100 + 1e-9:
+        out.append(t("dispute_over_100", lang))
+    return out
+
+
+def _vi_count(text: str, lang: str) -> str:
+    """A count from a finding's detail ('18', '4313') the reader's way."""
+    try:
+        return fmt_number(float(text.strip()), lang)
+    except ValueError:
+        return text.strip()
+
+
+def dispute_note(r: object, catalog: Catalog, lang: str) -> str:
+    """For an assessment row (assess() columns) whose latest figure is disputed: what the report
+    contradicts, and whether its readings agree on the verdict. '' when undisputed."""
+    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    if not bool(get("disputed", False)):
+        n = get("n_disputed", 0)
+        return t("disputed_inputs", lang, n=int(n)) if not is_missing(n) and int(n) > 0 else ""
+    unit = indicator_unit(catalog, str(get("indicator")))
+    parts = dispute_sentences(get("findings", ()) or (), catalog, lang, value=get("latest_value"), unit=unit)
+    readings = [fmt_value(get("latest_value"), unit, lang, get("latest_qualifier") or "")]
+    readings += [fmt_value(v, unit, lang, q) for v, q in (get("readings", ()) or ())]
+    readings = list(dict.fromkeys(readings))
+    over = unit == "percent" and not is_missing(get("latest_value")) and float(get("latest_value")) > 100 + 1e-9
+    if len(readings) > 1 and not over:  # over 100%: no reading to list, the sentence says why
+        key = "dispute_readings_split" if get("status") == "to_verify" else "dispute_readings_agree"
+        parts.append(t(key, lang, readings="; ".join(readings)))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
 # -- Overview: the scorecard grid -------------------------------------------------------------------
 
 def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame, rows: Sequence[str],
@@ -116,7 +200,7 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
     in the resolution's order, so no unit shows a column that is not its own.
     """
     cols = ["section", "section_title", "unit_code", "unit_name", "indicator", "column", "column_full", "status",
-            "cell", "hover", "target_id", "order"]
+            "cell", "hover", "target_id", "order", "disputed", "year"]
     a = assessed[assessed["unit_code"].isin(list(rows))]
     if group:
         a = a[a["group"] == group]
@@ -130,8 +214,12 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
         unit = indicator_unit(catalog, r.indicator)
         value = fmt_value(r.latest_value, unit, lang, r.latest_qualifier)
         style = status_style(r.status)
+        disputed = bool(getattr(r, "disputed", False))
+        # a contradicted figure whose verdict stands is marked; one to verify has its own symbol
+        mark = f" {DISPUTED_MARK}" if disputed and r.status != "to_verify" else ""
         cell = (style["symbol"] if is_missing(r.latest_value)
-                else f"{_cell_number(r.latest_value, unit, lang, r.latest_qualifier)} {style['symbol']}")
+                else f"{_cell_number(r.latest_value, unit, lang, r.latest_qualifier)} {style['symbol']}{mark}")
+        note = dispute_note(r, catalog, lang)
         target = fmt_target(r.comparator, r.target, r.target_high, unit, lang)
         if r.frequency == "deadline" and not is_missing(r.deadline):
             target += f" ({t('by_year', lang, year=int(r.deadline))})"
@@ -141,6 +229,7 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
             f"{t('target', lang)}: {target}",
             f"{t('value', lang)} ({_year(r.latest_year)}): {value}",
             f"{t('status', lang)}: {status_label(r.status, lang)}",
+            *([f"{DISPUTED_MARK if r.status != 'to_verify' else style['symbol']} {note}"] if note else []),
         ])
         section = sections[r.unit_code]
         titles = [catalog.resolutions[x] for x in section.split("+") if x in catalog.resolutions]
@@ -149,8 +238,33 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
                     "unit_code": r.unit_code, "unit_name": label.get(r.unit_code, r.unit_code),
                     "indicator": r.indicator, "column": indicator_label(catalog, r.indicator, lang, short=True),
                     "column_full": indicator_label(catalog, r.indicator, lang), "status": r.status,
-                    "cell": cell, "hover": hover, "target_id": r.target_id, "order": order[r.indicator]})
+                    "cell": cell, "hover": hover, "target_id": r.target_id, "order": order[r.indicator],
+                    "disputed": disputed, "year": None if is_missing(r.latest_year) else int(r.latest_year)})
     return pd.DataFrame(out, columns=cols)
+
+
+def overview_rows(assessed: pd.DataFrame, scope: str | None, rows: Sequence[str], kind: str = "") -> list[str]:
+    """The overview's units: a scope bound by targets of its own (a province under the provincial
+    resolution) is its own row, above the units under it; a kind filter shows that kind only."""
+    rows = list(rows)
+    if kind or scope is None or scope in rows or not (assessed["unit_code"] == scope).any():
+        return rows
+    return [scope, *rows]
+
+
+def cell_years(grid: pd.DataFrame, as_of: int, names_of: dict[str, str], lang: str) -> str:
+    """The caption's sentence naming the cells that show another year than `as_of` (a unit's latest
+    figure is older): "Tây Sơn: 2022, 2023". '' when every cell is of `as_of`."""
+    if grid.empty or "year" not in grid:
+        return ""
+    older = grid[grid["year"].notna() & (grid["year"] != as_of)]
+    if older.empty:
+        return ""
+    parts = []
+    for code, g in older.groupby("unit_code", sort=False):
+        years = sorted({int(y) for y in g["year"]})
+        parts.append(f"{names_of.get(code, code)}: {', '.join(str(y) for y in years)}")
+    return t("cell_year_note", lang, year=as_of, cells="; ".join(parts))
 
 
 def _cell_number(x: object, unit: str, lang: str, qualifier: str | None) -> str:
@@ -198,22 +312,25 @@ def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
             + ("" if is_missing(r.latest_year) else f" ({int(r.latest_year)})"),
             "progress": _progress(r),
             "trend": spark,
-            "status": status_label(r.status, lang),
+            "status": status_label(r.status, lang)
+            + (f" {DISPUTED_MARK}" if getattr(r, "disputed", False) and r.status != "to_verify" else ""),
             "status_code": r.status,
+            "dispute": dispute_note(r, catalog, lang),
             "needed": fmt_change(r.needed_per_year, unit_kind, lang),
             "achieved": fmt_change(r.achieved_per_year, unit_kind, lang),
             "projected": fmt_value(r.projected, unit_kind, lang),
             "source": r.source or "",
         })
     return pd.DataFrame(rows, columns=["indicator", "target_id", "name", "full_name", "target", "latest", "progress",
-                                       "trend", "status", "status_code", "needed", "achieved", "projected", "source"])
+                                       "trend", "status", "status_code", "dispute", "needed", "achieved", "projected",
+                                       "source"])
 
 
 def _progress(r: object) -> float | None:
     """Progress bar to target, 0–100: the latest value against the target (for a lower-is-better
     or a range target, 100 when met). Missing when there is no value."""
-    if is_missing(r.latest_value) or is_missing(r.target):
-        return None
+    if is_missing(r.latest_value) or is_missing(r.target) or r.status == "to_verify":
+        return None  # no bar for a figure its report contradicts
     if r.met == "yes":
         return 100.0
     target, value = float(r.target), float(r.latest_value)
@@ -267,9 +384,10 @@ def org_breakdown(by_type: dict[str, pd.DataFrame], catalog: Catalog, indicators
 # -- Indicator and Compare pages ----------------------------------------------------------------------
 
 def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: Sequence[str],
-                   year: int, units: pd.DataFrame, lang: str) -> pd.DataFrame:
+                   year: int, units: pd.DataFrame, lang: str, catalog: Catalog | None = None) -> pd.DataFrame:
     """One row per unit for a bar chart: value in `year`, qualifier, status against its own target
-    (or no_target), the target and its upper end."""
+    (or no_target), the target and its upper end; whether the value is disputed and (with `catalog`)
+    the sentence saying what its source contradicts."""
     label = names(units, lang)
     v = values[(values["indicator"] == indicator) & (values["year"] == year) & (values["period"] == "Y")
                & values["unit_code"].isin(list(rows))] if not values.empty else values
@@ -281,6 +399,10 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
         value = float(hit["value"].iloc[0]) if len(hit) else np.nan
         qualifier = str(hit["qualifier"].iloc[0]) if len(hit) else ""
         source = str(hit["source"].iloc[0]) if len(hit) else ""
+        disputed = bool(hit["disputed"].iloc[0]) if len(hit) and "disputed" in hit else False
+        note = ("; ".join(dispute_sentences(hit["findings"].iloc[0], catalog, lang, value=value,
+                                            unit=indicator_unit(catalog, indicator)))
+                if disputed and catalog is not None else "")
         if code in a.index:
             r = a.loc[code]
             status = _year_status(r, value, year)
@@ -289,9 +411,22 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
             status, target, high, comparator = NO_TARGET, np.nan, np.nan, ""
         out.append({"unit_code": code, "unit_name": label.get(code, code), "value": value,
                     "qualifier": qualifier, "status": status, "target": target, "target_high": high,
-                    "comparator": comparator, "source": source})
+                    "comparator": comparator, "source": source, "disputed": disputed, "note": note})
     return pd.DataFrame(out, columns=["unit_code", "unit_name", "value", "qualifier", "status", "target",
-                                      "target_high", "comparator", "source"])
+                                      "target_high", "comparator", "source", "disputed", "note"])
+
+
+def value_notes(series: pd.DataFrame, catalog: Catalog, indicator: str, names_of: dict[str, str],
+                lang: str) -> list[str]:
+    """For a trend chart: "unit (year): what the source contradicts" for each disputed value."""
+    if series.empty or "disputed" not in series:
+        return []
+    unit = indicator_unit(catalog, indicator)
+    out = []
+    for r in series[series["disputed"].astype(bool)].itertuples(index=False):
+        text = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=unit))
+        out.append(f"{names_of.get(r.unit_code, r.unit_code)} ({int(r.year)}): {text}")
+    return out
 
 
 def _year_status(r: pd.Series, value: float, year: int) -> str:
@@ -332,7 +467,7 @@ def ranking(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: 
             units: pd.DataFrame, catalog: Catalog, lang: str) -> pd.DataFrame:
     """Units ranked on one indicator in `year` (best first by the indicator's direction; missing last),
     with their kind, status and the count of their targets achieved."""
-    frame = indicator_rows(assessed, values, indicator, rows, year, units, lang)
+    frame = indicator_rows(assessed, values, indicator, rows, year, units, lang, catalog)
     ind = catalog.indicators.get(indicator)
     ascending = ind is not None and not ind.higher_is_better
     frame = frame.sort_values("value", ascending=ascending, na_position="last").reset_index(drop=True)
@@ -341,7 +476,7 @@ def ranking(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: 
     met = assessed[assessed["unit_code"].isin(list(rows))].groupby("unit_code")["status"].agg(
         lambda s: f"{int((s == 'achieved').sum())}/{len(s)}")
     unit_kind = indicator_unit(catalog, indicator)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         t("rank", lang): [MISSING if is_missing(x) else str(int(x)) for x in rank],
         t("unit", lang): frame["unit_name"],
         t("kind", lang): [catalog.unit_kinds[k].name(lang) if k in catalog.unit_kinds else k
@@ -351,10 +486,14 @@ def ranking(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str, rows: 
         t("target", lang): [fmt_target(c, x, h, unit_kind, lang) if c else t("no_target", lang)
                             for c, x, h in zip(frame["comparator"], frame["target"], frame["target_high"],
                                                strict=True)],
-        t("status", lang): [status_label(s, lang) for s in frame["status"]],
+        t("status", lang): [status_label(s, lang) + (f" {DISPUTED_MARK}" if d and s != "to_verify" else "")
+                            for s, d in zip(frame["status"], frame["disputed"], strict=True)],
+        t("dispute_column", lang): [x[:1].upper() + x[1:] for x in frame["note"]],
         t("targets_met", lang): [met.get(c, MISSING) for c in frame["unit_code"]],
         "unit_code": frame["unit_code"],
     })
+    # what a contradicted figure's report says against itself: a column only when there is one
+    return out if (frame["note"] != "").any() else out.drop(columns=[t("dispute_column", lang)])
 
 
 def varied_first(values: pd.DataFrame, options: Sequence[str], rows: Sequence[str], year: int) -> list[str]:
@@ -368,16 +507,31 @@ def varied_first(values: pd.DataFrame, options: Sequence[str], rows: Sequence[st
 
 
 def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], year: int,
-                  units: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """One row per unit with both indicators in `year` (whole year)."""
+                  units: pd.DataFrame, lang: str, catalog: Catalog | None = None) -> pd.DataFrame:
+    """One row per unit with both indicators in `year` (whole year); `disputed` when either figure is,
+    and (with `catalog`) the sentence saying what its source contradicts."""
+    cols = ["unit_code", "unit_name", "kind", "x", "y", "x_qualifier", "y_qualifier", "disputed", "note"]
     v = values[values["unit_code"].isin(list(rows)) & (values["year"] == year) & (values["period"] == "Y")]
     if v.empty:
-        return pd.DataFrame(columns=["unit_code", "unit_name", "kind", "x", "y", "x_qualifier", "y_qualifier"])
+        return pd.DataFrame(columns=cols)
     vx = v[v["indicator"] == x].set_index("unit_code")
     vy = v[v["indicator"] == y].set_index("unit_code")
     both = [c for c in rows if c in vx.index and c in vy.index]
     label = names(units, lang)
     kinds = units.set_index("unit_code")["kind"].to_dict()
+
+    def note(code: str) -> str:
+        if catalog is None:
+            return ""
+        parts = []
+        for ind, frame in ((x, vx), (y, vy)):
+            r = frame.loc[code]
+            if bool(r.get("disputed", False)):
+                parts += dispute_sentences(r["findings"], catalog, lang, value=r["value"],
+                                           unit=indicator_unit(catalog, ind))
+        return "; ".join(dict.fromkeys(parts))
+
+    disputed = [bool(vx.loc[c].get("disputed", False)) or bool(vy.loc[c].get("disputed", False)) for c in both]
     return pd.DataFrame({
         "unit_code": both,
         "unit_name": [label.get(c, c) for c in both],
@@ -386,7 +540,9 @@ def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], yea
         "y": [float(vy.loc[c, "value"]) for c in both],
         "x_qualifier": [str(vx.loc[c, "qualifier"]) for c in both],
         "y_qualifier": [str(vy.loc[c, "qualifier"]) for c in both],
-    })
+        "disputed": disputed,
+        "note": [note(c) if d else "" for c, d in zip(both, disputed, strict=True)],
+    }, columns=cols)
 
 
 # -- Data page ----------------------------------------------------------------------------------------

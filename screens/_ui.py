@@ -26,6 +26,7 @@ from monitor.i18n import (
     DEFAULT_LANG,
     LANGS,
     STATUS_CODES,
+    status_help,
     status_label,
     t,
     unit_name,
@@ -307,16 +308,17 @@ def chart(fig: go.Figure, filename: str, *, key: str | None = None, select: bool
                            on_select="rerun" if select else "ignore", selection_mode="points", alt=alt)
 
 
-def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES) -> None:
-    st.markdown(f"<div style='line-height:2'>{status_chips(codes, c.lang)}</div>", unsafe_allow_html=True)
+def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES, *, disputed: bool = False) -> None:
+    st.markdown(f"<div style='line-height:2'>{status_chips(codes, c.lang, disputed=disputed)}</div>",
+                unsafe_allow_html=True)
 
 
 def headline(c: Ctx, counts: dict[str, int], codes: Sequence[str]) -> None:
     total = sum(counts.values())
     cols = st.columns(len(codes))
     for col, code in zip(cols, codes, strict=True):
-        col.metric(status_label(code, c.lang), f"{counts.get(code, 0)}", help=c.t("headline_of", total=total),
-                   border=True)
+        col.metric(status_label(code, c.lang), f"{counts.get(code, 0)}",
+                   help=f"{c.t('headline_of', total=total)}. {status_help(code, c.lang)}", border=True)
 
 
 def indicator_options(c: Ctx) -> list[str]:

@@ -42,7 +42,7 @@ with _ui.guard(c):
     for n in notices:
         st.warning(n, icon="⚠️")
     def scatter_figure() -> object:
-        frame = views.scatter_frame(values, x, y, c.rows, c.as_of, c.units, c.lang)
+        frame = views.scatter_frame(values, x, y, c.rows, c.as_of, c.units, c.lang, c.catalog)
         kinds = {k: v.name(c.lang) for k, v in c.catalog.unit_kinds.items()}
         return scatter(frame, x_name=label(x), y_name=label(y), x_unit=views.indicator_unit(c.catalog, x),
                        y_unit=views.indicator_unit(c.catalog, y), lang=c.lang, kind_names=kinds)

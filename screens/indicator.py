@@ -8,6 +8,7 @@ import streamlit as st
 from monitor import views
 from monitor.charts import bars, download_name, trend
 from monitor.i18n import STATUS_CODES
+from monitor.scorecard import marked
 from screens import _export, _ui
 
 c = _ui.ctx()
@@ -30,14 +31,14 @@ with _ui.guard(c):
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="indicator")
 
     frame = c.memo("indicator_rows", ind, compute=lambda: views.indicator_rows(assessed, values, ind, c.rows,
-                                                                              c.as_of, c.units, c.lang))
+                                                                              c.as_of, c.units, c.lang, c.catalog))
     if frame["value"].notna().any():
         fig = c.memo("indicator_bars", ind, compute=lambda: bars(
             frame, unit=unit, lang=c.lang, title=c.t("bars_title", indicator=name, year=c.as_of),
             higher_is_better=higher))
         _ui.chart(fig, download_name(c.scope, ind, c.as_of), key="indicator_bars")
         _ui.status_legend(c, sorted(set(frame["status"]), key=lambda s: list(STATUS_CODES).index(s)
-                                    if s in STATUS_CODES else 99))
+                                    if s in STATUS_CODES else 99), disputed=marked(frame))
     else:
         st.info(c.t("no_data", what=f"{_ui.esc(name)}, {c.as_of}"))
 
@@ -61,7 +62,9 @@ with _ui.guard(c):
                  .sort_values(["_o", "year"]))
             targets = views.target_series(c.catalog, c.units, picked, ind, c.years, c.term.id)
             proj = views.projections(assessed, ind, picked, c.term.end)
-            return trend(s, unit=unit, years=c.years, lang=c.lang, title=name, targets=targets, projections=proj)
+            notes = views.value_notes(s, c.catalog, ind, names, c.lang)
+            return trend(s, unit=unit, years=c.years, lang=c.lang, title=name, targets=targets, projections=proj,
+                         notes=notes)
 
         fig = c.memo("indicator_trend", ind, tuple(picked), compute=trend_figure)
         _ui.chart(fig, download_name(c.scope, ind, f"{c.term.start}-{c.as_of}"), key="indicator_trend")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from monitor import views
 from monitor.charts import download_name
-from monitor.i18n import HEADLINE_STATUSES, STATUS_CODES, status_label
+from monitor.i18n import STATUS_CODES, status_label
 from monitor.scorecard import heatmap_html
 from screens import _export, _ui
 
@@ -18,9 +18,12 @@ _ui.require_data(c)
 with _ui.guard(c):
     _ui.scope_caption(c)
 
+    # a province's own targets are its own row, above its districts and blocs
+    rows = c.memo("overview_rows", compute=lambda: views.overview_rows(c.assessed(), c.scope, c.rows, c.kind))
+
     def shown_targets() -> pd.DataFrame:
         a = c.assessed()
-        a = a[a["unit_code"].isin(c.rows)]
+        a = a[a["unit_code"].isin(rows)]
         return a[a["group"] == c.group] if c.group else a
 
     shown = c.memo("overview_shown", compute=shown_targets)
@@ -29,34 +32,39 @@ with _ui.guard(c):
         st.stop()
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="overview")
     counts = views.headline_counts(shown)
-    _ui.headline(c, counts, HEADLINE_STATUSES)
+    shown_codes = views.headline_codes(counts)
+    _ui.headline(c, counts, shown_codes)
     others = [f"{status_label(s, c.lang)}: {counts[s]}" for s in STATUS_CODES
-              if s not in HEADLINE_STATUSES and counts[s]]
+              if s not in shown_codes and counts[s]]
     st.caption(c.t("headline_of", total=sum(counts.values())) + (" · " + " · ".join(others) if others else ""))
     st.markdown(c.t("overview_intro", year=c.as_of))
-    grid = c.memo("overview_grid", compute=lambda: views.scorecard_grid(shown, c.catalog, c.units, c.rows, c.lang,
+    grid = c.memo("overview_grid", compute=lambda: views.scorecard_grid(shown, c.catalog, c.units, rows, c.lang,
                                                                          c.group))
     names = c.names()
+    older = views.cell_years(grid, c.as_of, names, c.lang)
+    if older:
+        st.caption(older)
 
     def sections() -> list[tuple[str, str, list[str], str]]:
         out = []
         for section, part in grid.groupby("section", sort=False):
-            rows = [r for r in c.rows if r in set(part["unit_code"])]
-            out.append((section, part["section_title"].iloc[0], rows,
-                        heatmap_html(part, rows=rows, row_names=names, lang=c.lang,
+            mine = [r for r in rows if r in set(part["unit_code"])]
+            out.append((section, part["section_title"].iloc[0], mine,
+                        heatmap_html(part, rows=mine, row_names=names, lang=c.lang,
                                      label=c.t("heatmap_alt"))))
-        return out
+        # in the rows' order: the scope's own section (its own targets) first
+        return sorted(out, key=lambda s: min(rows.index(r) for r in s[2]) if s[2] else len(rows))
 
-    for i, (section, title, rows, table) in enumerate(c.memo("overview_sections", compute=sections)):
+    for i, (section, title, sec_rows, table) in enumerate(c.memo("overview_sections", compute=sections)):
         st.subheader(title, divider="gray")
         picked = _ui.scorecard(table, key=f"overview_heatmap_{i}")
-        if picked in set(rows):
+        if picked in set(sec_rows):
             st.switch_page("screens/unit.py", query_params=c.url(focus=picked))
-        _export.heatmap_png(c, grid[grid["section"] == section], rows, names,
+        _export.heatmap_png(c, grid[grid["section"] == section], sec_rows, names,
                             download_name(c.scope, section, c.as_of), key=f"overview_png_{i}")
 
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    target_unit = left.selectbox(c.t("open_unit"), [r for r in c.rows if r in set(grid["unit_code"])],
+    target_unit = left.selectbox(c.t("open_unit"), [r for r in rows if r in set(grid["unit_code"])],
                                  format_func=lambda code: names.get(code, code), key="overview_open")
     right.page_link("screens/unit.py", label=c.t("open_unit"), icon=":material/arrow_forward:",
                     query_params=c.url(focus=target_unit))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from monitor import views
 from monitor.export.selection import draft_of, selection_data
-from monitor.i18n import HEADLINE_STATUSES
+from monitor.scorecard import marked
 from screens import _export, _ui
 
 # Taller rows let the grid wrap a cell's text (Streamlit wraps only above 4rem): the indicator names
@@ -49,22 +49,25 @@ with _ui.guard(c):
             if res is not None:
                 st.markdown(f"**{c.t('resolution')}:** {res.number} — {res.title(c.lang)}")
         counts = views.headline_counts(mine[mine["group"] == c.group] if c.group else mine)
-        _ui.headline(c, counts, HEADLINE_STATUSES)
+        _ui.headline(c, counts, views.headline_codes(counts))
         years = [y for y in c.years if y <= c.as_of]
         table = c.memo("unit_targets", focus, compute=lambda: views.unit_targets(assessed, values, c.catalog, focus,
                                                                                   c.lang, years, c.group))
         if table.empty:
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
         else:
+            # a contradicted figure: what the report says against itself, beside its status
+            shown_cols = ["full_name", "status", *(["dispute"] if (table["dispute"] != "").any() else []),
+                          "target", "latest", "trend", "progress", "needed", "achieved", "projected", "source"]
             st.dataframe(
-                table[["full_name", "status", "target", "latest", "trend", "progress", "needed", "achieved",
-                       "projected", "source"]],
+                table[shown_cols],
                 hide_index=True,
                 row_height=WRAP_ROW_HEIGHT,
                 height=HEADER_HEIGHT + WRAP_ROW_HEIGHT * len(table) + 2,  # every target in view, no inner scroll
                 column_config={
                     "full_name": st.column_config.TextColumn(c.t("indicator"), width=330),
                     "status": st.column_config.TextColumn(c.t("status"), width=150),
+                    "dispute": st.column_config.TextColumn(c.t("dispute_column"), width=300),
                     # wide enough for a revised target and its document in the three lines a row shows
                     "target": st.column_config.TextColumn(c.t("target"), width=240),
                     "latest": st.column_config.TextColumn(c.t("latest"), width=115),
@@ -78,7 +81,7 @@ with _ui.guard(c):
                     "source": st.column_config.TextColumn(c.t("source"), width="large"),
                 },
             )
-            _ui.status_legend(c)
+            _ui.status_legend(c, disputed=marked(mine))
 
         with st.expander(c.t("draft_title"), icon=":material/edit_note:"):
             st.caption(c.t("draft_help"))

@@ -25,7 +25,7 @@ class _Table(HTMLParser):
 
     def __init__(self, markup: str) -> None:
         super().__init__()
-        self.lang, self.label, self.columns, self.rows, self.legend = "", "", [], [], []
+        self.lang, self.label, self.columns, self.rows, self.legend, self.legend_help = "", "", [], [], [], []
         self._in: str | None = None
         self.feed(markup)
 
@@ -44,8 +44,9 @@ class _Table(HTMLParser):
             self.rows[-1]["titles"].append(a.get("title", ""))
             assert a.get("data-unit", self.rows[-1]["unit"]) == self.rows[-1]["unit"]
             self._in = "td"
-        elif tag == "span" and a.get("class") == "chip":
+        elif tag == "span" and a.get("class") in ("chip", "chip mark"):
             self.legend.append("")
+            self.legend_help.append(a.get("title", ""))
             self._in = "chip"
 
     def handle_endtag(self, tag: str) -> None:
@@ -70,27 +71,57 @@ def test_tay_son_2022_headline_and_heatmap(monkeypatch: pytest.MonkeyPatch, samp
     assert at.title[0].value == "Tổng quan thực hiện chỉ tiêu"
     # Tây Sơn 2021 and 2022 met all five yearly targets (56/58, 13/56, 3.889/4.116, 4,14% …);
     # its three deadline targets (2025) have no figures yet.
+    # "met in the latest year" and "figures to verify" only when some target has them
     assert [(m.label, m.value) for m in at.metric] == [
         ("✔ Đạt", "5"), ("↗ Đúng tiến độ", "0"), ("⚠ Cần đẩy nhanh", "0"), ("✖ Nguy cơ không đạt", "0")]
     page = texts(at)
     assert "Số liệu đến năm: **2022**" in page
-    assert "trên 8 chỉ tiêu · — Chưa có số liệu: 3" in page
+    # Bình Định's own 12 targets (the provincial resolution binds the province) and Tây Sơn's 8
+    assert "trên 20 chỉ tiêu · — Chưa có số liệu: 15" in page
     assert "03-CTr/HU — Chương trình hành động số 03-CTr/HU" in page
-    [table] = _scorecards(at)
+    province, table = _scorecards(at)
+    assert [r["unit"] for r in province.rows] == ["BD"]  # the province's own row, above its district
+    assert len(province.columns) == 12
     assert table.lang == "vi"
     assert table.label == "Bảng nhiệt: đơn vị theo hàng, chỉ tiêu theo cột, màu và ký hiệu theo tình trạng"
     [row] = table.rows
     assert row["unit"] == "BD-TAYSON"  # a click on its name or a cell opens this unit
     cells = row["cells"]
-    assert cells[:5] == ["100,0 ✔", "94,8 ✔", "32,7 ✔", "94,8 ✔", "4,16 ✔"]  # decimal comma, symbol beside colour
+    # decimal comma, symbol beside colour; 32,7 is 18/55 where the report writes 31%: met either way, marked
+    assert cells[:5] == ["100,0 ✔", "94,8 ✔", "32,7 ✔ ⚑", "94,8 ✔", "4,16 ✔"]
     assert cells[5:] == ["—", "—", "—"]
     assert table.columns[0] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành nhiệm vụ trở lên"
     assert row["titles"][1].splitlines() == [
         "Đảng bộ huyện Tây Sơn", "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên",
         "Mức chỉ tiêu: trên 80%", "Giá trị (2022): 94,8%", "Tình trạng: ✔ Đạt"]
-    assert table.legend == ["✔ Đạt", "— Chưa có số liệu"]
+    assert table.legend == ["✔ Đạt", "— Chưa có số liệu",
+                            "⚑ số liệu báo cáo tự mâu thuẫn, mọi cách đọc cho cùng kết luận"]
+    assert table.legend_help[0] == "Số liệu năm gần nhất đạt chỉ tiêu (chỉ tiêu hằng năm: đạt mọi năm đã đánh giá)."
     assert at.query_params["unit"] == "BD"
     assert at.query_params["year"] == "2022"
+
+
+def test_disputed_cells_and_legend_2023(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    """Tây Sơn 2023: 59 + 266 = 325 of 323 committee members (100,62%) is a figure to verify, not
+    "insufficient data"; the university rate shares the disputed 323 but misses 100% on every reading."""
+    at = run_app(monkeypatch, sample, unit="BD", year="2023")
+    assert not at.exception
+    assert [(m.label, m.value) for m in at.metric][-1] == ("⁉ Cần xác minh số liệu", "1")
+    _, table = _scorecards(at)
+    cells = dict(zip(table.columns, table.rows[0]["cells"], strict=True))
+    titles = dict(zip(table.columns, table.rows[0]["titles"], strict=True))
+    theory = "Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"
+    assert cells[theory] == "100,6 ⁉"
+    assert cells["Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên"] == "97,5 … ⚑"
+    assert titles[theory].splitlines()[-2:] == [
+        "Tình trạng: ⁉ Cần xác minh số liệu",
+        "⁉ 325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên cơ sở; "
+        "tổng số cấp ủy viên cơ sở ghi 323, các thành phần cộng lại 333: số liệu báo cáo không khớp; "
+        "tỷ lệ tính ra vượt 100%"]
+    assert "⁉ Cần xác minh số liệu" in table.legend
+    assert table.legend_help[table.legend.index("⁉ Cần xác minh số liệu")].startswith("Báo cáo tự mâu thuẫn")
+    # the caption says which cells show an older year than the one selected
+    assert "Ô ghi năm khác 2023 khi đơn vị chưa có số liệu năm 2023: Đảng bộ huyện Tây Sơn: 2022." in texts(at)
 
 
 def test_table_drawn_when_opened(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
@@ -101,8 +132,10 @@ def test_table_drawn_when_opened(monkeypatch: pytest.MonkeyPatch, sample: Path) 
     at.run()
     assert not at.exception
     [table] = [d.value for d in at.dataframe]
-    assert list(table["Đơn vị"]) == ["Đảng bộ huyện Tây Sơn"]
-    assert list(table.iloc[0])[1:6] == ["100,0 ✔", "94,8 ✔", "32,7 ✔", "94,8 ✔", "4,16 ✔"]
+    assert list(table["Đơn vị"]) == ["Tỉnh Bình Định", "Đảng bộ huyện Tây Sơn"]
+    tay_son = table.set_index("Đơn vị").loc["Đảng bộ huyện Tây Sơn"]
+    assert [tay_son[c] for c in ("Tỷ lệ tổ chức cơ sở đảng hoàn thành nhiệm vụ trở lên",
+                                 "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên")] == ["100,0 ✔", "94,8 ✔"]
 
 
 def test_english_switch(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
@@ -110,7 +143,7 @@ def test_english_switch(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     assert not at.exception
     assert at.title[0].value == "Targets at a glance"
     assert at.metric[0].label == "✔ Achieved"
-    [table] = _scorecards(at)
+    _, table = _scorecards(at)
     assert table.lang == "en"
     assert table.rows[0]["cells"][1] == "94.8 ✔"
     assert table.columns[0] == "Grassroots party organisations: completed or better, % of rated"
@@ -133,13 +166,15 @@ def test_demo_province_sections(monkeypatch: pytest.MonkeyPatch, tmp_path_factor
     assert not at.exception
     assert at.query_params["unit"] == "DEMO-P01"
     tables = _scorecards(at)
-    assert len(tables) == 2  # the districts' programme and the blocs' resolution, each its own heat-map
-    assert len(tables[0].rows) == 12
-    assert len(tables[0].columns) == 8
-    assert len(tables[1].columns) == 18
-    assert all(len(r["cells"]) == 18 for r in tables[1].rows)
+    # the province's own resolution, the districts' programme and the blocs' resolution, each its own heat-map
+    assert len(tables) == 3
+    assert [r["unit"] for r in tables[0].rows] == ["DEMO-P01"]
+    assert len(tables[1].rows) == 12
+    assert len(tables[1].columns) == 8
+    assert len(tables[2].columns) == 18
+    assert all(len(r["cells"]) == 18 for r in tables[2].rows)
     total = sum(int(m.value) for m in at.metric)
-    assert 0 < total <= 12 * 8 + 3 * 18
+    assert 0 < total <= 12 + 12 * 8 + 3 * 18  # the province's own 12 targets too
 
 
 def test_group_filter_narrows_the_columns(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:

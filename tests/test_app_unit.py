@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from docx import Document
 
@@ -30,7 +31,12 @@ def test_tay_son_2022(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
                                        "100% (đến năm 2025)", "100% (đến năm 2025)", "100% (đến năm 2025)"]
     assert list(targets["latest"][:5]) == ["100,0% (2022)", "94,8% (2022)", "32,7% (2022)", "94,8% (2022)",
                                            "4,16% (2022)"]
-    assert list(targets["status"]) == ["✔ Đạt"] * 5 + ["— Chưa có số liệu"] * 3
+    # 2022's excellent share: 18/55 = 32,7% where the report writes 31%: met on both readings, marked
+    assert list(targets["status"]) == ["✔ Đạt"] * 2 + ["✔ Đạt ⚑"] + ["✔ Đạt"] * 2 + ["— Chưa có số liệu"] * 3
+    assert targets["dispute"].iloc[2] == (
+        "Báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp; mọi cách đọc (32,7%; 31,0%) đều "
+        "cho cùng kết luận")
+    assert set(targets["dispute"].drop(index=2)) == {""}
     assert list(targets["progress"][:5]) == [100.0] * 5
     assert targets["trend"].iloc[1] == pytest.approx([56 / 58 * 100, 55 / 58 * 100])
     assert targets["achieved"].iloc[1] == "-1,7 điểm %/năm"  # 96,55% → 94,83%
@@ -40,6 +46,25 @@ def test_tay_son_2022(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     assert row["Giá trị"] == "102,1%"
     assert row["Tình trạng"] == "· Không có chỉ tiêu"
     assert "Đơn vị này không có số liệu tách theo loại hình tổ chức cơ sở đảng." in page
+
+
+def test_tay_son_2023_figures_to_verify(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    at = run_app(monkeypatch, sample, "unit", unit="BD", focus="BD-TAYSON", year="2023")
+    assert not at.exception
+    targets = frames(at)[0].set_index("full_name")
+    theory = targets.loc["Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"]
+    assert theory["status"] == "⁉ Cần xác minh số liệu"
+    assert theory["latest"] == "100,6% (2023)"  # the figure stays visible beside its status
+    assert pd.isna(theory["progress"])  # but no progress bar drawn full from it
+    assert theory["dispute"] == (
+        "325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên cơ sở; "
+        "tổng số cấp ủy viên cơ sở ghi 323, các thành phần cộng lại 333: số liệu báo cáo không khớp; "
+        "tỷ lệ tính ra vượt 100%")
+    university = targets.loc["Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên"]
+    assert university["status"] == "… Chưa đủ dữ liệu ⚑"
+    assert university["dispute"].endswith("mọi cách đọc (97,5%; 94,6%; 96,9%) đều cho cùng kết luận")
+    good = targets.loc["Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"]
+    assert (good["status"], good["dispute"]) == ("✔ Đạt", "")
 
 
 def test_bloc_with_bounds_and_a_deadline_target(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:

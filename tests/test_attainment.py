@@ -346,11 +346,11 @@ def test_progress_details(test_cat: Catalog) -> None:
 YEARLY_CASES = [
     # id, target, points, verdict, status, years met / assessed, next year's value (None = NaN)
     ("every year", "yearly", [(2021, 96), (2022, 98)], "met_every_year", "achieved", (2, 2), 100.0),
-    ("latest only", "yearly", [(2021, 90), (2022, 96)], "met_latest_only", "on_track", (1, 2), 100.0),
+    ("latest only", "yearly", [(2021, 90), (2022, 96)], "met_latest_only", "met_latest", (1, 2), 100.0),
     ("not latest", "yearly", [(2021, 96), (2022, 94), (2023, 93)], "not_met_latest", "off_track", (1, 3), 91 + 1 / 3),
     ("bound latest", "yearly", [(2021, 96), (2022, 90, ">")], "undecided", "undecided", (1, 2), None),
     # an earlier year a bound could not decide: only the latest is known met
-    ("earlier undecided", "yearly", [(2021, 90, ">"), (2022, 97)], "met_latest_only", "on_track", (1, 2), None),
+    ("earlier undecided", "yearly", [(2021, 90, ">"), (2022, 97)], "met_latest_only", "met_latest", (1, 2), None),
     ("no data", "yearly", [], "no_data", "no_data", (0, 0), None),
     # H1 is shown, never judged against a yearly target
     ("first half only", "yearly", [(2023, 99, "", "H1")], "no_data", "no_data", (0, 0), None),

@@ -117,17 +117,19 @@ def test_overview_change_filter_and_navigate(page: object, server: str) -> None:
     _open(page, server + "/", "Tổng quan thực hiện chỉ tiêu")
     card = _scorecard(page)
     # diacritics intact; the districts' and the blocs' sections; "98,1 ✔": decimal comma and a symbol
-    assert card.first.get_by_role("button", name="Đảng bộ huyện Đông Lâm (mô phỏng)").is_visible()
-    assert card.count() == 2
+    # the province's own targets first, as its own row; then its districts' and its blocs' sections
+    assert card.first.get_by_role("button", name="Tỉnh Ngọc Sơn (mô phỏng)").is_visible()
+    assert card.nth(1).get_by_role("button", name="Đảng bộ huyện Đông Lâm (mô phỏng)").is_visible()
+    assert card.count() == 3
     cells = card.locator("td[data-unit]").all_inner_texts()
-    assert len(cells) == 12 * 8 + 3 * 18
+    assert len(cells) == 12 + 12 * 8 + 3 * 18
     assert any(re.fullmatch(r"\d{1,3},\d ✔", t) for t in cells), cells
     assert page.get_by_text("Nguy cơ không đạt").first.is_visible()
     assert _param(page, "unit") == "DEMO-P01"
     _shot(page, "overview")
     # a section as the PNG the slides show, drawn on the click
     with page.expect_download(timeout=120_000) as got:
-        page.get_by_role("button", name="Tải ảnh PNG").first.click()
+        page.get_by_role("button", name="Tải ảnh PNG").nth(1).click()
     download = got.value
     assert re.fullmatch(r"DEMO-P01_[A-Za-z0-9_-]+_2025\.png", download.suggested_filename), download.suggested_filename
     png = Path(download.path()).read_bytes()
@@ -183,13 +185,13 @@ def test_invalid_parameter_notice_and_english(page: object, server: str) -> None
     page.get_by_role("heading", name="Targets at a glance", level=1).wait_for(timeout=30_000)
     page.wait_for_function("() => window.location.search.includes('lang=en')", timeout=30_000)
     page.locator(".scorecard[lang='en']").wait_for(timeout=30_000)
-    cells = _scorecard(page).locator("td[data-unit]").all_inner_texts()
-    assert cells[:5] == ["100.0 ✔", "94.8 ✔", "32.7 ✔", "94.8 ✔", "4.16 ✔"], cells  # "94.8 ✔" in English
+    cells = _scorecard(page).nth(1).locator("td[data-unit]").all_inner_texts()  # Tây Sơn, under its province
+    assert cells[:5] == ["100.0 ✔", "94.8 ✔", "32.7 ✔ ⚑", "94.8 ✔", "4.16 ✔"], cells  # "94.8 ✔" in English
 
 
 def test_heatmap_click_opens_the_unit(page: object, server: str) -> None:
     _open(page, server + "/?unit=BD&year=2022", "Tổng quan thực hiện chỉ tiêu")
-    cell = _scorecard(page).locator("td[data-unit]").nth(1)
+    cell = _scorecard(page).nth(1).locator("td[data-unit]").nth(1)  # Tây Sơn's, under its province's row
     assert cell.inner_text() == "94,8 ✔"
     assert "Mức chỉ tiêu: " in cell.get_attribute("title")  # the details a hover shows
     cell.click()

@@ -37,10 +37,31 @@ def test_rows_columns_cells_and_legend() -> None:
             f'title="Huyện A\nMức chỉ tiêu: &gt; 600" data-unit="A" data-indicator="i2">40 ⚠</td>') in html
     assert '>—</td><td class="none"></td></tr>' in html
     chip = ('<span class="chip" style="background:{};color:{};padding:1px 6px;border-radius:3px;'
-            'border:1px solid #888;margin-right:4px;white-space:nowrap">{}</span>')
+            'border:1px solid #888;margin-right:4px;white-space:nowrap" title="{}">{}</span>')
+    # each status with how it was decided in its tooltip
     assert html.endswith('<div class="legend">' + " ".join([
-        chip.format("#009E73", "#000000", "✔ Đạt"), chip.format("#E69F00", "#000000", "⚠ Cần đẩy nhanh"),
-        chip.format("#EEEEEE", "#555555", "— Chưa có số liệu")]) + '</div></div>')
+        chip.format("#009E73", "#000000", "Số liệu năm gần nhất đạt chỉ tiêu (chỉ tiêu hằng năm: đạt mọi năm đã đánh "
+                    "giá).", "✔ Đạt"),
+        chip.format("#E69F00", "#000000", "Chỉ tiêu đến hạn: xu hướng hiện nay chỉ đi được 10–95% quãng đường cần, "
+                    "phải đẩy nhanh.", "⚠ Cần đẩy nhanh"),
+        chip.format("#EEEEEE", "#555555", "Chưa có số liệu của năm nào trong nhiệm kỳ.", "— Chưa có số liệu")])
+        + '</div></div>')
+
+
+def test_figures_to_verify_and_the_disputed_mark_in_the_legend() -> None:
+    grid = _grid(status=["to_verify", "achieved", "no_data"], cell=["100,6 ⁉", "40 ✔ ⚑", "—"],
+                 disputed=[True, True, False])
+    html = heatmap_html(grid, rows=["A", "B"], row_names={}, lang="vi", label="Bảng nhiệt")
+    yellow = STATUS_STYLE["to_verify"]["color"]
+    assert yellow == "#F0E442" and yellow not in {s["color"] for k, s in STATUS_STYLE.items() if k != "to_verify"}
+    assert f'<td style="background:{yellow};color:#000000"' in html and ">100,6 ⁉</td>" in html
+    assert ">⁉ Cần xác minh số liệu</span>" in html
+    assert ('<span class="chip mark" style="background:#FFFFFF;color:#000000;padding:1px 6px;border-radius:3px;'
+            'border:1px solid #888;margin-right:4px;white-space:nowrap" title="Báo cáo tự mâu thuẫn ở số liệu này, '
+            'nhưng mọi cách đọc đều cho cùng kết luận; vẫn nên xác minh.">⚑ số liệu báo cáo tự mâu thuẫn, mọi cách '
+            'đọc cho cùng kết luận</span></div></div>') in html
+    # no mark in the legend when no figure is disputed
+    assert "chip mark" not in heatmap_html(_grid(disputed=[False] * 3), rows=["A"], row_names={}, lang="vi")
 
 
 def test_text_from_the_database_is_escaped() -> None:

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml.ns import qn
 from docx.oxml.shared import OxmlElement
 from docx.shared import Mm, Pt, RGBColor
+from lxml import etree
 
+from monitor import views
 from monitor.export.draft import draft_blocks
 from monitor.export.model import PackData
 from monitor.export.text import DOC_FONT, tx
@@ -92,6 +98,13 @@ def annex_years(data: PackData) -> list[int]:
 
 def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
     """The annex table of one unit: header and rows of text (numbers formatted)."""
+    header, rows, _ = annex_table(data, unit)
+    return header, rows
+
+
+def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], list[tuple[int, str]]]:
+    """The annex table of one unit, and its footnotes as (row, text): the status of a figure its report
+    contradicts gets a footnote saying what contradicts it."""
     lang, catalog = data.lang, data.catalog
     years = annex_years(data)
     header = ["TT", tx("col_indicator", lang), tx("col_target", lang), *map(str, years), tx("col_status", lang),
@@ -101,7 +114,8 @@ def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
     # a whole year's figure first, else the term to date, else the first half
     v = v.assign(_p=v["period"].map({"Y": 0, "TD": 1, "H1": 2}).fillna(3)).sort_values("_p", kind="stable")
     best = {(r.indicator, int(r.year)): r for r in v.drop_duplicates(["indicator", "year"]).itertuples(index=False)}
-    rows = []
+    rows: list[list[str]] = []
+    notes: list[tuple[int, str]] = []
     for n, r in enumerate(data.assessed[data.assessed["unit_code"] == unit].itertuples(index=False), start=1):
         ind = catalog.indicators[r.indicator]
         target = fmt_target(r.comparator, r.target, r.target_high, ind.unit, lang)
@@ -122,8 +136,11 @@ def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
             if h.period != "Y":
                 text += f"\n{catalog.periods[h.period].name(lang).lower()}"
             cells.append(text)
+        note = views.dispute_note(r, catalog, lang)
+        if note:
+            notes.append((len(rows), note))
         rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang), r.source or ""])
-    return header, rows
+    return header, rows, notes
 
 
 def build_annex(data: PackData) -> DocumentObject:
@@ -135,8 +152,9 @@ def build_annex(data: PackData) -> DocumentObject:
     years = annex_years(data)
     widths = [Mm(10), Mm(62), Mm(38), *[Mm(min(22, 110 / max(1, len(years))))] * len(years), Mm(28), Mm(0)]
     widths[-1] = max(Mm(30), A4_LONG - Mm(40) - sum(widths))
+    footnotes: list[str] = []
     for unit in data.rows:
-        header, rows = annex_rows(data, unit)
+        header, rows, notes = annex_table(data, unit)
         if data.multi:
             doc.add_paragraph(tx("annex_unit", lang, unit=data.name(unit)), style="Heading 1")
         table = doc.add_table(rows=1 + len(rows), cols=len(header))
@@ -150,7 +168,51 @@ def build_annex(data: PackData) -> DocumentObject:
                 cell.width = widths[j]
                 _cell(cell, text, 10.5 if i == 0 or j < len(header) - 1 else 9, bold=i == 0)
         _repeat_header(table)
+        for i, note in notes:  # beside the status: what the figure's report says against itself
+            footnotes.append(note)
+            _footnote_reference(table.rows[1 + i].cells[len(header) - 2].paragraphs[-1], len(footnotes))
+    if footnotes:
+        _footnotes_part(doc, footnotes)
     return doc
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+
+def _footnote_reference(paragraph: object, number: int) -> None:
+    """A footnote's number in the text, superscript (python-docx has no footnotes: the XML Word writes)."""
+    run = paragraph.add_run()
+    align = OxmlElement("w:vertAlign")
+    align.set(qn("w:val"), "superscript")
+    run._r.get_or_add_rPr().append(align)
+    ref = OxmlElement("w:footnoteReference")
+    ref.set(qn("w:id"), str(number))
+    run._r.append(ref)
+
+
+def _footnotes_part(doc: DocumentObject, notes: list[str]) -> None:
+    """The document's footnotes part: Word's two separators (ids -1 and 0), then note 1, 2, … at 9,5 pt."""
+    body = "".join(
+        f'<w:footnote w:id="{k}"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>'
+        f'<w:r><w:rPr><w:sz w:val="19"/></w:rPr><w:t xml:space="preserve"> {xml_escape(note)}</w:t></w:r></w:p>'
+        f'</w:footnote>' for k, note in enumerate(notes, start=1))
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           f'<w:footnotes xmlns:w="{_W}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
+           '</w:p></w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r>'
+           f'<w:continuationSeparator/></w:r></w:p></w:footnote>{body}</w:footnotes>')
+    part = Part(PackURI("/word/footnotes.xml"), FOOTNOTES_TYPE, xml.encode("utf-8"), doc.part.package)
+    doc.part.relate_to(part, RT.FOOTNOTES)
+
+
+def footnotes_text(doc: DocumentObject) -> list[str]:
+    """The footnotes' texts, in order (for tests and checks)."""
+    for rel in doc.part.rels.values():
+        if rel.reltype == RT.FOOTNOTES:
+            root = etree.fromstring(rel.target_part.blob)
+            return ["".join(t.text or "" for t in fn.iter(f"{{{_W}}}t")).strip()
+                    for fn in root.iter(f"{{{_W}}}footnote") if int(fn.get(f"{{{_W}}}id")) > 0]
+    return []
 
 
 def _repeat_header(table: object) -> None:

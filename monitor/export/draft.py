@@ -66,6 +66,8 @@ class Language(_Model):
     verdict: dict[str, str]
     forecast: dict[str, str]
     forecast_named: str
+    # a figure the report contradicts so that it cannot be judged: said, never stated as a result
+    verify: str = ""
     sections: tuple[Section, ...] = ()
 
 
@@ -88,8 +90,10 @@ def _check(lang: str, cfg: Language, catalog: Catalog) -> None:
     for key in VERDICTS:
         if key not in cfg.verdict:
             raise DraftingError(f"{where}.verdict: missing '{key}'")
+    if "{what}" not in cfg.verify:
+        raise DraftingError(f"{where}.verify: expected a sentence with {{what}}")
     for status in ("achieved", "on_track", "accelerate", "off_track", "missed", "insufficient", "undecided",
-                   "no_data"):
+                   "to_verify", "no_data"):
         if status not in cfg.forecast:
             raise DraftingError(f"{where}.forecast: missing '{status}'")
     for period in cfg.when:
@@ -196,12 +200,35 @@ class _Filler(string.Formatter):
         return fmt_number(count, self.lang, 0), base
 
 
-def _figures(values: pd.DataFrame, catalog: Catalog) -> dict[tuple[int, str], dict[str, _Figure]]:
-    """(year, period) → indicator → figure, for one unit's rows."""
+def _to_verify(values: pd.DataFrame, bound: list[_Bound], catalog: Catalog,
+               lang: str) -> dict[tuple[int, str], dict[str, str]]:
+    """(year, period) → indicator → what the report contradicts, for the figures no result can be
+    drawn from: a rate over 100%, or the latest figure of a target whose readings disagree on met."""
+    from monitor.views import dispute_sentences  # the dashboard's words for the same contradiction
+
+    if values.empty or "disputed" not in values:
+        return {}
+    split = {(b.indicator, int(b.row.latest_year)) for b in bound
+             if b.row.status == "to_verify" and not is_missing(b.row.latest_year)}
+    out: dict[tuple[int, str], dict[str, str]] = {}
+    for r in values[values["disputed"].astype(bool)].itertuples(index=False):
+        ind = catalog.indicators.get(r.indicator)
+        if ind is None:
+            continue
+        over = ind.is_rate and not ind.may_exceed_100 and not is_missing(r.value) and float(r.value) > 100 + 1e-9
+        if over or (r.indicator, int(r.year)) in split:
+            what = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=ind.unit))
+            out.setdefault((int(r.year), str(r.period)), {})[r.indicator] = what
+    return out
+
+
+def _figures(values: pd.DataFrame, catalog: Catalog,
+             skip: dict[tuple[int, str], dict[str, str]] | None = None) -> dict[tuple[int, str], dict[str, _Figure]]:
+    """(year, period) → indicator → figure, for one unit's rows (without those in `skip`)."""
     out: dict[tuple[int, str], dict[str, _Figure]] = {}
     for r in values.itertuples(index=False):
         ind = catalog.indicators.get(r.indicator)
-        if ind is None or is_missing(r.value):
+        if ind is None or is_missing(r.value) or r.indicator in (skip or {}).get((int(r.year), str(r.period)), {}):
             continue
         out.setdefault((int(r.year), str(r.period)), {})[r.indicator] = _Figure(
             float(r.value), str(r.qualifier or ""), _float(r.num), _float(r.den), ind.unit)
@@ -313,8 +340,16 @@ def _sentence(text: str, verdict: str) -> str:
 
 
 def _year_sentences(cfg: Language, catalog: Catalog, sec: Section, bound: list[_Bound],
-                    figures: dict[str, _Figure], year: int, period: str, lang: str, unit_name: str) -> list[str]:
+                    figures: dict[str, _Figure], year: int, period: str, lang: str, unit_name: str,
+                    verify: dict[str, str] | None = None) -> list[str]:
     targeted = {b.indicator for b in bound if b.indicator in sec.indicators}
+    when = cfg.when.get(period, "{year}").format(year=year)
+    checks = []  # the figures the report contradicts: the contradiction, and a request to verify it
+    for ind, what in (verify or {}).items():
+        if ind in targeted:
+            name = catalog.indicators[ind].name(lang)
+            checks.append(_sentence(cfg.verify.format(when=when, name=name[0].lower() + name[1:] if lang == "vi"
+                                                      else name, what=what), ""))
     plain = {"when": cfg.when.get(period, "{year}").format(year=year), "year": str(year), "unit": unit_name}
     filler = _Filler(figures, plain, lang, cfg.rate_decimals)
     mentioned: set[str] = set()
@@ -347,7 +382,7 @@ def _year_sentences(cfg: Language, catalog: Catalog, sec: Section, bound: list[_
                                counts=counts)
         out.append(_sentence(text, _verdict(cfg, catalog, {ind}, bound, figures, year, lang)
                              if period == "Y" else ""))
-    return out
+    return out + checks
 
 
 def _forecasts(cfg: Language, catalog: Catalog, bound: list[_Bound], lang: str) -> list[str]:
@@ -363,7 +398,8 @@ def _forecasts(cfg: Language, catalog: Catalog, bound: list[_Bound], lang: str) 
         texts.append((b, status, cfg.forecast[status].format(
             deadline=b.target.deadline, target=fmt_target(r.comparator, r.target, r.target_high, unit, lang),
             projected=_text(r.projected, "", unit, lang, cfg.rate_decimals),
-            latest=_text(r.latest_value, r.latest_qualifier, unit, lang, cfg.rate_decimals),
+            latest=("" if status == "to_verify"  # the contradicted figure is no result to repeat
+                    else _text(r.latest_value, r.latest_qualifier, unit, lang, cfg.rate_decimals)),
             latest_year="" if is_missing(r.latest_year) else int(r.latest_year))))
     if len({text for _, _, text in texts}) == 1:  # "Dự báo đến năm 2025, đạt chỉ tiêu đề ra." once for all
         return [texts[0][2]]
@@ -397,7 +433,9 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
         v = v[v["year"] <= as_of]
     terms = {catalog.resolutions[b.row.resolution_id].term for b in bound}
     years = {y for term in terms for y in catalog.terms[term].years}
-    figures = _figures(v[v["year"].isin(years)] if not v.empty else v, catalog)
+    v = v[v["year"].isin(years)] if not v.empty else v
+    verify = _to_verify(v, bound, catalog, lang)
+    figures = _figures(v, catalog, skip=verify)
     blocks: list[Block] = []
     for n, sec in enumerate(_sections(cfg, bound, catalog, lang), start=1):
         sec_bound = [b for b in bound if b.indicator in sec.indicators]
@@ -406,13 +444,14 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
             targets="; ".join(_target_text(b, catalog, lang) for b in sec_bound))))
         blocks.append(Block("results", cfg.results_line))
         written = 0
-        for year in sorted({y for y, _ in figures}):
+        for year in sorted({y for y, _ in figures} | {y for y, _ in verify}):
             for period in PERIOD_ORDER:
                 figs = figures.get((year, period), {})
-                if not set(figs).intersection(sec.indicators):
+                checks = verify.get((year, period), {})
+                if not set(figs).intersection(sec.indicators) and not set(checks).intersection(sec.indicators):
                     continue
                 sentences = _year_sentences(cfg, catalog, sec, sec_bound, figs, year, period, lang,
-                                            unit_name or unit)
+                                            unit_name or unit, checks)
                 blocks += [Block("bullet", cfg.bullet + s) for s in sentences]
                 written += len(sentences)
                 if sentences:

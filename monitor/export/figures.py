@@ -36,7 +36,7 @@ def heatmap_chart(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
 
 def bars_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
                rows: Sequence[str], indicator: str, year: int, scope: str, lang: str = "vi") -> Chart | None:
-    frame = views.indicator_rows(assessed, values, indicator, rows, year, units, lang)
+    frame = views.indicator_rows(assessed, values, indicator, rows, year, units, lang, catalog)
     if frame.empty or frame["value"].isna().all():
         return None
     ind = catalog.indicators[indicator]
@@ -53,13 +53,16 @@ def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, 
     if v.empty:
         return None
     label = views.names(units, lang)
-    series = v.assign(unit_name=label.get(unit, unit))[["unit_code", "unit_name", "year", "value", "qualifier"]]
+    series = v.assign(unit_name=label.get(unit, unit))
+    series = series[[c for c in ("unit_code", "unit_name", "year", "value", "qualifier", "disputed", "findings")
+                     if c in series]]
     years = list(term.years)
     ind = catalog.indicators[indicator]
     title = tx("chart_trend", lang, indicator=ind.name(lang), start=term.start, end=year)
     fig = dash.trend(series, unit=ind.unit, years=years, lang=lang, title=title,
                      targets=views.target_series(catalog, units, [unit], indicator, years, term.id),
-                     projections=views.projections(assessed, indicator, [unit], term.end))
+                     projections=views.projections(assessed, indicator, [unit], term.end),
+                     notes=views.value_notes(series, catalog, indicator, label, lang))
     return Chart(fig, unit, indicator, year, title, kind="trend", group=ind.group, width=TREND_WIDTH,
                  height=TREND_HEIGHT)
 

@@ -22,7 +22,15 @@ from monitor import views
 from monitor.export.charts import Chart, png_size
 from monitor.export.model import PackData
 from monitor.export.text import SLIDE_FONT, lower_first, tx
-from monitor.i18n import STATUS_CODES, STATUS_STYLE, fmt_target, fmt_value, short_name, status_label
+from monitor.i18n import (
+    DISPUTED_MARK,
+    STATUS_CODES,
+    STATUS_STYLE,
+    fmt_target,
+    fmt_value,
+    short_name,
+    status_label,
+)
 
 WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13,333 × 7,5 in: PowerPoint's own 16:9
 MARGIN = Inches(0.4)
@@ -34,7 +42,7 @@ ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 TABLE_ROWS = 12  # body rows per summary slide
 TRENDS_PER_SLIDE = 2
 LAYOUT_TITLE, LAYOUT_TITLE_ONLY = 0, 5
-ATTENTION = ("accelerate", "off_track", "undecided")  # statuses a summary names
+ATTENTION = ("to_verify", "accelerate", "off_track", "undecided")  # statuses a summary names
 
 
 def _rgb(hex_color: str) -> RGBColor:
@@ -104,6 +112,9 @@ def group_summary(data: PackData, group: str) -> list[str]:
         head = tx("summary_achieved", lang, achieved=counts["achieved"], total=total)
     rest = [tx("summary_status", lang, n=counts[s], label=lower_first(status_label(s, lang, symbol=False)))
             for s in STATUS_CODES if s != "achieved" and counts[s]]
+    disputed = int(a["disputed"].sum()) if "disputed" in a else 0
+    if disputed:
+        rest.append(tx("summary_disputed", lang, n=disputed, mark=DISPUTED_MARK))
     lines = ["; ".join([head, *rest])]
     names = views.names(data.units, lang)
     for status in ATTENTION:
@@ -114,6 +125,8 @@ def group_summary(data: PackData, group: str) -> list[str]:
         for r in hit.itertuples(index=False):
             unit = catalog.indicators[r.indicator].unit
             value = fmt_value(r.latest_value, unit, lang, r.latest_qualifier)
+            if status == "to_verify":  # the contradicted figure is no result: said as figures to verify
+                value = tx("summary_to_verify_value", lang, value=value)
             what = short_name(catalog.indicators[r.indicator].name(lang), 60)
             target = fmt_target(r.comparator, r.target, r.target_high, unit, lang)
             items.append(f"{_short_unit(names.get(r.unit_code, r.unit_code))} – {what}: {value}"
@@ -149,7 +162,8 @@ def summary_rows(data: PackData) -> tuple[list[str], list[list[str]], list[list[
         latest = fmt_value(r.latest_value, ind.unit, lang, r.latest_qualifier)
         if not pd.isna(r.latest_year):
             latest += f" ({int(r.latest_year)})"
-        rows.append([ind.name(lang), target, latest, status_label(r.status, lang)])
+        mark = f" {DISPUTED_MARK}" if getattr(r, "disputed", False) and r.status != "to_verify" else ""
+        rows.append([ind.name(lang), target, latest + mark, status_label(r.status, lang) + mark])
         marks.append(["", "", "", r.status])
     return header, rows, marks
 

@@ -25,6 +25,7 @@ COUNT_FORMAT = "#,##0"
 RATIO_FORMAT = "0.00"
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+DISPUTED_FILL = status_style("to_verify")["color"].lstrip("#")
 
 
 def _num(x: Any) -> float | None:
@@ -62,7 +63,7 @@ def scorecard_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[in
                                     "xl_indicator", "xl_group", "xl_frequency", "xl_target_text", "xl_comparator",
                                     "xl_target", "xl_target_high", "xl_latest_year", "xl_latest_value",
                                     "xl_qualifier", "xl_met", "xl_status", "xl_projected", "xl_progress",
-                                    "xl_needed", "xl_achieved", "xl_source")]
+                                    "xl_needed", "xl_achieved", "xl_source", "xl_disputed")]
     rows, value_formats = [], []
     met = {"yes": tx("met_yes", lang), "no": tx("met_no", lang), "undecided": tx("met_undecided", lang), "": ""}
     for r in data.assessed.itertuples(index=False):
@@ -76,6 +77,7 @@ def scorecard_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[in
             _num(r.target_high), None if is_missing(r.latest_year) else int(r.latest_year), _num(r.latest_value),
             r.latest_qualifier, met.get(r.met, r.met), status_label(r.status, lang, symbol=False),
             _num(r.projected), _num(r.progress), _num(r.needed_per_year), _num(r.achieved_per_year), r.source,
+            views.dispute_note(r, catalog, lang),
         ])
         value_formats.append(RATE_FORMAT if ind.unit == "percent" else COUNT_FORMAT)
     formats = {11: value_formats, 12: value_formats, 13: "0", 14: value_formats, 18: value_formats,
@@ -109,6 +111,22 @@ def values_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, 
     return header, rows, formats, years
 
 
+def disputed_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequence[int]) -> list[tuple[int, int]]:
+    """(sheet row, column) of the values sheet's disputed figures: its rows as values_sheet wrote them."""
+    v = data.values[(data.values["year"] <= data.as_of) & data.values["disputed"].astype(bool)] \
+        if "disputed" in data.values else data.values.iloc[:0]
+    if v.empty:
+        return []
+    catalog, lang = data.catalog, data.lang
+    period_name = {p: catalog.periods[p].name(lang) for p in catalog.periods}
+    org_name = {o: catalog.org_types[o].name(lang) for o in catalog.org_types}
+    hot = {(r.unit_code, r.indicator, period_name.get(r.period, r.period), org_name.get(r.org_type, r.org_type),
+            int(r.year)) for r in v.itertuples(index=False)}
+    col = {y: 8 + k for k, y in enumerate(years)}
+    return [(i, col[y]) for i, row in enumerate(rows, start=2) for y in years
+            if (row[0], row[2], row[5], row[6], y) in hot]
+
+
 def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
     lang = data.lang
     names = views.names(data.units, lang)
@@ -133,13 +151,18 @@ def build_workbook(data: PackData) -> Workbook:
     ws.title = tx("sheet_scorecard", lang)
     header, rows, formats = scorecard_sheet(data)
     _sheet(ws, header, rows, formats, [14, 34, 18, 18, 28, 48, 20, 14, 22, 8, 10, 10, 10, 12, 8, 8, 18, 10, 10, 10,
-                                       10, 60], freeze="C2")
+                                       10, 60, 60], freeze="C2")
     for i, r in enumerate(data.assessed.itertuples(index=False), start=2):
         color = status_style(r.status)["color"].lstrip("#")
         ws.cell(i, 17).fill = PatternFill("solid", fgColor=color)
+        if getattr(r, "disputed", False):  # a contradicted figure: its value and the note in yellow
+            for col in (14, 23):
+                ws.cell(i, col).fill = PatternFill("solid", fgColor=DISPUTED_FILL)
     header, rows, formats, years = values_sheet(data)
-    _sheet(wb.create_sheet(tx("sheet_values", lang)), header, rows, formats,
-           [14, 34, 28, 48, 10, 14, 16, *[10] * len(years)], freeze="E2")
+    values_ws = wb.create_sheet(tx("sheet_values", lang))
+    _sheet(values_ws, header, rows, formats, [14, 34, 28, 48, 10, 14, 16, *[10] * len(years)], freeze="E2")
+    for i, j in disputed_cells(data, rows, years):  # a figure its report contradicts, as on the scorecard
+        values_ws.cell(i, j).fill = PatternFill("solid", fgColor=DISPUTED_FILL)
     header, rows = findings_sheet(data)
     _sheet(wb.create_sheet(tx("sheet_findings", lang)), header, rows, {9: "0.####", 10: "0.####"},
            [16, 10, 14, 34, 8, 8, 12, 30, 10, 10, 30, 60], freeze="A2")

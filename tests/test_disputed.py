@@ -1,0 +1,205 @@
+"""Disputed figures (issue 16) on the seed figures: which values a report's own slips touch, the status
+of a figure its readings disagree on, and how the draft, the annex and the charts say so."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+from docx import Document
+
+from etl.load import load
+from monitor import charts as dash
+from monitor import views
+from monitor.attainment import VALUE_COLUMNS, assess, indicator_values, units_frame
+from monitor.catalog import default_catalog
+from monitor.export.docx import annex_bytes, footnotes_text
+from monitor.export.draft import draft_text
+from monitor.export.figures import bars_chart, trend_chart
+from monitor.export.model import load_pack_data
+from monitor.export.xlsx import workbook_bytes
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    path = tmp_path_factory.mktemp("db") / "sample.duckdb"
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], path)
+    c = duckdb.connect(str(path), read_only=True)
+    yield c
+    c.close()
+
+
+# unit, indicator, year: disputed, the findings' rules, the other readings the source allows
+CASES = [
+    # 59 + 266 = 325 of 323 members; the three ranks add up to 333
+    ("BD-TAYSON", "grassroots_committee_theory_rate", 2023, True, {"balance", "part_exceeds_whole"},
+     [100 * 325 / 333, 100.0]),
+    # "31%" excellent, but 18/55 = 32,7%
+    ("BD-TAYSON", "org_excellent_share", 2022, True, {"stated_rate"}, [31.0]),
+    # the bloc's "24,6%" model units are 30/121 = 24,8%
+    ("TH-KHOI", "units_model_rate", 2023, True, {"stated_rate"}, [24.6]),
+    # 56/58 good or better: nothing contradicts it
+    ("BD-TAYSON", "org_good_or_better_rate", 2021, False, set(), []),
+]
+
+
+@pytest.mark.parametrize("unit,indicator,year,disputed,rules,readings", CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}"
+                                                                                  for c in CASES])
+def test_disputed_values(con: duckdb.DuckDBPyConnection, unit: str, indicator: str, year: int, disputed: bool,
+                         rules: set[str], readings: list[float]) -> None:
+    v = indicator_values(con, default_catalog(), units=[unit])
+    [row] = v[(v["indicator"] == indicator) & (v["year"] == year) & (v["period"] == "Y")].itertuples(index=False)
+    assert row.disputed is disputed
+    assert {f["rule"] for f in row.findings} == rules
+    assert all(f["unit_code"] == unit and f["year"] == year for f in row.findings)
+    assert [r[0] for r in row.readings] == pytest.approx(readings)
+
+
+def test_statuses_of_disputed_targets(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    v = indicator_values(con, cat, units=["BD-TAYSON", "TH-KHOI"])
+    units = units_frame(con)
+    a = assess(v, cat, units[units["unit_code"].isin(["BD-TAYSON", "TH-KHOI"])]).set_index(["unit_code", "indicator"])
+    # over 100%: a figure to verify, whatever else
+    theory = a.loc[("BD-TAYSON", "grassroots_committee_theory_rate")]
+    assert (theory["status"], theory["disputed"], theory["met"]) == ("to_verify", True, "undecided")
+    # 32,7% and 31% both meet "≥ 20%": the verdict stands, marked
+    share = a.loc[("BD-TAYSON", "org_excellent_share")]
+    assert (share["status"], share["disputed"]) == ("achieved", True)
+    model = a.loc[("TH-KHOI", "units_model_rate")]
+    assert (model["status"], model["disputed"]) == ("achieved", True)
+    good = a.loc[("BD-TAYSON", "org_good_or_better_rate")]
+    assert (good["status"], good["disputed"], good["n_disputed"]) == ("achieved", False, 0)
+
+
+def test_aggregate_counts_disputed_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    v = indicator_values(con, default_catalog(), units=["BD"])
+    [row] = v[(v["unit_code"] == "BD") & (v["indicator"] == "org_excellent_share")
+              & (v["year"] == 2022)].itertuples(index=False)
+    assert (row.basis, row.n_disputed, row.disputed) == ("aggregated", 1, False)
+
+
+def test_draft_asks_for_verification(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD-TAYSON", as_of=2023)
+    text = draft_text("BD-TAYSON", d.assessed, d.values, cat, "vi", unit_name="Tây Sơn", as_of=2023)
+    assert "100,62%" not in text and "100,6%" not in text
+    assert ("+ Năm 2023, về tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên: 325 cấp ủy viên cơ "
+            "sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên cơ sở; tổng số cấp ủy viên cơ sở "
+            "ghi 323, các thành phần cộng lại 333: số liệu báo cáo không khớp; tỷ lệ tính ra vượt 100%; đề nghị đơn "
+            "vị xác minh lại số liệu trước khi đánh giá.") in text
+    assert ("Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên: số liệu năm 2023 trong báo cáo "
+            "không khớp với nhau, chưa thể đánh giá khả năng đạt chỉ tiêu đến năm 2025 (100%); đề nghị xác minh "
+            "lại số liệu.") in text
+
+
+def test_annex_footnote(con: duckdb.DuckDBPyConnection) -> None:
+    d = load_pack_data(con, default_catalog(), "BD-TAYSON", as_of=2023)
+    doc = Document(io.BytesIO(annex_bytes(d)))
+    rows = {r.cells[1].text: r for r in doc.tables[0].rows[1:]}
+    theory = rows["Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"].cells[-2]
+    assert theory.text == "⁉ Cần xác minh số liệu"
+    # Word's own footnote: a superscript reference in the status cell, the text at the foot of the page
+    refs = theory._tc.xpath(".//w:footnoteReference/@w:id")
+    assert refs == ["3"]
+    good = rows["Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"].cells[-2]
+    assert good._tc.xpath(".//w:footnoteReference") == []
+    notes = footnotes_text(doc)
+    assert len(notes) == 3  # the excellent share 2022, the university rate and the theory rate 2023
+    assert notes[0].startswith("Báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%")
+    assert notes[2] == ("325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên "
+                        "cơ sở; tổng số cấp ủy viên cơ sở ghi 323, các thành phần cộng lại 333: số liệu báo cáo "
+                        "không khớp; tỷ lệ tính ra vượt 100%")
+
+
+def test_chart_marker_and_note(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD-TAYSON", as_of=2023)
+    chart = trend_chart(d.assessed, d.values, cat, d.units, "BD-TAYSON", "grassroots_committee_theory_rate",
+                        d.term, 2023)
+    [marker] = [tr for tr in chart.fig.data if tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn"]
+    assert marker.marker.symbol == "hexagram" and list(marker.x) == [2023]
+    note = chart.fig.layout.xaxis.title.text.replace("<br>", " ")
+    assert note.startswith("⚑ Đảng bộ huyện Tây Sơn (2023): 325 cấp ủy viên cơ sở có lý luận chính trị từ trung "
+                           "cấp trở lên / 323 tổng số cấp ủy viên cơ sở;")
+    d = load_pack_data(con, cat, "TH", as_of=2023)
+    bars = bars_chart(d.assessed, d.values, cat, d.units, ["TH-KHOI"], "units_model_rate", 2023, "TH")
+    assert any(tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn" for tr in bars.fig.data)
+    assert "báo cáo ghi tỷ lệ 24,6%, nhưng 30/121 = 24,8%" in bars.fig.layout.xaxis.title.text.replace("<br>", " ")
+
+
+def test_compare_scatter_and_ranking_mark_a_disputed_figure(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD", as_of=2022)
+    x, y = "org_excellent_share", "org_good_or_better_rate"
+    frame = views.scatter_frame(d.values, x, y, ["BD-TAYSON", "BD"], 2022, d.units, "vi", cat)
+    assert list(frame["disputed"]) == [True, False]  # Tây Sơn's own "31%"; the province's sum is not disputed
+    assert frame["note"].iloc[0] == "báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp"
+    fig = dash.scatter(frame, x_name="x", y_name="y", x_unit="percent", y_unit="percent")
+    [marker] = [tr for tr in fig.data if tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn"]
+    assert list(marker.x) == pytest.approx([100 * 18 / 55])
+    assert "⚑ Đảng bộ huyện Tây Sơn: báo cáo ghi tỷ lệ 31%" in fig.layout.xaxis.title.text
+    ranked = views.ranking(d.assessed, d.values, x, ["BD-TAYSON"], 2022, d.units, cat, "vi")
+    assert ranked["Tình trạng"].iloc[0] == "✔ Đạt ⚑"
+    assert ranked["Số liệu cần xác minh"].iloc[0].startswith("Báo cáo ghi tỷ lệ 31%")
+    plain = views.ranking(d.assessed, d.values, y, ["BD-TAYSON"], 2022, d.units, cat, "vi")
+    assert "Số liệu cần xác minh" not in plain.columns
+
+
+def test_workbook_column_and_fill(con: duckdb.DuckDBPyConnection) -> None:
+    d = load_pack_data(con, default_catalog(), "BD-TAYSON", as_of=2023)
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(d)))
+    card, values = wb.worksheets[0], wb.worksheets[1]
+    assert card.cell(1, 23).value == "Số liệu cần xác minh"
+    rows = {r[4].value: r for r in card.iter_rows(min_row=2)}
+    theory = rows["grassroots_committee_theory_rate"]
+    assert theory[16].value == "Cần xác minh số liệu" and theory[16].fill.fgColor.rgb == "00F0E442"
+    assert theory[22].value.startswith("325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323")
+    assert theory[13].fill.fgColor.rgb == "00F0E442"  # the value itself
+    good = rows["org_good_or_better_rate"]
+    assert good[22].value is None and good[13].fill.fill_type is None
+    header = [c.value for c in values[1]]
+    filled = {(r[2].value, header[c.column - 1]) for r in values.iter_rows(min_row=2) for c in r[7:]
+              if c.fill.fill_type == "solid"}
+    assert ("grassroots_committee_theory_rate", "2023") in filled
+    assert ("org_excellent_share", "2022") in filled and ("org_excellent_share", "2021") not in filled
+
+
+def _frame(points: list[tuple]) -> pd.DataFrame:
+    """Tây Sơn's excellent share (yearly target ≥ 20%): (year, value, readings)."""
+    return pd.DataFrame([{
+        "unit_code": "BD-TAYSON", "indicator": "org_excellent_share", "year": year, "period": "Y", "org_type": "",
+        "value": value, "qualifier": "", "basis": "counts", "num": float("nan"), "den": float("nan"),
+        "stated": float("nan"), "n_units": 1, "source": "", "disputed": bool(readings),
+        "n_disputed": int(bool(readings)), "findings": (), "readings": tuple((r, "") for r in readings),
+    } for year, value, readings in points], columns=VALUE_COLUMNS)
+
+
+UNIT = pd.DataFrame([("BD-TAYSON", "Tây Sơn", "", "BD", "district")],
+                    columns=["unit_code", "name_vi", "name_en", "parent_code", "kind"])
+
+READING_CASES = [
+    # id, points (year, value, other readings), verdict, status
+    ("readings agree", [(2021, 23.2, ()), (2022, 32.7, (31.0,))], "met_every_year", "achieved"),
+    ("readings disagree", [(2021, 23.2, ()), (2022, 21.0, (19.5,))], "to_verify", "to_verify"),
+    ("both miss", [(2021, 23.2, ()), (2022, 18.0, (19.5,))], "not_met_latest", "off_track"),
+    # an earlier year to verify: the latest is met, that year is not known to be
+    ("earlier to verify", [(2021, 21.0, (19.0,)), (2022, 25.0, ())], "met_latest_only", "met_latest"),
+    ("over 100% alone", [(2022, 100.5, ())], "to_verify", "to_verify"),
+]
+
+
+@pytest.mark.parametrize("case,points,verdict,status", READING_CASES, ids=[c[0] for c in READING_CASES])
+def test_every_reading_judged(case: str, points: list[tuple], verdict: str, status: str) -> None:
+    frame = _frame(points)
+    if case == "over 100% alone":
+        frame["disputed"] = True  # indicator_values marks a rate over 100% disputed without a finding
+    a = assess(frame, default_catalog(), UNIT, as_of=2022)
+    r = a[a["target_id"] == "org-excellent-share"].iloc[0]
+    assert (r["verdict"], r["status"]) == (verdict, status)
