@@ -184,7 +184,7 @@ def test_invalid_parameter_notice_and_english(page: object, server: str) -> None
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Targets at a glance", level=1).wait_for(timeout=30_000)
     page.wait_for_function("() => window.location.search.includes('lang=en')", timeout=30_000)
-    page.locator(".scorecard[lang='en']").wait_for(timeout=30_000)
+    page.locator(".scorecard[lang='en']").first.wait_for(timeout=30_000)
     cells = _scorecard(page).nth(1).locator("td[data-unit]").all_inner_texts()  # Tây Sơn, under its province
     assert cells[:5] == ["100.0 ✔", "94.8 ✔", "32.7 ✔ ⚑", "94.8 ✔", "4.16 ✔"], cells  # "94.8 ✔" in English
 

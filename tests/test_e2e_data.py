@@ -83,7 +83,8 @@ def _sign_in(browser: object, url: str, username: str, password: str) -> object:
 
 def _grid(page: object, header: str) -> object:
     """The table (st.dataframe / st.data_editor) with this column; its accessible table holds the cells."""
-    grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("th", has_text=header))
+    exact = re.compile(rf"^\s*{re.escape(header)}\s*$")  # "Thay" is not "Thay bởi" of the versions table
+    grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("th", has_text=exact))
     grid.first.wait_for(timeout=60_000)
     return grid.first
 
