@@ -120,11 +120,16 @@ class Store:
     def __init__(self, path: str | Path, catalog: Catalog | None = None) -> None:
         self.path = Path(path)
         self.catalog = catalog or default_catalog()
-        self.identity = file_identity(self.path)
-        if self.identity is None:
-            raise FileNotFoundError(str(self.path))
         self._con = duckdb.connect(":memory:", config={"threads": 4})
-        self._con.execute(f"ATTACH $p AS {ALIAS} (READ_ONLY)", {"p": str(self.path)})
+        for _ in range(5):  # the identity of the file attached, not of one renamed over it in between
+            self.identity = file_identity(self.path)
+            if self.identity is None:
+                self._con.close()
+                raise FileNotFoundError(str(self.path))
+            self._con.execute(f"ATTACH $p AS {ALIAS} (READ_ONLY)", {"p": str(self.path)})
+            if file_identity(self.path) == self.identity:
+                break
+            self._con.execute(f"DETACH {ALIAS}")
         self._lock = threading.Lock()
         self._memo: dict[Hashable, Any] = {}
         self._key_locks: dict[Hashable, threading.Lock] = {}

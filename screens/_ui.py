@@ -33,7 +33,7 @@ from monitor.i18n import (
 )
 from monitor.problems import problems_frame
 from monitor.scorecard import status_chips
-from monitor.store import Store
+from monitor.store import Store, StoreClosed
 from monitor.uploads import Checked, load_checked
 
 log = logging.getLogger("monitor.dashboard")
@@ -290,11 +290,21 @@ def require_data(c: Ctx) -> None:
         st.stop()
 
 
+_STORE_RERUN = "_store_closed_rerun"  # one rerun per closed Store, never a loop
+
+
 @contextmanager
 def guard(c: Ctx) -> Iterator[None]:
     """An error in a page becomes one sentence on the page (the traceback goes to the server log)."""
     try:
         yield
+        st.session_state.pop(_STORE_RERUN, None)
+    except StoreClosed:  # the file was replaced while this run read the old one: run again on the new one
+        if st.session_state.pop(_STORE_RERUN, None) is None:
+            st.session_state[_STORE_RERUN] = True
+            st.rerun()
+        log.exception("page failed")
+        st.error(c.t("page_error", error=esc("StoreClosed")))
     except Exception as exc:  # the reader gets a sentence, the log gets the rest
         log.exception("page failed")
         message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""

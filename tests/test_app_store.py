@@ -135,3 +135,29 @@ def test_a_retired_store_waits_for_its_grace(tmp_path: Path) -> None:
     assert not old.closed and old.fact_count() == 0  # still answering the pages drawing with it
     old.retire(grace=0)
     assert old.closed
+
+
+def _page_reading_a_closed_store() -> None:
+    """A page whose first run reads a Store closed under it (its file replaced), as a page of the app would."""
+    import streamlit as st
+
+    from monitor.store import StoreClosed
+    from screens import _ui
+
+    class Words:
+        def t(self, key: str, **kw: object) -> str:
+            return f"{key} {kw}"
+
+    st.session_state["runs"] = st.session_state.get("runs", 0) + 1
+    with _ui.guard(Words()):
+        if st.session_state["runs"] == 1:
+            raise StoreClosed("replaced")
+        st.write(f"drawn on run {st.session_state['runs']}")
+
+
+def test_a_page_whose_store_closed_under_it_runs_again_on_the_new_file() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_page_reading_a_closed_store).run(timeout=30)
+    assert [m.value for m in at.markdown] == ["drawn on run 2"]
+    assert at.error == []
