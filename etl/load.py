@@ -21,7 +21,7 @@ import functools
 import os
 import shutil
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,8 +378,6 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
     existed = db.exists()
     if existed:
         shutil.copyfile(db, tmp)
-    kept: versions.Version | None = None
-    renamed = False
     try:
         con.execute("ATTACH $p AS new", {"p": str(tmp)})
         con.execute("USE new")
@@ -395,27 +393,45 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
         held = versions.describe(con, "old") if existed and _attached(con, "old") else None
         with contextlib.suppress(duckdb.Error):  # the rules read the old file until the last one was judged
             con.execute("DETACH old")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+    def record(kept: versions.Version | None) -> None:
+        report.version = kept.number if kept is not None else None
+        _audit(db, report, user, names, reason)
+
+    _swap(db, tmp, held, user, "load", record)
+    with contextlib.suppress(OSError):
+        versions.prune(db, keep)
+
+
+def _swap(db: Path, tmp: Path, held: dict | None, user: str, how: str,
+          record: Callable[[versions.Version | None], None]) -> versions.Version | None:
+    """Rename the finished copy `tmp` over `db`, the one way a load or a rollback changes the database:
+    the copy flushed, the database it replaces kept as a version (`held`: its description; None when
+    there is none), the audit line written by `record` before the rename (AuditFailed: nothing changed).
+    Whatever fails before the rename removes the copy and the version just kept."""
+    kept: versions.Version | None = None
+    try:
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         if held is not None:
-            kept = versions.keep(db, held, user, "load")
-            report.version = kept.number
+            kept = versions.keep(db, held, user, how)
         try:
-            _audit(db, report, user, names, reason)
+            record(kept)
         except OSError as exc:
             raise AuditFailed(f"cannot write the audit log {audit.audit_path(db)}: {exc.strerror or exc}") from exc
         os.replace(tmp, db)
-        renamed = True
-        _sync_dir(db.parent)
     except BaseException:
-        if not renamed:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            if kept is not None:  # the database is still the file kept: no version of it to list
-                versions.unkeep(db, kept.number)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if kept is not None:  # the database is still the file kept: no version of it to list
+            versions.unkeep(db, kept.number)
         raise
-    with contextlib.suppress(OSError):
-        versions.prune(db, keep)
+    _sync_dir(db.parent)
+    return kept
 
 
 def _attached(con: duckdb.DuckDBPyConnection, alias: str) -> bool:
@@ -442,30 +458,17 @@ def rollback(db: str | Path, to: int, *, user: str = "", wait: float = 60.0,
         if to not in found:
             raise versions.VersionNotFound(to)
         tmp = db.with_name(f".{db.name}.tmp-{os.getpid()}")
-        saved: versions.Version | None = None
-        renamed = False
         try:
             versions.restore_into(db, found[to], tmp)
-            with tmp.open("rb") as fh:
-                os.fsync(fh.fileno())
-            if db.exists():
-                saved = versions.keep(db, versions.describe_file(db), user, "rollback")
+            held = versions.describe_file(db) if db.exists() else None
             restored = versions.describe_file(tmp)
-            try:
-                audit.append(db, event="rollback", user=user, result="restored", to=to,
-                             saved_as=saved.number if saved else None, facts=restored["facts"])
-            except OSError as exc:
-                raise AuditFailed(f"cannot write the audit log {audit.audit_path(db)}: {exc.strerror or exc}") from exc
-            os.replace(tmp, db)
-            renamed = True
-            _sync_dir(db.parent)
         except BaseException:
-            if not renamed:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
-                if saved is not None:
-                    versions.unkeep(db, saved.number)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
             raise
+        saved = _swap(db, tmp, held, user, "rollback", lambda kept: audit.append(
+            db, event="rollback", user=user, result="restored", to=to,
+            saved_as=kept.number if kept else None, facts=restored["facts"]))
     with contextlib.suppress(OSError):
         versions.prune(db, keep or versions.retention())
     return saved if saved is not None else found[to]
