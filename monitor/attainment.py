@@ -323,13 +323,8 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     if not scope or not plan.indicators:
         return _no_values(catalog, plan, org_label)
 
-    where = [f"org_type IN ({_sql_list(types)})",
-             f"measure IN ({_sql_list([*plan.measures, *plan.indicators])})"]
-    if units is not None:
-        where.append(f"unit_code IN ({_sql_list(scope)})")
-    if term_id:
-        term = catalog.terms[term_id]
-        where.append(f"year BETWEEN {int(term.start)} AND {int(term.end)}")
+    where = [f"measure IN ({_sql_list([*plan.measures, *plan.indicators])})",
+             *_where(catalog, types, scope if units is not None else None, term_id)]
     facts = con.sql("SELECT unit_code, year, period, org_type, measure, value, qualifier, source FROM facts "
                     "WHERE " + " AND ".join(where)).to_arrow_table()
     if facts.num_rows == 0:
@@ -524,15 +519,21 @@ class _Found:
                                                               "alt_qual")})
 
 
-def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, types: tuple[str, ...],
-                 scope: Sequence[str] | None, term_id: str | None) -> _Found:
-    """The findings that dispute the plan's indicators, in the chosen org types (and units, term)."""
-    where = [f"severity = '{DISPUTING_SEVERITY}'", f"org_type IN ({_sql_list(types)})"]
+def _where(catalog: Catalog, types: Sequence[str], scope: Sequence[str] | None, term_id: str | None) -> list[str]:
+    """The SQL conditions shared by the facts and the findings read for one plan: org types, units, term."""
+    where = [f"org_type IN ({_sql_list(types)})"]
     if scope is not None:
         where.append(f"unit_code IN ({_sql_list(scope)})")
     if term_id:
         term = catalog.terms[term_id]
         where.append(f"year BETWEEN {int(term.start)} AND {int(term.end)}")
+    return where
+
+
+def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, types: tuple[str, ...],
+                 scope: Sequence[str] | None, term_id: str | None) -> _Found:
+    """The findings that dispute the plan's indicators, in the chosen org types (and units, term)."""
+    where = [f"severity = '{DISPUTING_SEVERITY}'", *_where(catalog, types, scope, term_id)]
     rows = con.execute("SELECT rule, unit_code, year, period, org_type, measure, stated, computed, detail, source "
                        "FROM findings WHERE " + " AND ".join(where)
                        + " ORDER BY unit_code, year, period, measure, rule").fetchall()
