@@ -31,20 +31,21 @@ def section(c: _ui.Ctx, unit: str, mine: pd.DataFrame, now: pd.DataFrame) -> Non
     for r in mine.itertuples(index=False):
         targets[(r.resolution_id, r.target_id)] = c.catalog.indicators[r.indicator].name(c.lang)
         figures[(r.resolution_id, r.target_id)] = status_label(r.status, c.lang)
-    rows = []
-    for a in now.itertuples(index=False):
+    said = 0
+    for a in now.itertuples(index=False):  # as lines that wrap: read whole at 1280 px, no sideways scroll
         key = (a.resolution_id, a.target_id)
-        if key in targets:
-            rows.append({c.t("indicator"): targets[key], c.t("committee_figures_col"): figures[key],
-                         c.t("committee_causes"): a.causes, c.t("committee_remedies"): a.remedies,
-                         c.t("committee_status"): f"{status_label(a.status, c.lang)}: {a.reason}" if a.status else "",
-                         c.t("committee_author"): a.author_name, c.t("committee_at"): a.at.replace("T", " ")[:16]})
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, row_height=68,
-                     column_config={c.t("indicator"): st.column_config.TextColumn(width=300),
-                                    c.t("committee_causes"): st.column_config.TextColumn(width=300),
-                                    c.t("committee_remedies"): st.column_config.TextColumn(width=300)})
-    else:
+        if key not in targets:
+            continue
+        said += 1
+        head = f"**{_ui.esc(targets[key])}**" + (
+            f" · {c.t('committee_from_figures', status=_ui.esc(figures[key]))}" if figures[key] else "")
+        parts = [f"{c.t('committee_causes')}: {_ui.esc(a.causes)}" if a.causes else "",
+                 f"{c.t('committee_remedies')}: {_ui.esc(a.remedies)}" if a.remedies else "",
+                 f"{c.t('committee_status')}: {_ui.esc(status_label(a.status, c.lang))}, {_ui.esc(a.reason)}"
+                 if a.status else ""]
+        st.markdown(f"{head}  \n" + "  \n".join(p for p in parts if p))
+        st.caption(c.t("committee_by", who=_ui.esc(a.author_name), at=a.at.replace("T", " ")[:16]))
+    if not said:
         st.info(c.t("committee_empty"))
     gate = committee.may_assess(c.user, unit, c.uploads)
     if not gate.allowed:

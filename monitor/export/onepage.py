@@ -37,9 +37,8 @@ CSS = f"""
 .onepage .sub {{ font-size: 9.5pt; margin: 0 0 2mm 0; }}
 .onepage table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
 .onepage th, .onepage td {{ border: 0.6pt solid #000; padding: 0.8mm 1.2mm; vertical-align: top;
-  overflow-wrap: anywhere; }}
+  overflow-wrap: break-word; }}
 .onepage th {{ background: #e6e6e6; text-align: left; font-weight: bold; }}
-.onepage td.num {{ white-space: nowrap; }}
 .onepage .note {{ font-size: 8pt; margin-top: 0.6mm; }}
 .onepage .whole {{ margin: 2mm 0 0 0; font-size: 9pt; }}
 .onepage .legend {{ font-size: 8pt; margin-top: 2mm; }}
@@ -73,7 +72,7 @@ def _unit_html(data: PackData, unit: str) -> str:
     head = [tx("col_indicator", lang), tx("onepage_col_value", lang), tx("onepage_col_target", lang),
             tx("onepage_col_status", lang), tx("onepage_col_needed", lang), tx("onepage_col_achieved", lang),
             tx("onepage_col_committee", lang)]
-    widths = ["24%", "9%", "13%", "12%", "8.5%", "8.5%", "25%"]
+    widths = ["22%", "9%", "12%", "12%", "9%", "9%", "27%"]
     cols = "".join(f'<col style="width:{w}">' for w in widths)
     sub = tx("onepage_as_of", lang, unit=data.name(unit), year=data.as_of, term=data.term.name(lang))
     out = [f'<section class="onepage" lang="{lang}">', f"<h1>{escape(tx('onepage_title', lang))}</h1>",
