@@ -103,9 +103,9 @@ def onepage(c: _ui.Ctx, unit: str, now: pd.DataFrame) -> None:
         st.caption(c.t("onepage_help"))
         data = selection_data(c.catalog, c.units, c.values(), c.assessed(), scope=unit, rows=[unit], term=c.term,
                               as_of=c.as_of, lang=c.lang, group=c.group, committee=now)
-        st.html(onepage_fragment(data, unit))
+        rev = committee.revision(c.db)  # a saved assessment changes the page, not the database version
+        st.html(c.memo("onepage_html", unit, rev, compute=lambda: onepage_fragment(data, unit)))
         if "pdf" in pack_formats():
-            rev = committee.revision(c.db)
             st.download_button(
                 c.t("download_onepage"),
                 data=lambda: c.memo("onepage_pdf", unit, rev, compute=lambda: onepage_pdf(data)),
