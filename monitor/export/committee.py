@@ -16,6 +16,7 @@ from monitor.export.draft import Block
 from monitor.export.model import PackData
 from monitor.export.text import tx
 from monitor.i18n import status_label
+from monitor.views import indicator_label
 
 OFF_TRACK = ("off_track", "accelerate")  # the statuses the meeting must explain: a slide each
 
@@ -64,7 +65,7 @@ def draft_blocks(data: PackData, unit: str) -> list[Block]:
     for r in _targets(data, unit).itertuples(index=False):
         a = of_target(data, r)
         if a:
-            name = data.catalog.indicators[r.indicator].name(lang)
+            name = indicator_label(data.catalog, r.indicator, lang)
             out.append(Block("bullet", tx("committee_target_line", lang, indicator=name, text=line(a, lang))))
     return [Block("heading", tx("committee_heading", lang)), *out] if out else []
 
@@ -98,5 +99,5 @@ def annex_rows(data: PackData) -> tuple[list[str], list[list[str]]]:
         for r in _targets(data, unit).itertuples(index=False):
             a = of_target(data, r)
             if a:
-                rows.append(row(unit, data.catalog.indicators[r.indicator].name(lang), a))
+                rows.append(row(unit, indicator_label(data.catalog, r.indicator, lang), a))
     return header, rows
