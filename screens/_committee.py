@@ -70,6 +70,8 @@ def section(c: _ui.Ctx, unit: str, mine: pd.DataFrame, now: pd.DataFrame) -> Non
         past = committee.history(c.db, unit, *key)
         if len(past) > 1:
             st.caption(c.t("committee_history"))
+            past = past.assign(status=past["status"].map(lambda x: status_label(x, c.lang) if x else ""),
+                               at=past["at"].str.replace("T", " ").str[:16])
             st.dataframe(past.iloc[1:][["at", "author_name", "causes", "remedies", "status", "reason"]].rename(
                 columns={"at": c.t("committee_at"), "author_name": c.t("committee_author"),
                          "causes": c.t("committee_causes"), "remedies": c.t("committee_remedies"),

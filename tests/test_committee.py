@@ -223,6 +223,16 @@ def test_unit_officer_writes_and_sees_it(monkeypatch: pytest.MonkeyPatch, db: Pa
     assert f"{UNIVERSITY}: Nguyên nhân: {CAUSES} Giải pháp: {REMEDIES}" in draft
     assert any(CAUSES in str(h.proto.body) for h in at.get("html"))  # the one-page summary on screen
     assert committee.current(db)["author"].tolist() == ["tayson"]
+    # a second save: the earlier text stays, listed under the form
+    at.text_area(key=f"remedies_{tag}").input("Cử 15 đồng chí đi học.")
+    [save] = [b for b in at.button if b.label == "Lưu đánh giá"]
+    save.click().run()
+    assert "Đã lưu đánh giá (lần sửa thứ 2)." in [s.value for s in at.success]
+    assert "Các lần ghi trước" in texts(at)
+    earlier = next(f.value for f in at.dataframe if "Giải pháp" in f.value.columns)
+    assert earlier[["Giải pháp", "Ban Thường vụ đánh giá", "Người ghi"]].values.tolist() == [
+        [REMEDIES, "✖ Nguy cơ không đạt", "Cán bộ Tây Sơn"]]
+    assert committee.current(db)["remedies"].tolist() == ["Cử 15 đồng chí đi học."]
 
 
 def test_a_viewer_cannot_write(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
