@@ -242,3 +242,28 @@ def test_a_viewer_cannot_write(monkeypatch: pytest.MonkeyPatch, db: Path, users:
     assert not [b for b in at.button if b.label == "Lưu đánh giá"]
     assert not [a for a in at.text_area if a.key and a.key.startswith("causes_")]
     assert f"Nguyên nhân: {CAUSES}" in texts(at)  # but sees what the committee wrote
+
+
+def test_a_long_assessment_is_shortened_on_the_page_only() -> None:
+    from monitor.export.onepage import committee_budget, shorten
+
+    assert shorten("Nguyên nhân: ngắn.", 160) == "Nguyên nhân: ngắn."
+    assert shorten("một hai ba, bốn năm sáu", 14) == "một hai ba …"
+    assert [committee_budget(n) for n in (8, 9, 12, 13)] == [160, 120, 120, 80]
+
+
+def test_one_page_with_long_assessments_of_every_target(db: Path) -> None:
+    require_chromium()
+    long = "cấp ủy cơ sở chưa quan tâm đúng mức đến công tác đào tạo, bồi dưỡng cán bộ; " * 5
+    with duckdb.connect(str(db), read_only=True) as con:
+        targets = load_pack_data(con, default_catalog(), TAYSON, as_of=2023).assessed
+    for r in targets.itertuples():
+        committee.save(db, committee.Assessment(TAYSON, r.resolution_id, r.target_id, long, long), user="tayson")
+    data = _pack(db)
+    pdf = PdfReader(io.BytesIO(onepage_pdf(data)))
+    assert len(pdf.pages) == 1
+    text = " ".join(pdf.pages[0].extract_text().split())
+    assert text.count("Nguyên nhân: cấp ủy cơ sở") == 8
+    assert "… nội dung đầy đủ ở phụ lục Word và trang Đơn vị" in text
+    annex = docx.table_text(docx.build_annex(data))[-1]
+    assert annex[1][2] == long.strip()  # the annex keeps the whole text

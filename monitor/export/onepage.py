@@ -42,7 +42,7 @@ CSS = f"""
 .onepage .note {{ font-size: 8pt; margin-top: 0.6mm; }}
 .onepage .whole {{ margin: 2mm 0 0 0; font-size: 9pt; }}
 .onepage .legend {{ font-size: 8pt; margin-top: 2mm; }}
-.onepage .committee {{ font-style: italic; }}
+.onepage .committee {{ font-style: italic; font-size: 8.5pt; }}
 """
 PRINT_CSS = """
 @page { size: A4 landscape; margin: 9mm 10mm; }
@@ -63,7 +63,24 @@ def onepage_rows(data: PackData, unit: str) -> list[dict[str, str | bool]]:
         rows.append({"indicator": t.full_name, "value": t.latest, "target": t.target, "status": t.status,
                      "needed": t.needed, "achieved": t.achieved, "disputed": bool(t.dispute), "dispute": t.dispute,
                      "committee": line(of_target(data, r), lang)})
+    budget = committee_budget(len(rows))
+    for row in rows:
+        row["committee"] = shorten(str(row["committee"]), budget)
     return rows
+
+
+def committee_budget(n_rows: int) -> int:
+    """Characters of the committee's line a row has room for on one page (two or three printed lines)."""
+    return 160 if n_rows <= 8 else 120 if n_rows <= 12 else 80
+
+
+def shorten(text: str, budget: int) -> str:
+    """The text whole if it fits, else cut at a word before `budget` and ended by '…' (the whole text is
+    in the annex and on the Unit page, which the legend says)."""
+    if len(text) <= budget:
+        return text
+    cut = text[:budget - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + " …"
 
 
 def _unit_html(data: PackData, unit: str) -> str:
@@ -72,7 +89,7 @@ def _unit_html(data: PackData, unit: str) -> str:
     head = [tx("col_indicator", lang), tx("onepage_col_value", lang), tx("onepage_col_target", lang),
             tx("onepage_col_status", lang), tx("onepage_col_needed", lang), tx("onepage_col_achieved", lang),
             tx("onepage_col_committee", lang)]
-    widths = ["22%", "9%", "12%", "12%", "9%", "9%", "27%"]
+    widths = ["22%", "8.5%", "11%", "11.5%", "8.5%", "8.5%", "30%"]
     cols = "".join(f'<col style="width:{w}">' for w in widths)
     sub = tx("onepage_as_of", lang, unit=data.name(unit), year=data.as_of, term=data.term.name(lang))
     out = [f'<section class="onepage" lang="{lang}">', f"<h1>{escape(tx('onepage_title', lang))}</h1>",
@@ -94,10 +111,13 @@ def _unit_html(data: PackData, unit: str) -> str:
     whole = line(of_unit(data, unit), lang)
     if whole:
         out.append(f'<p class="whole"><b>{escape(tx("committee_whole", lang))}:</b> {escape(whole)}</p>')
+    cut = any(str(r["committee"]).endswith(" …") for r in rows)
     symbols = " · ".join(status_label(s, lang) for s in STATUS_CODES
                          if any(status_label(s, lang) in str(r["status"]) for r in rows))
     if any(r["disputed"] for r in rows):
         symbols += f" · {DISPUTED_MARK} {tx('onepage_disputed', lang, mark='', text='').strip(' :')}"
+    if cut:
+        symbols += f" · {tx('onepage_cut', lang)}"
     out.append(f'<p class="legend">{escape(tx("onepage_legend", lang, symbols=symbols))}</p></section>')
     return "".join(out)
 
