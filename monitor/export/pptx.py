@@ -306,7 +306,8 @@ def _committee_slides(prs: Presentation, data: PackData) -> None:
         title, lines = committee_slide_lines(data, unit, r, a)
         slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
         _title(slide, title, size=24 if len(title) < 80 else 20)
-        _text_box(slide, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, HEIGHT - BODY_TOP - Inches(0.3), lines, 16)
+        size = 16 if sum(map(len, lines)) < 700 else 14 if sum(map(len, lines)) < 1000 else 12  # the box holds it
+        _text_box(slide, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, HEIGHT - BODY_TOP - Inches(0.3), lines, size)
 
 
 def write_deck(data: PackData, charts: Sequence[Chart], out: Path | io.BytesIO) -> None:
