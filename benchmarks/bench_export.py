@@ -36,7 +36,7 @@ from monitor.export.charts import (
     render_spec,
 )
 from monitor.export.figures import pack_charts
-from monitor.export.model import load_pack_data
+from monitor.export.model import PackData, load_pack_data
 from monitor.export.pack import export_pack
 
 SCOPE = "DEMO-P01"
@@ -137,7 +137,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the whole pack of {SCOPE} ({len(data.rows)} units, as of {data.as_of}):")
         _pack(db, FORMATS, args.repeat)
         _pack(db, ("pptx", "docx", "xlsx", "png"), args.repeat)
+        _onepage(data, args.repeat)
     return 0
+
+
+def _onepage(data: PackData, repeat: int) -> None:
+    """The one-page summary (issue 18): one unit, as the Unit page's download, and every unit of the pack."""
+    from monitor.export.onepage import onepage_pdf
+
+    for label, units in ((f"one unit ({data.rows[0]})", data.rows[:1]), (f"{len(data.rows)} units", data.rows)):
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            onepage_pdf(data, units)
+            times.append(time.perf_counter() - t)
+        print(f"  one-page summary PDF, {label:28} {min(times):.2f} s (median {statistics.median(times):.2f})")
 
 
 if __name__ == "__main__":

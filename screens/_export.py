@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
+from monitor import committee, views
 from monitor.charts import heatmap
 from monitor.export import docx, xlsx
 from monitor.export.charts import png_with_title, render
@@ -36,16 +37,18 @@ def selection(c: _ui.Ctx, scope: str, rows: Sequence[str]) -> Callable[[], PackD
     assert store is not None and term is not None and as_of is not None
 
     def data() -> PackData:
-        return c.memo("download_data", scope, tuple(rows), compute=lambda: selection_data(
+        rev = committee.revision(c.db)  # the committee's assessments change apart from the database
+        return c.memo("download_data", scope, tuple(rows), rev, compute=lambda: selection_data(
             c.catalog, c.units, c.values(), c.assessed(), scope=scope, rows=rows, term=term, as_of=as_of,
-            lang=c.lang, group=c.group, findings=store.findings(c.scope_units(), term.start, term.end)))
+            lang=c.lang, group=c.group, findings=store.findings(c.scope_units(), term.start, term.end),
+            committee=committee.current(c.db, views.subtree(c.units, scope))))
 
     return data
 
 
 def built(c: _ui.Ctx, what: str, scope: str, rows: Sequence[str], make: Callable[[], bytes]) -> Callable[[], bytes]:
     """`make` run on the first click, its bytes kept for the next (per database version and selection)."""
-    return lambda: c.memo("download", what, scope, tuple(rows), compute=make)
+    return lambda: c.memo("download", what, scope, tuple(rows), committee.revision(c.db), compute=make)
 
 
 def buttons(c: _ui.Ctx, scope: str, rows: Sequence[str], *, key: str, kind: str = "") -> None:

@@ -299,8 +299,9 @@ def _audit_section() -> None:
     }), hide_index=True, key="data_audit")
 
 
-EVENTS = ("load", "upload", "rollback")
-RESULT_KEYS = {f"result_{r}" for r in ("loaded", "unchanged", "rejected", "restored", *audit.UPLOAD_RESULTS)}
+EVENTS = ("load", "upload", "rollback", "assessment")  # assessment: the committee's, from the Unit page
+RESULT_KEYS = {f"result_{r}" for r in ("loaded", "unchanged", "rejected", "restored", "saved", "cleared",
+                                       *audit.UPLOAD_RESULTS)}
 
 
 def _template_section() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from monitor import views
+from monitor import committee, views
 from monitor.export.selection import draft_of, selection_data
 from monitor.scorecard import marked
-from screens import _export, _ui
+from screens import _committee, _export, _ui
 
 # Taller rows let the grid wrap a cell's text (Streamlit wraps only above 4rem): the indicator names
 # are read whole instead of cut at the column's edge.
@@ -41,6 +41,7 @@ with _ui.guard(c):
     assessed = c.assessed()
     values = c.values()
     mine = c.memo("unit_mine", focus, compute=lambda: assessed[assessed["unit_code"] == focus])
+    now = _committee.current(c, focus)
     if mine.empty:
         st.info(c.t("no_targets"))
     else:
@@ -82,18 +83,21 @@ with _ui.guard(c):
                 },
             )
             _ui.status_legend(c, disputed=marked(mine))
+        _committee.section(c, focus, mine, now)  # the committee's assessments, beside the figures
 
         with st.expander(c.t("draft_title"), icon=":material/edit_note:"):
             st.caption(c.t("draft_help"))
-            text = c.memo("unit_draft", focus, compute=lambda: draft_of(selection_data(
+            rev = committee.revision(c.db)  # a saved assessment changes the draft, not the database version
+            text = c.memo("unit_draft", focus, rev, compute=lambda: draft_of(selection_data(
                 c.catalog, c.units, values, assessed, scope=focus, rows=[focus], term=c.term, as_of=c.as_of,
-                lang=c.lang, group=c.group), focus))
+                lang=c.lang, group=c.group, committee=now), focus))
             if text:
                 st.text_area(c.t("draft_title"), text, height=420, label_visibility="collapsed",
-                             key=f"unit_draft_{focus}_{c.as_of}_{c.lang}_{c.group}_{'-'.join(c.org_types)}")
+                             key=f"unit_draft_{focus}_{c.as_of}_{c.lang}_{c.group}_{'-'.join(c.org_types)}_{rev}")
                 _export.draft_button(c, focus, key="unit_draft_docx")
             else:
                 st.info(c.t("draft_none"))
+        _committee.onepage(c, focus, now)
 
     others = c.memo("unit_others", focus, compute=lambda: views.other_values(values, assessed, c.catalog, focus,
                                                                               c.as_of, c.lang, c.group))

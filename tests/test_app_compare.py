@@ -97,7 +97,7 @@ def test_download_of_the_blocs_with_charts(monkeypatch: pytest.MonkeyPatch, demo
     pack = seen["DEMO-P01_bloc_2025.zip"]()
     assert zip_members(pack) == sorted([
         *[f"DEMO-P01/DEMO-P01_{part}" for part in ("bao-cao_2025.pptx", "du-thao_2025.docx", "phu-luc_2025.docx",
-                                                   "so-lieu_2025.xlsx")],
+                                                   "so-lieu_2025.xlsx", "tom-tat_2025.pdf")],
         *[f"DEMO-P01/charts/DEMO-P01_{c}_2025.{f}" for c in BLOC_CHARTS for f in ("png", "svg", "pdf")]])
     with zipfile.ZipFile(io.BytesIO(pack)) as z:
         deck = Presentation(io.BytesIO(z.read("DEMO-P01/DEMO-P01_bao-cao_2025.pptx")))

@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
 from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts
 from tests.download_spy import require_chromium, spy_downloads, without_chromium, zip_members
@@ -158,13 +159,15 @@ def test_downloads_of_the_focused_unit(monkeypatch: pytest.MonkeyPatch, sample: 
     require_chromium()
     at, seen = _unit_page(monkeypatch, sample, unit="BD", focus="BD-TAYSON", year="2022")
     assert [b.proto.label for b in at.get("download_button")] == [
-        "Tải gói tài liệu (ZIP)", "Bảng Excel", "Phụ lục Word", "Tải dự thảo (Word)"]
+        "Tải gói tài liệu (ZIP)", "Bảng Excel", "Phụ lục Word", "Tải dự thảo (Word)", "Tải tóm tắt một trang (PDF)"]
     assert sorted(seen) == ["BD-TAYSON_2022.zip", "BD-TAYSON_du-thao_2022.docx", "BD-TAYSON_phu-luc_2022.docx",
-                            "BD-TAYSON_so-lieu_2022.xlsx"]
+                            "BD-TAYSON_so-lieu_2022.xlsx", "BD-TAYSON_tom-tat_2022.pdf"]
+    assert len(PdfReader(io.BytesIO(seen["BD-TAYSON_tom-tat_2022.pdf"]())).pages) == 1
     pack = seen["BD-TAYSON_2022.zip"]()
     assert zip_members(pack) == sorted([
         "BD-TAYSON/BD-TAYSON_bao-cao_2022.pptx", "BD-TAYSON/BD-TAYSON_du-thao_2022.docx",
         "BD-TAYSON/BD-TAYSON_phu-luc_2022.docx", "BD-TAYSON/BD-TAYSON_so-lieu_2022.xlsx",
+        "BD-TAYSON/BD-TAYSON_tom-tat_2022.pdf",
         *[f"BD-TAYSON/charts/BD-TAYSON_{i}_2022.{f}" for i in TAY_SON_2022_CHARTS for f in ("png", "svg", "pdf")]])
     assert seen["BD-TAYSON_2022.zip"]() is pack  # built once, kept for the next click
     book = openpyxl.load_workbook(io.BytesIO(seen["BD-TAYSON_so-lieu_2022.xlsx"]()))

@@ -25,6 +25,8 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
 from monitor import views
+from monitor.export.committee import annex_rows as committee_annex_rows
+from monitor.export.committee import draft_blocks as committee_blocks
 from monitor.export.draft import draft_blocks
 from monitor.export.model import PackData
 from monitor.export.text import DOC_FONT, tx
@@ -171,9 +173,27 @@ def build_annex(data: PackData) -> DocumentObject:
         for i, note in notes:  # beside the status: what the figure's report says against itself
             footnotes.append(note)
             _footnote_reference(table.rows[1 + i].cells[len(header) - 2].paragraphs[-1], len(footnotes))
+    _committee_table(doc, data)
     if footnotes:
         _footnotes_part(doc, footnotes)
     return doc
+
+
+def _committee_table(doc: DocumentObject, data: PackData) -> None:
+    """The committee's assessments (causes, remedies, the status it asserts), after the figures."""
+    header, rows = committee_annex_rows(data)
+    if not rows:
+        return
+    doc.add_paragraph(tx("committee_heading", data.lang), style="Heading 1")
+    widths = [Mm(38), Mm(62), Mm(62), Mm(62), Mm(33)]
+    table = doc.add_table(rows=1 + len(rows), cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for i, (row, texts) in enumerate(zip(table.rows, [header, *rows], strict=True)):
+        for j, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+            cell.width = widths[j]
+            _cell(cell, text, 10.5 if i == 0 else 9.5, bold=i == 0)
+    _repeat_header(table)
 
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -236,7 +256,7 @@ def build_draft(data: PackData) -> DocumentObject:
                               as_of=data.as_of)
         if not blocks:
             doc.add_paragraph(tx("draft_none", lang))
-        for b in blocks:
+        for b in [*blocks, *committee_blocks(data, unit)]:  # then the committee's causes and remedies
             if b.kind == "heading":
                 doc.add_paragraph(b.text, style="Heading 2")
                 continue

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from monitor import attainment, views
+from monitor import committee as committee_store
 from monitor.catalog import Catalog, Term
 from monitor.checks import FINDING_COLUMNS
 from monitor.i18n import unit_name
@@ -35,6 +37,8 @@ class PackData:
     as_of: int
     lang: str = "vi"
     created: dt.date = field(default_factory=dt.date.today)
+    # the committee's current assessments of these units (monitor.committee.current), kept beside the database
+    committee: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=committee_store.COLUMNS))
 
     @property
     def multi(self) -> bool:
@@ -93,12 +97,23 @@ def load_pack_data(con: duckdb.DuckDBPyConnection, catalog: Catalog, scope: str,
         "AND year <= $year ORDER BY unit_code, year, period, org_type, measure, rule",
         {"codes": below, "year": as_of}).df()
     return PackData(catalog, scope, _rows(units, catalog, scope, assessed), units, values, assessed, findings,
-                    term, int(as_of), lang)
+                    term, int(as_of), lang, committee=_committee(con, below))
+
+
+def _committee(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> pd.DataFrame:
+    """The assessments stored beside the database file `con` reads (none for a database in memory)."""
+    found = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not found or not found[0]:
+        return pd.DataFrame(columns=committee_store.COLUMNS)
+    return committee_store.current(Path(found[0]), list(codes))
 
 
 def from_frames(catalog: Catalog, scope: str, rows: Sequence[str], units: pd.DataFrame, values: pd.DataFrame,
                 assessed: pd.DataFrame, term: Term, as_of: int, lang: str = "vi",
-                findings: pd.DataFrame | None = None) -> PackData:
+                findings: pd.DataFrame | None = None, committee_frame: pd.DataFrame | None = None) -> PackData:
     """A pack of what a page already holds (its selection), for a download button."""
     findings = pd.DataFrame(columns=FINDING_COLUMNS) if findings is None else findings
-    return PackData(catalog, scope, list(rows), units, values, assessed, findings, term, int(as_of), lang)
+    data = PackData(catalog, scope, list(rows), units, values, assessed, findings, term, int(as_of), lang)
+    if committee_frame is not None:
+        data.committee = committee_frame
+    return data

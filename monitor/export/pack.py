@@ -4,6 +4,7 @@
     OUT/<UNIT>/<UNIT>_phu-luc_<YEAR>.docx      Word annex: indicator, target, each year, status, source
     OUT/<UNIT>/<UNIT>_du-thao_<YEAR>.docx      Word draft of the results section
     OUT/<UNIT>/<UNIT>_so-lieu_<YEAR>.xlsx      workbook: scorecard, values by year, cross-checks
+    OUT/<UNIT>/<UNIT>_tom-tat_<YEAR>.pdf       the one-page summary of each unit (A4 landscape; with pdf)
     OUT/<UNIT>/charts/<UNIT>_<INDICATOR|GROUP>_<YEAR>.png|svg|pdf
     OUT/<UNIT|tat-ca>_<YEAR>.zip               all of the above
 
@@ -34,6 +35,7 @@ from monitor.export.charts import Chart, browser, render_chart
 from monitor.export.docx import write_annex, write_draft
 from monitor.export.figures import iter_pack_charts
 from monitor.export.model import PackData, load_pack_data
+from monitor.export.onepage import write_onepage
 from monitor.export.pptx import write_deck
 from monitor.export.xlsx import write_workbook
 
@@ -73,7 +75,8 @@ def _office_files(data: PackData, folder: Path, formats: Sequence[str], result: 
     stem, year = slug(data.scope), data.as_of
     writers = [("docx", f"{stem}_phu-luc_{year}.docx", write_annex),
                ("docx", f"{stem}_du-thao_{year}.docx", write_draft),
-               ("xlsx", f"{stem}_so-lieu_{year}.xlsx", write_workbook)]
+               ("xlsx", f"{stem}_so-lieu_{year}.xlsx", write_workbook),
+               ("pdf", f"{stem}_tom-tat_{year}.pdf", write_onepage)]  # one page per unit, printed by Chromium
     for fmt, name, write in writers:
         if fmt in formats:
             t = time.perf_counter()

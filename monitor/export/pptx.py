@@ -20,6 +20,8 @@ from pptx.util import Emu, Inches, Pt
 
 from monitor import views
 from monitor.export.charts import Chart, png_size
+from monitor.export.committee import line as committee_line
+from monitor.export.committee import off_track as committee_off_track
 from monitor.export.model import PackData
 from monitor.export.text import SLIDE_FONT, lower_first, tx
 from monitor.i18n import (
@@ -274,8 +276,38 @@ def build_deck(data: PackData, charts: Sequence[Chart]) -> Presentation:
         if not (data.shown["group"] == group).any():
             continue
         _group_slides(prs, data, group, [c for c in charts if c.group == group and c.kind == wanted])
+    _committee_slides(prs, data)
     _summary_slides(prs, data)
     return prs
+
+
+def committee_slide_lines(data: PackData, unit: str, r: object, a: dict | None) -> tuple[str, list[str]]:
+    """A target off track on its slide: title (the indicator, whole), then its figures and the committee's
+    assessment, one paragraph each."""
+    lang = data.lang
+    [row] = [x for x in views.unit_targets(data.assessed.loc[[r.Index]], data.values,
+                                           data.catalog, unit, lang, []).itertuples(index=False)]
+    lines = [*([data.name(unit)] if data.multi else []),
+             tx("committee_figures", lang, target=row.target, latest=row.latest, status=row.status),
+             tx("committee_pace", lang, needed=row.needed, achieved=row.achieved)]
+    if row.dispute:
+        lines.append(f"{DISPUTED_MARK} {row.dispute}")
+    if a:
+        lines += [x for x in (committee_line({"causes": a["causes"]}, lang), committee_line({"remedies": a["remedies"]},
+                  lang), committee_line({"status": a["status"], "reason": a["reason"]}, lang)) if x]
+    else:
+        lines.append(tx("committee_none", lang))
+    return row.full_name, lines
+
+
+def _committee_slides(prs: Presentation, data: PackData) -> None:
+    """One slide per target off track: its figures, then the causes and remedies the committee agreed."""
+    for unit, r, a in committee_off_track(data):
+        title, lines = committee_slide_lines(data, unit, r, a)
+        slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
+        _title(slide, title, size=24 if len(title) < 80 else 20)
+        size = 16 if sum(map(len, lines)) < 700 else 14 if sum(map(len, lines)) < 1000 else 12  # the box holds it
+        _text_box(slide, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, HEIGHT - BODY_TOP - Inches(0.3), lines, size)
 
 
 def write_deck(data: PackData, charts: Sequence[Chart], out: Path | io.BytesIO) -> None:

@@ -22,6 +22,7 @@ from monitor.catalog import Catalog, Term
 from monitor.charts import slug
 from monitor.export import FORMATS
 from monitor.export.charts import find_chromium
+from monitor.export.committee import draft_blocks as committee_blocks
 from monitor.export.draft import draft_text
 from monitor.export.model import PackData, from_frames
 from monitor.export.pack import pack_bytes
@@ -33,11 +34,12 @@ NOTE_NAME = "GHI-CHU.txt"
 ZIP_MIME = "application/zip"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MIME = "application/pdf"
 
 
 def selection_data(catalog: Catalog, units: pd.DataFrame, values: pd.DataFrame, assessed: pd.DataFrame, *,
                    scope: str, rows: Sequence[str], term: Term, as_of: int, lang: str = "vi", group: str = "",
-                   findings: pd.DataFrame | None = None) -> PackData:
+                   findings: pd.DataFrame | None = None, committee: pd.DataFrame | None = None) -> PackData:
     """The pack's frames for what a page shows: `scope` and everything below it, `rows` the units it
     compares (a unit page: the focused unit alone), the indicators of `group` only when one is chosen.
 
@@ -54,14 +56,18 @@ def selection_data(catalog: Catalog, units: pd.DataFrame, values: pd.DataFrame, 
     if findings is not None and not findings.empty:
         findings = findings[findings["unit_code"].isin(below) & (findings["year"] <= as_of)]
     shown = [r for r in rows if r in below] or [scope]
+    if committee is not None:  # the committee's assessments (monitor.committee.current) of these units
+        committee = committee[committee["unit_code"].isin(below)].reset_index(drop=True)
     return from_frames(catalog, scope, shown, units, v.reset_index(drop=True), a.reset_index(drop=True), term,
-                       as_of, lang, findings)
+                       as_of, lang, findings, committee)
 
 
 def draft_of(data: PackData, unit: str) -> str:
     """The draft of the results section for `unit` as text, one paragraph a line ('' without targets)."""
-    return draft_text(unit, data.assessed, data.values, data.catalog, data.lang, unit_name=data.name(unit),
+    text = draft_text(unit, data.assessed, data.values, data.catalog, data.lang, unit_name=data.name(unit),
                       as_of=data.as_of)
+    said = "\n".join(b.text for b in committee_blocks(data, unit))  # the committee's causes and remedies
+    return "\n".join(t for t in (text, said) if t)
 
 
 def file_stem(scope: str, as_of: int, *, kind: str = "", group: str = "", org_types: Sequence[str] = ()) -> str:
@@ -77,7 +83,7 @@ def zip_name(scope: str, as_of: int, **filters: object) -> str:
 
 def part_name(part: str, scope: str, as_of: int, **filters: object) -> str:
     """One file of the pack, named as inside the pack ('BD-TAYSON_so-lieu_2022.xlsx'), with the filters."""
-    ext = {"so-lieu": "xlsx", "phu-luc": "docx", "du-thao": "docx"}[part]
+    ext = {"so-lieu": "xlsx", "phu-luc": "docx", "du-thao": "docx", "tom-tat": "pdf"}[part]
     head, _, year = file_stem(scope, as_of, **filters).rpartition("_")
     return f"{head}_{part}_{year}.{ext}"
 
