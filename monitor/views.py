@@ -121,9 +121,12 @@ def _figure_name(catalog: Catalog, code: str, lang: str) -> str:
 
 
 def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, value: object = None,
-                      unit: str = "percent") -> list[str]:
+                      unit: str = "percent", indicator: str = "") -> list[str]:
     """The contradictions behind a disputed value in the report's own figures, in one sentence
-    ("325 … / 323 …; …: số liệu báo cáo không khớp"), and a rate over 100% said as such."""
+    ("325 … / 323 …; …: số liệu báo cáo không khớp"), and a rate over 100% said as such. A part over its
+    whole reads as a fraction only for the `indicator` whose numerator it is; for the others sharing the
+    whole it reads as what it is, a part larger than the whole."""
+    own = catalog.indicators[indicator].numerator if indicator in catalog.indicators else None
     out: list[str] = []
     rank = {"part_exceeds_whole": 0, "stated_rate": 1, "stated_bound": 2, "balance": 3}
     for f in sorted(findings or (), key=lambda f: rank.get(f.get("rule", ""), 9)):
@@ -132,7 +135,8 @@ def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, 
         if rule == "part_exceeds_whole":
             m = catalog.measures.get(measure)
             whole = m.whole if m is not None and m.whole else ""
-            text = t("dispute_part_exceeds_whole", lang, part=fmt_number(computed, lang),
+            key = "dispute_part_exceeds_whole" if own is None or measure in own else "dispute_part_over_whole"
+            text = t(key, lang, part=fmt_number(computed, lang),
                      part_name=_figure_name(catalog, measure, lang), whole=fmt_number(stated, lang),
                      whole_name=_figure_name(catalog, whole, lang) if whole else "")
         elif rule == "balance":
@@ -177,9 +181,11 @@ def dispute_note(r: object, catalog: Catalog, lang: str) -> str:
         n = get("n_disputed", 0)
         return t("disputed_inputs", lang, n=int(n)) if not is_missing(n) and int(n) > 0 else ""
     unit = indicator_unit(catalog, str(get("indicator")))
-    parts = dispute_sentences(get("findings", ()) or (), catalog, lang, value=get("latest_value"), unit=unit)
-    readings = [fmt_value(get("latest_value"), unit, lang, get("latest_qualifier") or "")]
-    readings += [fmt_value(v, unit, lang, q) for v, q in (get("readings", ()) or ())]
+    parts = dispute_sentences(get("findings", ()) or (), catalog, lang, value=get("latest_value"), unit=unit,
+                              indicator=str(get("indicator")))
+    readings = [fmt_value(v, unit, lang, q or "")
+                for v, q in [(get("latest_value"), get("latest_qualifier")), *(get("readings", ()) or ())]
+                if not is_missing(v)]  # a reading the source does not give is no reading
     readings = list(dict.fromkeys(readings))
     over = unit == "percent" and not is_missing(get("latest_value")) and float(get("latest_value")) > 100 + 1e-9
     if len(readings) > 1 and not over:  # over 100%: no reading to list, the sentence says why
@@ -401,7 +407,7 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
         source = str(hit["source"].iloc[0]) if len(hit) else ""
         disputed = bool(hit["disputed"].iloc[0]) if len(hit) and "disputed" in hit else False
         note = ("; ".join(dispute_sentences(hit["findings"].iloc[0], catalog, lang, value=value,
-                                            unit=indicator_unit(catalog, indicator)))
+                                            unit=indicator_unit(catalog, indicator), indicator=indicator))
                 if disputed and catalog is not None else "")
         if code in a.index:
             r = a.loc[code]
@@ -424,7 +430,7 @@ def value_notes(series: pd.DataFrame, catalog: Catalog, indicator: str, names_of
     unit = indicator_unit(catalog, indicator)
     out = []
     for r in series[series["disputed"].astype(bool)].itertuples(index=False):
-        text = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=unit))
+        text = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=unit, indicator=indicator))
         out.append(f"{names_of.get(r.unit_code, r.unit_code)} ({int(r.year)}): {text}")
     return out
 
@@ -528,7 +534,7 @@ def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], yea
             r = frame.loc[code]
             if bool(r.get("disputed", False)):
                 parts += dispute_sentences(r["findings"], catalog, lang, value=r["value"],
-                                           unit=indicator_unit(catalog, ind))
+                                           unit=indicator_unit(catalog, ind), indicator=ind)
         return "; ".join(dict.fromkeys(parts))
 
     disputed = [bool(vx.loc[c].get("disputed", False)) or bool(vy.loc[c].get("disputed", False)) for c in both]

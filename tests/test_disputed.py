@@ -203,3 +203,21 @@ def test_every_reading_judged(case: str, points: list[tuple], verdict: str, stat
     a = assess(frame, default_catalog(), UNIT, as_of=2022)
     r = a[a["target_id"] == "org-excellent-share"].iloc[0]
     assert (r["verdict"], r["status"]) == (verdict, status)
+
+
+def test_a_part_over_a_shared_whole_is_said_as_such_for_the_other_rates(con: duckdb.DuckDBPyConnection) -> None:
+    """The university rate shares its whole (323 members) with the theory rate whose part (325) exceeds it:
+    its note says the part is larger than the whole, not '325 … / 323' as if that were its own fraction,
+    and lists only the readings the source gives."""
+    catalog = default_catalog()
+    units = units_frame(con)
+    a = assess(indicator_values(con, catalog, units=["BD-TAYSON"]), catalog,
+               units[units["unit_code"] == "BD-TAYSON"], as_of=2023)
+    [row] = a[a["indicator"] == "grassroots_committee_university_rate"].to_dict("records")
+    assert views.dispute_note(row, catalog, "vi") == (
+        "Cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên ghi 325, nhiều hơn tổng số cấp ủy viên cơ sở "
+        "(323); tổng số cấp ủy viên cơ sở ghi 323, các thành phần cộng lại 333: số liệu báo cáo không khớp; "
+        "mọi cách đọc (97,5%; 94,6%; 96,9%) đều cho cùng kết luận")
+    [theory] = a[a["indicator"] == "grassroots_committee_theory_rate"].to_dict("records")
+    assert views.dispute_note(theory, catalog, "vi").startswith(
+        "325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên cơ sở;")

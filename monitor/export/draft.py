@@ -217,7 +217,8 @@ def _to_verify(values: pd.DataFrame, bound: list[_Bound], catalog: Catalog,
             continue
         over = ind.is_rate and not ind.may_exceed_100 and not is_missing(r.value) and float(r.value) > 100 + 1e-9
         if over or (r.indicator, int(r.year)) in split:
-            what = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=ind.unit))
+            what = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=ind.unit,
+                                                 indicator=r.indicator))
             out.setdefault((int(r.year), str(r.period)), {})[r.indicator] = what
     return out
 
