@@ -27,6 +27,7 @@ from etl.model import (
     Problem,
 )
 from etl.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
+from etl.safety import COMMAND, REFUSED_CHARS, SPACE_CHARS, Limits, UnsafeUpload, re2_class, refused_char, screen_path
 
 STG_MEASURES = "stg_measures"
 STG_UNITS = "stg_units"
@@ -67,14 +68,29 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> FileInfo:
-    """Read one file into the staging tables. Faults come back in FileInfo.problems, never raised."""
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits = COMMAND) -> FileInfo:
+    """Read one file into the staging tables. Faults come back in FileInfo.problems, never raised.
+
+    The file is screened by its content and its work gauged against `limits` first (etl.safety): a
+    FIFO, a device, a ZIP bomb, a macro workbook or two million rows never reach a parser."""
     info = FileInfo(path=path)
+    try:
+        screened = screen_path(path, allow=_KINDS, limits=limits)
+    except UnsafeUpload as exc:
+        message = str(exc).removeprefix(f"{path.name}: ")
+        info.problems.append(Problem(str(path), None, None, _refusal_rule(exc), message))
+        return info
+    expected = _SUFFIX_KINDS.get(path.suffix.lower())
+    if expected is not None and screened.kind != expected:
+        info.problems.append(Problem(str(path), None, None, "unreadable_file", _mismatch(path, screened.kind)))
+        return info
     # hashlib lets go of the GIL: the file is hashed while DuckDB or openpyxl reads it
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(sha256_of, path)
         try:
             _stage_any(con, path, info)
+            if not info.problems:
+                info.problems += _door(con, info)
             info.sha256 = digest.result()
         except Exception as exc:  # an untrusted file may fail inside any parser, in that parser's own way
             error = digest.exception() or exc
@@ -87,6 +103,62 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> FileInfo:
     return info
 
 
+_KINDS = ("csv", "xlsx", "parquet")
+_SUFFIX_KINDS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
+_KIND_WORDS = {"csv": ("văn bản CSV", "CSV text"), "xlsx": ("bảng tính Excel", "an Excel workbook"),
+               "parquet": ("Parquet", "Parquet"), "pdf": ("PDF", "PDF"), "docx": ("tài liệu Word", "a Word document")}
+
+
+def _refusal_rule(exc: UnsafeUpload) -> str:
+    if "the file is empty" in exc.en:
+        return "empty_file"
+    if exc.en.startswith(("binary content", "not a regular file", "cannot open")):
+        return "unreadable_file"
+    return "refused_file"
+
+
+def _mismatch(path: Path, kind: str) -> str:
+    vi, en = _KIND_WORDS.get(kind, (kind, kind))
+    return (f"nội dung tệp là {vi} nhưng tên tệp có đuôi {path.suffix}: hãy đặt lại đuôi cho đúng — "
+            f"its content is {en} but its name ends in {path.suffix}: give it the right extension")
+
+
+# One rule for the text of every reader, judged on the rows just staged: whitespace-like control
+# characters become spaces, any other control character refuses the row (etl.safety).
+_UNIT_TEXT = ("unit_code", "name_vi", "name_en", "parent_code", "kind")
+_MEASURE_TEXT = ("unit_code", "year", "period", "org_type", "measure", "value", "qualifier", "source")
+
+
+def _door(con: duckdb.DuckDBPyConnection, info: FileInfo) -> list[Problem]:
+    if not info.kind:
+        return []
+    table, cols = (STG_UNITS, _UNIT_TEXT) if info.kind == "units" else (STG_MEASURES, _MEASURE_TEXT)
+    space, refused = re2_class(SPACE_CHARS), re2_class(REFUSED_CHARS)
+    mine = "file = $file"
+    either = "[" + space[1:-1] + refused[1:-1] + "]"
+    # one scan says whether any cell needs a look: files rarely hold a control character at all
+    if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {mine} AND "
+                       f"regexp_matches(concat_ws('|', {', '.join(cols)}), '{either}') LIMIT 1)",
+                       {"file": str(info.path)}).fetchall()[0][0]:
+        return []
+    con.execute(f"UPDATE {table} SET " + ", ".join(
+        f"{c} = trim(regexp_replace({c}, '{space}+', ' ', 'g'))" for c in cols)
+        + f" WHERE {mine} AND regexp_matches(concat_ws('|', {', '.join(cols)}), '{space}')", {"file": str(info.path)})
+    sheet = "sheet" if info.kind != "units" else "'' AS sheet"
+    found = con.execute(f"""
+        SELECT "row", sheet, c, v FROM (
+            SELECT "row", {sheet}, unnest([{', '.join(repr(c) for c in cols)}]) AS c, unnest([{', '.join(cols)}]) AS v
+            FROM {table} WHERE {mine} AND regexp_matches(concat_ws('|', {', '.join(cols)}), '{refused}'))
+        WHERE regexp_matches(v, '{refused}') ORDER BY "row", c LIMIT 1000""", {"file": str(info.path)}).fetchall()
+    problems = []
+    for row, sh, column, value in found:
+        at = refused_char(value)
+        problems.append(Problem(str(info.path), row, column, "control_character",
+                                f"the text holds an invisible control character (U+{ord(value[at]):04X}) at "
+                                f"character {at + 1}: retype the cell", sheet=sh or ""))
+    return problems
+
+
 def _stage_any(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> None:
     name = str(path)
     if path.stat().st_size == 0:
@@ -94,8 +166,7 @@ def _stage_any(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
         return
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        if not _refused_workbook(path, info):
-            _stage_xlsx(con, path, info)
+        _stage_xlsx(con, path, info)
     elif suffix == ".parquet":
         _stage_parquet(con, path, info)
     elif suffix in (".csv", ".txt"):
@@ -103,21 +174,6 @@ def _stage_any(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
     else:
         info.problems.append(Problem(name, None, None, "unreadable_file",
                                      f"unknown file type '{suffix}': expected .csv, .xlsx or .parquet"))
-
-
-def _refused_workbook(path: Path, info: FileInfo) -> bool:
-    """A ZIP bomb, a macro-enabled or an externally linked workbook is refused before a parser opens it."""
-    from etl.safety import UnsafeUpload, screen
-
-    with path.open("rb") as f:
-        if f.read(4) != b"PK\x03\x04":
-            return False  # not a ZIP at all: openpyxl says so in its own words
-    try:
-        screen(path.name, path.read_bytes(), allow=("xlsx",))
-    except UnsafeUpload as exc:
-        info.problems.append(Problem(str(path), None, None, "refused_file", str(exc).removeprefix(f"{path.name}: ")))
-        return True
-    return False
 
 
 def _short(exc: BaseException) -> str:
