@@ -185,15 +185,18 @@ def _screen_text(name: str, f: BinaryIO, data: bytes | None, limits: Limits, tab
             first = chunk.split(b"\n", 1)[0]
         nul = nul or b"\x00" in chunk
         newlines += chunk.count(b"\n")
+    save_vi, save_en = ("hãy lưu thành CSV UTF-8", "save it as CSV UTF-8") if table else (
+        "hãy lưu thành văn bản UTF-8 (.txt), Word (.docx) hoặc PDF",
+        "save it as UTF-8 text (.txt), Word (.docx) or PDF")
     if nul:
-        raise UnsafeUpload(name, "nội dung nhị phân, không phải tệp văn bản: hãy lưu thành CSV UTF-8",
-                           "binary content, not a text file: save it as CSV UTF-8")
+        raise UnsafeUpload(name, f"nội dung nhị phân, không phải tệp văn bản: {save_vi}",
+                           f"binary content, not a text file: {save_en}")
     if data is not None:
         try:
             data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise UnsafeUpload(name, f"không phải văn bản UTF-8 (byte {exc.start}): hãy lưu thành CSV UTF-8",
-                               f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+            raise UnsafeUpload(name, f"không phải văn bản UTF-8 (byte {exc.start}): {save_vi}",
+                               f"not UTF-8 text (byte {exc.start}); {save_en}") from None
     if not table:
         chars = len(data.decode("utf-8-sig")) if data is not None else 0
         if chars > limits.report_chars:

@@ -3,9 +3,12 @@ checked by the ETL's own rules and shown row by row before anything is loaded; t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
+from etl import safety
 from monitor import audit, auth, views
 from monitor.i18n import fmt_number
 from monitor.uploads import Checked, check_uploads, record_check, template_bytes
@@ -90,11 +93,22 @@ with _ui.guard(c):
     st.caption(c.t("upload_help"))
     st.page_link("screens/extract.py", label=c.t("upload_from_report"), icon=":material/document_scanner:",
                  query_params=c.url())
-    uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
-                                key="data_upload", label_visibility="collapsed")
+    uploaded = None
+    if c.user is not None and not c.user.can_load:  # a signed-in viewer looks; only who may load makes the server parse
+        st.info(c.t("upload_viewer"))
+    else:
+        uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
+                                    key="data_upload", label_visibility="collapsed")
     if uploaded:
         files = [(f.name, f.getvalue()) for f in uploaded]
-        checked = check_uploads(files, c.db)
+        # the batch's size, rows and cells gauged before any parser runs, then at most two parses at once
+        checked = Checked(directory=Path(), refused=safety.screen_batch(files))
+        if not checked.refused:
+            try:
+                with safety.work_slot():
+                    checked = check_uploads(files, c.db)
+            except safety.UnsafeUpload as exc:  # the server is busy with others' files
+                checked = Checked(directory=Path(), refused=[str(exc)])
         for message in checked.refused:
             st.error(c.t("upload_refused", reason=_ui.esc(message)))
         codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []

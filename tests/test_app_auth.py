@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from monitor.audit import read_audit
 from monitor.auth import format_user
+from monitor.i18n import t
 from monitor.store import Store
 from screens._ui import esc
 from tests.dashboard_data import ROOT, sample_db, texts
@@ -105,17 +106,16 @@ def test_user_name_is_escaped_in_the_sidebar(monkeypatch: pytest.MonkeyPatch, db
     assert ":material/person: Người \\*\\*xem\\*\\* (xem) · người xem" in [c.value for c in at.sidebar.caption]
 
 
-def test_viewer_gets_no_load_button(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
+def test_viewer_gets_no_uploader(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
+    # was: a viewer's upload was parsed before the role gate, so a viewer could make the server read two
+    # million rows (issue 21); now a viewer is told who may upload, and nothing is read or written
     at = _data_page(monkeypatch, db, users, "xem", "mật-khẩu-xem")
-    at.file_uploader[0].upload("so-lieu.csv", GOOD, "text/csv").run()
     assert not at.exception
-    assert any(s.value.startswith("Đạt mọi quy tắc: 2 dòng trong 1 tệp.") for s in at.success)
-    assert "Tài khoản người xem không được nạp số liệu." in [e.value for e in at.error]
+    assert not at.get("file_uploader")
+    assert t("upload_viewer") in [i.value for i in at.info]
     assert [b.key for b in at.button if b.key] == ["auth_logout"]
     assert "Nhật ký kiểm toán" not in [s.value for s in at.subheader]
-    [entry], _ = read_audit(db)
-    assert (entry["event"], entry["user"], entry["result"], entry["first_problem"]) == (
-        "upload", "xem", "not_allowed", "load_viewer")
+    assert read_audit(db) == ([], 0)
 
 
 def test_unit_officer_only_their_units(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
