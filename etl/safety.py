@@ -46,9 +46,9 @@ class Limits:
 
 MB = 1024 * 1024
 UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=150_000, inflated=60 * MB,
-                report_chars=500_000, report_parts=30_000)
+                report_chars=200_000, report_parts=30_000)
 COMMAND = Limits(bytes=4096 * MB, rows=5_000_000, columns=64, cells=40_000_000, sheet_cells=3_000_000,
-                 inflated=1024 * MB, report_chars=2_000_000, report_parts=120_000)
+                 inflated=1024 * MB, report_chars=200_000, report_parts=30_000)
 MAX_UPLOAD_BYTES = UPLOAD.bytes
 MAX_INFLATED_BYTES = UPLOAD.inflated
 MAX_RATIO = 100  # inflated / compressed, per member
@@ -364,6 +364,11 @@ def printable(text: str) -> str:
     """Any stored text made safe to write into a file format: whitespace-like controls become a space,
     the refused ones are dropped. For exports of databases written before the rule at the door."""
     return _REFUSED.sub("", _SPACE.sub(" ", text))
+
+
+def without_refused(text: str) -> str:
+    """`text` without the characters a cell may not hold (a PDF's text layer may carry any)."""
+    return _REFUSED.sub("", text)
 
 
 def neutral(text: str) -> str:
