@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from monitor.audit import read_audit
-from monitor.auth import format_user
+from monitor.auth import Throttle, format_user
 from monitor.i18n import t
 from monitor.store import Store
 from screens._ui import esc
@@ -40,6 +40,12 @@ def db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
     copy = tmp_path / "copy.duckdb"
     shutil.copyfile(sample_db(tmp_path_factory), copy)
     return copy
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no failed sign-ins counted (the server's throttle lives in monitor.auth)."""
+    monkeypatch.setattr("monitor.auth.THROTTLE", Throttle())
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path | None, auth: str = "local") -> AppTest:
@@ -86,6 +92,22 @@ def test_wrong_password_or_name_one_sentence(monkeypatch: pytest.MonkeyPatch, db
     assert not at.exception
     assert [e.value for e in at.error] == [WRONG]
     assert [b.label for b in at.button] == ["Đăng nhập"] and not at.dataframe
+
+
+def test_wrong_passwords_are_audited_and_then_held_back(monkeypatch: pytest.MonkeyPatch, db: Path,
+                                                       users: Path) -> None:
+    # was: no limit on tries, and failures only in the server log (issue 21)
+    at = _app(monkeypatch, db, users)
+    for _ in range(6):
+        at = _login(at, "admin", "sai")
+    before, after = t("login_locked", seconds=999).split("999")  # the seconds left depend on the clock
+    [error] = [e.value for e in at.error]
+    assert error.startswith(before) and error.endswith(after) and 20 < int(error[len(before):-len(after)]) <= 30
+    at = _login(at, "admin", "mật-khẩu-admin")  # the right password, but held back: not even checked
+    assert at.error[0].value.startswith(before) and at.text_input
+    entries, _ = read_audit(db)
+    assert [(e["event"], e["user"], e["result"]) for e in reversed(entries)] == (
+        [("login", "admin", "failed")] * 5 + [("login", "admin", "locked")] * 2)
 
 
 def test_right_password_shows_the_page_and_who(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
