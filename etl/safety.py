@@ -366,6 +366,24 @@ def printable(text: str) -> str:
     return _REFUSED.sub("", _SPACE.sub(" ", text))
 
 
+_XML_BAD = re.compile(f"[{REFUSED_CHARS}\x0b\x0c]")  # what no XML file format (xlsx, docx, pptx, svg) can carry
+
+
+def printable_frame(frame):  # pd.DataFrame -> pd.DataFrame (pandas is the callers' import, not this module's)
+    """`frame` without the refused characters in its text columns, a vertical tab or form feed made a space
+    (every file format can then carry it); the frame itself when no cell needs it."""
+    changed = {}
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype.kind != "O" and str(series.dtype) not in ("string", "str"):
+            continue
+        bad = series.astype(object).map(lambda v: isinstance(v, str) and _XML_BAD.search(v) is not None)
+        if bad.any():
+            changed[column] = series.where(~bad, series[bad].map(
+                lambda v: _REFUSED.sub("", v.replace("\x0b", " ").replace("\x0c", " "))))
+    return frame.assign(**changed) if changed else frame
+
+
 def without_refused(text: str) -> str:
     """`text` without the characters a cell may not hold (a PDF's text layer may carry any)."""
     return _REFUSED.sub("", text)

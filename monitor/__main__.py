@@ -42,7 +42,10 @@ def write_table(frame, out: Path, sheet: str) -> None:  # frame: pd.DataFrame
     """CSV (UTF-8) or XLSX by the extension; written beside and renamed, so a failure leaves no half file."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    frame = frame.round({c: DECIMALS for c in frame.columns if frame[c].dtype.kind == "f"})
+    from etl.safety import printable_frame
+
+    # a control character stored before the readers refused them (issue 21) would end openpyxl's write
+    frame = printable_frame(frame.round({c: DECIMALS for c in frame.columns if frame[c].dtype.kind == "f"}))
     try:
         if out.suffix.lower() == ".xlsx":
             _write_xlsx(frame, tmp, sheet)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from etl.safety import printable_frame
 from monitor import attainment, views
 from monitor.catalog import Catalog, Term
 from monitor.checks import FINDING_COLUMNS
@@ -35,6 +36,11 @@ class PackData:
     as_of: int
     lang: str = "vi"
     created: dt.date = field(default_factory=dt.date.today)
+
+    def __post_init__(self) -> None:
+        # text stored before the readers refused control characters (issue 21) still writes into every format
+        self.units, self.values, self.assessed, self.findings = (
+            printable_frame(f) for f in (self.units, self.values, self.assessed, self.findings))
 
     @property
     def multi(self) -> bool:
