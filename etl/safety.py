@@ -274,9 +274,13 @@ def _screen_zip(name: str, f: BinaryIO, limits: Limits) -> tuple[str, int, int]:
         if "word/document.xml" in names:
             body = [i for i in infos if i.filename == "word/document.xml"]
             paragraphs, cells = _count_tags(archive, body, rb"p", rb"tc")
-            if paragraphs + cells > limits.report_parts:
-                raise _too_much(name, "đoạn văn và ô bảng", "paragraphs and table cells", paragraphs + cells,
-                                limits.report_parts)
+            parts = paragraphs + cells
+            if parts > limits.report_parts:
+                raise UnsafeUpload(
+                    name, f"có {_n(parts, 'vi')} đoạn văn và ô bảng, quá {_n(limits.report_parts, 'vi')} cho một báo "
+                          "cáo: hãy gửi riêng phần có số liệu",
+                    f"{parts:,} paragraphs and table cells, over {limits.report_parts:,} for one report: send the "
+                    "part with the figures")
             return "docx", 0, 0
     raise UnsafeUpload(name, "tệp ZIP không phải bảng tính hay tài liệu Word: hãy gửi tệp .xlsx hoặc .csv",
                        "a ZIP archive that is neither a workbook nor a Word document: send the .xlsx or .csv file")
