@@ -198,5 +198,6 @@ def test_a_report_beyond_one_reports_size_is_refused(tmp_path, text, reason):
 
     path = tmp_path / "bc.txt"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(DocumentError, match=reason):
+    with pytest.raises(DocumentError) as refused:
         extract(path, "H1", 2023)
+    assert reason in str(refused.value)
