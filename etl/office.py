@@ -31,7 +31,8 @@ MAX_CHARS = UPLOAD.report_chars
 MAX_LINES = 5_000
 MAX_NUMBERS = 5_000
 _NUMBER = re.compile(r"\d+")
-PDF_SECONDS = 5.0  # a PDF whose text takes longer than this to extract is refused (pypdf's cost per page varies)
+PDF_SECONDS = 1.5  # a PDF whose text takes longer than this to extract is refused (pypdf's cost per page varies)
+PDF_PAGES = 100  # a report of a district runs to 10–30 pages
 
 
 class ReportRefused(ValueError):
@@ -169,7 +170,7 @@ def _rows(tbl: etree._Element, names: dict[str, str], default: str) -> list[list
     return out
 
 
-def pdf_lines(path: Path, max_chars: int = MAX_CHARS, max_pages: int = UPLOAD.report_parts // 100,
+def pdf_lines(path: Path, max_chars: int = MAX_CHARS, max_pages: int = PDF_PAGES,
               seconds: float = PDF_SECONDS) -> list[tuple[str, str]]:
     """(text, place) for every line of a PDF's text layer. Raises ValueError for a scan without one, for
     too many pages or too much text, and for text that takes too long to extract."""

@@ -41,11 +41,11 @@ class Limits:
     sheet_cells: int  # cells in a workbook's sheets (openpyxl reads each one in Python)
     inflated: int  # a ZIP's parts, once inflated
     report_chars: int  # the text of a report (the extractor reads it sentence by sentence)
-    report_parts: int  # a Word report's paragraphs and table cells, a PDF's pages × 100
+    report_parts: int  # a Word report's paragraphs and table cells
 
 
 MB = 1024 * 1024
-UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=150_000, inflated=60 * MB,
+UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=100_000, inflated=60 * MB,
                 report_chars=200_000, report_parts=30_000)
 COMMAND = Limits(bytes=4096 * MB, rows=5_000_000, columns=64, cells=40_000_000, sheet_cells=3_000_000,
                  inflated=1024 * MB, report_chars=200_000, report_parts=30_000)
@@ -53,7 +53,6 @@ MAX_UPLOAD_BYTES = UPLOAD.bytes
 MAX_INFLATED_BYTES = UPLOAD.inflated
 MAX_RATIO = 100  # inflated / compressed, per member
 MAX_MEMBERS = 2000
-PDF_PAGE_PARTS = 100  # a PDF page counts as this many report parts
 
 
 class UnsafeUpload(ValueError):

@@ -234,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     except Rejected as exc:
         print(f"Rejected: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `… | head` stopped reading: the work is done, say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

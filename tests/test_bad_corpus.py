@@ -477,3 +477,13 @@ def test_a_report_named_like_a_formula_gives_no_formula(tmp_path: Path) -> None:
     report.write_text("Năm 2022, toàn huyện có 58 tổ chức cơ sở đảng, 55 tổ chức được xếp loại.\n", encoding="utf-8")
     rows = extract(report, "H1", 2022).rows
     assert rows and {r["source"].split(",")[0] for r in rows} == {"HYPERLINK(1).txt"}
+
+
+def test_a_long_unit_in_the_address_is_not_echoed_whole(monkeypatch: pytest.MonkeyPatch, base_db: Path) -> None:
+    from monitor.i18n import t
+    from tests.dashboard_data import run_app
+
+    at = run_app(monkeypatch, base_db, unit="A" * 100_000)
+    assert not at.exception
+    # was: all 100 000 characters echoed back on the page
+    assert [w.value for w in at.warning] == [t("invalid_param", param="unit", value="A" * 60 + "…")]
