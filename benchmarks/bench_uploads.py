@@ -71,12 +71,18 @@ def _xlsx_rows(n: int) -> bytes:
 
 
 def _docx_tables(n: int, numbers: bool = False) -> bytes:
+    """n one-row tables: of hexadecimal words (compressing ~28×, as real text does: no ZIP-bomb ratio), or
+    of a unit and a figure each."""
+    import random
+
     import docx
 
+    rnd = random.Random(21)
     d = docx.Document()
     for i in range(n):
         t = d.add_table(rows=1, cols=2)
-        t.cell(0, 0).text, t.cell(0, 1).text = (f"Tổ chức {i}", f"{i % 97}") if numbers else ("a", "12")
+        t.cell(0, 0).text, t.cell(0, 1).text = (f"Tổ chức {i}", f"{i % 97}") if numbers else (
+            f"{rnd.getrandbits(40):x}", f"{rnd.getrandbits(30)}")
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
@@ -99,10 +105,23 @@ def _pdf_pages(pages: int) -> bytes:
 
 
 def _bomb() -> bytes:
+    """Four junk bytes, then a real workbook whose sheet inflates to 300 MB of rows (1 000× its size)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER.split(","))
+    plain = io.BytesIO()
+    wb.save(plain)
+    row = b'<row><c t="inlineStr"><is><t>BD-TAYSON</t></is></c></row>'
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("xl/workbook.xml", b"<workbook>" + b" " * (300 * 1024 * 1024) + b"</workbook>")
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, _, tail = data.partition(b"<sheetData>")
+                data = head + b"<sheetData>" + row * (300 * 1024 * 1024 // len(row)) + b"</sheetData>" + \
+                    tail.partition(b"</sheetData>")[2]
+            z.writestr(info.filename, data)
     return b"JUNK" + buf.getvalue()
 
 
@@ -118,7 +137,7 @@ CASES: dict[str, tuple[str, str, Callable[[], list[tuple[str, bytes]]]]] = {
                         lambda: [("so-lieu.parquet", _parquet_rows(2_000_000))]),
     "parquet_20M_rows_cli": ("command", "Parquet, 20 000 000 identical rows (etl check)",
                              lambda: [("so-lieu.parquet", _parquet_rows(20_000_000))]),
-    "docx_10k_tables": ("report", "0.7 MB .docx, 10 000 small tables",
+    "docx_10k_tables": ("report", "0.2 MB .docx, 10 000 small tables",
                         lambda: [("bao-cao.docx", _docx_tables(10_000))]),
     "text_20MB": ("report", "a 20 MB text report", lambda: [("bao-cao.txt", _report_text(15_000_000))]),
     "junk_zip_bomb_cli": ("command", "4 junk bytes + a ZIP bomb named .xlsx (etl check)",
@@ -128,8 +147,8 @@ CASES: dict[str, tuple[str, str, Callable[[], list[tuple[str, bytes]]]]] = {
     "batch_20x2500": ("data", "20 CSV files of 2 500 rows", lambda: [(f"f{i:02d}.csv", _demo_rows(2_500))
                                                                     for i in range(20)]),
     "parquet_50k_rows": ("data", "Parquet, 50 000 rows", lambda: [("so-lieu.parquet", _parquet_rows(50_000))]),
-    "xlsx_12k_rows": ("data", "workbook, 12 400 rows × 8 (~100 000 cells)",
-                      lambda: [("so-lieu.xlsx", _xlsx_rows(12_400))]),
+    "xlsx_50k_rows": ("data", "workbook, 50 000 rows × 8 (the cell limit, ~340 000 written cells)",
+                      lambda: [("so-lieu.xlsx", _xlsx_rows(50_000))]),
     "docx_2k_tables": ("report", ".docx, 2 000 tables of numbers (~8 000 parts, 4 000 lines)",
                        lambda: [("bao-cao.docx", _docx_tables(2_000, numbers=True))]),
     "text_5k_lines_numbers": ("report", "text report, 4 990 lines, 4 990 numbers, 180 000 characters",

@@ -38,14 +38,14 @@ class Limits:
     rows: int  # data rows of a table (a batch of uploads: all its files together)
     columns: int  # header cells
     cells: int  # rows × columns of a CSV or Parquet file (read by DuckDB's own readers)
-    sheet_cells: int  # cells in a workbook's sheets (openpyxl reads each one in Python)
+    sheet_cells: int  # cells in a workbook's sheets, counted from their XML (the template's are read by openpyxl)
     inflated: int  # a ZIP's parts, once inflated
     report_chars: int  # the text of a report (the extractor reads it sentence by sentence)
     report_parts: int  # a Word report's paragraphs and table cells
 
 
 MB = 1024 * 1024
-UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=100_000, inflated=60 * MB,
+UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=400_000, inflated=60 * MB,
                 report_chars=200_000, report_parts=30_000)
 COMMAND = Limits(bytes=4096 * MB, rows=5_000_000, columns=64, cells=40_000_000, sheet_cells=3_000_000,
                  inflated=1024 * MB, report_chars=200_000, report_parts=30_000)
