@@ -117,6 +117,18 @@ def _xlsx_rows(n: int) -> bytes:
     return buf.getvalue()
 
 
+def _xlsx_wide(n: int, columns: int) -> bytes:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("s")
+    ws.append(["unit_code", "year", "period", "org_type", "measure", "value", "qualifier", "source",
+               *(f"x{i}" for i in range(columns - 8))])
+    for i in range(n):
+        ws.append([i] * columns)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def test_two_million_rows_in_51_kb_of_parquet_are_refused_unread() -> None:
     # was: a viewer's 51 KB file took 30 s of server time and 1.7 GB
     data = _many_rows_parquet(2_000_000)
@@ -133,8 +145,8 @@ def test_two_million_rows_in_51_kb_of_parquet_are_refused_unread() -> None:
     ("rows.csv", _csv_rows(UPLOAD.rows + 1), "50,001 rows"),
     ("wide.csv", _csv_rows(10, columns=UPLOAD.columns + 1), "65 columns"),
     ("cells.csv", _csv_rows(UPLOAD.cells // 60 + 1, columns=60), "400,020 cells"),
-    # 6 cells a row (openpyxl writes no empty cell) and the header's 8, counted in the sheet's XML
-    ("rows.xlsx", _xlsx_rows(UPLOAD.sheet_cells // 6), "400,004 cells"),
+    ("rows.xlsx", _xlsx_rows(UPLOAD.rows + 1), "50,002 rows"),  # the header is a row of the sheet too
+    ("cells.xlsx", _xlsx_wide(10_000, 40), "400,040 cells"),  # counted in the sheet's XML
 ])
 def test_tables_over_the_upload_limits_are_refused(name: str, data: bytes, what: str) -> None:
     with pytest.raises(UnsafeUpload) as refused:
