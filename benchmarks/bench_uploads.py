@@ -88,6 +88,17 @@ def _docx_tables(n: int, numbers: bool = False) -> bytes:
     return buf.getvalue()
 
 
+def _template(units: int) -> bytes:
+    """The data-entry template for `units` districts, as downloaded (its cells are read even when empty)."""
+    from etl.template import write_template
+    from monitor.catalog import default_catalog
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mau.xlsx"
+        write_template(path, default_catalog(), units=[(f"DEMO-H{i:02d}", f"Huyện {i}") for i in range(units)])
+        return path.read_bytes()
+
+
 def _pdf_pages(pages: int) -> bytes:
     """A text PDF of `pages` pages of 35 lines, each with a figure (one page's objects, repeated)."""
     from pypdf import PdfReader, PdfWriter
@@ -149,6 +160,8 @@ CASES: dict[str, tuple[str, str, Callable[[], list[tuple[str, bytes]]]]] = {
     "parquet_50k_rows": ("data", "Parquet, 50 000 rows", lambda: [("so-lieu.parquet", _parquet_rows(50_000))]),
     "xlsx_50k_rows": ("data", "workbook, 50 000 rows × 8 (the cell limit, ~340 000 written cells)",
                       lambda: [("so-lieu.xlsx", _xlsx_rows(50_000))]),
+    "template_30_units": ("data", "the data-entry template of 30 districts (~60 000 cells, the template limit)",
+                          lambda: [("mau-nhap-lieu.xlsx", _template(30))]),
     "docx_2k_tables": ("report", ".docx, 2 000 tables of numbers (~8 000 parts, 4 000 lines)",
                        lambda: [("bao-cao.docx", _docx_tables(2_000, numbers=True))]),
     "text_5k_lines_numbers": ("report", "text report, 4 990 lines, 4 990 numbers, 180 000 characters",

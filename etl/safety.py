@@ -38,16 +38,19 @@ class Limits:
     rows: int  # data rows of a table (a batch of uploads: all its files together)
     columns: int  # header cells
     cells: int  # rows × columns of a CSV or Parquet file (read by DuckDB's own readers)
-    sheet_cells: int  # cells in a workbook's sheets, counted from their XML (the template's are read by openpyxl)
+    sheet_cells: int  # cells in a workbook's sheets, counted from their XML (python-calamine reads them)
+    template_cells: int  # the same in a filled data-entry template (etl.template reads it with openpyxl, ~12 µs a cell)
     inflated: int  # a ZIP's parts, once inflated
     report_chars: int  # the text of a report (the extractor reads it sentence by sentence)
     report_parts: int  # a Word report's paragraphs and table cells
 
 
 MB = 1024 * 1024
-UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=400_000, inflated=60 * MB,
+UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=400_000, template_cells=60_000,
+                inflated=60 * MB,
                 report_chars=200_000, report_parts=30_000)
 COMMAND = Limits(bytes=4096 * MB, rows=5_000_000, columns=64, cells=40_000_000, sheet_cells=3_000_000,
+                 template_cells=3_000_000,
                  inflated=1024 * MB, report_chars=200_000, report_parts=30_000)
 MAX_UPLOAD_BYTES = UPLOAD.bytes
 MAX_INFLATED_BYTES = UPLOAD.inflated
@@ -267,8 +270,9 @@ def _screen_zip(name: str, f: BinaryIO, limits: Limits) -> tuple[str, int, int]:
             sheets = [i for i in infos if re.fullmatch(r"xl/worksheets/[^/]+\.xml", i.filename)]
             rows, cells = _count_tags(archive, sheets, rb"row", rb"c")
             check_table(name, rows, 1, limits, sheet=True)
-            if cells > limits.sheet_cells:
-                raise _too_much(name, "ô", "cells", cells, limits.sheet_cells)
+            most = limits.template_cells if _is_template(archive) else limits.sheet_cells
+            if cells > most:
+                raise _too_much(name, "ô", "cells", cells, most)
             return "xlsx", rows, cells
         if "word/document.xml" in names:
             body = [i for i in infos if i.filename == "word/document.xml"]
@@ -283,6 +287,14 @@ def _screen_zip(name: str, f: BinaryIO, limits: Limits) -> tuple[str, int, int]:
             return "docx", 0, 0
     raise UnsafeUpload(name, "tệp ZIP không phải bảng tính hay tài liệu Word: hãy gửi tệp .xlsx hoặc .csv",
                        "a ZIP archive that is neither a workbook nor a Word document: send the .xlsx or .csv file")
+
+
+def _is_template(archive: zipfile.ZipFile) -> bool:
+    """Whether the workbook is the data-entry template (its marker sheet, as etl.template.is_template says)."""
+    from etl.template import MARKER_SHEET
+
+    index = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    return re.search(rf'<(?:\w+:)?sheet\b[^>]*\bname="{MARKER_SHEET}"', index) is not None
 
 
 def _count_tags(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], outer: bytes, inner: bytes

@@ -234,3 +234,18 @@ def test_at_most_two_parses_at_once() -> None:
             pass
     with work_slot():  # the slots are given back
         pass
+
+
+def test_the_template_has_its_own_cell_limit(tmp_path) -> None:
+    # openpyxl reads the data-entry template (etl.template) at ~12 µs a cell: 60 000 cells, 30 districts
+    from etl.template import write_template
+    from monitor.catalog import default_catalog
+
+    for units, refused in ((30, False), (31, True)):
+        path = tmp_path / f"mau-{units}.xlsx"
+        write_template(path, default_catalog(), units=[(f"H{i:02d}", f"Huyện {i}") for i in range(units)])
+        if refused:
+            with pytest.raises(UnsafeUpload, match="60,976 cells is over the limit of 60,000"):
+                screen(path.name, path.read_bytes())
+        else:
+            assert screen(path.name, path.read_bytes()).cells == 59_010
