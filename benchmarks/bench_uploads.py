@@ -116,22 +116,30 @@ def _pdf_pages(pages: int) -> bytes:
 
 
 def _bomb() -> bytes:
-    """Four junk bytes, then a real workbook whose sheet inflates to 300 MB of rows (1 000× its size)."""
+    """Four junk bytes, then a real workbook whose sheet holds a million and a half rows (~300 MB inflated)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
     wb.active.append(HEADER.split(","))
     plain = io.BytesIO()
     wb.save(plain)
-    row = b'<row><c t="inlineStr"><is><t>BD-TAYSON</t></is></c></row>'
+    values = ROW.split(",")
+
+    def row(n: int) -> str:
+        cells = "".join(f'<c r="{col}{n}"><v>{v}</v></c>' if v.isdigit() else
+                        f'<c r="{col}{n}" t="inlineStr"><is><t>{v}</t></is></c>'
+                        for col, v in zip("ABCDEFGH", values, strict=True) if v)
+        return f'<row r="{n}">{cells}</row>'
+
+    rows = "".join(row(n) for n in range(2, 1_500_002)).encode()
     buf = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for info in src.infolist():
             data = src.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                head, _, tail = data.partition(b"<sheetData>")
-                data = head + b"<sheetData>" + row * (300 * 1024 * 1024 // len(row)) + b"</sheetData>" + \
-                    tail.partition(b"</sheetData>")[2]
+            if info.filename == "xl/worksheets/sheet1.xml":  # the header row, then a million and a half rows
+                head, _, tail = data.partition(b"</sheetData>")
+                data = (head + rows + b"</sheetData>" + tail).replace(b'<dimension ref="A1:H1"/>',
+                                                                        b'<dimension ref="A1:H1500001"/>')
             z.writestr(info.filename, data)
     return b"JUNK" + buf.getvalue()
 

@@ -269,6 +269,7 @@ def _screen_zip(name: str, f: BinaryIO, limits: Limits) -> tuple[str, int, int]:
                                    "the workbook links to other files; paste the values and save again")
             sheets = [i for i in infos if re.fullmatch(r"xl/worksheets/[^/]+\.xml", i.filename)]
             rows, cells = _count_tags(archive, sheets, rb"row", rb"c")
+            rows = max(rows - 1, 0)  # the header row, as a CSV's
             check_table(name, rows, 1, limits, sheet=True)
             most = limits.template_cells if _is_template(archive) else limits.sheet_cells
             if cells > most:
