@@ -10,8 +10,9 @@ Then the work: rows, columns and cells are counted from what costs nothing to re
 Parquet footer, the tags of a workbook's sheets streamed through zlib) and a file over the limits is
 refused before a parser builds anything. UPLOAD bounds what anyone at the dashboard can send (each
 accepted upload is checked in well under 2 s and 300 MB); COMMAND bounds `python -m etl` (the
-national data set is a million rows). Text is held to one rule at the door (`control_characters`):
-whitespace-like control characters become spaces, the others are refused, by every reader.
+national data set is a million rows). Text is held to one rule at the door, for every reader
+(etl.readers, rule `control_character`): whitespace-like control characters become spaces, the
+others refuse the row; `printable_frame` cleans text stored before the rule for the exports.
 """
 
 from __future__ import annotations

@@ -3,8 +3,6 @@ checked by the ETL's own rules and shown row by row before anything is loaded; t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -29,6 +27,26 @@ def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.
         return
     record_check(c.db, c.who, files, checked, gate)
     done.add(key)
+
+
+def _checked(files: list[tuple[str, bytes]]) -> Checked | None:
+    """The batch checked, or None when it was refused before any parser ran (its size, rows or cells over the
+    limits, or the server busy with two others): the refusal is said here and audited once a session."""
+    refused = safety.screen_batch(files)
+    if not refused:
+        try:
+            with safety.work_slot():
+                return check_uploads(files, c.db)
+        except safety.UnsafeUpload as exc:
+            refused = [str(exc)]
+    for message in refused:
+        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+    key = (c.who, tuple((name, audit.sha256(data)) for name, data in files))
+    done: set = st.session_state.setdefault("_audited_uploads", set())
+    if c.uploads and key not in done:  # the read-only demo writes nothing
+        audit.record_upload(c.db, c.who, files, "refused", len(refused), refused[0])
+        done.add(key)
+    return None
 
 
 def _audit_section() -> None:
@@ -99,16 +117,11 @@ with _ui.guard(c):
     else:
         uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                                     key="data_upload", label_visibility="collapsed")
+    checked = None
     if uploaded:
         files = [(f.name, f.getvalue()) for f in uploaded]
-        # the batch's size, rows and cells gauged before any parser runs, then at most two parses at once
-        checked = Checked(directory=Path(), refused=safety.screen_batch(files))
-        if not checked.refused:
-            try:
-                with safety.work_slot():
-                    checked = check_uploads(files, c.db)
-            except safety.UnsafeUpload as exc:  # the server is busy with others' files
-                checked = Checked(directory=Path(), refused=[str(exc)])
+        checked = _checked(files)
+    if checked is not None:
         for message in checked.refused:
             st.error(c.t("upload_refused", reason=_ui.esc(message)))
         codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []

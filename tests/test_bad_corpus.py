@@ -23,6 +23,7 @@ import pytest
 
 from etl.load import LoadRejected, load
 from etl.model import Problem
+from screens._ui import esc
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -487,3 +488,19 @@ def test_a_long_unit_in_the_address_is_not_echoed_whole(monkeypatch: pytest.Monk
     assert not at.exception
     # was: all 100 000 characters echoed back on the page
     assert [w.value for w in at.warning] == [t("invalid_param", param="unit", value="A" * 60 + "…")]
+
+
+def test_the_data_page_refuses_two_million_rows_before_reading(monkeypatch: pytest.MonkeyPatch,
+                                                                base_db: Path) -> None:
+    # was: 51 KB of Parquet took 30 s and 2 GB of the server, from anyone at the demo
+    from monitor.i18n import t
+    from tests.dashboard_data import run_app
+
+    at = run_app(monkeypatch, base_db, "data", unit="BD", year="2022")
+    at.file_uploader[0].upload("so-lieu.parquet", _many_rows_parquet(2_000_000), "application/octet-stream").run()
+    assert not at.exception
+    reason = ("so-lieu.parquet: có 2.000.000 dòng, vượt giới hạn 50.000 mỗi tệp: hãy tách thành các tệp nhỏ hơn (ví "
+              "dụ mỗi tệp một đơn vị hoặc một năm) — 2,000,000 rows is over the limit of 50,000 a file: split it into "
+              "smaller files (e.g. one per unit or year)")
+    assert [e.value for e in at.error] == [t("upload_refused", reason=esc(reason))]
+    assert not [d for d in at.dataframe if "Tình trạng" in d.value.columns]  # no row was read
