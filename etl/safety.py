@@ -52,7 +52,7 @@ UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cel
                 report_chars=200_000, report_parts=30_000)
 COMMAND = Limits(bytes=4096 * MB, rows=5_000_000, columns=64, cells=40_000_000, sheet_cells=3_000_000,
                  template_cells=3_000_000,
-                 inflated=1024 * MB, report_chars=200_000, report_parts=30_000)
+                 inflated=512 * MB, report_chars=200_000, report_parts=30_000)
 MAX_UPLOAD_BYTES = UPLOAD.bytes
 MAX_INFLATED_BYTES = UPLOAD.inflated
 MAX_RATIO = 100  # inflated / compressed, per member
@@ -158,6 +158,14 @@ def _screen(name: str, f: BinaryIO, size: int, allow: tuple[str, ...], limits: L
         raise UnsafeUpload(name, f"nội dung tệp là {kind}, ở đây chỉ nhận: {', '.join(allow)}",
                            f"its content is {kind}, expected one of: {', '.join(allow)}")
     return Screened(kind=kind, suffix=SUFFIXES[kind], rows=rows, cells=cells)
+
+
+def _over(name: str, what_vi: str, what_en: str, most: int) -> UnsafeUpload:
+    """Over a limit counted by streaming (_count_tags stops a little past it): how many is not known."""
+    return UnsafeUpload(
+        name, f"có hơn {_n(most, 'vi')} {what_vi}, giới hạn của mỗi tệp: hãy tách thành các tệp nhỏ hơn (ví dụ mỗi "
+              "tệp một đơn vị hoặc một năm)",
+        f"more than {most:,} {what_en}, the limit a file: split it into smaller files (e.g. one per unit or year)")
 
 
 def _too_much(name: str, what_vi: str, what_en: str, n: int, most: int) -> UnsafeUpload:
@@ -269,23 +277,24 @@ def _screen_zip(name: str, f: BinaryIO, limits: Limits) -> tuple[str, int, int]:
                 raise UnsafeUpload(name, "bảng tính liên kết tới tệp khác: hãy dán giá trị (Paste Values) rồi lưu lại",
                                    "the workbook links to other files; paste the values and save again")
             sheets = [i for i in infos if re.fullmatch(r"xl/worksheets/[^/]+\.xml", i.filename)]
-            rows, cells = _count_tags(archive, sheets, rb"row", rb"c")
+            rows, cells = _count_tags(archive, sheets, rb"row", rb"c", limits.rows + 1, limits.sheet_cells)
             rows = max(rows - 1, 0)  # the header row, as a CSV's
-            check_table(name, rows, 1, limits, sheet=True)
+            if rows > limits.rows:
+                raise _over(name, "dòng", "rows", limits.rows)
             most = limits.template_cells if _is_template(archive) else limits.sheet_cells
             if cells > most:
-                raise _too_much(name, "ô", "cells", cells, most)
+                raise _over(name, "ô", "cells", most)
             return "xlsx", rows, cells
         if "word/document.xml" in names:
             body = [i for i in infos if i.filename == "word/document.xml"]
-            paragraphs, cells = _count_tags(archive, body, rb"p", rb"tc")
-            parts = paragraphs + cells
-            if parts > limits.report_parts:
+            paragraphs, cells = _count_tags(archive, body, rb"p", rb"tc", limits.report_parts, limits.report_parts)
+            if paragraphs + cells > limits.report_parts:
+                most = limits.report_parts
                 raise UnsafeUpload(
-                    name, f"có {_n(parts, 'vi')} đoạn văn và ô bảng, quá {_n(limits.report_parts, 'vi')} cho một báo "
-                          "cáo: hãy gửi riêng phần có số liệu",
-                    f"{parts:,} paragraphs and table cells, over {limits.report_parts:,} for one report: send the "
-                    "part with the figures")
+                    name, f"có hơn {_n(most, 'vi')} đoạn văn và ô bảng, quá nhiều cho một báo cáo: hãy gửi riêng phần "
+                          "có số liệu",
+                    f"more than {most:,} paragraphs and table cells, too many for one report: send the part with "
+                    "the figures")
             return "docx", 0, 0
     raise UnsafeUpload(name, "tệp ZIP không phải bảng tính hay tài liệu Word: hãy gửi tệp .xlsx hoặc .csv",
                        "a ZIP archive that is neither a workbook nor a Word document: send the .xlsx or .csv file")
@@ -299,12 +308,13 @@ def _is_template(archive: zipfile.ZipFile) -> bool:
     return re.search(rf'<(?:\w+:)?sheet\b[^>]*\bname="{MARKER_SHEET}"', index) is not None
 
 
-def _count_tags(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], outer: bytes, inner: bytes
-                ) -> tuple[int, int]:
+def _count_tags(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], outer: bytes, inner: bytes,
+                most_outer: int, most_inner: int) -> tuple[int, int]:
     """How many <outer …> and <inner …> elements (any namespace prefix) the members hold, streamed through
-    zlib a megabyte at a time: the sizes the archive claims were bounded above, and a member that inflates
-    further than it claimed ends in zipfile's own error."""
-    pattern = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(" + outer + rb"|" + inner + rb")[\s/>]")
+    zlib a megabyte at a time, stopping once either passes its most (the caller then refuses): the sizes the
+    archive claims were bounded above, and a member that inflates further than it claimed ends in
+    zipfile's own error."""
+    tags = {name: re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + name + rb"[\s/>]") for name in (outer, inner)}
     counts = {outer: 0, inner: 0}
     for member in members:
         tail = b""
@@ -312,13 +322,15 @@ def _count_tags(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], outer:
             with archive.open(member) as part:
                 for chunk in iter(lambda p=part: p.read(MB), b""):
                     text = tail + chunk
-                    cut = max(0, len(text) - 64)
-                    cut = text.rfind(b"<", cut) if text.rfind(b"<", cut) >= 0 else len(text)
-                    for m in pattern.finditer(text, 0, cut):
-                        counts[m.group(1)] += 1
+                    cut = text.rfind(b"<", max(0, len(text) - 64))  # a tag cut by the chunk waits for the next
+                    cut = cut if cut >= 0 else len(text)
+                    for name, tag in tags.items():
+                        counts[name] += len(tag.findall(text, 0, cut))
                     tail = text[cut:]
-                for m in pattern.finditer(tail):
-                    counts[m.group(1)] += 1
+                    if counts[outer] > most_outer or counts[inner] > most_inner:  # enough to refuse it
+                        return counts[outer], counts[inner]
+                for name, tag in tags.items():
+                    counts[name] += len(tag.findall(tail))
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError):
             raise UnsafeUpload(archive.filename or "", "tệp ZIP/Office bị hỏng: hãy mở bằng Excel (Word) và lưu lại",
                                "a damaged ZIP/Office file: open it in Excel (Word) and save it again") from None
