@@ -47,7 +47,7 @@ class Limits:
 
 
 MB = 1024 * 1024
-UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=400_000, template_cells=60_000,
+UPLOAD = Limits(bytes=20 * MB, rows=50_000, columns=64, cells=400_000, sheet_cells=200_000, template_cells=60_000,
                 inflated=60 * MB,
                 report_chars=200_000, report_parts=30_000)
 COMMAND = Limits(bytes=4096 * MB, rows=5_000_000, columns=64, cells=40_000_000, sheet_cells=3_000_000,
