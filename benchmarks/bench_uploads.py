@@ -105,7 +105,7 @@ def _pdf_pages(pages: int) -> bytes:
 
     from tests.test_extract import _pdf_with_text
 
-    lines = [f"Nam 2023 co {n} to chuc co so dang hoan thanh." for n in range(35)]
+    lines = [f"Co {n} to chuc co so dang hoan thanh tot nhiem vu." for n in range(35)]
     page = PdfReader(io.BytesIO(_pdf_with_text(lines))).pages[0]
     writer = PdfWriter()
     for _ in range(pages):
