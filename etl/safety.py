@@ -56,6 +56,7 @@ COMMAND = Limits(bytes=4096 * MB, rows=5_000_000, columns=64, cells=40_000_000, 
 MAX_UPLOAD_BYTES = UPLOAD.bytes
 MAX_INFLATED_BYTES = UPLOAD.inflated
 MAX_RATIO = 100  # inflated / compressed, per member
+REPORT_XML = 20 * MB  # a Word report's body, inflated (the longest real report's would be well under 1 MB)
 MAX_MEMBERS = 2000
 
 
@@ -287,6 +288,12 @@ def _screen_zip(name: str, f: BinaryIO, limits: Limits) -> tuple[str, int, int]:
             return "xlsx", rows, cells
         if "word/document.xml" in names:
             body = [i for i in infos if i.filename == "word/document.xml"]
+            if body[0].file_size > REPORT_XML:  # one tree in memory (etl.office): a report's is a few MB at most
+                raise UnsafeUpload(
+                    name, f"nội dung tài liệu giải nén ra {_n(body[0].file_size, 'vi')} byte, quá lớn cho một báo cáo: "
+                          "hãy gửi riêng phần có số liệu",
+                    f"the document's body inflates to {body[0].file_size:,} bytes, too large for one report: send "
+                    "the part with the figures")
             paragraphs, cells = _count_tags(archive, body, rb"p", rb"tc", limits.report_parts, limits.report_parts)
             if paragraphs + cells > limits.report_parts:
                 most = limits.report_parts

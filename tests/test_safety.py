@@ -248,3 +248,17 @@ def test_the_template_has_its_own_cell_limit(tmp_path) -> None:
                 screen(path.name, path.read_bytes())
         else:
             assert screen(path.name, path.read_bytes()).cells == 59_010
+
+
+def test_a_word_body_too_large_for_one_report_is_refused_unparsed() -> None:
+    # 30 MB of text that hardly compresses: under the ZIP-bomb ratio, yet one lxml tree and one str of it
+    import random
+
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("".join(random.Random(21).choices("abcdefghijklmnopqrstuvwxyz0123456789 ", k=30_000_000)))
+    buf = io.BytesIO()
+    d.save(buf)
+    with pytest.raises(UnsafeUpload, match="the document's body inflates to 30,00"):
+        screen("bc.docx", buf.getvalue(), allow=("docx",))
