@@ -221,25 +221,57 @@ def _screen_text(name: str, f: BinaryIO, data: bytes | None, limits: Limits, tab
 
 
 def _gauge_parquet(name: str, f: BinaryIO, limits: Limits) -> tuple[int, int]:
-    """Rows and columns from the footer: 51 KB of Parquet may hold two million identical rows."""
+    """Rows, columns and values from the footer (51 KB of Parquet may hold two million identical rows), then
+    the text the columns would become: 3 KB may hold one 100 KB string as the dictionary of 5 000 rows,
+    which a reader copies into every row (half a gigabyte). Nested columns are refused: the contract's
+    columns are flat."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(f).metadata
+        parquet = pq.ParquetFile(f)
+        meta = parquet.metadata
+        schema = parquet.schema_arrow
     except Exception:  # a damaged footer: DuckDB's reader says so in its own words
         return 0, 0
     check_table(name, meta.num_rows, meta.num_columns, limits)
+    nested = [field.name for field in schema if pa.types.is_nested(field.type)]
+    if nested:
+        raise UnsafeUpload(name, f"cột {', '.join(nested)} có kiểu lồng nhau (danh sách, cấu trúc): hãy lưu mỗi cột "
+                                 "một giá trị",
+                           f"column {', '.join(nested)} is nested (a list or a struct): save one value a cell")
+    values = sum(meta.row_group(r).column(c).num_values for r in range(meta.num_row_groups)
+                 for c in range(meta.num_columns))
+    if values > limits.cells:
+        raise _too_much(name, "giá trị", "values", values, limits.cells)
     inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if inflated > limits.inflated:
         raise _bomb(name, inflated, limits)
+    def textual(t: pa.DataType) -> bool:
+        t = t.value_type if pa.types.is_dictionary(t) else t
+        return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or \
+            pa.types.is_large_binary(t)
+
+    text = [field.name for field in schema if textual(field.type)]
+    f.seek(0)
+    dictionaries = pq.ParquetFile(f, read_dictionary=text)
+    for group in range(meta.num_row_groups):
+        for column in dictionaries.read_row_group(group, columns=text).columns:
+            for chunk in column.chunks:
+                if pa.types.is_dictionary(chunk.type):  # each row's string counted, none copied
+                    lengths = pc.take(pc.binary_length(chunk.dictionary), chunk.indices)
+                    inflated += (pc.sum(lengths).as_py() or 0) - chunk.nbytes
+                if inflated > limits.inflated:
+                    raise _bomb(name, inflated, limits)
     return meta.num_rows, meta.num_rows * meta.num_columns
 
 
 def _bomb(name: str, inflated: int, limits: Limits) -> UnsafeUpload:
-    return UnsafeUpload(name, f"giải nén ra {_n(inflated, 'vi')} byte, vượt giới hạn {_n(limits.inflated, 'vi')} "
-                              "(một ZIP bomb?): hãy gửi tệp số liệu gốc",
-                        f"the archive inflates to {inflated:,} bytes, over {limits.inflated:,} (a ZIP bomb?): send "
-                        "the original data file")
+    return UnsafeUpload(name, f"khi giải nén, tệp nở ra {_n(inflated, 'vi')} byte, vượt giới hạn "
+                              f"{_n(limits.inflated, 'vi')}: hãy gửi tệp số liệu gốc",
+                        f"unpacked, the file expands to {inflated:,} bytes, over the limit of {limits.inflated:,}: "
+                        "send the original data file")
 
 
 def _screen_zip(name: str, f: BinaryIO, limits: Limits) -> tuple[str, int, int]:

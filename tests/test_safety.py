@@ -262,3 +262,35 @@ def test_a_word_body_too_large_for_one_report_is_refused_unparsed() -> None:
     d.save(buf)
     with pytest.raises(UnsafeUpload, match="the document's body inflates to 30,00"):
         screen("bc.docx", buf.getvalue(), allow=("docx",))
+
+
+def _dictionary_bomb(rows: int, store_schema: bool) -> bytes:
+    """A few KB of Parquet whose source column is one 100 KB string, the dictionary of every row."""
+    import numpy as np
+
+    cells = {"unit_code": "H1", "year": "2022", "period": "Y", "org_type": "", "measure": "org_rated", "value": "55",
+             "qualifier": "", "source": "BC " + "x" * 100_000}
+    table = pa.table({c: pa.DictionaryArray.from_arrays(np.zeros(rows, np.int8), pa.array([v]))
+                      for c, v in cells.items()})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", store_schema=store_schema)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("store_schema", [True, False], ids=["arrow dictionary", "plain string column"])
+def test_a_parquet_dictionary_that_every_row_copies_is_refused(store_schema: bool) -> None:
+    # found attacking issue 21's limits: 2.6 KB, 5 000 rows, each the same 100 KB string: the reader copied it
+    # into every row (9.5 s, then out of memory past 2 GB)
+    data = _dictionary_bomb(5_000, store_schema)
+    assert len(data) < 5_000
+    with pytest.raises(UnsafeUpload) as refused:
+        screen("so-lieu.parquet", data)
+    assert refused.value.en.startswith("unpacked, the file expands to 499,9")  # 5 000 × 100 KB, less the footer's
+    assert screen("ok.parquet", _dictionary_bomb(100, store_schema)).rows == 100  # 10 MB of text is fine
+
+
+def test_a_nested_parquet_column_is_refused() -> None:
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"unit_code": ["H1"], "value": [[1.0] * 10]}), buf)
+    with pytest.raises(UnsafeUpload, match="column value is nested"):
+        screen("so-lieu.parquet", buf.getvalue())
