@@ -23,8 +23,10 @@ def _login() -> str:
 
 
 def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
+    from etl.safety import visible  # a file's text may hold a terminal's escape sequence
+
     for p in problems:
-        print(f"  {p}", file=stream)
+        print(f"  {visible(str(p))}", file=stream)
 
 
 def _irregular(files: list[str]) -> list[Problem]:

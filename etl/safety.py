@@ -452,6 +452,12 @@ def printable_frame(frame):  # pd.DataFrame -> pd.DataFrame (pandas is the calle
     return frame.assign(**changed) if changed else frame
 
 
+def visible(text: str) -> str:
+    """`text` for a terminal: a control character (an escape sequence would act on the terminal) shown as
+    its code, as \\u001b."""
+    return _REFUSED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def without_refused(text: str) -> str:
     """`text` without the characters a cell may not hold (a PDF's text layer may carry any)."""
     return _REFUSED.sub("", text)

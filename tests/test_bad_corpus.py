@@ -504,3 +504,17 @@ def test_the_data_page_refuses_two_million_rows_before_reading(monkeypatch: pyte
               "smaller files (e.g. one per unit or year)")
     assert [e.value for e in at.error] == [t("upload_refused", reason=esc(reason))]
     assert not [d for d in at.dataframe if "Tình trạng" in d.value.columns]  # no row was read
+
+
+def test_a_terminal_escape_in_a_code_is_printed_as_its_code(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    # found attacking: the door looks at free text only (a code with a control character is an unknown code),
+    # but `etl check` printed the code as it was, and a terminal acted on its escape sequence
+    from etl.__main__ import main as etl_main
+
+    path = tmp_path / "esc.csv"
+    path.write_bytes(_csv("\x1b]0;pwned\x07,2022,Y,,org_rated,55,,BC 9"))
+    assert etl_main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "unknown unit '\\u001b]0;pwned\\u0007'" in out
