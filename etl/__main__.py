@@ -22,11 +22,11 @@ def _login() -> str:
         return ""
 
 
-def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
+def _print_problems(problems: list[Problem], stream=None) -> None:
     from etl.safety import visible  # a file's text may hold a terminal's escape sequence
 
     for p in problems:
-        print(f"  {visible(str(p))}", file=stream)
+        print(f"  {visible(str(p))}", file=stream or sys.stdout)
 
 
 def _irregular(files: list[str]) -> list[Problem]:
