@@ -195,8 +195,11 @@ class Throttle:
     def failed(self, username: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         with self._lock:
-            if len(self._failures) >= self.names:  # many names tried: forget the ones out of the window
-                self._failures = {k: v for k, v in self._failures.items() if now - v[-1] < self.window}
+            if len(self._failures) >= self.names:  # many names tried: forget the ones out of the window,
+                kept = {k: v for k, v in self._failures.items() if now - v[-1] < self.window}
+                if len(kept) >= self.names:  # and, were they all recent, the half tried longest ago
+                    kept = dict(sorted(kept.items(), key=lambda kv: kv[1][-1])[len(kept) // 2:])
+                self._failures = kept
             times = [t for t in self._failures.get(self.key(username), []) if now - t < self.window]
             self._failures[self.key(username)] = [*times, now][-64:]
 

@@ -285,3 +285,11 @@ def test_the_hold_doubles_and_an_unknown_name_is_held_alike(users_file: Path) ->
         assert sign_in(users, name, "sai", throttle, now=34.0).wait == 60.0  # sixth failure: held 60 s
     assert sign_in(users, "xem", "pw3", throttle, now=34.0).result == "ok"  # other users are not held
     assert throttle.wait("ADMIN ", now=35.0) == 59.0  # the name as verify compares it
+
+
+def test_the_throttle_holds_a_bounded_number_of_names() -> None:
+    throttle = Throttle(names=100)
+    for i in range(1000):  # a thousand made-up names within the window
+        throttle.failed(f"name{i}", now=float(i) / 100)
+    assert len(throttle._failures) <= 100
+    assert throttle.wait("name999", now=10.0) == 0.0 and "name999" in throttle._failures  # the latest are kept
