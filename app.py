@@ -6,9 +6,11 @@ too), the navigation. The pages in screens/ only lay out what monitor.views and 
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
-from monitor import auth
+from monitor import audit, auth
 from monitor.catalog import default_catalog
 from monitor.i18n import t
 from monitor.store import Store, db_path, file_identity, retire_older
@@ -44,6 +46,16 @@ def _users() -> dict[str, auth.User]:
     return auth.load_users(auth.users_path())
 
 
+def _record_sign_in(username: str, result: str) -> None:
+    """A failed or refused sign-in, in the audit beside the database and in the server log."""
+    _ui.log.warning("%s sign-in for %r", result, username[:100])
+    try:
+        audit.append(db_path(), event="login", user=username.strip()[:100], result=result, files=[], problems=0,
+                     first_problem="")
+    except OSError:  # a read-only folder: the server log has it
+        _ui.log.exception("cannot write the audit log beside %s", db_path())
+
+
 def _login_form(lang: str) -> auth.User | None:
     """The local sign-in form; the user once the password matched."""
     users = _users()
@@ -61,11 +73,15 @@ def _login_form(lang: str) -> auth.User | None:
                                  autocomplete="current-password")
         submitted = st.form_submit_button(t("login_button", lang), type="primary")
     if submitted:
-        user = auth.verify(users, username, password)
-        if user is None:
-            _ui.log.warning("failed sign-in for %r", username[:100])
-            column.error(t("login_failed", lang))
+        outcome = auth.sign_in(users, username, password)
+        if outcome.user is None:
+            _record_sign_in(username, outcome.result)
+            if outcome.result == "locked":
+                column.error(t("login_locked", lang, seconds=max(1, math.ceil(outcome.wait))))
+            else:
+                column.error(t("login_failed", lang))
             return None
+        user = outcome.user
         st.session_state[USER_KEY] = user.username
         st.session_state.pop("auth_password", None)
         st.rerun()  # draw the page without the form
@@ -120,8 +136,12 @@ st.set_page_config(page_title=t("app_title", lang), page_icon=":material/flag:",
 # first visit after start-up in its old multipage mode, which shows "Page not found" over a link to a
 # sub-page (streamlit#8860). URL paths are Vietnamese words, independent of the file names.
 PAGES = [
-    st.Page("screens/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="tong-quan",
+    st.Page("screens/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="trang-chu",
             default=True),
+    # The default page lives at "/" (Streamlit gives it no path of its own), so a link to /tong-quan found no page
+    # and showed "Page not found" (under the sign-in form too): the overview answers there as well, unlisted.
+    st.Page("screens/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="tong-quan",
+            visibility="hidden"),
     st.Page("screens/indicator.py", title=t("page_indicator", lang), icon=":material/bar_chart:",
             url_path="chi-tieu"),
     st.Page("screens/unit.py", title=t("page_unit", lang), icon=":material/account_balance:", url_path="don-vi"),

@@ -35,15 +35,62 @@ def _unit_names(db: str | None) -> dict[str, str]:
         return {}
 
 
-def _print_problems(problems: list[Problem], stream=sys.stdout, db: str | None = None) -> None:
+def _print_problems(problems: list[Problem], stream=None, db: str | None = None) -> None:
     """Each problem where it is and what to do, in Vietnamese (README: the commands speak Vietnamese)."""
+    from etl.safety import visible  # a file's text may hold a terminal's escape sequence
     from monitor.problems import place
     from monitor.views import finding_rule_name
 
     names = _unit_names(db)
     for p in problems:
         where = place(p, "vi") or (finding_rule_name(p.rule, "vi") if p.severity != "error" else "")
-        print(f"  {where}: {p.text('vi', names)}" if where else f"  {p.text('vi', names)}", file=stream)
+        text = f"{where}: {p.text('vi', names)}" if where else p.text("vi", names)
+        print(f"  {visible(text)}", file=stream or sys.stdout)
+
+
+def _irregular(files: list[str]) -> list[Problem]:
+    """Files that are not regular files (a FIFO, a device, a folder): refused before the load takes the
+    lock, since reading one may never end."""
+    import os
+    import stat
+
+    out = []
+    for f in files:
+        try:
+            regular = stat.S_ISREG(os.stat(f).st_mode)
+        except OSError:
+            continue  # a missing file: the load names it in its own words
+        if not regular:
+            vi = "không phải là một tệp thông thường (thiết bị, ống dẫn hay thư mục): hãy chỉ đúng tệp số liệu"
+            en = "not a regular file (a device, a pipe or a folder): name the data file itself"
+            out.append(Problem(f, None, None, "unreadable_file", f"{vi} — {en}",
+                               args={"door": True, "vi": vi, "en": en}))
+    return out
+
+
+def _audit_line(db: str | None, **entry: object) -> None:
+    """An audit line beside the database for a check or a refused load (load() writes its own otherwise);
+    a log that cannot be written is said on stderr, it changes nothing else."""
+    if not db:
+        return
+    from monitor import audit
+
+    try:
+        audit.append(Path(db), **entry)
+    except OSError as exc:
+        print(f"Note: the audit log beside {db} cannot be written ({exc.strerror})", file=sys.stderr)
+
+
+def _files(files: list[str]) -> list[dict[str, object]]:
+    from etl.readers import sha256_of
+
+    out: list[dict[str, object]] = []
+    for f in files:
+        try:
+            out.append({"file": f, "sha256": sha256_of(Path(f)) if Path(f).is_file() else ""})
+        except OSError:
+            out.append({"file": f, "sha256": ""})
+    return out
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -57,6 +104,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     if reason and not args.replace:
         print("python -m etl load: --reason goes with --replace", file=sys.stderr)
         return 2
+    irregular = _irregular(args.files)
+    if irregular:
+        print(f"Rejected: {len(irregular)} problem(s); {args.db} was not changed.", file=sys.stderr)
+        _print_problems(irregular, sys.stderr, args.db)
+        _audit_line(args.db, user=args.user, result="rejected", files=[{"file": f} for f in args.files],
+                    problems=len(irregular), first_problem=str(irregular[0]))
+        return 1
     try:
         report = load(args.files, args.db, replace=args.replace, reason=reason, user=args.user)
     except LoadRejected as exc:
@@ -67,6 +121,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         return 1
     except (LoadBusy, AuditFailed) as exc:
         print(f"Not loaded: {exc}; {args.db} was not changed.", file=sys.stderr)
+        if isinstance(exc, LoadBusy):
+            _audit_line(args.db, user=args.user, result="busy", files=_files(args.files), problems=0,
+                        first_problem=str(exc))
         return 1
     rows = sum(i.rows for i in report.files)
     replaced = 0 if report.replaced is None else len(report.replaced)
@@ -112,6 +169,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from etl.load import check
 
     report = check(args.files, db=args.db)
+    _audit_line(args.db, event="check", user=_login(), result="checked" if report.ok else "invalid",
+                files=[{"file": str(i.path), "sha256": i.sha256, "rows": i.rows} for i in report.files],
+                problems=len(report.problems), first_problem=str(report.problems[0]) if report.problems else "")
     if report.problems:
         print(f"{len(report.problems)} problem(s) (a load would be rejected):")
         _print_problems(report.problems, db=args.db)
@@ -206,7 +266,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `… | head` stopped reading: nothing more to say, and no traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1 if args.command == "check" else 0
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ from etl.extract_text import (
 )
 from etl.model import MEASURE_COLUMNS
 from etl.numbers import vi_to_machine
+from etl.safety import neutral
 from monitor.catalog import Catalog, CatalogError, default_catalog
 
 UNPLACED_COLUMNS = ("value", "place", "reason", "sentence")
@@ -1288,7 +1289,8 @@ def extract(text_or_path: str | Path, unit: str, year: int, catalog: Catalog | N
     if isinstance(text_or_path, Path) or _names_a_file(text_or_path):
         path = Path(text_or_path)
         lines = read_lines(path)
-        docname = path.name
+        # every row's source starts with it: a name such as '=HYPERLINK(…).txt' must not start a formula
+        docname = neutral(path.name)
     else:
         lines = text_lines(str(text_or_path))
         docname = ""

@@ -63,7 +63,19 @@ class Block:
 # -- reading files ------------------------------------------------------------------------------
 
 def read_lines(path: Path) -> list[Line]:
-    """The lines of a report file, by format. Raises DocumentError for an unreadable file."""
+    """The lines of a report file, by format. Raises DocumentError for an unreadable file, and for one
+    whose text is beyond what one report holds (the extractor's work grows with it: etl.office.bound)."""
+    from etl.office import ReportRefused, bound
+
+    lines = _read_lines(path)
+    try:
+        bound(path.name, [line.text for line in lines])
+    except ReportRefused as exc:
+        raise DocumentError(str(exc)) from None
+    return lines
+
+
+def _read_lines(path: Path) -> list[Line]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DocumentError(f"{path.name}: unsupported type '{suffix}' (expected {', '.join(SUFFIXES)})")
@@ -105,62 +117,21 @@ def text_lines(text: str) -> list[Line]:
 
 
 def _docx_lines(path: Path) -> list[Line]:
-    import docx  # python-docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+    from etl.office import ReportRefused, docx_lines  # lxml over the XML: bounded work (issue 21)
 
-    document = docx.Document(str(path))
-    lines: list[Line] = []
-    n_par = n_table = 0
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            n_par += 1
-            par = Paragraph(child, document)
-            lines.append(Line(_docx_paragraph_text(par), f"paragraph {n_par}"))
-            lines.append(Line("", ""))  # Word paragraphs are paragraphs: never joined by wrapping rules
-        elif tag == "tbl":
-            n_table += 1
-            table = Table(child, document)
-            for r, row in enumerate(table.rows, start=1):
-                cells = [" ".join(_docx_paragraph_text(p) for p in c.paragraphs).replace("|", "/")
-                         for c in row.cells]
-                lines.append(Line("| " + " | ".join(cells) + " |", f"table {n_table}, row {r}"))
-                if r == 1:
-                    lines.append(Line("|" + "---|" * len(cells), f"table {n_table}, row {r}"))
-            lines.append(Line("", ""))
-    return lines
-
-
-def _docx_paragraph_text(par) -> str:
-    parts = []
-    for run in par.runs:
-        t = run.text
-        if run.font.superscript:  # a footnote or endnote mark typed as a superscript
-            t = f"<sup>{t}</sup>"
-        parts.append(t)
-    text = "".join(parts)
-    style = (par.style.name if par.style is not None else "") or ""
-    m = re.match(r"(?i)heading\s*(\d)", style)
-    if m:
-        return "#" * int(m.group(1)) + " " + text
-    if style.lower() == "title":
-        return "# " + text
-    if style.lower().startswith("list") and text.strip() and not _MARKER.match(text.strip()):
-        return "- " + text
-    return text
+    try:
+        return [Line(t, place) for t, place in docx_lines(path)]
+    except ReportRefused as exc:
+        raise DocumentError(str(exc)) from None
 
 
 def _pdf_lines(path: Path) -> list[Line]:
-    from pypdf import PdfReader
+    from etl.office import ReportRefused, pdf_lines
 
-    reader = PdfReader(str(path))
-    lines: list[Line] = []
-    for p, page in enumerate(reader.pages, start=1):
-        text = page.extract_text() or ""
-        for n, t in enumerate(text.replace("\r", "").split("\n"), start=1):
-            lines.append(Line(t, f"page {p}, line {n}"))
-    return lines
+    try:
+        return [Line(t, place) for t, place in pdf_lines(path)]
+    except ReportRefused as exc:
+        raise DocumentError(str(exc)) from None
 
 
 # -- markup -------------------------------------------------------------------------------------

@@ -26,8 +26,11 @@ QUALIFIERS = ("", ">", "<", "~")
 
 def _formula(col: str) -> str:
     """Text a spreadsheet would run as a formula once the data is exported ('=cmd|...', '@SUM(...)'); a
-    leading '-' or '+' only with a call or a link after it: '- Báo cáo 12' is a Vietnamese bullet."""
-    return f"left({col}, 1) IN ('=', '@') OR (left({col}, 1) IN ('+', '-') AND regexp_matches({col}, '[(|!]'))"
+    leading '-' or '+' with a call or a link after it, or sums of numbers ('+1+1', '-2+3'): '- Báo cáo 12' is a
+    Vietnamese bullet, '-1' a number. A leading tab or line break became a space and was
+    trimmed at the door (etl.readers), so '\t=1' is judged as '=1'."""
+    return (f"left({col}, 1) IN ('=', '@') OR (left({col}, 1) IN ('+', '-') AND (regexp_matches({col}, '[(|!]') "
+            f"OR regexp_matches({col}, '^[+-][0-9.,]+ *[-+*/^&=<>]')))")
 
 
 def _formula_args(col: str, **more: str) -> str:
@@ -143,6 +146,16 @@ ROW_RULES: dict[str, str] = {
     "not_finite": f"""
         SELECT file, sheet, "row", value_col, {_args("'value', value, " + _ROW_KEY)}
         FROM stg_measures WHERE NOT isfinite(TRY_CAST(value AS DOUBLE))""",
+    # a count is a whole number of people or organisations, and a sane one (1e308 made a rate inf)
+    "not_whole": f"""
+        SELECT s.file, s.sheet, s."row", s.value_col, {_args("'value', s.value, 'unit', s.unit_code, 'year', s.year, "
+                                                           "'period', s.period, 'org_type', s.org_type, 'measure', s.measure")}
+        FROM stg_measures s
+        WHERE (s.measure IN (SELECT id FROM cat_measure) OR s.measure IN (SELECT id FROM cat_indicator WHERE NOT is_rate))
+          AND isfinite(TRY_CAST(s.value AS DOUBLE)) AND TRY_CAST(s.value AS DOUBLE) <> floor(TRY_CAST(s.value AS DOUBLE))""",
+    "too_large": f"""
+        SELECT file, sheet, "row", value_col, {_args("'value', value, " + _ROW_KEY)}
+        FROM stg_measures WHERE isfinite(TRY_CAST(value AS DOUBLE)) AND abs(TRY_CAST(value AS DOUBLE)) > 1e8""",
     "negative": f"""
         SELECT file, sheet, "row", value_col, {_args("'value', value, " + _ROW_KEY)}
         FROM stg_measures WHERE TRY_CAST(value AS DOUBLE) < 0""",
@@ -294,7 +307,9 @@ SUSPECT = f"""
        OR period NOT IN (SELECT id FROM cat_period UNION ALL SELECT '')
        OR year NOT IN (SELECT CAST(year AS VARCHAR) FROM cat_year)
        OR NOT regexp_full_match(value, '{MACHINE_NUMBER}')
-       OR NOT coalesce(TRY_CAST(value AS DOUBLE) BETWEEN 0 AND 1.7976931348623157e308, false)
+       OR NOT coalesce(TRY_CAST(value AS DOUBLE) BETWEEN 0 AND 1e8, false)
+       OR (TRY_CAST(value AS DOUBLE) <> floor(TRY_CAST(value AS DOUBLE))
+           AND measure NOT IN (SELECT id FROM cat_indicator WHERE is_rate))
        OR (TRY_CAST(value AS DOUBLE) > 100 AND measure IN (SELECT id FROM cat_indicator WHERE capped))
        OR left(source, 1) IN ('=', '@', '+', '-') OR starts_with(source, ' ') OR ends_with(source, ' ')
        OR qualifier NOT IN ('', '>', '<', '~')

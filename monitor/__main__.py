@@ -42,7 +42,10 @@ def write_table(frame, out: Path, sheet: str) -> None:  # frame: pd.DataFrame
     """CSV (UTF-8) or XLSX by the extension; written beside and renamed, so a failure leaves no half file."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    frame = frame.round({c: DECIMALS for c in frame.columns if frame[c].dtype.kind == "f"})
+    from etl.safety import printable_frame
+
+    # a control character stored before the readers refused them (issue 21) would end openpyxl's write
+    frame = printable_frame(frame.round({c: DECIMALS for c in frame.columns if frame[c].dtype.kind == "f"}))
     try:
         if out.suffix.lower() == ".xlsx":
             _write_xlsx(frame, tmp, sheet)
@@ -129,6 +132,11 @@ def _password(args: argparse.Namespace) -> str:
             raise Rejected("the two passwords differ; nothing was written")
     if len(password) < MIN_PASSWORD:
         raise Rejected(f"the password must have at least {MIN_PASSWORD} characters; nothing was written")
+    from monitor.auth import MAX_PASSWORD_BYTES, password_too_long
+
+    if password_too_long(password):  # bcrypt would ignore the rest: refused, never silently cut
+        raise Rejected(f"the password is longer than {MAX_PASSWORD_BYTES} bytes (a Vietnamese letter takes 2 or 3); "
+                       "choose a shorter one; nothing was written")
     return password
 
 
@@ -137,8 +145,11 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     path = Path(args.users) if args.users else auth.users_path()
     username = args.username.strip().lower()
-    if not username or any(ch.isspace() for ch in username):
-        raise Rejected(f"'{args.username}': a user name is one word (or an e-mail address), without spaces")
+    if not username or any(ch.isspace() or not ch.isprintable() for ch in username):
+        raise Rejected(f"{args.username!r}: a user name is one word (or an e-mail address), without spaces")
+    if args.name is not None and (not args.name.strip() or not args.name.isprintable()):
+        # a line break in the name once ended the TOML string and locked everyone out
+        raise Rejected(f"--name {args.name!r}: the name shown on screen is one line of visible characters")
     units = list(dict.fromkeys(args.unit or []))
     if args.role == "unit_officer" and not units:
         raise Rejected("a unit_officer needs at least one --unit CODE (the units they may load for)")
@@ -154,6 +165,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     # The file holds password hashes: readable by its owner only, from the moment it exists.
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    if not auth.tighten(path):  # an existing file others could read
+        print(f"Warning: {path} is readable by others and its permissions cannot be changed", file=sys.stderr)
     with os.fdopen(fd, "a", encoding="utf-8") as fh:
         fh.write(entry)
     print(f"Added {username} ({args.role}{': ' + ', '.join(units) if units else ''}) to {path}")
@@ -221,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     except Rejected as exc:
         print(f"Rejected: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `… | head` stopped reading: the work is done, say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,9 @@ def sha256(data: bytes) -> str:
 def append(db: Path, **entry: Any) -> None:
     """One line, stamped with the time, at the end of the log beside `db` (OSError if it cannot be)."""
     line = json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **entry}, ensure_ascii=False)
-    with audit_path(db).open("a", encoding="utf-8") as fh:
+    # readable by its owner only from the moment it exists: it names people and files (issue 21)
+    fd = os.open(audit_path(db), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
 
 

@@ -20,7 +20,8 @@ from monitor.i18n import fmt_number, lang_of, load_strings, t, with_qualifier
 
 # the rules whose value is a figure, shown the reader's way (3.577; 99,74); any other value (a year, a
 # code, text that is no number) is shown exactly as written
-NUMERIC_RULES = frozenset({"negative", "rate_over_100", "conflict", "conflict_with_database", "part_exceeds_whole"})
+NUMERIC_RULES = frozenset({"negative", "rate_over_100", "conflict", "conflict_with_database", "part_exceeds_whole",
+                           "not_whole", "too_large"})
 
 
 def _key(p: Any) -> str:
@@ -34,6 +35,8 @@ def _key(p: Any) -> str:
         return f"problem_unreadable_{a['why']}"
     if rule == "empty_file":
         return f"problem_empty_{a.get('why') or 'empty'}"
+    if a.get("door"):  # a refusal at the door (etl.safety) says itself in both languages
+        return "problem_said"
     return f"problem_{rule}"
 
 
@@ -169,7 +172,9 @@ def describe(p: Any, lang: str = "vi", names: Mapping[str, str] | None = None,
     key = _key(p)
     if key not in load_strings():
         key = "problem_unreadable_file" if p.rule in ("unreadable_file", "refused_file") else "problem_unknown"
-    text = t(key, lang, **_fill(p, lang, names, files, catalog or default_catalog()))
+    text = t(key, lang, **_fill(p, lang, names, files, catalog or default_catalog())).rstrip()
+    if not text.endswith((".", "?", "!")):  # a refusal at the door is a clause: a sentence ends
+        text += "."
     return text[:1].upper() + text[1:]
 
 

@@ -77,7 +77,7 @@ def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None, lang: str
             try:
                 kind = screen(name, data)
             except UnsafeUpload as exc:
-                out.refused.append(str(exc))
+                out.refused.append(exc.text(lang))
                 continue
             path = out.directory / _safe_name(name, i, kind.suffix)
             path.write_bytes(data)

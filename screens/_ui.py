@@ -188,7 +188,9 @@ def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
             st.session_state[wkey] = wanted
         else:
             if notices is not None:
-                notices.append(t("invalid_param", lang, param=key, value=esc(raw)))
+                # a value of any length may come in a link: a notice shows its start only
+                shown = raw if len(raw) <= 60 else raw[:60] + "…"
+                notices.append(t("invalid_param", lang, param=key, value=esc(shown)))
             if multi:
                 st.session_state[wkey] = [v for v in wanted if v in options]
         last[key] = raw

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from etl import safety
 from etl.load import AuditFailed, LoadBusy, Report, rollback
 from etl.versions import VersionNotFound, list_versions, retention
 from monitor import audit, auth, views
@@ -110,23 +111,44 @@ def _overview() -> None:
 
 
 def _uploads() -> list[tuple[str, bytes]]:
-    """The files in the uploader as (name, bytes). Limits on what is read belong here, before any parsing."""
+    """The files in the uploader as (name, bytes); none for a signed-in viewer, who looks but does not make
+    the server parse (the limits on what is read are in _checked, before any parser)."""
+    if c.user is not None and not c.user.can_load:
+        st.info(c.t("upload_viewer"))
+        return []
     uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                                 key=f"data_upload_{st.session_state.get(ROUND_KEY, 0)}",
                                 label_visibility="collapsed")
     return [(f.name, f.getvalue()) for f in uploaded or []]
 
 
-def _checked(files: list[tuple[str, bytes]]) -> Checked:
+def _checked(files: list[tuple[str, bytes]]) -> Checked | None:
     """The check of these files against the database as it is now: once per batch and database version,
-    not on every rerun (ticking a box reruns the page)."""
+    not on every rerun (ticking a box reruns the page). None when the batch was refused before any parser
+    ran (its size, rows or cells over the limits, or the server busy with two others): the refusal is said
+    here and audited once a session."""
     key = (tuple((name, audit.sha256(data)) for name, data in files), file_identity(c.db), c.lang)
     held = st.session_state.get(CHECKED_KEY)
     if held is not None and held[0] == key:
         return held[1]
-    checked = check_uploads(files, c.db, c.lang, c.names())
-    st.session_state[CHECKED_KEY] = (key, checked)
-    return checked
+    refused = safety.screen_batch(files, lang=c.lang)
+    if not refused:
+        try:
+            with safety.work_slot():
+                checked = check_uploads(files, c.db, c.lang, c.names())
+        except safety.UnsafeUpload as exc:
+            refused = [exc.text(c.lang)]
+        else:
+            st.session_state[CHECKED_KEY] = (key, checked)
+            return checked
+    for message in refused:
+        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+    seen = (c.who, key[0])
+    done: set = st.session_state.setdefault("_audited_uploads", set())
+    if c.uploads and seen not in done:  # the read-only demo writes nothing
+        audit.record_upload(c.db, c.who, files, "refused", len(refused), refused[0])
+        done.add(seen)
+    return None
 
 
 def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
@@ -166,6 +188,8 @@ def _upload_section() -> None:
     if not files:
         return
     checked = _checked(files)
+    if checked is None:
+        return
     for message in checked.refused:
         st.error(c.t("upload_refused", reason=_ui.esc(message)))
     codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from etl import safety
 from etl.extract_text import DocumentError
 from etl.safety import UnsafeUpload
 from monitor import auth, review, views
@@ -49,9 +50,10 @@ def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str
     if kept is not None and kept[0] == key:
         return kept[1]
     try:
-        out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
+        with safety.work_slot(name):  # at most two uploads parsed at once, whoever sends them
+            out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
     except UnsafeUpload as exc:
-        out = c.t("upload_refused", reason=_ui.esc(exc))
+        out = c.t("upload_refused", reason=_ui.esc(exc.text(c.lang)))
     except DocumentError as exc:
         out = c.t("extract_unreadable", reason=_ui.esc(exc))
     st.session_state[READ_KEY] = (key, out)
@@ -169,6 +171,9 @@ def _page() -> None:
     year = int(right.number_input(c.t("extract_year"), min_value=1900, max_value=2100, step=1,
                                   value=c.as_of or (c.term.midterm if c.term else 2023),
                                   help=c.t("extract_year_help"), key="extract_year"))
+    if c.user is not None and not c.user.can_load:  # a signed-in viewer looks; only who may load makes the server read
+        st.info(c.t("upload_viewer"))
+        return
     up, paste = st.columns(2)
     uploaded = up.file_uploader(c.t("extract_file"), type=list(review.REPORT_TYPES), key="extract_upload")
     pasted = paste.text_area(c.t("extract_paste"), key="extract_paste", height=120,

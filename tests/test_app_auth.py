@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from monitor.audit import read_audit
-from monitor.auth import format_user
+from monitor.auth import Throttle, format_user
+from monitor.i18n import t
 from monitor.store import Store
 from screens._ui import esc
 from tests.dashboard_data import ROOT, sample_db, texts
@@ -39,6 +40,12 @@ def db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
     copy = tmp_path / "copy.duckdb"
     shutil.copyfile(sample_db(tmp_path_factory), copy)
     return copy
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no failed sign-ins counted (the server's throttle lives in monitor.auth)."""
+    monkeypatch.setattr("monitor.auth.THROTTLE", Throttle())
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path | None, auth: str = "local") -> AppTest:
@@ -87,6 +94,22 @@ def test_wrong_password_or_name_one_sentence(monkeypatch: pytest.MonkeyPatch, db
     assert [b.label for b in at.button] == ["Đăng nhập"] and not at.dataframe
 
 
+def test_wrong_passwords_are_audited_and_then_held_back(monkeypatch: pytest.MonkeyPatch, db: Path,
+                                                       users: Path) -> None:
+    # was: no limit on tries, and failures only in the server log (issue 21)
+    at = _app(monkeypatch, db, users)
+    for _ in range(6):
+        at = _login(at, "admin", "sai")
+    before, after = t("login_locked", seconds=999).split("999")  # the seconds left depend on the clock
+    [error] = [e.value for e in at.error]
+    assert error.startswith(before) and error.endswith(after) and 20 < int(error[len(before):-len(after)]) <= 30
+    at = _login(at, "admin", "mật-khẩu-admin")  # the right password, but held back: not even checked
+    assert at.error[0].value.startswith(before) and at.text_input
+    entries, _ = read_audit(db)
+    assert [(e["event"], e["user"], e["result"]) for e in reversed(entries)] == (
+        [("login", "admin", "failed")] * 5 + [("login", "admin", "locked")] * 2)
+
+
 def test_right_password_shows_the_page_and_who(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
     at = _login(_app(monkeypatch, db, users), "ADMIN", "mật-khẩu-admin")
     assert not at.exception
@@ -105,17 +128,16 @@ def test_user_name_is_escaped_in_the_sidebar(monkeypatch: pytest.MonkeyPatch, db
     assert ":material/person: Người \\*\\*xem\\*\\* (xem) · người xem" in [c.value for c in at.sidebar.caption]
 
 
-def test_viewer_gets_no_load_button(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
+def test_viewer_gets_no_uploader(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:
+    # was: a viewer's upload was parsed before the role gate, so a viewer could make the server read two
+    # million rows (issue 21); now a viewer is told who may upload, and nothing is read or written
     at = _data_page(monkeypatch, db, users, "xem", "mật-khẩu-xem")
-    at.file_uploader[0].upload("so-lieu.csv", GOOD, "text/csv").run()
     assert not at.exception
-    assert any(s.value.startswith("Đạt mọi quy tắc: 2 dòng trong 1 tệp.") for s in at.success)
-    assert "Tài khoản người xem không được nạp số liệu." in [e.value for e in at.error]
+    assert not at.get("file_uploader")
+    assert t("upload_viewer") in [i.value for i in at.info]
     assert [b.key for b in at.button if b.key] == ["auth_logout"]
     assert "Nhật ký kiểm toán" not in [s.value for s in at.subheader]
-    [entry], _ = read_audit(db)
-    assert (entry["event"], entry["user"], entry["result"], entry["first_problem"]) == (
-        "upload", "xem", "not_allowed", "load_viewer")
+    assert read_audit(db) == ([], 0)
 
 
 def test_unit_officer_only_their_units(monkeypatch: pytest.MonkeyPatch, db: Path, users: Path) -> None:

@@ -139,7 +139,7 @@ def test_roles_decide_who_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     users.write_text(format_user("tayson", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mk-ts", rounds=4)
                      + format_user("xem", "Người xem", "viewer", [], "mk-xem", rounds=4), encoding="utf-8")
 
-    def signed_in(username: str, password: str) -> AppTest:
+    def signed_in(username: str, password: str, upload: bool = True) -> AppTest:
         monkeypatch.setenv("MONITOR_DB", str(db))
         monkeypatch.setenv("MONITOR_AUTH", "local")
         monkeypatch.setenv("MONITOR_USERS", str(users))
@@ -152,13 +152,12 @@ def test_roles_decide_who_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         at.button[0].click().run()
         at.switch_page("screens/extract.py").run()
         assert not at.exception, [e.value for e in at.exception]
-        return _upload(at, "003.txt", seed_bytes)
+        return _upload(at, "003.txt", seed_bytes) if upload else at
 
-    at = signed_in("xem", "mk-xem")
-    at.button(key="extract_check").click().run()
-    assert [s.value for s in at.success] == ["Đạt mọi quy tắc: 70 dòng trong 1 tệp."]
-    assert not [b for b in at.button if b.key == "extract_load"]
-    assert t("load_viewer") in [e.value for e in at.error]
+    # a viewer may look, not make the server read a file (issue 21): no uploader, one sentence why
+    at = signed_in("xem", "mk-xem", upload=False)
+    assert not at.get("file_uploader")
+    assert [i.value for i in at.info] == [t("upload_viewer")]
 
     at = signed_in("tayson", "mk-ts")
     at.selectbox(key="extract_unit").set_value("HD").run()  # not their unit: checked, not loaded
@@ -177,7 +176,9 @@ def test_roles_decide_who_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 def test_refused_file_and_report_without_figures(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, "extract", unit="BD-TAYSON", year="2023")
     _upload(at, "bao-cao.txt", b"abc\x00def")
-    assert [_seen(e.value) for e in at.error] == ["Tệp bị từ chối: bao-cao.txt: binary content, not a text file"]
+    assert [_seen(e.value) for e in at.error] == [
+        "Tệp bị từ chối: bao-cao.txt: nội dung nhị phân, không phải tệp văn bản: hãy lưu thành văn bản UTF-8 (.txt), "
+        "Word (.docx) hoặc PDF"]
     assert not [d for d in at.dataframe if "accept" in d.value.columns]
     _upload(at, "tuyen-truyen.txt", "Năm 2023, Huyện ủy tổ chức 12 hội nghị quán triệt nghị quyết.".encode())
     assert not at.error

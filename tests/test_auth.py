@@ -12,11 +12,14 @@ from monitor.__main__ import main
 from monitor.auth import (
     AuthConfigError,
     LoadGate,
+    Throttle,
     User,
     format_user,
+    hash_password,
     load_users,
     may_load,
     mode,
+    sign_in,
     uploads_enabled,
     user_for_email,
     verify,
@@ -173,6 +176,12 @@ def test_users_add_and_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         (["add", "x", "--role", "viewer", "--unit", "HD"], "password9", 1, "--unit is only for the unit_officer"),
         (["add", "x", "--role", "viewer"], "short", 1, "at least 8 characters"),
         (["add", "two words", "--role", "viewer"], "password9", 1, "without spaces"),
+        # was: a line break in --name ended the TOML string, and the file no longer read: everyone locked out
+        (["add", "x", "--role", "viewer", "--name", 'Tên\n[users.y]\nrole = "admin"'], "password9", 1,
+         "one line of visible characters"),
+        (["add", "x\x01", "--role", "viewer"], "password9", 1, "without spaces"),
+        # was: bcrypt silently ignored every byte past the 72nd (24 Vietnamese letters of 3 bytes)
+        (["add", "x", "--role", "viewer"], "ữ" * 25, 1, "longer than 72 bytes"),
     ],
 )
 def test_users_add_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -215,3 +224,72 @@ def test_cli_options_in_docs_exist(capsys: pytest.CaptureFixture[str]) -> None:
         known = set(re.findall(r"--[a-z][a-z-]*", capsys.readouterr().out))
         named = set(re.findall(r"--[a-z][a-z-]*", rest))
         assert named <= known, (command, named - known)
+
+
+# -- issue 21: what an attacker at the sign-in form or the users file could do ------------------------
+
+def test_a_name_with_control_characters_keeps_the_file_readable(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    path.write_text(format_user("a", 'Tên\n[users.b]\nrole = "admin"\x01', "viewer", [], "password1", rounds=4)
+                    + format_user("c", "C", "admin", [], "password2", rounds=4), encoding="utf-8")
+    users = load_users(path)
+    assert sorted(users) == ["a", "c"]
+    assert (users["a"].name, users["a"].role) == ('Tên\n[users.b]\nrole = "admin"\x01', "viewer")
+
+
+def test_passwords_past_bcrypts_72_bytes_are_refused_not_cut(users_file: Path) -> None:
+    with pytest.raises(AuthConfigError, match="longer than 72 bytes"):
+        hash_password("a" * 73, rounds=4)
+    assert hash_password("ữ" * 24, rounds=4).startswith("$2b$04$")  # 72 bytes exactly
+    path = users_file.with_name("long.toml")
+    path.write_text(format_user("u", "U", "viewer", [], "b" * 72, rounds=4), encoding="utf-8")
+    users = load_users(path)
+    assert verify(users, "u", "b" * 72) is not None
+    assert verify(users, "u", "b" * 72 + "anything") is None  # bcrypt alone would have let this in
+
+
+def test_a_loose_users_file_is_made_private(users_file: Path) -> None:
+    users_file.chmod(0o644)
+    load_users(users_file)
+    assert users_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_users_add_tightens_an_existing_loose_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "users.toml"
+    path.write_text(format_user("a", "A", "admin", [], "password1", rounds=4), encoding="utf-8")
+    path.chmod(0o666)
+    code, _, _ = _users(["add", "b", "--role", "viewer", "--users", str(path), "--password-stdin"], "password2",
+                        monkeypatch, capsys)
+    assert code == 0 and path.stat().st_mode & 0o777 == 0o600
+
+
+def test_ten_wrong_passwords_in_a_minute_are_held_back(users_file: Path) -> None:
+    users, throttle = load_users(users_file), Throttle()
+    outcomes = [sign_in(users, "admin", "sai", throttle, now=float(t)) for t in range(0, 60, 6)]  # 10 tries
+    # the fifth failure holds tries back 30 s; the one after that is checked, fails, and holds them 60 s
+    assert [o.result for o in outcomes] == ["failed"] * 5 + ["locked"] * 4 + ["failed"]
+    assert (outcomes[4].wait, outcomes[9].wait) == (30.0, 60.0)
+    # held back, even the right password is not checked; once the wait is over it is
+    assert sign_in(users, "admin", "mật-khẩu-1", throttle, now=113.0).result == "locked"
+    assert sign_in(users, "admin", "mật-khẩu-1", throttle, now=114.0).user is not None
+    assert throttle.wait("admin", now=115.0) == 0.0  # a success clears the count
+
+
+def test_the_hold_doubles_and_an_unknown_name_is_held_alike(users_file: Path) -> None:
+    users, throttle = load_users(users_file), Throttle()
+    for name in ("admin", "nobody"):
+        for t in range(5):
+            sign_in(users, name, "sai", throttle, now=float(t))
+        assert throttle.wait(name, now=4.0) == 30.0
+        assert sign_in(users, name, "sai", throttle, now=34.0).wait == 60.0  # sixth failure: held 60 s
+    assert sign_in(users, "xem", "pw3", throttle, now=34.0).result == "ok"  # other users are not held
+    assert throttle.wait("ADMIN ", now=35.0) == 59.0  # the name as verify compares it
+
+
+def test_the_throttle_holds_a_bounded_number_of_names() -> None:
+    throttle = Throttle(names=100)
+    for i in range(1000):  # a thousand made-up names within the window
+        throttle.failed(f"name{i}", now=float(i) / 100)
+    assert len(throttle._failures) <= 100
+    assert throttle.wait("name999", now=10.0) == 0.0 and "name999" in throttle._failures  # the latest are kept

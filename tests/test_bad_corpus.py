@@ -24,6 +24,7 @@ import pytest
 
 from etl.load import LoadRejected, load
 from etl.model import Problem
+from screens._ui import esc
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -141,7 +142,48 @@ GENERATED: dict[str, tuple[Callable[[], bytes], set[str]]] = {
     "nul_inside.csv": (lambda: _csv("H1,2022,Y,,org_rated,55,,BC\x009"), {"unreadable_file"}),
     "cr_only.csv": (lambda: "\r".join([",".join(HEADER), "H1,2022,Y,,org_rated,55,,BC 9", ""]).encode(),
                     {"unreadable_file"}),
+    # -- issue 21: attacks that found something --------------------------------------------------------
+    # four junk bytes before PK\x03\x04 hid a bomb and a macro workbook from the screen (ZIP readers skip them)
+    "junk_then_bomb.xlsx": (lambda: b"JUNK" + _bomb(), {"refused_file"}),
+    "junk_then_macro.xlsx": (lambda: b"JUNK" + _with_member(_workbook(VALID_ROWS), "xl/vbaProject.bin",
+                                                            b"\xd0\xcf\x11\xe0", MACRO_TYPES), {"refused_file"}),
+    "workbook_named.csv": (lambda: _workbook(VALID_ROWS), {"unreadable_file"}),  # the content decides
+    # control characters loaded with exit 0, then broke every export (a NUL past the first 64 KiB too)
+    "control_chars.csv": (lambda: _csv("H1,2022,Y,,org_rated,55,,BC\x019", "H1,2022,Y,,org_good,40,,BC\x07"),
+                          {"control_character"}),
+    "nul_after_64k.csv": (lambda: _past_64k("H1,2022,Y,,org_good,40,,BC\x00"), {"unreadable_file"}),
+    "bidi_override_name.csv": (lambda: ("unit_code,name_vi,name_en,parent_code,kind\n"
+                                        "H7,Huyện \u202eBảy,,T1,district\n").encode(), {"control_character"}),
+    # a count of 1e308 made a rate inf, judged on track; a count must be whole
+    "count_1e308.csv": (lambda: _csv("H1,2022,Y,,org_rated,1e308,,BC 9"), {"too_large"}),
+    "count_fraction.csv": (lambda: _csv("H1,2022,Y,,org_rated,55.5,,BC 9"), {"not_whole"}),
+    # sums and a leading tab passed the formula screen
+    "formula_sums.csv": (lambda: _csv("H1,2022,Y,,org_rated,55,,+1+1", "H1,2022,Y,,org_good,40,,-2+3",
+                                      'H1,2022,Y,,org_completed,10,,"\t=1+2"'), {"formula_text"}),
+    # 20 million rows in 481 KB took 89 s and 3.7 GB: over the command's limit, refused before reading
+    "many_rows.parquet": (lambda: _many_rows_parquet(6_000_000), {"refused_file"}),
+    "wide.csv": (lambda: (",".join([*HEADER, *(f"x{i}" for i in range(100))]) + "\n").encode(), {"refused_file"}),
 }
+
+
+def _many_rows_parquet(rows: int) -> bytes:
+    """A few hundred KB of Parquet holding `rows` identical rows (run-length encoded): row amplification."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    one = {"unit_code": "H1", "year": "2022", "period": "Y", "org_type": "", "measure": "org_rated", "value": "55",
+           "qualifier": "", "source": "BC 9"}
+    table = pa.table({c: pa.DictionaryArray.from_arrays(np.zeros(rows, np.int8), pa.array([v]))
+                      for c, v in one.items()})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
+def _past_64k(tail: str) -> bytes:
+    """Good rows for more than 64 KiB (what the CSV reader looks at first), then `tail`."""
+    return _csv(*[f"H1,2022,Y,,org_rated,55,,BC {'x' * 40}" for _ in range(1500)], tail)
 
 
 def _plain_zip() -> bytes:
@@ -329,3 +371,155 @@ def test_the_code_never_unpickles_or_evaluates() -> None:
                 found += [f"{where} passes allow_pickle" for k in node.keywords if k.arg == "allow_pickle"]
     assert len(_code_files()) > 30
     assert found == []
+
+
+# -- issue 21: the door, the exports, the command line ------------------------------------------------
+
+def test_whitespace_control_characters_become_spaces(db: Path, tmp_path: Path) -> None:
+    """Word's manual line break (\\x0b) and a pasted line break in a source are stored as a space."""
+    path = tmp_path / "m.csv"
+    path.write_bytes(_csv('H1,2022,Y,,org_rated,55,,"BC\x0b9"', 'H1,2022,Y,,org_good,40,,"Báo cáo\r\nsố 9 "'))
+    load([path], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT measure, source FROM facts WHERE unit_code = 'H1' AND year = 2022 "
+                           "AND measure IN ('org_rated', 'org_good') ORDER BY measure").fetchall() == [
+            ("org_good", "Báo cáo số 9"), ("org_rated", "BC 9")]
+
+
+def test_the_control_character_is_named(db: Path, generated: dict[str, Path]) -> None:
+    problems = rejected([generated["control_chars.csv"]], db)
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (2, "source", "the text holds an invisible control character (U+0001) at character 3: retype the cell"),
+        (3, "source", "the text holds an invisible control character (U+0007) at character 3: retype the cell")]
+
+
+def test_text_stored_before_the_door_still_exports(db: Path, tmp_path: Path) -> None:
+    """A database written before the rule: the scorecard's Excel and the pack's parts are still written."""
+    from monitor.__main__ import main as monitor_main
+    from monitor.catalog import default_catalog
+    from monitor.export.model import load_pack_data
+
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE units SET name_vi = name_vi || chr(11) || chr(1) WHERE unit_code = 'BD-TAYSON'")
+        con.execute("UPDATE facts SET source = 'BC' || chr(0) || chr(7) || '9' || chr(8238) "
+                    "WHERE unit_code = 'BD-TAYSON'")
+    out = tmp_path / "sc.xlsx"
+    assert monitor_main(["scorecard", "--db", str(db), "--out", str(out), "--unit", "BD-TAYSON"]) == 0
+    sheet = openpyxl.load_workbook(out, read_only=True).worksheets[0]
+    assert len(list(sheet.iter_rows())) > 10
+    with duckdb.connect(str(db), read_only=True) as con:
+        data = load_pack_data(con, default_catalog(), "BD-TAYSON")
+    from monitor.export.docx import annex_bytes
+    from monitor.export.xlsx import workbook_bytes
+
+    assert data.subject == "Đảng bộ huyện Tây Sơn "  # the vertical tab a space, the \\x01 gone
+    assert annex_bytes(data)[:2] == b"PK" and workbook_bytes(data)[:2] == b"PK"
+
+
+def test_a_fifo_or_a_device_is_refused_before_the_lock(db: Path, tmp_path: Path) -> None:
+    import os
+
+    from etl.__main__ import main as etl_main
+    from monitor.audit import read_audit
+
+    fifo, zero = tmp_path / "pipe.csv", tmp_path / "zero.csv"
+    os.mkfifo(fifo)
+    zero.symlink_to("/dev/zero")
+    before = sha256(db)
+    assert etl_main(["load", str(fifo), str(zero), "--db", str(db), "--user", "x"]) == 1  # once hung forever
+    assert sha256(db) == before
+    assert not db.with_name(db.name + ".lock").exists()  # refused before the lock was even made
+    [entry], _ = read_audit(db)
+    assert (entry["result"], entry["problems"]) == ("rejected", 2)
+    problems = rejected([fifo, zero], db)  # load() itself, called by a program, refuses them too
+    assert {p.message.split(" — ")[-1] for p in problems} == {
+        "not a regular file (a device, a pipe or a folder): name the data file itself"}
+
+
+def test_check_and_a_busy_load_leave_an_audit_line(db: Path, generated: dict[str, Path], tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import fcntl
+    import stat
+
+    from etl.__main__ import main as etl_main
+    from monitor.audit import audit_path, read_audit
+
+    good = tmp_path / "good.csv"
+    good.write_bytes(_csv("H1,2022,Y,,org_rated,55,,BC 9"))
+    assert etl_main(["check", str(good), "--db", str(db)]) == 0
+    assert etl_main(["check", str(generated["count_fraction.csv"]), "--db", str(db)]) == 1
+    with db.with_name(db.name + ".lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        import etl.load
+        original = etl.load.load
+        try:
+            etl.load.load = lambda *a, **k: original(*a, **{**k, "wait": 0.2})
+            assert etl_main(["load", str(good), "--db", str(db), "--user", "x"]) == 1
+        finally:
+            etl.load.load = original
+    capsys.readouterr()
+    entries, _ = read_audit(db)
+    assert [(e.get("event", "load"), e["result"], e["problems"]) for e in reversed(entries)] == [
+        ("check", "checked", 0), ("check", "invalid", 1), ("load", "busy", 0)]
+    assert entries[0]["files"][0]["sha256"] == sha256(good)
+    assert stat.S_IMODE(audit_path(db).stat().st_mode) == 0o600  # was world-readable
+
+
+def test_check_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(_csv(*[f"H1,2022,Y,,org_rated,{i}.5,,BC" for i in range(3000)]))
+    run = subprocess.run(f"'{sys.executable}' -m etl check '{bad}' | head -1", shell=True, cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.stdout == "2000 problem(s) (a load would be rejected):\n"  # unknown_unit and not_whole, 1000 each
+    assert run.stderr == ""  # was a BrokenPipeError traceback
+
+
+def test_a_report_named_like_a_formula_gives_no_formula(tmp_path: Path) -> None:
+    from etl.extract import extract
+
+    report = tmp_path / "=HYPERLINK(1).txt"
+    report.write_text("Năm 2022, toàn huyện có 58 tổ chức cơ sở đảng, 55 tổ chức được xếp loại.\n", encoding="utf-8")
+    rows = extract(report, "H1", 2022).rows
+    assert rows and {r["source"].split(",")[0] for r in rows} == {"HYPERLINK(1).txt"}
+
+
+def test_a_long_unit_in_the_address_is_not_echoed_whole(monkeypatch: pytest.MonkeyPatch, base_db: Path) -> None:
+    from monitor.i18n import t
+    from tests.dashboard_data import run_app
+
+    at = run_app(monkeypatch, base_db, unit="A" * 100_000)
+    assert not at.exception
+    # was: all 100 000 characters echoed back on the page
+    assert [w.value for w in at.warning] == [t("invalid_param", param="unit", value="A" * 60 + "…")]
+
+
+def test_the_data_page_refuses_two_million_rows_before_reading(monkeypatch: pytest.MonkeyPatch,
+                                                                base_db: Path) -> None:
+    # was: 51 KB of Parquet took 30 s and 2 GB of the server, from anyone at the demo
+    from monitor.i18n import t
+    from tests.dashboard_data import run_app
+
+    at = run_app(monkeypatch, base_db, "data", unit="BD", year="2022")
+    at.file_uploader[0].upload("so-lieu.parquet", _many_rows_parquet(2_000_000), "application/octet-stream").run()
+    assert not at.exception
+    reason = ("so-lieu.parquet: có 2.000.000 dòng, vượt giới hạn 50.000 mỗi tệp: hãy tách thành các tệp nhỏ hơn (ví "
+              "dụ mỗi tệp một đơn vị hoặc một năm)")  # in the page's language only
+    assert [e.value for e in at.error] == [t("upload_refused", reason=esc(reason))]
+    assert not [d for d in at.dataframe if "Tình trạng" in d.value.columns]  # no row was read
+
+
+def test_a_terminal_escape_in_a_code_is_printed_as_its_code(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    # found attacking: the door looks at free text only (a code with a control character is an unknown code),
+    # but `etl check` printed the code as it was, and a terminal acted on its escape sequence
+    from etl.__main__ import main as etl_main
+
+    path = tmp_path / "esc.csv"
+    path.write_bytes(_csv("\x1b]0;pwned\x07,2022,Y,,org_rated,55,,BC 9"))
+    assert etl_main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Mã đơn vị «\\u001b]0;pwned\\u0007»" in out

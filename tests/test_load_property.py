@@ -27,7 +27,9 @@ from monitor.catalog import default_catalog
 
 CAT = default_catalog()
 YEARS = sorted({y for t in CAT.terms.values() for y in range(t.start, t.end + 1)})
-SOURCE_TEXT = st.text(alphabet='Báo cáo số 12/BC-HU, "§3.b" ngày đạt tỷ lệ ;%', max_size=24).map(str.strip)
+# without a leading sign: '-1/2' is a sum a spreadsheet would compute (the formula rule refuses it)
+SOURCE_TEXT = st.text(alphabet='Báo cáo số 12/BC-HU, "§3.b" ngày đạt tỷ lệ ;%', max_size=24).map(
+    lambda s: s.strip().lstrip("+-"))
 
 
 def entity_measures(entity: str) -> tuple[list[str], list[str]]:

@@ -89,3 +89,115 @@ def test_csv_header_cells_left_empty_are_ignored(tmp_path):
     (tmp_path / "m.csv").write_text("unit_code,year,measure,value,,\nH1,2022,org_total,58,,\n", encoding="utf-8")
     load([UNITS, tmp_path / "m.csv"], tmp_path / "db.duckdb")
     assert facts(tmp_path / "db.duckdb") == [("org_total", 58.0, 0, "", 2)]
+
+
+# -- issue 21: reports read within bounds ------------------------------------------------------------
+
+def _python_docx_lines(path):
+    """The reading this replaced (python-docx's object model, ~3 ms a table cell), as the reference."""
+    import re
+
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    from etl.extract_text import _MARKER
+
+    def text_of(par):
+        t = "".join(f"<sup>{r.text}</sup>" if r.font.superscript and r.text else r.text for r in par.runs)
+        style = (par.style.name if par.style is not None else "") or ""
+        m = re.match(r"(?i)heading\s*(\d)", style)
+        if m:
+            return "#" * int(m.group(1)) + " " + t
+        if style.lower() == "title":
+            return "# " + t
+        if style.lower().startswith("list") and t.strip() and not _MARKER.match(t.strip()):
+            return "- " + t
+        return t
+
+    document = docx.Document(str(path))
+    lines, n_par, n_table = [], 0, 0
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            n_par += 1
+            lines += [(text_of(Paragraph(child, document)), f"paragraph {n_par}"), ("", "")]
+        elif tag == "tbl":
+            n_table += 1
+            for r, row in enumerate(Table(child, document).rows, start=1):
+                cells = [" ".join(text_of(p) for p in c.paragraphs).replace("|", "/") for c in row.cells]
+                lines.append(("| " + " | ".join(cells) + " |", f"table {n_table}, row {r}"))
+                if r == 1:
+                    lines.append(("|" + "---|" * len(cells), f"table {n_table}, row {r}"))
+            lines.append(("", ""))
+    return lines
+
+
+def test_word_is_read_as_python_docx_reads_it(tmp_path):
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    from etl.office import docx_lines
+
+    d = docx.Document()
+    d.add_heading("Báo cáo sơ kết", 0)
+    d.add_heading("I. Kết quả", 1)
+    d.add_heading("Chi tiết", 2)
+    p = d.add_paragraph("Có 18 tổ chức")
+    p.add_run("1").font.superscript = True
+    p.add_run("\tđạt 31%")
+    p.runs[0].add_break()
+    p.add_run("dòng mới").add_break(WD_BREAK.PAGE)
+    d.add_paragraph("một mục", style="List Bullet")
+    d.add_paragraph("1. có số", style="List Number")
+    t = d.add_table(rows=4, cols=4)
+    for i in range(4):
+        for j in range(4):
+            t.cell(i, j).text = f"c{i}{j}|x"
+    t.cell(0, 0).merge(t.cell(0, 1))  # across
+    t.cell(1, 2).merge(t.cell(3, 2))  # down
+    t.cell(2, 0).merge(t.cell(3, 1))  # both
+    d.add_paragraph("Hết.")
+    path = tmp_path / "bc.docx"
+    d.save(path)
+    got = docx_lines(path)
+    assert got == _python_docx_lines(path)
+    assert got[6] == ("Có 18 tổ chức\n<sup>1</sup>\tđạt 31%dòng mới", "paragraph 4")
+    assert got[15] == ("| c20/x c21/x c30/x c31/x | c20/x c21/x c30/x c31/x | c12/x c22/x c32/x | c23/x |",
+                       "table 1, row 3")
+
+
+def test_a_scanned_pdf_says_it_has_no_text(tmp_path):
+    from pypdf import PdfWriter
+
+    from etl.extract import extract
+    from etl.extract_text import DocumentError
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)  # a page that is only an image has no text layer either
+    path = tmp_path / "scan.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    with pytest.raises(DocumentError) as refused:
+        extract(path, "H1", 2023)
+    assert str(refused.value) == (
+        "scan.pdf: PDF không có lớp chữ (có lẽ là bản quét ảnh) nên không đọc được số liệu nào: hãy gửi bản Word "
+        "(.docx) hoặc văn bản (.txt) — the PDF has no text layer (a scanned image?), so no figure can be read from "
+        "it: send the Word (.docx) or text (.txt) version")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("12 " * 5001, "5,001 numbers, over 5,000 for one report"),
+    ("Đảng viên\n" * 5001, "5,001 lines (paragraphs), over 5,000 for one report"),
+    ("đảng viên " * 20_001, "the text is longer than 200,000 characters"),
+])
+def test_a_report_beyond_one_reports_size_is_refused(tmp_path, text, reason):
+    # was: a 20 MB text took 46 s; at the bounds a report is read in well under a second
+    from etl.extract import extract
+    from etl.extract_text import DocumentError
+
+    path = tmp_path / "bc.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DocumentError) as refused:
+        extract(path, "H1", 2023)
+    assert reason in str(refused.value)

@@ -115,7 +115,7 @@ def test_refused_and_unreadable_uploads() -> None:
         review.read_report("x.txt", b"abc\x00def", "HD", 2022, cat)
     with pytest.raises(UnsafeUpload) as refused:
         review.read_report("x.txt", b"PAR1....PAR1", "HD", 2022, cat)
-    assert str(refused.value) == "x.txt: its content is parquet, expected one of: text, docx, pdf"
+    assert refused.value.text("en") == "x.txt: its content is parquet, expected one of: text, docx, pdf"
     with pytest.raises(UnsafeUpload, match="the file is empty"):
         review.read_report("x.md", b"", "HD", 2022, cat)
     with pytest.raises(DocumentError, match="cannot be read"):
@@ -127,7 +127,7 @@ def test_a_pdf_is_a_report_not_a_data_file() -> None:
     assert screen("bc.pdf", pdf, allow=review.REPORT_KINDS) == Screened("pdf", ".pdf")
     with pytest.raises(UnsafeUpload) as refused:
         screen("bc.csv", pdf)  # the Data page's default kinds
-    assert str(refused.value) == "bc.csv: its content is pdf, expected one of: csv, xlsx, parquet"
+    assert refused.value.text("en") == "bc.csv: its content is pdf, expected one of: csv, xlsx, parquet"
 
 
 def test_docx_and_pdf_reports(tmp_path: Path) -> None:

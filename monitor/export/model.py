@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from etl.safety import printable_frame
 from monitor import attainment, views
 from monitor import committee as committee_store
 from monitor.catalog import Catalog, Term
@@ -39,6 +40,11 @@ class PackData:
     created: dt.date = field(default_factory=dt.date.today)
     # the committee's current assessments of these units (monitor.committee.current), kept beside the database
     committee: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=committee_store.COLUMNS))
+
+    def __post_init__(self) -> None:
+        # text stored before the readers refused control characters (issue 21) still writes into every format
+        self.units, self.values, self.assessed, self.findings = (
+            printable_frame(f) for f in (self.units, self.values, self.assessed, self.findings))
 
     @property
     def multi(self) -> bool:
