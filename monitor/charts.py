@@ -214,7 +214,12 @@ def _bar_hover(r: object, unit: str, lang: str) -> str:
     return "<br>".join(lines)
 
 
-def _wrap(text: str, width: int = 70, max_lines: int = 4) -> str:
+ROTATED_LINE = 30  # characters a line of a column label turned on its side (heat-map of many columns)
+
+
+def _wrap(text: str, width: int = 70, max_lines: int | None = 4) -> str:
+    """Lines of at most `width` characters joined by <br>; beyond `max_lines` the last is cut (notes only:
+    a name is wrapped whole, max_lines=None)."""
     words, lines, line = text.split(), [], ""
     for w in words:
         if len(line) + len(w) + 1 > width and line:
@@ -223,7 +228,7 @@ def _wrap(text: str, width: int = 70, max_lines: int = 4) -> str:
         else:
             line = f"{line} {w}".strip()
     lines.append(line)
-    if len(lines) > max_lines:
+    if max_lines is not None and len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], lines[max_lines - 1] + "…"]
     return "<br>".join(lines)
 
@@ -451,16 +456,17 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
     # Wrapped labels narrower than a column on a 1280 px laptop (about 75 px for 8 or 9 columns: 11 characters
     # of 10 px type), so that neighbours never touch; the full name is in each cell's hover.
     chars, size = (18, 12) if len(col_ids) <= 5 else (13, 11) if len(col_ids) <= 7 else (11, 10)
-    ticktext = [_wrap(c, chars, 5) if few else c for c in cols["column"]]
+    # upright and wrapped for a few columns; turned on their side beyond, still wrapped, never cut
+    ticktext = [_wrap(c, chars, None) if few else _wrap(c, ROTATED_LINE, None) for c in cols["column"]]
     fig.update_xaxes(side="top", tickmode="array", tickvals=col_ids, ticktext=ticktext,
                      tickfont={"size": size},
                      tickangle=0 if few else -90, automargin=True, showgrid=False, categoryorder="array",
                      categoryarray=col_ids)
     fig.update_yaxes(tickmode="array", tickvals=row_ids,
-                     ticktext=[_wrap(row_names.get(r, r), 38 if few else 30, 2) for r in row_ids],
+                     ticktext=[_wrap(row_names.get(r, r), 38 if few else 30, None) for r in row_ids],
                      autorange="reversed", automargin=True, showgrid=False, categoryorder="array",
                      categoryarray=row_ids)
-    longest = max((len(c) for c in cols["column"]), default=10)
+    longest = max((len(line) for lbl in ticktext for line in lbl.split("<br>")), default=10)
     header = 17 * max(lbl.count("<br>") + 1 for lbl in ticktext) + 30 if few else int(6.8 * longest) + 30
     fig = _base(fig, lang, title, height=36 * len(row_ids) + header + 110)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},

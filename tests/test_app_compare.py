@@ -115,14 +115,21 @@ def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     assert [i.value for i in at.info] == ["Cơ sở dữ liệu chưa có đơn vị nào."]
 
 
-# the blocs' pack: a heat-map per indicator group with a target (file named by the group) and the
-# sorted bars of each targeted indicator (named by the indicator)
-BLOC_CHARTS = ["admissions", "candidates_trained", "cell_regular_meetings_rate", "dang_vien",
-               "enterprises_budget_paid_rate", "ket_nap", "khoi", "mass_orgs_strong_rate", "member_excellent_rate",
-               "member_good_or_better_rate", "member_pledge_rate", "org_excellent_share", "org_good_or_better_rate",
-               "org_resolution_programme_rate", "to_chuc", "units_completed_or_better_rate",
-               "units_cultural_standard_rate", "units_env_labour_rate", "units_excellent_rate",
-               "units_good_or_better_rate", "units_model_rate", "upper_org_good_or_better_rate"]
+# the blocs' pack: a heat-map per indicator group with a target (file named "bang-" and the group's
+# Vietnamese name) and the sorted bars of each targeted indicator (named by the indicator's Vietnamese name)
+BLOC_CHARTS = [
+    "bang-co-quan-doanh-nghiep", "bang-dang-vien", "bang-ket-nap-dang-vien", "bang-to-chuc-dang",
+    "can-bo-dang-vien-thuc-hien-cam-ket-tu-duong", "chi-bo-sinh-hoat-dinh-ky-dung-quy-dinh",
+    "co-quan-doanh-nghiep-dat-chuan-van-hoa", "co-quan-doanh-nghiep-dat-danh-hieu-van-hoa-tieu-bieu",
+    "co-quan-doanh-nghiep-dat-tieu-chuan-moi-truong-an-toan-lao-dong",
+    "co-quan-doanh-nghiep-hoan-thanh-nhiem-vu-tro-len", "co-quan-doanh-nghiep-hoan-thanh-tot-nhiem-vu-tro-len",
+    "co-quan-doanh-nghiep-hoan-thanh-xuat-sac-nhiem-vu", "dang-vien-duoc-ket-nap",
+    "dang-vien-hoan-thanh-tot-nhiem-vu-tro-len", "dang-vien-hoan-thanh-xuat-sac-nhiem-vu",
+    "doan-the-cua-khoi-xep-loai-vung-manh", "doanh-nghiep-thuc-hien-du-nghia-vu-ngan-sach",
+    "quan-chung-uu-tu-duoc-boi-duong", "to-chuc-co-so-dang-hoan-thanh-tot-nhiem-vu-tro-len",
+    "to-chuc-co-so-dang-hoan-thanh-xuat-sac-so-voi-hoan-thanh-tot-tro-len",
+    "to-chuc-co-so-dang-hoc-tap-nghi-quyet-xay-dung-chuong-trinh-hanh-dong",
+    "to-chuc-dang-cap-tren-co-so-hoan-thanh-tot-nhiem-vu-tro-len"]
 
 
 def test_download_of_the_blocs_with_charts(monkeypatch: pytest.MonkeyPatch, demo: Path) -> None:

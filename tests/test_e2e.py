@@ -175,7 +175,7 @@ def test_link_with_query_parameters(page: object, server: str) -> None:
     with zipfile.ZipFile(download.path()) as z:
         names = set(z.namelist())
     assert {"BD-TAYSON/BD-TAYSON_bao-cao_2022.pptx", "BD-TAYSON/BD-TAYSON_du-thao_2022.docx",
-            "BD-TAYSON/charts/BD-TAYSON_admission_rate_2022.png"} <= names
+            "BD-TAYSON/charts/BD-TAYSON_ket-nap-dang-vien-so-voi-tong-so-dang-vien_2022.png"} <= names
 
 
 def test_invalid_parameter_notice_and_english(page: object, server: str) -> None:

@@ -33,7 +33,8 @@ from typing import Any
 import kaleido
 import plotly.graph_objects as go
 
-from monitor.charts import download_name
+from monitor.charts import download_name, slug
+from monitor.i18n import short_name
 
 FORMATS = ("png", "svg", "pdf")
 EXPORT_FONT = "DejaVu Sans"
@@ -276,10 +277,13 @@ class Chart:
     width: int = WIDTH
     height: int | None = None
     images: dict[str, bytes] = field(default_factory=dict)  # format → bytes, once rendered
+    name: str = ""  # the subject's Vietnamese name: the file's name says it (ASCII-safe), not an English id
 
     @property
     def stem(self) -> str:
-        return download_name(self.unit, self.subject, self.year)
+        """'BD-TAYSON_dang-vien-hoan-thanh-tot-nhiem-vu-tro-len_2022' ('_bang-...' for a heat-map)."""
+        subject = slug(short_name(self.name)).lower() if self.name else self.subject
+        return download_name(self.unit, f"bang-{subject}" if self.kind == "heatmap" else subject, self.year)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
