@@ -202,7 +202,8 @@ def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
         value = where.radio(label, options, key=wkey, format_func=format_func, horizontal=True, help=help)
     elif multi:
         value = where.multiselect(label, options, key=wkey, format_func=format_func, help=help,
-                                  placeholder=placeholder or t("all", lang), max_selections=max_selections)
+                                  placeholder=placeholder or t("all", lang), max_selections=max_selections,
+                                  select_all=False)  # Streamlit's "Select all" has no Vietnamese
     else:
         value = where.selectbox(label, options, key=wkey, format_func=format_func, help=help)
     st.session_state[keep] = value
