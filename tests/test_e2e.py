@@ -158,7 +158,7 @@ def test_link_with_query_parameters(page: object, server: str) -> None:
     _open(page, server + "/don-vi?unit=BD&focus=BD-TAYSON&year=2022", "Chỉ tiêu của đơn vị")
     page.get_by_role("heading", name="Đảng bộ huyện Tây Sơn").wait_for(timeout=30_000)
     assert page.get_by_text("03-CTr/HU — Chương trình hành động số 03-CTr/HU").is_visible()
-    page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stMetricValue']").nth(3).wait_for(timeout=30_000)  # all four drawn
     metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
     assert metrics == ["5", "0", "0", "0"]  # Tây Sơn met its five yearly targets in 2021 and 2022
     # the draft of the results section, as text to copy
@@ -184,7 +184,7 @@ def test_invalid_parameter_notice_and_english(page: object, server: str) -> None
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Targets at a glance", level=1).wait_for(timeout=30_000)
     page.wait_for_function("() => window.location.search.includes('lang=en')", timeout=30_000)
-    page.locator(".scorecard[lang='en']").wait_for(timeout=30_000)
+    page.locator(".scorecard[lang='en']").first.wait_for(timeout=30_000)
     cells = _scorecard(page).nth(1).locator("td[data-unit]").all_inner_texts()  # Tây Sơn, under its province
     assert cells[:5] == ["100.0 ✔", "94.8 ✔", "32.7 ✔ ⚑", "94.8 ✔", "4.16 ✔"], cells  # "94.8 ✔" in English
 
