@@ -115,3 +115,24 @@ def test_actions_are_reached_by_the_keyboard(page: object, server: str) -> None:
     page.keyboard.press("Enter")
     page.wait_for_function("() => window.location.pathname.endsWith('/chi-tieu')", timeout=30_000)
     page.get_by_role("heading", name="Một chỉ tiêu qua các đơn vị", level=1).wait_for(timeout=60_000)
+
+
+def test_a_unit_of_the_overview_opens_by_the_keyboard(page: object, server: str) -> None:
+    """The scorecard's cells are for the mouse; each row's unit name is a button a keyboard reaches."""
+    page.goto(f"{server}/tong-quan?unit=BD&year=2022")
+    _settled(page)
+    button = page.locator(".scorecard th[scope='row'] button", has_text="Đảng bộ huyện Tây Sơn").first
+    button.wait_for(timeout=60_000)
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        # the scorecard sits in a shadow root: the focus is on its host, the button inside
+        if page.evaluate("() => { let e = document.activeElement; while (e && e.shadowRoot && "
+                         "e.shadowRoot.activeElement) e = e.shadowRoot.activeElement; "
+                         "return e && e.tagName === 'BUTTON' && "
+                         "(e.innerText || '').includes('Đảng bộ huyện Tây Sơn'); }"):
+            break
+    else:
+        pytest.fail("Tab never reached Tây Sơn's button in the scorecard")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Chỉ tiêu của đơn vị", level=1).wait_for(timeout=60_000)
+    page.wait_for_function("() => window.location.search.includes('focus=BD-TAYSON')", timeout=30_000)
