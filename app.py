@@ -135,13 +135,11 @@ st.set_page_config(page_title=t("app_title", lang), page_icon=":material/flag:",
 # The pages live in screens/, not pages/: while a pages/ folder sits beside app.py, Streamlit serves the
 # first visit after start-up in its old multipage mode, which shows "Page not found" over a link to a
 # sub-page (streamlit#8860). URL paths are Vietnamese words, independent of the file names.
+# Streamlit serves its default page at the root only, and answers its own url_path with "Page not found":
+# the root is a hidden page that opens the overview at /tong-quan, so every page has one address.
+ROOT = st.Page(lambda: None, title=t("page_overview", lang), url_path="trang-chu", default=True, visibility="hidden")
 PAGES = [
-    st.Page("screens/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="trang-chu",
-            default=True),
-    # The default page lives at "/" (Streamlit gives it no path of its own), so a link to /tong-quan found no page
-    # and showed "Page not found" (under the sign-in form too): the overview answers there as well, unlisted.
-    st.Page("screens/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="tong-quan",
-            visibility="hidden"),
+    st.Page("screens/overview.py", title=t("page_overview", lang), icon=":material/grid_view:", url_path="tong-quan"),
     st.Page("screens/indicator.py", title=t("page_indicator", lang), icon=":material/bar_chart:",
             url_path="chi-tieu"),
     st.Page("screens/unit.py", title=t("page_unit", lang), icon=":material/account_balance:", url_path="don-vi"),
@@ -153,9 +151,11 @@ PAGES = [
 ]
 user, auth_mode, ready = _who(lang)
 if not ready:  # the login form (or a sentence) is all there is: no filters, no page, no navigation
-    st.navigation(PAGES, position="hidden")
+    st.navigation([ROOT, *PAGES], position="hidden")
     st.stop()
-page = st.navigation(PAGES)
+page = st.navigation([ROOT, *PAGES])
+if page.url_path == "":  # the root: the overview, at its own address, with the link's filters
+    st.switch_page(PAGES[0], query_params=st.query_params.to_dict())
 store, error = _store(lang)
 catalog = default_catalog()
 try:

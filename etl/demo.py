@@ -38,7 +38,7 @@ MARK_EN = " (synthetic)"
 SCALES = ("province", "national")
 N_PROVINCES = 63
 N_DISTRICTS = 12
-SOURCE = "Dữ liệu mô phỏng (etl demo, seed {seed})"
+SOURCE = "Dữ liệu mô phỏng, không phải số liệu báo cáo thật"  # shown in exports: no generator words
 
 # Fictional names, marked (mô phỏng) anyway; picked by index so a seed never renames a unit.
 _PROVINCE_FIRST = ("Ngọc", "Kim", "Hồng", "Bích", "Lam", "Vân", "Trúc", "Tú")

@@ -214,7 +214,12 @@ def _bar_hover(r: object, unit: str, lang: str) -> str:
     return "<br>".join(lines)
 
 
-def _wrap(text: str, width: int = 70, max_lines: int = 4) -> str:
+ROTATED_LINE = 30  # characters a line of a column label turned on its side (heat-map of many columns)
+
+
+def _wrap(text: str, width: int = 70, max_lines: int | None = 4) -> str:
+    """Lines of at most `width` characters joined by <br>; beyond `max_lines` the last is cut (notes only:
+    a name is wrapped whole, max_lines=None)."""
     words, lines, line = text.split(), [], ""
     for w in words:
         if len(line) + len(w) + 1 > width and line:
@@ -223,7 +228,7 @@ def _wrap(text: str, width: int = 70, max_lines: int = 4) -> str:
         else:
             line = f"{line} {w}".strip()
     lines.append(line)
-    if len(lines) > max_lines:
+    if max_lines is not None and len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], lines[max_lines - 1] + "…"]
     return "<br>".join(lines)
 
@@ -451,16 +456,17 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
     # Wrapped labels narrower than a column on a 1280 px laptop (about 75 px for 8 or 9 columns: 11 characters
     # of 10 px type), so that neighbours never touch; the full name is in each cell's hover.
     chars, size = (18, 12) if len(col_ids) <= 5 else (13, 11) if len(col_ids) <= 7 else (11, 10)
-    ticktext = [_wrap(c, chars, 5) if few else c for c in cols["column"]]
+    # upright and wrapped for a few columns; turned on their side beyond, still wrapped, never cut
+    ticktext = [_wrap(c, chars, None) if few else _wrap(c, ROTATED_LINE, None) for c in cols["column"]]
     fig.update_xaxes(side="top", tickmode="array", tickvals=col_ids, ticktext=ticktext,
                      tickfont={"size": size},
                      tickangle=0 if few else -90, automargin=True, showgrid=False, categoryorder="array",
                      categoryarray=col_ids)
     fig.update_yaxes(tickmode="array", tickvals=row_ids,
-                     ticktext=[_wrap(row_names.get(r, r), 38 if few else 30, 2) for r in row_ids],
+                     ticktext=[_wrap(row_names.get(r, r), 38 if few else 30, None) for r in row_ids],
                      autorange="reversed", automargin=True, showgrid=False, categoryorder="array",
                      categoryarray=row_ids)
-    longest = max((len(c) for c in cols["column"]), default=10)
+    longest = max((len(line) for lbl in ticktext for line in lbl.split("<br>")), default=10)
     header = 17 * max(lbl.count("<br>") + 1 for lbl in ticktext) + 30 if few else int(6.8 * longest) + 30
     fig = _base(fig, lang, title, height=36 * len(row_ids) + header + 110)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "xanchor": "left"},
@@ -476,7 +482,9 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
 
 def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_unit: str, lang: str = "vi",
             title: str = "", kind_names: dict[str, str] | None = None) -> go.Figure:
-    """One point per unit (marker shape and colour by unit kind), named on hover.
+    """One point per unit (marker shape and colour by unit kind), every point labelled: by its unit's
+    name up to 8 units, beyond that by its number in the frame's order (1, 2, …), which
+    `views.scatter_listing` lists with the names and both values, so nothing needs hovering.
 
     frame: unit_code, unit_name, kind, x, y, x_qualifier, y_qualifier.
     """
@@ -484,10 +492,14 @@ def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_uni
         return empty_figure(t("scatter_few", lang), lang)
     fig = go.Figure()
     kind_names = kind_names or {}
+    frame = frame.reset_index(drop=True)
+    numbers = {code: str(i + 1) for i, code in enumerate(frame["unit_code"])}
     for i, (kind, part) in enumerate(frame.groupby("kind", sort=True)):
         fig.add_trace(go.Scatter(
-            x=part["x"], y=part["y"], mode="markers+text" if len(frame) <= 8 else "markers",
-            name=kind_names.get(kind, kind), text=[_short_unit(n) for n in part["unit_name"]],
+            x=part["x"], y=part["y"], mode="markers+text", cliponaxis=False,
+            name=kind_names.get(kind, kind),
+            text=[_wrap(n, 26, 9) if len(frame) <= 8 else numbers[c]
+                  for n, c in zip(part["unit_name"], part["unit_code"], strict=True)],
             textposition="top center", textfont={"size": 11},
             marker={"size": 12, "symbol": LINE_MARKERS[i % len(LINE_MARKERS)],
                     "color": LINE_COLORS[i % len(LINE_COLORS)], "line": {"color": "#333333", "width": 0.5}},
@@ -511,10 +523,65 @@ def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_uni
     return fig
 
 
-def _short_unit(name: str, width: int = 26) -> str:
-    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
-
-
 def fmt_axis_value(x: float, unit: str, lang: str) -> str:
     """An axis-independent label for annotations."""
     return fmt_number(x, lang, 1 if unit == "percent" else 0)
+
+
+# -- small multiples (Compare) -------------------------------------------------------------------------
+
+def small_multiples(series: pd.DataFrame, *, unit: str, years: Sequence[int], names: dict[str, str],
+                    lang: str = "vi", title: str = "", targets: pd.DataFrame | None = None) -> go.Figure:
+    """One small panel per unit (in the order of `names`), side by side on one shared axis: its values over
+    the years, every point labelled with its value, and its own target as a grey step line, so that two
+    to five units can be read against their targets without hovering.
+
+    series: unit_code, year, value, qualifier (disputed optional); targets: unit_code, year, target."""
+    from plotly.subplots import make_subplots
+
+    codes = list(names)
+    if series.empty or not codes:
+        return empty_figure(t("no_indicator_data", lang), lang)
+    fig = make_subplots(rows=1, cols=len(codes), shared_yaxes=True, horizontal_spacing=0.03,
+                        subplot_titles=[_wrap(names[c], 28, 9) for c in codes])
+    for col, code in enumerate(codes, start=1):
+        s = series[series["unit_code"] == code].sort_values("year")
+        labels = [fmt_value(v, unit, lang, q) for v, q in zip(s["value"], s["qualifier"], strict=True)]
+        fig.add_trace(go.Scatter(
+            x=s["year"], y=s["value"], mode="lines+markers+text", text=labels, textposition="top center",
+            textfont={"size": 11}, name=names[code], showlegend=False, hoverinfo="skip", cliponaxis=False,
+            line={"color": LINE_COLORS[0], "width": 2.5}, marker={"symbol": LINE_MARKERS[0], "size": 8},
+        ), row=1, col=col)
+        if "disputed" in s:
+            d = s[s["disputed"].fillna(False).astype(bool)]
+            if not d.empty:
+                fig.add_trace(go.Scatter(x=d["year"], y=d["value"], mode="text", text=[DISPUTED_MARK] * len(d),
+                                         textposition="bottom center", showlegend=False, hoverinfo="skip"),
+                              row=1, col=col)
+        g = targets[targets["unit_code"] == code].sort_values("year") if targets is not None else pd.DataFrame()
+        if not g.empty:
+            fig.add_trace(go.Scatter(
+                x=list(g["year"]), y=list(g["target"]), mode="lines", hoverinfo="skip",
+                line={"color": "rgba(51, 51, 51, 0.55)", "width": 3, "shape": "hv"}, name=t("target_line", lang),
+                legendgroup="target", showlegend=not any(tr.name == t("target_line", lang) for tr in fig.data),
+            ), row=1, col=col)
+            last = g.iloc[-1]
+            fig.add_annotation(x=last["year"], y=last["target"], xref=f"x{col if col > 1 else ''}",
+                               yref=f"y{col if col > 1 else ''}",
+                               text=f"{t('target', lang)} {fmt_value(last['target'], unit, lang)}",
+                               showarrow=False, xanchor="right", yanchor="top", font={"size": 10, "color": "#333333"})
+    shown = [y for y in years if y in set(series["year"])] or list(years)
+    fig.update_xaxes(range=[min(shown) - 0.5, max(shown) + 0.5], tickmode="array", tickvals=shown,
+                     ticktext=[str(y) for y in shown], gridcolor="#EEEEEE")
+    ys = pd.concat([series["value"], *([targets["target"]] if targets is not None and not targets.empty
+                                        else [])]).dropna()
+    yaxis: dict = {"gridcolor": "#E5E5E5", "zeroline": False, **_axis_format(unit)}
+    if not ys.empty:
+        low, top = float(ys.min()), float(ys.max())
+        pad = max((top - low) * 0.15, 1.0 if unit == "percent" else abs(top) * 0.05 or 1.0)
+        yaxis["range"] = [max(0.0, low - pad), top + pad * 1.6]  # room above for the labels
+    fig.update_yaxes(**yaxis)
+    fig = _base(fig, lang, title, height=420, legend_below=True)
+    fig.update_annotations(selector={"yref": "paper"}, font={"size": 12})  # the units' names over the panels
+    fig.update_layout(margin={"t": 110 if title else 70})  # the title, then the names of up to three lines
+    return fig

@@ -198,8 +198,9 @@ def unit_name(row: Any, lang: str = DEFAULT_LANG) -> str:
     return str(get("name_vi", "") or get("unit_code", ""))
 
 
-def short_name(name: str, width: int = 42) -> str:
-    """A long indicator name shortened for an axis: the 'Tỷ lệ …' / '…, %' wrapper dropped, then cut."""
+def short_name(name: str, width: int | None = None) -> str:
+    """A long indicator name shortened for an axis: the 'Tỷ lệ …' / '…, %' wrapper dropped; cut to `width`
+    only when a caller asks (names in charts, slides and tables wrap instead: issue 18)."""
     text = name.strip()
     for prefix in ("Tỷ lệ ", "Số "):
         if text.startswith(prefix) and len(text) > len(prefix):
@@ -208,7 +209,7 @@ def short_name(name: str, width: int = 42) -> str:
     if text.endswith(", %"):
         text = text[:-3]
     text = text[0].upper() + text[1:] if text else text
-    return text if len(text) <= width else text[: width - 1].rstrip(" ,") + "…"
+    return text if width is None or len(text) <= width else text[: width - 1].rstrip(" ,") + "…"
 
 
 def plotly_separators(lang: str = DEFAULT_LANG) -> str:

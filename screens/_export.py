@@ -15,7 +15,7 @@ import streamlit as st
 from monitor import committee, views
 from monitor.charts import heatmap
 from monitor.export import docx, xlsx
-from monitor.export.charts import png_with_title, render
+from monitor.export.charts import png_with_title, render, start_browser
 from monitor.export.model import PackData
 from monitor.export.selection import (
     DOCX_MIME,
@@ -51,12 +51,20 @@ def built(c: _ui.Ctx, what: str, scope: str, rows: Sequence[str], make: Callable
     return lambda: c.memo("download", what, scope, tuple(rows), committee.revision(c.db), compute=make)
 
 
+def warm_browser() -> None:
+    """Start the Chromium that draws the charts when a page offers them, and keep it for every session:
+    a click then waits for the renders only, not for a browser to start (seconds) each time."""
+    if "png" in pack_formats():
+        start_browser()  # in the background; a no-op while it runs
+
+
 def buttons(c: _ui.Ctx, scope: str, rows: Sequence[str], *, key: str, kind: str = "") -> None:
     """The pack (ZIP), the workbook and the Word annex of `scope` (a page's unit) for `rows` (`kind`:
     the unit kind that chose them, for the file names)."""
     assert c.as_of is not None
     data = selection(c, scope, rows)
     formats = pack_formats()
+    warm_browser()
     names = dict(scope=scope, as_of=c.as_of, kind=kind, group=c.group, org_types=c.org_types)
     where = c.t("download_where", unit=_ui.esc(c.unit_label(scope)), year=c.as_of)
     row = st.container(horizontal=True, gap="small", key=f"{key}_downloads")
@@ -83,6 +91,7 @@ def heatmap_png(c: _ui.Ctx, grid: pd.DataFrame, rows: Sequence[str], names: dict
     """A scorecard section as the PNG the exports draw (the Plotly heat-map), when a Chromium can draw it."""
     if "png" not in pack_formats():
         return
+    warm_browser()
     title = grid["section_title"].iloc[0] if not grid.empty else ""
 
     def png() -> bytes:

@@ -169,7 +169,8 @@ def _valid(value: Any, options: Sequence[str], multi: bool) -> bool:
 
 def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
                format_func: Callable[[Any], str] = str, where: Any = None, widget: str = "selectbox",
-               notices: list[str] | None = None, lang: str = DEFAULT_LANG, help: str | None = None) -> Any:
+               notices: list[str] | None = None, lang: str = DEFAULT_LANG, help: str | None = None,
+               placeholder: str | None = None, max_selections: int | None = None) -> Any:
     """A selectbox / radio / multiselect whose value lives in session state and in the URL (?key=...).
 
     A URL value is applied when it differs from what this session last wrote (a pasted link, or a
@@ -194,6 +195,8 @@ def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
             if multi:
                 st.session_state[wkey] = [v for v in wanted if v in options]
         last[key] = raw
+    if multi and max_selections and len(st.session_state.get(wkey) or []) > max_selections:
+        st.session_state[wkey] = list(st.session_state[wkey])[:max_selections]
     if wkey not in st.session_state or not _valid(st.session_state[wkey], options, multi):
         kept = st.session_state.get(keep)
         st.session_state[wkey] = kept if kept is not None and _valid(kept, options, multi) else default
@@ -201,7 +204,8 @@ def url_select(key: str, options: Sequence[str], default: Any, *, label: str,
         value = where.radio(label, options, key=wkey, format_func=format_func, horizontal=True, help=help)
     elif multi:
         value = where.multiselect(label, options, key=wkey, format_func=format_func, help=help,
-                                  placeholder=t("all", lang))
+                                  placeholder=placeholder or t("all", lang), max_selections=max_selections,
+                                  select_all=False)  # Streamlit's "Select all" has no Vietnamese
     else:
         value = where.selectbox(label, options, key=wkey, format_func=format_func, help=help)
     st.session_state[keep] = value

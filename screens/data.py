@@ -119,6 +119,7 @@ def _uploads() -> list[tuple[str, bytes]]:
     uploaded = st.file_uploader(c.t("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                                 key=f"data_upload_{st.session_state.get(ROUND_KEY, 0)}",
                                 label_visibility="collapsed")
+    st.caption(c.t("uploader_words", mb=st.get_option("server.maxUploadSize")))
     return [(f.name, f.getvalue()) for f in uploaded or []]
 
 

@@ -176,6 +176,7 @@ def _page() -> None:
         return
     up, paste = st.columns(2)
     uploaded = up.file_uploader(c.t("extract_file"), type=list(review.REPORT_TYPES), key="extract_upload")
+    up.caption(c.t("uploader_words", mb=st.get_option("server.maxUploadSize")))
     pasted = paste.text_area(c.t("extract_paste"), key="extract_paste", height=120,
                              placeholder=c.t("extract_paste_placeholder"))
     if uploaded is not None:

@@ -53,7 +53,7 @@ with _ui.guard(c):
     else:
         names = c.names()
         picked = st.multiselect(c.t("trend_units"), with_data, default=with_data[:6], key="indicator_trend_units",
-                                format_func=lambda code: names.get(code, code))
+                                format_func=lambda code: names.get(code, code), select_all=False)
 
         def trend_figure() -> object:
             order = {code: i for i, code in enumerate(picked)}

@@ -3,6 +3,7 @@ yearly change needed against the one achieved, sources — and the breakdown by 
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from monitor import committee, views
@@ -14,6 +15,61 @@ from screens import _committee, _export, _ui
 # are read whole instead of cut at the column's edge.
 WRAP_ROW_HEIGHT = 68
 HEADER_HEIGHT = 36
+
+
+def _sparkline(years: list[int], width: int) -> object:
+    return st.column_config.LineChartColumn(f"{c.t('sparkline')} {years[0]}–{years[-1]}" if years
+                                            else c.t("sparkline"), width=width)
+
+
+def _targets_compact(table: pd.DataFrame, years: list[int]) -> None:
+    """The essentials of every target in the width of a 1280 px screen beside the sidebar (about 780 px):
+    name, status, target, latest value, a small trend, the yearly change needed against the one achieved.
+    The rest (progress, projection, what a source contradicts, sources) is in `_targets_details`."""
+    st.dataframe(
+        table.assign(pace=[f"{n} / {a}" for n, a in zip(table["needed"], table["achieved"], strict=True)]),
+        hide_index=True, row_height=WRAP_ROW_HEIGHT, height=HEADER_HEIGHT + WRAP_ROW_HEIGHT * len(table) + 2,
+        column_order=["full_name", "status", "target", "latest", "trend", "pace"],
+        column_config={
+            "full_name": st.column_config.TextColumn(c.t("indicator"), width=225),
+            "status": st.column_config.TextColumn(c.t("status"), width=105),
+            "target": st.column_config.TextColumn(c.t("target"), width=125),
+            "latest": st.column_config.TextColumn(c.t("latest"), width=100),
+            "trend": st.column_config.LineChartColumn(c.t("sparkline"), width=80,
+                                                      help=f"{years[0]}–{years[-1]}" if years else None),
+            "pace": st.column_config.TextColumn(c.t("pace_per_year"), width=130, help=c.t("pace_help")),
+        },
+        key="unit_targets_compact",
+    )
+
+
+def _targets_details(table: pd.DataFrame, years: list[int]) -> None:
+    """Every column of every target, on demand."""
+    # a contradicted figure: what the report says against itself, beside its status
+    shown_cols = ["full_name", "status", *(["dispute"] if (table["dispute"] != "").any() else []),
+                  "target", "latest", "trend", "progress", "needed", "achieved", "projected", "source"]
+    st.dataframe(
+        table[shown_cols],
+        hide_index=True,
+        row_height=WRAP_ROW_HEIGHT,
+        height=HEADER_HEIGHT + WRAP_ROW_HEIGHT * len(table) + 2,  # every target in view, no inner scroll
+        column_config={
+            "full_name": st.column_config.TextColumn(c.t("indicator"), width=330),
+            "status": st.column_config.TextColumn(c.t("status"), width=150),
+            "dispute": st.column_config.TextColumn(c.t("dispute_column"), width=300),
+            # wide enough for a revised target and its document in the three lines a row shows
+            "target": st.column_config.TextColumn(c.t("target"), width=240),
+            "latest": st.column_config.TextColumn(c.t("latest"), width=115),
+            "trend": _sparkline(years, 110),
+            "progress": st.column_config.ProgressColumn(c.t("progress"), min_value=0, max_value=100,
+                                                        format="%d%%", width=130),
+            "needed": st.column_config.TextColumn(c.t("needed_per_year"), width=140),
+            "achieved": st.column_config.TextColumn(c.t("achieved_per_year"), width=140),
+            "projected": st.column_config.TextColumn(c.t("projected"), width=110),
+            "source": st.column_config.TextColumn(c.t("source"), width="large"),
+        },
+    )
+
 
 c = _ui.ctx()
 st.title(c.t("unit_title"))
@@ -57,32 +113,10 @@ with _ui.guard(c):
         if table.empty:
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
         else:
-            # a contradicted figure: what the report says against itself, beside its status
-            shown_cols = ["full_name", "status", *(["dispute"] if (table["dispute"] != "").any() else []),
-                          "target", "latest", "trend", "progress", "needed", "achieved", "projected", "source"]
-            st.dataframe(
-                table[shown_cols],
-                hide_index=True,
-                row_height=WRAP_ROW_HEIGHT,
-                height=HEADER_HEIGHT + WRAP_ROW_HEIGHT * len(table) + 2,  # every target in view, no inner scroll
-                column_config={
-                    "full_name": st.column_config.TextColumn(c.t("indicator"), width=330),
-                    "status": st.column_config.TextColumn(c.t("status"), width=150),
-                    "dispute": st.column_config.TextColumn(c.t("dispute_column"), width=300),
-                    # wide enough for a revised target and its document in the three lines a row shows
-                    "target": st.column_config.TextColumn(c.t("target"), width=240),
-                    "latest": st.column_config.TextColumn(c.t("latest"), width=115),
-                    "trend": st.column_config.LineChartColumn(f"{c.t('sparkline')} {years[0]}–{years[-1]}"
-                                                              if years else c.t("sparkline"), width=110),
-                    "progress": st.column_config.ProgressColumn(c.t("progress"), min_value=0, max_value=100,
-                                                                format="%d%%", width=130),
-                    "needed": st.column_config.TextColumn(c.t("needed_per_year"), width=140),
-                    "achieved": st.column_config.TextColumn(c.t("achieved_per_year"), width=140),
-                    "projected": st.column_config.TextColumn(c.t("projected"), width=110),
-                    "source": st.column_config.TextColumn(c.t("source"), width="large"),
-                },
-            )
+            _targets_compact(table, years)
             _ui.status_legend(c, disputed=marked(mine))
+            with st.expander(c.t("unit_details"), icon=":material/table_rows:"):
+                _targets_details(table, years)
         _committee.section(c, focus, mine, now)  # the committee's assessments, beside the figures
 
         with st.expander(c.t("draft_title"), icon=":material/edit_note:"):

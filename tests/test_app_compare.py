@@ -26,21 +26,63 @@ def _numbers(column) -> list[float]:
 def test_ranking_and_scatter(monkeypatch: pytest.MonkeyPatch, demo: Path) -> None:
     at = run_app(monkeypatch, demo, "compare", unit="DEMO-P01", rank="member_good_or_better_rate")
     assert not at.exception
-    [table] = frames(at)
-    assert len(table) == 15  # 12 districts and 3 blocs
-    values = _numbers(table["Giá trị"])
-    assert values == sorted(values, reverse=True)  # best first
-    assert table["Hạng"].iloc[0] == "1"
-    assert set(table["Loại"]) == {"Huyện", "Đảng bộ khối"}
+    # ranked within one kind and one target: the districts' "từ 80%" apart from the blocs' "từ 90%"
+    districts, blocs, points = frames(at)
+    assert [m.value for m in at.markdown if m.value.startswith("**")] == [
+        "**Huyện · Mức chỉ tiêu từ 80% trở lên (12 đơn vị)**",
+        "**Đảng bộ khối · Mức chỉ tiêu từ 90% trở lên (3 đơn vị)**",
+        "**Các điểm trên biểu đồ**"]
+    assert len(districts) == 12 and len(blocs) == 3
+    for table in (districts, blocs):
+        values = _numbers(table["Giá trị"])
+        assert values == sorted(values, reverse=True)  # best first
+        assert list(table["Hạng"]) == [str(i) for i in range(1, len(table) + 1)]
+    assert set(districts["Loại"]) == {"Huyện"} and set(blocs["Loại"]) == {"Đảng bộ khối"}
+    assert set(districts["Mức chỉ tiêu"]) == {"từ 80% trở lên"} and set(blocs["Mức chỉ tiêu"]) == {"từ 90% trở lên"}
+    assert blocs["Đơn vị"].iloc[0] == "Đảng bộ Khối Doanh nghiệp tỉnh Ngọc Sơn (mô phỏng)"
     # the scatter: x is the first target whose values differ between the units (every unit completed
     # 100% of "hoàn thành nhiệm vụ trở lên" in 2025: a column of points), y the next of another group
     assert at.query_params["x"] == "org_good_or_better_rate"
     assert at.query_params["y"] == "member_good_or_better_rate"
-    [fig] = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    fig = figs[-1]
     assert {tr["name"] for tr in fig["data"]} == {"Huyện", "Đảng bộ khối"}
     xs = [x for tr in fig["data"] for x in plotly_array(tr["x"])]
     assert len(xs) == 15 and len(set(xs)) > 1
     assert fig["layout"]["separators"] == ",."
+    # 15 points: each labelled by its number, and the numbers listed with the units and both values
+    labels = sorted(int(n) for tr in fig["data"] for n in tr["text"])
+    assert labels == list(range(1, 16))
+    assert list(points["Số trên biểu đồ"]) == [str(i) for i in range(1, 16)]
+    first = points.iloc[0]
+    assert (first["Đơn vị"], first.iloc[2], first.iloc[3]) == ("Đảng bộ huyện Đông Lâm (mô phỏng)", "100,0%", "92,5%")
+
+
+def test_three_chosen_units_side_by_side(monkeypatch: pytest.MonkeyPatch, demo: Path) -> None:
+    at = run_app(monkeypatch, demo, "compare", unit="DEMO-P01", rank="member_good_or_better_rate",
+                 units="DEMO-P01-H02,DEMO-P01-H05,DEMO-P01-K1")
+    assert not at.exception
+    [chosen] = [json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if "giá trị từng năm so với chỉ tiêu" in json.dumps(json.loads(el.proto.spec), ensure_ascii=False)]
+    lines = [tr for tr in chosen["data"] if tr.get("mode") == "lines+markers+text"]
+    # one panel per chosen unit, in the order chosen, every point labelled with its value
+    assert [(tr["name"], tr["xaxis"]) for tr in lines] == [
+        ("Đảng bộ huyện Tây Hòa (mô phỏng)", "x"), ("Đảng bộ huyện Thượng Lạc (mô phỏng)", "x2"),
+        ("Đảng bộ Khối Cơ quan tỉnh Ngọc Sơn (mô phỏng)", "x3")]
+    assert lines[0]["text"] == ["91,3%", "91,5%", "91,9%", "91,9%", "92,6%", "93,1%"]
+    assert all(tr["hoverinfo"] == "skip" for tr in lines)  # nothing to hover for
+    assert all(len(tr["text"]) == len(plotly_array(tr["y"])) for tr in lines)
+    # each against its own target: the districts' 80%, the bloc's 90%
+    notes = [a["text"] for a in chosen["layout"]["annotations"]]
+    assert notes[3:] == ["Mức chỉ tiêu 80,0%", "Mức chỉ tiêu 80,0%", "Mức chỉ tiêu 90,0%"]
+    # a sixth unit is not taken: at most five side by side
+    at = run_app(monkeypatch, demo, "compare", unit="DEMO-P01",
+                 units="DEMO-P01-H01,DEMO-P01-H02,DEMO-P01-H03,DEMO-P01-H04,DEMO-P01-H05,DEMO-P01-H06")
+    assert not at.exception
+    assert at.query_params["units"] == "DEMO-P01-H01,DEMO-P01-H02,DEMO-P01-H03,DEMO-P01-H04,DEMO-P01-H05"
+    # one unit alone is not a comparison
+    at = run_app(monkeypatch, demo, "compare", unit="DEMO-P01", units="DEMO-P01-H01")
+    assert "Hãy chọn ít nhất hai đơn vị để đặt cạnh nhau." in [i.value for i in at.info]
 
 
 def test_kind_filter(monkeypatch: pytest.MonkeyPatch, demo: Path) -> None:
@@ -73,14 +115,21 @@ def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     assert [i.value for i in at.info] == ["Cơ sở dữ liệu chưa có đơn vị nào."]
 
 
-# the blocs' pack: a heat-map per indicator group with a target (file named by the group) and the
-# sorted bars of each targeted indicator (named by the indicator)
-BLOC_CHARTS = ["admissions", "candidates_trained", "cell_regular_meetings_rate", "dang_vien",
-               "enterprises_budget_paid_rate", "ket_nap", "khoi", "mass_orgs_strong_rate", "member_excellent_rate",
-               "member_good_or_better_rate", "member_pledge_rate", "org_excellent_share", "org_good_or_better_rate",
-               "org_resolution_programme_rate", "to_chuc", "units_completed_or_better_rate",
-               "units_cultural_standard_rate", "units_env_labour_rate", "units_excellent_rate",
-               "units_good_or_better_rate", "units_model_rate", "upper_org_good_or_better_rate"]
+# the blocs' pack: a heat-map per indicator group with a target (file named "bang-" and the group's
+# Vietnamese name) and the sorted bars of each targeted indicator (named by the indicator's Vietnamese name)
+BLOC_CHARTS = [
+    "bang-co-quan-doanh-nghiep", "bang-dang-vien", "bang-ket-nap-dang-vien", "bang-to-chuc-dang",
+    "can-bo-dang-vien-thuc-hien-cam-ket-tu-duong", "chi-bo-sinh-hoat-dinh-ky-dung-quy-dinh",
+    "co-quan-doanh-nghiep-dat-chuan-van-hoa", "co-quan-doanh-nghiep-dat-danh-hieu-van-hoa-tieu-bieu",
+    "co-quan-doanh-nghiep-dat-tieu-chuan-moi-truong-an-toan-lao-dong",
+    "co-quan-doanh-nghiep-hoan-thanh-nhiem-vu-tro-len", "co-quan-doanh-nghiep-hoan-thanh-tot-nhiem-vu-tro-len",
+    "co-quan-doanh-nghiep-hoan-thanh-xuat-sac-nhiem-vu", "dang-vien-duoc-ket-nap",
+    "dang-vien-hoan-thanh-tot-nhiem-vu-tro-len", "dang-vien-hoan-thanh-xuat-sac-nhiem-vu",
+    "doan-the-cua-khoi-xep-loai-vung-manh", "doanh-nghiep-thuc-hien-du-nghia-vu-ngan-sach",
+    "quan-chung-uu-tu-duoc-boi-duong", "to-chuc-co-so-dang-hoan-thanh-tot-nhiem-vu-tro-len",
+    "to-chuc-co-so-dang-hoan-thanh-xuat-sac-so-voi-hoan-thanh-tot-tro-len",
+    "to-chuc-co-so-dang-hoc-tap-nghi-quyet-xay-dung-chuong-trinh-hanh-dong",
+    "to-chuc-dang-cap-tren-co-so-hoan-thanh-tot-nhiem-vu-tro-len"]
 
 
 def test_download_of_the_blocs_with_charts(monkeypatch: pytest.MonkeyPatch, demo: Path) -> None:

@@ -27,7 +27,12 @@ def test_tay_son_2022(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     page = texts(at)
     assert "Đảng bộ huyện Tây Sơn" in page
     assert "**Nghị quyết:** 03-CTr/HU" in page
-    targets, others = frames(at)
+    targets, details, others = frames(at)  # the compact table, every column on demand, the other values
+    assert list(details.columns) == ["full_name", "status", "dispute", "target", "latest", "trend", "progress",
+                                     "needed", "achieved", "projected", "source"]
+    # at 1280 px the essentials: name, status, target, latest value, trend, needed against achieved a year
+    assert list(at.dataframe[0].proto.column_order) == ["full_name", "status", "target", "latest", "trend", "pace"]
+    assert targets["pace"].iloc[1] == "— / -1,7 điểm %/năm"
     assert list(targets["target"]) == ["100%", "trên 80%", "từ 20% trở lên", "từ 80% trở lên", "trên 4%",
                                        "100% (đến năm 2025)", "100% (đến năm 2025)", "100% (đến năm 2025)"]
     assert list(targets["latest"][:5]) == ["100,0% (2022)", "94,8% (2022)", "32,7% (2022)", "94,8% (2022)",
@@ -130,8 +135,11 @@ def test_a_unit_without_targets_shows_its_values(monkeypatch: pytest.MonkeyPatch
 
 TAY_SON_2021_ORG = ("+ Năm 2021 có 56/58 tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ (tỷ lệ 96,55%), "
                     "trong đó có 13 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 23,21%); vượt chỉ tiêu đề ra.")
-TAY_SON_2022_CHARTS = ["admission_rate", "member_good_or_better_rate", "org_completed_or_better_rate",
-                       "org_excellent_share", "org_good_or_better_rate"]
+# named by the indicators' Vietnamese names, ASCII-safe
+TAY_SON_2022_CHARTS = ["ket-nap-dang-vien-so-voi-tong-so-dang-vien", "dang-vien-hoan-thanh-tot-nhiem-vu-tro-len",
+                       "to-chuc-co-so-dang-hoan-thanh-nhiem-vu-tro-len",
+                       "to-chuc-co-so-dang-hoan-thanh-xuat-sac-so-voi-hoan-thanh-tot-tro-len",
+                       "to-chuc-co-so-dang-hoan-thanh-tot-nhiem-vu-tro-len"]
 
 
 def _unit_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> tuple[object, dict]:

@@ -138,7 +138,7 @@ def test_rows_use_catalogue_ids_whole_counts_and_the_term(cat, rows, demo):
         assert r["period"] == "Y" or (r["period"] == "H1" and r["measure"] in flows), r
         assert r["value"].isdigit(), r
         assert r["qualifier"] == ""
-        assert r["source"] == "Dữ liệu mô phỏng (etl demo, seed 2025)"
+        assert r["source"] == "Dữ liệu mô phỏng, không phải số liệu báo cáo thật"
 
 
 def test_org_type_rows_sum_to_the_all_types_row(cat, cells):

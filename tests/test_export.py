@@ -307,9 +307,13 @@ def test_sample_pack_files_and_zip(sample_pack):
         for kind, ext in (("bao-cao", "pptx"), ("phu-luc", "docx"), ("du-thao", "docx"), ("so-lieu", "xlsx")):
             assert f"{scope}/{scope}_{kind}_{year}.{ext}" in names
     tay_son_charts = sorted(n for n in names if n.startswith("BD/charts/"))
-    indicators = ["admission_rate", "commune_cadres_university_rate", "grassroots_committee_theory_rate",
-                  "grassroots_committee_university_rate", "member_good_or_better_rate", "org_completed_or_better_rate",
-                  "org_excellent_share", "org_good_or_better_rate"]
+    # named by the indicators' Vietnamese names, ASCII-safe (not by their English ids)
+    indicators = ["ket-nap-dang-vien-so-voi-tong-so-dang-vien", "can-bo-cong-chuc-cap-xa-co-trinh-do-dai-hoc-tro-len",
+                  "cap-uy-vien-co-so-co-ly-luan-chinh-tri-tu-trung-cap-tro-len",
+                  "cap-uy-vien-co-so-co-trinh-do-dai-hoc-tro-len", "dang-vien-hoan-thanh-tot-nhiem-vu-tro-len",
+                  "to-chuc-co-so-dang-hoan-thanh-nhiem-vu-tro-len",
+                  "to-chuc-co-so-dang-hoan-thanh-xuat-sac-so-voi-hoan-thanh-tot-tro-len",
+                  "to-chuc-co-so-dang-hoan-thanh-tot-nhiem-vu-tro-len"]
     assert tay_son_charts == sorted(f"BD/charts/BD-TAYSON_{i}_2023.{f}" for i in indicators
                                     for f in ("png", "svg", "pdf"))
     assert result.zip_path == out / "tat-ca_2023.zip"
@@ -320,7 +324,7 @@ def test_sample_pack_files_and_zip(sample_pack):
 
 def test_chart_files_carry_the_vietnamese_title(sample_pack):
     out, _ = sample_pack
-    stem = out / "BD" / "charts" / "BD-TAYSON_org_good_or_better_rate_2023"
+    stem = out / "BD" / "charts" / "BD-TAYSON_to-chuc-co-so-dang-hoan-thanh-tot-nhiem-vu-tro-len_2023"
     title = "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên, 2020–2023"
     png = stem.with_suffix(".png").read_bytes()
     assert _png_size(png) == (1400, 1088)  # 700 × (480 + title and legend bands) at scale 2
@@ -370,6 +374,11 @@ def test_sample_deck_tay_son(sample_pack):
     assert fonts == {"Arial"}
 
 
+# a group's heat-map is named "bang-" and the group's Vietnamese name, ASCII-safe
+HEATMAP_FILES = {"to_chuc": "to-chuc-dang", "dang_vien": "dang-vien", "lanh_dao": "tap-the-ca-nhan-lanh-dao",
+                 "ket_nap": "ket-nap-dang-vien", "can_bo": "trinh-do-can-bo", "khoi": "co-quan-doanh-nghiep"}
+
+
 def test_demo_province_pack(demo_pack, demo_db: Path, cat):
     out, result = demo_pack
     with _connect(demo_db) as con:
@@ -387,7 +396,7 @@ def test_demo_province_pack(demo_pack, demo_db: Path, cat):
     subtitle = prs.slides[0].placeholders[1].text_frame.text
     assert "Tỉnh Ngọc Sơn (mô phỏng)" in subtitle and "Có số liệu mô phỏng" in subtitle
     for k, g in enumerate(groups, start=1):
-        chart = folder / "charts" / f"DEMO-P01_{g}_2025.png"
+        chart = folder / "charts" / f"DEMO-P01_bang-{HEATMAP_FILES[g]}_2025.png"
         pics = [sh for sh in prs.slides[k].shapes if sh.shape_type == 13]
         assert len(pics) == 1 and pics[0].image.blob == chart.read_bytes()
         assert _png_size(chart.read_bytes())[0] == 1880
@@ -402,8 +411,8 @@ def test_demo_province_pack(demo_pack, demo_db: Path, cat):
     # one chart per group (heat-map) and per targeted indicator with figures (bars), PNG only as asked
     charts = sorted(p.name for p in (folder / "charts").iterdir())
     assert all(n.endswith(".png") for n in charts) and len(charts) == result.charts
-    assert {f"DEMO-P01_{g}_2025.png" for g in groups} <= set(charts)
-    assert "DEMO-P01_admission_rate_2025.png" in charts
+    assert {f"DEMO-P01_bang-{HEATMAP_FILES[g]}_2025.png" for g in groups} <= set(charts)  # Vietnamese names, ASCII
+    assert "DEMO-P01_ket-nap-dang-vien-so-voi-tong-so-dang-vien_2025.png" in charts
     wb = load_workbook(folder / "DEMO-P01_so-lieu_2025.xlsx", read_only=True)
     assert wb.sheetnames == ["Đánh giá chỉ tiêu", "Số liệu theo năm", "Kiểm tra chéo"]
     annex = Document(str(folder / "DEMO-P01_phu-luc_2025.docx"))

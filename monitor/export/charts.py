@@ -33,7 +33,8 @@ from typing import Any
 import kaleido
 import plotly.graph_objects as go
 
-from monitor.charts import download_name
+from monitor.charts import download_name, slug
+from monitor.i18n import short_name
 
 FORMATS = ("png", "svg", "pdf")
 EXPORT_FONT = "DejaVu Sans"
@@ -74,6 +75,8 @@ def _chromium() -> str:
 # 4 MB plotly.js). kaleido_scopes.js purges each plot itself, so the pack keeps its tabs and reloads
 # one only every RELOAD_EVERY renders, which bounds whatever a page might accumulate.
 RELOAD_EVERY = 200
+# Tabs of the one Chromium: a pack renders on two at once (measured: benchmarks/bench_export.py)
+TABS = 2
 
 
 class _KeepTabs(kaleido.Kaleido):
@@ -93,8 +96,11 @@ class _Browser:
     does, with `_KeepTabs` in place of Kaleido)."""
 
     def __init__(self, path: str) -> None:
-        self.jobs: queue.Queue[tuple[dict, dict] | None] = queue.Queue()
-        self.results: queue.Queue[bytes | BaseException] = queue.Queue()
+        # Jobs reach the browser's event loop through call_soon_threadsafe (no executor thread, which
+        # Python refuses at interpreter exit). Each job carries its own reply queue: the browser is shared
+        # by every session of the dashboard, so two renders asked at once never take each other's images.
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.jobs: asyncio.Queue[tuple[dict, dict, queue.Queue] | None] | None = None
         self.ready = threading.Event()
         self.failed: BaseException | None = None
         # starts in the background: the caller builds its figures meanwhile (Chromium takes seconds)
@@ -108,49 +114,71 @@ class _Browser:
             raise self.failed
 
     async def _serve(self, path: str) -> None:
-        loop = asyncio.get_running_loop()
+        self.loop, self.jobs = asyncio.get_running_loop(), asyncio.Queue()
         try:
-            k = _KeepTabs(path=path, mathjax=False)
+            k = _KeepTabs(n=TABS, path=path, mathjax=False)
             await k.open()
         except BaseException as exc:  # handed to the caller's thread
             self.failed = exc
             self.ready.set()
             return
         self.ready.set()
+
+        async def one(spec: dict, opts: dict, reply: queue.Queue) -> None:
+            try:
+                reply.put(await k.calc_fig(spec, opts=opts))
+            except Exception as exc:  # handed to the caller's thread
+                reply.put(exc)
+
+        running: set[asyncio.Task] = set()
         try:
-            while (job := await loop.run_in_executor(None, self.jobs.get)) is not None:
-                spec, opts = job
-                try:
-                    self.results.put(await k.calc_fig(spec, opts=opts))
-                except Exception as exc:  # handed to the caller's thread
-                    self.results.put(exc)
+            # renders asked at once (two sessions, the pack's render threads) go to the free tabs together
+            while (job := await self.jobs.get()) is not None:
+                task = asyncio.create_task(one(*job))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            if running:
+                await asyncio.gather(*running)
         finally:
             await k.close()
 
+    def _put(self, job: tuple[dict, dict, queue.Queue] | None) -> None:
+        assert self.loop is not None and self.jobs is not None
+        self.loop.call_soon_threadsafe(self.jobs.put_nowait, job)
+
     def render(self, spec: dict, opts: dict) -> bytes:
         self._wait_ready()
-        self.jobs.put((spec, opts))
-        out = self.results.get()
+        reply: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=1)
+        self._put((spec, opts, reply))
+        out = reply.get()
         if isinstance(out, BaseException):
             raise out
         return out
 
     def close(self) -> None:
         self.ready.wait()
-        if self.failed is None:
-            self.jobs.put(None)
+        if self.failed is None and self.thread.is_alive():
+            try:
+                self._put(None)
+            except RuntimeError:  # its loop already gone
+                return
         self.thread.join(timeout=30)
 
 
 _browser: _Browser | None = None
+_browser_lock = threading.Lock()  # sessions of the dashboard may ask for it at the same moment
 
 
 def start_browser() -> None:
-    """Start the one Chromium every render goes through, if it is not running."""
+    """Start the one Chromium every render goes through, if it is not running (or start it anew when
+    the one started before failed or ended: the dashboard keeps it for every session)."""
     global _browser
-    if _browser is None:
-        _browser = _Browser(_chromium())
-        atexit.register(stop_browser)
+    with _browser_lock:
+        if _browser is not None and (_browser.failed is not None or not _browser.thread.is_alive()):
+            _browser = None
+        if _browser is None:
+            _browser = _Browser(_chromium())
+            atexit.register(stop_browser)
 
 
 def stop_browser() -> None:
@@ -249,10 +277,13 @@ class Chart:
     width: int = WIDTH
     height: int | None = None
     images: dict[str, bytes] = field(default_factory=dict)  # format → bytes, once rendered
+    name: str = ""  # the subject's Vietnamese name: the file's name says it (ASCII-safe), not an English id
 
     @property
     def stem(self) -> str:
-        return download_name(self.unit, self.subject, self.year)
+        """'BD-TAYSON_dang-vien-hoan-thanh-tot-nhiem-vu-tro-len_2022' ('_bang-...' for a heat-map)."""
+        subject = slug(short_name(self.name)).lower() if self.name else self.subject
+        return download_name(self.unit, f"bang-{subject}" if self.kind == "heatmap" else subject, self.year)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -31,7 +31,8 @@ def heatmap_chart(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
     group_name = catalog.groups[group].name(lang)
     title = tx("chart_heatmap", lang, group=group_name, year=year)
     fig = dash.heatmap(grid, rows=list(rows), row_names=views.names(units, lang), lang=lang, title=title)
-    return Chart(fig, scope, group, year, title, kind="heatmap", group=group, height=int(fig.layout.height or HEIGHT))
+    return Chart(fig, scope, group, year, title, kind="heatmap", group=group, height=int(fig.layout.height or HEIGHT),
+                 name=catalog.groups[group].name("vi"))
 
 
 def bars_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
@@ -43,7 +44,7 @@ def bars_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, u
     title = tx("chart_bars", lang, indicator=ind.name(lang), year=year)
     fig = dash.bars(frame, unit=ind.unit, lang=lang, title=title, higher_is_better=ind.higher_is_better)
     return Chart(fig, scope, indicator, year, title, kind="bars", group=ind.group,
-                 height=int(fig.layout.height or HEIGHT))
+                 height=int(fig.layout.height or HEIGHT), name=ind.name("vi"))
 
 
 def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
@@ -64,7 +65,7 @@ def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, 
                      projections=views.projections(assessed, indicator, [unit], term.end),
                      notes=views.value_notes(series, catalog, indicator, label, lang))
     return Chart(fig, unit, indicator, year, title, kind="trend", group=ind.group, width=TREND_WIDTH,
-                 height=TREND_HEIGHT)
+                 height=TREND_HEIGHT, name=ind.name("vi"))
 
 
 def _targeted(assessed: pd.DataFrame, catalog: Catalog, rows: Sequence[str]) -> list[str]:

@@ -31,7 +31,7 @@ from monitor.attainment import units_frame
 from monitor.catalog import Catalog
 from monitor.charts import slug
 from monitor.export import FORMATS, IMAGE_FORMATS
-from monitor.export.charts import Chart, browser, render_chart
+from monitor.export.charts import TABS, Chart, browser, render_chart
 from monitor.export.docx import write_annex, write_draft
 from monitor.export.figures import iter_pack_charts
 from monitor.export.model import PackData, load_pack_data
@@ -106,6 +106,7 @@ def _chart_files(data: PackData, charts: Sequence[Chart], folder: Path, formats:
 
 
 _DONE = object()
+_COUNT = threading.Lock()  # the render threads add to one PackResult
 
 
 def _render_all(jobs: queue.Queue, formats: list[str], result: PackResult, errors: list[BaseException]) -> None:
@@ -116,8 +117,9 @@ def _render_all(jobs: queue.Queue, formats: list[str], result: PackResult, error
         try:
             t = time.perf_counter()
             render_chart(chart, formats)
-            result.renders += len(formats)
-            result.add_time("render", t)
+            with _COUNT:
+                result.renders += len(formats)
+                result.add_time("render", t)
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
 
@@ -138,9 +140,10 @@ def _build(packs: Callable[[], list[PackData]], catalog: Catalog, out: Path, for
         result.add_time("data", t)
         jobs: queue.Queue = queue.Queue()
         errors: list[BaseException] = []
-        worker = threading.Thread(target=_render_all, args=(jobs, wanted, result, errors),
-                                  name="monitor-export-render")
-        worker.start()
+        workers = [threading.Thread(target=_render_all, args=(jobs, wanted, result, errors),
+                                    name=f"monitor-export-render-{i}") for i in range(TABS)]
+        for worker in workers:
+            worker.start()
         try:
             for d in data:
                 charts = []
@@ -155,8 +158,10 @@ def _build(packs: Callable[[], list[PackData]], catalog: Catalog, out: Path, for
             for d in data:
                 _office_files(d, out / slug(d.scope), formats, result)
         finally:
-            jobs.put(_DONE)
-            worker.join()
+            for _ in workers:
+                jobs.put(_DONE)
+            for worker in workers:
+                worker.join()
         if errors:
             raise errors[0]
     for d, charts in zip(data, all_charts, strict=True):

@@ -129,7 +129,7 @@ def group_summary(data: PackData, group: str) -> list[str]:
             value = fmt_value(r.latest_value, unit, lang, r.latest_qualifier)
             if status == "to_verify":  # the contradicted figure is no result: said as figures to verify
                 value = tx("summary_to_verify_value", lang, value=value)
-            what = short_name(catalog.indicators[r.indicator].name(lang), 60)
+            what = short_name(catalog.indicators[r.indicator].name(lang))
             target = fmt_target(r.comparator, r.target, r.target_high, unit, lang)
             items.append(f"{_short_unit(names.get(r.unit_code, r.unit_code))} – {what}: {value}"
                          if data.multi else f"{what}: {value} ({lower_first(tx('col_target', lang))} {target})")
