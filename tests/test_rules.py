@@ -137,7 +137,7 @@ CASES: list[tuple[str, Callable[[Path], list[Path]], list[Expect]]] = [
      [Expect("not_integer", "not_integer.csv", 2, "year", "«2022.5» is not a year")]),
     ("year outside every term", bad("year_outside_term.csv"),
      [Expect("year_outside_term", "year_outside_term.csv", 2, "year",
-             "The year 2019 is outside the terms followed here (2020 to 2025)")]),
+             "The year 2019 is outside the terms followed here (2020 to 2030)")]),
     ("rate over 100", bad("rate_over_100.csv"),
      [Expect("rate_over_100", "rate_over_100.csv", 2, "value", "is 100.5%, over 100%")]),
     ("unknown qualifier", bad("unknown_qualifier.csv"),
