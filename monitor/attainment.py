@@ -28,10 +28,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from monitor import lineage
 from monitor.catalog import Catalog, Resolution, Target
 
 VALUE_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "basis",
-                 "num", "den", "stated", "n_units", "source", "disputed", "n_disputed", "findings", "readings"]
+                 "num", "den", "stated", "n_units", "source", "disputed", "n_disputed", "findings", "readings",
+                 "from_units"]
 ASSESS_COLUMNS = ["unit_code", "resolution_id", "target_id", "indicator", "group", "frequency", "deadline",
                   "comparator", "target", "target_high", "target_document", "latest_year", "latest_value",
                   "latest_qualifier", "met", "status", "verdict", "baseline_year", "baseline", "projected",
@@ -42,7 +44,8 @@ SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "va
                      "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings"]
 
 QUALIFIERS = ("", ">", "<", "~")
-BASES = ("counts", "stated", "aggregated")
+# `predecessors`: a year before the unit existed, from the units it was formed from (monitor.lineage)
+BASES = ("counts", "stated", "aggregated", "predecessors")
 COMPARATORS = (">", ">=", "=", "<=", "<", "range")
 FREQUENCIES = ("yearly", "deadline")
 MET = ("", "yes", "no", "undecided")
@@ -291,6 +294,7 @@ class _Values:
             "n_units": self.n_units.astype(np.int64), "source": _strings(self.src, self.sources),
             "disputed": self.disp.astype(bool), "n_disputed": self.n_disp.astype(np.int64),
             "findings": self.row_findings(), "readings": self.row_readings(),
+            "from_units": _strings(np.zeros(len(self.u), np.int64), [""]),
         }, columns=VALUE_COLUMNS)
 
 
@@ -308,8 +312,32 @@ def indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units:
     `units` limits the rows (their descendants' counts still feed their aggregates); `indicators`
     limits the indicators (default: all of the catalogue's).
     """
-    return _indicator_values(con, catalog, units=units, org_types=org_types, term_id=term_id,
-                             indicators=indicators).frame()
+    frame = _indicator_values(con, catalog, units=units, org_types=org_types, term_id=term_id,
+                              indicators=indicators).frame()
+    return _with_predecessors(con, catalog, frame, units=units, org_types=org_types, term_id=term_id,
+                              indicators=indicators)
+
+
+def _with_predecessors(con: duckdb.DuckDBPyConnection, catalog: Catalog, frame: pd.DataFrame, *,
+                       units: Sequence[str] | None, org_types: Sequence[str] | None, term_id: str | None,
+                       indicators: Sequence[str] | None) -> pd.DataFrame:
+    """The frame with the years before a unit existed filled from the units it was formed from."""
+    changes = lineage.unit_changes(con)
+    if changes.empty:
+        return frame
+    wanted = None if units is None else [u for u in units if u in set(changes["to_code"])]
+    if wanted == []:
+        return frame
+    pool = frame
+    if wanted is not None:
+        preds = sorted(set(changes.loc[changes["to_code"].isin(wanted), "from_code"]) - set(units or ()))
+        if preds:  # their own predecessors come with them (the chain)
+            pool = pd.concat([frame, indicator_values(con, catalog, units=preds, org_types=org_types,
+                                                      term_id=term_id, indicators=indicators)], ignore_index=True)
+    rows = lineage.predecessor_rows(pool.drop(columns="from_units"), changes, wanted)
+    if rows.empty:
+        return frame
+    return pd.concat([frame, rows[VALUE_COLUMNS]], ignore_index=True)
 
 
 def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units: Sequence[str] | None,

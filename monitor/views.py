@@ -452,12 +452,15 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
         t("value", lang): [fmt_value(x, unit_kind, lang, q) for x, q in zip(v["value"], v["qualifier"], strict=True)],
         t("numerator", lang): [fmt_number(x, lang) for x in v["num"]],
         t("denominator", lang): [fmt_number(x, lang) for x in v["den"]],
-        t("basis", lang): [_basis(b, n, lang) for b, n in zip(v["basis"], v["n_units"], strict=True)],
+        t("basis", lang): [_basis(b, n, lang, f) for b, n, f in zip(
+            v["basis"], v["n_units"], v.get("from_units", pd.Series([""] * len(v), index=v.index)), strict=True)],
         t("source", lang): list(v["source"].fillna("")),
     })
 
 
-def _basis(basis: str, n: object, lang: str) -> str:
+def _basis(basis: str, n: object, lang: str, from_units: object = "") -> str:
+    if basis == "predecessors":
+        return t("basis_predecessors", lang, units=str(from_units or ""))
     if basis == "aggregated":
         return t("basis_aggregated", lang, n=MISSING if is_missing(n) else int(n))
     return t(f"basis_{basis}", lang) if basis in ("counts", "stated") else str(basis)
