@@ -1060,14 +1060,16 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
 
     # deadline targets: status from the projection at the deadline and the progress ratio
     deadline = binds.deadline[tk]
-    projected = np.where(deadline_t & (k_pts >= 2), trend_at(deadline), np.nan)
+    # once the deadline has come (the term's final review), the latest figure is judged: no projection left
+    closed = deadline <= as_of
+    projected = np.where(deadline_t & (k_pts >= 2) & ~closed, trend_at(deadline), np.nan)
     zeros = np.zeros(n, np.int64)
     base_met = _met(baseline, zeros, comp, t_lo, t_hi, capped)
     proj_met = _met(projected, zeros, comp, t_lo, t_hi, capped)
     gap = np.where(is_range & (baseline > t_hi), t_hi, t_lo) - baseline  # to the nearer end of a range
     with np.errstate(invalid="ignore", divide="ignore"):
         progress = np.where((base_met == _NO) & (np.abs(gap) > _EPS), (projected - baseline) / gap, np.nan)
-        past = has & (latest_year >= deadline)
+        past = has & ((latest_year >= deadline) | closed)
     d_status = np.select(
         [~has, verify, met_code == _YES, met_code == _UNDECIDED, past, k_pts < 2,
          np.isnan(progress) & (proj_met == _YES), np.isnan(progress),
@@ -1085,7 +1087,8 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
     choices = ["no_data", "to_verify", "undecided", "not_met_latest", "met_latest_only"]
     verdict = np.select(conditions, choices, default="met_every_year")
     y_status = np.select(conditions, [YEARLY_STATUS[c] for c in choices], default=YEARLY_STATUS["met_every_year"])
-    next_year = np.where(~deadline_t & (k_pts >= 2), trend_at(np.nan_to_num(latest_year) + 1), np.nan)
+    ended = term_id is not None and as_of >= catalog.terms[term_id].end
+    next_year = np.where(~deadline_t & (k_pts >= 2) & (not ended), trend_at(np.nan_to_num(latest_year) + 1), np.nan)
     status = np.where(deadline_t, d_status, y_status)
 
     source = np.full(n, "", dtype=object)
