@@ -89,7 +89,7 @@ def _successor(values: pd.DataFrame, group: pd.DataFrame, year: int, unit: str) 
     else:
         # only counts add up: a stated rate or a bound of one predecessor leaves the cell missing
         counted = before[before["basis"].isin(["counts", "aggregated", "predecessors"]) & before["num"].notna()].copy()
-        factor = counted["unit_code"].map(lambda f: 1.0 if kinds[f] != "split" else share[f])
+        factor = np.array([1.0 if kinds[f] != "split" else share[f] for f in counted["unit_code"]], np.float64)
         counted["num"] = counted["num"] * factor
         counted["den"] = counted["den"] * factor
         g = counted.groupby(keys, sort=True, dropna=False)

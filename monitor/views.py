@@ -458,6 +458,19 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
     })
 
 
+def predecessor_note(values: pd.DataFrame, unit: str, names_of: dict[str, str], lang: str) -> str:
+    """A sentence for a unit whose earlier years come from the units it was formed from ('' if none)."""
+    if values.empty or "from_units" not in values:
+        return ""
+    rows = values[(values["unit_code"] == unit) & (values["basis"] == "predecessors")]
+    if rows.empty:
+        return ""
+    codes = dict.fromkeys(c.strip() for text in rows["from_units"] for c in str(text).split(","))
+    first, last = int(rows["year"].min()), int(rows["year"].max())
+    years = str(first) if first == last else f"{first}–{last}"
+    return t("predecessor_note", lang, years=years, units="; ".join(names_of.get(c, c) for c in codes if c))
+
+
 def _basis(basis: str, n: object, lang: str, from_units: object = "") -> str:
     if basis == "predecessors":
         return t("basis_predecessors", lang, units=str(from_units or ""))
