@@ -229,8 +229,9 @@ def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: s
     sb.subheader(t("filters", lang))
     terms = list(catalog.terms)
     years_with_data = store.years() if store is not None else []
-    default_term = next((tid for tid in reversed(terms) if any(y in catalog.terms[tid].years
-                                                              for y in years_with_data)), terms[-1])
+    # the term of the latest figures; 2025, shared by two terms, is the earlier one's last year (issue 19)
+    latest = catalog.term_of(max(years_with_data)) if years_with_data else None
+    default_term = latest.id if latest is not None else terms[-1]
     term_id = url_select("term", terms, default_term, label=t("term", lang), where=sb, notices=notices, lang=lang,
                          format_func=lambda tid: catalog.terms[tid].name(lang))
     c.term = catalog.terms[term_id]

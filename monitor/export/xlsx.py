@@ -138,8 +138,10 @@ def predecessor_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequ
     catalog, lang = data.catalog, data.lang
     period_name = {p: catalog.periods[p].name(lang) for p in catalog.periods}
     org_name = {o: catalog.org_types[o].name(lang) for o in catalog.org_types}
+    names = views.names(data.units, lang)
     came = {(r.unit_code, r.indicator, period_name.get(r.period, r.period), org_name.get(r.org_type, r.org_type),
-             int(r.year)): r.from_units for r in v.itertuples(index=False)}
+             int(r.year)): "; ".join(names.get(c.strip(), c.strip()) for c in str(r.from_units).split(","))
+            for r in v.itertuples(index=False)}
     col = {y: 8 + k for k, y in enumerate(years)}
     return [(i, col[y], came[key]) for i, row in enumerate(rows, start=2) for y in years
             if (key := (row[0], row[2], row[5], row[6], y)) in came]
