@@ -182,7 +182,7 @@ CASES: list[tuple[str, Callable[[Path], list[Path]], list[Expect]]] = [
      [Expect("bad_code", "units_bad_code.csv", 2, "unit_code", "The unit code «H 2» holds characters a code cannot")]),
     ("unknown unit kind", bad("units_unknown_kind.csv"),
      [Expect("unknown_kind", "units_unknown_kind.csv", 2, "kind",
-             "The unit kind «commune» is not in the catalogue. Write one of: country (Country)")]),
+             "The unit kind «hamlet» is not in the catalogue. Write one of: country (Country)")]),
     ("unit defined twice, differently", bad("units_duplicate.csv"),
      [Expect("duplicate_unit", "units_duplicate.csv", 3, "unit_code",
              "The unit H2 is described twice, differently (the other at file «units_duplicate.csv», row 2)")]),
