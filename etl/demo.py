@@ -248,7 +248,6 @@ def _province_units(p: int, parent: str) -> list[DemoUnit]:
 # each old province become two committees (party agencies; the provincial government). The old units
 # report 2020–2025 (the term's final review), the new ones from 2026; their 2025 is their predecessors'.
 REORG_YEAR = 2025
-REORG_TERM = "2025-2030"
 REORG_WRITTEN = range(2026, 2027)
 REORG_MERGED = ("DEMO-P01", "DEMO-P02")
 REORG_PROVINCE = "DEMO-M01"
@@ -640,13 +639,15 @@ def write_demo(out_dir: Path, scale: str = "province", seed: int = 2025, reorg: 
 
 
 def _reorg_csv(seed: int, family: Sequence[DemoUnit]) -> tuple[str, int, int]:
-    """The new units' figures (REORG_WRITTEN), simulated from the new term's start."""
+    """The new units' figures (REORG_WRITTEN), simulated from the old term's start so that the shares go
+    on from where the old units left them (qualifications do not fall back to 2020's level in 2026)."""
     buf = io.StringIO()
     cat = default_catalog()
     rng = random.Random(f"etl-demo:{seed}:{family[0].code}")
     own = random.Random(f"etl-demo:{seed}:{family[0].code}:own")
     rows, missing = _write_province(csv.writer(buf, lineterminator="\n"), cat, rng, own, family,
-                                    SOURCE.format(seed=seed), term=cat.terms[REORG_TERM].years, write=REORG_WRITTEN)
+                                    SOURCE.format(seed=seed), term=cat.term_of(REORG_YEAR - 1).years,
+                                    write=REORG_WRITTEN)
     return buf.getvalue(), rows, missing
 
 

@@ -41,7 +41,8 @@ ASSESS_COLUMNS = ["unit_code", "resolution_id", "target_id", "indicator", "group
                   "years_assessed", "source", "disputed", "n_disputed", "findings", "readings"]
 # CONTRACT.md's columns, then target_high: the high end of a range target (NaN otherwise)
 SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "target",
-                     "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings"]
+                     "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings",
+                     "basis", "from_units"]
 
 QUALIFIERS = ("", ">", "<", "~")
 # `predecessors`: a year before the unit existed, from the units it was formed from (monitor.lineage)
@@ -1138,9 +1139,18 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
     if not len(binds.u):
         return _empty_scorecard()
     wanted = set(binds.indicator)  # only what some target here reads: one unit fetches little
+    indicators = [i for i in catalog.indicators if i in wanted]
     vals = _indicator_values(con, catalog, units=None if unit is None else [unit], org_types=None,
-                             term_id=term_id, indicators=[i for i in catalog.indicators if i in wanted],
-                             tree=(codes, parents))
+                             term_id=term_id, indicators=indicators, tree=(codes, parents))
+    came_from: dict[tuple, str] = {}
+    if not lineage.unit_changes(con).empty:  # a reorganised map: the years before a unit existed
+        frame = _with_predecessors(con, catalog, vals.frame(), units=None if unit is None else [unit],
+                                   org_types=None, term_id=term_id, indicators=indicators)
+        borrowed = frame[frame["basis"] == "predecessors"]
+        keys = zip(borrowed["unit_code"], borrowed["indicator"], borrowed["year"].astype(int), borrowed["period"],
+                   strict=True)
+        came_from = dict(zip(keys, borrowed["from_units"], strict=True))
+        vals = _values_of(frame, catalog)
     assessed = _assess(vals, binds, catalog, as_of=int(year), term_id=term_id, sources=False)
     status, projected = assessed.status, assessed.shown_projection
     shown = vals.take(np.flatnonzero((vals.year == year) if year_only else (vals.year <= year)))
@@ -1178,6 +1188,10 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
         "target_high": np.where(jd, obs.high[order], np.nan),
         "disputed": pd.Series(np.where(shown.disp[vi], "yes", "no"), dtype="str"),
         "findings": pd.Series(rules[vi], dtype="str"),
+        "basis": _strings(shown.basis[vi], BASES),
+        "from_units": pd.Series([came_from.get(key, "") for key in zip(
+            _strings(shown.u[vi], shown.units), _strings(shown.k[vi], shown.indicators), shown.year[vi].tolist(),
+            _strings(shown.period[vi], shown.periods), strict=True)] if came_from else [""] * len(vi), dtype="str"),
     }, columns=SCORECARD_COLUMNS)
 
 

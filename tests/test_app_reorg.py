@@ -129,3 +129,19 @@ def _draft(folder: Path) -> Path:
         if any(p.style.name == "Title" and p.text.startswith("Dự thảo") for p in Document(str(path)).paragraphs):
             return path
     raise AssertionError("no draft in the pack")
+
+
+def test_scorecard_marks_the_borrowed_years(reorg: Path) -> None:
+    from monitor.attainment import indicator_values, scorecard
+
+    cat = default_catalog()
+    with duckdb.connect(str(reorg), read_only=True) as con:
+        card = scorecard(con, cat, unit="DEMO-M01-X001")
+        district = indicator_values(con, cat, units=["DEMO-P01-H01"], indicators=["org_good_or_better_rate"])
+    rows = card[card["indicator"] == "org_good_or_better_rate"]
+    assert list(zip(rows["year"], rows["basis"], rows["from_units"], strict=True)) == [
+        (2025, "predecessors", "DEMO-P01-H01"), (2026, "counts", "")]
+    # a split with shares scales numerator and denominator alike: the commune's 2025 rate is its district's
+    want = district[(district["year"] == 2025) & (district["period"] == "Y")]["value"].item()
+    assert rows["value"].iloc[0] == pytest.approx(want)
+    assert set(card.loc[card["year"] == 2025, "basis"]) == {"predecessors"}
