@@ -55,59 +55,70 @@ def in_term(years: pd.DataFrame, term: Term) -> list[str]:
 
 def predecessor_rows(values: pd.DataFrame, changes: pd.DataFrame, wanted: Sequence[str] | None) -> pd.DataFrame:
     """Rows for each wanted unit (None: every successor) in the years up to its change where it has no
-    figure of its own, from `values`: the predecessors' rows (indicator_values columns). Successors are
-    done in the order of their change, so a unit formed from one formed earlier gets the whole chain."""
+    figure of its own, from `values`: the predecessors' rows (indicator_values columns). The changes are
+    taken year by year, so a unit formed from one formed in an earlier change gets the whole chain."""
+    empty = values.iloc[0:0].assign(from_units=pd.Series(dtype="str"))
     if changes.empty or values.empty:
-        return values.iloc[0:0].assign(from_units=pd.Series(dtype="str"))
+        return empty
+    targets = changes if wanted is None else changes[changes["to_code"].isin(list(wanted))]
     out: list[pd.DataFrame] = []
     pool = values
-    targets = changes if wanted is None else changes[changes["to_code"].isin(list(wanted))]
-    for (year, to_code), group in targets.groupby(["year", "to_code"], sort=True):
-        rows = _successor(pool, group, int(year), str(to_code))
+    for year, group in targets.groupby("year", sort=True):
+        rows = _successors(pool, group, int(year))
         if not rows.empty:
             out.append(rows)
             pool = pd.concat([pool, rows.drop(columns="from_units")], ignore_index=True)
-    if not out:
-        return values.iloc[0:0].assign(from_units=pd.Series(dtype="str"))
-    return pd.concat(out, ignore_index=True)
+    return pd.concat(out, ignore_index=True) if out else empty
 
 
-def _successor(values: pd.DataFrame, group: pd.DataFrame, year: int, unit: str) -> pd.DataFrame:
-    froms = group["from_code"].tolist()
-    share = dict(zip(froms, group["share"].astype("float64"), strict=True))
-    kinds = dict(zip(froms, group["change"], strict=True))
-    if any(kinds[f] == "split" and np.isnan(share[f]) for f in froms):
-        return values.iloc[0:0].assign(from_units=pd.Series(dtype="str"))  # not apportioned: missing
-    keys = ["indicator", "year", "period", "org_type"]
-    before = values[values["unit_code"].isin(froms) & (values["year"] <= year)]
-    own = values.loc[values["unit_code"] == unit, keys]
-    if before.empty:
+KEYS = ["indicator", "year", "period", "org_type"]
+
+
+def _successors(values: pd.DataFrame, changes: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of every unit formed in one year's changes, all at once (a merge sums, a rename or a
+    move carries over, a split scales by its share; a split without shares gives nothing)."""
+    changes = changes.assign(share=changes["share"].astype("float64"))
+    unshared = changes.loc[(changes["change"] == "split") & changes["share"].isna(), "to_code"]
+    changes = changes[~changes["to_code"].isin(set(unshared))]
+    if changes.empty:
         return values.iloc[0:0].assign(from_units=pd.Series(dtype="str"))
-    label = ", ".join(sorted(froms))
-    if len(froms) == 1 and kinds[froms[0]] in CARRIED:
-        rows = before.copy()
-    else:
-        # only counts add up: a stated rate or a bound of one predecessor leaves the cell missing
-        counted = before[before["basis"].isin(["counts", "aggregated", "predecessors"]) & before["num"].notna()].copy()
-        factor = np.array([1.0 if kinds[f] != "split" else share[f] for f in counted["unit_code"]], np.float64)
-        counted["num"] = counted["num"] * factor
-        counted["den"] = counted["den"] * factor
-        g = counted.groupby(keys, sort=True, dropna=False)
-        rows = g.agg(num=("num", "sum"), den=("den", lambda s: s.sum(min_count=1)), n=("unit_code", "nunique"),
+    n_from = changes.groupby("to_code")["from_code"].nunique()
+    label = changes.groupby("to_code")["from_code"].agg(lambda f: ", ".join(sorted(f)))
+    carried = set(n_from[n_from == 1].index) & set(changes.loc[changes["change"].isin(CARRIED), "to_code"])
+    before = values[values["unit_code"].isin(set(changes["from_code"])) & (values["year"] <= year)]
+    link = before.merge(changes[["from_code", "to_code", "change", "share"]], left_on="unit_code",
+                        right_on="from_code")
+    parts: list[pd.DataFrame] = []
+    whole = link[link["to_code"].isin(carried)]
+    if not whole.empty:
+        parts.append(whole[[c for c in values.columns if c != "unit_code"] + ["to_code"]])
+    # only counts add up: a stated rate or a bound of one predecessor leaves the cell missing
+    counted = link[~link["to_code"].isin(carried) & link["basis"].isin(["counts", "aggregated", "predecessors"])
+                   & link["num"].notna()]
+    if not counted.empty:
+        factor = np.where(counted["change"] == "split", counted["share"], 1.0)
+        counted = counted.assign(num=counted["num"] * factor, den=counted["den"] * factor)
+        g = counted.groupby(["to_code", *KEYS], sort=False, dropna=False)
+        rows = g.agg(num=("num", "sum"), den=("den", lambda d: d.sum(min_count=1)), n=("unit_code", "nunique"),
                      n_units=("n_units", "sum"), n_disputed=("n_disputed", "sum")).reset_index()
-        rows = rows[rows["n"] == len(froms)].drop(columns="n")
-        rate = rows["den"].notna()
-        rows["value"] = np.where(rate, 100.0 * rows["num"] / rows["den"].where(rows["den"] > 0), rows["num"])
+        rows = rows[rows["n"].to_numpy() == n_from.reindex(rows["to_code"]).to_numpy()].drop(columns="n")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rows["value"] = np.where(rows["den"].notna(), 100.0 * rows["num"] / rows["den"].where(rows["den"] > 0),
+                                     rows["num"])
         rows = rows[rows["value"].notna()]
-        rows["qualifier"] = ""
-        rows["stated"] = np.nan
-        rows["disputed"] = False
+        rows = rows.assign(qualifier="", stated=np.nan, disputed=False, source="")
         rows["findings"] = [() for _ in range(len(rows))]
         rows["readings"] = [() for _ in range(len(rows))]
-    rows = rows.merge(own.assign(_own=True), on=keys, how="left")
-    rows = rows[rows["_own"].isna()].drop(columns="_own")
-    rows["unit_code"] = unit
-    rows["basis"] = "predecessors"
-    rows["source"] = "Tính từ số liệu của đơn vị trước sắp xếp: " + label
-    rows["from_units"] = label
+        parts.append(rows)
+    if not parts:
+        return values.iloc[0:0].assign(from_units=pd.Series(dtype="str"))
+    rows = pd.concat(parts, ignore_index=True)
+    # a figure of the unit's own wins
+    own = values.loc[values["unit_code"].isin(set(changes["to_code"])), ["unit_code", *KEYS]]
+    rows = rows.merge(own.rename(columns={"unit_code": "to_code"}).assign(_own=True), on=["to_code", *KEYS],
+                      how="left")
+    rows = rows[rows["_own"].isna()]
+    rows = rows.assign(unit_code=rows["to_code"], basis="predecessors",
+                       from_units=rows["to_code"].map(label).astype("str"))
+    rows["source"] = "Tính từ số liệu của đơn vị trước sắp xếp: " + rows["from_units"]
     return rows[[*values.columns, "from_units"]].reset_index(drop=True)
