@@ -326,7 +326,8 @@ def _with_predecessors(con: duckdb.DuckDBPyConnection, catalog: Catalog, frame: 
     changes = lineage.unit_changes(con)
     if changes.empty:
         return frame
-    wanted = None if units is None else [u for u in units if u in set(changes["to_code"])]
+    successors = set(changes["to_code"])
+    wanted = None if units is None else [u for u in units if u in successors]
     if wanted == []:
         return frame
     pool = frame
