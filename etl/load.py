@@ -185,7 +185,7 @@ def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catal
                 "SELECT unit_code FROM stg_units UNION SELECT unit_code FROM old_units")
     con.execute(rules.LINEAGE_VIEWS)
     found = rules.run(con, rules.UNIT_RULES, replace, PROBLEMS_PER_RULE)
-    found += rules.run(con, rules.LINEAGE_RULES, replace, PROBLEMS_PER_RULE)
+    found += rules.run(con, rules.lineage_rules(con), replace, PROBLEMS_PER_RULE)
     rules.trim_measures(con)
     # The set rules judge only rows that passed the row rules, so one fault is reported once.
     found += rules.run_rows(con, rules.ROW_RULES, PROBLEMS_PER_RULE)
