@@ -38,7 +38,7 @@ ASSESS_COLUMNS = ["unit_code", "resolution_id", "target_id", "indicator", "group
                   "comparator", "target", "target_high", "target_document", "latest_year", "latest_value",
                   "latest_qualifier", "met", "status", "verdict", "baseline_year", "baseline", "projected",
                   "progress", "needed_per_year", "achieved_per_year", "next_year_value", "years_met",
-                  "years_assessed", "source", "disputed", "n_disputed", "findings", "readings"]
+                  "years_assessed", "source", "disputed", "n_disputed", "findings", "readings", "latest_basis"]
 # CONTRACT.md's columns, then target_high: the high end of a range target (NaN otherwise)
 SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "target",
                      "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings",
@@ -994,7 +994,15 @@ class _Assessed:
                                  "next_year_value", "years_met", "years_assessed")},
             "source": pd.Series(self.source, dtype="str"),
             **dict(zip(("disputed", "n_disputed", "findings", "readings"), self.disputes(), strict=True)),
+            "latest_basis": self.latest_basis(),
         }, columns=ASSESS_COLUMNS)
+
+    def latest_basis(self) -> pd.Series:
+        """Per binding, how its latest value was obtained (BASES; '' without one): `predecessors` for a
+        year before the unit existed."""
+        row = self.columns["latest_row"]
+        codes = np.where(row >= 0, self.vals.basis[np.maximum(row, 0)] if len(self.vals.basis) else 0, len(BASES))
+        return _strings(codes.astype(np.int64), [*BASES, ""])
 
 
 def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None,

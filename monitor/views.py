@@ -230,6 +230,7 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
             f"{t('value', lang)} ({_year(r.latest_year)}): {value}",
             f"{t('status', lang)}: {status_label(r.status, lang)}",
             *([f"{DISPUTED_MARK if r.status != 'to_verify' else style['symbol']} {note}"] if note else []),
+            *([t("predecessor_marker", lang)] if getattr(r, "latest_basis", "") == "predecessors" else []),
         ])
         section = sections[r.unit_code]
         titles = [catalog.resolutions[x] for x in section.split("+") if x in catalog.resolutions]

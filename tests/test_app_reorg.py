@@ -145,3 +145,22 @@ def test_scorecard_marks_the_borrowed_years(reorg: Path) -> None:
     want = district[(district["year"] == 2025) & (district["period"] == "Y")]["value"].item()
     assert rows["value"].iloc[0] == pytest.approx(want)
     assert set(card.loc[card["year"] == 2025, "basis"]) == {"predecessors"}
+
+
+def test_assessment_and_heatmap_say_when_the_latest_figure_is_borrowed(reorg: Path) -> None:
+    from monitor import views
+    from monitor.attainment import assess, indicator_values, units_frame
+
+    cat = default_catalog()
+    with duckdb.connect(str(reorg), read_only=True) as con:
+        values = indicator_values(con, cat, units=["DEMO-M01-X001"], term_id="2025-2030")
+        units = units_frame(con)
+    mine = units[units["unit_code"] == "DEMO-M01-X001"]
+    at_2025 = assess(values, cat, mine, as_of=2025, term_id="2025-2030")
+    at_2026 = assess(values, cat, mine, as_of=2026, term_id="2025-2030")
+    assert len(at_2025) == 8 and set(at_2025["latest_basis"]) == {"predecessors"}
+    assert set(at_2026["latest_basis"]) == {"counts"}
+    grid = views.scorecard_grid(at_2025, cat, units, ["DEMO-M01-X001"], "vi")
+    assert all(h.endswith("<br>Tính từ đơn vị trước sắp xếp") for h in grid["hover"])
+    grid = views.scorecard_grid(at_2026, cat, units, ["DEMO-M01-X001"], "vi")
+    assert not any("trước sắp xếp" in h for h in grid["hover"])
