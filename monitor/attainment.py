@@ -54,8 +54,9 @@ _YES, _NO, _UNDECIDED = 1, 2, 3
 # The statuses, in the order a reader ranks them (best first): their one home (monitor.i18n styles and
 # names them). `met_latest` is a yearly target's "met this year after a year missed" (no projection
 # word); `to_verify` a latest figure whose source contradicts itself so that its readings disagree on
-# met or missed, or a rate over 100% (docs/method.md §8).
-STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "to_verify", "insufficient",
+# met or missed, or a rate over 100% (docs/method.md §8); `missed` a deadline target not met once its
+# deadline has come (the term's final review: judged, not projected).
+STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "missed", "to_verify", "insufficient",
             "undecided", "no_data")
 VERDICTS = ("met_every_year", "met_latest_only", "not_met_latest", "to_verify", "undecided", "no_data")
 # a yearly target's verdict → its status (docs/attainment-api.md)
@@ -1084,7 +1085,7 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
         [~has, verify, met_code == _YES, met_code == _UNDECIDED, past, k_pts < 2,
          np.isnan(progress) & (proj_met == _YES), np.isnan(progress),
          progress >= ON_TRACK, progress >= ACCELERATE],
-        ["no_data", "to_verify", "achieved", "undecided", "off_track", "insufficient",
+        ["no_data", "to_verify", "achieved", "undecided", "missed", "insufficient",
          "on_track", "off_track", "on_track", "accelerate"], default="off_track")
     latest_exact = np.where(np.isin(latest_qual, (0, 3)), latest_value, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -42,7 +42,7 @@ ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 TABLE_ROWS = 12  # body rows per summary slide
 TRENDS_PER_SLIDE = 2
 LAYOUT_TITLE, LAYOUT_TITLE_ONLY = 0, 5
-ATTENTION = ("to_verify", "accelerate", "off_track", "undecided")  # statuses a summary names
+ATTENTION = ("to_verify", "accelerate", "off_track", "missed", "undecided")  # statuses a summary names
 
 
 def _rgb(hex_color: str) -> RGBColor:
