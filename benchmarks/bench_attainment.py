@@ -1,11 +1,12 @@
 """monitor.attainment on the national demo: the whole scorecard (goal < 1 s) and one unit's (< 50 ms).
 
-    python -m benchmarks.bench_attainment [--db PATH] [--scale national|province] [--repeat N] [--slips N]
+    python -m benchmarks.bench_attainment [--db PATH] [--scale national|province] [--repeat N] [--slips N] [--reorg]
 
 Without --db the demo is generated and loaded into a temporary database first (not timed), with
 --slips of its rates contradicted by a stated rate (disputed values: the demo has no slips). Each
 figure is the best of --repeat runs (the machine is shared; the minimum is the least disturbed),
-with the median beside it. Figures are printed, never asserted: speed is no test.
+with the median beside it. Figures are printed, never asserted: speed is no test. `--reorg`: the demo
+with the 2025 reorganisation (issue 19), its new units' years before 2025 computed from their predecessors.
 """
 
 from __future__ import annotations
@@ -38,12 +39,13 @@ def _time(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
     return min(times), statistics.median(times), out
 
 
-def _demo_db(tmp: Path, scale: str) -> Path:
+def _demo_db(tmp: Path, scale: str, reorg: bool = False) -> Path:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "etl", "demo", "--out", str(tmp / "demo"), "--scale", scale,
-                    "--seed", "2025"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+                    "--seed", "2025", *(["--reorg"] if reorg else [])], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     db = tmp / "demo.duckdb"
-    etl.load.load([tmp / "demo" / "units.csv", tmp / "demo" / "measures.csv"], db)
+    changes = [tmp / "demo" / "unit_changes.csv"] if reorg else []
+    etl.load.load([tmp / "demo" / "units.csv", *changes, tmp / "demo" / "measures.csv"], db)
     print(f"demo --scale {scale} generated and loaded in {time.perf_counter() - start:.1f} s (not timed below)")
     return db
 
@@ -85,7 +87,9 @@ def run(db: Path, repeat: int) -> int:
               f"targets to verify: {to_verify:,}")
         units = units_frame(con)
         pick = {kind: units.loc[units["kind"] == kind, "unit_code"].iloc[0]
-                for kind in ("district", "bloc", "province", "country") if (units["kind"] == kind).any()}
+                for kind in ("district", "bloc", "province", "country", "commune") if (units["kind"] == kind).any()}
+        if "DEMO-M01" in set(units["unit_code"]):  # --reorg: the merged province, its 2025 from its predecessors
+            pick["merged province"] = "DEMO-M01"
 
         scorecard(con, cat)  # first call parses and caches the catalogue's plan
         rows: list[tuple[str, float, float, int, float | None]] = []
@@ -103,6 +107,9 @@ def run(db: Path, repeat: int) -> int:
         for kind, code in pick.items():
             measure(f"scorecard, one {kind} ({code})", lambda code=code: scorecard(con, cat, unit=code),
                     GOAL_UNIT if kind != "country" else None)
+            if kind in ("commune", "merged province"):  # the Unit page's series: predecessors' years included
+                measure(f"indicator_values, one {kind}",
+                        lambda code=code: indicator_values(con, cat, units=[code], term_id=term.id))
         measure(f"scorecard, whole, --year {term.midterm}", lambda: scorecard(con, cat, year=term.midterm))
         if "province" in pick:  # a province's own figures are its districts' and blocs' counts, summed
             measure(f"indicator_values, one province ({pick['province']})",
@@ -130,13 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, help="an existing database (default: generate and load the demo)")
     ap.add_argument("--scale", choices=["national", "province"], default="national")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--reorg", action="store_true", help="the demo with the 2025 reorganisation (etl demo --reorg)")
     ap.add_argument("--slips", type=int, default=2000,
                     help="stated rates contradicting their counts added to the generated demo (default 2000)")
     args = ap.parse_args(argv)
     if args.db:
         return run(args.db, args.repeat)
     with tempfile.TemporaryDirectory(prefix="bench_att_") as tmp:
-        db = _demo_db(Path(tmp), args.scale)
+        db = _demo_db(Path(tmp), args.scale, args.reorg)
         if args.slips:
             _seed_slips(db, args.slips)
         return run(db, args.repeat)

@@ -185,7 +185,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from etl.demo import write_demo
 
-    counts = write_demo(Path(args.out), scale=args.scale, seed=args.seed)
+    counts = write_demo(Path(args.out), scale=args.scale, seed=args.seed, reorg=args.reorg)
     print(f"Wrote {args.out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
 
@@ -248,6 +248,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("--scale", choices=["province", "national"], default="province")
     s.add_argument("--seed", type=int, default=2025)
+    s.add_argument("--reorg", action="store_true",
+                   help="also the 2025 reorganisation: two provinces merged, districts dissolved into communes, "
+                        "with unit_changes.csv and the new units' figures (the 2025-2030 term)")
     s.set_defaults(run=cmd_demo)
     s = sub.add_parser("template", help="write the Excel template for data entry")
     s.add_argument("--out", required=True)

@@ -21,6 +21,7 @@ part is drawn out of its whole, and the all-types row is the sum of the org-type
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import random
@@ -30,7 +31,7 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Protocol
 
-from etl.model import MEASURE_COLUMNS, UNIT_COLUMNS
+from etl.model import CHANGE_COLUMNS, MEASURE_COLUMNS, UNIT_COLUMNS, UNIT_TIME_COLUMNS
 from monitor.catalog import Catalog, default_catalog
 
 MARK_VI = " (mô phỏng)"
@@ -59,6 +60,9 @@ _MIXES: dict[str, tuple[tuple[str, int, int, float], ...]] = {
                          ("dn_ngoai_nha_nuoc", 50, 80, 55)),
     "bloc_services": (("co_quan", 3, 6, 60), ("su_nghiep", 35, 50, 300), ("dn_nha_nuoc", 1, 3, 90),
                       ("dn_ngoai_nha_nuoc", 3, 8, 30)),
+    # a commune formed in 2025 from about a third of a district (--reorg)
+    "commune": (("xa", 3, 6, 125), ("co_quan", 2, 5, 28), ("su_nghiep", 3, 7, 22), ("dn_ngoai_nha_nuoc", 1, 3, 12),
+                ("luc_luong_vu_trang", 1, 2, 35)),
 }
 # (variant, name_vi, name_en) of the three blocs of every province.
 _BLOCS = (("bloc_agencies", "Khối Cơ quan", "Agencies Bloc"),
@@ -203,10 +207,13 @@ class DemoUnit:
     parent: str
     kind: str
     mix: str = ""  # key of _MIXES; empty for a country or a province
+    valid_from: int | None = None  # --reorg: the years the unit exists (None = open)
+    valid_to: int | None = None
 
 
-def build_units(scale: str = "province") -> list[DemoUnit]:
-    """The demo's units, without measures: each province followed by its 12 districts and 3 blocs."""
+def build_units(scale: str = "province", reorg: bool = False) -> list[DemoUnit]:
+    """The demo's units, without measures: each province followed by its 12 districts and 3 blocs
+    (`reorg`: at least the two provinces that merge in 2025)."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
     units: list[DemoUnit] = []
@@ -214,7 +221,7 @@ def build_units(scale: str = "province") -> list[DemoUnit]:
     if scale == "national":
         parent = "DEMO-VN"
         units.append(DemoUnit(parent, "Toàn quốc" + MARK_VI, "Whole country" + MARK_EN, "", "country"))
-    for p in range(N_PROVINCES if scale == "national" else 1):
+    for p in range(N_PROVINCES if scale == "national" else 2 if reorg else 1):
         units += _province_units(p, parent)
     return units
 
@@ -231,6 +238,54 @@ def _province_units(p: int, parent: str) -> list[DemoUnit]:
         units.append(DemoUnit(f"{code}-K{b + 1}", f"Đảng bộ {bvi} tỉnh {name}{MARK_VI}",
                               f"{name} Province {ben} Party Committee{MARK_EN}", code, "bloc", mix))
     return units
+
+
+# -- the 2025 reorganisation (--reorg) -----------------------------------------------------------------
+# DEMO-P01 and DEMO-P02 merge into DEMO-M01 in 2025 (as Hải Dương into Hải Phòng, CATALOG.md §5); their
+# districts are dissolved, the communes of each district merged into three new commune party committees
+# directly under the new province (a split of the district, with the share of its counts each took; one
+# district's split gives no shares, so its communes' years before 2025 stay missing); the three blocs of
+# each old province become two committees (party agencies; the provincial government). The old units
+# report 2020–2025 (the term's final review), the new ones from 2026; their 2025 is their predecessors'.
+REORG_YEAR = 2025
+REORG_WRITTEN = range(2026, 2027)
+REORG_MERGED = ("DEMO-P01", "DEMO-P02")
+REORG_PROVINCE = "DEMO-M01"
+_COMMUNE_SHARES = (0.4, 0.35, 0.25)
+_UNSHARED_DISTRICT = "DEMO-P02-H12"
+_NEW_BLOCS = (("bloc_agencies", "các cơ quan Đảng", "Party Agencies", (1,)),
+              ("bloc_services", "Ủy ban nhân dân", "Provincial Government", (2, 3)))
+Change = tuple[int, str, str, str, str]  # year, from_code, to_code, change, share
+
+
+def reorganise(units: list[DemoUnit]) -> tuple[list[DemoUnit], list[DemoUnit], list[Change]]:
+    """The units with the merged ones ended in 2025, the new units (the new province first) and the changes."""
+    old = {u.code: u for u in units}
+    ended = [dataclasses.replace(u, valid_to=REORG_YEAR)
+             if u.code in REORG_MERGED or u.parent in REORG_MERGED else u for u in units]
+    first = old[REORG_MERGED[0]]
+    name = first.name_vi.removeprefix("Tỉnh ").removesuffix(MARK_VI)
+    name_en = first.name_en.removesuffix(MARK_EN).removesuffix(" Province")
+    new = [DemoUnit(REORG_PROVINCE, f"Tỉnh {name} (sau sắp xếp){MARK_VI}", f"{name_en} Province (reorganised){MARK_EN}",
+                    first.parent, "province", valid_from=REORG_YEAR)]
+    changes: list[Change] = [(REORG_YEAR, p, REORG_PROVINCE, "merge", "") for p in REORG_MERGED]
+    n = 0
+    for p in REORG_MERGED:
+        for d in (u for u in units if u.parent == p and u.kind == "district"):
+            dname = d.name_vi.removeprefix("Đảng bộ huyện ").removesuffix(MARK_VI)
+            for k, share in enumerate(_COMMUNE_SHARES):
+                n += 1
+                code = f"{REORG_PROVINCE}-X{n:03d}"
+                new.append(DemoUnit(code, f"Đảng bộ xã {dname} {k + 1}{MARK_VI}",
+                                    f"{dname} {k + 1} Commune Party Committee{MARK_EN}", REORG_PROVINCE, "commune",
+                                    "commune", valid_from=REORG_YEAR))
+                changes.append((REORG_YEAR, d.code, code, "split", "" if d.code == _UNSHARED_DISTRICT else str(share)))
+    for b, (mix, bvi, ben, olds) in enumerate(_NEW_BLOCS):
+        code = f"{REORG_PROVINCE}-K{b + 1}"
+        new.append(DemoUnit(code, f"Đảng bộ {bvi} tỉnh {name}{MARK_VI}", f"{name_en} {ben} Party Committee{MARK_EN}",
+                            REORG_PROVINCE, "bloc", mix, valid_from=REORG_YEAR))
+        changes += [(REORG_YEAR, f"{p}-K{o}", code, "merge", "") for p in REORG_MERGED for o in olds]
+    return ended, new, changes
 
 
 # -- what to generate ------------------------------------------------------------------------------
@@ -544,9 +599,19 @@ class _Writer(Protocol):
     def writerows(self, rows: Iterable[Iterable[object]]) -> object: ...
 
 
-def write_demo(out_dir: Path, scale: str = "province", seed: int = 2025) -> dict[str, int]:
-    """Write out_dir/units.csv and out_dir/measures.csv; return how many units, rows, missing unit-years."""
-    units = build_units(scale)
+def write_demo(out_dir: Path, scale: str = "province", seed: int = 2025, reorg: bool = False) -> dict[str, int]:
+    """Write out_dir/units.csv and out_dir/measures.csv; return how many units, rows, missing unit-years.
+    `reorg`: also the 2025 reorganisation (REORG_*): units with their years, unit_changes.csv, and the
+    new units' figures."""
+    units = build_units(scale, reorg)
+    new: list[DemoUnit] = []
+    if reorg:
+        units, new, changes = reorganise(units)
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        with open(Path(out_dir) / "unit_changes.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(CHANGE_COLUMNS)
+            w.writerows(changes)
     unknown = sorted({t for mix in _MIXES.values() for t, *_ in mix} - set(default_catalog().org_types))
     if unknown:
         raise ValueError(f"the demo's organisation types are not in the catalogue: {', '.join(unknown)}")
@@ -554,18 +619,36 @@ def write_demo(out_dir: Path, scale: str = "province", seed: int = 2025) -> dict
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "units.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(UNIT_COLUMNS)
-        w.writerows((u.code, u.name_vi, u.name_en, u.parent, u.kind) for u in units)
+        if reorg:
+            w.writerow((*UNIT_COLUMNS, *UNIT_TIME_COLUMNS))
+            w.writerows((u.code, u.name_vi, u.name_en, u.parent, u.kind, u.valid_from or "", u.valid_to or "")
+                        for u in [*units, *new])
+        else:
+            w.writerow(UNIT_COLUMNS)
+            w.writerows((u.code, u.name_vi, u.name_en, u.parent, u.kind) for u in units)
     provinces = [i for i, u in enumerate(units) if u.kind == "province"]
     jobs = [(seed, units[i:i + 1 + N_DISTRICTS + len(_BLOCS)]) for i in provinces]
-    counts = {"units": len(units), "rows": 0, "missing_unit_years": 0}
+    counts = {"units": len(units) + len(new), "rows": 0, "missing_unit_years": 0}
     with open(out_dir / "measures.csv", "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerow(MEASURE_COLUMNS)
-        for text, rows, missing in map(_province_csv, jobs):
+        for text, rows, missing in [*map(_province_csv, jobs), *([_reorg_csv(seed, new)] if new else [])]:
             fh.write(text)
             counts["rows"] += rows
             counts["missing_unit_years"] += missing
     return counts
+
+
+def _reorg_csv(seed: int, family: Sequence[DemoUnit]) -> tuple[str, int, int]:
+    """The new units' figures (REORG_WRITTEN), simulated from the old term's start so that the shares go
+    on from where the old units left them (qualifications do not fall back to 2020's level in 2026)."""
+    buf = io.StringIO()
+    cat = default_catalog()
+    rng = random.Random(f"etl-demo:{seed}:{family[0].code}")
+    own = random.Random(f"etl-demo:{seed}:{family[0].code}:own")
+    rows, missing = _write_province(csv.writer(buf, lineterminator="\n"), cat, rng, own, family,
+                                    SOURCE.format(seed=seed), term=cat.term_of(REORG_YEAR - 1).years,
+                                    write=REORG_WRITTEN)
+    return buf.getvalue(), rows, missing
 
 
 def _province_csv(job: tuple[int, Sequence[DemoUnit]]) -> tuple[str, int, int]:
@@ -590,12 +673,17 @@ def _term_years(cat: Catalog, unit: DemoUnit) -> range:
 
 
 def _write_province(w: _Writer, cat: Catalog, rng: random.Random, own: random.Random,
-                    family: Sequence[DemoUnit], source: str) -> tuple[int, int]:
+                    family: Sequence[DemoUnit], source: str, term: range | None = None,
+                    write: range | None = None) -> tuple[int, int]:
+    """`term`: the years the simulation runs over (default: the binding term's); `write`: the years
+    written (default: all; a unit formed in 2025 starts reporting in 2026, so no unit-year is left out)."""
     province, children = family[0], family[1:]
-    years = _term_years(cat, children[0])
+    years = term or _term_years(cat, children[0])
+    if write is not None:
+        years = range(years[0], write[-1] + 1)
     recipes: dict[tuple[str, str], Recipe] = {}
     sims: list[_UnitSim] = []
-    districts = [i for i, u in enumerate(children) if u.kind == "district"]
+    districts = [i for i, u in enumerate(children) if u.kind in ("district", "commune")]
     blocs = [i for i, u in enumerate(children) if u.kind == "bloc"]
     lagging = set(rng.sample(districts, min(2, len(districts))) + rng.sample(blocs, min(1, len(blocs))))
     for i, u in enumerate(children):
@@ -605,15 +693,19 @@ def _write_province(w: _Writer, cat: Catalog, rng: random.Random, own: random.Ra
         sims.append(_UnitSim(u, recipes[key], rng, i in lagging))
     # a few reports never came in: whole unit-years missing, away from the off-track units
     candidates = [(i, y) for i in range(len(children)) if i not in lagging for y in years[1:-1]]
-    missing = set(rng.sample(candidates, rng.choice((2, 3))))
+    missing = set(rng.sample(candidates, rng.choice((2, 3)))) if write is None else set()
     top = _ProvinceSim(province, build_recipe(cat, province.code, province.kind), own, sims)
 
     n_rows = 0
-    span = max(1, years[-1] - years[0])
+    span = max(1, (term or years)[-1] - years[0])
     plan_known = PROVINCE_PLAN in cat.measures
     for y in years:
         starts, states = zip(*(s.advance(y == years[0]) for s in sims), strict=True)
         vals = top.values(top.state(states), (y - years[0]) / span)
+        if write is not None and y not in write:  # simulated, not written: the units' years before
+            for sim, state in zip(sims, states, strict=True):
+                sim.values(state, (y - years[0]) / span)
+            continue
         if plan_known:  # plans are round figures
             plan = int(round(_PLAN_RATE * sum(starts), -1))
             if PROVINCE_PLAN in vals:  # should a target ever bind the province to its plan

@@ -121,8 +121,8 @@ def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> list[Problem
     if db is not None and db.exists():
         try:
             con.execute("ATTACH $p AS old (READ_ONLY)", {"p": str(db)})
-            con.execute("CREATE TEMP VIEW old_units AS SELECT * FROM old.units")
             con.execute("CREATE TEMP VIEW old_facts AS SELECT * FROM old.facts")
+            _old_lineage(con)
             return []
         except duckdb.Error as exc:  # not a DuckDB file, or not ours: say so, and still judge the input
             with contextlib.suppress(duckdb.Error):
@@ -132,7 +132,26 @@ def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> list[Problem
         problem = None
     con.execute("CREATE OR REPLACE TEMP TABLE old_units AS SELECT * FROM (" + _empty("units") + ")")
     con.execute("CREATE OR REPLACE TEMP TABLE old_facts AS SELECT * FROM (" + _empty("facts") + ")")
+    con.execute("CREATE OR REPLACE TEMP TABLE old_changes AS SELECT * FROM (" + _empty("unit_changes") + ")")
     return [problem] if problem else []
+
+
+def _old_lineage(con: duckdb.DuckDBPyConnection) -> None:
+    """old_units with its years and old_changes, also from a database made before units had years."""
+    cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'old' "
+                                      "AND table_name = 'units'").fetchall()}
+    years = ", ".join(c if c in cols else f"NULL::INTEGER AS {c}" for c in ("valid_from", "valid_to"))
+    con.execute(f"CREATE TEMP VIEW old_units AS SELECT unit_code, name_vi, name_en, parent_code, kind, {years} "
+                "FROM old.units")
+    if _has_table(con, "old", "unit_changes"):
+        con.execute("CREATE TEMP VIEW old_changes AS SELECT * FROM old.unit_changes")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE old_changes AS SELECT * FROM (" + _empty("unit_changes") + ")")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, database: str, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = $d AND table_name = $t",
+                            {"d": database, "t": table}).fetchall()[0][0])
 
 
 @functools.cache
@@ -164,7 +183,9 @@ def _judge(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catal
     problems += [p for i in infos for p in i.problems]
     con.execute("CREATE OR REPLACE TEMP VIEW known_units AS "
                 "SELECT unit_code FROM stg_units UNION SELECT unit_code FROM old_units")
+    con.execute(rules.LINEAGE_VIEWS)
     found = rules.run(con, rules.UNIT_RULES, replace, PROBLEMS_PER_RULE)
+    found += rules.run(con, rules.lineage_rules(con), replace, PROBLEMS_PER_RULE)
     rules.trim_measures(con)
     # The set rules judge only rows that passed the row rules, so one fault is reported once.
     found += rules.run_rows(con, rules.ROW_RULES, PROBLEMS_PER_RULE)
@@ -386,6 +407,8 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
         con.execute("BEGIN")
         if existed:  # a database made now has the schema of today
             _drop_facts_key(con)
+            for column in ("valid_from", "valid_to"):  # a database made before units had years
+                con.execute(f"ALTER TABLE new.units ADD COLUMN IF NOT EXISTS {column} INTEGER")
         _apply(con, report, replace, user, catalog, db, names)
         con.execute("COMMIT")
         con.execute("CHECKPOINT new")
@@ -495,10 +518,20 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM new.load_log").fetchall()[0][0]
     report.load_id = load_id
     # units: the first definition in the input wins inside it (duplicates were checked to be equal)
+    # a units file without the years keeps the years the database holds
     con.execute("""
-        INSERT OR REPLACE INTO new.units
-        SELECT DISTINCT ON (unit_code) unit_code, name_vi, name_en, parent_code, kind
-        FROM stg_units ORDER BY unit_code, file, "row"
+        INSERT OR REPLACE INTO new.units (unit_code, name_vi, name_en, parent_code, kind, valid_from, valid_to)
+        SELECT DISTINCT ON (s.unit_code) s.unit_code, s.name_vi, s.name_en, s.parent_code, s.kind,
+               coalesce(TRY_CAST(nullif(s.valid_from, '') AS INTEGER), u.valid_from),
+               coalesce(TRY_CAST(nullif(s.valid_to, '') AS INTEGER), u.valid_to)
+        FROM stg_units s LEFT JOIN new.units u USING (unit_code) ORDER BY s.unit_code, s.file, s."row"
+    """)
+    con.execute("""DELETE FROM new.unit_changes c USING stg_changes s
+                   WHERE (c.year, c.from_code, c.to_code) = (TRY_CAST(s.year AS INTEGER), s.from_code, s.to_code)""")
+    con.execute("""
+        INSERT INTO new.unit_changes
+        SELECT DISTINCT ON (y, from_code, to_code) y, from_code, to_code, change, TRY_CAST(nullif(share, '') AS DOUBLE)
+        FROM (SELECT *, TRY_CAST(year AS INTEGER) AS y FROM stg_changes) ORDER BY y, from_code, to_code, file, "row"
     """)
     report.unchanged = con.execute(f"""
         SELECT count(*) FROM stg_unique i JOIN new.facts f USING ({KEY})
@@ -552,7 +585,8 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
         name = names.get(str(info.path), str(info.path))
         con.execute("INSERT INTO new.load_log VALUES ($id, $file, $sha, $rows, $at, $result, $user)",
                     {"id": load_id, "file": name, "sha": info.sha256, "rows": info.rows, "at": now,
-                     "result": "loaded" if str(info.path) in new_from or info.kind == "units" else "unchanged",
+                     "result": "loaded" if str(info.path) in new_from or info.kind in ("units", "changes")
+                     else "unchanged",
                      "user": user})
 
 

@@ -14,6 +14,13 @@ MEASURE_COLUMNS = ("unit_code", "year", "period", "org_type", "measure", "value"
 REQUIRED_MEASURE_COLUMNS = ("unit_code", "year", "measure", "value")
 UNIT_COLUMNS = ("unit_code", "name_vi", "name_en", "parent_code", "kind")
 REQUIRED_UNIT_COLUMNS = ("unit_code", "name_vi", "kind")
+# optional: the years a unit exists (empty = open), for units reorganised (merged, split, renamed)
+UNIT_TIME_COLUMNS = ("valid_from", "valid_to")
+# unit_changes.csv: how units became others; `share` (0–1) only for a split, the part of the old unit's
+# counts that went to the new one
+CHANGE_COLUMNS = ("year", "from_code", "to_code", "change", "share")
+REQUIRED_CHANGE_COLUMNS = ("year", "from_code", "to_code", "change")
+CHANGE_KINDS = ("merge", "split", "rename", "move")
 # `row` is the row a person finds in the file (the header is row 1); `value_col` names the column
 # or spreadsheet cell column holding the value, for messages.
 ORIGIN_COLUMNS = ("file", "sheet", "row", "value_col")
@@ -60,7 +67,7 @@ class Staged:
     """What a reader produced from one file: rows in the contract's long form, and read-time faults."""
 
     file: str
-    kind: Literal["units", "measures"]
+    kind: Literal["units", "measures", "changes"]
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     # contract column → how messages name it in this file (a template names spreadsheet columns)

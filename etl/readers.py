@@ -19,11 +19,14 @@ import duckdb
 import pandas as pd
 
 from etl.model import (
+    CHANGE_COLUMNS,
     MEASURE_COLUMNS,
     ORIGIN_COLUMNS,
+    REQUIRED_CHANGE_COLUMNS,
     REQUIRED_MEASURE_COLUMNS,
     REQUIRED_UNIT_COLUMNS,
     UNIT_COLUMNS,
+    UNIT_TIME_COLUMNS,
     Problem,
 )
 from etl.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
@@ -31,12 +34,23 @@ from etl.safety import COMMAND, REFUSED_CHARS, SPACE_CHARS, Limits, UnsafeUpload
 
 STG_MEASURES = "stg_measures"
 STG_UNITS = "stg_units"
+STG_CHANGES = "stg_changes"
+STAGED_UNIT_COLUMNS = (*UNIT_COLUMNS, *UNIT_TIME_COLUMNS)
+
+
+def _target(kind: str) -> tuple[str, tuple[str, ...]]:
+    """The staging table and columns of a file kind."""
+    if kind == "units":
+        return STG_UNITS, STAGED_UNIT_COLUMNS
+    if kind == "changes":
+        return STG_CHANGES, CHANGE_COLUMNS
+    return STG_MEASURES, MEASURE_COLUMNS
 
 
 @dataclass
 class FileInfo:
     path: Path
-    kind: str = ""  # units | measures | '' when unreadable
+    kind: str = ""  # units | changes | measures | '' when unreadable
     rows: int = 0
     sha256: str = ""
     problems: list[Problem] = field(default_factory=list)
@@ -55,8 +69,10 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
     cols = ", ".join(f"{c} VARCHAR" for c in MEASURE_COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STG_MEASURES} "
                 f"(file VARCHAR, sheet VARCHAR, \"row\" BIGINT, value_col VARCHAR, {cols})")
-    ucols = ", ".join(f"{c} VARCHAR" for c in UNIT_COLUMNS)
+    ucols = ", ".join(f"{c} VARCHAR" for c in STAGED_UNIT_COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STG_UNITS} (file VARCHAR, \"row\" BIGINT, {ucols})")
+    ccols = ", ".join(f"{c} VARCHAR" for c in CHANGE_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STG_CHANGES} (file VARCHAR, \"row\" BIGINT, {ccols})")
 
 
 def staged_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -201,12 +217,15 @@ def _short(exc: BaseException) -> str:
 
 def _kind_of(header: list[str]) -> str:
     # name_vi too: a units file that lost its `kind` column must be told so, not that it lacks `measure`
+    if "from_code" in header and "to_code" in header and "measure" not in header:
+        return "changes"
     return "units" if ("kind" in header or "name_vi" in header) and "measure" not in header else "measures"
 
 
 def _check_header(info: FileInfo, header: list[str]) -> bool:
     info.kind = _kind_of(header)
-    required = REQUIRED_UNIT_COLUMNS if info.kind == "units" else REQUIRED_MEASURE_COLUMNS
+    required = {"units": REQUIRED_UNIT_COLUMNS, "changes": REQUIRED_CHANGE_COLUMNS}.get(info.kind,
+                                                                                       REQUIRED_MEASURE_COLUMNS)
     missing = [c for c in required if c not in header]
     for c in missing:
         info.problems.append(Problem(str(info.path), 1, c, "missing_column",
@@ -255,11 +274,11 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
         raise Unreadable("no_header", "no header row")
     if not _check_header(info, header):
         return
-    table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
+    table, columns = _target(info.kind)
     # a header cell left empty (a trailing comma from a spreadsheet) is a column nobody reads
     names = [h or f"_unnamed_{i}" for i, h in enumerate(header)]
-    origin = "$file AS file, " + ("" if info.kind == "units" else "'' AS sheet, ")
-    origin += "NULL AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
+    origin = "$file AS file, " + ("" if info.kind != "measures" else "'' AS sheet, ")
+    origin += "NULL AS \"row\", " + ("" if info.kind != "measures" else "'value' AS value_col, ")
     src = ("read_csv($path, header = true, all_varchar = true, delim = ',', quote = '\"', "
            "escape = '\"', auto_detect = false, "
            "columns = $columns, strict_mode = true, encoding = 'utf-8')")
@@ -271,7 +290,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> No
     except duckdb.InvalidInputException as exc:
         info.problems.append(_csv_error(path, exc))
         return
-    if info.kind == "units":  # a measures file's cells are trimmed with the rules' first look (etl.rules.trim_measures)
+    if info.kind != "measures":  # measures cells are trimmed with the rules' first look (etl.rules.trim_measures)
         _trim_new_rows(con, table, header, columns)
     # Rows are numbered from the table's rowid, which follows the file's order (DuckDB preserves
     # insertion order): row_number() OVER () in the INSERT costs a single-threaded window, +50 %.
@@ -304,8 +323,8 @@ def _inserted(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object
 
 
 def _stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, info: FileInfo) -> None:
-    table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
-    origin = ("file", "row") if info.kind == "units" else ORIGIN_COLUMNS
+    table, columns = _target(info.kind)
+    origin = ("file", "row") if info.kind != "measures" else ORIGIN_COLUMNS
     for c in columns:
         if c not in frame.columns:
             frame[c] = ""
@@ -399,7 +418,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -
     header = list(rel.columns)
     if not _check_header(info, header):
         return
-    table, columns = (STG_UNITS, UNIT_COLUMNS) if info.kind == "units" else (STG_MEASURES, MEASURE_COLUMNS)
+    table, columns = _target(info.kind)
     types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
 
     def text(c: str) -> str:
@@ -411,7 +430,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -
             expr = f"regexp_replace({expr}, '\\.0$', '')"
         return f"trim(coalesce({expr}, '')) AS {c}"
 
-    origin = "$file AS file, " + ("" if info.kind == "units" else "'' AS sheet, ")
-    origin += "file_row_number + 2 AS \"row\", " + ("" if info.kind == "units" else "'value' AS value_col, ")
+    origin = "$file AS file, " + ("" if info.kind != "measures" else "'' AS sheet, ")
+    origin += "file_row_number + 2 AS \"row\", " + ("" if info.kind != "measures" else "'value' AS value_col, ")
     info.rows = _inserted(con, f"INSERT INTO {table} SELECT {origin}{', '.join(text(c) for c in columns)} "
                           "FROM read_parquet($path, file_row_number = true)", {"file": str(path), "path": str(path)})

@@ -231,11 +231,13 @@ def write_template(path: Path, catalog: Catalog,
 
     With `facts` (from_database), the figures already loaded are filled in, each with its source in a
     comment, and the years a unit has not submitted are highlighted. Without units, one sheet DONVI
-    whose B1 the user fills with the unit code. Years default to the current term's; the midterm year
-    gets an extra first-half column.
+    whose B1 the user fills with the unit code. Years default to the term of the latest figures filled in
+    (units that ended with the 2025 reorganisation keep the 2020–2025 columns), else the current term's;
+    the midterm year gets an extra first-half column.
     """
     if years is None:
-        term = current_term(catalog)
+        latest = catalog.term_of(int(facts["year"].max())) if facts is not None and not facts.empty else None
+        term = latest or current_term(catalog)
         years = list(term.years)
     else:
         years = sorted(set(years))

@@ -26,7 +26,8 @@ import duckdb
 
 from monitor import audit
 
-ROLLED_BACK = ("units", "facts", "findings", "load_log")  # what a rollback restores; the rest is carried over
+# what a rollback restores; the rest is carried over
+ROLLED_BACK = ("units", "unit_changes", "facts", "findings", "load_log")
 DEFAULT_COUNT = 20
 DEFAULT_MB = 2048
 

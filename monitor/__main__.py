@@ -87,6 +87,32 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     return 0
 
 
+VALUES_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "basis", "from_units"]
+
+
+def cmd_values(args: argparse.Namespace) -> int:
+    """A unit's yearly series, the years before it existed from the units it was formed from."""
+    from monitor.attainment import indicator_values
+    from monitor.catalog import default_catalog
+
+    catalog = default_catalog()
+    if args.indicator is not None and args.indicator not in catalog.indicators:
+        raise Rejected(f"--indicator {args.indicator}: no such indicator in indicators.yaml")
+    con = open_db(args.db)
+    try:
+        if not con.execute("SELECT count(*) FROM units WHERE unit_code = ?", [args.unit]).fetchall()[0][0]:
+            raise Rejected(f"--unit {args.unit}: no such unit in {args.db}")
+        frame = indicator_values(con, catalog, units=[args.unit],
+                                 indicators=[args.indicator] if args.indicator else None)
+    finally:
+        con.close()
+    order = {i: k for k, i in enumerate(catalog.indicators)}
+    frame = frame.assign(_k=frame["indicator"].map(order)).sort_values(["_k", "year", "period", "org_type"])
+    write_table(frame[VALUES_COLUMNS].reset_index(drop=True), Path(args.out), "values")
+    print(f"Wrote {len(frame)} row(s) to {args.out}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from monitor.export.pack import run_cli
 
@@ -200,6 +226,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--unit", help="one unit (its aggregates still sum its descendants' counts)")
     s.add_argument("--year", type=_year, help="that year's rows, assessed with data up to it")
     s.set_defaults(run=cmd_scorecard)
+    v = sub.add_parser("values", help="a unit's yearly series: value, basis, the units it came from")
+    v.add_argument("--db", required=True, help="the DuckDB file `python -m etl load` wrote")
+    v.add_argument("--unit", required=True, help="the unit")
+    v.add_argument("--indicator", help="one indicator (default: all)")
+    v.add_argument("--out", required=True, type=_out_file(SCORECARD_FORMATS), help="FILE.csv or FILE.xlsx")
+    v.set_defaults(run=cmd_values)
     e = sub.add_parser("export", help="the midterm meeting pack: slides, Word annex and draft, workbook, charts")
     e.add_argument("--db", required=True, help="the DuckDB file `python -m etl load` wrote")
     e.add_argument("--out", required=True, help="directory to write the pack and its ZIP into")

@@ -28,21 +28,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from monitor import lineage
 from monitor.catalog import Catalog, Resolution, Target
 
 VALUE_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "basis",
-                 "num", "den", "stated", "n_units", "source", "disputed", "n_disputed", "findings", "readings"]
+                 "num", "den", "stated", "n_units", "source", "disputed", "n_disputed", "findings", "readings",
+                 "from_units"]
 ASSESS_COLUMNS = ["unit_code", "resolution_id", "target_id", "indicator", "group", "frequency", "deadline",
                   "comparator", "target", "target_high", "target_document", "latest_year", "latest_value",
                   "latest_qualifier", "met", "status", "verdict", "baseline_year", "baseline", "projected",
                   "progress", "needed_per_year", "achieved_per_year", "next_year_value", "years_met",
-                  "years_assessed", "source", "disputed", "n_disputed", "findings", "readings"]
+                  "years_assessed", "source", "disputed", "n_disputed", "findings", "readings", "latest_basis"]
 # CONTRACT.md's columns, then target_high: the high end of a range target (NaN otherwise)
 SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "target",
-                     "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings"]
+                     "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings",
+                     "basis", "from_units"]
 
 QUALIFIERS = ("", ">", "<", "~")
-BASES = ("counts", "stated", "aggregated")
+# `predecessors`: a year before the unit existed, from the units it was formed from (monitor.lineage)
+BASES = ("counts", "stated", "aggregated", "predecessors")
 COMPARATORS = (">", ">=", "=", "<=", "<", "range")
 FREQUENCIES = ("yearly", "deadline")
 MET = ("", "yes", "no", "undecided")
@@ -50,8 +54,9 @@ _YES, _NO, _UNDECIDED = 1, 2, 3
 # The statuses, in the order a reader ranks them (best first): their one home (monitor.i18n styles and
 # names them). `met_latest` is a yearly target's "met this year after a year missed" (no projection
 # word); `to_verify` a latest figure whose source contradicts itself so that its readings disagree on
-# met or missed, or a rate over 100% (docs/method.md §8).
-STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "to_verify", "insufficient",
+# met or missed, or a rate over 100% (docs/method.md §8); `missed` a deadline target not met once its
+# deadline has come (the term's final review: judged, not projected).
+STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "missed", "to_verify", "insufficient",
             "undecided", "no_data")
 VERDICTS = ("met_every_year", "met_latest_only", "not_met_latest", "to_verify", "undecided", "no_data")
 # a yearly target's verdict → its status (docs/attainment-api.md)
@@ -291,6 +296,7 @@ class _Values:
             "n_units": self.n_units.astype(np.int64), "source": _strings(self.src, self.sources),
             "disputed": self.disp.astype(bool), "n_disputed": self.n_disp.astype(np.int64),
             "findings": self.row_findings(), "readings": self.row_readings(),
+            "from_units": _strings(np.zeros(len(self.u), np.int64), [""]),
         }, columns=VALUE_COLUMNS)
 
 
@@ -308,8 +314,33 @@ def indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units:
     `units` limits the rows (their descendants' counts still feed their aggregates); `indicators`
     limits the indicators (default: all of the catalogue's).
     """
-    return _indicator_values(con, catalog, units=units, org_types=org_types, term_id=term_id,
-                             indicators=indicators).frame()
+    frame = _indicator_values(con, catalog, units=units, org_types=org_types, term_id=term_id,
+                              indicators=indicators).frame()
+    return _with_predecessors(con, catalog, frame, units=units, org_types=org_types, term_id=term_id,
+                              indicators=indicators)
+
+
+def _with_predecessors(con: duckdb.DuckDBPyConnection, catalog: Catalog, frame: pd.DataFrame, *,
+                       units: Sequence[str] | None, org_types: Sequence[str] | None, term_id: str | None,
+                       indicators: Sequence[str] | None) -> pd.DataFrame:
+    """The frame with the years before a unit existed filled from the units it was formed from."""
+    changes = lineage.unit_changes(con)
+    if changes.empty:
+        return frame
+    successors = set(changes["to_code"])
+    wanted = None if units is None else [u for u in units if u in successors]
+    if wanted == []:
+        return frame
+    pool = frame
+    if wanted is not None:
+        preds = sorted(set(changes.loc[changes["to_code"].isin(wanted), "from_code"]) - set(units or ()))
+        if preds:  # their own predecessors come with them (the chain)
+            pool = pd.concat([frame, indicator_values(con, catalog, units=preds, org_types=org_types,
+                                                      term_id=term_id, indicators=indicators)], ignore_index=True)
+    rows = lineage.predecessor_rows(pool.drop(columns="from_units"), changes, wanted)
+    if rows.empty:
+        return frame
+    return pd.concat([frame, rows[VALUE_COLUMNS]], ignore_index=True)
 
 
 def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units: Sequence[str] | None,
@@ -965,7 +996,15 @@ class _Assessed:
                                  "next_year_value", "years_met", "years_assessed")},
             "source": pd.Series(self.source, dtype="str"),
             **dict(zip(("disputed", "n_disputed", "findings", "readings"), self.disputes(), strict=True)),
+            "latest_basis": self.latest_basis(),
         }, columns=ASSESS_COLUMNS)
+
+    def latest_basis(self) -> pd.Series:
+        """Per binding, how its latest value was obtained (BASES; '' without one): `predecessors` for a
+        year before the unit existed."""
+        row = self.columns["latest_row"]
+        codes = np.where(row >= 0, self.vals.basis[np.maximum(row, 0)] if len(self.vals.basis) else 0, len(BASES))
+        return _strings(codes.astype(np.int64), [*BASES, ""])
 
 
 def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None,
@@ -1033,19 +1072,21 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
 
     # deadline targets: status from the projection at the deadline and the progress ratio
     deadline = binds.deadline[tk]
-    projected = np.where(deadline_t & (k_pts >= 2), trend_at(deadline), np.nan)
+    # once the deadline has come (the term's final review), the latest figure is judged: no projection left
+    closed = deadline <= as_of
+    projected = np.where(deadline_t & (k_pts >= 2) & ~closed, trend_at(deadline), np.nan)
     zeros = np.zeros(n, np.int64)
     base_met = _met(baseline, zeros, comp, t_lo, t_hi, capped)
     proj_met = _met(projected, zeros, comp, t_lo, t_hi, capped)
     gap = np.where(is_range & (baseline > t_hi), t_hi, t_lo) - baseline  # to the nearer end of a range
     with np.errstate(invalid="ignore", divide="ignore"):
         progress = np.where((base_met == _NO) & (np.abs(gap) > _EPS), (projected - baseline) / gap, np.nan)
-        past = has & (latest_year >= deadline)
+        past = has & ((latest_year >= deadline) | closed)
     d_status = np.select(
         [~has, verify, met_code == _YES, met_code == _UNDECIDED, past, k_pts < 2,
          np.isnan(progress) & (proj_met == _YES), np.isnan(progress),
          progress >= ON_TRACK, progress >= ACCELERATE],
-        ["no_data", "to_verify", "achieved", "undecided", "off_track", "insufficient",
+        ["no_data", "to_verify", "achieved", "undecided", "missed", "insufficient",
          "on_track", "off_track", "on_track", "accelerate"], default="off_track")
     latest_exact = np.where(np.isin(latest_qual, (0, 3)), latest_value, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1058,7 +1099,8 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
     choices = ["no_data", "to_verify", "undecided", "not_met_latest", "met_latest_only"]
     verdict = np.select(conditions, choices, default="met_every_year")
     y_status = np.select(conditions, [YEARLY_STATUS[c] for c in choices], default=YEARLY_STATUS["met_every_year"])
-    next_year = np.where(~deadline_t & (k_pts >= 2), trend_at(np.nan_to_num(latest_year) + 1), np.nan)
+    ended = term_id is not None and as_of >= catalog.terms[term_id].end
+    next_year = np.where(~deadline_t & (k_pts >= 2) & (not ended), trend_at(np.nan_to_num(latest_year) + 1), np.nan)
     status = np.where(deadline_t, d_status, y_status)
 
     source = np.full(n, "", dtype=object)
@@ -1108,9 +1150,18 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
     if not len(binds.u):
         return _empty_scorecard()
     wanted = set(binds.indicator)  # only what some target here reads: one unit fetches little
+    indicators = [i for i in catalog.indicators if i in wanted]
     vals = _indicator_values(con, catalog, units=None if unit is None else [unit], org_types=None,
-                             term_id=term_id, indicators=[i for i in catalog.indicators if i in wanted],
-                             tree=(codes, parents))
+                             term_id=term_id, indicators=indicators, tree=(codes, parents))
+    came_from: dict[tuple, str] = {}
+    if not lineage.unit_changes(con).empty:  # a reorganised map: the years before a unit existed
+        frame = _with_predecessors(con, catalog, vals.frame(), units=None if unit is None else [unit],
+                                   org_types=None, term_id=term_id, indicators=indicators)
+        borrowed = frame[frame["basis"] == "predecessors"]
+        keys = zip(borrowed["unit_code"], borrowed["indicator"], borrowed["year"].astype(int), borrowed["period"],
+                   strict=True)
+        came_from = dict(zip(keys, borrowed["from_units"], strict=True))
+        vals = _values_of(frame, catalog)
     assessed = _assess(vals, binds, catalog, as_of=int(year), term_id=term_id, sources=False)
     status, projected = assessed.status, assessed.shown_projection
     shown = vals.take(np.flatnonzero((vals.year == year) if year_only else (vals.year <= year)))
@@ -1148,6 +1199,10 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
         "target_high": np.where(jd, obs.high[order], np.nan),
         "disputed": pd.Series(np.where(shown.disp[vi], "yes", "no"), dtype="str"),
         "findings": pd.Series(rules[vi], dtype="str"),
+        "basis": _strings(shown.basis[vi], BASES),
+        "from_units": pd.Series([came_from.get(key, "") for key in zip(
+            _strings(shown.u[vi], shown.units), _strings(shown.k[vi], shown.indicators), shown.year[vi].tolist(),
+            _strings(shown.period[vi], shown.periods), strict=True)] if came_from else [""] * len(vi), dtype="str"),
     }, columns=SCORECARD_COLUMNS)
 
 

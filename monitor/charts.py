@@ -107,6 +107,20 @@ def _mark_disputed(fig: go.Figure, x: Sequence, y: Sequence, hover: Sequence[str
                                  marker=DISPUTED_MARKER, hovertext=list(hover), hoverinfo="text", cliponaxis=False))
 
 
+# A year before the unit existed, computed from the units it was formed from (issue 19): a grey ring
+# around its point, named in the legend.
+PREDECESSOR_MARKER = {"symbol": "circle-open", "size": 17, "color": "#555555", "line": {"width": 1.6}}
+
+
+def _mark_predecessors(fig: go.Figure, series: pd.DataFrame, lang: str) -> None:
+    b = series[series["basis"] == "predecessors"] if "basis" in series else series.iloc[:0]
+    if len(b):
+        fig.add_trace(go.Scatter(x=list(b["year"]), y=list(b["value"]), mode="markers",
+                                 name=t("predecessor_marker", lang), marker=PREDECESSOR_MARKER, hoverinfo="text",
+                                 hovertext=[f"<b>{n}</b> {y}: {t('predecessor_marker', lang)}"
+                                            for n, y in zip(b["unit_name"], b["year"], strict=True)]))
+
+
 def add_note(fig: go.Figure, lines: Sequence[str], width: int = 110) -> go.Figure:
     """Lines of text under the chart, as the value axis's title: Plotly makes room for it under the
     tick labels on screen and in an exported file alike, where an annotation would sit on the legend."""
@@ -317,6 +331,7 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
         d = series[series["disputed"].fillna(False).astype(bool)]
         _mark_disputed(fig, d["year"], d["value"], [f"<b>{n}</b> {y}" for n, y in zip(d["unit_name"], d["year"],
                                                                                         strict=True)], lang)
+    _mark_predecessors(fig, series, lang)
     if projections is not None and not projections.empty:  # one legend entry says what dashes mean
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=t("projection", lang),
                                  line={"color": "#555555", "dash": "dash", "width": 1.5}))

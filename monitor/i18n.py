@@ -30,7 +30,7 @@ _LOCALE = {"vi": "vi_VN", "en": "en_US"}
 STATUS_CODES = STATUSES
 # Not an attainment status: the unit has a value for an indicator no resolution sets a target for.
 NO_TARGET = "no_target"
-HEADLINE_STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "to_verify")
+HEADLINE_STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "missed", "to_verify")
 # Beside a figure its own source contradicts whose verdict still stands on every reading (docs/method.md §8).
 DISPUTED_MARK = "⚑"
 
@@ -43,6 +43,8 @@ STATUS_STYLE: dict[str, dict[str, str]] = {
     "on_track": {"color": "#56B4E9", "symbol": "↗", "marker": "triangle-up", "text": "#000000"},
     "accelerate": {"color": "#E69F00", "symbol": "⚠", "marker": "diamond", "text": "#000000"},
     "off_track": {"color": "#D55E00", "symbol": "✖", "marker": "x", "text": "#000000"},
+    # a deadline come and the target not met (the term's final review): off_track's hue, its own symbol
+    "missed": {"color": "#D55E00", "symbol": "✘", "marker": "x-open", "text": "#000000"},
     # the readings of a contradicted figure disagree: yellow, the palette's last unused hue
     "to_verify": {"color": "#F0E442", "symbol": "⁉", "marker": "hexagram", "text": "#000000"},
     "insufficient": {"color": "#BBBBBB", "symbol": "…", "marker": "square", "text": "#000000"},

@@ -157,6 +157,13 @@ def _fill(p: Any, lang: str, names: Mapping[str, str] | None, files: Mapping[str
     for k in ("kind", "db_kind"):
         if a.get(k) in catalog.unit_kinds:
             fill[k] = catalog.unit_kinds[a[k]].name(lang)
+    if "to" in a:
+        fill["to"] = _unit(a.get("to"), names)
+    if a.get("change") in ("merge", "split", "rename", "move"):
+        fill["change"] = t(f"change_{a['change']}", lang)
+    for k in ("first", "last"):  # a unit's years: an open end shown as a dash
+        if k in a and a[k] in (None, ""):
+            fill[k] = "…"
     for k in ("db_name", "db_kind", "db_parent", "first"):
         fill.setdefault(k, "")
     return fill

@@ -5,7 +5,20 @@ CREATE TABLE IF NOT EXISTS units (
     name_vi     VARCHAR NOT NULL,
     name_en     VARCHAR NOT NULL DEFAULT '',
     parent_code VARCHAR NOT NULL DEFAULT '',   -- '' for a root
-    kind        VARCHAR NOT NULL
+    kind        VARCHAR NOT NULL,
+    valid_from  INTEGER,                       -- first year the unit exists; NULL = always
+    valid_to    INTEGER                        -- last year it exists (merged, split or renamed after); NULL = still
+);
+
+-- How units became others (unit_changes.csv): a merge, a split, a rename or a move in `year`, the first
+-- year of the unit after. `share` (0-1): for a split, the part of the old unit's counts the new one took.
+-- A database made before this table has none: monitor.lineage reads it as no change at all.
+CREATE TABLE IF NOT EXISTS unit_changes (
+    year      INTEGER NOT NULL,
+    from_code VARCHAR NOT NULL,
+    to_code   VARCHAR NOT NULL,
+    change    VARCHAR NOT NULL,                -- merge | split | rename | move
+    share     DOUBLE
 );
 
 -- Every figure exactly as its source gave it. `measure` is a measure id, or an indicator id when the

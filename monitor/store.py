@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from monitor.catalog import Catalog, default_catalog
+from monitor.catalog import Catalog, Term, default_catalog
 
 T = TypeVar("T")
 MAX_MEMO = 2000  # results kept per database version; the oldest go first (a view rebuilt costs < 1 s)
@@ -210,6 +210,18 @@ class Store:
     # -- plain queries -----------------------------------------------------------------------------
     def units(self) -> pd.DataFrame:
         return self.memo("units", lambda: self.query("units"))
+
+    def units_of_term(self, term: Term) -> pd.DataFrame:
+        """The units that exist in a term (monitor.lineage.in_term): a reorganised map shows its own units."""
+        def compute() -> pd.DataFrame:
+            from monitor import lineage
+
+            with self.cursor() as cur:
+                keep = set(lineage.in_term(lineage.unit_years(cur), term))
+            units = self.units()
+            return units[units["unit_code"].isin(keep)].reset_index(drop=True)
+
+        return self.memo(("units_of_term", term.id), compute)
 
     def years(self) -> list[int]:
         return self.memo("years", lambda: [int(y) for y in self.query("years")["year"]])

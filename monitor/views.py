@@ -236,6 +236,7 @@ def scorecard_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame
             f"{t('value', lang)} ({_year(r.latest_year)}): {value}",
             f"{t('status', lang)}: {status_label(r.status, lang)}",
             *([f"{DISPUTED_MARK if r.status != 'to_verify' else style['symbol']} {note}"] if note else []),
+            *([t("predecessor_marker", lang)] if getattr(r, "latest_basis", "") == "predecessors" else []),
         ])
         section = sections[r.unit_code]
         titles = [catalog.resolutions[x] for x in section.split("+") if x in catalog.resolutions]
@@ -458,12 +459,28 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
         t("value", lang): [fmt_value(x, unit_kind, lang, q) for x, q in zip(v["value"], v["qualifier"], strict=True)],
         t("numerator", lang): [fmt_number(x, lang) for x in v["num"]],
         t("denominator", lang): [fmt_number(x, lang) for x in v["den"]],
-        t("basis", lang): [_basis(b, n, lang) for b, n in zip(v["basis"], v["n_units"], strict=True)],
+        t("basis", lang): [_basis(b, n, lang, f) for b, n, f in zip(
+            v["basis"], v["n_units"], v.get("from_units", pd.Series([""] * len(v), index=v.index)), strict=True)],
         t("source", lang): list(v["source"].fillna("")),
     })
 
 
-def _basis(basis: str, n: object, lang: str) -> str:
+def predecessor_note(values: pd.DataFrame, unit: str, names_of: dict[str, str], lang: str) -> str:
+    """A sentence for a unit whose earlier years come from the units it was formed from ('' if none)."""
+    if values.empty or "from_units" not in values:
+        return ""
+    rows = values[(values["unit_code"] == unit) & (values["basis"] == "predecessors")]
+    if rows.empty:
+        return ""
+    codes = dict.fromkeys(c.strip() for text in rows["from_units"] for c in str(text).split(","))
+    first, last = int(rows["year"].min()), int(rows["year"].max())
+    years = str(first) if first == last else f"{first}–{last}"
+    return t("predecessor_note", lang, years=years, units="; ".join(names_of.get(c, c) for c in codes if c))
+
+
+def _basis(basis: str, n: object, lang: str, from_units: object = "") -> str:
+    if basis == "predecessors":
+        return t("basis_predecessors", lang, units=str(from_units or ""))
     if basis == "aggregated":
         return t("basis_aggregated", lang, n=MISSING if is_missing(n) else int(n))
     return t(f"basis_{basis}", lang) if basis in ("counts", "stated") else str(basis)

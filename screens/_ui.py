@@ -108,7 +108,8 @@ class Ctx:
 
     def names(self) -> dict[str, str]:
         assert self.store is not None
-        return self.store.memo(("names", self.lang), lambda: views.names(self.units, self.lang))
+        term = self.term.id if self.term else ""  # each term has its own units
+        return self.store.memo(("names", self.lang, term), lambda: views.names(self.units, self.lang))
 
     def url(self, **extra: str) -> dict[str, str]:
         """The current filters as query parameters, for a link that reproduces the view."""
@@ -234,8 +235,9 @@ def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: s
     sb.subheader(t("filters", lang))
     terms = list(catalog.terms)
     years_with_data = store.years() if store is not None else []
-    default_term = next((tid for tid in reversed(terms) if any(y in catalog.terms[tid].years
-                                                              for y in years_with_data)), terms[-1])
+    # the term of the latest figures; 2025, shared by two terms, is the earlier one's last year (issue 19)
+    latest = catalog.term_of(max(years_with_data)) if years_with_data else None
+    default_term = latest.id if latest is not None else terms[-1]
     term_id = url_select("term", terms, default_term, label=t("term", lang), where=sb, notices=notices, lang=lang,
                          format_func=lambda tid: catalog.terms[tid].name(lang))
     c.term = catalog.terms[term_id]
@@ -244,14 +246,14 @@ def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: s
     default_year = str(max(in_term)) if in_term else str(c.term.midterm)
     c.as_of = int(url_select("year", years, default_year, label=t("as_of", lang), where=sb, notices=notices,
                              lang=lang))
-    units = store.units() if store is not None else pd.DataFrame(
+    units = store.units_of_term(c.term) if store is not None else pd.DataFrame(
         columns=["unit_code", "name_vi", "name_en", "parent_code", "kind"])
     c.units = units
     if not units.empty:
-        order = store.memo("tree_order", lambda: views.tree_order(units))
+        order = store.memo(("tree_order", term_id), lambda: views.tree_order(units))
         codes = [code for code, _ in order]
         depth = dict(order)
-        names = store.memo(("names", lang), lambda: views.names(units, lang))
+        names = store.memo(("names", lang, term_id), lambda: views.names(units, lang))
         start = views.default_scope(units, store.busiest_parent() if store is not None else None)
         scope = url_select("unit", codes, start, label=t("unit_scope", lang),
                            where=sb, notices=notices, lang=lang,

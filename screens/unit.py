@@ -96,6 +96,10 @@ with _ui.guard(c):
 
     assessed = c.assessed()
     values = c.values()
+    every = c.memo("names_every_term", compute=lambda: views.names(c.store.units(), c.lang))  # the old units too
+    note = views.predecessor_note(values, focus, every, c.lang)  # years before the unit existed (issue 19)
+    if note:
+        st.caption(":material/merge_type: " + _ui.esc(note))
     mine = c.memo("unit_mine", focus, compute=lambda: assessed[assessed["unit_code"] == focus])
     now = _committee.current(c, focus)
     if mine.empty:

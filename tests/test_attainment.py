@@ -296,9 +296,12 @@ STATUS_CASES = [
     # a bound that decides "no" is judged, but only exact values make the line
     ("bound latest, trend on exact", "eq100", [(2021, 40), (2022, 45), (2023, 50, "<")], 2023, "accelerate",
      1 / 3, 60.0),
-    # the deadline year's value does not meet the target: no time is left
-    ("deadline passed", "eq100", [(2023, 96), (2024, 98), (2025, 99)], 2025, "off_track", 19 / 24, 99 + 1 / 6),
-    ("deadline passed, one point", "eq100", [(2025, 99)], 2025, "off_track", None, None),
+    # the deadline year's value does not meet the target: no time is left, and no projection (issue 19)
+    ("deadline passed", "eq100", [(2023, 96), (2024, 98), (2025, 99)], 2025, "missed", None, None),
+    # the term's final review with the last figure a year early: judged on it, not projected
+    ("final review, last figure early", "eq100", [(2022, 96), (2023, 98), (2024, 99)], 2025, "missed", None,
+     None),
+    ("deadline passed, one point", "eq100", [(2025, 99)], 2025, "missed", None, None),
     # the revised target holds from 2023: 70 reached in 2023, 80 not; the line reaches 80 in 2025
     ("revised target", "revised", [(2021, 60), (2022, 65), (2023, 70)], 2023, "on_track", 1.0, 80.0),
     ("before the revision", "revised", [(2021, 60), (2022, 70)], 2022, "achieved", 4.0, 100.0),

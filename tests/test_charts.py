@@ -172,3 +172,15 @@ def test_an_exported_heat_map_puts_its_title_above_the_column_labels() -> None:
     assert spec["layout"]["title"]["yref"] == "container"
     bars = for_export(go.Figure(go.Bar(x=[1], y=[1]), layout={"title": {"text": "T"}, "margin": {"t": 70}}))
     assert bars["layout"]["margin"]["t"] == 76  # elsewhere the band replaces the page's title room
+
+
+def test_trend_rings_the_years_from_the_units_before_a_reorganisation() -> None:
+    series = pd.DataFrame({"unit_code": ["C", "C"], "unit_name": ["Tỉnh C", "Tỉnh C"], "year": [2023, 2026],
+                           "value": [125 / 150 * 100, 87.5], "qualifier": ["", ""],
+                           "basis": ["predecessors", "counts"]})
+    fig = trend(series, unit="percent", years=range(2020, 2031), lang="vi")
+    [ring] = [tr for tr in fig.data if tr.name == "Tính từ đơn vị trước sắp xếp"]
+    assert (list(ring.x), list(ring.y)) == ([2023], [125 / 150 * 100])
+    assert ring.marker.symbol == "circle-open"
+    plain = trend(series.drop(columns="basis"), unit="percent", years=range(2020, 2031), lang="vi")
+    assert not [tr for tr in plain.data if tr.name == "Tính từ đơn vị trước sắp xếp"]

@@ -20,6 +20,7 @@ SAMPLE = ROOT / "data" / "sample"
 CONTRACT_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "target",
                     "comparator", "met", "status", "projected", "source"]
 CONTRACT_ADDED = ["disputed", "findings"]  # CONTRACT.md's two columns for a figure its source contradicts
+LINEAGE_ADDED = ["basis", "from_units"]  # issue 19: how the value was obtained, the units before a reorganisation
 
 # Every row of the sample's scorecard, checked by hand (docs/method.md): the value, the target that
 # binds the unit, met that year, the target's status, the projection (next year's for a yearly target).
@@ -100,8 +101,11 @@ def test_sample_rows(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
     header, rows = _read(out)
     assert header[:len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS
     assert header == SCORECARD_COLUMNS
-    assert header[-2:] == CONTRACT_ADDED
+    assert header[-4:] == CONTRACT_ADDED + LINEAGE_ADDED
     assert [tuple(r[k] for k in ROW_KEYS) for r in rows] == SAMPLE_ROWS
+    # the sample has no unit changes: its values come from its own counts or stated rates, or from the units below
+    assert {r["basis"] for r in rows} == {"counts", "stated", "aggregated"}
+    assert {r["from_units"] for r in rows} == {""}
     assert {r["org_type"] for r in rows} == {""}
     assert _digest(db) == before  # opened read-only
 

@@ -246,7 +246,9 @@ def _repeat_header(table: object) -> None:
 def build_draft(data: PackData) -> DocumentObject:
     lang = data.lang
     doc = _document(landscape=False)
-    doc.add_paragraph(tx("draft_title", lang), style="Title")
+    final = data.as_of >= data.term.end  # the term's own result, not its midterm (issue 19)
+    term = data.term.name(lang).removeprefix("Nhiệm kỳ ").removeprefix("Term ")
+    doc.add_paragraph(tx("draft_title_final", lang, term=term) if final else tx("draft_title", lang), style="Title")
     note = doc.add_paragraph()
     run = note.add_run(tx("draft_note", lang))
     run.italic = True

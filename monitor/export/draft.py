@@ -394,8 +394,9 @@ def _forecasts(cfg: Language, catalog: Catalog, bound: list[_Bound], lang: str) 
     for b in deadline:
         r, unit = b.row, catalog.indicators[b.indicator].unit
         status = r.status if r.status in cfg.forecast else "no_data"
-        if status == "off_track" and not is_missing(r.latest_year) and int(r.latest_year) >= b.target.deadline:
-            status = "missed"  # no forecast left to make: the deadline's own figure is in
+        if status == "off_track" and not is_missing(r.latest_year) and (
+                int(r.latest_year) >= b.target.deadline or is_missing(r.projected)):
+            status = "missed"  # no forecast left to make: the deadline's figure is in, or the deadline has come
         texts.append((b, status, cfg.forecast[status].format(
             deadline=b.target.deadline, target=fmt_target(r.comparator, r.target, r.target_high, unit, lang),
             projected=_text(r.projected, "", unit, lang, cfg.rate_decimals),

@@ -55,8 +55,8 @@ def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, 
         return None
     label = views.names(units, lang)
     series = v.assign(unit_name=label.get(unit, unit))
-    series = series[[c for c in ("unit_code", "unit_name", "year", "value", "qualifier", "disputed", "findings")
-                     if c in series]]
+    series = series[[c for c in ("unit_code", "unit_name", "year", "value", "qualifier", "disputed", "findings",
+                                 "basis") if c in series]]
     years = list(term.years)
     ind = catalog.indicators[indicator]
     title = tx("chart_trend", lang, indicator=ind.name(lang), start=term.start, end=year)

@@ -44,7 +44,7 @@ ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 TABLE_ROWS = 12  # body rows per summary slide
 TRENDS_PER_SLIDE = 2
 LAYOUT_TITLE, LAYOUT_TITLE_ONLY = 0, 5
-ATTENTION = ("to_verify", "accelerate", "off_track", "undecided")  # statuses a summary names
+ATTENTION = ("to_verify", "accelerate", "off_track", "missed", "undecided")  # statuses a summary names
 
 
 def _rgb(hex_color: str) -> RGBColor:
@@ -177,8 +177,9 @@ def _title_slide(prs: Presentation, data: PackData) -> None:
     lang = data.lang
     title, subtitle = slide.shapes.title, slide.placeholders[1]
     title.left, title.top, title.width, title.height = Inches(0.8), Inches(1.6), WIDTH - Inches(1.6), Inches(1.5)
-    title.text_frame.text = tx("deck_title", lang, term=data.term.name(lang).removeprefix("Nhiệm kỳ ")
-                               .removeprefix("Term "))
+    final = data.as_of >= data.term.end  # the term's own result, not its midterm (issue 19)
+    title.text_frame.text = tx("deck_title_final" if final else "deck_title", lang,
+                               term=data.term.name(lang).removeprefix("Nhiệm kỳ ").removeprefix("Term "))
     title.text_frame.word_wrap = True
     _style(title.text_frame.paragraphs[0].runs, 36, bold=True, color=ACCENT)
     subtitle.left, subtitle.top, subtitle.width, subtitle.height = (Inches(0.8), Inches(3.3), WIDTH - Inches(1.6),

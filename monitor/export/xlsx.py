@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -127,6 +128,25 @@ def disputed_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequenc
             if (row[0], row[2], row[5], row[6], y) in hot]
 
 
+def predecessor_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequence[int]
+                      ) -> list[tuple[int, int, str]]:
+    """(sheet row, column, the units it came from) of the values sheet's figures from a unit's predecessors."""
+    v = data.values
+    if "from_units" not in v or v.empty:
+        return []
+    v = v[(v["year"] <= data.as_of) & (v["basis"] == "predecessors")]
+    catalog, lang = data.catalog, data.lang
+    period_name = {p: catalog.periods[p].name(lang) for p in catalog.periods}
+    org_name = {o: catalog.org_types[o].name(lang) for o in catalog.org_types}
+    names = views.names(data.units, lang)
+    came = {(r.unit_code, r.indicator, period_name.get(r.period, r.period), org_name.get(r.org_type, r.org_type),
+             int(r.year)): "; ".join(names.get(c.strip(), c.strip()) for c in str(r.from_units).split(","))
+            for r in v.itertuples(index=False)}
+    col = {y: 8 + k for k, y in enumerate(years)}
+    return [(i, col[y], came[key]) for i, row in enumerate(rows, start=2) for y in years
+            if (key := (row[0], row[2], row[5], row[6], y)) in came]
+
+
 def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
     lang = data.lang
     names = views.names(data.units, lang)
@@ -163,6 +183,9 @@ def build_workbook(data: PackData) -> Workbook:
     _sheet(values_ws, header, rows, formats, [14, 34, 28, 48, 10, 14, 16, *[10] * len(years)], freeze="E2")
     for i, j in disputed_cells(data, rows, years):  # a figure its report contradicts, as on the scorecard
         values_ws.cell(i, j).fill = PatternFill("solid", fgColor=DISPUTED_FILL)
+    for i, j, units in predecessor_cells(data, rows, years):  # a year before the unit existed (issue 19)
+        values_ws.cell(i, j).comment = Comment(tx("xl_predecessors", lang, units=units), "")
+        values_ws.cell(i, j).font = Font(italic=True)
     header, rows = findings_sheet(data)
     _sheet(wb.create_sheet(tx("sheet_findings", lang)), header, rows, {9: "0.####", 10: "0.####"},
            [16, 10, 14, 34, 8, 8, 12, 30, 10, 10, 30, 60], freeze="A2")
