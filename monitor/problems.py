@@ -86,6 +86,11 @@ def place(p: Any, lang: str = "vi", files: Mapping[str, str] | None = None) -> s
     return ", ".join(parts)
 
 
+def place_of(file: str, sheet: str, row: Any, lang: str = "vi", files: Mapping[str, str] | None = None) -> str:
+    """place() of a row of a file, given as its parts."""
+    return place(_At(file, sheet, row), lang, files)
+
+
 def _measure(catalog: Catalog, code: str, lang: str) -> str:
     from monitor.views import measure_name
 

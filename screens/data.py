@@ -27,6 +27,7 @@ from monitor.uploads import (
     record_check,
     template_bytes,
     upload_findings,
+    upload_findings_table,
 )
 from screens import _missing, _ui
 
@@ -36,6 +37,7 @@ st.title(c.t("data_title"))
 DONE_KEY = "_data_done"  # what the last load or restore did, said once in the run that reads the new file
 ROUND_KEY = "_data_upload_round"  # part of the uploader's key: a new uploader, empty, after a load
 CHECKED_KEY = "_data_checked"  # the last batch checked, with what it was checked against
+WRAP_ROW = 72  # px: Streamlit wraps a cell's text only in rows taller than 4rem, so long messages are read whole
 
 
 def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.LoadGate) -> None:
@@ -185,12 +187,21 @@ def _upload_section() -> None:
         st.dataframe(checked.problems.rename(columns={
             "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
             "rule": c.t("rule"), "message": c.t("message")}), hide_index=True, key="data_problems",
-            column_config={c.t("message"): st.column_config.TextColumn(width=900)})
+            row_height=2 * WRAP_ROW - 30, column_config={c.t("file"): st.column_config.TextColumn(width=110),
+                                                          c.t("sheet"): st.column_config.TextColumn(width=110),
+                                                          c.t("message"): st.column_config.TextColumn(width=470)})
     about, new, old = upload_findings(checked)
     if not about.empty:
         st.warning(c.t("findings_split", n=len(about), new=new, old=old))
-        st.dataframe(views.findings_table(about, c.catalog, c.names(), c.lang), hide_index=True,
-                     key="data_upload_findings")
+        st.dataframe(upload_findings_table(checked, about, c.catalog, c.names(), c.lang), hide_index=True,
+                     key="data_upload_findings", row_height=WRAP_ROW,
+                     column_config={c.t("finding_new"): st.column_config.TextColumn(width=45),
+                                    c.t("year"): st.column_config.TextColumn(width=55),
+                                    c.t("measure"): st.column_config.TextColumn(width=210),
+                                    c.t("stated"): st.column_config.TextColumn(width=70),
+                                    c.t("computed"): st.column_config.TextColumn(width=60),
+                                    c.t("finding_in_file"): st.column_config.TextColumn(width=140),
+                                    c.t("rule"): st.column_config.TextColumn(width=120)})
     if not checked.rows.empty:
         with st.expander(c.t("rows_checked"), expanded=not report.ok and not resolvable):
             view = checked.rows.assign(problems=lambda d: d["problems"].map(

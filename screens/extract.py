@@ -90,6 +90,12 @@ def _other_years(frame: pd.DataFrame, year: int) -> None:
                        years=", ".join(map(str, other))), icon=":material/calendar_month:")
 
 
+# what she reads and edits first, within the page's width at 1280 px: the figure, its value and the note
+# (derived, another year); then the rest
+SHOWN_ORDER = ["accept", "measure", "value", "qualifier", "year", "period", "note", "org_type", "slip", "place",
+               "sentence"]
+
+
 def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.DataFrame:
     cfg = st.column_config
     frame = frame.copy()
@@ -98,25 +104,26 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
                      for d, o in zip(frame["derived"], frame["other_year"], strict=True)]
     # an empty cell is what the contract means by empty: all organisation types, an exact value, no slip
     return st.data_editor(
-        frame, key=key, hide_index=True, num_rows="fixed", placeholder="", height=490,
-        column_order=[col for col in review.REVIEW_COLUMNS if col not in review.HIDDEN_COLUMNS],
+        frame, key=key, hide_index=True, num_rows="fixed", placeholder="", height=min(490, 40 + 35 * len(frame)),
+        column_order=SHOWN_ORDER,
         disabled=["note", "slip", "place", "sentence"],
         column_config={
-            "accept": cfg.CheckboxColumn(c.t("accept"), width=80),
+            "accept": cfg.CheckboxColumn(c.t("accept"), width=55),
             "measure": cfg.SelectboxColumn(c.t("measure"), options=review.measure_options(c.catalog),
-                                           format_func=_label, required=True, width=340),
+                                           format_func=_label, required=True, width=290),
             "org_type": cfg.SelectboxColumn(
                 c.t("org_type"), options=["", *c.catalog.org_types], width=150, help=c.t("org_type_help"),
                 format_func=lambda o: c.catalog.org_types[o].name(c.lang) if o else c.t("all")),
             "year": cfg.NumberColumn(c.t("year"), min_value=1900, max_value=2100, step=1, format="%d",
                                      required=True, width=65),
-            "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True, width=120,
+            "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True, width=95,
                                           format_func=lambda p: c.catalog.periods[p].name(c.lang)),
             "value": cfg.TextColumn(c.t("value"), validate=review.VALUE_PATTERN, required=True,
-                                    help=c.t("value_help"), width=80),
-            "note": cfg.TextColumn(c.t("extract_note"), width=150),
-            "qualifier": cfg.SelectboxColumn(c.t("qualifier"), options=list(review.QUALIFIERS), width=90,
-                                             format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
+                                    help=c.t("value_help"), width=70),
+            "note": cfg.TextColumn(c.t("extract_note"), width=140),
+            "qualifier": cfg.SelectboxColumn(
+                c.t("qualifier"), options=list(review.QUALIFIERS), width=75,
+                format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
             "slip": cfg.TextColumn(c.t("slip_computed"), width=110),
             "place": cfg.TextColumn(c.t("place"), width=80),
             "sentence": cfg.TextColumn(c.t("sentence"), width=700),
