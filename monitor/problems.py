@@ -220,3 +220,24 @@ def rows_frame(rows: pd.DataFrame, lang: str = "vi", names: Mapping[str, str] | 
         if column in out.columns:
             out[column] = [name(v) for v in out[column]]
     return out.rename(columns={c: t(k, lang) for c, k in ROW_HEADERS.items() if c in out.columns})
+
+
+FILE_KINDS = ("csv", "xlsx", "parquet", "docx", "pdf", "text")
+
+
+def refusal(exc: Any, name: str, lang: str = "vi") -> str:
+    """Why an upload was refused before any reader opened it (etl.safety.UnsafeUpload: its code and facts),
+    in `lang`, with what to do; a refusal with no sentence of its own gets the general one, never English."""
+    lang = lang_of(lang)
+    code = getattr(exc, "code", "") or ""
+    facts = dict(getattr(exc, "facts", {}) or {})
+    key = f"refused_{code}" if f"refused_{code}" in load_strings() else "refused_unknown"
+    fill: dict[str, str] = {"name": name}
+    if "size" in facts:
+        fill["size"] = fmt_number(facts["size"] / 1024 / 1024, lang, 1)
+        fill["limit"] = fmt_number(facts.get("limit", 0) / 1024 / 1024, lang, 0)
+    if code == "kind":
+        kinds = [k if k in FILE_KINDS else "" for k in (facts.get("kind"), *facts.get("allow", ()))]
+        fill["kind"] = t(f"file_kind_{kinds[0]}", lang) if kinds[0] else str(facts.get("kind"))
+        fill["allow"] = ", ".join(t(f"file_kind_{k}", lang) for k in kinds[1:] if k)
+    return t(key, lang, **fill)

@@ -24,7 +24,7 @@ from monitor import audit
 from monitor.auth import LoadGate
 from monitor.catalog import Catalog
 from monitor.i18n import fmt_number, t, with_qualifier
-from monitor.problems import place, place_of, problems_frame
+from monitor.problems import place, place_of, problems_frame, refusal
 from monitor.views import measure_name
 
 
@@ -36,7 +36,7 @@ class Checked:
     paths: list[Path] = field(default_factory=list)  # screened files, as the check saved them
     names: dict[str, str] = field(default_factory=dict)  # saved path → the name the person uploaded
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # saved path → the bytes
-    refused: list[str] = field(default_factory=list)  # screening messages
+    refused: list[str] = field(default_factory=list)  # why files were refused, in the check's language
     report: Report | None = None
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # every row as read, with its problems
     problems: pd.DataFrame = field(default_factory=pd.DataFrame)  # every problem, with the uploaded name
@@ -77,7 +77,7 @@ def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None, lang: str
             try:
                 kind = screen(name, data)
             except UnsafeUpload as exc:
-                out.refused.append(str(exc))
+                out.refused.append(refusal(exc, name, lang))
                 continue
             path = out.directory / _safe_name(name, i, kind.suffix)
             path.write_bytes(data)

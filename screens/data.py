@@ -169,7 +169,7 @@ def _upload_section() -> None:
         return
     checked = _checked(files)
     for message in checked.refused:
-        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+        st.error(_ui.esc(message))
     codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
     gate = auth.may_load(c.user, codes, c.uploads)
     _record_upload(files, checked, gate)

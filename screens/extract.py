@@ -15,7 +15,7 @@ from etl.extract_text import DocumentError
 from etl.safety import UnsafeUpload
 from monitor import auth, review, views
 from monitor.i18n import fmt_number
-from monitor.problems import rows_frame
+from monitor.problems import refusal, rows_frame
 from monitor.uploads import Checked, check_uploads, record_check
 from screens import _ui
 
@@ -51,9 +51,10 @@ def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str
     try:
         out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
     except UnsafeUpload as exc:
-        out = c.t("upload_refused", reason=_ui.esc(exc))
+        out = _ui.esc(refusal(exc, name, c.lang))
     except DocumentError as exc:
-        out = c.t("extract_unreadable", reason=_ui.esc(exc))
+        _ui.log.info("report not read: %s", exc)
+        out = c.t("extract_unreadable", name=_ui.esc(name))
     st.session_state[READ_KEY] = (key, out)
     return out
 
@@ -133,7 +134,7 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
 def _show_check(checked: Checked, unit: str) -> None:
     report = checked.report
     for message in checked.refused:
-        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+        st.error(_ui.esc(message))
     if report is None:
         return
     rows = sum(i.rows for i in report.files)

@@ -117,7 +117,8 @@ def test_load_only_with_uploads_on(monkeypatch: pytest.MonkeyPatch, sample: Path
 def test_check_uploads_screens_by_content(sample: Path) -> None:
     files = [("x.csv", b"PK\x03\x04not really a zip"), ("units.csv", (SAMPLE / "units.csv").read_bytes())]
     checked = check_uploads(files, sample)
-    assert checked.refused == ["x.csv: a damaged ZIP/Office file"]
+    assert checked.refused == [
+        "Tệp «x.csv» bị hỏng, không mở được. Hãy mở bằng Excel (hoặc Word), lưu lại rồi tải lên."]
     assert [p.name for p in checked.paths] == ["01_units.csv"]
     assert checked.report is not None and checked.report.ok
     assert list(checked.rows["unit_code"]) == ["HD", "BD", "BD-TAYSON", "TH", "TH-KHOI"]
@@ -152,7 +153,8 @@ def test_user_text_is_shown_literally(monkeypatch: pytest.MonkeyPatch, sample: P
     at = run_app(monkeypatch, sample, "data", unit="BD", year="2022")
     at.file_uploader[0].upload(name, b"", "text/csv").run()
     assert not at.exception
-    assert [e.value for e in at.error] == [r"Tệp bị từ chối: \*\*x\*\*\<script\>.csv\: the file is empty"]
+    assert [e.value for e in at.error] == [
+        r"Tệp «\*\*x\*\*\<script\>.csv» trống, không có nội dung. Hãy chọn đúng tệp đã lưu số liệu."]
     at.file_uploader[0].upload(name, GOOD, "text/csv").run()
     assert not at.exception and not at.error
     assert set(_frame(at, "Tình trạng")["Tệp"]) == {name}

@@ -177,7 +177,9 @@ def test_roles_decide_who_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 def test_refused_file_and_report_without_figures(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     at = run_app(monkeypatch, sample, "extract", unit="BD-TAYSON", year="2023")
     _upload(at, "bao-cao.txt", b"abc\x00def")
-    assert [_seen(e.value) for e in at.error] == ["Tệp bị từ chối: bao-cao.txt: binary content, not a text file"]
+    assert [_seen(e.value) for e in at.error] == [
+        "Tệp «bao-cao.txt» không phải tệp chữ. Hãy chọn đúng tệp, hoặc lưu lại dạng chữ UTF-8 («CSV UTF-8» cho số "
+        "liệu, .txt cho báo cáo) rồi tải lên."]
     assert not [d for d in at.dataframe if "accept" in d.value.columns]
     _upload(at, "tuyen-truyen.txt", "Năm 2023, Huyện ủy tổ chức 12 hội nghị quán triệt nghị quyết.".encode())
     assert not at.error

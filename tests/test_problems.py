@@ -60,3 +60,41 @@ def test_the_audit_names_the_upload_as_uploaded(tmp_path: Path) -> None:
     assert entry["result"] == "invalid"
     assert entry["first_problem"].startswith("tệp «Số liệu Tây Sơn.csv», dòng 2, cột value: BD-TAYSON, năm 2022: "
                                              "«Tổng số tổ chức cơ sở đảng» ghi -5, là số âm")
+
+
+def test_a_refused_upload_in_the_readers_words() -> None:
+    """etl.safety says why in English for the logs; the officer reads it in her language, with what to do."""
+    import re
+    import zipfile
+    from io import BytesIO
+
+    import pytest
+
+    from etl.safety import UnsafeUpload, screen
+    from monitor.problems import refusal
+
+    def refused(name: str, data: bytes, lang: str = "vi", **kw: object) -> str:
+        with pytest.raises(UnsafeUpload) as err:
+            screen(name, data, **kw)
+        return refusal(err.value, name, lang)
+
+    macro = BytesIO()
+    with zipfile.ZipFile(macro, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/vbaProject.bin", b"\0")
+    assert refused("Số liệu 2024.xlsm", macro.getvalue()) == (
+        "Tệp «Số liệu 2024.xlsm» có macro nên bị từ chối vì lý do an toàn. Hãy lưu lại dạng tệp thường, không macro "
+        "(.xlsx hoặc .docx), rồi tải lên.")
+    assert refused("bao-cao.csv", "Tây Sơn".encode("cp1258")) == (
+        "Tệp «bao-cao.csv» không ở dạng chữ UTF-8 nên chữ tiếng Việt sẽ bị lỗi. Hãy lưu lại với kiểu «CSV UTF-8» "
+        "rồi tải lên.")
+    assert refused("bao-cao.pdf", b"%PDF-1.4\n") == (  # a report given to the Data page
+        "Tệp «bao-cao.pdf» là tệp PDF; ở đây chỉ nhận tệp CSV, bảng tính Excel (.xlsx), tệp Parquet. "
+        "Hãy chọn đúng tệp.")
+    assert refused("x.csv", b"", "en") == "The file «x.csv» is empty. Choose the file the figures were saved in."
+    # a refusal without a sentence of its own (a code added later) still reads as a sentence, never English
+    assert refusal(UnsafeUpload("x: something new", code="new_check"), "x.xlsx") == (
+        "Tệp «x.xlsx» bị từ chối vì lý do an toàn. Hãy lưu lại dạng Excel (.xlsx) hoặc CSV UTF-8 rồi tải lên.")
+    assert not re.search(r"[A-Za-z]+ (is|the|a|of) ", refusal(UnsafeUpload("x", code="too_big", size=25 * 2**20,
+                                                                            limit=20 * 2**20), "x.xlsx"))
