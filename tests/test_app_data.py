@@ -58,7 +58,7 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     # No login configured: the audit log is shown (the demo has no users to keep it from).
     assert "Nhật ký kiểm toán" in [s.value for s in at.subheader]
     assert list(audit["Việc"]) == ["nạp"] and list(audit["Kết quả"]) == ["đã nạp"]
-    assert audit["Tệp"].iloc[0] == f"{SAMPLE / 'units.csv'}, {SAMPLE / 'measures.csv'}"
+    assert audit["Tệp"].iloc[0] == "units.csv, measures.csv"  # names alone, never a directory of the server
     assert "7 sai lệch" in texts(at)
     assert [b.proto.label for b in at.get("download_button")] == ["Tải danh sách còn thiếu (Excel)",
                                                                   "Tải mẫu nhập liệu Excel"]
