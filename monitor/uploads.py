@@ -225,15 +225,26 @@ def conflict_table(conflicts: pd.DataFrame, catalog: Catalog, names: dict[str, s
     return pd.DataFrame({
         t("unit", lang): [names.get(r.unit_code, r.unit_code) for r in rows],
         t("year", lang): [str(r.year) for r in rows],
-        t("measure", lang): [measure_name(catalog, r.measure, lang) + (f" ({r.org_type})" if r.org_type else "")
-                             + ("" if r.period == "Y" else f" [{r.period}]") for r in rows],
+        t("measure", lang): [figure_name(catalog, r.measure, r.org_type, r.period, lang) for r in rows],
         t("conflict_old", lang): [_value(r.old_value, r.old_qualifier, lang) for r in rows],
         t("conflict_new", lang): [_value(r.new_value, r.new_qualifier, lang) for r in rows],
-        t("conflict_old_source", lang): [r.old_source for r in rows],
+        # the database's figure: its source, then the load that brought it (one column: the table fits 1280 px)
+        t("conflict_old_source", lang): [" — ".join(x for x in (str(r.old_source or ""), loaded(r)) if x)
+                                         for r in rows],
         t("conflict_new_source", lang): [r.new_source or uploaded.get(str(r.file), audit.display_name(str(r.file)))
                                          for r in rows],
-        t("conflict_old_load", lang): [loaded(r) for r in rows],
     })
+
+
+def figure_name(catalog: Catalog, measure: str, org_type: str, period: str, lang: str) -> str:
+    """A measure by its name, with its organisation type and its period (other than the whole year) by name."""
+    name = measure_name(catalog, measure, lang)
+    if org_type:
+        org = catalog.org_types[org_type].name(lang) if org_type in catalog.org_types else org_type
+        name += f" ({org})"
+    if period and period != "Y":
+        name += f" [{catalog.periods[period].name(lang) if period in catalog.periods else period}]"
+    return name
 
 
 def corrections_table(rows: Sequence[dict], catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:

@@ -140,9 +140,14 @@ def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
     table = conflict_table(report.conflicts, c.catalog, c.names(), checked.names, c.lang)
     replace = c.t("conflict_replace")
     allowed = gate.allowed
+    col = st.column_config
+    widths = {c.t("unit"): 115, c.t("year"): 50, c.t("measure"): 190, c.t("conflict_old"): 75,
+              c.t("conflict_new"): 65, c.t("conflict_old_source"): 165, c.t("conflict_new_source"): 95}
     edited = st.data_editor(table.assign(**{replace: False})[[replace, *table.columns]], hide_index=True,
                             disabled=list(table.columns) if allowed else True, key="data_conflicts",
-                            column_config={replace: st.column_config.CheckboxColumn(replace, width="small")})
+                            row_height=WRAP_ROW + 8,
+                            column_config={replace: col.CheckboxColumn(replace, width=55),
+                                           **{name: col.TextColumn(width=w) for name, w in widths.items()}})
     if not allowed:
         _ui.load_button(c, checked, gate, key="data_conflicts_load")  # says why not
         return
@@ -187,9 +192,9 @@ def _upload_section() -> None:
         st.dataframe(checked.problems.rename(columns={
             "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
             "rule": c.t("rule"), "message": c.t("message")}), hide_index=True, key="data_problems",
-            row_height=2 * WRAP_ROW - 30, column_config={c.t("file"): st.column_config.TextColumn(width=110),
-                                                          c.t("sheet"): st.column_config.TextColumn(width=110),
-                                                          c.t("message"): st.column_config.TextColumn(width=470)})
+            row_height=WRAP_ROW + 12, column_config={c.t("file"): st.column_config.TextColumn(width=110),
+                                                     c.t("sheet"): st.column_config.TextColumn(width=110),
+                                                     c.t("message"): st.column_config.TextColumn(width=470)})
     about, new, old = upload_findings(checked)
     if not about.empty:
         st.warning(c.t("findings_split", n=len(about), new=new, old=old))
@@ -225,10 +230,10 @@ def _corrections_section() -> None:
         return
     names = c.names() if c.store is not None and not c.units.empty else {}
     table = corrections_table(rows, c.catalog, names, c.lang)
-    widths = {c.t("audit_at"): 115, c.t("correction_user"): 80, c.t("correction_figure"): 300,
-              c.t("conflict_old"): 100, c.t("conflict_new"): 75, c.t("correction_reason"): 230}
-    st.dataframe(table, hide_index=True, key="data_corrections",
-                 column_config={name: st.column_config.Column(width=w) for name, w in widths.items()})
+    widths = {c.t("audit_at"): 90, c.t("correction_user"): 75, c.t("correction_figure"): 250,
+              c.t("conflict_old"): 75, c.t("conflict_new"): 65, c.t("correction_reason"): 250}
+    st.dataframe(table, hide_index=True, key="data_corrections", row_height=WRAP_ROW,
+                 column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 
 
 def _may_restore() -> bool:
@@ -252,7 +257,8 @@ def _versions_section() -> None:
         at = pd.to_datetime(last.get("at"), errors="coerce")
         when = "" if pd.isna(at) else at.strftime("%d/%m/%Y %H:%M")
         who = f", {last['user']}" if last.get("user") else ""
-        return f"#{last.get('id', '')} ({when}{who}): " + ", ".join(last.get("files") or [])
+        return f"#{last.get('id', '')} ({when}{who}): " + ", ".join(audit.display_name(str(f))
+                                                                   for f in last.get("files") or [])
 
     st.dataframe(pd.DataFrame({
         c.t("version_no"): [str(v.number) for v in kept],
@@ -263,15 +269,17 @@ def _versions_section() -> None:
         c.t("version_facts"): [fmt_number(v.facts, c.lang) for v in kept],
         c.t("version_units"): [fmt_number(v.units, c.lang) for v in kept],
         c.t("version_last_load"): [last_load(v) for v in kept],
-    }), hide_index=True, key="data_versions")
+    }), hide_index=True, key="data_versions", row_height=WRAP_ROW,
+        column_config={c.t("version_no"): st.column_config.TextColumn(width=60),
+                       c.t("version_saved"): st.column_config.TextColumn(width=90),
+                       c.t("version_last_load"): st.column_config.TextColumn(width=260)})
     if not _may_restore():
         if c.uploads:
             st.caption(c.t("version_admin_only"))
         return
     numbers = [v.number for v in kept]
-    left, right = st.columns([1, 3])
-    number = left.selectbox(c.t("version_pick"), numbers, key="data_version_pick")
-    sure = right.checkbox(c.t("version_confirm"), key=f"data_version_confirm_{st.session_state.get(ROUND_KEY, 0)}")
+    number = st.selectbox(c.t("version_pick"), numbers, key="data_version_pick", width=200)
+    sure = st.checkbox(c.t("version_confirm"), key=f"data_version_confirm_{st.session_state.get(ROUND_KEY, 0)}")
     if not st.button(c.t("version_restore"), disabled=not sure, icon=":material/history:", key="data_version_restore"):
         return
     try:

@@ -98,3 +98,14 @@ def test_a_refused_upload_in_the_readers_words() -> None:
         "Tệp «x.xlsx» bị từ chối vì lý do an toàn. Hãy lưu lại dạng Excel (.xlsx) hoặc CSV UTF-8 rồi tải lên.")
     assert not re.search(r"[A-Za-z]+ (is|the|a|of) ", refusal(UnsafeUpload("x", code="too_big", size=25 * 2**20,
                                                                             limit=20 * 2**20), "x.xlsx"))
+
+
+def test_a_figure_is_named_with_its_org_type_and_period_by_name() -> None:
+    """The conflicts table named them by code: 'Tổng số tổ chức cơ sở đảng (xa) [H1]'."""
+    from monitor.catalog import default_catalog
+    from monitor.uploads import figure_name
+
+    cat = default_catalog()
+    assert figure_name(cat, "org_total", "xa", "H1", "vi") == "Tổng số tổ chức cơ sở đảng (Xã) [6 tháng đầu năm]"
+    assert figure_name(cat, "org_total", "", "TD", "en") == "grassroots party organisations: total [Term to date]"
+    assert figure_name(cat, "org_total", "", "Y", "vi") == "Tổng số tổ chức cơ sở đảng"
