@@ -141,12 +141,12 @@ def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
     replace = c.t("conflict_replace")
     allowed = gate.allowed
     col = st.column_config
-    widths = {c.t("unit"): 115, c.t("year"): 50, c.t("measure"): 190, c.t("conflict_old"): 75,
-              c.t("conflict_new"): 65, c.t("conflict_old_source"): 165, c.t("conflict_new_source"): 95}
+    widths = {c.t("unit"): 110, c.t("year"): 50, c.t("measure"): 175, c.t("conflict_old"): 95,
+              c.t("conflict_new"): 65, c.t("conflict_old_source"): 165, c.t("conflict_new_source"): 90}
     edited = st.data_editor(table.assign(**{replace: False})[[replace, *table.columns]], hide_index=True,
                             disabled=list(table.columns) if allowed else True, key="data_conflicts",
                             row_height=WRAP_ROW + 8,
-                            column_config={replace: col.CheckboxColumn(replace, width=55),
+                            column_config={replace: col.CheckboxColumn(replace, width=65),
                                            **{name: col.TextColumn(width=w) for name, w in widths.items()}})
     if not allowed:
         _ui.load_button(c, checked, gate, key="data_conflicts_load")  # says why not
@@ -230,8 +230,8 @@ def _corrections_section() -> None:
         return
     names = c.names() if c.store is not None and not c.units.empty else {}
     table = corrections_table(rows, c.catalog, names, c.lang)
-    widths = {c.t("audit_at"): 90, c.t("correction_user"): 75, c.t("correction_figure"): 250,
-              c.t("conflict_old"): 75, c.t("conflict_new"): 65, c.t("correction_reason"): 250}
+    widths = {c.t("audit_at"): 110, c.t("correction_user"): 75, c.t("correction_figure"): 230,
+              c.t("conflict_old"): 95, c.t("conflict_new"): 65, c.t("correction_reason"): 230}
     st.dataframe(table, hide_index=True, key="data_corrections", row_height=WRAP_ROW,
                  column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 
@@ -270,8 +270,8 @@ def _versions_section() -> None:
         c.t("version_units"): [fmt_number(v.units, c.lang) for v in kept],
         c.t("version_last_load"): [last_load(v) for v in kept],
     }), hide_index=True, key="data_versions", row_height=WRAP_ROW,
-        column_config={c.t("version_no"): st.column_config.TextColumn(width=60),
-                       c.t("version_saved"): st.column_config.TextColumn(width=90),
+        column_config={c.t("version_no"): st.column_config.TextColumn(width=70),
+                       c.t("version_saved"): st.column_config.TextColumn(width=125),
                        c.t("version_last_load"): st.column_config.TextColumn(width=260)})
     if not _may_restore():
         if c.uploads:

@@ -143,8 +143,8 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
     assert all(r[6].startswith("003 Tây Sơn 03-CTr/HU") for r in rows)  # the database's source
     editor.scroll_into_view_if_needed()
     box = editor.bounding_box()
-    for row in (0, 2):  # the checkbox column, first and third figure
-        page.mouse.click(box["x"] + 37, box["y"] + 35 + 17 + 35 * row)
+    for row in (0, 2):  # the checkbox column (65 px), first and third figure; rows 80 px high (text wraps)
+        page.mouse.click(box["x"] + 32, box["y"] + 35 + 40 + 80 * row)
         page.wait_for_timeout(700)
         _settled(page)
     deadline = time.monotonic() + 20
