@@ -83,7 +83,10 @@ def _sign_in(browser: object, url: str, username: str, password: str) -> object:
 
 def _grid(page: object, header: str) -> object:
     """The table (st.dataframe / st.data_editor) with this column; its accessible table holds the cells."""
-    grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("th", has_text=header))
+    grids = page.locator('[data-testid="stDataFrame"]')
+    for i in range(grids.count()):  # a grid draws its accessible table only once it has been on screen
+        grids.nth(i).scroll_into_view_if_needed()
+    grid = grids.filter(has=page.locator("th", has_text=header))
     grid.first.wait_for(timeout=60_000)
     return grid.first
 
@@ -168,7 +171,7 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
         ("org_total", 58.0, 60.0, "BC sửa 2022", "bao-cao-sua.csv")]
     corrections = _rows(_grid(page, "Người thay"))
     reason = "Báo cáo chính thức 05-BC/HU đính chính"
-    assert [r[1:] for r in corrections] == [
+    assert [r[1:6] for r in corrections] == [
         ["canbo", "Số tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ — Đảng bộ huyện Tây Sơn, 2022", "18", "19",
          reason],
         ["canbo", "Tổng số tổ chức cơ sở đảng — Đảng bộ huyện Tây Sơn, 2022", "58", "60", reason]]

@@ -81,7 +81,10 @@ def _settled(page: object) -> None:
 
 
 def _grid(page: object, header: str) -> object:
-    grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("th", has_text=header))
+    grids = page.locator('[data-testid="stDataFrame"]')
+    for i in range(grids.count()):  # a grid draws its accessible table only once it has been on screen
+        grids.nth(i).scroll_into_view_if_needed()
+    grid = grids.filter(has=page.locator("th", has_text=header))
     grid.first.wait_for(timeout=60_000)
     return grid.first
 
