@@ -109,9 +109,9 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
         column_order=SHOWN_ORDER,
         disabled=["note", "slip", "place", "sentence"],
         column_config={
-            "accept": cfg.CheckboxColumn(c.t("accept"), width=55),
+            "accept": cfg.CheckboxColumn(c.t("accept"), width=70),
             "measure": cfg.SelectboxColumn(c.t("measure"), options=review.measure_options(c.catalog),
-                                           format_func=_label, required=True, width=290),
+                                           format_func=_label, required=True, width=265),
             "org_type": cfg.SelectboxColumn(
                 c.t("org_type"), options=["", *c.catalog.org_types], width=150, help=c.t("org_type_help"),
                 format_func=lambda o: c.catalog.org_types[o].name(c.lang) if o else c.t("all")),
@@ -121,9 +121,9 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
                                           format_func=lambda p: c.catalog.periods[p].name(c.lang)),
             "value": cfg.TextColumn(c.t("value"), validate=review.VALUE_PATTERN, required=True,
                                     help=c.t("value_help"), width=70),
-            "note": cfg.TextColumn(c.t("extract_note"), width=140),
+            "note": cfg.TextColumn(c.t("extract_note"), width=155),
             "qualifier": cfg.SelectboxColumn(
-                c.t("qualifier"), options=list(review.QUALIFIERS), width=75,
+                c.t("qualifier"), options=list(review.QUALIFIERS), width=85,
                 format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
             "slip": cfg.TextColumn(c.t("slip_computed"), width=110),
             "place": cfg.TextColumn(c.t("place"), width=80),
@@ -142,10 +142,11 @@ def _show_check(checked: Checked, unit: str) -> None:
         st.success(c.t("check_ok", rows=fmt_number(rows, c.lang), files=len(report.files)))
     else:
         st.error(c.t("check_failed", n=len(report.problems)))
-        st.dataframe(checked.problems.drop(columns=["file", "sheet"]).rename(columns={
-            "row": c.t("row"), "column": c.t("column"), "message": c.t("message")}),
-            hide_index=True, key="extract_problems",
-            column_config={c.t("message"): st.column_config.TextColumn(width=900)})
+        # the rows and columns are those of the file made from the table above, which she never sees: the
+        # message names the figure (unit, year, measure) instead; wrapped, to be read whole at 1280 px
+        st.dataframe(checked.problems[["message"]].rename(columns={"message": c.t("message")}),
+                     hide_index=True, key="extract_problems", row_height=72,
+                     column_config={c.t("message"): st.column_config.TextColumn(width=800)})
     findings = review.findings_for(report, unit)
     if not findings.empty:
         st.warning(c.t("extract_findings", n=len(findings)))

@@ -232,7 +232,7 @@ def test_e2e_upload_reject_a_row_check_and_load(server: tuple[str, Path]) -> Non
         # untick the second row (org_rated 58 of 2021) on its checkbox: the grid is a canvas, rows 35 px high
         grid = page.locator("[class*='st-key-extract_rows_'] [data-testid=stDataFrame]").bounding_box()  # by its key
         assert grid is not None
-        page.mouse.click(grid["x"] + 28, grid["y"] + 35 + 35 + 17)  # the middle of the 55 px «accept» cell
+        page.mouse.click(grid["x"] + 35, grid["y"] + 35 + 35 + 17)  # the middle of the 70 px «accept» cell
         page.get_by_text("Đã nhận 69 trong 70 số liệu.").wait_for(timeout=60_000)  # the untick's rerun is drawn…
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)  # …and done
         page.get_by_role("button", name="Kiểm tra").click()
