@@ -241,3 +241,28 @@ def refusal(exc: Any, name: str, lang: str = "vi") -> str:
         fill["kind"] = t(f"file_kind_{kinds[0]}", lang) if kinds[0] else str(facts.get("kind"))
         fill["allow"] = ", ".join(t(f"file_kind_{k}", lang) for k in kinds[1:] if k)
     return t(key, lang, **fill)
+
+
+def _figure(x: Any, lang: str) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt_number(x, lang)
+
+
+def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[str, str] | None = None,
+                     catalog: Catalog | None = None) -> str:
+    """A finding (a row of the findings table) for the command line: the check by its name, the figure by
+    the names of its unit and measure, what the report states and what its parts give, the source."""
+    from monitor.views import finding_rule_name
+
+    lang = lang_of(lang)
+    catalog = catalog or default_catalog()
+    org = str(row.get("org_type") or "")
+    org_name = (t("problem_org", lang, name=catalog.org_types[org].name(lang)) if org in catalog.org_types
+                else t("problem_org", lang, name=org) if org else "")
+    parts = {k: row.get(k) for k in ("stated", "computed")}
+    text = t("finding_line", lang, rule=finding_rule_name(str(row.get("rule", "")), lang),
+             unit=_unit(row.get("unit_code"), names), when=_when(row, lang),
+             measure=_measure(catalog, str(row.get("measure") or ""), lang), org=org_name,
+             stated=_figure(parts["stated"], lang), computed=_figure(parts["computed"], lang),
+             detail=str(row.get("detail") or ""))
+    source = str(row.get("source") or "")
+    return text + (t("finding_line_source", lang, source=source) if source else "")
