@@ -94,7 +94,11 @@ def _overview() -> None:
         st.success(c.t("findings_none"))
     else:
         st.caption(c.t("findings_count", n=len(found)))
-        st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings")
+        widths = {c.t("unit"): 130, c.t("year"): 50, c.t("period"): 70, c.t("measure"): 220, c.t("stated"): 70,
+                  c.t("computed"): 65, c.t("detail"): 90, c.t("rule"): 120}
+        st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings",
+                     row_height=WRAP_ROW,
+                     column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 
     st.subheader(c.t("load_log"))
     log = c.store.load_log()
