@@ -198,10 +198,12 @@ def _page() -> None:
         _unplaced(proposal, expanded=True)
         return
     st.subheader(c.t("extract_review"))
-    st.caption(c.t("extract_proposed", rows=len(result.rows), name=_ui.esc(proposal.docname),
-                   unplaced=len(result.unplaced)))
-    _slips(proposal)
     frame = review.review_frame(proposal, c.catalog)
+    derived = int((frame["derived"] != "").sum())
+    st.caption(c.t("extract_proposed", rows=len(result.rows), name=_ui.esc(proposal.docname),
+                   unplaced=len(result.unplaced))
+               + (" " + c.t("extract_proposed_derived", n=derived) if derived else ""))
+    _slips(proposal)
     _other_years(frame, year)
     digest = review.fingerprint(data)[:16]
     edited = _editor(proposal, frame, key=f"extract_rows_{digest}_{unit}_{year}")

@@ -206,7 +206,8 @@ def test_pasted_report_to_unit_page(page: object, served: tuple[str, Path, Path]
     box = page.get_by_label("Hoặc dán nội dung báo cáo vào đây")
     box.fill(PASTED)
     box.press("Control+Enter")
-    page.get_by_text("4 số liệu đề xuất từ «Văn bản dán.txt»").wait_for(timeout=60_000)
+    page.get_by_text("4 số liệu đề xuất từ «Văn bản dán.txt»; 0 con số chưa xếp được vào số liệu nào. "
+                     "Thêm 3 tổng số suy ra từ các số đó").wait_for(timeout=60_000)
     _settled(page)
     review = _grid(page, "Nhận")
     proposed = {r[1]: r for r in _rows(review)}  # the accessible table holds the measures' ids
