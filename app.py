@@ -116,7 +116,9 @@ def _who(lang: str) -> tuple[auth.User | None, str, bool]:
         user = _login_form(lang) if auth_mode == "local" else _oidc(lang)
     except auth.AuthConfigError as exc:
         st.title(t("app_title", lang))
-        st.error(t("auth_config_error", lang, error=_ui.esc(exc)))
+        # what is wrong names files and settings: for the administrator, in the server's log, not on the page
+        _ui.log.error("login settings broken: %s", exc)
+        st.error(t("auth_config_error", lang))
         return None, "off", False
     return user, auth_mode, user is not None
 

@@ -93,6 +93,19 @@ def _files(files: list[str]) -> list[dict[str, object]]:
     return out
 
 
+def _print_findings(report: object, stream=sys.stdout, db: str | None = None) -> None:
+    """Each finding in Vietnamese: the check by its name, the figure by its names, stated and computed."""
+    from monitor.problems import finding_sentence
+
+    rows = getattr(report, "finding_rows", None)
+    if rows is None:
+        _print_problems(report.findings, stream, db)
+        return
+    names = _unit_names(db)
+    for row in rows.to_dict("records"):
+        print(f"  {finding_sentence(row, 'vi', names)}", file=stream)
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from etl.load import AuditFailed, LoadBusy, LoadRejected, load
 
@@ -133,7 +146,7 @@ def cmd_load(args: argparse.Namespace) -> int:
           + f"; {len(report.findings)} finding(s)."
           + (f" The database it replaced is kept as version {report.version}." if report.version else ""))
     if args.verbose:
-        _print_problems(report.findings)
+        _print_findings(report, db=args.db)
     return 0
 
 
@@ -176,7 +189,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(report.problems)} problem(s) (a load would be rejected):")
         _print_problems(report.problems, db=args.db)
     print(f"{len(report.findings)} finding(s) (the reports disagree with themselves; loaded and shown):")
-    _print_problems(report.findings)
+    _print_findings(report, db=args.db)
     if not report.problems:
         print(f"OK: {sum(i.rows for i in report.files)} row(s) in {len(report.files)} file(s) pass every rule.")
     return 1 if report.problems else 0

@@ -92,8 +92,9 @@ def read_audit(db: Path, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
 
 
 def display_name(name: str) -> str:
-    """A file name for people: an upload's temporary copy (older loads stored its path) by its own name."""
-    return Path(name).name if UPLOAD_DIR_PREFIX in name else name
+    """A file name for people: its name alone, never a directory of the server (an upload's temporary copy,
+    which older loads stored, or the path a load from the command line was given)."""
+    return Path(name).name if name else name
 
 
 def _file_name(f: dict[str, Any], event: str, uploaded: dict[Any, Any]) -> str:
@@ -102,7 +103,7 @@ def _file_name(f: dict[str, Any], event: str, uploaded: dict[Any, Any]) -> str:
         return name
     if UPLOAD_DIR_PREFIX in name and f.get("sha256") in uploaded:
         return str(uploaded[f["sha256"]])
-    return Path(name).name if UPLOAD_DIR_PREFIX in name else name
+    return display_name(name)
 
 
 def replacement_rows(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

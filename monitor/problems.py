@@ -89,6 +89,11 @@ def place(p: Any, lang: str = "vi", files: Mapping[str, str] | None = None) -> s
     return ", ".join(parts)
 
 
+def place_of(file: str, sheet: str, row: Any, lang: str = "vi", files: Mapping[str, str] | None = None) -> str:
+    """place() of a row of a file, given as its parts."""
+    return place(_At(file, sheet, row), lang, files)
+
+
 def _measure(catalog: Catalog, code: str, lang: str) -> str:
     from monitor.views import measure_name
 
@@ -227,3 +232,36 @@ def rows_frame(rows: pd.DataFrame, lang: str = "vi", names: Mapping[str, str] | 
         if column in out.columns:
             out[column] = [name(v) for v in out[column]]
     return out.rename(columns={c: t(k, lang) for c, k in ROW_HEADERS.items() if c in out.columns})
+
+
+def refusal(exc: Any, name: str, lang: str = "vi") -> str:
+    """Why an upload was refused before any reader opened it, in `lang`, with what to do (etl.safety says each
+    refusal in both languages, etl.safety.UnsafeUpload.text)."""
+    lang = lang_of(lang)
+    reason = exc.text(lang) if hasattr(exc, "text") else f"{name}: {t('problem_refused_file', lang)}"
+    return t("upload_refused", lang, reason=reason)
+
+
+def _figure(x: Any, lang: str) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt_number(x, lang)
+
+
+def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[str, str] | None = None,
+                     catalog: Catalog | None = None) -> str:
+    """A finding (a row of the findings table) for the command line: the check by its name, the figure by
+    the names of its unit and measure, what the report states and what its parts give, the source."""
+    from monitor.views import finding_rule_name
+
+    lang = lang_of(lang)
+    catalog = catalog or default_catalog()
+    org = str(row.get("org_type") or "")
+    org_name = (t("problem_org", lang, name=catalog.org_types[org].name(lang)) if org in catalog.org_types
+                else t("problem_org", lang, name=org) if org else "")
+    parts = {k: row.get(k) for k in ("stated", "computed")}
+    text = t("finding_line", lang, rule=finding_rule_name(str(row.get("rule", "")), lang),
+             unit=_unit(row.get("unit_code"), names), when=_when(row, lang),
+             measure=_measure(catalog, str(row.get("measure") or ""), lang), org=org_name,
+             stated=_figure(parts["stated"], lang), computed=_figure(parts["computed"], lang),
+             detail=str(row.get("detail") or ""))
+    source = str(row.get("source") or "")
+    return text + (t("finding_line_source", lang, source=source) if source else "")

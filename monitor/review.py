@@ -262,7 +262,7 @@ def contract_rows(frame: pd.DataFrame, unit: str, catalog: Catalog | None = None
         row = {"unit_code": unit, "year": _text(rec["year"]), "period": _text(rec["period"]),
                "org_type": _text(rec["org_type"]), "measure": _text(rec["measure"]),
                "value": _machine(rec["value"]), "qualifier": _text(rec["qualifier"]),
-               "source": _text(rec["source"])}
+               "source": _source_vi(_text(rec["source"]), docname)}
         if _text(rec.get("derived")):
             derived.append((row, _text(rec["derived"]).split("+")))
             continue
@@ -284,6 +284,18 @@ def contract_rows(frame: pd.DataFrame, unit: str, catalog: Catalog | None = None
 
 
 DERIVED_WORD = "tính từ các số liệu trên"  # a derived row's source says so, in the reports' language
+
+
+def _source_vi(source: str, docname: str) -> str:
+    """'Báo cáo.txt, line 75: …' as the sources are written, in the reports' language: '…, dòng 75: …'."""
+    if not docname or not source.startswith(docname + ", "):
+        return source
+    place, sentence = _split_source(source, docname)
+    if not place:
+        return source
+    from monitor.i18n import t
+
+    return f"{docname}, {place_in(place, {w: t(f'place_{w}', 'vi') for w in PLACE_WORDS})}: {sentence}"
 
 
 def contract_csv(rows: Sequence[dict[str, str]]) -> bytes:

@@ -24,7 +24,7 @@ from monitor import audit
 from monitor.auth import LoadGate
 from monitor.catalog import Catalog
 from monitor.i18n import fmt_number, t, with_qualifier
-from monitor.problems import place, problems_frame
+from monitor.problems import place, place_of, problems_frame, refusal
 from monitor.views import measure_name
 
 
@@ -36,7 +36,7 @@ class Checked:
     paths: list[Path] = field(default_factory=list)  # screened files, as the check saved them
     names: dict[str, str] = field(default_factory=dict)  # saved path → the name the person uploaded
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # saved path → the bytes
-    refused: list[str] = field(default_factory=list)  # screening messages
+    refused: list[str] = field(default_factory=list)  # why files were refused, in the check's language
     report: Report | None = None
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # every row as read, with its problems
     problems: pd.DataFrame = field(default_factory=pd.DataFrame)  # every problem, with the uploaded name
@@ -77,7 +77,7 @@ def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None, lang: str
             try:
                 kind = screen(name, data)
             except UnsafeUpload as exc:
-                out.refused.append(exc.text(lang))
+                out.refused.append(refusal(exc, name, lang))
                 continue
             path = out.directory / _safe_name(name, i, kind.suffix)
             path.write_bytes(data)
@@ -151,8 +151,58 @@ def upload_findings(checked: Checked) -> tuple[pd.DataFrame, int, int]:
                                                       strict=True) if str(y).strip()}
     mine = [(str(u), str(y)) in keys for u, y in zip(found["unit_code"], found["year"], strict=True)]
     about = found[mine].reset_index(drop=True)
-    fresh = int(sum(bool(n) for n, m in zip(new, mine, strict=True) if m))
+    about["is_new"] = [bool(n) for n, m in zip(new, mine, strict=True) if m]
+    fresh = int(about["is_new"].sum())
     return about, fresh, len(about) - fresh
+
+
+def upload_findings_table(checked: Checked, about: pd.DataFrame, catalog: Catalog, names: dict[str, str],
+                          lang: str) -> pd.DataFrame:
+    """The findings of an upload (upload_findings) for her, those her file brings first: the figure, what the
+    report states and what its parts give, where the stated figure is in her file; narrow enough for the page."""
+    from monitor.views import finding_rule_name
+
+    about = about.sort_values("is_new", ascending=False, kind="stable").reset_index(drop=True)
+
+    def when(year: object, period: object) -> str:
+        return str(year) if period == "Y" or period not in catalog.periods else \
+            f"{year} ({catalog.periods[str(period)].name(lang)})"
+
+    table = pd.DataFrame({
+        t("finding_new", lang): ["✔" if n else "" for n in about["is_new"]],
+        t("unit", lang): [names.get(u, u) for u in about["unit_code"]],
+        t("year", lang): [when(y, p) for y, p in zip(about["year"], about["period"], strict=True)],
+        t("measure", lang): [measure_name(catalog, m, lang) for m in about["measure"]],
+        t("stated", lang): [fmt_number(x, lang) for x in about["stated"]],
+        t("computed", lang): [fmt_number(x, lang) for x in about["computed"]],
+        t("finding_in_file", lang): finding_places(checked, about, lang),
+        t("rule", lang): [finding_rule_name(r, lang) for r in about["rule"]],
+        t("detail", lang): about["detail"].to_numpy(),
+    })
+    # one unit (the usual upload): said above the table, its column left out so the rest fits the page
+    return table.drop(columns=t("unit", lang)) if about["unit_code"].nunique() == 1 else table
+
+
+def finding_places(checked: Checked, found: pd.DataFrame, lang: str) -> list[str]:
+    """Where in the uploaded files each finding's stated figure is ('tệp «x.xlsx», trang tính «Tây Sơn», dòng
+    7'), so that she finds the slip in her own file; '' for a figure the database already held."""
+    rows = checked.rows
+    if rows.empty or found.empty or "measure" not in rows.columns:
+        return [""] * len(found)
+    at: dict[tuple[str, str, str, str, str], tuple[str, str, object]] = {}
+    for r in rows.itertuples(index=False):
+        period = str(r.period or "Y").strip() or "Y"
+        key = (str(r.unit_code), str(r.year).strip(), period, str(r.org_type or ""), str(r.measure))
+        at.setdefault(key, (str(r.file), str(r.sheet or ""), r.row))
+
+    one_file = len(set(rows["file"])) == 1  # then the file goes without saying
+
+    def where(u: object, y: object, p: object, o: object, m: object) -> str:
+        hit = at.get((str(u), str(y), str(p or "Y"), str(o or ""), str(m)))
+        return place_of("" if one_file else hit[0], *hit[1:], lang) if hit else ""
+
+    return [where(*k) for k in zip(found["unit_code"], found["year"], found["period"], found["org_type"],
+                                   found["measure"], strict=True)]
 
 
 def _value(x: object, qualifier: object, lang: str) -> str:
@@ -175,15 +225,26 @@ def conflict_table(conflicts: pd.DataFrame, catalog: Catalog, names: dict[str, s
     return pd.DataFrame({
         t("unit", lang): [names.get(r.unit_code, r.unit_code) for r in rows],
         t("year", lang): [str(r.year) for r in rows],
-        t("measure", lang): [measure_name(catalog, r.measure, lang) + (f" ({r.org_type})" if r.org_type else "")
-                             + ("" if r.period == "Y" else f" [{r.period}]") for r in rows],
+        t("measure", lang): [figure_name(catalog, r.measure, r.org_type, r.period, lang) for r in rows],
         t("conflict_old", lang): [_value(r.old_value, r.old_qualifier, lang) for r in rows],
         t("conflict_new", lang): [_value(r.new_value, r.new_qualifier, lang) for r in rows],
-        t("conflict_old_source", lang): [r.old_source for r in rows],
+        # the database's figure: its source, then the load that brought it (one column: the table fits 1280 px)
+        t("conflict_old_source", lang): [" — ".join(x for x in (str(r.old_source or ""), loaded(r)) if x)
+                                         for r in rows],
         t("conflict_new_source", lang): [r.new_source or uploaded.get(str(r.file), audit.display_name(str(r.file)))
                                          for r in rows],
-        t("conflict_old_load", lang): [loaded(r) for r in rows],
     })
+
+
+def figure_name(catalog: Catalog, measure: str, org_type: str, period: str, lang: str) -> str:
+    """A measure by its name, with its organisation type and its period (other than the whole year) by name."""
+    name = measure_name(catalog, measure, lang)
+    if org_type:
+        org = catalog.org_types[org_type].name(lang) if org_type in catalog.org_types else org_type
+        name += f" ({org})"
+    if period and period != "Y":
+        name += f" [{catalog.periods[period].name(lang) if period in catalog.periods else period}]"
+    return name
 
 
 def corrections_table(rows: Sequence[dict], catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:

@@ -43,7 +43,11 @@ def section(c: _ui.Ctx) -> None:
     table = found.drop(columns="unit_code").rename(columns={"unit": c.t("unit"), "indicator": c.t("indicator"),
                                                             "needs": c.t("missing_needs")})
     st.warning(c.t("missing_count", units=found["unit_code"].nunique(), n=len(found), year=year))
-    st.dataframe(table, hide_index=True, key="data_missing")
+    # the figures needed are the point of the list: wrapped in rows tall enough to read them whole at 1280 px
+    st.dataframe(table, hide_index=True, key="data_missing", row_height=72,
+                 column_config={c.t("unit"): st.column_config.TextColumn(width=150),
+                                c.t("indicator"): st.column_config.TextColumn(width=260),
+                                c.t("missing_needs"): st.column_config.TextColumn(width=390)})
     buf = io.BytesIO()
     table.to_excel(buf, index=False, sheet_name=str(year))
     st.download_button(c.t("missing_download"), data=buf.getvalue(), file_name=f"con-thieu-{year}.xlsx",

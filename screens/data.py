@@ -28,6 +28,7 @@ from monitor.uploads import (
     record_check,
     template_bytes,
     upload_findings,
+    upload_findings_table,
 )
 from screens import _missing, _ui
 
@@ -37,6 +38,7 @@ st.title(c.t("data_title"))
 DONE_KEY = "_data_done"  # what the last load or restore did, said once in the run that reads the new file
 ROUND_KEY = "_data_upload_round"  # part of the uploader's key: a new uploader, empty, after a load
 CHECKED_KEY = "_data_checked"  # the last batch checked, with what it was checked against
+WRAP_ROW = 72  # px: Streamlit wraps a cell's text only in rows taller than 4rem, so long messages are read whole
 
 
 def _record_upload(files: list[tuple[str, bytes]], checked: Checked, gate: auth.LoadGate) -> None:
@@ -93,7 +95,11 @@ def _overview() -> None:
         st.success(c.t("findings_none"))
     else:
         st.caption(c.t("findings_count", n=len(found)))
-        st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings")
+        widths = {c.t("unit"): 130, c.t("year"): 50, c.t("period"): 70, c.t("measure"): 220, c.t("stated"): 70,
+                  c.t("computed"): 65, c.t("detail"): 90, c.t("rule"): 120}
+        st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings",
+                     row_height=WRAP_ROW,
+                     column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 
     st.subheader(c.t("load_log"))
     log = c.store.load_log()
@@ -161,9 +167,14 @@ def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
     table = conflict_table(report.conflicts, c.catalog, c.names(), checked.names, c.lang)
     replace = c.t("conflict_replace")
     allowed = gate.allowed
+    col = st.column_config
+    widths = {c.t("unit"): 110, c.t("year"): 50, c.t("measure"): 175, c.t("conflict_old"): 95,
+              c.t("conflict_new"): 65, c.t("conflict_old_source"): 165, c.t("conflict_new_source"): 90}
     edited = st.data_editor(table.assign(**{replace: False})[[replace, *table.columns]], hide_index=True,
                             disabled=list(table.columns) if allowed else True, key="data_conflicts",
-                            column_config={replace: st.column_config.CheckboxColumn(replace, width="small")})
+                            row_height=WRAP_ROW + 8,
+                            column_config={replace: col.CheckboxColumn(replace, width=65),
+                                           **{name: col.TextColumn(width=w) for name, w in widths.items()}})
     if not allowed:
         _ui.load_button(c, checked, gate, key="data_conflicts_load")  # says why not
         return
@@ -192,7 +203,7 @@ def _upload_section() -> None:
     if checked is None:
         return
     for message in checked.refused:
-        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+        st.error(_ui.esc(message))
     codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
     gate = auth.may_load(c.user, codes, c.uploads)
     _record_upload(files, checked, gate)
@@ -210,12 +221,21 @@ def _upload_section() -> None:
         st.dataframe(checked.problems.rename(columns={
             "file": c.t("file"), "sheet": c.t("sheet"), "row": c.t("row"), "column": c.t("column"),
             "rule": c.t("rule"), "message": c.t("message")}), hide_index=True, key="data_problems",
-            column_config={c.t("message"): st.column_config.TextColumn(width=900)})
+            row_height=WRAP_ROW + 12, column_config={c.t("file"): st.column_config.TextColumn(width=110),
+                                                     c.t("sheet"): st.column_config.TextColumn(width=110),
+                                                     c.t("message"): st.column_config.TextColumn(width=470)})
     about, new, old = upload_findings(checked)
     if not about.empty:
         st.warning(c.t("findings_split", n=len(about), new=new, old=old))
-        st.dataframe(views.findings_table(about, c.catalog, c.names(), c.lang), hide_index=True,
-                     key="data_upload_findings")
+        st.dataframe(upload_findings_table(checked, about, c.catalog, c.names(), c.lang), hide_index=True,
+                     key="data_upload_findings", row_height=WRAP_ROW,
+                     column_config={c.t("finding_new"): st.column_config.TextColumn(width=45),
+                                    c.t("year"): st.column_config.TextColumn(width=55),
+                                    c.t("measure"): st.column_config.TextColumn(width=210),
+                                    c.t("stated"): st.column_config.TextColumn(width=70),
+                                    c.t("computed"): st.column_config.TextColumn(width=60),
+                                    c.t("finding_in_file"): st.column_config.TextColumn(width=140),
+                                    c.t("rule"): st.column_config.TextColumn(width=120)})
     if not checked.rows.empty:
         with st.expander(c.t("rows_checked"), expanded=not report.ok and not resolvable):
             view = checked.rows.assign(problems=lambda d: d["problems"].map(
@@ -239,10 +259,10 @@ def _corrections_section() -> None:
         return
     names = c.names() if c.store is not None and not c.units.empty else {}
     table = corrections_table(rows, c.catalog, names, c.lang)
-    widths = {c.t("audit_at"): 115, c.t("correction_user"): 80, c.t("correction_figure"): 300,
-              c.t("conflict_old"): 100, c.t("conflict_new"): 75, c.t("correction_reason"): 230}
-    st.dataframe(table, hide_index=True, key="data_corrections",
-                 column_config={name: st.column_config.Column(width=w) for name, w in widths.items()})
+    widths = {c.t("audit_at"): 110, c.t("correction_user"): 75, c.t("correction_figure"): 230,
+              c.t("conflict_old"): 95, c.t("conflict_new"): 65, c.t("correction_reason"): 230}
+    st.dataframe(table, hide_index=True, key="data_corrections", row_height=WRAP_ROW,
+                 column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 
 
 def _may_restore() -> bool:
@@ -266,7 +286,8 @@ def _versions_section() -> None:
         at = pd.to_datetime(last.get("at"), errors="coerce")
         when = "" if pd.isna(at) else at.strftime("%d/%m/%Y %H:%M")
         who = f", {last['user']}" if last.get("user") else ""
-        return f"#{last.get('id', '')} ({when}{who}): " + ", ".join(last.get("files") or [])
+        return f"#{last.get('id', '')} ({when}{who}): " + ", ".join(audit.display_name(str(f))
+                                                                   for f in last.get("files") or [])
 
     st.dataframe(pd.DataFrame({
         c.t("version_no"): [str(v.number) for v in kept],
@@ -277,15 +298,17 @@ def _versions_section() -> None:
         c.t("version_facts"): [fmt_number(v.facts, c.lang) for v in kept],
         c.t("version_units"): [fmt_number(v.units, c.lang) for v in kept],
         c.t("version_last_load"): [last_load(v) for v in kept],
-    }), hide_index=True, key="data_versions")
+    }), hide_index=True, key="data_versions", row_height=WRAP_ROW,
+        column_config={c.t("version_no"): st.column_config.TextColumn(width=70),
+                       c.t("version_saved"): st.column_config.TextColumn(width=125),
+                       c.t("version_last_load"): st.column_config.TextColumn(width=260)})
     if not _may_restore():
         if c.uploads:
             st.caption(c.t("version_admin_only"))
         return
     numbers = [v.number for v in kept]
-    left, right = st.columns([1, 3])
-    number = left.selectbox(c.t("version_pick"), numbers, key="data_version_pick")
-    sure = right.checkbox(c.t("version_confirm"), key=f"data_version_confirm_{st.session_state.get(ROUND_KEY, 0)}")
+    number = st.selectbox(c.t("version_pick"), numbers, key="data_version_pick", width=200)
+    sure = st.checkbox(c.t("version_confirm"), key=f"data_version_confirm_{st.session_state.get(ROUND_KEY, 0)}")
     if not st.button(c.t("version_restore"), disabled=not sure, icon=":material/history:", key="data_version_restore"):
         return
     try:

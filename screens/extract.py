@@ -16,7 +16,7 @@ from etl.extract_text import DocumentError
 from etl.safety import UnsafeUpload
 from monitor import auth, review, views
 from monitor.i18n import fmt_number
-from monitor.problems import rows_frame
+from monitor.problems import refusal, rows_frame
 from monitor.uploads import Checked, check_uploads, record_check
 from screens import _ui
 
@@ -53,9 +53,10 @@ def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str
         with safety.work_slot(name):  # at most two uploads parsed at once, whoever sends them
             out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
     except UnsafeUpload as exc:
-        out = c.t("upload_refused", reason=_ui.esc(exc.text(c.lang)))
+        out = _ui.esc(refusal(exc, name, c.lang))
     except DocumentError as exc:
-        out = c.t("extract_unreadable", reason=_ui.esc(exc))
+        _ui.log.info("report not read: %s", exc)
+        out = c.t("extract_unreadable", name=_ui.esc(name))
     st.session_state[READ_KEY] = (key, out)
     return out
 
@@ -92,6 +93,12 @@ def _other_years(frame: pd.DataFrame, year: int) -> None:
                        years=", ".join(map(str, other))), icon=":material/calendar_month:")
 
 
+# what she reads and edits first, within the page's width at 1280 px: the figure, its value and the note
+# (derived, another year); then the rest
+SHOWN_ORDER = ["accept", "measure", "value", "qualifier", "year", "period", "note", "org_type", "slip", "place",
+               "sentence"]
+
+
 def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.DataFrame:
     cfg = st.column_config
     frame = frame.copy()
@@ -100,25 +107,26 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
                      for d, o in zip(frame["derived"], frame["other_year"], strict=True)]
     # an empty cell is what the contract means by empty: all organisation types, an exact value, no slip
     return st.data_editor(
-        frame, key=key, hide_index=True, num_rows="fixed", placeholder="", height=490,
-        column_order=[col for col in review.REVIEW_COLUMNS if col not in review.HIDDEN_COLUMNS],
+        frame, key=key, hide_index=True, num_rows="fixed", placeholder="", height=min(490, 40 + 35 * len(frame)),
+        column_order=SHOWN_ORDER,
         disabled=["note", "slip", "place", "sentence"],
         column_config={
-            "accept": cfg.CheckboxColumn(c.t("accept"), width=80),
+            "accept": cfg.CheckboxColumn(c.t("accept"), width=70),
             "measure": cfg.SelectboxColumn(c.t("measure"), options=review.measure_options(c.catalog),
-                                           format_func=_label, required=True, width=340),
+                                           format_func=_label, required=True, width=265),
             "org_type": cfg.SelectboxColumn(
                 c.t("org_type"), options=["", *c.catalog.org_types], width=150, help=c.t("org_type_help"),
                 format_func=lambda o: c.catalog.org_types[o].name(c.lang) if o else c.t("all")),
             "year": cfg.NumberColumn(c.t("year"), min_value=1900, max_value=2100, step=1, format="%d",
                                      required=True, width=65),
-            "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True, width=120,
+            "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True, width=95,
                                           format_func=lambda p: c.catalog.periods[p].name(c.lang)),
             "value": cfg.TextColumn(c.t("value"), validate=review.VALUE_PATTERN, required=True,
-                                    help=c.t("value_help"), width=80),
-            "note": cfg.TextColumn(c.t("extract_note"), width=150),
-            "qualifier": cfg.SelectboxColumn(c.t("qualifier"), options=list(review.QUALIFIERS), width=90,
-                                             format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
+                                    help=c.t("value_help"), width=70),
+            "note": cfg.TextColumn(c.t("extract_note"), width=155),
+            "qualifier": cfg.SelectboxColumn(
+                c.t("qualifier"), options=list(review.QUALIFIERS), width=85,
+                format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
             "slip": cfg.TextColumn(c.t("slip_computed"), width=110),
             "place": cfg.TextColumn(c.t("place"), width=80),
             "sentence": cfg.TextColumn(c.t("sentence"), width=700),
@@ -128,7 +136,7 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
 def _show_check(checked: Checked, unit: str) -> None:
     report = checked.report
     for message in checked.refused:
-        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+        st.error(_ui.esc(message))
     if report is None:
         return
     rows = sum(i.rows for i in report.files)
@@ -136,10 +144,11 @@ def _show_check(checked: Checked, unit: str) -> None:
         st.success(c.t("check_ok", rows=fmt_number(rows, c.lang), files=len(report.files)))
     else:
         st.error(c.t("check_failed", n=len(report.problems)))
-        st.dataframe(checked.problems.drop(columns=["file", "sheet"]).rename(columns={
-            "row": c.t("row"), "column": c.t("column"), "message": c.t("message")}),
-            hide_index=True, key="extract_problems",
-            column_config={c.t("message"): st.column_config.TextColumn(width=900)})
+        # the rows and columns are those of the file made from the table above, which she never sees: the
+        # message names the figure (unit, year, measure) instead; wrapped, to be read whole at 1280 px
+        st.dataframe(checked.problems[["message"]].rename(columns={"message": c.t("message")}),
+                     hide_index=True, key="extract_problems", row_height=72,
+                     column_config={c.t("message"): st.column_config.TextColumn(width=800)})
     findings = review.findings_for(report, unit)
     if not findings.empty:
         st.warning(c.t("extract_findings", n=len(findings)))
@@ -195,10 +204,12 @@ def _page() -> None:
         _unplaced(proposal, expanded=True)
         return
     st.subheader(c.t("extract_review"))
-    st.caption(c.t("extract_proposed", rows=len(result.rows), name=_ui.esc(proposal.docname),
-                   unplaced=len(result.unplaced)))
-    _slips(proposal)
     frame = review.review_frame(proposal, c.catalog)
+    derived = int((frame["derived"] != "").sum())
+    st.caption(c.t("extract_proposed", rows=len(result.rows), name=_ui.esc(proposal.docname),
+                   unplaced=len(result.unplaced))
+               + (" " + c.t("extract_proposed_derived", n=derived) if derived else ""))
+    _slips(proposal)
     _other_years(frame, year)
     digest = review.fingerprint(data)[:16]
     edited = _editor(proposal, frame, key=f"extract_rows_{digest}_{unit}_{year}")

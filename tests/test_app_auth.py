@@ -14,7 +14,6 @@ from monitor.audit import read_audit
 from monitor.auth import Throttle, format_user
 from monitor.i18n import t
 from monitor.store import Store
-from screens._ui import esc
 from tests.dashboard_data import ROOT, sample_db, texts
 
 GOOD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"
@@ -194,16 +193,21 @@ def test_admin_sees_the_audit(monkeypatch: pytest.MonkeyPatch, db: Path, users: 
         ("oidc", "", "MONITOR_AUTH=oidc nhưng .streamlit/secrets.toml chưa có mục [auth]"),
     ],
 )
-def test_broken_settings_are_a_sentence(monkeypatch: pytest.MonkeyPatch, db: Path, tmp_path: Path, auth: str,
-                                        users_text: str | None, message: str) -> None:
+def test_broken_settings_are_a_sentence(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+                                        db: Path, tmp_path: Path, auth: str, users_text: str | None,
+                                        message: str) -> None:
+    """Whoever opens the page reads a sentence without settings, paths or commands; the administrator finds what
+    to fix in the server's log."""
     path = tmp_path / "users.toml"
     if users_text is not None:
         path.write_text(users_text, encoding="utf-8")
-    at = _app(monkeypatch, db, path, auth)
+    with caplog.at_level("ERROR", logger="monitor.dashboard"):
+        at = _app(monkeypatch, db, path, auth)
     assert not at.exception
     assert [e.value for e in at.error] == [
-        f"Cấu hình đăng nhập bị lỗi, chưa ai vào được: {esc(message.format(path=path))}. "
-        "Quản trị viên hãy sửa theo docs/access.md."]
+        "Chức năng đăng nhập chưa được cài đặt đúng nên chưa ai vào được. Hãy báo quản trị viên hệ thống: chi tiết "
+        "lỗi đã được ghi trong nhật ký của máy chủ."]
+    assert f"login settings broken: {message.format(path=path)}" in caplog.messages
     assert not at.dataframe and not at.text_input and not at.button
 
 

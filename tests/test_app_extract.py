@@ -101,7 +101,7 @@ def test_seed_is_proposed_for_review_and_checked(monkeypatch: pytest.MonkeyPatch
     slip = findings[findings["Số liệu"] == "Tỷ lệ cấp ủy viên cơ sở có trình độ trung cấp"].iloc[0]
     assert (slip["Năm"], slip["Báo cáo nêu"], slip["Tính lại"], slip["Chi tiết"], slip["Quy tắc"]) == (
         "2023", "1,89", "1,86", "6 / 323", "Tỷ lệ nêu khác tỷ lệ tính từ số lượng")
-    assert slip["Nguồn"].startswith("003.txt, line 109: Tổng số cấp ủy viên cơ sở hiện có 323 đồng chí")
+    assert slip["Nguồn"].startswith("003.txt, dòng 109: Tổng số cấp ủy viên cơ sở hiện có 323 đồng chí")
     assert "Bảng điều khiển chỉ đọc" in texts(at)
     assert not [b for b in at.button if b.key == "extract_load"]  # loading is off
     assert sample.read_bytes() == before
@@ -124,7 +124,7 @@ def test_load_with_uploads_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, s
                                        AND period = 'Y' AND measure = 'admission_plan_rate'""").fetchone()
         last = con.execute("SELECT file, user_name FROM load_log ORDER BY load_id DESC LIMIT 1").fetchone()
     assert value == pytest.approx(102.67)
-    assert source.startswith("Báo cáo 003.md, line 95: ")
+    assert source.startswith("Báo cáo 003.md, dòng 95: ")
     assert last == ("Báo cáo 003.trich-xuat.csv", "dashboard")  # the log names the file as uploaded
     entries, bad = read_audit(db)
     upload = next(e for e in entries if e.get("event") == "upload")
@@ -231,7 +231,7 @@ def test_e2e_upload_reject_a_row_check_and_load(server: tuple[str, Path]) -> Non
         # untick the second row (org_rated 58 of 2021) on its checkbox: the grid is a canvas, rows 35 px high
         grid = page.locator("[class*='st-key-extract_rows_'] [data-testid=stDataFrame]").bounding_box()  # by its key
         assert grid is not None
-        page.mouse.click(grid["x"] + 40, grid["y"] + 35 + 35 + 17)  # the middle of the 80 px «accept» cell
+        page.mouse.click(grid["x"] + 35, grid["y"] + 35 + 35 + 17)  # the middle of the 70 px «accept» cell
         page.get_by_text("Đã nhận 69 trong 70 số liệu.").wait_for(timeout=60_000)  # the untick's rerun is drawn…
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)  # …and done
         page.get_by_role("button", name="Kiểm tra").click()

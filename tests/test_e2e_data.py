@@ -84,7 +84,10 @@ def _sign_in(browser: object, url: str, username: str, password: str) -> object:
 def _grid(page: object, header: str) -> object:
     """The table (st.dataframe / st.data_editor) with this column; its accessible table holds the cells."""
     exact = re.compile(rf"^\s*{re.escape(header)}\s*$")  # "Thay" is not "Thay bởi" of the versions table
-    grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("th", has_text=exact))
+    grids = page.locator('[data-testid="stDataFrame"]')
+    for i in range(grids.count()):  # a grid draws its accessible table only once it has been on screen
+        grids.nth(i).scroll_into_view_if_needed()
+    grid = grids.filter(has=page.locator("th", has_text=exact))
     grid.first.wait_for(timeout=60_000)
     return grid.first
 
@@ -144,8 +147,8 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
     assert all(r[6].startswith("003 Tây Sơn 03-CTr/HU") for r in rows)  # the database's source
     editor.scroll_into_view_if_needed()
     box = editor.bounding_box()
-    for row in (0, 2):  # the checkbox column, first and third figure
-        page.mouse.click(box["x"] + 37, box["y"] + 35 + 17 + 35 * row)
+    for row in (0, 2):  # the checkbox column (65 px), first and third figure; rows 80 px high (text wraps)
+        page.mouse.click(box["x"] + 32, box["y"] + 35 + 40 + 80 * row)
         page.wait_for_timeout(700)
         _settled(page)
     deadline = time.monotonic() + 20
@@ -169,7 +172,7 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
         ("org_total", 58.0, 60.0, "BC sửa 2022", "bao-cao-sua.csv")]
     corrections = _rows(_grid(page, "Người thay"))
     reason = "Báo cáo chính thức 05-BC/HU đính chính"
-    assert [r[1:] for r in corrections] == [
+    assert [r[1:6] for r in corrections] == [
         ["canbo", "Số tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ — Đảng bộ huyện Tây Sơn, 2022", "18", "19",
          reason],
         ["canbo", "Tổng số tổ chức cơ sở đảng — Đảng bộ huyện Tây Sơn, 2022", "58", "60", reason]]

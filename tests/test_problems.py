@@ -60,3 +60,44 @@ def test_the_audit_names_the_upload_as_uploaded(tmp_path: Path) -> None:
     assert entry["result"] == "invalid"
     assert entry["first_problem"].startswith("tệp «Số liệu Tây Sơn.csv», dòng 2, cột value: BD-TAYSON, năm 2022: "
                                              "«Tổng số tổ chức cơ sở đảng» ghi -5, là số âm")
+
+
+def test_a_refused_upload_in_the_readers_words() -> None:
+    """etl.safety says each refusal in both languages; the officer reads it in hers, with what to do."""
+    import zipfile
+    from io import BytesIO
+
+    import pytest
+
+    from etl.safety import UnsafeUpload, screen
+    from monitor.problems import refusal
+
+    def refused(name: str, data: bytes, lang: str = "vi", **kw: object) -> str:
+        with pytest.raises(UnsafeUpload) as err:
+            screen(name, data, **kw)
+        return refusal(err.value, name, lang)
+
+    macro = BytesIO()
+    with zipfile.ZipFile(macro, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/vbaProject.bin", b"\0")
+    assert refused("Số liệu 2024.xlsm", macro.getvalue()) == (
+        "Tệp bị từ chối: Số liệu 2024.xlsm: bảng tính (tài liệu) có macro bị từ chối: hãy lưu lại thành .xlsx (.docx) "
+        "thường")
+    assert refused("bao-cao.csv", "Tây Sơn".encode("cp1258")) == (
+        "Tệp bị từ chối: bao-cao.csv: không phải văn bản UTF-8 (byte 1): hãy lưu thành CSV UTF-8")
+    assert refused("bao-cao.pdf", b"%PDF-1.4\n") == (  # a report given to the Data page
+        "Tệp bị từ chối: bao-cao.pdf: nội dung tệp là pdf, ở đây chỉ nhận: csv, xlsx, parquet")
+    assert refused("x.csv", b"", "en") == "File refused: x.csv: the file is empty: choose the data file"
+
+
+def test_a_figure_is_named_with_its_org_type_and_period_by_name() -> None:
+    """The conflicts table named them by code: 'Tổng số tổ chức cơ sở đảng (xa) [H1]'."""
+    from monitor.catalog import default_catalog
+    from monitor.uploads import figure_name
+
+    cat = default_catalog()
+    assert figure_name(cat, "org_total", "xa", "H1", "vi") == "Tổng số tổ chức cơ sở đảng (Xã) [6 tháng đầu năm]"
+    assert figure_name(cat, "org_total", "", "TD", "en") == "grassroots party organisations: total [Term to date]"
+    assert figure_name(cat, "org_total", "", "Y", "vi") == "Tổng số tổ chức cơ sở đảng"

@@ -48,7 +48,9 @@ def test_seed_003_review_table_gives_back_the_expected_rows(seed: review.Proposa
         expected = sorted(tuple(r[k] for k in KEY) for r in csv.DictReader(f))
     assert sorted(tuple(r[k] for k in KEY) for r in rows) == expected
     assert {r["unit_code"] for r in rows} == {"BD-TAYSON"}
-    assert rows[0]["source"].startswith("Báo cáo 003.txt, line 75: Năm 2021 có 56/58 tổ chức")
+    named = review.contract_rows(frame, "BD-TAYSON", docname=seed.docname)  # as the page stores them
+    assert named[0]["source"].startswith("Báo cáo 003.txt, dòng 75: Năm 2021 có 56/58 tổ chức")  # in Vietnamese
+    assert [r["value"] for r in named] == [r["value"] for r in rows]
 
 
 def test_seed_003_slips_carry_their_whole_sentence(seed: review.Proposal) -> None:
@@ -80,13 +82,13 @@ def test_edits_and_rejections_shape_the_contract_rows(seed: review.Proposal) -> 
     frame.loc[1, "accept"] = False  # org_rated rejected
     frame.loc[2, ["measure", "value", "qualifier", "year"]] = ["org_good_or_better_rate", "96.6", "~", 2022]
     frame.loc[0, "org_type"] = "xa"
-    rows = review.contract_rows(frame, "BD-TAYSON")
+    rows = review.contract_rows(frame, "BD-TAYSON", docname=seed.docname)
     assert [(r["measure"], r["year"], r["org_type"], r["value"], r["qualifier"]) for r in rows] == [
         ("org_good_or_better", "2021", "xa", "56", ""), ("org_good_or_better_rate", "2022", "", "96.6", "~")]
     text = review.contract_csv(rows).decode("utf-8")
     lines = text.splitlines()
     assert lines[0] == ",".join(MEASURE_COLUMNS)
-    assert lines[1].startswith('BD-TAYSON,2021,Y,xa,org_good_or_better,56,,"Báo cáo 003.txt, line 75: Năm 2021')
+    assert lines[1].startswith('BD-TAYSON,2021,Y,xa,org_good_or_better,56,,"Báo cáo 003.txt, dòng 75: Năm 2021')
     assert list(csv.DictReader(io.StringIO(text))) == rows
 
 

@@ -1,0 +1,248 @@
+"""End to end, the parts of the data officer's loop that test_e2e_data.py leaves out, on the real server (local
+login by role, uploads on), as she works: the pre-filled template downloaded from the Data page and filled in
+with openpyxl, uploaded through the browser's file chooser with a negative value and a sum slip → Vietnamese
+messages naming sheet and row, nothing loaded (the database file byte for byte as it was); fixed, loaded → the
+completeness grid and the load log change without a reload; a report's text pasted on «Đọc báo cáo», its
+derived totals accepted, checked and loaded → the unit's good-or-better rate on the Unit page.
+(test_e2e_data.py: conflicts replaced with a reason, the audit, the restore of a version by an administrator.)
+Screenshots under /tmp/shots/. Without Chromium skipped, except under CI=true (a failure)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from etl.load import load
+from monitor.auth import format_user
+from tests.served_app import streamlit_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+SHOTS = Path("/tmp/shots")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+TITLE = "Dữ liệu: đầy đủ, sai lệch, nhật ký nạp"
+SHEET = "Huyện Tây Sơn"
+# written for this test (not a real report's sentence): the four ratings of 2023, no total, no rate
+PASTED = ("Về đánh giá, xếp loại chất lượng năm 2023: có 12 tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ; "
+          "28 tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ; 5 tổ chức cơ sở đảng hoàn thành nhiệm vụ; "
+          "không có tổ chức cơ sở đảng không hoàn thành nhiệm vụ.")
+
+if CHROMIUM is None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
+    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    root = tmp_path_factory.mktemp("e2e_officer")
+    db = root / "monitor.duckdb"
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], db, user="khoitao")
+    users = root / "users.toml"
+    users.write_text(format_user("canbo", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mat-khau-can-bo", 4),
+                     encoding="utf-8")
+    log_path = root / "server.log"
+    with streamlit_server(db, log_path, MONITOR_AUTH="local", MONITOR_USERS=str(users), MONITOR_UPLOADS="1") as url:
+        yield url, db, root
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+@pytest.fixture(scope="module")
+def page(served: tuple[str, Path, Path]) -> Iterator[object]:
+    url = served[0]
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = b.new_context(viewport={"width": 1280, "height": 1400}, locale="vi-VN", accept_downloads=True)
+        pg = context.new_page()
+        pg.goto(url + "/du-lieu?unit=BD-TAYSON")
+        pg.locator('input[autocomplete="username"]').fill("canbo")
+        pg.locator('input[type="password"]').fill("mat-khau-can-bo")
+        pg.locator('input[type="password"]').press("Enter")
+        pg.get_by_role("heading", name=TITLE, level=1).wait_for(timeout=60_000)
+        _settled(pg)
+        yield pg
+        context.close()
+        b.close()
+
+
+def _settled(page: object) -> None:
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
+
+
+def _grid(page: object, header: str) -> object:
+    grids = page.locator('[data-testid="stDataFrame"]')
+    for i in range(grids.count()):  # a grid draws its accessible table only once it has been on screen
+        grids.nth(i).scroll_into_view_if_needed()
+    grid = grids.filter(has=page.locator("th", has_text=header))
+    grid.first.wait_for(timeout=60_000)
+    return grid.first
+
+
+def _rows(grid: object) -> list[list[str]]:
+    table = grid.locator("table")
+    return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in table.locator("tbody tr").all()]
+
+
+def _header(grid: object) -> list[str]:
+    return [h.strip() for h in grid.locator("table thead th").all_inner_texts()]
+
+
+def _tay_son(page: object) -> list[str]:
+    [row] = [r for r in _rows(_grid(page, "2024")) if r and r[0] == "Đảng bộ huyện Tây Sơn"]
+    return row
+
+
+def _shot(page: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.5)
+    page.screenshot(path=str(SHOTS / f"e2e_officer_{name}.png"), full_page=True)
+
+
+def _choose(page: object, path: Path, n: int = 0) -> None:
+    """Upload as a person does: the uploader's button opens the browser's file chooser."""
+    with page.expect_file_chooser() as chooser:
+        page.locator('[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]').nth(n).click()
+    chooser.value.set_files(str(path))
+
+
+def _fill(path: Path, out: Path, figures: dict[str, str], year: str = "2024") -> dict[str, int]:
+    """Write `figures` (measure id → text as she types it) into the year's column of the Tây Sơn sheet;
+    returns the row of each measure."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    header = [str(c.value) for c in ws[3]]
+    col = header.index(year) + 1
+    rows = {}
+    for r in range(4, ws.max_row + 1):
+        measure = ws.cell(r, 2).value
+        if measure in figures:
+            ws.cell(r, col).value = figures[measure]
+            rows[measure] = r
+    wb.save(out)
+    return rows
+
+
+def test_template_with_mistakes_then_fixed(page: object, served: tuple[str, Path, Path]) -> None:
+    _, db, root = served
+    assert _tay_son(page)[5] == "✖ chưa nộp"  # 2024: nothing yet
+
+    # The template, downloaded as she does, is the unit's: its sheet named, the figures loaded filled in.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Tải mẫu nhập liệu Excel").click()
+    template = root / "mau.xlsx"
+    download.value.save_as(template)
+    wb = openpyxl.load_workbook(template)
+    assert wb.sheetnames[:2] == ["Hướng dẫn", SHEET]
+    ws = wb[SHEET]
+    assert (ws["A1"].value, ws["B1"].value) == ("Đảng bộ huyện Tây Sơn", "BD-TAYSON")
+    filled = {ws.cell(r, 2).value: ws.cell(r, 5).value for r in range(4, ws.max_row + 1)}  # 2022's column
+    assert (filled["org_total"], filled["org_excellent"], filled["member_rated"]) == ("58", "18", "4.241")
+
+    # 2024 filled in with a minus sign typed by mistake and ratings that do not add up to the total rated.
+    wrong = {"org_total": "60", "org_rated": "58", "org_excellent": "20", "org_good": "30", "org_completed": "5",
+             "org_failed": "1", "org_good_or_better": "-50"}
+    rows = _fill(template, root / "tay-son-2024.xlsx", wrong)
+    before = db.read_bytes()
+    _choose(page, root / "tay-son-2024.xlsx")
+    page.get_by_text("1 lỗi: nếu nạp, toàn bộ sẽ bị từ chối").wait_for(timeout=60_000)
+    _settled(page)
+    problems = _grid(page, "Nội dung")
+    assert _header(problems) == ["Tệp", "Trang tính", "Dòng", "Cột", "Nội dung"]
+    [[file, sheet, row, column, message]] = _rows(problems)
+    assert (file, sheet, row, column) == ("tay-son-2024.xlsx", SHEET, str(rows["org_good_or_better"]), "G")
+    assert message == ("Đảng bộ huyện Tây Sơn (BD-TAYSON), năm 2024: «Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ "
+                       "trở lên» ghi -50, là số âm; số lượng và tỷ lệ không thể âm. Hãy ghi lại đúng số trong báo "
+                       "cáo (bỏ dấu trừ nếu gõ nhầm).")
+    _shot(page, "refused")
+    # the sum slip: 20 + 30 + 5 + 1 = 56 rated, the sheet says 58; found in her file, named by sheet and row
+    # the template holds the years already loaded, with the slips the database knew: hers comes first
+    page.get_by_text("8 sai lệch liên quan đến tệp: 1 mới từ tệp này, 7 đã có từ trước.").wait_for(timeout=10_000)
+    findings = _grid(page, "Vị trí trong tệp")
+    assert _header(findings) == ["Mới", "Năm", "Số liệu", "Báo cáo nêu", "Tính lại", "Vị trí trong tệp", "Quy tắc",
+                                 "Chi tiết"]  # one unit: named above; every column within the page's width
+    slips = _rows(findings)
+    assert slips[0][:7] == ["✔", "2024", "Số tổ chức cơ sở đảng được xếp loại", "58", "56",
+                            f"trang tính «{SHEET}», dòng {rows['org_rated']}", "Các mức xếp loại không cộng đủ tổng số"]
+    assert slips[1:] and all(r[0] == "" for r in slips[1:])  # the others were there before
+    assert page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").count() == 0  # no load offered
+    assert db.read_bytes() == before  # nothing loaded
+    assert page.get_by_text("Traceback").count() == 0
+
+    # Fixed in the same file (the minus sign, and the total rated), chosen again, loaded: the grid and the log
+    # change in the same page.
+    _fill(template, root / "tay-son-2024-sua.xlsx", {**wrong, "org_good_or_better": "50", "org_rated": "56"})
+    page.locator('[data-testid="stFileChipDeleteBtn"]').first.click()
+    _settled(page)
+    _choose(page, root / "tay-son-2024-sua.xlsx")
+    page.get_by_text("Đạt mọi quy tắc").first.wait_for(timeout=60_000)
+    _settled(page)
+    page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
+    page.get_by_text("Đã nạp 1 tệp: 7 số liệu mới").first.wait_for(timeout=60_000)
+    _settled(page)
+    assert _tay_son(page)[5] == "✔ 7"
+    log = _rows(_grid(page, "Người nạp"))
+    assert log[0][1:2] == ["tay-son-2024-sua.xlsx"] and log[0][-1] == "canbo"
+    assert db.read_bytes() != before
+    _shot(page, "loaded")
+
+
+def test_pasted_report_to_unit_page(page: object, served: tuple[str, Path, Path]) -> None:
+    _, db, _ = served
+    # within her signed-in session: the page's link in the sidebar, the unit and year of the filters kept
+    page.get_by_role("link", name="Đọc báo cáo").first.click()
+    page.get_by_role("heading", name="Đọc số liệu từ báo cáo", level=1).wait_for(timeout=60_000)
+    _settled(page)
+    box = page.get_by_label("Hoặc dán nội dung báo cáo vào đây")
+    box.fill(PASTED)
+    box.press("Control+Enter")
+    page.get_by_text("4 số liệu đề xuất từ «Văn bản dán.txt»; 0 con số chưa xếp được vào số liệu nào. "
+                     "Thêm 3 tổng số suy ra từ các số đó").wait_for(timeout=60_000)
+    _settled(page)
+    review = _grid(page, "Nhận")
+    proposed = {r[1]: r for r in _rows(review)}  # the accessible table holds the measures' ids
+    # the four stated, and the totals they imply, derived with their arithmetic, all accepted by default
+    assert {m: (r[0], r[2], r[6]) for m, r in proposed.items()} == {
+        "org_excellent": ("true", "12", ""), "org_good": ("true", "28", ""), "org_completed": ("true", "5", ""),
+        "org_failed": ("true", "0", ""), "org_good_or_better": ("true", "40", "tính từ các số trên"),
+        "org_completed_or_better": ("true", "45", "tính từ các số trên"),
+        "org_rated": ("true", "45", "tính từ các số trên")}
+    _shot(page, "pasted")
+    page.get_by_role("button", name="Kiểm tra", exact=True).click()
+    page.get_by_text("Đạt mọi quy tắc").first.wait_for(timeout=60_000)
+    _settled(page)
+    page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
+    page.get_by_text("Đã nạp 1 tệp: 7 số liệu mới").first.wait_for(timeout=60_000)
+    _settled(page)
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS d (READ_ONLY)", {"p": str(db)})
+    [(value, source)] = con.execute("SELECT value, source FROM d.facts WHERE unit_code = 'BD-TAYSON' AND year = 2023 "
+                                    "AND measure = 'org_good_or_better'").fetchall()
+    con.close()
+    assert value == 40 and "12 + 28 = 40" in source  # derived, its arithmetic as its source
+
+    # The Unit page, 2023: the good-or-better rate of its organisations, 40 / 45 = 88,9%.
+    page.get_by_role("link", name="Đơn vị").first.click()
+    page.get_by_role("heading", name="Chỉ tiêu của đơn vị", level=1).wait_for(timeout=60_000)
+    _settled(page)
+    _grid(page, "Tình trạng")
+    grids = page.locator('[data-testid="stDataFrame"]')  # held by place: scrolled, its first column is not drawn
+    scorecard = grids.nth(next(i for i in range(grids.count()) if grids.nth(i).locator("th", has_text="Tình trạng")
+                               .count()))
+    names = [r[0] for r in _rows(scorecard)]
+    at = names.index("Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên")
+    scorecard.hover()
+    page.mouse.wheel(800, 0)  # the latest value is to the right of the status and the target
+    page.wait_for_timeout(700)
+    _shot(page, "unit")
+    assert "88,9% (2023)" in _rows(scorecard)[at]
