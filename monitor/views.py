@@ -98,6 +98,14 @@ def headline_codes(counts: dict[str, int]) -> list[str]:
     return [s for s in HEADLINE_STATUSES if s in ("achieved", "on_track", "accelerate", "off_track") or counts.get(s)]
 
 
+def headline_rows(n: int) -> list[int]:
+    """How many of the headline's n boxes go on each row: at most four on one (wider, a status's name is cut
+    at 1280 px), else two rows, the first the longer."""
+    if n <= 4:
+        return [n]
+    return [n - n // 2, n // 2]
+
+
 def indicator_label(catalog: Catalog, indicator: str, lang: str, short: bool = False) -> str:
     ind = catalog.indicators.get(indicator)
     name = ind.name(lang) if ind is not None else indicator

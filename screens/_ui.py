@@ -332,9 +332,10 @@ def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES, *, disputed: bool
 
 
 def headline(c: Ctx, counts: dict[str, int], codes: Sequence[str]) -> None:
+    """One box a status; more than four go on two rows, so that at 1280 px no status's name is cut."""
     total = sum(counts.values())
-    cols = st.columns(len(codes))
-    for col, code in zip(cols, codes, strict=True):
+    cols = [col for n in views.headline_rows(len(codes)) for col in st.columns(max(n, 1))]
+    for col, code in zip(cols, codes, strict=False):
         col.metric(status_label(code, c.lang), f"{counts.get(code, 0)}",
                    help=f"{c.t('headline_of', total=total)}. {status_help(code, c.lang)}", border=True)
 

@@ -117,3 +117,9 @@ def test_unit_names_and_short_names() -> None:
     assert short_name("Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên", 20) == "Tổ chức cơ sở đảng…"
     assert plotly_separators("vi") == ",."
     assert plotly_separators("en") == ".,"
+
+
+def test_the_headline_never_puts_more_than_four_boxes_on_a_row() -> None:
+    from monitor.views import headline_rows
+
+    assert [headline_rows(n) for n in (1, 4, 5, 6, 7)] == [[1], [4], [3, 2], [3, 3], [4, 3]]
