@@ -20,7 +20,6 @@ from monitor.i18n import (
     DISPUTED_MARK,
     NO_TARGET,
     STATUS_CODES,
-    fmt_number,
     fmt_target,
     fmt_value,
     is_missing,
@@ -536,11 +535,6 @@ def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_uni
         add_note(fig, [x_name, *notes])
         fig.update_layout(legend={"y": -0.2 - 0.04 * len(notes)})
     return fig
-
-
-def fmt_axis_value(x: float, unit: str, lang: str) -> str:
-    """An axis-independent label for annotations."""
-    return fmt_number(x, lang, 1 if unit == "percent" else 0)
 
 
 # -- small multiples (Compare) -------------------------------------------------------------------------

@@ -728,13 +728,3 @@ def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str],
         t("rule", lang): [finding_rule_name(r, lang) for r in found["rule"]],
         t("source", lang): found["source"].to_numpy(),
     })
-
-
-def findings_about(found: pd.DataFrame | None, rows: pd.DataFrame) -> pd.DataFrame:
-    """The findings of a check that concern the units and years of the rows checked: the check runs
-    over the database merged with them, and slips already stored are shown apart, on the Data page."""
-    if found is None or found.empty or rows.empty or "year" not in rows.columns:
-        return pd.DataFrame(columns=[] if found is None else found.columns)
-    keys = {(str(u), str(y).strip()) for u, y in zip(rows["unit_code"], rows["year"], strict=True) if str(y).strip()}
-    mine = [(str(u), str(y)) in keys for u, y in zip(found["unit_code"], found["year"], strict=True)]
-    return found[mine].reset_index(drop=True)

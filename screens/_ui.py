@@ -74,10 +74,6 @@ class Ctx:
         """The name the load log and the audit record: the signed-in user, or the dashboard in the demo."""
         return self.user.username if self.user is not None else "dashboard"
 
-    @property
-    def has_data(self) -> bool:
-        return self.store is not None and not self.units.empty
-
     def unit_label(self, code: str | None) -> str:
         if code is None:
             return ""

@@ -123,3 +123,58 @@ def test_the_headline_never_puts_more_than_four_boxes_on_a_row() -> None:
     from monitor.views import headline_rows
 
     assert [headline_rows(n) for n in (1, 4, 5, 6, 7)] == [[1], [4], [3, 2], [3, 3], [4, 3]]
+# issue 20 (part): every text key complete, every key the code names by its literal there
+CODE_DIRS = ("app.py", "serve.py", "screens", "monitor", "etl")
+_LITERAL = re.compile(r"""(?<![\w])(?:\w+\.)?(t|tx)\(\s*(f?)(["'])([^"'{]*)(\{?)""")
+
+
+def _named_keys() -> list[tuple[str, str, str, bool]]:
+    """(file, function, key or prefix, is_prefix) for every t("…") / c.t("…") / tx("…") whose key is
+    written in the call: a literal, or the fixed start of an f-string (t(f"status_{code}"))."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [p for d in CODE_DIRS for p in ([root / d] if d.endswith(".py") else (root / d).rglob("*.py"))]
+    out = []
+    for path in files:
+        for m in _LITERAL.finditer(path.read_text(encoding="utf-8")):
+            fn, f, key, brace = m.group(1), m.group(2), m.group(4), m.group(5)
+            out.append((path.name, fn, key, bool(f and brace)))
+    return out
+
+
+def _missing(named: list[tuple[str, str, str, bool]], keys: dict[str, set[str]]) -> list[str]:
+    """The calls whose key (or f-string prefix: no key starting so) is not in their strings file."""
+    return [f"{file}: {fn}(\"{key}…\")" if prefix else f"{file}: {fn}(\"{key}\")"
+            for file, fn, key, prefix in named
+            if not (any(k.startswith(key) for k in keys[fn]) if prefix else key in keys[fn])]
+
+
+def test_every_key_of_both_strings_files_has_vi_and_en() -> None:
+    from monitor.export.text import STRINGS_PATH as PACK_STRINGS
+
+    for path in (None, PACK_STRINGS):
+        strings = load_strings() if path is None else load_strings(str(path))
+        assert len(strings) > 100
+        for key, entry in strings.items():
+            assert set(entry) == set(LANGS), key
+            assert entry["vi"].strip() and entry["en"].strip(), key
+
+
+def test_every_key_named_in_the_code_exists() -> None:
+    from monitor.export.text import STRINGS_PATH as PACK_STRINGS
+
+    keys = {"t": set(load_strings()), "tx": set(load_strings(str(PACK_STRINGS)))}
+    named = _named_keys()
+    assert len(named) > 300  # the scan finds the calls (a check that finds none would pass for nothing)
+    missing = _missing(named, keys)
+    assert not missing, "text keys named in the code but not in strings.yaml:\n" + "\n".join(missing)
+
+
+def test_a_key_missing_from_the_strings_is_named() -> None:
+    text = 'c.t("page_overview") + t("no_such_key", lang) + tx(f"xl_severity_{s}") + t(f"nope_{x}")'
+    found = [("x.py", m.group(1), m.group(4), bool(m.group(2) and m.group(5))) for m in _LITERAL.finditer(text)]
+    assert found == [("x.py", "t", "page_overview", False), ("x.py", "t", "no_such_key", False),
+                     ("x.py", "tx", "xl_severity_", True), ("x.py", "t", "nope_", True)]
+    keys = {"t": {"page_overview"}, "tx": {"xl_severity_finding"}}
+    assert _missing(found, keys) == ['x.py: t("no_such_key")', 'x.py: t("nope_…")']

@@ -23,7 +23,7 @@ import shutil
 import struct
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
@@ -188,10 +188,6 @@ def stop_browser() -> None:
         _browser = None
 
 
-def browser_running() -> bool:
-    return _browser is not None
-
-
 @contextmanager
 def browser() -> Iterator[None]:
     """Every render inside the block uses one Chromium; a browser already started is left running."""
@@ -341,18 +337,3 @@ def render_chart(chart: Chart, formats: Sequence[str]) -> Chart:
             data = svg_with_title(data, chart.title)
         chart.images[fmt] = data
     return chart
-
-
-def write_charts(charts: Iterable[Chart], out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    """Render (through the running browser, or one started for the batch) and write every chart in
-    every format; returns the paths written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    with browser():
-        for chart in charts:
-            render_chart(chart, formats)
-            for fmt in formats:
-                path = out_dir / f"{chart.stem}.{fmt}"
-                path.write_bytes(chart.images[fmt])
-                written.append(path)
-    return written

@@ -313,10 +313,3 @@ def _committee_slides(prs: Presentation, data: PackData) -> None:
 
 def write_deck(data: PackData, charts: Sequence[Chart], out: Path | io.BytesIO) -> None:
     build_deck(data, charts).save(out)
-
-
-def deck_bytes(data: PackData, charts: Sequence[Chart]) -> bytes:
-    """The deck as bytes, for a download button."""
-    buf = io.BytesIO()
-    write_deck(data, charts, buf)
-    return buf.getvalue()
