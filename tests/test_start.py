@@ -43,3 +43,16 @@ def test_help_imports_no_heavy_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "load" in out.stdout and "extract" in out.stdout  # the help itself is printed
     assert out.stderr.strip() == ""
+
+
+def test_the_load_imports_no_library_only_other_commands_use(tmp_path: Path) -> None:
+    """The sample's load reads CSV files: no spreadsheet, chart, report or page library is imported."""
+    db = tmp_path / "sample.duckdb"
+    argv = ["etl", "load", "data/sample/units.csv", "data/sample/measures.csv", "--db", str(db)]
+    code = (f"import sys, runpy; sys.argv = {argv!r}\n"
+            "try:\n    runpy.run_module('etl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print(','.join(m for m in ('openpyxl', 'plotly', 'docx', 'pptx', 'streamlit', 'babel', 'pypdf') "
+            "if m in sys.modules), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("Loaded 2 file(s), 182 row(s)")
+    assert out.stderr.strip() == ""
