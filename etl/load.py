@@ -155,12 +155,25 @@ def _has_table(con: duckdb.DuckDBPyConnection, database: str, table: str) -> boo
 
 
 @functools.cache
-def _empty(table: str) -> str:
+def _schema_columns() -> dict[str, list[tuple[str, str]]]:
+    """Every table of the schema → its (column, type), from one scratch database (one, not one per table:
+    building the schema is most of a small load's time)."""
     scratch = duckdb.connect()
-    scratch.execute(SCHEMA)
-    cols = scratch.execute(f"DESCRIBE {table}").fetchall()
-    scratch.close()
-    return "SELECT " + ", ".join(f"NULL::{t} AS \"{c}\"" for c, t, *_ in cols) + " WHERE false"
+    try:
+        scratch.execute(SCHEMA)
+        rows = scratch.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                               "WHERE database_name = current_database() ORDER BY table_name, column_index").fetchall()
+    finally:
+        scratch.close()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, type_ in rows:
+        out.setdefault(table, []).append((column, type_))
+    return out
+
+
+def _empty(table: str) -> str:
+    cols = _schema_columns()[table]
+    return "SELECT " + ", ".join(f"NULL::{t} AS \"{c}\"" for c, t in cols) + " WHERE false"
 
 
 def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catalog, db: Path | None,

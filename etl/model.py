@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is made: `python -m etl --help` needs none
+    import pandas as pd
 
 # The long form of CONTRACT.md. Every reader yields these columns as text ('' = empty), the value
 # already in machine form ('3577', '99.74'), plus where each row came from.
@@ -78,5 +79,7 @@ class Staged:
 
 
 def empty_measures_frame() -> pd.DataFrame:
+    import pandas as pd
+
     cols = [*ORIGIN_COLUMNS, *MEASURE_COLUMNS]
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "string") for c in cols})

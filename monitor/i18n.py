@@ -14,10 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.numbers import format_decimal
 
 from monitor.attainment import STATUSES
+from monitor.catalog import read_yaml
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -60,7 +60,7 @@ class StringsError(ValueError):
 
 @lru_cache(maxsize=4)
 def load_strings(path: str = str(STRINGS_PATH)) -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = read_yaml(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise StringsError(f"{path}: expected a mapping of key → {{vi, en}}")
     for key, entry in data.items():

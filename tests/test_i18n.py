@@ -123,6 +123,8 @@ def test_the_headline_never_puts_more_than_four_boxes_on_a_row() -> None:
     from monitor.views import headline_rows
 
     assert [headline_rows(n) for n in (1, 4, 5, 6, 7)] == [[1], [4], [3, 2], [3, 3], [4, 3]]
+
+
 # issue 20 (part): every text key complete, every key the code names by its literal there
 CODE_DIRS = ("app.py", "serve.py", "screens", "monitor", "etl")
 _LITERAL = re.compile(r"""(?<![\w])(?:\w+\.)?(t|tx)\(\s*(f?)(["'])([^"'{]*)(\{?)""")

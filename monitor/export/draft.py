@@ -27,7 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.attainment import met as attainment_met
-from monitor.catalog import Catalog, Target
+from monitor.catalog import Catalog, Target, read_yaml
 from monitor.i18n import fmt_number, fmt_target, fmt_value, is_missing, lang_of, with_qualifier
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "drafting.yaml"
@@ -122,7 +122,7 @@ def _check(lang: str, cfg: Language, catalog: Catalog) -> None:
 @lru_cache(maxsize=8)
 def _load(path: str, mtime: float, catalog: Catalog) -> dict[str, Language]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = read_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise DraftingError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict):
