@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +15,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")  # Debian's, never a downloaded one
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def require_chromium() -> None:
+    """At a browser test module's top: skip it where there is no system Chromium; under CI that is a failure,
+    since a skipped end-to-end test would hide what it checks."""
+    import pytest
+
+    if CHROMIUM is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
+        pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
 
 
 def free_port() -> int:

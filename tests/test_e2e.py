@@ -8,9 +8,7 @@ except under CI=true, where a missing browser is a failure.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 import zipfile
 from collections.abc import Iterator
@@ -21,21 +19,15 @@ import pytest
 from etl.demo import write_demo
 from etl.load import load
 from monitor.export.charts import png_text
-from tests.served_app import streamlit_server
+from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 SHOTS = Path("/tmp/shots")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TAY_SON_2021_ORG = ("+ Năm 2021 có 56/58 tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ (tỷ lệ 96,55%), "
                     "trong đó có 13 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 23,21%); vượt chỉ tiêu đề ra.")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
-    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

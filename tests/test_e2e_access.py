@@ -3,8 +3,6 @@ passwords held back with a sentence saying how long to wait."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,18 +12,12 @@ import pytest
 from etl.load import load
 from monitor.audit import read_audit
 from monitor.auth import format_user
-from tests.served_app import streamlit_server
+from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SHOTS = Path("/tmp/shots")
 
-if CHROMIUM is None:
-    if os.environ.get("CI"):
-        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
-    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

@@ -5,8 +5,6 @@ axe-playwright-python ships it. Without Chromium the tests are skipped, except u
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,21 +12,15 @@ import pytest
 
 from etl.demo import write_demo
 from etl.load import load
-from tests.served_app import streamlit_server
+from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
-CHROMIUM = shutil.which("chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 # every page, opened as a reader would: on the demo province, and on a district for the Unit page
 PAGES = [("tong-quan", "unit=DEMO-P01"), ("chi-tieu", "unit=DEMO-P01"), ("don-vi", "unit=BD&focus=BD-TAYSON"),
          ("so-sanh", "unit=DEMO-P01"), ("du-lieu", "unit=DEMO-P01"), ("doc-bao-cao", "unit=DEMO-P01")]
 
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
-    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")

@@ -5,9 +5,7 @@ as one A4 landscape PDF page with one row per target; a viewer gets a sentence i
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,21 +15,15 @@ from pypdf import PdfReader
 from etl.load import load
 from monitor import committee
 from monitor.auth import format_user
-from tests.served_app import streamlit_server
+from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 UNIVERSITY = "Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên"
 CAUSES = "Nhiều cấp ủy viên mới được bầu, chưa qua đào tạo đại học."
 REMEDIES = "Cử 12 đồng chí đi học đại học từ năm 2024."
 
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
-    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -24,20 +23,14 @@ import pytest
 
 from etl.load import load
 from monitor.i18n import t
-from tests.served_app import streamlit_server
+from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 FIXTURES = ROOT / "tests" / "fixtures"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 CI = os.environ.get("CI", "").lower() == "true"
 
-if CHROMIUM is None:
-    if CI:
-        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
-    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 try:
     from playwright import sync_api
 except ImportError:

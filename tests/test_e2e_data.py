@@ -6,9 +6,7 @@ are back. Screenshots under /tmp/shots/. Without Chromium skipped, except under 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,24 +17,18 @@ import pytest
 from etl.load import load
 from monitor import audit
 from monitor.auth import format_user
-from tests.served_app import streamlit_server
+from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 SHOTS = Path("/tmp/shots")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 HEADER = "unit_code,year,period,org_type,measure,value,qualifier,source\n"
 NEW_YEAR = HEADER + "BD-TAYSON,2024,Y,,org_rated,58,,BC 2024\nBD-TAYSON,2024,Y,,org_good,45,,BC 2024\n"
 CORRECTED = (HEADER + "BD-TAYSON,2022,Y,,org_excellent,19,,BC sửa 2022\nBD-TAYSON,2022,Y,,org_rated,57,,BC sửa 2022\n"
              "BD-TAYSON,2022,Y,,org_total,60,,BC sửa 2022\n")
 TITLE = "Dữ liệu: đầy đủ, sai lệch, nhật ký nạp"
 
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
-    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

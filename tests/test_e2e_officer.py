@@ -9,8 +9,6 @@ Screenshots under /tmp/shots/. Without Chromium skipped, except under CI=true (a
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,14 +19,11 @@ import pytest
 
 from etl.load import load
 from monitor.auth import format_user
-from tests.served_app import streamlit_server
+from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 SHOTS = Path("/tmp/shots")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 TITLE = "Dữ liệu: đầy đủ, sai lệch, nhật ký nạp"
 SHEET = "Huyện Tây Sơn"
 # written for this test (not a real report's sentence): the four ratings of 2023, no total, no rate
@@ -36,10 +31,7 @@ PASTED = ("Về đánh giá, xếp loại chất lượng năm 2023: có 12 tổ
           "28 tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ; 5 tổ chức cơ sở đảng hoàn thành nhiệm vụ; "
           "không có tổ chức cơ sở đảng không hoàn thành nhiệm vụ.")
 
-if CHROMIUM is None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but no system chromium: the end-to-end tests must run in CI", pytrace=False)
-    pytest.skip("no system chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
