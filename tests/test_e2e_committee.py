@@ -63,7 +63,10 @@ def test_unit_officer_writes_and_prints(page: object, served: tuple[str, Path]) 
     url, db = served
     _sign_in(page, url, "tayson", "mật-khẩu-ts")
     page.get_by_text("Ghi hoặc sửa đánh giá").click()
-    page.get_by_label("Đánh giá cho").click()
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
+    chooser = page.get_by_label("Đánh giá cho")
+    chooser.click()
+    chooser.press_sequentially("đại học trở lên")  # typed, the list opens filtered whatever reran before
     page.get_by_role("option", name=UNIVERSITY).click()
     tag = "BD-TAYSON_ts-03-ctr-hu_gc-university"  # the form of the target chosen, once the page has rerun
     page.locator(f".st-key-causes_{tag} textarea").fill(CAUSES, timeout=60_000)
