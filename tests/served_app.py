@@ -71,3 +71,28 @@ def streamlit_server(db: Path, log_path: Path, **env: str) -> Iterator[str]:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, for one module's browser tests."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def demo_database(root: Path) -> Path:
+    """The database `make run` serves, built under `root`: the real sample and the demo province."""
+    from etl.demo import write_demo
+    from etl.load import load
+
+    write_demo(root / "demo", scale="province", seed=2025)
+    db = root / "monitor.duckdb"
+    load([ROOT / "data" / "sample" / "units.csv", ROOT / "data" / "sample" / "measures.csv",
+          root / "demo" / "units.csv", root / "demo" / "measures.csv"], db)
+    return db

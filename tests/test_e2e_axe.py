@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.demo import write_demo
-from etl.load import load
-from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
+from tests.served_app import chromium, demo_database, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -29,10 +27,7 @@ axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("axe")
-    write_demo(root / "demo", scale="province", seed=2025)
-    db = root / "monitor.duckdb"
-    load([SAMPLE / "units.csv", SAMPLE / "measures.csv", root / "demo" / "units.csv",
-          root / "demo" / "measures.csv"], db)
+    db = demo_database(root)
     log_path = root / "server.log"
     with streamlit_server(db, log_path) as url:
         yield url
@@ -41,10 +36,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from etl.load import load
 from monitor import audit
 from monitor.auth import format_user
-from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
+from tests.served_app import chromium, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -51,10 +51,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _settled(page: object) -> None:
