@@ -96,3 +96,27 @@ def demo_database(root: Path) -> Path:
     load([ROOT / "data" / "sample" / "units.csv", ROOT / "data" / "sample" / "measures.csv",
           root / "demo" / "units.csv", root / "demo" / "measures.csv"], db)
     return db
+
+
+def settled(page: object) -> None:
+    """The page's script has finished its run."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
+
+
+def grid(page: object, header: str) -> object:
+    """The table (st.dataframe / st.data_editor) with a column named exactly `header` ("Thay" is not "Thay bởi");
+    its accessible table holds the cells, drawn only once the grid has been on screen."""
+    import re
+
+    grids = page.locator('[data-testid="stDataFrame"]')
+    for i in range(grids.count()):
+        grids.nth(i).scroll_into_view_if_needed()
+    found = grids.filter(has=page.locator("th", has_text=re.compile(rf"^\s*{re.escape(header)}\s*$"))).first
+    found.wait_for(timeout=60_000)
+    return found
+
+
+def grid_rows(table: object) -> list[list[str]]:
+    """A grid's cells, row by row, as the page shows them."""
+    return [[c.strip() for c in row.locator("td").all_inner_texts()]
+            for row in table.locator("table").locator("tbody tr").all()]

@@ -17,7 +17,7 @@ import pytest
 from etl.load import load
 from monitor import audit
 from monitor.auth import format_user
-from tests.served_app import chromium, require_chromium, streamlit_server
+from tests.served_app import chromium, grid, grid_rows, require_chromium, settled, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -55,10 +55,6 @@ def browser() -> Iterator[object]:
         yield b
 
 
-def _settled(page: object) -> None:
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
-
-
 def _sign_in(browser: object, url: str, username: str, password: str) -> object:
     context = browser.new_context(viewport={"width": 1280, "height": 1400}, locale="vi-VN")
     page = context.new_page()
@@ -67,28 +63,12 @@ def _sign_in(browser: object, url: str, username: str, password: str) -> object:
     page.locator('input[type="password"]').fill(password)
     page.locator('input[type="password"]').press("Enter")
     page.get_by_role("heading", name=TITLE, level=1).wait_for(timeout=60_000)
-    _settled(page)
+    settled(page)
     return page
 
 
-def _grid(page: object, header: str) -> object:
-    """The table (st.dataframe / st.data_editor) with this column; its accessible table holds the cells."""
-    exact = re.compile(rf"^\s*{re.escape(header)}\s*$")  # "Thay" is not "Thay bởi" of the versions table
-    grids = page.locator('[data-testid="stDataFrame"]')
-    for i in range(grids.count()):  # a grid draws its accessible table only once it has been on screen
-        grids.nth(i).scroll_into_view_if_needed()
-    grid = grids.filter(has=page.locator("th", has_text=exact))
-    grid.first.wait_for(timeout=60_000)
-    return grid.first
-
-
-def _rows(grid: object) -> list[list[str]]:
-    table = grid.locator("table")
-    return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in table.locator("tbody tr").all()]
-
-
 def _tay_son(page: object) -> list[str]:
-    [row] = [r for r in _rows(_grid(page, "2024")) if r and r[0] == "Đảng bộ huyện Tây Sơn"]
+    [row] = [r for r in grid_rows(grid(page, "2024")) if r and r[0] == "Đảng bộ huyện Tây Sơn"]
     return row
 
 
@@ -116,9 +96,9 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
     page.locator('input[type="file"]').first.set_input_files(str(root / "so-lieu-2024.csv"))
     page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
     page.get_by_text("Đã nạp 1 tệp: 2 số liệu mới").first.wait_for(timeout=60_000)
-    _settled(page)
+    settled(page)
     assert _tay_son(page)[5] == "✔ 2"
-    log = _rows(_grid(page, "Người nạp"))
+    log = grid_rows(grid(page, "Người nạp"))
     assert log[0][1:2] == ["so-lieu-2024.csv"] and log[0][-1] == "canbo"  # the name she chose, not a /tmp path
     assert page.get_by_text("/tmp/").count() == 0
     _shot(page, "loaded")
@@ -127,9 +107,9 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
     before = _figures(db)
     page.locator('input[type="file"]').first.set_input_files(str(root / "bao-cao-sua.csv"))
     page.get_by_text("Tệp có 3 số liệu khác với số đã nạp trước đây").wait_for(timeout=60_000)
-    _settled(page)
-    editor = _grid(page, "Thay")
-    rows = _rows(editor)
+    settled(page)
+    editor = grid(page, "Thay")
+    rows = grid_rows(editor)
     assert [r[1:6] for r in rows] == [
         ["Đảng bộ huyện Tây Sơn", "2022", "Số tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ", "18", "19"],
         ["Đảng bộ huyện Tây Sơn", "2022", "Số tổ chức cơ sở đảng được xếp loại", "58", "57"],
@@ -140,19 +120,19 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
     for row in (0, 2):  # the checkbox column (65 px), first and third figure; rows 80 px high (text wraps)
         page.mouse.click(box["x"] + 32, box["y"] + 35 + 40 + 80 * row)
         page.wait_for_timeout(700)
-        _settled(page)
+        settled(page)
     deadline = time.monotonic() + 20
-    while [r[0] for r in _rows(_grid(page, "Thay"))] != ["true", "false", "true"] and time.monotonic() < deadline:
+    while [r[0] for r in grid_rows(grid(page, "Thay"))] != ["true", "false", "true"] and time.monotonic() < deadline:
         page.wait_for_timeout(300)
-    assert [r[0] for r in _rows(_grid(page, "Thay"))] == ["true", "false", "true"]
+    assert [r[0] for r in grid_rows(grid(page, "Thay"))] == ["true", "false", "true"]
     load_button = page.get_by_role("button", name="Nạp và thay 2 số liệu đã chọn")
     assert load_button.is_disabled()  # no reason yet
     page.get_by_label("Lý do thay (bắt buộc)", exact=True).fill("Báo cáo chính thức 05-BC/HU đính chính")
     page.get_by_label("Lý do thay (bắt buộc)", exact=True).press("Enter")
-    _settled(page)
+    settled(page)
     page.get_by_role("button", name="Nạp và thay 2 số liệu đã chọn").click()
     page.get_by_text("Đã thay 2 số liệu; 1 số liệu khác giữ như trong cơ sở dữ liệu.").first.wait_for(timeout=60_000)
-    _settled(page)
+    settled(page)
     assert _figures(db) == {"org_excellent": 19.0, "org_rated": 58.0, "org_total": 60.0}
     [line], _ = audit.read_audit(db, limit=1)
     assert (line["user"], line["reason"]) == ("canbo", "Báo cáo chính thức 05-BC/HU đính chính")
@@ -160,7 +140,7 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
     assert [(r["measure"], r["old_value"], r["new_value"], r["new_source"], r["file"]) for r in replaced] == [
         ("org_excellent", 18.0, 19.0, "BC sửa 2022", "bao-cao-sua.csv"),
         ("org_total", 58.0, 60.0, "BC sửa 2022", "bao-cao-sua.csv")]
-    corrections = _rows(_grid(page, "Người thay"))
+    corrections = grid_rows(grid(page, "Người thay"))
     reason = "Báo cáo chính thức 05-BC/HU đính chính"
     assert [r[1:6] for r in corrections] == [
         ["canbo", "Số tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ — Đảng bộ huyện Tây Sơn, 2022", "18", "19",
@@ -172,18 +152,18 @@ def test_load_correct_and_restore(browser: object, served: tuple[str, Path, Path
 
     # The administrator restores the version kept before the correction: the old figures are back.
     page = _sign_in(browser, url, "quantri", "mat-khau-quan-tri")
-    versions = _rows(_grid(page, "Lần nạp cuối của phiên bản"))
+    versions = grid_rows(grid(page, "Lần nạp cuối của phiên bản"))
     assert [r[0] for r in versions] == ["2", "1"]
     assert re.search(r"#2 \(.*canbo\): so-lieu-2024\.csv", versions[0][6])
     page.get_by_text("Tôi hiểu: toàn bộ số liệu hiện tại").click()
-    _settled(page)
+    settled(page)
     page.get_by_role("button", name="Khôi phục phiên bản").click()  # the newest, 2, is chosen first
     page.get_by_text("Đã khôi phục phiên bản 2; cơ sở dữ liệu trước đó được giữ thành phiên bản 3.").wait_for(
         timeout=60_000)
-    _settled(page)
+    settled(page)
     assert _figures(db) == before
     assert _tay_son(page)[5] == "✔ 2"  # the version restored had the 2024 figures
-    assert [r[0] for r in _rows(_grid(page, "Lần nạp cuối của phiên bản"))] == ["3", "2", "1"]
+    assert [r[0] for r in grid_rows(grid(page, "Lần nạp cuối của phiên bản"))] == ["3", "2", "1"]
     [line], _ = audit.read_audit(db, limit=1)
     assert (line["event"], line["user"], line["to"], line["saved_as"]) == ("rollback", "quantri", 2, 3)
     entries, _ = audit.read_audit(db)

@@ -19,7 +19,7 @@ import pytest
 
 from etl.load import load
 from monitor.auth import format_user
-from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
+from tests.served_app import ARGS, CHROMIUM, grid, grid_rows, require_chromium, settled, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -62,28 +62,10 @@ def page(served: tuple[str, Path, Path]) -> Iterator[object]:
         pg.locator('input[type="password"]').fill("mat-khau-can-bo")
         pg.locator('input[type="password"]').press("Enter")
         pg.get_by_role("heading", name=TITLE, level=1).wait_for(timeout=60_000)
-        _settled(pg)
+        settled(pg)
         yield pg
         context.close()
         b.close()
-
-
-def _settled(page: object) -> None:
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
-
-
-def _grid(page: object, header: str) -> object:
-    grids = page.locator('[data-testid="stDataFrame"]')
-    for i in range(grids.count()):  # a grid draws its accessible table only once it has been on screen
-        grids.nth(i).scroll_into_view_if_needed()
-    grid = grids.filter(has=page.locator("th", has_text=header))
-    grid.first.wait_for(timeout=60_000)
-    return grid.first
-
-
-def _rows(grid: object) -> list[list[str]]:
-    table = grid.locator("table")
-    return [[c.strip() for c in row.locator("td").all_inner_texts()] for row in table.locator("tbody tr").all()]
 
 
 def _header(grid: object) -> list[str]:
@@ -91,7 +73,7 @@ def _header(grid: object) -> list[str]:
 
 
 def _tay_son(page: object) -> list[str]:
-    [row] = [r for r in _rows(_grid(page, "2024")) if r and r[0] == "Đảng bộ huyện Tây Sơn"]
+    [row] = [r for r in grid_rows(grid(page, "2024")) if r and r[0] == "Đảng bộ huyện Tây Sơn"]
     return row
 
 
@@ -148,10 +130,10 @@ def test_template_with_mistakes_then_fixed(page: object, served: tuple[str, Path
     before = db.read_bytes()
     _choose(page, root / "tay-son-2024.xlsx")
     page.get_by_text("1 lỗi: nếu nạp, toàn bộ sẽ bị từ chối").wait_for(timeout=60_000)
-    _settled(page)
-    problems = _grid(page, "Nội dung")
+    settled(page)
+    problems = grid(page, "Nội dung")
     assert _header(problems) == ["Tệp", "Trang tính", "Dòng", "Cột", "Nội dung"]
-    [[file, sheet, row, column, message]] = _rows(problems)
+    [[file, sheet, row, column, message]] = grid_rows(problems)
     assert (file, sheet, row, column) == ("tay-son-2024.xlsx", SHEET, str(rows["org_good_or_better"]), "G")
     assert message == ("Đảng bộ huyện Tây Sơn (BD-TAYSON), năm 2024: «Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ "
                        "trở lên» ghi -50, là số âm; số lượng và tỷ lệ không thể âm. Hãy ghi lại đúng số trong báo "
@@ -160,10 +142,10 @@ def test_template_with_mistakes_then_fixed(page: object, served: tuple[str, Path
     # the sum slip: 20 + 30 + 5 + 1 = 56 rated, the sheet says 58; found in her file, named by sheet and row
     # the template holds the years already loaded, with the slips the database knew: hers comes first
     page.get_by_text("8 sai lệch liên quan đến tệp: 1 mới từ tệp này, 7 đã có từ trước.").wait_for(timeout=10_000)
-    findings = _grid(page, "Vị trí trong tệp")
+    findings = grid(page, "Vị trí trong tệp")
     assert _header(findings) == ["Mới", "Năm", "Số liệu", "Báo cáo nêu", "Tính lại", "Vị trí trong tệp", "Quy tắc",
                                  "Chi tiết"]  # one unit: named above; every column within the page's width
-    slips = _rows(findings)
+    slips = grid_rows(findings)
     assert slips[0][:7] == ["✔", "2024", "Số tổ chức cơ sở đảng được xếp loại", "58", "56",
                             f"trang tính «{SHEET}», dòng {rows['org_rated']}", "Các mức xếp loại không cộng đủ tổng số"]
     assert slips[1:] and all(r[0] == "" for r in slips[1:])  # the others were there before
@@ -175,15 +157,15 @@ def test_template_with_mistakes_then_fixed(page: object, served: tuple[str, Path
     # change in the same page.
     _fill(template, root / "tay-son-2024-sua.xlsx", {**wrong, "org_good_or_better": "50", "org_rated": "56"})
     page.locator('[data-testid="stFileChipDeleteBtn"]').first.click()
-    _settled(page)
+    settled(page)
     _choose(page, root / "tay-son-2024-sua.xlsx")
     page.get_by_text("Đạt mọi quy tắc").first.wait_for(timeout=60_000)
-    _settled(page)
+    settled(page)
     page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
     page.get_by_text("Đã nạp 1 tệp: 7 số liệu mới").first.wait_for(timeout=60_000)
-    _settled(page)
+    settled(page)
     assert _tay_son(page)[5] == "✔ 7"
-    log = _rows(_grid(page, "Người nạp"))
+    log = grid_rows(grid(page, "Người nạp"))
     assert log[0][1:2] == ["tay-son-2024-sua.xlsx"] and log[0][-1] == "canbo"
     assert db.read_bytes() != before
     _shot(page, "loaded")
@@ -194,15 +176,15 @@ def test_pasted_report_to_unit_page(page: object, served: tuple[str, Path, Path]
     # within her signed-in session: the page's link in the sidebar, the unit and year of the filters kept
     page.get_by_role("link", name="Đọc báo cáo").first.click()
     page.get_by_role("heading", name="Đọc số liệu từ báo cáo", level=1).wait_for(timeout=60_000)
-    _settled(page)
+    settled(page)
     box = page.get_by_label("Hoặc dán nội dung báo cáo vào đây")
     box.fill(PASTED)
     box.press("Control+Enter")
     page.get_by_text("4 số liệu đề xuất từ «Văn bản dán.txt»; 0 con số chưa xếp được vào số liệu nào. "
                      "Thêm 3 tổng số suy ra từ các số đó").wait_for(timeout=60_000)
-    _settled(page)
-    review = _grid(page, "Nhận")
-    proposed = {r[1]: r for r in _rows(review)}  # the accessible table holds the measures' ids
+    settled(page)
+    review = grid(page, "Nhận")
+    proposed = {r[1]: r for r in grid_rows(review)}  # the accessible table holds the measures' ids
     # the four stated, and the totals they imply, derived with their arithmetic, all accepted by default
     assert {m: (r[0], r[2], r[6]) for m, r in proposed.items()} == {
         "org_excellent": ("true", "12", ""), "org_good": ("true", "28", ""), "org_completed": ("true", "5", ""),
@@ -212,10 +194,10 @@ def test_pasted_report_to_unit_page(page: object, served: tuple[str, Path, Path]
     _shot(page, "pasted")
     page.get_by_role("button", name="Kiểm tra", exact=True).click()
     page.get_by_text("Đạt mọi quy tắc").first.wait_for(timeout=60_000)
-    _settled(page)
+    settled(page)
     page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").click()
     page.get_by_text("Đã nạp 1 tệp: 7 số liệu mới").first.wait_for(timeout=60_000)
-    _settled(page)
+    settled(page)
     con = duckdb.connect()
     con.execute("ATTACH $p AS d (READ_ONLY)", {"p": str(db)})
     [(value, source)] = con.execute("SELECT value, source FROM d.facts WHERE unit_code = 'BD-TAYSON' AND year = 2023 "
@@ -226,15 +208,15 @@ def test_pasted_report_to_unit_page(page: object, served: tuple[str, Path, Path]
     # The Unit page, 2023: the good-or-better rate of its organisations, 40 / 45 = 88,9%.
     page.get_by_role("link", name="Đơn vị").first.click()
     page.get_by_role("heading", name="Chỉ tiêu của đơn vị", level=1).wait_for(timeout=60_000)
-    _settled(page)
-    _grid(page, "Tình trạng")
+    settled(page)
+    grid(page, "Tình trạng")
     grids = page.locator('[data-testid="stDataFrame"]')  # held by place: scrolled, its first column is not drawn
     scorecard = grids.nth(next(i for i in range(grids.count()) if grids.nth(i).locator("th", has_text="Tình trạng")
                                .count()))
-    names = [r[0] for r in _rows(scorecard)]
+    names = [r[0] for r in grid_rows(scorecard)]
     at = names.index("Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên")
     scorecard.hover()
     page.mouse.wheel(800, 0)  # the latest value is to the right of the status and the target
     page.wait_for_timeout(700)
     _shot(page, "unit")
-    assert "88,9% (2023)" in _rows(scorecard)[at]
+    assert "88,9% (2023)" in grid_rows(scorecard)[at]
