@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from monitor import audit
-from monitor.auth import LoadGate, User
+from monitor.auth import LoadGate, User, may_load
 
 # what the committee may assert instead of the computed status ('' = it asserts none)
 ASSERTED = ("", "achieved", "on_track", "accelerate", "off_track")
@@ -84,13 +84,8 @@ def store_path(db: Path) -> Path:
 def may_assess(user: User | None, unit_code: str, uploads: bool) -> LoadGate:
     """Who may write the committee's assessment of a unit: whoever may load its figures (auth.may_load):
     without a login only when MONITOR_UPLOADS=1, a viewer never, a unit officer for their units, an admin."""
-    if not uploads:
-        return LoadGate(False, "assess_disabled")
-    if user is None or user.is_admin:
-        return LoadGate(True)
-    if user.role != "unit_officer":
-        return LoadGate(False, "assess_viewer")
-    return LoadGate(True) if unit_code in user.units else LoadGate(False, "assess_not_yours", (unit_code,))
+    gate = may_load(user, [unit_code], uploads)
+    return gate if gate.allowed else LoadGate(False, gate.reason.replace("load_", "assess_", 1), gate.foreign)
 
 
 @contextlib.contextmanager
