@@ -74,6 +74,15 @@ def streamlit_server(db: Path, log_path: Path, **env: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def serving(db: Path, root: Path, **env: str) -> Iterator[str]:
+    """streamlit_server with its log in `root`, and no traceback in that log when the block ends."""
+    log_path = root / "server.log"
+    with streamlit_server(db, log_path, **env) as url:
+        yield url
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+@contextlib.contextmanager
 def chromium() -> Iterator[object]:
     """Debian's Chromium, headless, for one module's browser tests."""
     from playwright import sync_api

@@ -18,7 +18,7 @@ import pytest
 
 from etl.load import load
 from monitor.export.charts import png_text
-from tests.served_app import chromium, demo_database, require_chromium, streamlit_server
+from tests.served_app import chromium, demo_database, require_chromium, serving, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -35,10 +35,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("e2e")
     db = demo_database(root)
-    log_path = root / "server.log"
-    with streamlit_server(db, log_path) as url:
+    with serving(db, root) as url:
         yield url
-    assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.served_app import chromium, demo_database, require_chromium, streamlit_server
+from tests.served_app import chromium, demo_database, require_chromium, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -28,10 +28,8 @@ axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("axe")
     db = demo_database(root)
-    log_path = root / "server.log"
-    with streamlit_server(db, log_path) as url:
+    with serving(db, root) as url:
         yield url
-    assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 
 @pytest.fixture(scope="module")
