@@ -10,9 +10,10 @@ import math
 
 import streamlit as st
 
-from monitor import audit, auth
-from monitor.catalog import default_catalog
-from monitor.i18n import t
+from core import audit
+from core.catalog import default_catalog
+from core.i18n import t
+from monitor import auth
 from monitor.store import Store, db_path, file_identity, retire_older
 from screens import _ui
 

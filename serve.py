@@ -63,7 +63,7 @@ def warm() -> None:
     a start waits for neither (on the national demo 1.4 s and 0.3 s of its 2.5 s first run)."""
     for name in WARM_MODULES:
         importlib.import_module(name)
-    from monitor.catalog import default_catalog
+    from core.catalog import default_catalog
 
     default_catalog()
 

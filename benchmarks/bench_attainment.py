@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 
 import etl.load
+from core.catalog import default_catalog
 from monitor.attainment import assess, indicator_values, scorecard, target_indicators, units_frame
-from monitor.catalog import default_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_WHOLE, GOAL_UNIT = 1.0, 0.050

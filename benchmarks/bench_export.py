@@ -28,9 +28,9 @@ from pathlib import Path
 import duckdb
 import kaleido
 
+from core.catalog import default_catalog
 from etl.demo import write_demo
 from etl.load import load
-from monitor.catalog import default_catalog
 from monitor.export import FORMATS, IMAGE_FORMATS
 from monitor.export.charts import (
     SCALE,

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 import etl.load
-from monitor.catalog import default_catalog
+from core.catalog import default_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 3.0

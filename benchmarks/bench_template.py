@@ -19,10 +19,10 @@ from pathlib import Path
 
 import duckdb
 
+from core.catalog import default_catalog
 from etl.demo import write_demo
 from etl.load import load
 from etl.template import from_database, write_template
-from monitor.catalog import default_catalog
 
 GOAL = 1.0
 

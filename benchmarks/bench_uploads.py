@@ -90,8 +90,8 @@ def _docx_tables(n: int, numbers: bool = False) -> bytes:
 
 def _template(units: int) -> bytes:
     """The data-entry template for `units` districts, as downloaded (its cells are read even when empty)."""
+    from core.catalog import default_catalog
     from etl.template import write_template
-    from monitor.catalog import default_catalog
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "mau.xlsx"
@@ -194,8 +194,8 @@ def child(page: str, db: str, paths: list[str]) -> dict[str, object]:
     """Run one case as the server would; what it cost and how it ended."""
     import etl.load  # the idle server has these loaded
     import etl.safety as safety
+    from core.catalog import default_catalog
     from monitor import review, uploads
-    from monitor.catalog import default_catalog
 
     catalog = default_catalog()
     files = [(Path(p).name, Path(p).read_bytes()) for p in paths]

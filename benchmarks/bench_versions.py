@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 import etl.load
+from core.catalog import default_catalog
 from etl import versions
-from monitor.catalog import default_catalog
 from monitor.uploads import check_uploads
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -37,9 +37,9 @@ def _unit_names(db: str | None) -> dict[str, str]:
 
 def _print_problems(problems: list[Problem], stream=None, db: str | None = None) -> None:
     """Each problem where it is and what to do, in Vietnamese (README: the commands speak Vietnamese)."""
+    from core.i18n import finding_rule_name
+    from core.problems import place
     from etl.safety import visible  # a file's text may hold a terminal's escape sequence
-    from monitor.problems import place
-    from monitor.views import finding_rule_name
 
     names = _unit_names(db)
     for p in problems:
@@ -73,7 +73,7 @@ def _audit_line(db: str | None, **entry: object) -> None:
     a log that cannot be written is said on stderr, it changes nothing else."""
     if not db:
         return
-    from monitor import audit
+    from core import audit
 
     try:
         audit.append(Path(db), **entry)
@@ -95,7 +95,7 @@ def _files(files: list[str]) -> list[dict[str, object]]:
 
 def _print_findings(report: object, stream=sys.stdout, db: str | None = None) -> None:
     """Each finding in Vietnamese: the check by its name, the figure by its names, stated and computed."""
-    from monitor.problems import finding_sentence
+    from core.problems import finding_sentence
 
     rows = getattr(report, "finding_rows", None)
     if rows is None:
@@ -204,8 +204,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from core.catalog import default_catalog
     from etl.template import TemplateUnit, from_database, write_template
-    from monitor.catalog import default_catalog
 
     units: list[TemplateUnit] | None = None
     facts = None

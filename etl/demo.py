@@ -31,8 +31,8 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Protocol
 
+from core.catalog import Catalog, default_catalog
 from etl.model import CHANGE_COLUMNS, MEASURE_COLUMNS, UNIT_COLUMNS, UNIT_TIME_COLUMNS
-from monitor.catalog import Catalog, default_catalog
 
 MARK_VI = " (mô phỏng)"
 MARK_EN = " (synthetic)"

@@ -43,6 +43,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from core.catalog import Catalog, CatalogError, default_catalog
+from core.numbers import vi_to_machine
 from etl.extract_lexicon import Hit, Key, Lexicon, PeriodWord, Subject, lexicon_for
 from etl.extract_text import (
     SUFFIXES,
@@ -55,9 +57,7 @@ from etl.extract_text import (
     text_lines,
 )
 from etl.model import MEASURE_COLUMNS
-from etl.numbers import vi_to_machine
 from etl.safety import neutral
-from monitor.catalog import Catalog, CatalogError, default_catalog
 
 UNPLACED_COLUMNS = ("value", "place", "reason", "sentence")
 _UNIT_CODE = re.compile(r"^[A-Za-z0-9_-]+$")

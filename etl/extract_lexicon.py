@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from core.catalog import Catalog
 from etl.extract_text import fold
-from monitor.catalog import Catalog
 
 _SEP = r"(?:\s*,\s*|\s+)"  # between the words of a phrase: spaces, or a comma
 

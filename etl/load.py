@@ -31,12 +31,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from etl import rules, versions
-from etl.model import Problem
-from etl.readers import FileInfo, create_staging, stage_file, staged_rows
-from monitor import audit
-from monitor.catalog import Catalog, default_catalog
-from monitor.checks import (
+from core import audit
+from core.catalog import Catalog, default_catalog
+from core.checks import (
     Cells,
     cell_facts,
     fetch_facts,
@@ -46,9 +43,12 @@ from monitor.checks import (
     register_cells,
     run_checks,
 )
-from monitor.metrics import register_catalog, temp_table
+from core.metrics import register_catalog, temp_table
+from etl import rules, versions
+from etl.model import Problem
+from etl.readers import FileInfo, create_staging, stage_file, staged_rows
 
-SCHEMA = (Path(__file__).resolve().parent.parent / "monitor" / "schema.sql").read_text(encoding="utf-8")
+SCHEMA = (Path(__file__).resolve().parent.parent / "core" / "schema.sql").read_text(encoding="utf-8")
 PROBLEMS_PER_RULE = 1000
 
 
@@ -84,11 +84,11 @@ class Report:
     inserted: int = 0
     unchanged: int = 0
     load_id: int | None = None
-    # where the checks must look in the facts after this load (monitor.checks.find_cells), being worked out
+    # where the checks must look in the facts after this load (core.checks.find_cells), being worked out
     cells: Future[Cells] | None = field(default=None, repr=False, compare=False)
-    # where a stated part may exceed its whole (monitor.checks.parts_over_wholes), being worked out
+    # where a stated part may exceed its whole (core.checks.parts_over_wholes), being worked out
     parts: Future[Cells] | None = field(default=None, repr=False, compare=False)
-    # the facts of report.cells (monitor.checks.cell_facts; None: to be looked for in the database)
+    # the facts of report.cells (core.checks.cell_facts; None: to be looked for in the database)
     gathered: Future[pa.Table | None] | None = field(default=None, repr=False, compare=False)
     rows: pd.DataFrame | None = None  # the rows as staged (trimmed, numbered), when check(..., rows=True)
     # input figures that differ from the database's (CONFLICT_COLUMNS): check() lists them all; a load

@@ -34,7 +34,7 @@ class Problem:
     """One fault in the input. Errors reject the whole load; findings and warnings are stored.
 
     Data, not a sentence: the rule and its facts (`args`: the value as written, unit, measure, year…)
-    are turned into words in the reader's language at the edge (monitor.problems.describe). `message`
+    are turned into words in the reader's language at the edge (core.problems.describe). `message`
     is a free-text detail where a problem has nothing else to say (a finding's own words, a parser's).
     """
 
@@ -50,14 +50,14 @@ class Problem:
     def text(self, lang: str = "vi", names: Mapping[str, str] | None = None,
              files: Mapping[str, str] | None = None) -> str:
         """What is wrong and what to do, in `lang` (unit names from `names`, file names from `files`)."""
-        from monitor.problems import describe
+        from core.problems import describe
 
         return describe(self, lang, names=names, files=files)
 
     def __str__(self) -> str:
         """In Vietnamese, the file by its name alone: this goes to the command line and to the audit log,
         which the Data page shows (never a directory of the server)."""
-        from monitor.problems import describe, place
+        from core.problems import describe, place
 
         where = place(self, "vi")
         return f"{where}: {describe(self, 'vi')}" if where else describe(self, "vi")

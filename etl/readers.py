@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
 from etl.model import (
     CHANGE_COLUMNS,
     MEASURE_COLUMNS,
@@ -29,7 +30,6 @@ from etl.model import (
     UNIT_TIME_COLUMNS,
     Problem,
 )
-from etl.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
 from etl.safety import COMMAND, REFUSED_CHARS, SPACE_CHARS, Limits, UnsafeUpload, re2_class, refused_char, screen_path
 
 STG_MEASURES = "stg_measures"
@@ -58,7 +58,7 @@ class FileInfo:
 
 
 class Unreadable(ValueError):
-    """A file no reader can take, and why (`why`: a code monitor.problems says in the reader's words)."""
+    """A file no reader can take, and why (`why`: a code core.problems says in the reader's words)."""
 
     def __init__(self, why: str, text: str) -> None:
         super().__init__(text)
@@ -351,7 +351,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> N
     from etl.template import is_template, read_template  # the template is a layout of its own
 
     if is_template(path):
-        from monitor.catalog import default_catalog
+        from core.catalog import default_catalog
 
         staged = read_template(path, default_catalog())
         info.kind = "measures"

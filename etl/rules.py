@@ -3,7 +3,7 @@
 Every query returns (file, sheet, row, col, args) for each offending row: `col` is a contract column
 name, turned into the file's own naming (a template's spreadsheet column) by the caller; `args` the
 facts of the fault (the value as written, unit, year, measure…) as a JSON object, never a sentence:
-monitor.problems says them in the reader's language.
+core.problems says them in the reader's language.
 Row rules judge single rows of text; set rules then judge the typed rows that passed them
 (conflicts, parts against wholes), including against what the database already holds (`old_*`).
 """
@@ -16,9 +16,9 @@ from typing import Any
 
 import duckdb
 
+from core.catalog import Catalog
+from core.metrics import temp_table
 from etl.model import MEASURE_COLUMNS
-from monitor.catalog import Catalog
-from monitor.metrics import temp_table
 
 UNIT_CODE = r"^[A-Za-z0-9_-]+$"
 QUALIFIERS = ("", ">", "<", "~")
@@ -40,12 +40,12 @@ def _formula_args(col: str, **more: str) -> str:
 
 def _args(pairs: str) -> str:
     """A problem's facts as a JSON object (text, so that every rule's column has one type): the words
-    are the reader's, rendered at the edge (monitor.problems)."""
+    are the reader's, rendered at the edge (core.problems)."""
     return f"CAST(json_object({pairs}) AS VARCHAR)"
 
 
 # A plain machine number as CONTRACT.md asks for ('3577', '99.74', '1e-05'): DuckDB's own cast also
-# takes '1_000', which no source writes and which hides a typing slip. Kept in step with etl.numbers.
+# takes '1_000', which no source writes and which hides a typing slip. Kept in step with core.numbers.
 MACHINE_NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 def _ROW(alias: str) -> str:
     return f'{alias}."row"'
@@ -300,7 +300,7 @@ def set_rules(repeated: bool, held: bool) -> dict[str, str]:
             if (repeated or name != "conflict") and (held or name != "conflict_with_database")}
 
 
-# Only in the cells where numpy found a part over its whole (pw_cells, monitor.checks.parts_over_wholes):
+# Only in the cells where numpy found a part over its whole (pw_cells, core.checks.parts_over_wholes):
 # the join of a million parts and wholes on five texts cost more than the rest of the set rules.
 PART_RULES: dict[str, str] = {
     "part_exceeds_whole": f"""
@@ -376,7 +376,7 @@ UNIQUE = f"""
 
 
 def register_reference(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    """The catalogue's vocabularies as temp tables for the rules (formulas: monitor.metrics)."""
+    """The catalogue's vocabularies as temp tables for the rules (formulas: core.metrics)."""
     codes = [(m.id, m.org_types) for m in catalog.measures.values()]
     codes += [(i.id, catalog.applies_to_org_types(i.id)) for i in catalog.indicators.values()]
     temp_table(con, "cat_code", "id VARCHAR, org_types BOOLEAN", codes)

@@ -32,9 +32,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.catalog import Catalog, Term
+from core.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
 from etl.model import MEASURE_COLUMNS, ORIGIN_COLUMNS, Problem, Staged, empty_measures_frame
-from etl.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
-from monitor.catalog import Catalog, Term
 
 VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
@@ -209,7 +209,7 @@ def from_database(db: Path, unit_codes: list[str] | None = None) -> tuple[list[T
 def cell_text(value: float, decimals: int, qualifier: str) -> str:
     """A figure as the officer writes it in the sheet and the reader reads it back to the same value:
     3.577 · 99,74 · trên 90 · khoảng 693."""
-    # the reader's own grouping (etl.numbers): a dot between thousands, a comma before the decimals;
+    # the reader's own grouping (core.numbers): a dot between thousands, a comma before the decimals;
     # the value holds exactly `decimals` decimals, so formatting is exact (babel costs 0,2 ms a cell)
     text = f"{value:,.{max(int(decimals), 0)}f}".translate(_VI_MARKS)
     word = {">": "trên", "<": "dưới", "~": "khoảng"}.get(qualifier or "")

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import duckdb
 
-from monitor import audit
+from core import audit
 
 # what a rollback restores; the rest is carried over
 ROLLED_BACK = ("units", "unit_changes", "facts", "findings", "load_log")

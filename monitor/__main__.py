@@ -71,8 +71,8 @@ def _write_xlsx(frame, path: Path, sheet: str) -> None:
 
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
+    from core.catalog import default_catalog
     from monitor.attainment import scorecard
-    from monitor.catalog import default_catalog
 
     con = open_db(args.db)
     try:
@@ -92,8 +92,8 @@ VALUES_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value
 
 def cmd_values(args: argparse.Namespace) -> int:
     """A unit's yearly series, the years before it existed from the units it was formed from."""
+    from core.catalog import default_catalog
     from monitor.attainment import indicator_values
-    from monitor.catalog import default_catalog
 
     catalog = default_catalog()
     if args.indicator is not None and args.indicator not in catalog.indicators:

@@ -9,9 +9,9 @@ The interface is docs/attainment-api.md; the method (thresholds, edge cases) is 
 
 Speed: DuckDB selects the facts and arrow carries them over; the arithmetic then runs on numpy arrays
 over every unit × year × period × indicator at once, with strings as integer codes until the frame
-is built at the end. (The same arithmetic as long-form SQL, monitor.metrics, costs 0.4 s on the
+is built at the end. (The same arithmetic as long-form SQL, core.metrics, costs 0.4 s on the
 national demo before any aggregation; a SQL pivot 1 s; pandas merges 10 ms each on a single unit.)
-The semantics are monitor.metrics': a measure stated in any form is not re-derived from its parts,
+The semantics are core.metrics': a measure stated in any form is not re-derived from its parts,
 and only exact counts (qualifier '') enter a sum.
 """
 
@@ -28,8 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.catalog import STATUSES, Catalog, Resolution, Target
 from monitor import lineage
-from monitor.catalog import Catalog, Resolution, Target
 
 VALUE_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "basis",
                  "num", "den", "stated", "n_units", "source", "disputed", "n_disputed", "findings", "readings",
@@ -51,13 +51,11 @@ COMPARATORS = (">", ">=", "=", "<=", "<", "range")
 FREQUENCIES = ("yearly", "deadline")
 MET = ("", "yes", "no", "undecided")
 _YES, _NO, _UNDECIDED = 1, 2, 3
-# The statuses, in the order a reader ranks them (best first): their one home (monitor.i18n styles and
+# The statuses, in the order a reader ranks them (best first): their one home (core.i18n styles and
 # names them). `met_latest` is a yearly target's "met this year after a year missed" (no projection
 # word); `to_verify` a latest figure whose source contradicts itself so that its readings disagree on
 # met or missed, or a rate over 100% (docs/method.md §8); `missed` a deadline target not met once its
 # deadline has come (the term's final review: judged, not projected).
-STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "missed", "to_verify", "insufficient",
-            "undecided", "no_data")
 VERDICTS = ("met_every_year", "met_latest_only", "not_met_latest", "to_verify", "undecided", "no_data")
 # a yearly target's verdict → its status (docs/attainment-api.md)
 YEARLY_STATUS = {"met_every_year": "achieved", "met_latest_only": "met_latest", "not_met_latest": "off_track",

@@ -1,6 +1,6 @@
 """Plotly figures as pure functions of DataFrames: the dashboard shows them, the exports save them.
 
-No Streamlit and no database here. Every number a reader sees is formatted by monitor.i18n (hover
+No Streamlit and no database here. Every number a reader sees is formatted by core.i18n (hover
 text included), so Vietnamese reads 96,6% and 1.234; the axes follow layout.separators. Status is
 never carried by colour alone: each status has its symbol, printed in the cell or bar label and used
 as the marker shape, and the legend names it.
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from monitor.i18n import (
+from core.i18n import (
     DISPUTED_MARK,
     NO_TARGET,
     STATUS_CODES,

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from monitor import audit
+from core import audit
 from monitor.auth import LoadGate, User, may_load
 
 # what the committee may assert instead of the computed status ('' = it asserts none)

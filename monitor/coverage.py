@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from monitor.catalog import Catalog
+from core.catalog import Catalog
 
 
 def covers(rows: pd.DataFrame, names: Mapping[str, str]) -> list[tuple[str, str, list[int]]]:

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from monitor.catalog import Term
+from core.catalog import Term
 
 CHANGE_COLUMNS = ["year", "from_code", "to_code", "change", "share"]
 CARRIED = ("rename", "move")  # the same unit under another code or parent: every figure carries over

@@ -21,13 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from core.catalog import Catalog
+from core.numbers import NumberFormatError, machine_to_vi, vi_to_machine
 from etl.extract import UNPLACED_COLUMNS, ExtractResult, extract, reason_text
 from etl.extract_text import TEXT_SUFFIXES
 from etl.load import Report
 from etl.model import MEASURE_COLUMNS
-from etl.numbers import NumberFormatError, machine_to_vi, vi_to_machine
 from etl.safety import screen
-from monitor.catalog import Catalog
 
 # what etl.safety.screen may find in a report upload: .txt/.md are 'text'
 REPORT_KINDS = ("text", "docx", "pdf")
@@ -293,7 +293,7 @@ def _source_vi(source: str, docname: str) -> str:
     place, sentence = _split_source(source, docname)
     if not place:
         return source
-    from monitor.i18n import t
+    from core.i18n import t
 
     return f"{docname}, {place_in(place, {w: t(f'place_{w}', 'vi') for w in PLACE_WORDS})}: {sentence}"
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from monitor.i18n import DISPUTED_MARK, STATUS_CODES, short_name, status_help, status_label, status_style, t
+from core.i18n import DISPUTED_MARK, STATUS_CODES, short_name, status_help, status_label, status_style, t
 
 _TAG = re.compile(r"<[^>]+>")
 

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from monitor.catalog import Catalog, Term, default_catalog
+from core.catalog import Catalog, Term, default_catalog
 
 T = TypeVar("T")
 MAX_MEMO = 2000  # results kept per database version; the oldest go first (a view rebuilt costs < 1 s)

@@ -17,15 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from core import audit
+from core.catalog import Catalog
+from core.i18n import fmt_number, measure_name, t, with_qualifier
+from core.problems import place, place_of, problems_frame, refusal
 from etl.load import Key, Report, check, load
 from etl.safety import UnsafeUpload, screen
 from etl.template import write_template
-from monitor import audit
 from monitor.auth import LoadGate
-from monitor.catalog import Catalog
-from monitor.i18n import fmt_number, t, with_qualifier
-from monitor.problems import place, place_of, problems_frame, refusal
-from monitor.views import measure_name
 
 
 @dataclass
@@ -160,7 +159,7 @@ def upload_findings_table(checked: Checked, about: pd.DataFrame, catalog: Catalo
                           lang: str) -> pd.DataFrame:
     """The findings of an upload (upload_findings) for her, those her file brings first: the figure, what the
     report states and what its parts give, where the stated figure is in her file; narrow enough for the page."""
-    from monitor.views import finding_rule_name
+    from core.i18n import finding_rule_name
 
     about = about.sort_values("is_new", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -248,7 +247,7 @@ def figure_name(catalog: Catalog, measure: str, org_type: str, period: str, lang
 
 
 def corrections_table(rows: Sequence[dict], catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:
-    """The figures loads replaced (monitor.audit.replacement_rows) for people, newest first: the figure named
+    """The figures loads replaced (core.audit.replacement_rows) for people, newest first: the figure named
     in one column (measure, unit, year), so that when, who, old, new and why fit the page's width."""
     at = pd.to_datetime(pd.Series([r.get("at", "") for r in rows], dtype=object), errors="coerce", utc=True)
     return pd.DataFrame({

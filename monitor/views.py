@@ -11,18 +11,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from monitor.catalog import Catalog
-from monitor.i18n import (
+from core.catalog import Catalog
+from core.i18n import (
     DISPUTED_MARK,
     HEADLINE_STATUSES,
     MISSING,
     NO_TARGET,
     STATUS_CODES,
+    finding_rule_name,
     fmt_change,
     fmt_number,
     fmt_target,
     fmt_value,
     is_missing,
+    measure_name,
     short_name,
     status_label,
     status_style,
@@ -695,23 +697,6 @@ def indicator_options(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Cat
     if group:
         out = [i for i in out if catalog.indicators[i].group == group]
     return out
-
-
-def measure_name(catalog: Catalog, code: str, lang: str) -> str:
-    """A measure's or an indicator's name (a report may state only the rate); an unknown id as it is."""
-    if code in catalog.measures:
-        return catalog.measures[code].name(lang)
-    if code in catalog.indicators:
-        return catalog.indicators[code].name(lang)
-    return code
-
-
-def finding_rule_name(rule: str, lang: str) -> str:
-    """A check by its name (monitor.checks' id when the strings file does not name it yet)."""
-    try:
-        return t(f"finding_{rule}", lang)
-    except KeyError:  # a check newer than the strings file: its id is still a clear name
-        return rule
 
 
 def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:

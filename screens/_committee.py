@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.i18n import status_label
 from monitor import committee, views
 from monitor.export.onepage import onepage_fragment, onepage_pdf
 from monitor.export.selection import PDF_MIME, pack_formats, part_name, selection_data
-from monitor.i18n import status_label
 from screens import _ui
 
 

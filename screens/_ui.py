@@ -18,11 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from etl.load import AuditFailed, Key, LoadBusy, LoadRejected, Report
-from monitor import auth, views
-from monitor.catalog import Catalog, Term
-from monitor.charts import plotly_config
-from monitor.i18n import (
+from core.catalog import Catalog, Term
+from core.i18n import (
     DEFAULT_LANG,
     LANGS,
     STATUS_CODES,
@@ -31,7 +28,10 @@ from monitor.i18n import (
     t,
     unit_name,
 )
-from monitor.problems import problems_frame
+from core.problems import problems_frame
+from etl.load import AuditFailed, Key, LoadBusy, LoadRejected, Report
+from monitor import auth, views
+from monitor.charts import plotly_config
 from monitor.scorecard import status_chips
 from monitor.store import Store, StoreClosed
 from monitor.uploads import Checked, load_checked

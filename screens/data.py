@@ -11,12 +11,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core import audit
+from core.i18n import fmt_number
+from core.problems import rows_frame
 from etl import safety
 from etl.load import AuditFailed, LoadBusy, Report, rollback
 from etl.versions import VersionNotFound, list_versions, retention
-from monitor import audit, auth, views
-from monitor.i18n import fmt_number
-from monitor.problems import rows_frame
+from monitor import auth, views
 from monitor.store import file_identity
 from monitor.uploads import (
     Checked,

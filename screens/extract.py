@@ -11,12 +11,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.i18n import fmt_number
+from core.problems import refusal, rows_frame
 from etl import safety
 from etl.extract_text import DocumentError
 from etl.safety import UnsafeUpload
 from monitor import auth, review, views
-from monitor.i18n import fmt_number
-from monitor.problems import refusal, rows_frame
 from monitor.uploads import Checked, check_uploads, record_check
 from screens import _ui
 

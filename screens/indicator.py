@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import STATUS_CODES
 from monitor import views
 from monitor.charts import bars, download_name, trend
-from monitor.i18n import STATUS_CODES
 from monitor.scorecard import marked
 from screens import _export, _ui
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.i18n import STATUS_CODES, status_label
 from monitor import views
 from monitor.charts import download_name
-from monitor.i18n import STATUS_CODES, status_label
 from monitor.scorecard import heatmap_html
 from screens import _export, _ui
 

@@ -13,7 +13,7 @@ from etl.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
-SCHEMA = (ROOT / "monitor" / "schema.sql").read_text(encoding="utf-8")
+SCHEMA = (ROOT / "core" / "schema.sql").read_text(encoding="utf-8")
 _built: dict[str, Path] = {}
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from monitor.audit import read_audit
+from core.audit import read_audit
+from core.i18n import t
 from monitor.auth import Throttle, format_user
-from monitor.i18n import t
 from monitor.store import Store
 from tests.dashboard_data import ROOT, sample_db, texts
 

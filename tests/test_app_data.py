@@ -13,8 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from core.catalog import default_catalog
 from monitor.auth import format_user
-from monitor.catalog import default_catalog
 from monitor.store import Store
 from monitor.uploads import check_uploads, load_checked, template_bytes, upload_findings
 from screens._ui import esc

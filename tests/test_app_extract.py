@@ -14,12 +14,12 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.audit import read_audit
+from core.catalog import default_catalog
+from core.i18n import t
 from etl.extract import extract
 from etl.load import load
-from monitor.audit import read_audit
 from monitor.auth import format_user
-from monitor.catalog import default_catalog
-from monitor.i18n import t
 from tests.dashboard_data import SAMPLE, empty_db, run_app, sample_db, texts
 from tests.served_app import streamlit_server
 

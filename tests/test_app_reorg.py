@@ -13,9 +13,9 @@ import pytest
 from docx import Document
 from pptx import Presentation
 
+from core.catalog import default_catalog
 from etl.demo import write_demo
 from etl.load import load
-from monitor.catalog import default_catalog
 from monitor.export.pack import export_pack
 from tests.dashboard_data import SAMPLE, frames, run_app, texts
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from core.catalog import DEFAULT_PATH, Catalog, default_catalog, load_catalog
 from etl.load import load
 from monitor.attainment import (
     ASSESS_COLUMNS,
@@ -27,7 +28,6 @@ from monitor.attainment import (
     scorecard,
     units_frame,
 )
-from monitor.catalog import DEFAULT_PATH, Catalog, default_catalog, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"

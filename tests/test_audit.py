@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.audit import audit_path, audit_rows, read_audit, record_upload, sha256
 from etl.load import LoadRejected, load
-from monitor.audit import audit_path, audit_rows, read_audit, record_upload, sha256
 from monitor.uploads import check_uploads, load_checked
 
 GOOD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"

@@ -345,7 +345,8 @@ BANNED_CALLS = {"eval", "exec", "compile", "__import__", "read_pickle", "unsafe_
 
 
 def _code_files() -> list[Path]:
-    return sorted([ROOT / "app.py", *(ROOT / "etl").rglob("*.py"), *(ROOT / "monitor").rglob("*.py"),
+    return sorted([ROOT / "app.py", *(ROOT / "core").rglob("*.py"), *(ROOT / "etl").rglob("*.py"),
+                   *(ROOT / "monitor").rglob("*.py"),
                    *(ROOT / "screens").rglob("*.py")])
 
 
@@ -395,8 +396,8 @@ def test_the_control_character_is_named(db: Path, generated: dict[str, Path]) ->
 
 def test_text_stored_before_the_door_still_exports(db: Path, tmp_path: Path) -> None:
     """A database written before the rule: the scorecard's Excel and the pack's parts are still written."""
+    from core.catalog import default_catalog
     from monitor.__main__ import main as monitor_main
-    from monitor.catalog import default_catalog
     from monitor.export.model import load_pack_data
 
     with duckdb.connect(str(db)) as con:
@@ -419,8 +420,8 @@ def test_text_stored_before_the_door_still_exports(db: Path, tmp_path: Path) -> 
 def test_a_fifo_or_a_device_is_refused_before_the_lock(db: Path, tmp_path: Path) -> None:
     import os
 
+    from core.audit import read_audit
     from etl.__main__ import main as etl_main
-    from monitor.audit import read_audit
 
     fifo, zero = tmp_path / "pipe.csv", tmp_path / "zero.csv"
     os.mkfifo(fifo)
@@ -441,8 +442,8 @@ def test_check_and_a_busy_load_leave_an_audit_line(db: Path, generated: dict[str
     import fcntl
     import stat
 
+    from core.audit import audit_path, read_audit
     from etl.__main__ import main as etl_main
-    from monitor.audit import audit_path, read_audit
 
     good = tmp_path / "good.csv"
     good.write_bytes(_csv("H1,2022,Y,,org_rated,55,,BC 9"))
@@ -487,7 +488,7 @@ def test_a_report_named_like_a_formula_gives_no_formula(tmp_path: Path) -> None:
 
 
 def test_a_long_unit_in_the_address_is_not_echoed_whole(monkeypatch: pytest.MonkeyPatch, base_db: Path) -> None:
-    from monitor.i18n import t
+    from core.i18n import t
     from tests.dashboard_data import run_app
 
     at = run_app(monkeypatch, base_db, unit="A" * 100_000)
@@ -499,7 +500,7 @@ def test_a_long_unit_in_the_address_is_not_echoed_whole(monkeypatch: pytest.Monk
 def test_the_data_page_refuses_two_million_rows_before_reading(monkeypatch: pytest.MonkeyPatch,
                                                                 base_db: Path) -> None:
     # was: 51 KB of Parquet took 30 s and 2 GB of the server, from anyone at the demo
-    from monitor.i18n import t
+    from core.i18n import t
     from tests.dashboard_data import run_app
 
     at = run_app(monkeypatch, base_db, "data", unit="BD", year="2022")

@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from core.i18n import STATUS_STYLE
 from monitor.charts import bars, download_name, empty_figure, heatmap, plotly_config, scatter, slug, sparkline, trend
-from monitor.i18n import STATUS_STYLE
 
 
 def _bar_frame(**over: object) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Year-over-year warnings (monitor.checks): jumps that look like typing slips, stored by every load
+"""Year-over-year warnings (core.checks): jumps that look like typing slips, stored by every load
 and printed by `python -m etl check`. Each names unit, year, measure, both numbers and the sources."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.i18n import t
 from etl.load import load
-from monitor.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 

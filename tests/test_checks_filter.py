@@ -1,4 +1,4 @@
-"""monitor.checks looks for findings only in the cells its numpy pre-filter picks: the findings must be
+"""core.checks looks for findings only in the cells its numpy pre-filter picks: the findings must be
 exactly those of the queries run over every fact, on data made to sit on every threshold."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from monitor.catalog import default_catalog
-from monitor.checks import Cells, cell_facts, fetch_facts, find_cells, layout, run_checks
+from core.catalog import default_catalog
+from core.checks import Cells, cell_facts, fetch_facts, find_cells, layout, run_checks
 
 FAMILIES = ["org", "member", "cell"]
 UNITS = ["A", "B", "C"]

@@ -16,11 +16,11 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
+from core.audit import audit_path
+from core.catalog import default_catalog
 from etl.load import load, rollback
 from monitor import committee
-from monitor.audit import audit_path
 from monitor.auth import ANONYMOUS, User, format_user
-from monitor.catalog import default_catalog
 from monitor.export import docx, pptx
 from monitor.export.model import load_pack_data
 from monitor.export.onepage import onepage_pdf

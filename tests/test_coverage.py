@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.catalog import default_catalog
 from etl.load import load
-from monitor.catalog import default_catalog
 from monitor.coverage import covers, missing
 from tests.dashboard_data import SAMPLE, run_app
 

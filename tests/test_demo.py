@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.catalog import default_catalog
 from etl.demo import build_recipe, build_units, plan_measures, write_demo
 from etl.model import MEASURE_COLUMNS, UNIT_COLUMNS
-from monitor.catalog import default_catalog
 
 SEED = 2025
 YEARS = [str(y) for y in range(2020, 2026)]

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from core.catalog import default_catalog
 from etl.load import load
 from monitor import charts as dash
 from monitor import views
 from monitor.attainment import VALUE_COLUMNS, assess, indicator_values, units_frame
-from monitor.catalog import default_catalog
 from monitor.export.docx import annex_bytes, footnotes_text
 from monitor.export.draft import draft_text
 from monitor.export.figures import bars_chart, trend_chart

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.audit import read_audit
 from etl.load import load
-from monitor.audit import read_audit
 from monitor.auth import format_user
 from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 

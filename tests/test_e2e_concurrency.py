@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.i18n import t
 from etl.load import load
-from monitor.i18n import t
 from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent

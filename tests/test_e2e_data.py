@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core import audit
 from etl.load import load
-from monitor import audit
 from monitor.auth import format_user
 from tests.served_app import chromium, grid, grid_rows, require_chromium, settled, streamlit_server
 

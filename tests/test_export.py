@@ -23,9 +23,9 @@ from docx import Document
 from openpyxl import load_workbook
 from pptx import Presentation
 
+from core.catalog import default_catalog
 from etl.demo import write_demo
 from etl.load import load
-from monitor.catalog import default_catalog
 from monitor.export import FORMATS
 from monitor.export.charts import find_chromium, png_text
 from monitor.export.docx import annex_rows, build_annex, build_draft

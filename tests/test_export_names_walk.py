@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.catalog import default_catalog
 from etl.demo import write_demo
 from etl.load import load
-from monitor.catalog import default_catalog
 from monitor.export.charts import find_chromium
 from monitor.export.pack import export_pack
 from tests.dashboard_data import SAMPLE

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from core.catalog import default_catalog
 from etl.extract import ExtractResult, extract, extract_main, reason_text, unplaced_path
 from etl.model import MEASURE_COLUMNS
-from monitor.catalog import default_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

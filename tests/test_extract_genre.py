@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.bench_extract import CORPUS, OWN, all_docs, score, total
+from core.catalog import default_catalog
 from etl.extract import extract, reason_text
-from monitor.catalog import default_catalog
 from monitor.review import Proposal, unplaced_frame
 
 Row = tuple[str, str, str, str]  # measure, year, value, qualifier

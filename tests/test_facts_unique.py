@@ -1,5 +1,5 @@
 """facts holds one row per key (unit, year, period, org type, measure) with no PRIMARY KEY behind it
-(monitor/schema.sql): the load's own rules must keep it so, on every path a row can come in by."""
+(core/schema.sql): the load's own rules must keep it so, on every path a row can come in by."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_a_key_given_twice_with_different_values_is_rejected(tmp_path: Path) -> 
 
 def test_a_database_with_the_old_keyed_facts_table_loses_the_key_and_keeps_its_facts(tmp_path: Path) -> None:
     db = tmp_path / "m.duckdb"
-    # monitor/schema.sql as it was at d9e3c2b, kept as a file: a shallow clone or a tarball has no history
+    # core/schema.sql as it was at d9e3c2b, kept as a file: a shallow clone or a tarball has no history
     old_schema = (ROOT / "tests" / "fixtures" / "schema" / "keyed_facts_2026-11.sql").read_text(encoding="utf-8")
     assert "PRIMARY KEY (unit_code, year, period, org_type, measure)" in old_schema
     with duckdb.connect(str(db)) as con:

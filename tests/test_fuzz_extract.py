@@ -27,10 +27,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.catalog import default_catalog
 from etl.extract import ExtractResult, extract
 from etl.extract_text import SUFFIXES, DocumentError, build_blocks, text_lines
 from etl.model import MEASURE_COLUMNS
-from monitor.catalog import default_catalog
 
 CATALOG = default_catalog()
 HANG_SECONDS = 10

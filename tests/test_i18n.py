@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from monitor.i18n import (
+from core.i18n import (
     HEADLINE_STATUSES,
     LANGS,
     MISSING,
@@ -126,7 +126,7 @@ def test_the_headline_never_puts_more_than_four_boxes_on_a_row() -> None:
 
 
 # issue 20 (part): every text key complete, every key the code names by its literal there
-CODE_DIRS = ("app.py", "serve.py", "screens", "monitor", "etl")
+CODE_DIRS = ("app.py", "serve.py", "screens", "monitor", "etl", "core")
 _LITERAL = re.compile(r"""(?<![\w])(?:\w+\.)?(t|tx)\(\s*(f?)(["'])([^"'{]*)(\{?)""")
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.catalog import default_catalog
+from core.problems import describe
 from etl.load import LoadRejected, load
 from monitor.attainment import indicator_values
-from monitor.catalog import default_catalog
 from monitor.lineage import in_term, unit_years
-from monitor.problems import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 UNITS = """unit_code,name_vi,name_en,parent_code,kind,valid_from,valid_to

@@ -21,9 +21,9 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.catalog import default_catalog
 from etl.load import load
 from etl.model import MEASURE_COLUMNS, UNIT_COLUMNS
-from monitor.catalog import default_catalog
 
 CAT = default_catalog()
 YEARS = sorted({y for t in CAT.terms.values() for y in range(t.start, t.end + 1)})

@@ -1,14 +1,14 @@
-"""A problem said in the reader's words (monitor.problems): from the rule's facts, in Vietnamese or English,
+"""A problem said in the reader's words (core.problems): from the rule's facts, in Vietnamese or English,
 units and files by the names the officer knows, values as she wrote them, headers in her language."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from core.audit import read_audit
+from core.problems import describe, number, place, problems_frame
 from etl.model import Problem
-from monitor.audit import read_audit
 from monitor.auth import LoadGate
-from monitor.problems import describe, number, place, problems_frame
 from monitor.uploads import check_uploads, record_check
 
 SERVER = "/tmp/monitor-upload-x1/00_bao_cao.xlsx"  # where the server saved the upload
@@ -69,8 +69,8 @@ def test_a_refused_upload_in_the_readers_words() -> None:
 
     import pytest
 
+    from core.problems import refusal
     from etl.safety import UnsafeUpload, screen
-    from monitor.problems import refusal
 
     def refused(name: str, data: bytes, lang: str = "vi", **kw: object) -> str:
         with pytest.raises(UnsafeUpload) as err:
@@ -94,7 +94,7 @@ def test_a_refused_upload_in_the_readers_words() -> None:
 
 def test_a_figure_is_named_with_its_org_type_and_period_by_name() -> None:
     """The conflicts table named them by code: 'Tổng số tổ chức cơ sở đảng (xa) [H1]'."""
-    from monitor.catalog import default_catalog
+    from core.catalog import default_catalog
     from monitor.uploads import figure_name
 
     cat = default_catalog()

@@ -12,12 +12,12 @@ import docx
 import pandas as pd
 import pytest
 
+from core.catalog import default_catalog
 from etl.extract_text import DocumentError
 from etl.load import Report
 from etl.model import MEASURE_COLUMNS
 from etl.safety import Screened, UnsafeUpload, screen
 from monitor import review
-from monitor.catalog import default_catalog
 from tests.test_extract import _pdf_with_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -349,12 +349,12 @@ def test_spaces_at_either_end_of_a_cell_are_trimmed(tmp_path):
 
 
 def test_the_part_whole_prefilter_keeps_every_part_over_its_whole(db, tmp_path, monkeypatch):
-    """part_exceeds_whole runs on the cells numpy flags (monitor.checks.parts_over_wholes) only: the same
+    """part_exceeds_whole runs on the cells numpy flags (core.checks.parts_over_wholes) only: the same
     problems as over every cell, for parts and wholes in the input, in the database, stated as bounds."""
     import numpy as np
 
     import etl.load
-    from monitor.checks import Cells
+    from core.checks import Cells
 
     path = _write(tmp_path / "parts.csv", ",".join(HEADER) + "\n" + "\n".join([
         "H1,2022,Y,,org_rated,60,,BC",  # over the database's org_total 58

@@ -237,8 +237,8 @@ def test_at_most_two_parses_at_once() -> None:
 
 def test_the_template_has_its_own_cell_limit(tmp_path) -> None:
     # openpyxl reads the data-entry template (etl.template) at ~12 µs a cell: 60 000 cells, 30 districts
+    from core.catalog import default_catalog
     from etl.template import write_template
-    from monitor.catalog import default_catalog
 
     for units, refused in ((30, False), (31, True)):
         path = tmp_path / f"mau-{units}.xlsx"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from core.catalog import Catalog, default_catalog
 from etl.model import MEASURE_COLUMNS, UNIT_COLUMNS
-from monitor.catalog import Catalog, default_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from monitor.i18n import STATUS_STYLE
+from core.i18n import STATUS_STYLE
 from monitor.scorecard import heatmap_html
 
 

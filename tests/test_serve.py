@@ -71,13 +71,15 @@ def test_warm_imports_what_the_first_page_imports() -> None:
     wanted: set[str] = set()
     for script in (serve.APP, root / "screens" / "overview.py"):
         for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("monitor", "screens"):
+            ours = node.module.split(".")[0] in ("core", "monitor", "screens") if isinstance(node, ast.ImportFrom) \
+                and node.module else False
+            if ours:
                 package = root / node.module.replace(".", "/")
                 wanted |= {node.module} | {f"{node.module}.{a.name}" for a in node.names
                                            if (package / f"{a.name}.py").exists()}
     assert {"monitor.store", "screens._ui", "screens._export", "monitor.charts"} <= wanted
     code = ("import sys, json, serve; serve.warm(); "
-            "from monitor.catalog import default_catalog; "
+            "from core.catalog import default_catalog; "
             "print(json.dumps([sorted(sys.modules), default_catalog.cache_info().currsize]))")
     out = subprocess.run([sys.executable, "-c", code], cwd=serve.APP.parent, capture_output=True, text=True, check=True)
     modules, cached = json.loads(out.stdout.splitlines()[-1])

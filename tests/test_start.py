@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.catalog import _SAFE_LOADER, DEFAULT_PATH, read_yaml
+from core.catalog import _SAFE_LOADER, DEFAULT_PATH, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-YAML_FILES = [DEFAULT_PATH, ROOT / "monitor" / "strings.yaml", ROOT / "monitor" / "export" / "strings.yaml",
+YAML_FILES = [DEFAULT_PATH, ROOT / "core" / "strings.yaml", ROOT / "monitor" / "export" / "strings.yaml",
               ROOT / "drafting.yaml"]
 
 

@@ -8,6 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from core.catalog import default_catalog
 from etl.model import MEASURE_COLUMNS, ORIGIN_COLUMNS
 from etl.template import (
     INSTRUCTIONS_SHEET,
@@ -18,7 +19,6 @@ from etl.template import (
     template_sections,
     write_template,
 )
-from monitor.catalog import default_catalog
 
 UNITS = [("BD-TAYSON", "Đảng bộ huyện Tây Sơn"),
          ("TH-KHOI", "Đảng bộ Khối Cơ quan và Doanh nghiệp tỉnh Thanh Hóa")]

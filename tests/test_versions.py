@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core import audit
 from etl import versions
 from etl.load import AuditFailed, LoadRejected, check, load, rollback
-from monitor import audit
 
 ROOT = Path(__file__).resolve().parent.parent
 UNITS = ROOT / "tests" / "fixtures" / "units.csv"

@@ -17,12 +17,12 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.catalog import default_catalog
+from core.checks import CHECKS
 from etl import rules
 from etl.demo import write_demo
 from etl.load import load
 from etl.template import write_template
-from monitor.catalog import default_catalog
-from monitor.checks import CHECKS
 from monitor.export.charts import find_chromium
 from monitor.export.pack import export_pack
 from tests.dashboard_data import SAMPLE, run_app, sample_db

@@ -33,8 +33,8 @@ from typing import Any
 import kaleido
 import plotly.graph_objects as go
 
+from core.i18n import short_name
 from monitor.charts import download_name, slug
-from monitor.i18n import short_name
 
 FORMATS = ("png", "svg", "pdf")
 EXPORT_FONT = "DejaVu Sans"

@@ -11,11 +11,11 @@ from typing import Any
 
 import pandas as pd
 
+from core.i18n import status_label
 from monitor.committee import WHOLE, lookup
 from monitor.export.draft import Block
 from monitor.export.model import PackData
 from monitor.export.text import tx
-from monitor.i18n import status_label
 from monitor.views import indicator_label
 
 OFF_TRACK = ("off_track", "accelerate")  # the statuses the meeting must explain: a slide each

@@ -24,13 +24,13 @@ from docx.oxml.shared import OxmlElement
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
+from core.i18n import MISSING, fmt_number, fmt_target, is_missing, status_label, with_qualifier
 from monitor import views
 from monitor.export.committee import annex_rows as committee_annex_rows
 from monitor.export.committee import draft_blocks as committee_blocks
 from monitor.export.draft import draft_blocks
 from monitor.export.model import PackData
 from monitor.export.text import DOC_FONT, tx
-from monitor.i18n import MISSING, fmt_number, fmt_target, is_missing, status_label, with_qualifier
 
 BLACK = RGBColor(0, 0, 0)
 A4_SHORT, A4_LONG = Mm(210), Mm(297)

@@ -26,9 +26,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.catalog import Catalog, Target, read_yaml
+from core.i18n import fmt_number, fmt_target, fmt_value, is_missing, lang_of, with_qualifier
 from monitor.attainment import met as attainment_met
-from monitor.catalog import Catalog, Target, read_yaml
-from monitor.i18n import fmt_number, fmt_target, fmt_value, is_missing, lang_of, with_qualifier
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "drafting.yaml"
 PLAIN_FIELDS = frozenset({"when", "year", "unit"})

@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 
 import pandas as pd
 
+from core.catalog import Catalog, Term
 from monitor import charts as dash
 from monitor import views
-from monitor.catalog import Catalog, Term
 from monitor.export.charts import HEIGHT, Chart
 from monitor.export.text import tx
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.catalog import Catalog, Term
+from core.checks import FINDING_COLUMNS
+from core.i18n import unit_name
 from etl.safety import printable_frame
 from monitor import attainment, views
 from monitor import committee as committee_store
-from monitor.catalog import Catalog, Term
-from monitor.checks import FINDING_COLUMNS
-from monitor.i18n import unit_name
 
 
 @dataclass

@@ -20,12 +20,12 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from core.i18n import DISPUTED_MARK, STATUS_CODES, status_label
 from monitor import views
 from monitor.export.charts import EXPORT_FONT, _chromium
 from monitor.export.committee import line, of_target, of_unit
 from monitor.export.model import PackData
 from monitor.export.text import tx
-from monitor.i18n import DISPUTED_MARK, STATUS_CODES, status_label
 
 ZOOMS = (1.0, 0.86, 0.74, 0.62)  # tried in turn until each unit is on one page
 PRINT_TIMEOUT = 60  # seconds Chromium may take to print

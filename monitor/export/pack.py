@@ -27,8 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.catalog import Catalog
 from monitor.attainment import units_frame
-from monitor.catalog import Catalog
 from monitor.charts import slug
 from monitor.export import FORMATS, IMAGE_FORMATS
 from monitor.export.charts import TABS, Chart, browser, render_chart
@@ -214,7 +214,7 @@ def pack_bytes(data: PackData, formats: str | Iterable[str] = FORMATS) -> bytes:
 
 def run_cli(args: object, open_db: object, rejected: type[Exception]) -> int:
     """`python -m monitor export --db PATH --out DIR [--unit CODE] [--format ...] [--year YYYY]`."""
-    from monitor.catalog import default_catalog
+    from core.catalog import default_catalog
     from monitor.export.charts import ChromiumMissing
 
     con = open_db(args.db)

@@ -18,13 +18,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from monitor import views
-from monitor.export.charts import Chart, png_size
-from monitor.export.committee import line as committee_line
-from monitor.export.committee import off_track as committee_off_track
-from monitor.export.model import PackData
-from monitor.export.text import SLIDE_FONT, lower_first, tx
-from monitor.i18n import (
+from core.i18n import (
     DISPUTED_MARK,
     STATUS_CODES,
     STATUS_STYLE,
@@ -33,6 +27,12 @@ from monitor.i18n import (
     short_name,
     status_label,
 )
+from monitor import views
+from monitor.export.charts import Chart, png_size
+from monitor.export.committee import line as committee_line
+from monitor.export.committee import off_track as committee_off_track
+from monitor.export.model import PackData
+from monitor.export.text import SLIDE_FONT, lower_first, tx
 
 WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13,333 × 7,5 in: PowerPoint's own 16:9
 MARGIN = Inches(0.4)

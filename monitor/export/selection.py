@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from core.catalog import Catalog, Term
 from monitor import views
-from monitor.catalog import Catalog, Term
 from monitor.charts import slug
 from monitor.export import FORMATS
 from monitor.export.charts import find_chromium

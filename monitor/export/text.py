@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from monitor.i18n import lang_of, load_strings
+from core.i18n import lang_of, load_strings
 
 STRINGS_PATH = Path(__file__).resolve().parent / "strings.yaml"
 # Office files are drawn by the reader's Office, not here: these fonts carry Vietnamese on Windows and

@@ -16,10 +16,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.i18n import finding_rule_name, fmt_target, is_missing, measure_name, status_label, status_style
 from monitor import views
 from monitor.export.model import PackData
 from monitor.export.text import tx
-from monitor.i18n import fmt_target, is_missing, status_label, status_style
 
 RATE_FORMAT = "0.00"
 COUNT_FORMAT = "#,##0"
@@ -155,11 +155,11 @@ def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
                                     "xl_source")]
     catalog = data.catalog
     # words, as on the other sheets and the Data page: the check, its weight, period, org type, measure
-    rows = [[views.finding_rule_name(f.rule, lang), tx(f"xl_severity_{f.severity}", lang), f.unit_code,
+    rows = [[finding_rule_name(f.rule, lang), tx(f"xl_severity_{f.severity}", lang), f.unit_code,
              names.get(f.unit_code, f.unit_code), int(f.year),
              catalog.periods[f.period].name(lang) if f.period in catalog.periods else f.period,
              catalog.org_types[f.org_type].name(lang) if f.org_type in catalog.org_types else f.org_type,
-             views.measure_name(catalog, f.measure, lang), _num(f.stated), _num(f.computed), f.detail, f.source]
+             measure_name(catalog, f.measure, lang), _num(f.stated), _num(f.computed), f.detail, f.source]
             for f in data.findings.itertuples(index=False)]
     return header, rows
 

@@ -16,8 +16,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from monitor.attainment import STATUSES
-from monitor.catalog import read_yaml
+from core.catalog import STATUSES, Catalog, read_yaml
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -217,3 +216,20 @@ def short_name(name: str, width: int | None = None) -> str:
 def plotly_separators(lang: str = DEFAULT_LANG) -> str:
     """Plotly's layout.separators: decimal mark then thousands mark."""
     return ",." if lang_of(lang) == "vi" else ".,"
+
+
+def measure_name(catalog: Catalog, code: str, lang: str) -> str:
+    """A measure's or an indicator's name (a report may state only the rate); an unknown id as it is."""
+    if code in catalog.measures:
+        return catalog.measures[code].name(lang)
+    if code in catalog.indicators:
+        return catalog.indicators[code].name(lang)
+    return code
+
+
+def finding_rule_name(rule: str, lang: str) -> str:
+    """A check by its name (core.checks' id when the strings file does not name it yet)."""
+    try:
+        return t(f"finding_{rule}", lang)
+    except KeyError:  # a check newer than the strings file: its id is still a clear name
+        return rule

@@ -15,6 +15,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+# every status an assessed target can have, in the order legends list them
+STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "missed", "to_verify", "insufficient",
+            "undecided", "no_data")
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "indicators.yaml"
 
 Comparator = Literal[">", ">=", "=", "<=", "<", "range"]

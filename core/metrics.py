@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from monitor.catalog import Catalog
+from core.catalog import Catalog
 
 
 def temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: str, rows: Sequence[Sequence[object]]) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("monitor.audit")
+log = logging.getLogger("core.audit")
 
 # The dashboard's own results for a checked upload (load() writes "loaded" and "rejected").
 UPLOAD_RESULTS = ("refused", "invalid", "conflicts", "not_allowed", "checked")

@@ -1,6 +1,6 @@
 """The checks committee staff now do by hand before a meeting: does the report agree with itself?
 
-Each check is one SQL query over `resolved` / `computed` / the facts (see monitor.metrics) returning
+Each check is one SQL query over `resolved` / `computed` / the facts (see core.metrics) returning
 rows shaped like the `findings` table. They never reject data: the data must match its source, and
 the committee must see the source's slip.
 
@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from monitor.catalog import Catalog
-from monitor.metrics import _derivation_levels, prepare
+from core.catalog import Catalog
+from core.metrics import _derivation_levels, prepare
 
 FACT_COLUMNS = "unit_code, year, period, org_type, measure, value, decimals, qualifier, source"
 FINDING_COLUMNS = ["rule", "severity", "unit_code", "year", "period", "org_type", "measure",
@@ -172,7 +172,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "f
     prepared=True uses the `resolved` and `computed` tables already built from `facts`; `cells`: the
     cells find_cells gave for these facts (worked out while the connection did something else);
     `gathered`: the facts of those cells already (cell_facts), so none is looked for in `facts`;
-    `registered`: the connection has the catalogue's tables (monitor.metrics.register_catalog) already.
+    `registered`: the connection has the catalogue's tables (core.metrics.register_catalog) already.
     """
     if gathered is not None and not prepared:
         if not gathered.num_rows:

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.catalog import Catalog, default_catalog
-from monitor.i18n import fmt_number, lang_of, load_strings, t, with_qualifier
+from core.catalog import Catalog, default_catalog
+from core.i18n import fmt_number, lang_of, load_strings, t, with_qualifier
 
 # the rules whose value is a figure, shown the reader's way (3.577; 99,74); any other value (a year, a
 # code, text that is no number) is shown exactly as written
@@ -95,7 +95,7 @@ def place_of(file: str, sheet: str, row: Any, lang: str = "vi", files: Mapping[s
 
 
 def _measure(catalog: Catalog, code: str, lang: str) -> str:
-    from monitor.views import measure_name
+    from core.i18n import measure_name
 
     return measure_name(catalog, code, lang) if code and catalog.known_code(code) else (code or "—")
 
@@ -179,7 +179,7 @@ def describe(p: Any, lang: str = "vi", names: Mapping[str, str] | None = None,
     """What is wrong and what to do, in `lang`. A problem with no sentence of its own (a finding's
     detail) is given as its message."""
     lang = lang_of(lang)
-    if p.message and not p.args:  # a finding's own words (monitor.checks), or a detail with no facts
+    if p.message and not p.args:  # a finding's own words (core.checks), or a detail with no facts
         return p.message
     key = _key(p)
     if key not in load_strings():
@@ -217,8 +217,8 @@ ROW_HEADERS = {"file": "file", "sheet": "sheet", "row": "row", "unit_code": "uni
 def rows_frame(rows: pd.DataFrame, lang: str = "vi", names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The rows as read, in the officer's words: units, measures, periods and organisation types by name
     (a code nobody knows stays as written, for her to find), values the reader's way, headers in `lang`."""
-    from etl.numbers import machine_to_vi
-    from monitor.views import measure_name
+    from core.i18n import measure_name
+    from core.numbers import machine_to_vi
 
     catalog = default_catalog()
     out = rows.copy()
@@ -250,7 +250,7 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[st
                      catalog: Catalog | None = None) -> str:
     """A finding (a row of the findings table) for the command line: the check by its name, the figure by
     the names of its unit and measure, what the report states and what its parts give, the source."""
-    from monitor.views import finding_rule_name
+    from core.i18n import finding_rule_name
 
     lang = lang_of(lang)
     catalog = catalog or default_catalog()
