@@ -29,12 +29,11 @@ from core.i18n import (
     unit_name,
 )
 from core.problems import problems_frame
-from etl.load import AuditFailed, Key, LoadBusy, LoadRejected, Report
 from monitor import auth, views
 from monitor.charts import plotly_config
 from monitor.scorecard import status_chips
 from monitor.store import Store, StoreClosed
-from monitor.uploads import Checked, load_checked
+from monitor.uploads import AuditFailed, Checked, Key, LoadBusy, LoadRejected, Report, load_checked
 
 log = logging.getLogger("monitor.dashboard")
 T = TypeVar("T")
@@ -360,7 +359,7 @@ def load_button(c: Ctx, checked: Checked, gate: auth.LoadGate, *, key: str,
                 announce: bool = True) -> Report | None:
     """Why loading is not allowed, or the load button; pressed, the all-or-nothing load of the checked
     files and its outcome in a sentence. The report when the database was replaced. `replace` and
-    `reason`: which side wins a conflict with the database (etl.load.load); `ready`: whether the batch
+    `reason`: which side wins a conflict with the database (monitor.uploads.load_checked); `ready`: whether the batch
     may be loaded (default: it passed the check); `announce`: False when the caller says what was loaded."""
     if not gate.allowed:
         (st.info if gate.reason == "load_disabled" else st.error)(gate_message(c, gate))

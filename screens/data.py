@@ -14,14 +14,12 @@ import streamlit as st
 from core import audit
 from core.i18n import fmt_number
 from core.problems import rows_frame
-from etl import safety
-from etl.load import AuditFailed, LoadBusy, Report, rollback
-from etl.versions import VersionNotFound, list_versions, retention
-from monitor import auth, views
+from monitor import auth, versions, views
 from monitor.store import file_identity
 from monitor.uploads import (
     Checked,
-    check_uploads,
+    Report,
+    check_batch,
     conflict_key,
     conflict_table,
     corrections_table,
@@ -139,16 +137,11 @@ def _checked(files: list[tuple[str, bytes]]) -> Checked | None:
     held = st.session_state.get(CHECKED_KEY)
     if held is not None and held[0] == key:
         return held[1]
-    refused = safety.screen_batch(files, lang=c.lang)
-    if not refused:
-        try:
-            with safety.work_slot():
-                checked = check_uploads(files, c.db, c.lang, c.names())
-        except safety.UnsafeUpload as exc:
-            refused = [exc.text(c.lang)]
-        else:
-            st.session_state[CHECKED_KEY] = (key, checked)
-            return checked
+    outcome = check_batch(files, c.db, c.lang, c.names())
+    if isinstance(outcome, Checked):
+        st.session_state[CHECKED_KEY] = (key, outcome)
+        return outcome
+    refused = outcome  # said in the page's language, before any parser ran
     for message in refused:
         st.error(c.t("upload_refused", reason=_ui.esc(message)))
     seen = (c.who, key[0])
@@ -272,34 +265,13 @@ def _may_restore() -> bool:
 
 def _versions_section() -> None:
     st.subheader(c.t("versions_title"))
-    limit = retention()
+    limit = versions.retention()
     st.caption(c.t("versions_help", count=limit.count, mb=fmt_number(limit.bytes // (1024 * 1024), c.lang)))
-    kept = list_versions(c.db)
+    kept = versions.list_versions(c.db)
     if not kept:
         st.info(c.t("versions_none"))
         return
-    saved = pd.to_datetime(pd.Series([v.saved_at for v in kept], dtype=object), errors="coerce", utc=True)
-
-    def last_load(v: object) -> str:
-        last = v.last_load
-        if not last:
-            return ""
-        at = pd.to_datetime(last.get("at"), errors="coerce")
-        when = "" if pd.isna(at) else at.strftime("%d/%m/%Y %H:%M")
-        who = f", {last['user']}" if last.get("user") else ""
-        return f"#{last.get('id', '')} ({when}{who}): " + ", ".join(audit.display_name(str(f))
-                                                                   for f in last.get("files") or [])
-
-    st.dataframe(pd.DataFrame({
-        c.t("version_no"): [str(v.number) for v in kept],
-        c.t("version_saved"): saved.dt.strftime("%d/%m/%Y %H:%M:%S").fillna("").to_numpy(),
-        c.t("version_by"): [v.replaced_by for v in kept],
-        c.t("version_how"): [c.t(f"version_how_{v.replaced_how}") if v.replaced_how in ("load", "rollback")
-                             else v.replaced_how for v in kept],
-        c.t("version_facts"): [fmt_number(v.facts, c.lang) for v in kept],
-        c.t("version_units"): [fmt_number(v.units, c.lang) for v in kept],
-        c.t("version_last_load"): [last_load(v) for v in kept],
-    }), hide_index=True, key="data_versions", row_height=WRAP_ROW,
+    st.dataframe(versions.versions_table(kept, c.lang), hide_index=True, key="data_versions", row_height=WRAP_ROW,
         column_config={c.t("version_no"): st.column_config.TextColumn(width=70),
                        c.t("version_saved"): st.column_config.TextColumn(width=125),
                        c.t("version_last_load"): st.column_config.TextColumn(width=260)})
@@ -313,12 +285,12 @@ def _versions_section() -> None:
     if not st.button(c.t("version_restore"), disabled=not sure, icon=":material/history:", key="data_version_restore"):
         return
     try:
-        into = rollback(c.db, int(number), user=c.who)
-    except VersionNotFound:
+        into = versions.restore(c.db, int(number), user=c.who)
+    except versions.VersionNotFound:
         st.error(c.t("version_gone", n=number))
-    except LoadBusy as exc:
+    except versions.LoadBusy as exc:
         st.error(c.t("load_busy", error=_ui.esc(exc)))
-    except AuditFailed:
+    except versions.AuditFailed:
         _ui.log.exception("audit not written")
         st.error(c.t("load_not_recorded"))
     else:

@@ -13,9 +13,6 @@ import streamlit as st
 
 from core.i18n import fmt_number
 from core.problems import refusal, rows_frame
-from etl import safety
-from etl.extract_text import DocumentError
-from etl.safety import UnsafeUpload
 from monitor import auth, review, views
 from monitor.uploads import Checked, check_uploads, record_check
 from screens import _ui
@@ -49,12 +46,11 @@ def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str
     kept = st.session_state.get(READ_KEY)
     if kept is not None and kept[0] == key:
         return kept[1]
-    try:
-        with safety.work_slot(name):  # at most two uploads parsed at once, whoever sends them
-            out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
-    except UnsafeUpload as exc:
+    try:  # in one of the server's work slots: at most two uploads parsed at once, whoever sends them
+        out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
+    except review.UnsafeUpload as exc:
         out = _ui.esc(refusal(exc, name, c.lang))
-    except DocumentError as exc:
+    except review.DocumentError as exc:
         _ui.log.info("report not read: %s", exc)
         out = c.t("extract_unreadable", name=_ui.esc(name))
     st.session_state[READ_KEY] = (key, out)
