@@ -29,9 +29,13 @@ from monitor.uploads import (
     upload_findings,
     upload_findings_table,
 )
-from screens import _missing, _ui
+from screens import _missing
+from screens._context import ctx
+from screens._escape import esc
+from screens._guard import data_missing, guard, log
+from screens._load import load_button
 
-c = _ui.ctx()
+c = ctx()
 st.title(c.t("data_title"))
 
 DONE_KEY = "_data_done"  # what the last load or restore did, said once in the run that reads the new file
@@ -101,17 +105,17 @@ def _overview() -> None:
                      column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 
     st.subheader(c.t("load_log"))
-    log = c.store.load_log()
-    if log.empty:
+    loads = c.store.load_log()
+    if loads.empty:
         st.info(c.t("load_log_none"))
     else:
         st.dataframe(pd.DataFrame({
-            "#": log["load_id"].astype(str),
-            c.t("file"): log["file"].map(audit.display_name),
-            c.t("rows"): [fmt_number(x, c.lang) for x in log["rows"]],
-            c.t("loaded_at"): pd.to_datetime(log["loaded_at"]).dt.strftime("%d/%m/%Y %H:%M"),
-            c.t("result"): log["result"].map(lambda r: c.t(f"result_{r}") if r in ("loaded", "unchanged") else r),
-            c.t("user"): log["user_name"],
+            "#": loads["load_id"].astype(str),
+            c.t("file"): loads["file"].map(audit.display_name),
+            c.t("rows"): [fmt_number(x, c.lang) for x in loads["rows"]],
+            c.t("loaded_at"): pd.to_datetime(loads["loaded_at"]).dt.strftime("%d/%m/%Y %H:%M"),
+            c.t("result"): loads["result"].map(lambda r: c.t(f"result_{r}") if r in ("loaded", "unchanged") else r),
+            c.t("user"): loads["user_name"],
         }), hide_index=True, key="data_load_log")
 
 
@@ -143,7 +147,7 @@ def _checked(files: list[tuple[str, bytes]]) -> Checked | None:
         return outcome
     refused = outcome  # said in the page's language, before any parser ran
     for message in refused:
-        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+        st.error(c.t("upload_refused", reason=esc(message)))
     seen = (c.who, key[0])
     done: set = st.session_state.setdefault("_audited_uploads", set())
     if c.uploads and seen not in done:  # the read-only demo writes nothing
@@ -170,7 +174,7 @@ def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
                             column_config={replace: col.CheckboxColumn(replace, width=65),
                                            **{name: col.TextColumn(width=w) for name, w in widths.items()}})
     if not allowed:
-        _ui.load_button(c, checked, gate, key="data_conflicts_load")  # says why not
+        load_button(c, checked, gate, key="data_conflicts_load")  # says why not
         return
     chosen = [conflict_key(r) for r, tick in zip(report.conflicts.itertuples(index=False), edited[replace],
                                                  strict=True) if tick]
@@ -179,8 +183,8 @@ def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
     if chosen and not reason:
         st.warning(c.t("conflict_reason_missing"))
     label = c.t("conflict_load", n=len(chosen)) if chosen else c.t("conflict_load_none")
-    loaded = _ui.load_button(c, checked, gate, key="data_conflicts_load", label=label, replace=chosen,
-                             reason=reason, ready=not chosen or bool(reason), announce=False)
+    loaded = load_button(c, checked, gate, key="data_conflicts_load", label=label, replace=chosen,
+                         reason=reason, ready=not chosen or bool(reason), announce=False)
     if loaded is not None:
         _loaded(loaded)
 
@@ -197,7 +201,7 @@ def _upload_section() -> None:
     if checked is None:
         return
     for message in checked.refused:
-        st.error(_ui.esc(message))
+        st.error(esc(message))
     codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
     gate = auth.may_load(c.user, codes, c.uploads)
     _record_upload(files, checked, gate)
@@ -238,7 +242,7 @@ def _upload_section() -> None:
     if resolvable:
         _conflicts(checked, gate)
         return
-    loaded = _ui.load_button(c, checked, gate, key="data_load", announce=False)
+    loaded = load_button(c, checked, gate, key="data_load", announce=False)
     if loaded is not None:
         _loaded(loaded)
 
@@ -289,9 +293,9 @@ def _versions_section() -> None:
     except versions.VersionNotFound:
         st.error(c.t("version_gone", n=number))
     except versions.LoadBusy as exc:
-        st.error(c.t("load_busy", error=_ui.esc(exc)))
+        st.error(c.t("load_busy", error=esc(exc)))
     except versions.AuditFailed:
-        _ui.log.exception("audit not written")
+        log.exception("audit not written")
         st.error(c.t("load_not_recorded"))
     else:
         _done([c.t("version_restored", n=number, saved=into.number)])
@@ -329,7 +333,7 @@ def _template_section() -> None:
     st.subheader(c.t("template_download"))
     template_units = [] if c.units.empty else [
         (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
-    st.caption(c.t("template_help", name=_ui.esc(c.unit_label(c.scope) or "—")))
+    st.caption(c.t("template_help", name=esc(c.unit_label(c.scope) or "—")))
     store, catalog, db = c.store, c.catalog, c.db
 
     def data() -> bytes:  # built when the button is clicked: a province's workbook takes seconds
@@ -342,14 +346,14 @@ def _template_section() -> None:
                        icon=":material/download:", key="data_template")
 
 
-with _ui.guard(c):
+with guard(c):
     _say_done()
-    if not _ui.data_missing(c):
+    if not data_missing(c):
         _overview()
     _upload_section()
     _corrections_section()
     _versions_section()
-    if not _ui.data_missing(c):
+    if not data_missing(c):
         _missing.section(c)
     if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything
         _audit_section()

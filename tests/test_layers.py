@@ -111,3 +111,16 @@ def test_one_back_arrow_breaks_its_contract(copy: Path, file: str, line: str, br
     assert f"Contracts: {3 - len(broken)} kept, {len(broken)} broken." in run.stdout
     report = run.stdout.split("Broken contracts", 1)[1]
     assert chain in report
+
+
+def test_the_navigation_lists_the_pages_and_only_them() -> None:
+    """A page is a file of screens/ without a leading underscore; the rest (context, sidebar, widgets, the load
+    button…) are what pages share, never a page of their own."""
+    shown = {node.args[0].value for node in ast.walk(ast.parse((ROOT / "app.py").read_text(encoding="utf-8")))
+             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args
+             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)}
+    pages = {f"screens/{p.name}" for p in (ROOT / "screens").glob("*.py") if not p.name.startswith("_")}
+    assert shown == pages == {"screens/overview.py", "screens/indicator.py", "screens/unit.py", "screens/compare.py",
+                              "screens/data.py", "screens/extract.py"}
+    shared = {p.stem for p in (ROOT / "screens").glob("_*.py")}
+    assert {"_context", "_sidebar", "_widgets", "_load", "_scorecard_table"} <= shared and "_ui" not in shared
