@@ -3,7 +3,7 @@ and the totals they imply (accept, edit or reject each, values the Vietnamese wa
 rows by the load command's own rules, then load them.
 
 Layout only: monitor.review turns the report into the review table and the table into contract
-rows; monitor.uploads and etl.load check and load them exactly as the Data page does.
+rows; monitor.uploads checks and loads them exactly as the Data page does (pages never import etl).
 """
 
 from __future__ import annotations
