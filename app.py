@@ -15,7 +15,10 @@ from core.catalog import default_catalog
 from core.i18n import t
 from monitor import auth
 from monitor.store import Store, db_path, file_identity, retire_older
-from screens import _ui
+from screens._context import CTX_KEY, Ctx
+from screens._escape import esc
+from screens._guard import log
+from screens._sidebar import language, sidebar
 
 
 @st.cache_resource(max_entries=4, show_spinner=False, validate=lambda s: not s.closed, on_release=Store.retire)
@@ -36,7 +39,7 @@ def _store(lang: str) -> tuple[Store | None, str]:
         retire_older(store)
         return store, ""
     except Exception as exc:  # a damaged or foreign file: say so, no traceback
-        return None, t("db_error", lang, path=_ui.esc(path), error=_ui.esc((str(exc).splitlines() or [""])[0][:300]))
+        return None, t("db_error", lang, path=esc(path), error=esc((str(exc).splitlines() or [""])[0][:300]))
 
 
 USER_KEY = "_auth_user"  # the signed-in username (local mode), kept server-side in the session
@@ -49,12 +52,12 @@ def _users() -> dict[str, auth.User]:
 
 def _record_sign_in(username: str, result: str) -> None:
     """A failed or refused sign-in, in the audit beside the database and in the server log."""
-    _ui.log.warning("%s sign-in for %r", result, username[:100])
+    log.warning("%s sign-in for %r", result, username[:100])
     try:
         audit.append(db_path(), event="login", user=username.strip()[:100], result=result, files=[], problems=0,
                      first_problem="")
     except OSError:  # a read-only folder: the server log has it
-        _ui.log.exception("cannot write the audit log beside %s", db_path())
+        log.exception("cannot write the audit log beside %s", db_path())
 
 
 def _login_form(lang: str) -> auth.User | None:
@@ -118,7 +121,7 @@ def _who(lang: str) -> tuple[auth.User | None, str, bool]:
     except auth.AuthConfigError as exc:
         st.title(t("app_title", lang))
         # what is wrong names files and settings: for the administrator, in the server's log, not on the page
-        _ui.log.error("login settings broken: %s", exc)
+        log.error("login settings broken: %s", exc)
         st.error(t("auth_config_error", lang))
         return None, "off", False
     return user, auth_mode, user is not None
@@ -132,7 +135,7 @@ def _logout(auth_mode: str) -> None:
         st.rerun()
 
 
-lang = _ui.language()
+lang = language()
 st.set_page_config(page_title=t("app_title", lang), page_icon=":material/flag:", layout="wide",
                    initial_sidebar_state="expanded")
 # The pages live in screens/, not pages/: while a pages/ folder sits beside app.py, Streamlit serves the
@@ -162,20 +165,20 @@ if page.url_path == "":  # the root: the overview, at its own address, with the 
 store, error = _store(lang)
 catalog = default_catalog()
 try:
-    context = _ui.sidebar(store, catalog, db_path(), lang, error)
+    context = sidebar(store, catalog, db_path(), lang, error)
 except Exception as exc:  # the filters failed on this database: a sentence, and pages show their empty state
-    _ui.log.exception("sidebar failed")
-    context = _ui.Ctx(store=None, catalog=catalog, db=db_path(), lang=lang,
-                      error=t("page_error", lang, error=_ui.esc(f"{type(exc).__name__}: {str(exc)[:200]}")))
+    log.exception("sidebar failed")
+    context = Ctx(store=None, catalog=catalog, db=db_path(), lang=lang,
+                  error=t("page_error", lang, error=esc(f"{type(exc).__name__}: {str(exc)[:200]}")))
 context.user = user
 context.uploads = auth.uploads_enabled(auth_mode)
-st.session_state[_ui.CTX_KEY] = context
+st.session_state[CTX_KEY] = context
 
 if user is None:
     st.sidebar.caption(":material/lock_open: " + t("demo_mode", lang))
 else:
-    st.sidebar.caption(":material/person: " + t("signed_in_as", lang, name=_ui.esc(user.name),
-                                                 username=_ui.esc(user.username), role=t(f"role_{user.role}", lang)))
+    st.sidebar.caption(":material/person: " + t("signed_in_as", lang, name=esc(user.name),
+                                                 username=esc(user.username), role=t(f"role_{user.role}", lang)))
     if st.sidebar.button(t("logout", lang), icon=":material/logout:", key="auth_logout"):
         _logout(auth_mode)
 

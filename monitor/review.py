@@ -25,9 +25,11 @@ from core.catalog import Catalog
 from core.numbers import NumberFormatError, machine_to_vi, vi_to_machine
 from etl.extract import UNPLACED_COLUMNS, ExtractResult, extract, reason_text
 from etl.extract_text import TEXT_SUFFIXES
+from etl.extract_text import DocumentError as DocumentError  # raised by read_report: the page says so
 from etl.load import Report
 from etl.model import MEASURE_COLUMNS
-from etl.safety import screen
+from etl.safety import UnsafeUpload as UnsafeUpload  # raised by read_report: the page says so
+from etl.safety import screen, work_slot
 
 # what etl.safety.screen may find in a report upload: .txt/.md are 'text'
 REPORT_KINDS = ("text", "docx", "pdf")
@@ -80,17 +82,19 @@ def report_name(name: str, kind: str, suffix: str) -> str:
 
 
 def read_report(name: str, data: bytes, unit: str, year: int, catalog: Catalog) -> Proposal:
-    """Screen an uploaded report and read its figures for `unit` and `year`.
+    """Screen an uploaded report and read its figures for `unit` and `year`, in one of the server's two work
+    slots (at most two uploads parsed at once, whoever sends them).
 
-    Raises etl.safety.UnsafeUpload for a refused file, etl.extract_text.DocumentError for one that
-    cannot be read.
+    Raises UnsafeUpload for a refused file (or the server busy with two others), DocumentError for one that
+    cannot be read (both re-exported here).
     """
-    screened = screen(name, data, allow=REPORT_KINDS)
-    docname = report_name(name, screened.kind, screened.suffix)
-    with tempfile.TemporaryDirectory(prefix="monitor-report-") as tmp:
-        path = Path(tmp) / docname
-        path.write_bytes(data)
-        result = extract(path, unit, year, catalog)
+    with work_slot(name):
+        screened = screen(name, data, allow=REPORT_KINDS)
+        docname = report_name(name, screened.kind, screened.suffix)
+        with tempfile.TemporaryDirectory(prefix="monitor-report-") as tmp:
+            path = Path(tmp) / docname
+            path.write_bytes(data)
+            result = extract(path, unit, year, catalog)
     return Proposal(docname, result, slips(result, docname), year)
 
 

@@ -5,6 +5,9 @@ Uploaded bytes are written to a private temporary directory under a sanitised na
 their content deserves (etl.safety.screen), so a reader never trusts a file name. The directory lives
 only as long as the check (check_uploads) or the load (load_checked) that reads it: nothing is left
 behind in /tmp, however often the page reruns.
+
+The pages call this module, never etl: the failures a load raises (LoadRejected, LoadBusy, AuditFailed)
+and the types they handle (Report, Key) are re-exported from here.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from core import audit
 from core.catalog import Catalog
 from core.i18n import fmt_number, measure_name, t, with_qualifier
 from core.problems import place, place_of, problems_frame, refusal
+from etl.load import AuditFailed as AuditFailed
 from etl.load import Key, Report, check, load
-from etl.safety import UnsafeUpload, screen
+from etl.load import LoadBusy as LoadBusy
+from etl.load import LoadRejected as LoadRejected
+from etl.safety import UnsafeUpload, screen, screen_batch, work_slot
 from etl.template import write_template
 from monitor.auth import LoadGate
 
@@ -90,6 +96,22 @@ def check_uploads(files: Sequence[tuple[str, bytes]], db: Path | None, lang: str
     out.problems = problems_frame(out.report.problems, lang, names, out.names, headers=False)
     out.rows = _rows_as_read(out)
     return out
+
+
+def check_batch(files: Sequence[tuple[str, bytes]], db: Path | None, lang: str = "vi",
+                names: Mapping[str, str] | None = None) -> Checked | list[str]:
+    """What the Data page does with a batch of uploads: screened at the door as one batch (etl.safety.screen_batch:
+    each file's content, the rows and cells of all together), then checked (check_uploads) in one of the
+    server's two work slots. The refusals, as sentences in `lang`, when the batch was refused before any
+    parser ran (over the limits, or the server busy with two others)."""
+    refused = screen_batch(list(files), lang=lang)
+    if refused:
+        return refused
+    try:
+        with work_slot():
+            return check_uploads(files, db, lang, names)
+    except UnsafeUpload as exc:
+        return [exc.text(lang)]
 
 
 def load_checked(checked: Checked, db: Path, *, user: str, replace: bool | Collection[Key] = False,

@@ -13,15 +13,17 @@ from core.i18n import status_label
 from monitor import committee, views
 from monitor.export.onepage import onepage_fragment, onepage_pdf
 from monitor.export.selection import PDF_MIME, pack_formats, part_name, selection_data
-from screens import _ui
+from screens._context import Ctx
+from screens._escape import esc
+from screens._load import gate_message
 
 
-def current(c: _ui.Ctx, unit: str) -> pd.DataFrame:
+def current(c: Ctx, unit: str) -> pd.DataFrame:
     """The unit's current assessments, read on every run (a write does not change the database version)."""
     return committee.current(c.db, [unit])
 
 
-def section(c: _ui.Ctx, unit: str, mine: pd.DataFrame, now: pd.DataFrame) -> None:
+def section(c: Ctx, unit: str, mine: pd.DataFrame, now: pd.DataFrame) -> None:
     """The assessments of `unit` (its targets: `mine`, rows of Ctx.assessed) and the form to write one."""
     st.subheader(c.t("committee_title"))
     st.caption(c.t("committee_help"))
@@ -37,19 +39,19 @@ def section(c: _ui.Ctx, unit: str, mine: pd.DataFrame, now: pd.DataFrame) -> Non
         if key not in targets:
             continue
         said += 1
-        head = f"**{_ui.esc(targets[key])}**" + (
-            f" · {c.t('committee_from_figures', status=_ui.esc(figures[key]))}" if figures[key] else "")
-        parts = [f"{c.t('committee_causes')}: {_ui.esc(a.causes)}" if a.causes else "",
-                 f"{c.t('committee_remedies')}: {_ui.esc(a.remedies)}" if a.remedies else "",
-                 f"{c.t('committee_status')}: {_ui.esc(status_label(a.status, c.lang))}, {_ui.esc(a.reason)}"
+        head = f"**{esc(targets[key])}**" + (
+            f" · {c.t('committee_from_figures', status=esc(figures[key]))}" if figures[key] else "")
+        parts = [f"{c.t('committee_causes')}: {esc(a.causes)}" if a.causes else "",
+                 f"{c.t('committee_remedies')}: {esc(a.remedies)}" if a.remedies else "",
+                 f"{c.t('committee_status')}: {esc(status_label(a.status, c.lang))}, {esc(a.reason)}"
                  if a.status else ""]
         st.markdown(f"{head}  \n" + "  \n".join(p for p in parts if p))
-        st.caption(c.t("committee_by", who=_ui.esc(a.author_name), at=a.at.replace("T", " ")[:16]))
+        st.caption(c.t("committee_by", who=esc(a.author_name), at=a.at.replace("T", " ")[:16]))
     if not said:
         st.info(c.t("committee_empty"))
     gate = committee.may_assess(c.user, unit, c.uploads)
     if not gate.allowed:
-        st.caption(_ui.gate_message(c, gate))
+        st.caption(gate_message(c, gate))
         return
     with st.expander(c.t("committee_write"), icon=":material/rate_review:"):
         keys = list(targets)
@@ -78,7 +80,7 @@ def section(c: _ui.Ctx, unit: str, mine: pd.DataFrame, now: pd.DataFrame) -> Non
                          "status": c.t("committee_status"), "reason": c.t("committee_reason")}), hide_index=True)
 
 
-def _save(c: _ui.Ctx, assessment: committee.Assessment) -> None:
+def _save(c: Ctx, assessment: committee.Assessment) -> None:
     name = c.user.name if c.user is not None else ""
     try:
         n = committee.save(c.db, assessment, user=c.who, user_name=name)
@@ -92,13 +94,13 @@ def _save(c: _ui.Ctx, assessment: committee.Assessment) -> None:
     st.rerun()  # the table above and the draft below show what was just saved
 
 
-def saved_notice(c: _ui.Ctx) -> None:
+def saved_notice(c: Ctx) -> None:
     n = st.session_state.pop("committee_saved", None)
     if n:
         st.success(c.t("committee_saved", n=n), icon="✅")
 
 
-def onepage(c: _ui.Ctx, unit: str, now: pd.DataFrame) -> None:
+def onepage(c: Ctx, unit: str, now: pd.DataFrame) -> None:
     """The one-page summary on screen, and its PDF when a Chromium can print it."""
     assert c.term is not None and c.as_of is not None
     with st.expander(c.t("onepage_title"), icon=":material/summarize:"):

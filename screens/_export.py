@@ -28,10 +28,11 @@ from monitor.export.selection import (
     selection_data,
     zip_name,
 )
-from screens import _ui
+from screens._context import Ctx
+from screens._escape import esc
 
 
-def selection(c: _ui.Ctx, scope: str, rows: Sequence[str]) -> Callable[[], PackData]:
+def selection(c: Ctx, scope: str, rows: Sequence[str]) -> Callable[[], PackData]:
     """The pack's frames for `scope` and `rows` under the sidebar's filters, gathered on first use."""
     store, term, as_of = c.store, c.term, c.as_of
     assert store is not None and term is not None and as_of is not None
@@ -46,7 +47,7 @@ def selection(c: _ui.Ctx, scope: str, rows: Sequence[str]) -> Callable[[], PackD
     return data
 
 
-def built(c: _ui.Ctx, what: str, scope: str, rows: Sequence[str], make: Callable[[], bytes]) -> Callable[[], bytes]:
+def built(c: Ctx, what: str, scope: str, rows: Sequence[str], make: Callable[[], bytes]) -> Callable[[], bytes]:
     """`make` run on the first click, its bytes kept for the next (per database version and selection)."""
     return lambda: c.memo("download", what, scope, tuple(rows), committee.revision(c.db), compute=make)
 
@@ -58,7 +59,7 @@ def warm_browser() -> None:
         start_browser()  # in the background; a no-op while it runs
 
 
-def buttons(c: _ui.Ctx, scope: str, rows: Sequence[str], *, key: str, kind: str = "") -> None:
+def buttons(c: Ctx, scope: str, rows: Sequence[str], *, key: str, kind: str = "") -> None:
     """The pack (ZIP), the workbook and the Word annex of `scope` (a page's unit) for `rows` (`kind`:
     the unit kind that chose them, for the file names)."""
     assert c.as_of is not None
@@ -66,7 +67,7 @@ def buttons(c: _ui.Ctx, scope: str, rows: Sequence[str], *, key: str, kind: str 
     formats = pack_formats()
     warm_browser()
     names = dict(scope=scope, as_of=c.as_of, kind=kind, group=c.group, org_types=c.org_types)
-    where = c.t("download_where", unit=_ui.esc(c.unit_label(scope)), year=c.as_of)
+    where = c.t("download_where", unit=esc(c.unit_label(scope)), year=c.as_of)
     row = st.container(horizontal=True, gap="small", key=f"{key}_downloads")
     row.download_button(
         c.t("download_pack"), data=built(c, f"zip-{','.join(formats)}", scope, rows,
@@ -86,7 +87,7 @@ def buttons(c: _ui.Ctx, scope: str, rows: Sequence[str], *, key: str, kind: str 
         st.caption(c.t("download_no_chromium"))
 
 
-def heatmap_png(c: _ui.Ctx, grid: pd.DataFrame, rows: Sequence[str], names: dict[str, str], file_stem: str, *,
+def heatmap_png(c: Ctx, grid: pd.DataFrame, rows: Sequence[str], names: dict[str, str], file_stem: str, *,
                 key: str) -> None:
     """A scorecard section as the PNG the exports draw (the Plotly heat-map), when a Chromium can draw it."""
     if "png" not in pack_formats():
@@ -103,7 +104,7 @@ def heatmap_png(c: _ui.Ctx, grid: pd.DataFrame, rows: Sequence[str], names: dict
                        key=key, type="tertiary", help=c.t("download_png_help"))
 
 
-def draft_button(c: _ui.Ctx, unit: str, *, key: str) -> None:
+def draft_button(c: Ctx, unit: str, *, key: str) -> None:
     """The Word draft of the results section for one unit."""
     assert c.as_of is not None
     data = selection(c, unit, [unit])

@@ -10,20 +10,21 @@ import pandas as pd
 import streamlit as st
 
 from monitor import coverage
-from screens import _ui
+from screens._context import Ctx
+from screens._escape import esc
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def covers(c: _ui.Ctx, rows: pd.DataFrame) -> None:
+def covers(c: Ctx, rows: pd.DataFrame) -> None:
     """'This upload holds figures of: Huyện Tây Sơn (2022, 2023); …'."""
     found = coverage.covers(rows, c.names())
     if found:
-        units = "; ".join(f"{_ui.esc(name)} ({', '.join(map(str, years))})" for _, name, years in found)
+        units = "; ".join(f"{esc(name)} ({', '.join(map(str, years))})" for _, name, years in found)
         st.info(c.t("upload_covers", n=len(found), units=units), icon=":material/inventory_2:")
 
 
-def section(c: _ui.Ctx) -> None:
+def section(c: Ctx) -> None:
     """The targets each unit in view cannot be computed for yet, and the figures they need."""
     if c.store is None or c.units.empty or not c.years:
         return

@@ -8,17 +8,22 @@ import streamlit as st
 
 from monitor import views
 from monitor.charts import download_name, scatter, small_multiples
-from screens import _export, _ui
+from screens import _export
+from screens._context import ctx, indicator_options, scope_caption
+from screens._escape import esc
+from screens._figures import chart
+from screens._guard import guard, require_data
+from screens._widgets import url_select
 
-c = _ui.ctx()
+c = ctx()
 st.title(c.t("compare_title"))
-_ui.require_data(c)
+require_data(c)
 
-with _ui.guard(c):
+with guard(c):
     assessed = c.assessed()
     values = c.values()
-    options = _ui.indicator_options(c)
-    _ui.scope_caption(c)
+    options = indicator_options(c)
+    scope_caption(c)
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="compare")
     notices: list[str] = []
 
@@ -28,23 +33,23 @@ with _ui.guard(c):
     first = c.memo("compare_defaults", compute=lambda: views.varied_first(values, options, c.rows, c.as_of))
     varied = c.memo("compare_varied", compute=lambda: views.varied_first(values, options, c.rows, c.as_of,
                                                                         only_varied=True))
-    rank_by = _ui.url_select("rank", options, first[0], label=c.t("rank_by"), notices=notices, lang=c.lang,
-                             format_func=label)
+    rank_by = url_select("rank", options, first[0], label=c.t("rank_by"), notices=notices, lang=c.lang,
+                         format_func=label)
     table = c.memo("compare_ranking", rank_by, compute=lambda: views.ranking(assessed, values, rank_by, c.rows,
                                                                              c.as_of, c.units, c.catalog, c.lang))
     st.subheader(c.t("ranking_title", indicator=label(rank_by), year=c.as_of))
     st.caption(c.t("ranking_cohorts"))
     for cohort, part in table.groupby("cohort", sort=False):
-        st.markdown(f"**{_ui.esc(c.t('cohort_units', cohort=cohort, n=len(part)))}**")
+        st.markdown(f"**{esc(c.t('cohort_units', cohort=cohort, n=len(part)))}**")
         st.dataframe(part.drop(columns=["unit_code", "cohort"]), hide_index=True)
 
     # two to five chosen units, one small panel each: their trend against their own target
     st.subheader(c.t("chosen_title"))
     names = c.names()
-    chosen = _ui.url_select("units", list(c.rows), list(c.rows)[:3], label=c.t("chosen_units"),
-                            widget="multiselect", notices=notices, lang=c.lang, help=c.t("chosen_help"),
-                            format_func=lambda u: names.get(u, u), placeholder=c.t("chosen_units"),
-                            max_selections=5)
+    chosen = url_select("units", list(c.rows), list(c.rows)[:3], label=c.t("chosen_units"),
+                        widget="multiselect", notices=notices, lang=c.lang, help=c.t("chosen_help"),
+                        format_func=lambda u: names.get(u, u), placeholder=c.t("chosen_units"),
+                        max_selections=5)
     if len(chosen) < 2:
         st.info(c.t("chosen_few"))
     else:
@@ -58,18 +63,18 @@ with _ui.guard(c):
                                    title=c.t("chosen_chart_title", indicator=label(rank_by)), targets=targets)
 
         fig = c.memo("compare_chosen", rank_by, tuple(chosen), compute=chosen_figure)
-        _ui.chart(fig, download_name(c.scope, f"{rank_by}_{'-'.join(chosen)}", c.as_of), key="compare_chosen")
+        chart(fig, download_name(c.scope, f"{rank_by}_{'-'.join(chosen)}", c.as_of), key="compare_chosen")
 
     st.subheader(c.t("scatter_title", year=c.as_of))
     left, right = st.columns(2)
     # the default axes are indicators whose values differ between the units (never a column of 100%)
     x_default = (varied or first)[0]
-    x = _ui.url_select("x", options, x_default, label=c.t("x_indicator"), where=left, notices=notices,
-                       lang=c.lang, format_func=label)
+    x = url_select("x", options, x_default, label=c.t("x_indicator"), where=left, notices=notices,
+                   lang=c.lang, format_func=label)
     pool = [i for i in varied if i != x] or [i for i in first if i != x] or [x]
     other = next((i for i in pool if c.catalog.indicators[i].group != c.catalog.indicators[x].group), pool[0])
-    y = _ui.url_select("y", options, other, label=c.t("y_indicator"),
-                       where=right, notices=notices, lang=c.lang, format_func=label)
+    y = url_select("y", options, other, label=c.t("y_indicator"),
+                   where=right, notices=notices, lang=c.lang, format_func=label)
     for n in notices:
         st.warning(n, icon="⚠️")
     frame = c.memo("compare_scatter_frame", x, y, compute=lambda: views.scatter_frame(
@@ -81,7 +86,7 @@ with _ui.guard(c):
                        y_unit=views.indicator_unit(c.catalog, y), lang=c.lang, kind_names=kinds)
 
     fig = c.memo("compare_scatter", x, y, compute=scatter_figure)
-    _ui.chart(fig, download_name(c.scope, f"{x}_vs_{y}", c.as_of), key="compare_scatter")
+    chart(fig, download_name(c.scope, f"{x}_vs_{y}", c.as_of), key="compare_scatter")
     if len(frame) > 8:  # numbered on the chart: the numbers' units and values, listed
         st.markdown(f"**{c.t('scatter_points')}**")
         st.dataframe(views.scatter_listing(frame, label(x), label(y), views.indicator_unit(c.catalog, x),

@@ -14,14 +14,12 @@ import streamlit as st
 from core import audit
 from core.i18n import fmt_number
 from core.problems import rows_frame
-from etl import safety
-from etl.load import AuditFailed, LoadBusy, Report, rollback
-from etl.versions import VersionNotFound, list_versions, retention
-from monitor import auth, views
+from monitor import auth, versions, views
 from monitor.store import file_identity
 from monitor.uploads import (
     Checked,
-    check_uploads,
+    Report,
+    check_batch,
     conflict_key,
     conflict_table,
     corrections_table,
@@ -31,9 +29,13 @@ from monitor.uploads import (
     upload_findings,
     upload_findings_table,
 )
-from screens import _missing, _ui
+from screens import _missing
+from screens._context import ctx
+from screens._escape import esc
+from screens._guard import data_missing, guard, log
+from screens._load import load_button
 
-c = _ui.ctx()
+c = ctx()
 st.title(c.t("data_title"))
 
 DONE_KEY = "_data_done"  # what the last load or restore did, said once in the run that reads the new file
@@ -103,17 +105,17 @@ def _overview() -> None:
                      column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 
     st.subheader(c.t("load_log"))
-    log = c.store.load_log()
-    if log.empty:
+    loads = c.store.load_log()
+    if loads.empty:
         st.info(c.t("load_log_none"))
     else:
         st.dataframe(pd.DataFrame({
-            "#": log["load_id"].astype(str),
-            c.t("file"): log["file"].map(audit.display_name),
-            c.t("rows"): [fmt_number(x, c.lang) for x in log["rows"]],
-            c.t("loaded_at"): pd.to_datetime(log["loaded_at"]).dt.strftime("%d/%m/%Y %H:%M"),
-            c.t("result"): log["result"].map(lambda r: c.t(f"result_{r}") if r in ("loaded", "unchanged") else r),
-            c.t("user"): log["user_name"],
+            "#": loads["load_id"].astype(str),
+            c.t("file"): loads["file"].map(audit.display_name),
+            c.t("rows"): [fmt_number(x, c.lang) for x in loads["rows"]],
+            c.t("loaded_at"): pd.to_datetime(loads["loaded_at"]).dt.strftime("%d/%m/%Y %H:%M"),
+            c.t("result"): loads["result"].map(lambda r: c.t(f"result_{r}") if r in ("loaded", "unchanged") else r),
+            c.t("user"): loads["user_name"],
         }), hide_index=True, key="data_load_log")
 
 
@@ -139,18 +141,13 @@ def _checked(files: list[tuple[str, bytes]]) -> Checked | None:
     held = st.session_state.get(CHECKED_KEY)
     if held is not None and held[0] == key:
         return held[1]
-    refused = safety.screen_batch(files, lang=c.lang)
-    if not refused:
-        try:
-            with safety.work_slot():
-                checked = check_uploads(files, c.db, c.lang, c.names())
-        except safety.UnsafeUpload as exc:
-            refused = [exc.text(c.lang)]
-        else:
-            st.session_state[CHECKED_KEY] = (key, checked)
-            return checked
+    outcome = check_batch(files, c.db, c.lang, c.names())
+    if isinstance(outcome, Checked):
+        st.session_state[CHECKED_KEY] = (key, outcome)
+        return outcome
+    refused = outcome  # said in the page's language, before any parser ran
     for message in refused:
-        st.error(c.t("upload_refused", reason=_ui.esc(message)))
+        st.error(c.t("upload_refused", reason=esc(message)))
     seen = (c.who, key[0])
     done: set = st.session_state.setdefault("_audited_uploads", set())
     if c.uploads and seen not in done:  # the read-only demo writes nothing
@@ -177,7 +174,7 @@ def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
                             column_config={replace: col.CheckboxColumn(replace, width=65),
                                            **{name: col.TextColumn(width=w) for name, w in widths.items()}})
     if not allowed:
-        _ui.load_button(c, checked, gate, key="data_conflicts_load")  # says why not
+        load_button(c, checked, gate, key="data_conflicts_load")  # says why not
         return
     chosen = [conflict_key(r) for r, tick in zip(report.conflicts.itertuples(index=False), edited[replace],
                                                  strict=True) if tick]
@@ -186,8 +183,8 @@ def _conflicts(checked: Checked, gate: auth.LoadGate) -> None:
     if chosen and not reason:
         st.warning(c.t("conflict_reason_missing"))
     label = c.t("conflict_load", n=len(chosen)) if chosen else c.t("conflict_load_none")
-    loaded = _ui.load_button(c, checked, gate, key="data_conflicts_load", label=label, replace=chosen,
-                             reason=reason, ready=not chosen or bool(reason), announce=False)
+    loaded = load_button(c, checked, gate, key="data_conflicts_load", label=label, replace=chosen,
+                         reason=reason, ready=not chosen or bool(reason), announce=False)
     if loaded is not None:
         _loaded(loaded)
 
@@ -204,7 +201,7 @@ def _upload_section() -> None:
     if checked is None:
         return
     for message in checked.refused:
-        st.error(_ui.esc(message))
+        st.error(esc(message))
     codes = sorted(set(checked.rows["unit_code"])) if "unit_code" in checked.rows else []
     gate = auth.may_load(c.user, codes, c.uploads)
     _record_upload(files, checked, gate)
@@ -245,7 +242,7 @@ def _upload_section() -> None:
     if resolvable:
         _conflicts(checked, gate)
         return
-    loaded = _ui.load_button(c, checked, gate, key="data_load", announce=False)
+    loaded = load_button(c, checked, gate, key="data_load", announce=False)
     if loaded is not None:
         _loaded(loaded)
 
@@ -272,34 +269,13 @@ def _may_restore() -> bool:
 
 def _versions_section() -> None:
     st.subheader(c.t("versions_title"))
-    limit = retention()
+    limit = versions.retention()
     st.caption(c.t("versions_help", count=limit.count, mb=fmt_number(limit.bytes // (1024 * 1024), c.lang)))
-    kept = list_versions(c.db)
+    kept = versions.list_versions(c.db)
     if not kept:
         st.info(c.t("versions_none"))
         return
-    saved = pd.to_datetime(pd.Series([v.saved_at for v in kept], dtype=object), errors="coerce", utc=True)
-
-    def last_load(v: object) -> str:
-        last = v.last_load
-        if not last:
-            return ""
-        at = pd.to_datetime(last.get("at"), errors="coerce")
-        when = "" if pd.isna(at) else at.strftime("%d/%m/%Y %H:%M")
-        who = f", {last['user']}" if last.get("user") else ""
-        return f"#{last.get('id', '')} ({when}{who}): " + ", ".join(audit.display_name(str(f))
-                                                                   for f in last.get("files") or [])
-
-    st.dataframe(pd.DataFrame({
-        c.t("version_no"): [str(v.number) for v in kept],
-        c.t("version_saved"): saved.dt.strftime("%d/%m/%Y %H:%M:%S").fillna("").to_numpy(),
-        c.t("version_by"): [v.replaced_by for v in kept],
-        c.t("version_how"): [c.t(f"version_how_{v.replaced_how}") if v.replaced_how in ("load", "rollback")
-                             else v.replaced_how for v in kept],
-        c.t("version_facts"): [fmt_number(v.facts, c.lang) for v in kept],
-        c.t("version_units"): [fmt_number(v.units, c.lang) for v in kept],
-        c.t("version_last_load"): [last_load(v) for v in kept],
-    }), hide_index=True, key="data_versions", row_height=WRAP_ROW,
+    st.dataframe(versions.versions_table(kept, c.lang), hide_index=True, key="data_versions", row_height=WRAP_ROW,
         column_config={c.t("version_no"): st.column_config.TextColumn(width=70),
                        c.t("version_saved"): st.column_config.TextColumn(width=125),
                        c.t("version_last_load"): st.column_config.TextColumn(width=260)})
@@ -313,13 +289,13 @@ def _versions_section() -> None:
     if not st.button(c.t("version_restore"), disabled=not sure, icon=":material/history:", key="data_version_restore"):
         return
     try:
-        into = rollback(c.db, int(number), user=c.who)
-    except VersionNotFound:
+        into = versions.restore(c.db, int(number), user=c.who)
+    except versions.VersionNotFound:
         st.error(c.t("version_gone", n=number))
-    except LoadBusy as exc:
-        st.error(c.t("load_busy", error=_ui.esc(exc)))
-    except AuditFailed:
-        _ui.log.exception("audit not written")
+    except versions.LoadBusy as exc:
+        st.error(c.t("load_busy", error=esc(exc)))
+    except versions.AuditFailed:
+        log.exception("audit not written")
         st.error(c.t("load_not_recorded"))
     else:
         _done([c.t("version_restored", n=number, saved=into.number)])
@@ -357,7 +333,7 @@ def _template_section() -> None:
     st.subheader(c.t("template_download"))
     template_units = [] if c.units.empty else [
         (code, c.units.set_index("unit_code").loc[code, "name_vi"]) for code in c.rows]
-    st.caption(c.t("template_help", name=_ui.esc(c.unit_label(c.scope) or "—")))
+    st.caption(c.t("template_help", name=esc(c.unit_label(c.scope) or "—")))
     store, catalog, db = c.store, c.catalog, c.db
 
     def data() -> bytes:  # built when the button is clicked: a province's workbook takes seconds
@@ -370,14 +346,14 @@ def _template_section() -> None:
                        icon=":material/download:", key="data_template")
 
 
-with _ui.guard(c):
+with guard(c):
     _say_done()
-    if not _ui.data_missing(c):
+    if not data_missing(c):
         _overview()
     _upload_section()
     _corrections_section()
     _versions_section()
-    if not _ui.data_missing(c):
+    if not data_missing(c):
         _missing.section(c)
     if c.user is None or c.user.is_admin:  # the demo has no users: whoever opens it sees everything
         _audit_section()

@@ -3,7 +3,7 @@ and the totals they imply (accept, edit or reject each, values the Vietnamese wa
 rows by the load command's own rules, then load them.
 
 Layout only: monitor.review turns the report into the review table and the table into contract
-rows; monitor.uploads and etl.load check and load them exactly as the Data page does.
+rows; monitor.uploads checks and loads them exactly as the Data page does (pages never import etl).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import streamlit as st
 
 from core.i18n import fmt_number
 from core.problems import refusal, rows_frame
-from etl import safety
-from etl.extract_text import DocumentError
-from etl.safety import UnsafeUpload
 from monitor import auth, review, views
 from monitor.uploads import Checked, check_uploads, record_check
-from screens import _ui
+from screens._context import ctx
+from screens._escape import esc
+from screens._guard import data_missing, guard, log
+from screens._load import load_button
 
-c = _ui.ctx()
+c = ctx()
 st.title(c.t("extract_title"))
 READ_KEY = "_extract_read"  # (digest, unit, year) → the report as read, so an edit does not re-read it
 CHECK_KEY = "_extract_checked"  # (report digest, fingerprint of the accepted rows, Checked)
@@ -49,14 +49,13 @@ def _read(name: str, data: bytes, unit: str, year: int) -> review.Proposal | str
     kept = st.session_state.get(READ_KEY)
     if kept is not None and kept[0] == key:
         return kept[1]
-    try:
-        with safety.work_slot(name):  # at most two uploads parsed at once, whoever sends them
-            out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
-    except UnsafeUpload as exc:
-        out = _ui.esc(refusal(exc, name, c.lang))
-    except DocumentError as exc:
-        _ui.log.info("report not read: %s", exc)
-        out = c.t("extract_unreadable", name=_ui.esc(name))
+    try:  # in one of the server's work slots: at most two uploads parsed at once, whoever sends them
+        out: review.Proposal | str = review.read_report(name, data, unit, year, c.catalog)
+    except review.UnsafeUpload as exc:
+        out = esc(refusal(exc, name, c.lang))
+    except review.DocumentError as exc:
+        log.info("report not read: %s", exc)
+        out = c.t("extract_unreadable", name=esc(name))
     st.session_state[READ_KEY] = (key, out)
     return out
 
@@ -136,7 +135,7 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
 def _show_check(checked: Checked, unit: str) -> None:
     report = checked.report
     for message in checked.refused:
-        st.error(_ui.esc(message))
+        st.error(esc(message))
     if report is None:
         return
     rows = sum(i.rows for i in report.files)
@@ -162,8 +161,8 @@ def _show_check(checked: Checked, unit: str) -> None:
 
 
 def _load(checked: Checked, unit: str) -> None:
-    report = _ui.load_button(c, checked, _gate(unit), key="extract_load",
-                             findings=lambda r: len(review.findings_for(r, unit)))
+    report = load_button(c, checked, _gate(unit), key="extract_load",
+                         findings=lambda r: len(review.findings_for(r, unit)))
     if report is not None:
         st.session_state.pop(CHECK_KEY, None)
 
@@ -200,13 +199,13 @@ def _page() -> None:
         return
     result = proposal.result
     if not result.rows:
-        st.info(c.t("extract_none", name=_ui.esc(proposal.docname)))
+        st.info(c.t("extract_none", name=esc(proposal.docname)))
         _unplaced(proposal, expanded=True)
         return
     st.subheader(c.t("extract_review"))
     frame = review.review_frame(proposal, c.catalog)
     derived = int((frame["derived"] != "").sum())
-    st.caption(c.t("extract_proposed", rows=len(result.rows), name=_ui.esc(proposal.docname),
+    st.caption(c.t("extract_proposed", rows=len(result.rows), name=esc(proposal.docname),
                    unplaced=len(result.unplaced))
                + (" " + c.t("extract_proposed_derived", n=derived) if derived else ""))
     _slips(proposal)
@@ -239,6 +238,6 @@ def _page() -> None:
     _load(kept[2], unit)
 
 
-with _ui.guard(c):
-    if not _ui.data_missing(c):
+with guard(c):
+    if not data_missing(c):
         _page()

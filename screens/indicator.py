@@ -9,25 +9,30 @@ from core.i18n import STATUS_CODES
 from monitor import views
 from monitor.charts import bars, download_name, trend
 from monitor.scorecard import marked
-from screens import _export, _ui
+from screens import _export
+from screens._context import ctx, indicator_options, scope_caption
+from screens._escape import esc
+from screens._figures import chart, status_legend
+from screens._guard import guard, require_data
+from screens._widgets import url_select
 
-c = _ui.ctx()
+c = ctx()
 st.title(c.t("indicator_title"))
-_ui.require_data(c)
+require_data(c)
 
-with _ui.guard(c):
+with guard(c):
     assessed = c.assessed()
     values = c.values()
-    options = _ui.indicator_options(c)
+    options = indicator_options(c)
     notices: list[str] = []
-    ind = _ui.url_select("ind", options, options[0], label=c.t("indicator"), notices=notices, lang=c.lang,
-                         format_func=lambda i: views.indicator_label(c.catalog, i, c.lang))
+    ind = url_select("ind", options, options[0], label=c.t("indicator"), notices=notices, lang=c.lang,
+                     format_func=lambda i: views.indicator_label(c.catalog, i, c.lang))
     for n in notices:
         st.warning(n, icon="⚠️")
     name = views.indicator_label(c.catalog, ind, c.lang)
     unit = views.indicator_unit(c.catalog, ind)
     higher = c.catalog.indicators[ind].higher_is_better
-    _ui.scope_caption(c)
+    scope_caption(c)
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="indicator")
 
     frame = c.memo("indicator_rows", ind, compute=lambda: views.indicator_rows(assessed, values, ind, c.rows,
@@ -36,11 +41,11 @@ with _ui.guard(c):
         fig = c.memo("indicator_bars", ind, compute=lambda: bars(
             frame, unit=unit, lang=c.lang, title=c.t("bars_title", indicator=name, year=c.as_of),
             higher_is_better=higher))
-        _ui.chart(fig, download_name(c.scope, ind, c.as_of), key="indicator_bars")
-        _ui.status_legend(c, sorted(set(frame["status"]), key=lambda s: list(STATUS_CODES).index(s)
-                                    if s in STATUS_CODES else 99), disputed=marked(frame))
+        chart(fig, download_name(c.scope, ind, c.as_of), key="indicator_bars")
+        status_legend(c, sorted(set(frame["status"]), key=lambda s: list(STATUS_CODES).index(s)
+                                if s in STATUS_CODES else 99), disputed=marked(frame))
     else:
-        st.info(c.t("no_data", what=f"{_ui.esc(name)}, {c.as_of}"))
+        st.info(c.t("no_data", what=f"{esc(name)}, {c.as_of}"))
 
     st.subheader(c.t("trend_title"))
     years = [y for y in c.years if y <= c.as_of]
@@ -67,7 +72,7 @@ with _ui.guard(c):
                          notes=notes)
 
         fig = c.memo("indicator_trend", ind, tuple(picked), compute=trend_figure)
-        _ui.chart(fig, download_name(c.scope, ind, f"{c.term.start}-{c.as_of}"), key="indicator_trend")
+        chart(fig, download_name(c.scope, ind, f"{c.term.start}-{c.as_of}"), key="indicator_trend")
 
     st.subheader(c.t("values_table"))
     table = c.memo("indicator_table", ind, compute=lambda: views.values_table(values, ind, c.rows, c.units,

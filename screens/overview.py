@@ -9,14 +9,18 @@ from core.i18n import STATUS_CODES, status_label
 from monitor import views
 from monitor.charts import download_name
 from monitor.scorecard import heatmap_html
-from screens import _export, _ui
+from screens import _export
+from screens._context import ctx, scope_caption
+from screens._figures import headline
+from screens._guard import guard, require_data
+from screens._scorecard_table import scorecard
 
-c = _ui.ctx()
+c = ctx()
 st.title(c.t("overview_title"))
-_ui.require_data(c)
+require_data(c)
 
-with _ui.guard(c):
-    _ui.scope_caption(c)
+with guard(c):
+    scope_caption(c)
 
     # a province's own targets are its own row, above its districts and blocs
     rows = c.memo("overview_rows", compute=lambda: views.overview_rows(c.assessed(), c.scope, c.rows, c.kind))
@@ -33,7 +37,7 @@ with _ui.guard(c):
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="overview")
     counts = views.headline_counts(shown)
     shown_codes = views.headline_codes(counts)
-    _ui.headline(c, counts, shown_codes)
+    headline(c, counts, shown_codes)
     others = [f"{status_label(s, c.lang)}: {counts[s]}" for s in STATUS_CODES
               if s not in shown_codes and counts[s]]
     st.caption(c.t("headline_of", total=sum(counts.values())) + (" · " + " · ".join(others) if others else ""))
@@ -57,7 +61,7 @@ with _ui.guard(c):
 
     for i, (section, title, sec_rows, table) in enumerate(c.memo("overview_sections", compute=sections)):
         st.subheader(title, divider="gray")
-        picked = _ui.scorecard(table, key=f"overview_heatmap_{i}")
+        picked = scorecard(table, key=f"overview_heatmap_{i}")
         if picked in set(sec_rows):
             st.switch_page("screens/unit.py", query_params=c.url(focus=picked))
         _export.heatmap_png(c, grid[grid["section"] == section], sec_rows, names,

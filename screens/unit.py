@@ -9,7 +9,12 @@ import streamlit as st
 from monitor import committee, views
 from monitor.export.selection import draft_of, selection_data
 from monitor.scorecard import marked
-from screens import _committee, _export, _ui
+from screens import _committee, _export
+from screens._context import ctx
+from screens._escape import esc
+from screens._figures import headline, status_legend
+from screens._guard import guard, require_data
+from screens._widgets import url_select
 
 # Taller rows let the grid wrap a cell's text (Streamlit wraps only above 4rem): the indicator names
 # are read whole instead of cut at the column's edge.
@@ -71,25 +76,25 @@ def _targets_details(table: pd.DataFrame, years: list[int]) -> None:
     )
 
 
-c = _ui.ctx()
+c = ctx()
 st.title(c.t("unit_title"))
-_ui.require_data(c)
+require_data(c)
 
-with _ui.guard(c):
+with guard(c):
     names = c.names()
     choices = views.subtree(c.units, c.scope)
     depth = {code: d for code, d in views.tree_order(c.units)}
     notices: list[str] = []
     default = c.rows[0] if c.rows else c.scope
-    focus = _ui.url_select("focus", choices, default, label=c.t("unit"), notices=notices, lang=c.lang,
-                           format_func=lambda code: "· " * (depth.get(code, 0) - depth.get(c.scope, 0))
-                           + names.get(code, code))
+    focus = url_select("focus", choices, default, label=c.t("unit"), notices=notices, lang=c.lang,
+                       format_func=lambda code: "· " * (depth.get(code, 0) - depth.get(c.scope, 0))
+                       + names.get(code, code))
     for n in notices:
         st.warning(n, icon="⚠️")
     row = c.units[c.units["unit_code"] == focus].iloc[0]
     kind = c.catalog.unit_kinds[row["kind"]].name(c.lang) if row["kind"] in c.catalog.unit_kinds else row["kind"]
-    parent = _ui.esc(c.unit_label(row["parent_code"])) if row["parent_code"] else ""
-    st.subheader(_ui.esc(names.get(focus, focus)))
+    parent = esc(c.unit_label(row["parent_code"])) if row["parent_code"] else ""
+    st.subheader(esc(names.get(focus, focus)))
     st.caption(" · ".join(x for x in [kind, c.t("unit_parent", name=parent) if parent else "",
                                         f"{c.term.name(c.lang)}", f"{c.t('as_of')}: {c.as_of}"] if x))
     _export.buttons(c, focus, [focus], key="unit")
@@ -99,7 +104,7 @@ with _ui.guard(c):
     every = c.memo("names_every_term", compute=lambda: views.names(c.store.units(), c.lang))  # the old units too
     note = views.predecessor_note(values, focus, every, c.lang)  # years before the unit existed (issue 19)
     if note:
-        st.caption(":material/merge_type: " + _ui.esc(note))
+        st.caption(":material/merge_type: " + esc(note))
     mine = c.memo("unit_mine", focus, compute=lambda: assessed[assessed["unit_code"] == focus])
     now = _committee.current(c, focus)
     if mine.empty:
@@ -110,7 +115,7 @@ with _ui.guard(c):
             if res is not None:
                 st.markdown(f"**{c.t('resolution')}:** {res.number} — {res.title(c.lang)}")
         counts = views.headline_counts(mine[mine["group"] == c.group] if c.group else mine)
-        _ui.headline(c, counts, views.headline_codes(counts))
+        headline(c, counts, views.headline_codes(counts))
         years = [y for y in c.years if y <= c.as_of]
         table = c.memo("unit_targets", focus, compute=lambda: views.unit_targets(assessed, values, c.catalog, focus,
                                                                                   c.lang, years, c.group))
@@ -118,7 +123,7 @@ with _ui.guard(c):
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
         else:
             _targets_compact(table, years)
-            _ui.status_legend(c, disputed=marked(mine))
+            status_legend(c, disputed=marked(mine))
             with st.expander(c.t("unit_details"), icon=":material/table_rows:"):
                 _targets_details(table, years)
         _committee.section(c, focus, mine, now)  # the committee's assessments, beside the figures

@@ -17,7 +17,7 @@ from core.catalog import default_catalog
 from monitor.auth import format_user
 from monitor.store import Store
 from monitor.uploads import check_uploads, load_checked, template_bytes, upload_findings
-from screens._ui import esc
+from screens._escape import esc
 from tests.dashboard_data import SAMPLE, empty_db, frames, run_app, sample_db, texts
 
 GOOD = ("unit_code,year,period,org_type,measure,value,qualifier,source\n"

@@ -142,14 +142,14 @@ def _page_reading_a_closed_store() -> None:
     import streamlit as st
 
     from monitor.store import StoreClosed
-    from screens import _ui
+    from screens._guard import guard
 
     class Words:
         def t(self, key: str, **kw: object) -> str:
             return f"{key} {kw}"
 
     st.session_state["runs"] = st.session_state.get("runs", 0) + 1
-    with _ui.guard(Words()):
+    with guard(Words()):
         if st.session_state["runs"] == 1:
             raise StoreClosed("replaced")
         st.write(f"drawn on run {st.session_state['runs']}")

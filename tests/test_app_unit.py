@@ -204,7 +204,7 @@ def test_a_group_cuts_the_files_and_names_them(monkeypatch: pytest.MonkeyPatch, 
 
 def test_unit_names_are_shown_as_written(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from etl.load import load
-    from screens._ui import esc
+    from screens._escape import esc
 
     name = "**Huyện** <b>Mẫu</b> :red[đỏ] [x](http://a.vn)"
     units = tmp_path / "units.csv"

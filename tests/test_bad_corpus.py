@@ -24,7 +24,7 @@ import pytest
 
 from etl.load import LoadRejected, load
 from etl.model import Problem
-from screens._ui import esc
+from screens._escape import esc
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
