@@ -55,7 +55,8 @@ def patch_streamlit() -> bool:
 
 
 # What app.py and the overview import (monitor.charts and the export modules with them)
-WARM_MODULES = ("monitor.auth", "monitor.store", "monitor.views", "monitor.scorecard", "screens._ui", "screens._export")
+WARM_MODULES = ("monitor.auth", "monitor.store", "monitor.overview", "monitor.status_html", "screens._ui",
+                "screens._export")
 
 
 def warm() -> None:

@@ -1,7 +1,7 @@
 """What every page shares: the sidebar filters (kept across pages and in the URL), the page context,
 the chart and legend widgets, and the guard that turns an error into a sentence, never a traceback.
 
-Only layout lives here; data comes from monitor.store and monitor.views.
+Only layout lives here; data comes from monitor.store and monitor's page modules.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from core.i18n import (
 )
 from core.problems import problems_frame
 from etl.load import AuditFailed, Key, LoadBusy, LoadRejected, Report
-from monitor import auth, views
+from monitor import auth, by_indicator, labels, overview, unit_tree
 from monitor.charts import plotly_config
-from monitor.scorecard import status_chips
+from monitor.status_html import status_chips
 from monitor.store import Store, StoreClosed
 from monitor.uploads import Checked, load_checked
 
@@ -83,7 +83,7 @@ class Ctx:
     def scope_units(self) -> list[str]:
         if not self.scope or self.store is None:
             return []
-        return self.store.memo(("subtree", self.scope), lambda: views.subtree(self.units, self.scope))
+        return self.store.memo(("subtree", self.scope), lambda: unit_tree.subtree(self.units, self.scope))
 
     def values(self, org_types: Sequence[str] | None = None) -> pd.DataFrame:
         """Indicator values over the scope's subtree (the sidebar's organisation types unless given)."""
@@ -105,7 +105,7 @@ class Ctx:
     def names(self) -> dict[str, str]:
         assert self.store is not None
         term = self.term.id if self.term else ""  # each term has its own units
-        return self.store.memo(("names", self.lang, term), lambda: views.names(self.units, self.lang))
+        return self.store.memo(("names", self.lang, term), lambda: labels.unit_names(self.units, self.lang))
 
     def url(self, **extra: str) -> dict[str, str]:
         """The current filters as query parameters, for a link that reproduces the view."""
@@ -246,21 +246,21 @@ def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: s
         columns=["unit_code", "name_vi", "name_en", "parent_code", "kind"])
     c.units = units
     if not units.empty:
-        order = store.memo(("tree_order", term_id), lambda: views.tree_order(units))
+        order = store.memo(("tree_order", term_id), lambda: unit_tree.tree_order(units))
         codes = [code for code, _ in order]
         depth = dict(order)
-        names = store.memo(("names", lang, term_id), lambda: views.names(units, lang))
-        start = views.default_scope(units, store.busiest_parent() if store is not None else None)
+        names = store.memo(("names", lang, term_id), lambda: labels.unit_names(units, lang))
+        start = unit_tree.default_scope(units, store.busiest_parent() if store is not None else None)
         scope = url_select("unit", codes, start, label=t("unit_scope", lang),
                            where=sb, notices=notices, lang=lang,
                            format_func=lambda code: "· " * depth.get(code, 0) + names.get(code, code))
         c.scope = scope
-        below = set(store.memo(("subtree", scope), lambda: views.subtree(units, scope))) - {scope}
+        below = set(store.memo(("subtree", scope), lambda: unit_tree.subtree(units, scope))) - {scope}
         kinds_below = [k for k in catalog.unit_kinds if k in set(units.loc[units["unit_code"].isin(below), "kind"])]
         c.kind = url_select("kind", ["", *kinds_below], "", label=t("unit_kind", lang), where=sb, notices=notices,
                             lang=lang, format_func=lambda k: catalog.unit_kinds[k].name(lang) if k
                             else t("all", lang))
-        c.rows = store.memo(("rows", scope, c.kind), lambda: views.row_units(units, scope, c.kind))
+        c.rows = store.memo(("rows", scope, c.kind), lambda: unit_tree.row_units(units, scope, c.kind))
     org = url_select("org", list(catalog.org_types), [], label=t("org_type", lang), where=sb, widget="multiselect",
                      notices=notices, lang=lang, help=t("org_type_help", lang),
                      format_func=lambda o: catalog.org_types[o].name(lang))
@@ -330,7 +330,7 @@ def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES, *, disputed: bool
 def headline(c: Ctx, counts: dict[str, int], codes: Sequence[str]) -> None:
     """One box a status; more than four go on two rows, so that at 1280 px no status's name is cut."""
     total = sum(counts.values())
-    cols = [col for n in views.headline_rows(len(codes)) for col in st.columns(max(n, 1))]
+    cols = [col for n in overview.headline_rows(len(codes)) for col in st.columns(max(n, 1))]
     for col, code in zip(cols, codes, strict=False):
         col.metric(status_label(code, c.lang), f"{counts.get(code, 0)}",
                    help=f"{c.t('headline_of', total=total)}. {status_help(code, c.lang)}", border=True)
@@ -340,7 +340,7 @@ def indicator_options(c: Ctx) -> list[str]:
     """The indicators with a target or a value for the units in view; with none, a sentence and the
     page stops there."""
     assessed, values = c.assessed(), c.values()
-    options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
+    options = c.memo("indicator_options", compute=lambda: by_indicator.indicator_options(assessed, values, c.catalog,
                                                                                     c.rows, c.group))
     if not options:
         st.info(c.t("no_data", what=f"{esc(c.unit_label(c.scope))}, {c.as_of}"))

@@ -17,7 +17,7 @@ from core.problems import rows_frame
 from etl import safety
 from etl.load import AuditFailed, LoadBusy, Report, rollback
 from etl.versions import VersionNotFound, list_versions, retention
-from monitor import auth, views
+from monitor import auth, submissions
 from monitor.store import file_identity
 from monitor.uploads import (
     Checked,
@@ -86,7 +86,7 @@ def _overview() -> None:
     shown = [c.scope, *[r for r in c.rows if r != c.scope]]
     st.subheader(c.t("completeness"))
     st.caption(c.t("completeness_help"))
-    matrix = c.memo("data_completeness", compute=lambda: views.completeness_matrix(
+    matrix = c.memo("data_completeness", compute=lambda: submissions.completeness_matrix(
         c.store.completeness(shown, c.term.start, c.term.end), c.units, c.lang))
     st.dataframe(matrix, hide_index=True, key="data_completeness")
 
@@ -98,7 +98,7 @@ def _overview() -> None:
         st.caption(c.t("findings_count", n=len(found)))
         widths = {c.t("unit"): 130, c.t("year"): 50, c.t("period"): 70, c.t("measure"): 220, c.t("stated"): 70,
                   c.t("computed"): 65, c.t("detail"): 90, c.t("rule"): 120}
-        st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings",
+        st.dataframe(submissions.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings",
                      row_height=WRAP_ROW,
                      column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 

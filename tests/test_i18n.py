@@ -120,7 +120,7 @@ def test_unit_names_and_short_names() -> None:
 
 
 def test_the_headline_never_puts_more_than_four_boxes_on_a_row() -> None:
-    from monitor.views import headline_rows
+    from monitor.overview import headline_rows
 
     assert [headline_rows(n) for n in (1, 4, 5, 6, 7)] == [[1], [4], [3, 2], [3, 3], [4, 3]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.i18n import STATUS_STYLE
-from monitor.scorecard import heatmap_html
+from monitor.status_html import heatmap_html
 
 
 def _grid(**over: list) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from monitor.export.model import PackData, load_pack_data
 from monitor.export.onepage import write_onepage
 from monitor.export.pptx import write_deck
 from monitor.export.xlsx import write_workbook
+from monitor.unit_tree import UnitTree
 
 
 @dataclass
@@ -64,9 +65,7 @@ def parse_formats(text: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def top_units(con: duckdb.DuckDBPyConnection) -> list[str]:
-    units = units_frame(con)
-    codes = set(units["unit_code"])
-    return sorted(units.loc[~units["parent_code"].isin(codes), "unit_code"])
+    return UnitTree.of(units_frame(con)).roots()
 
 
 def _office_files(data: PackData, folder: Path, formats: Sequence[str], result: PackResult) -> None:
