@@ -94,9 +94,3 @@ def iter_pack_charts(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Cata
         for indicator in dict.fromkeys(mine["indicator"]):
             if c := trend_chart(assessed, values, catalog, units, unit, indicator, term, year, lang):
                 yield c
-
-
-def pack_charts(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
-                scope: str, rows: Sequence[str], year: int, term: Term, lang: str = "vi") -> list[Chart]:
-    """Every chart of a pack (see iter_pack_charts)."""
-    return list(iter_pack_charts(assessed, values, catalog, units, scope, rows, year, term, lang))
