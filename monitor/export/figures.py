@@ -1,7 +1,7 @@
 """Which charts a pack holds, built with the dashboard's own figure builders (monitor.charts) from the
 dashboard's own tables (monitor.overview, monitor.by_indicator), so the meeting pack shows what the screen shows.
 
-- Several units (a province's districts and blocs): per indicator group, the scorecard heat-map
+- Several units (a province's districts and blocs): per indicator group, the status heat-map
   (units × targets, value and status in each cell) for the group's slide; per target indicator, the
   sorted bars across units with the target line (chart files).
 - One unit (a district's own pack): per target, its trend over the term with the target and the

@@ -3,7 +3,7 @@
     OUT/<UNIT>/<UNIT>_bao-cao_<YEAR>.pptx      slides (title, one per indicator group, summary table)
     OUT/<UNIT>/<UNIT>_phu-luc_<YEAR>.docx      Word annex: indicator, target, each year, status, source
     OUT/<UNIT>/<UNIT>_du-thao_<YEAR>.docx      Word draft of the results section
-    OUT/<UNIT>/<UNIT>_so-lieu_<YEAR>.xlsx      workbook: scorecard, values by year, cross-checks
+    OUT/<UNIT>/<UNIT>_so-lieu_<YEAR>.xlsx      workbook: assessment, values by year, cross-checks
     OUT/<UNIT>/<UNIT>_tom-tat_<YEAR>.pdf       the one-page summary of each unit (A4 landscape; with pdf)
     OUT/<UNIT>/charts/<UNIT>_<INDICATOR|GROUP>_<YEAR>.png|svg|pdf
     OUT/<UNIT|tat-ca>_<YEAR>.zip               all of the above

@@ -1,4 +1,4 @@
-"""The overview's scorecard table (monitor.scorecard): cells, colours, escaping, what a click carries."""
+"""The overview's status grid as an HTML table (monitor.status_html): cells, colours, escaping, what a click carries."""
 
 from __future__ import annotations
 
