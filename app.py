@@ -1,7 +1,8 @@
 """The dashboard: `streamlit run app.py` (make run). Reads MONITOR_DB, never writes it.
 
 This file is the frame around every page: page set-up, the store, the sidebar filters (in the URL
-too), the navigation. The pages in screens/ only lay out what monitor.views and monitor.charts give them.
+too), the navigation. The pages in screens/ only lay out what monitor's page modules (overview, by_unit,
+by_indicator, comparison, submissions) and monitor.charts give them.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def patch_streamlit() -> bool:
 
 
 # What app.py and the overview import (monitor.charts and the export modules with them)
-WARM_MODULES = ("monitor.auth", "monitor.store", "monitor.views", "monitor.scorecard", "screens._sidebar",
+WARM_MODULES = ("monitor.auth", "monitor.store", "monitor.overview", "monitor.status_html", "screens._sidebar",
                 "screens._guard", "screens._figures", "screens._scorecard_table", "screens._export")
 
 

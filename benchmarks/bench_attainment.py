@@ -24,7 +24,7 @@ import duckdb
 
 import etl.load
 from core.catalog import default_catalog
-from monitor.attainment import assess, indicator_values, scorecard, target_indicators, units_frame
+from monitor.attainment import assess, indicator_values, judged_values, target_indicators, units_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_WHOLE, GOAL_UNIT = 1.0, 0.050
@@ -80,7 +80,7 @@ def run(db: Path, repeat: int) -> int:
         print(f"{db}: {facts:,} facts, {n_units:,} units, latest year {year}")
         # the disputed flags are computed in every figure below: how much there is to flag
         slips = con.execute("SELECT count(*) FROM findings WHERE severity = 'finding'").fetchall()[0][0]
-        whole = scorecard(con, cat)
+        whole = judged_values(con, cat)
         disputed = int((whole["disputed"] == "yes").sum())
         to_verify = int(whole.drop_duplicates(["unit_code", "indicator"])["status"].eq("to_verify").sum())
         print(f"findings (Sai lệch): {slips:,}; scorecard rows disputed: {disputed:,} of {len(whole):,}; "
@@ -91,7 +91,7 @@ def run(db: Path, repeat: int) -> int:
         if "DEMO-M01" in set(units["unit_code"]):  # --reorg: the merged province, its 2025 from its predecessors
             pick["merged province"] = "DEMO-M01"
 
-        scorecard(con, cat)  # first call parses and caches the catalogue's plan
+        judged_values(con, cat)  # first call parses and caches the catalogue's plan
         rows: list[tuple[str, float, float, int, float | None]] = []
 
         def measure(label: str, fn: Callable[[], object], goal: float | None = None) -> None:
@@ -103,14 +103,14 @@ def run(db: Path, repeat: int) -> int:
         measure("indicator_values, target indicators",
                 lambda: indicator_values(con, cat, term_id=term.id, indicators=target_indicators(cat, term.id)))
         measure("assess, every unit × target", lambda: assess(values, cat, units, term_id=term.id))
-        measure("scorecard, whole", lambda: scorecard(con, cat), GOAL_WHOLE)
+        measure("scorecard, whole", lambda: judged_values(con, cat), GOAL_WHOLE)
         for kind, code in pick.items():
-            measure(f"scorecard, one {kind} ({code})", lambda code=code: scorecard(con, cat, unit=code),
+            measure(f"scorecard, one {kind} ({code})", lambda code=code: judged_values(con, cat, unit=code),
                     GOAL_UNIT if kind != "country" else None)
             if kind in ("commune", "merged province"):  # the Unit page's series: predecessors' years included
                 measure(f"indicator_values, one {kind}",
                         lambda code=code: indicator_values(con, cat, units=[code], term_id=term.id))
-        measure(f"scorecard, whole, --year {term.midterm}", lambda: scorecard(con, cat, year=term.midterm))
+        measure(f"scorecard, whole, --year {term.midterm}", lambda: judged_values(con, cat, year=term.midterm))
         if "province" in pick:  # a province's own figures are its districts' and blocs' counts, summed
             measure(f"indicator_values, one province ({pick['province']})",
                     lambda: indicator_values(con, cat, units=[pick["province"]], term_id=term.id))

@@ -42,7 +42,7 @@ from monitor.export.charts import (
     start_browser,
     stop_browser,
 )
-from monitor.export.figures import pack_charts
+from monitor.export.figures import iter_pack_charts
 from monitor.export.model import PackData, load_pack_data
 from monitor.export.pack import export_pack
 from monitor.export.selection import pack_zip
@@ -162,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         cat = default_catalog()
         with duckdb.connect(str(db), read_only=True) as con:
             data = load_pack_data(con, cat, SCOPE)
-        charts = pack_charts(data.assessed, data.values, cat, data.units, data.scope, data.rows, data.as_of,
-                             data.term)
+        charts = list(iter_pack_charts(data.assessed, data.values, cat, data.units, data.scope, data.rows,
+                                       data.as_of, data.term))
         # a heat-map, bars and one of each size: the pack's mix
         picked = charts[:2] + charts[5:9]
         specs = [for_export(c.fig, c.width, c.height) for c in picked]

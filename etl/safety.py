@@ -54,7 +54,6 @@ COMMAND = Limits(bytes=4096 * MB, rows=5_000_000, columns=64, cells=40_000_000, 
                  template_cells=3_000_000,
                  inflated=512 * MB, report_chars=200_000, report_parts=30_000)
 MAX_UPLOAD_BYTES = UPLOAD.bytes
-MAX_INFLATED_BYTES = UPLOAD.inflated
 MAX_RATIO = 100  # inflated / compressed, per member
 REPORT_XML = 20 * MB  # a Word report's body, inflated (the longest real report's would be well under 1 MB)
 MAX_MEMBERS = 2000
@@ -417,7 +416,6 @@ REFUSED_CHARS = "\x00-\x08\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ufffe\uffff"
 # become a plain space: they carry no meaning a figure's source needs.
 SPACE_CHARS = "\t\n\r\x0b\x0c\x85\u2028\u2029"
 _REFUSED = re.compile(f"[{REFUSED_CHARS}]")
-_SPACE = re.compile(f"[{SPACE_CHARS}]")
 
 
 def re2_class(chars: str) -> str:
@@ -429,12 +427,6 @@ def refused_char(text: str) -> int:
     """The position of the first character `text` may not hold, -1 if none."""
     m = _REFUSED.search(text)
     return m.start() if m else -1
-
-
-def printable(text: str) -> str:
-    """Any stored text made safe to write into a file format: whitespace-like controls become a space,
-    the refused ones are dropped. For exports of databases written before the rule at the door."""
-    return _REFUSED.sub("", _SPACE.sub(" ", text))
 
 
 _XML_BAD = re.compile(f"[{REFUSED_CHARS}\x0b\x0c]")  # what no XML file format (xlsx, docx, pptx, svg) can carry

@@ -72,14 +72,14 @@ def _write_xlsx(frame, path: Path, sheet: str) -> None:
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from core.catalog import default_catalog
-    from monitor.attainment import scorecard
+    from monitor.attainment import judged_values
 
     con = open_db(args.db)
     try:
         if args.unit is not None and not con.execute("SELECT count(*) FROM units WHERE unit_code = ?",
                                                      [args.unit]).fetchall()[0][0]:
             raise Rejected(f"--unit {args.unit}: no such unit in {args.db}")
-        frame = scorecard(con, default_catalog(), unit=args.unit, year=args.year)
+        frame = judged_values(con, default_catalog(), unit=args.unit, year=args.year)
     finally:
         con.close()
     write_table(frame, Path(args.out), "scorecard")

@@ -5,7 +5,8 @@ The interface is docs/attainment-api.md; the method (thresholds, edge cases) is 
   a bound stays a bound; a unit without figures of its own sums its descendants' counts.
 - `assess`: one row per unit × binding target: met or not, and for a deadline target the linear
   trend, the projection to the deadline and the progress ratio P; for a yearly target the verdict.
-- `scorecard`: CONTRACT.md's rows (`python -m monitor scorecard`).
+- `judged_values`: each value judged against the target of its year, the rows of CONTRACT.md's
+  `python -m monitor scorecard`.
 
 Speed: DuckDB selects the facts and arrow carries them over; the arithmetic then runs on numpy arrays
 over every unit × year × period × indicator at once, with strings as integer codes until the frame
@@ -30,6 +31,7 @@ import pyarrow.compute as pc
 
 from core.catalog import STATUSES, Catalog, Resolution, Target
 from monitor import lineage
+from monitor.unit_tree import UnitTree
 
 VALUE_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "basis",
                  "num", "den", "stated", "n_units", "source", "disputed", "n_disputed", "findings", "readings",
@@ -191,25 +193,13 @@ def units_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                         dtype="str")
 
 
-def _tree(codes: list[str], parents: list[str], wanted: Sequence[str] | None) -> tuple[list[str], np.ndarray]:
-    """Units in scope (the wanted ones and all their descendants), sorted, and each one's parent index."""
-    parent_of = dict(zip(codes, parents, strict=True))
-    if wanted is None:
-        scope = codes
-    else:
-        children: dict[str, list[str]] = {}
-        for u, p in parent_of.items():
-            children.setdefault(p, []).append(u)
-        seen: set[str] = set()
-        todo = [u for u in wanted if u in parent_of]
-        while todo:
-            u = todo.pop()
-            if u not in seen:
-                seen.add(u)
-                todo += children.get(u, [])
-        scope = sorted(seen)
+def _tree(tree: UnitTree, wanted: Sequence[str] | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Units in scope (the wanted ones and all their descendants, in code order), each one's parent's
+    index in scope (-1: none) and its depth in the tree (the sums go up level by level)."""
+    scope = list(tree.parent_of) if wanted is None else tree.below(wanted)
     index = {u: k for k, u in enumerate(scope)}
-    return scope, np.array([index.get(parent_of[u], -1) for u in scope], dtype=np.int64)
+    parent = np.array([index.get(tree.parent_of[u], -1) for u in scope], dtype=np.int64)
+    return scope, parent, np.array([tree.depth(u) for u in scope], dtype=np.int64)
 
 
 # -- indicator values ---------------------------------------------------------------------------------
@@ -343,12 +333,11 @@ def _with_predecessors(con: duckdb.DuckDBPyConnection, catalog: Catalog, frame: 
 
 def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units: Sequence[str] | None,
                       org_types: Sequence[str] | None, term_id: str | None,
-                      indicators: Sequence[str] | None, tree: tuple[list[str], list[str]] | None = None) -> _Values:
+                      indicators: Sequence[str] | None, tree: UnitTree | None = None) -> _Values:
     plan = _plan(catalog, tuple(indicators) if indicators is not None else tuple(catalog.indicators))
     types = tuple(sorted(set(org_types))) if org_types else ("",)
     org_label = "+".join(types)
-    codes, parents = tree if tree is not None else _units(con)[:2]
-    scope, parent = _tree(codes, parents, units)
+    scope, parent, depth = _tree(tree if tree is not None else UnitTree.of_pairs(*_units(con)[:2]), units)
     if not scope or not plan.indicators:
         return _no_values(catalog, plan, org_label)
 
@@ -444,12 +433,6 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     np.put(dcube, marked_cells, True)
 
     # Up the hierarchy: a unit's counts are its own, else the sum of its children's (never rates).
-    depth = np.zeros(n_u, np.int64)
-    for _ in range(n_u):
-        nxt = np.where(parent >= 0, depth[np.maximum(parent, 0)] + 1, 0)
-        if np.array_equal(nxt, depth):
-            break
-        depth = nxt
     cv_num, cv_den, cv_n = own_num.copy(), own_den.copy(), own.astype(np.float64)
     agg_num, agg_den, agg_n = np.zeros(cube), np.zeros(cube), np.zeros(cube)
     # disputed inputs counted up the tree only for the indicators that have any (few, mostly none)
@@ -1115,9 +1098,9 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
     }, vals=vals)
 
 
-# -- scorecard ----------------------------------------------------------------------------------------
+# -- values judged year by year (python -m monitor scorecard) -------------------------------------
 
-def _empty_scorecard() -> pd.DataFrame:
+def _no_judged_values() -> pd.DataFrame:
     cols = {c: pd.Series([], dtype="str") for c in SCORECARD_COLUMNS}
     cols["year"] = pd.Series([], dtype=np.int64)
     for c in ("value", "target", "projected", "target_high"):  # disputed, findings: str
@@ -1125,10 +1108,11 @@ def _empty_scorecard() -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | None = None,
-              year: int | None = None) -> pd.DataFrame:
-    """CONTRACT.md's scorecard: one row per unit × indicator × year × period for each indicator a
-    target binds the unit to (per target, should two bind it). `met` judges the row's value against
+def judged_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | None = None,
+                  year: int | None = None) -> pd.DataFrame:
+    """Each value judged against the target of its year, the rows of CONTRACT.md's scorecard (`python -m
+    monitor scorecard`): one row per unit × indicator × year × period for each indicator a target binds
+    the unit to (per target, should two bind it). `met` judges the row's value against
     the target that holds in its year (H1 rows are shown, not judged); `status` and `projected` are
     the target's, assessed as of `year` (default: the latest year with data): `projected` is the
     trend's value at the deadline, or next year for a yearly target. `unit` alone, with its
@@ -1136,7 +1120,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
     if year is None:
         year = con.execute("SELECT max(year) FROM facts").fetchall()[0][0]
         if year is None:
-            return _empty_scorecard()
+            return _no_judged_values()
         year_only = False
     else:
         year_only = True
@@ -1146,11 +1130,11 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
     picked = [k for k, c in enumerate(codes) if unit is None or c == unit]
     binds = _bindings(catalog, [codes[k] for k in picked], [kinds[k] for k in picked], term_id)
     if not len(binds.u):
-        return _empty_scorecard()
+        return _no_judged_values()
     wanted = set(binds.indicator)  # only what some target here reads: one unit fetches little
     indicators = [i for i in catalog.indicators if i in wanted]
     vals = _indicator_values(con, catalog, units=None if unit is None else [unit], org_types=None,
-                             term_id=term_id, indicators=indicators, tree=(codes, parents))
+                             term_id=term_id, indicators=indicators, tree=UnitTree.of_pairs(codes, parents))
     came_from: dict[tuple, str] = {}
     if not lineage.unit_changes(con).empty:  # a reorganised map: the years before a unit existed
         frame = _with_predecessors(con, catalog, vals.frame(), units=None if unit is None else [unit],
@@ -1205,4 +1189,4 @@ def scorecard(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str | N
 
 
 __all__ = ["ASSESS_COLUMNS", "MET", "SCORECARD_COLUMNS", "STATUSES", "VALUE_COLUMNS", "VERDICTS", "assess",
-           "indicator_values", "met", "scorecard", "target_indicators", "units_frame"]
+           "indicator_values", "judged_values", "met", "target_indicators", "units_frame"]

@@ -43,9 +43,6 @@ class User:
     units: tuple[str, ...] = ()
     password_hash: str = field(default="", repr=False)
 
-    def can_upload_for(self, unit_code: str) -> bool:
-        return self.role == "admin" or (self.role == "unit_officer" and unit_code in self.units)
-
     @property
     def can_load(self) -> bool:
         return self.role in ("admin", "unit_officer")
@@ -53,10 +50,6 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-
-# The local demo: no login, and the screen says so. Uploads stay off unless MONITOR_UPLOADS=1.
-ANONYMOUS = User(username="", name="", role="viewer")
 
 
 def mode() -> Literal["off", "local", "oidc"]:

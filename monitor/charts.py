@@ -402,7 +402,7 @@ def sparkline(values: Sequence[float | None], years: Sequence[int], *, color: st
     return fig
 
 
-# -- the scorecard heat-map ------------------------------------------------------------------------
+# -- the status heat-map ---------------------------------------------------------------------------
 
 def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",
             title: str = "") -> go.Figure:
@@ -498,7 +498,7 @@ def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_uni
             title: str = "", kind_names: dict[str, str] | None = None) -> go.Figure:
     """One point per unit (marker shape and colour by unit kind), every point labelled: by its unit's
     name up to 8 units, beyond that by its number in the frame's order (1, 2, …), which
-    `views.scatter_listing` lists with the names and both values, so nothing needs hovering.
+    `comparison.scatter_listing` lists with the names and both values, so nothing needs hovering.
 
     frame: unit_code, unit_name, kind, x, y, x_qualifier, y_qualifier.
     """

@@ -142,9 +142,6 @@ class Store:
             _open[str(self.path)] = [*refs, weakref.ref(self)]
 
     # -- plumbing ----------------------------------------------------------------------------------
-    def is_current(self) -> bool:
-        return file_identity(self.path) == self.identity
-
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection of its own for one thread's work, reading the attached file."""
@@ -294,11 +291,3 @@ def retire_older(current: Store, grace: float | None = None) -> int:
 
 def _key(items: Sequence[str] | None) -> tuple[str, ...] | None:
     return None if items is None else tuple(sorted(items))
-
-
-def open_store(path: str | Path | None = None, catalog: Catalog | None = None) -> Store | None:
-    """A Store on the file, or None when there is no file yet."""
-    path = Path(path) if path is not None else db_path()
-    if file_identity(path) is None:
-        return None
-    return Store(path, catalog)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import status_label
-from monitor import committee, views
+from monitor import committee, labels
 from monitor.export.onepage import onepage_fragment, onepage_pdf
 from monitor.export.selection import PDF_MIME, pack_formats, part_name, selection_data
 from screens._context import Ctx
@@ -31,7 +31,7 @@ def section(c: Ctx, unit: str, mine: pd.DataFrame, now: pd.DataFrame) -> None:
     whole = (committee.WHOLE, committee.WHOLE)
     targets, figures = {whole: c.t("committee_whole")}, {whole: ""}
     for r in mine.itertuples(index=False):
-        targets[(r.resolution_id, r.target_id)] = views.indicator_label(c.catalog, r.indicator, c.lang)
+        targets[(r.resolution_id, r.target_id)] = labels.indicator_label(c.catalog, r.indicator, c.lang)
         figures[(r.resolution_id, r.target_id)] = status_label(r.status, c.lang)
     said = 0
     for a in now.itertuples(index=False):  # as lines that wrap: read whole at 1280 px, no sideways scroll

@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.catalog import Catalog, Term
 from core.i18n import DEFAULT_LANG, t, unit_name
-from monitor import auth, views
+from monitor import auth, by_indicator, labels, unit_tree
 from monitor.store import Store
 from screens._escape import esc
 from screens._widgets import LAST_KEY
@@ -64,7 +64,7 @@ class Ctx:
     def scope_units(self) -> list[str]:
         if not self.scope or self.store is None:
             return []
-        return self.store.memo(("subtree", self.scope), lambda: views.subtree(self.units, self.scope))
+        return self.store.memo(("subtree", self.scope), lambda: unit_tree.subtree(self.units, self.scope))
 
     def values(self, org_types: Sequence[str] | None = None) -> pd.DataFrame:
         """Indicator values over the scope's subtree (the sidebar's organisation types unless given)."""
@@ -86,7 +86,7 @@ class Ctx:
     def names(self) -> dict[str, str]:
         assert self.store is not None
         term = self.term.id if self.term else ""  # each term has its own units
-        return self.store.memo(("names", self.lang, term), lambda: views.names(self.units, self.lang))
+        return self.store.memo(("names", self.lang, term), lambda: labels.unit_names(self.units, self.lang))
 
     def url(self, **extra: str) -> dict[str, str]:
         """The current filters as query parameters, for a link that reproduces the view."""
@@ -107,7 +107,7 @@ def indicator_options(c: Ctx) -> list[str]:
     """The indicators with a target or a value for the units in view; with none, a sentence and the
     page stops there."""
     assessed, values = c.assessed(), c.values()
-    options = c.memo("indicator_options", compute=lambda: views.indicator_options(assessed, values, c.catalog,
+    options = c.memo("indicator_options", compute=lambda: by_indicator.indicator_options(assessed, values, c.catalog,
                                                                                     c.rows, c.group))
     if not options:
         st.info(c.t("no_data", what=f"{esc(c.unit_label(c.scope))}, {c.as_of}"))

@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.i18n import STATUS_CODES, status_help, status_label
-from monitor import views
+from monitor import overview
 from monitor.charts import plotly_config
-from monitor.scorecard import status_chips
+from monitor.status_html import status_chips
 from screens._context import Ctx
 
 
@@ -31,7 +31,7 @@ def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES, *, disputed: bool
 def headline(c: Ctx, counts: dict[str, int], codes: Sequence[str]) -> None:
     """One box a status; more than four go on two rows, so that at 1280 px no status's name is cut."""
     total = sum(counts.values())
-    cols = [col for n in views.headline_rows(len(codes)) for col in st.columns(max(n, 1))]
+    cols = [col for n in overview.headline_rows(len(codes)) for col in st.columns(max(n, 1))]
     for col, code in zip(cols, codes, strict=False):
         col.metric(status_label(code, c.lang), f"{counts.get(code, 0)}",
                    help=f"{c.t('headline_of', total=total)}. {status_help(code, c.lang)}", border=True)

@@ -1,4 +1,4 @@
-"""Which unit did she click in the overview's scorecard: the table (monitor.scorecard) as HTML in the page, not
+"""Which unit did she click in the overview's scorecard: the table (monitor.status_html) as HTML in the page, not
 an iframe, mounted as a Streamlit component; a click on a unit's name or one of its cells comes back as the
 trigger value `picked` (the unit's code). Its style and script are the files beside this one."""
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.catalog import Catalog
 from core.i18n import DEFAULT_LANG, LANGS, t
-from monitor import views
+from monitor import labels, unit_tree
 from monitor.store import Store
 from screens._context import Ctx
 from screens._widgets import url_select
@@ -44,21 +44,21 @@ def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: s
         columns=["unit_code", "name_vi", "name_en", "parent_code", "kind"])
     c.units = units
     if not units.empty:
-        order = store.memo(("tree_order", term_id), lambda: views.tree_order(units))
+        order = store.memo(("tree_order", term_id), lambda: unit_tree.tree_order(units))
         codes = [code for code, _ in order]
         depth = dict(order)
-        names = store.memo(("names", lang, term_id), lambda: views.names(units, lang))
-        start = views.default_scope(units, store.busiest_parent() if store is not None else None)
+        names = store.memo(("names", lang, term_id), lambda: labels.unit_names(units, lang))
+        start = unit_tree.default_scope(units, store.busiest_parent() if store is not None else None)
         scope = url_select("unit", codes, start, label=t("unit_scope", lang),
                            where=sb, notices=notices, lang=lang,
                            format_func=lambda code: "· " * depth.get(code, 0) + names.get(code, code))
         c.scope = scope
-        below = set(store.memo(("subtree", scope), lambda: views.subtree(units, scope))) - {scope}
+        below = set(store.memo(("subtree", scope), lambda: unit_tree.subtree(units, scope))) - {scope}
         kinds_below = [k for k in catalog.unit_kinds if k in set(units.loc[units["unit_code"].isin(below), "kind"])]
         c.kind = url_select("kind", ["", *kinds_below], "", label=t("unit_kind", lang), where=sb, notices=notices,
                             lang=lang, format_func=lambda k: catalog.unit_kinds[k].name(lang) if k
                             else t("all", lang))
-        c.rows = store.memo(("rows", scope, c.kind), lambda: views.row_units(units, scope, c.kind))
+        c.rows = store.memo(("rows", scope, c.kind), lambda: unit_tree.row_units(units, scope, c.kind))
     org = url_select("org", list(catalog.org_types), [], label=t("org_type", lang), where=sb, widget="multiselect",
                      notices=notices, lang=lang, help=t("org_type_help", lang),
                      format_func=lambda o: catalog.org_types[o].name(lang))

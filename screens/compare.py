@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from monitor import views
+from monitor import by_indicator, comparison, labels
 from monitor.charts import download_name, scatter, small_multiples
 from screens import _export
 from screens._context import ctx, indicator_options, scope_caption
@@ -28,14 +28,14 @@ with guard(c):
     notices: list[str] = []
 
     def label(i: str) -> str:
-        return views.indicator_label(c.catalog, i, c.lang)
+        return labels.indicator_label(c.catalog, i, c.lang)
 
-    first = c.memo("compare_defaults", compute=lambda: views.varied_first(values, options, c.rows, c.as_of))
-    varied = c.memo("compare_varied", compute=lambda: views.varied_first(values, options, c.rows, c.as_of,
+    first = c.memo("compare_defaults", compute=lambda: comparison.varied_first(values, options, c.rows, c.as_of))
+    varied = c.memo("compare_varied", compute=lambda: comparison.varied_first(values, options, c.rows, c.as_of,
                                                                         only_varied=True))
     rank_by = url_select("rank", options, first[0], label=c.t("rank_by"), notices=notices, lang=c.lang,
                          format_func=label)
-    table = c.memo("compare_ranking", rank_by, compute=lambda: views.ranking(assessed, values, rank_by, c.rows,
+    table = c.memo("compare_ranking", rank_by, compute=lambda: comparison.ranking(assessed, values, rank_by, c.rows,
                                                                              c.as_of, c.units, c.catalog, c.lang))
     st.subheader(c.t("ranking_title", indicator=label(rank_by), year=c.as_of))
     st.caption(c.t("ranking_cohorts"))
@@ -56,9 +56,9 @@ with guard(c):
         years = [y for y in c.years if y <= c.as_of]
 
         def chosen_figure() -> object:
-            series = views.compare_series(values, rank_by, chosen, years)
-            targets = views.target_series(c.catalog, c.units, chosen, rank_by, years, c.term.id)
-            return small_multiples(series, unit=views.indicator_unit(c.catalog, rank_by), years=years,
+            series = comparison.compare_series(values, rank_by, chosen, years)
+            targets = by_indicator.target_series(c.catalog, c.units, chosen, rank_by, years, c.term.id)
+            return small_multiples(series, unit=labels.indicator_unit(c.catalog, rank_by), years=years,
                                    names={u: names.get(u, u) for u in chosen}, lang=c.lang,
                                    title=c.t("chosen_chart_title", indicator=label(rank_by)), targets=targets)
 
@@ -77,17 +77,17 @@ with guard(c):
                    where=right, notices=notices, lang=c.lang, format_func=label)
     for n in notices:
         st.warning(n, icon="⚠️")
-    frame = c.memo("compare_scatter_frame", x, y, compute=lambda: views.scatter_frame(
+    frame = c.memo("compare_scatter_frame", x, y, compute=lambda: comparison.scatter_frame(
         values, x, y, c.rows, c.as_of, c.units, c.lang, c.catalog))
 
     def scatter_figure() -> object:
         kinds = {k: v.name(c.lang) for k, v in c.catalog.unit_kinds.items()}
-        return scatter(frame, x_name=label(x), y_name=label(y), x_unit=views.indicator_unit(c.catalog, x),
-                       y_unit=views.indicator_unit(c.catalog, y), lang=c.lang, kind_names=kinds)
+        return scatter(frame, x_name=label(x), y_name=label(y), x_unit=labels.indicator_unit(c.catalog, x),
+                       y_unit=labels.indicator_unit(c.catalog, y), lang=c.lang, kind_names=kinds)
 
     fig = c.memo("compare_scatter", x, y, compute=scatter_figure)
     chart(fig, download_name(c.scope, f"{x}_vs_{y}", c.as_of), key="compare_scatter")
     if len(frame) > 8:  # numbered on the chart: the numbers' units and values, listed
         st.markdown(f"**{c.t('scatter_points')}**")
-        st.dataframe(views.scatter_listing(frame, label(x), label(y), views.indicator_unit(c.catalog, x),
-                                           views.indicator_unit(c.catalog, y), c.lang), hide_index=True)
+        st.dataframe(comparison.scatter_listing(frame, label(x), label(y), labels.indicator_unit(c.catalog, x),
+                                           labels.indicator_unit(c.catalog, y), c.lang), hide_index=True)

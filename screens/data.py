@@ -14,7 +14,7 @@ import streamlit as st
 from core import audit
 from core.i18n import fmt_number
 from core.problems import rows_frame
-from monitor import auth, versions, views
+from monitor import auth, submissions, versions
 from monitor.store import file_identity
 from monitor.uploads import (
     Checked,
@@ -88,7 +88,7 @@ def _overview() -> None:
     shown = [c.scope, *[r for r in c.rows if r != c.scope]]
     st.subheader(c.t("completeness"))
     st.caption(c.t("completeness_help"))
-    matrix = c.memo("data_completeness", compute=lambda: views.completeness_matrix(
+    matrix = c.memo("data_completeness", compute=lambda: submissions.completeness_matrix(
         c.store.completeness(shown, c.term.start, c.term.end), c.units, c.lang))
     st.dataframe(matrix, hide_index=True, key="data_completeness")
 
@@ -100,7 +100,7 @@ def _overview() -> None:
         st.caption(c.t("findings_count", n=len(found)))
         widths = {c.t("unit"): 130, c.t("year"): 50, c.t("period"): 70, c.t("measure"): 220, c.t("stated"): 70,
                   c.t("computed"): 65, c.t("detail"): 90, c.t("rule"): 120}
-        st.dataframe(views.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings",
+        st.dataframe(submissions.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings",
                      row_height=WRAP_ROW,
                      column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
 

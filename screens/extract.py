@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.i18n import fmt_number
+from core.i18n import fmt_number, measure_name
 from core.problems import refusal, rows_frame
-from monitor import auth, review, views
+from monitor import auth, review, submissions, unit_tree
 from monitor.uploads import Checked, check_uploads, record_check
 from screens._context import ctx
 from screens._escape import esc
@@ -33,7 +33,7 @@ def _gate(unit: str) -> auth.LoadGate:
 
 
 def _label(code: str) -> str:
-    return views.measure_name(c.catalog, code, c.lang)
+    return measure_name(c.catalog, code, c.lang)
 
 
 def _place(place: str) -> str:
@@ -151,7 +151,7 @@ def _show_check(checked: Checked, unit: str) -> None:
     findings = review.findings_for(report, unit)
     if not findings.empty:
         st.warning(c.t("extract_findings", n=len(findings)))
-        st.dataframe(views.findings_table(findings, c.catalog, c.names(), c.lang), hide_index=True,
+        st.dataframe(submissions.findings_table(findings, c.catalog, c.names(), c.lang), hide_index=True,
                      key="extract_findings")
     if not checked.rows.empty:
         with st.expander(c.t("rows_checked"), expanded=not report.ok):
@@ -170,7 +170,7 @@ def _load(checked: Checked, unit: str) -> None:
 def _page() -> None:
     st.caption(c.t("extract_help"))
     assert c.store is not None
-    order = c.store.memo("tree_order", lambda: views.tree_order(c.units))
+    order = c.store.memo("tree_order", lambda: unit_tree.tree_order(c.units))
     names = c.names()
     codes = [code for code, _ in order]
     left, right = st.columns([3, 1])

@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import STATUS_CODES
-from monitor import views
+from monitor import by_indicator, labels
 from monitor.charts import bars, download_name, trend
-from monitor.scorecard import marked
+from monitor.status_html import marked
 from screens import _export
 from screens._context import ctx, indicator_options, scope_caption
 from screens._escape import esc
@@ -26,16 +26,16 @@ with guard(c):
     options = indicator_options(c)
     notices: list[str] = []
     ind = url_select("ind", options, options[0], label=c.t("indicator"), notices=notices, lang=c.lang,
-                     format_func=lambda i: views.indicator_label(c.catalog, i, c.lang))
+                     format_func=lambda i: labels.indicator_label(c.catalog, i, c.lang))
     for n in notices:
         st.warning(n, icon="⚠️")
-    name = views.indicator_label(c.catalog, ind, c.lang)
-    unit = views.indicator_unit(c.catalog, ind)
+    name = labels.indicator_label(c.catalog, ind, c.lang)
+    unit = labels.indicator_unit(c.catalog, ind)
     higher = c.catalog.indicators[ind].higher_is_better
     scope_caption(c)
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="indicator")
 
-    frame = c.memo("indicator_rows", ind, compute=lambda: views.indicator_rows(assessed, values, ind, c.rows,
+    frame = c.memo("indicator_rows", ind, compute=lambda: by_indicator.indicator_rows(assessed, values, ind, c.rows,
                                                                               c.as_of, c.units, c.lang, c.catalog))
     if frame["value"].notna().any():
         fig = c.memo("indicator_bars", ind, compute=lambda: bars(
@@ -65,9 +65,9 @@ with guard(c):
             s = (series[series["unit_code"].isin(picked)]
                  .assign(unit_name=lambda d: d["unit_code"].map(names), _o=lambda d: d["unit_code"].map(order))
                  .sort_values(["_o", "year"]))
-            targets = views.target_series(c.catalog, c.units, picked, ind, c.years, c.term.id)
-            proj = views.projections(assessed, ind, picked, c.term.end)
-            notes = views.value_notes(s, c.catalog, ind, names, c.lang)
+            targets = by_indicator.target_series(c.catalog, c.units, picked, ind, c.years, c.term.id)
+            proj = by_indicator.projections(assessed, ind, picked, c.term.end)
+            notes = by_indicator.value_notes(s, c.catalog, ind, names, c.lang)
             return trend(s, unit=unit, years=c.years, lang=c.lang, title=name, targets=targets, projections=proj,
                          notes=notes)
 
@@ -75,7 +75,7 @@ with guard(c):
         chart(fig, download_name(c.scope, ind, f"{c.term.start}-{c.as_of}"), key="indicator_trend")
 
     st.subheader(c.t("values_table"))
-    table = c.memo("indicator_table", ind, compute=lambda: views.values_table(values, ind, c.rows, c.units,
+    table = c.memo("indicator_table", ind, compute=lambda: by_indicator.values_table(values, ind, c.rows, c.units,
                                                                              c.catalog, c.lang, years))
     if table.empty:
         st.info(c.t("no_indicator_data"))

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import STATUS_CODES, status_label
-from monitor import views
+from monitor import overview
 from monitor.charts import download_name
-from monitor.scorecard import heatmap_html
+from monitor.status_html import heatmap_html
 from screens import _export
 from screens._context import ctx, scope_caption
 from screens._figures import headline
@@ -23,7 +23,7 @@ with guard(c):
     scope_caption(c)
 
     # a province's own targets are its own row, above its districts and blocs
-    rows = c.memo("overview_rows", compute=lambda: views.overview_rows(c.assessed(), c.scope, c.rows, c.kind))
+    rows = c.memo("overview_rows", compute=lambda: overview.overview_rows(c.assessed(), c.scope, c.rows, c.kind))
 
     def shown_targets() -> pd.DataFrame:
         a = c.assessed()
@@ -35,17 +35,17 @@ with guard(c):
         st.info(c.t("no_targets"))
         st.stop()
     _export.buttons(c, c.scope, c.rows, kind=c.kind, key="overview")
-    counts = views.headline_counts(shown)
-    shown_codes = views.headline_codes(counts)
+    counts = overview.headline_counts(shown)
+    shown_codes = overview.headline_codes(counts)
     headline(c, counts, shown_codes)
     others = [f"{status_label(s, c.lang)}: {counts[s]}" for s in STATUS_CODES
               if s not in shown_codes and counts[s]]
     st.caption(c.t("headline_of", total=sum(counts.values())) + (" · " + " · ".join(others) if others else ""))
     st.markdown(c.t("overview_intro", year=c.as_of))
-    grid = c.memo("overview_grid", compute=lambda: views.scorecard_grid(shown, c.catalog, c.units, rows, c.lang,
+    grid = c.memo("overview_grid", compute=lambda: overview.status_grid(shown, c.catalog, c.units, rows, c.lang,
                                                                          c.group))
     names = c.names()
-    older = views.cell_years(grid, c.as_of, names, c.lang)
+    older = overview.cell_years(grid, c.as_of, names, c.lang)
     if older:
         st.caption(older)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from monitor import committee, views
+from monitor import by_unit, committee, labels, overview, unit_tree
 from monitor.export.selection import draft_of, selection_data
-from monitor.scorecard import marked
+from monitor.status_html import marked
 from screens import _committee, _export
 from screens._context import ctx
 from screens._escape import esc
@@ -82,8 +82,8 @@ require_data(c)
 
 with guard(c):
     names = c.names()
-    choices = views.subtree(c.units, c.scope)
-    depth = {code: d for code, d in views.tree_order(c.units)}
+    choices = unit_tree.subtree(c.units, c.scope)
+    depth = {code: d for code, d in unit_tree.tree_order(c.units)}
     notices: list[str] = []
     default = c.rows[0] if c.rows else c.scope
     focus = url_select("focus", choices, default, label=c.t("unit"), notices=notices, lang=c.lang,
@@ -101,8 +101,8 @@ with guard(c):
 
     assessed = c.assessed()
     values = c.values()
-    every = c.memo("names_every_term", compute=lambda: views.names(c.store.units(), c.lang))  # the old units too
-    note = views.predecessor_note(values, focus, every, c.lang)  # years before the unit existed (issue 19)
+    every = c.memo("names_every_term", compute=lambda: labels.unit_names(c.store.units(), c.lang))  # the old units too
+    note = by_unit.predecessor_note(values, focus, every, c.lang)  # years before the unit existed (issue 19)
     if note:
         st.caption(":material/merge_type: " + esc(note))
     mine = c.memo("unit_mine", focus, compute=lambda: assessed[assessed["unit_code"] == focus])
@@ -114,10 +114,10 @@ with guard(c):
             res = c.catalog.resolutions.get(rid)
             if res is not None:
                 st.markdown(f"**{c.t('resolution')}:** {res.number} — {res.title(c.lang)}")
-        counts = views.headline_counts(mine[mine["group"] == c.group] if c.group else mine)
-        headline(c, counts, views.headline_codes(counts))
+        counts = overview.headline_counts(mine[mine["group"] == c.group] if c.group else mine)
+        headline(c, counts, overview.headline_codes(counts))
         years = [y for y in c.years if y <= c.as_of]
-        table = c.memo("unit_targets", focus, compute=lambda: views.unit_targets(assessed, values, c.catalog, focus,
+        table = c.memo("unit_targets", focus, compute=lambda: by_unit.unit_targets(assessed, values, c.catalog, focus,
                                                                                   c.lang, years, c.group))
         if table.empty:
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
@@ -142,7 +142,7 @@ with guard(c):
                 st.info(c.t("draft_none"))
         _committee.onepage(c, focus, now)
 
-    others = c.memo("unit_others", focus, compute=lambda: views.other_values(values, assessed, c.catalog, focus,
+    others = c.memo("unit_others", focus, compute=lambda: by_unit.other_values(values, assessed, c.catalog, focus,
                                                                               c.as_of, c.lang, c.group))
     if not others.empty:
         st.subheader(c.t("other_indicators"))
@@ -150,7 +150,7 @@ with guard(c):
                                             "status": c.t("status"), "source": c.t("source")}), hide_index=True)
 
     st.subheader(c.t("org_breakdown", year=c.as_of))
-    below = views.subtree(c.units, focus)
+    below = unit_tree.subtree(c.units, focus)
     present = c.memo("unit_org_types", focus, compute=lambda: set(c.store.org_types_in(below)))
     org_types = [o for o in c.catalog.org_types if o in present]
     targeted = [i for i in dict.fromkeys(mine["indicator"]) if c.catalog.applies_to_org_types(i)]
@@ -159,7 +159,7 @@ with guard(c):
     if not org_types or not targeted:
         st.info(c.t("org_breakdown_none"))
     else:
-        breakdown = c.memo("unit_breakdown", focus, compute=lambda: views.org_breakdown(
+        breakdown = c.memo("unit_breakdown", focus, compute=lambda: by_unit.org_breakdown(
             {o: c.store.values(below, [o], c.term.id) for o in org_types}, c.catalog, targeted, c.as_of, c.lang))
         if breakdown.empty:
             st.info(c.t("no_data", what=str(c.as_of)))

@@ -135,11 +135,11 @@ def _draft(folder: Path) -> Path:
 
 
 def test_scorecard_marks_the_borrowed_years(reorg: Path) -> None:
-    from monitor.attainment import indicator_values, scorecard
+    from monitor.attainment import indicator_values, judged_values
 
     cat = default_catalog()
     with duckdb.connect(str(reorg), read_only=True) as con:
-        card = scorecard(con, cat, unit="DEMO-M01-X001")
+        card = judged_values(con, cat, unit="DEMO-M01-X001")
         district = indicator_values(con, cat, units=["DEMO-P01-H01"], indicators=["org_good_or_better_rate"])
     rows = card[card["indicator"] == "org_good_or_better_rate"]
     assert list(zip(rows["year"], rows["basis"], rows["from_units"], strict=True)) == [
@@ -151,7 +151,7 @@ def test_scorecard_marks_the_borrowed_years(reorg: Path) -> None:
 
 
 def test_assessment_and_heatmap_say_when_the_latest_figure_is_borrowed(reorg: Path) -> None:
-    from monitor import views
+    from monitor import overview
     from monitor.attainment import assess, indicator_values, units_frame
 
     cat = default_catalog()
@@ -163,7 +163,7 @@ def test_assessment_and_heatmap_say_when_the_latest_figure_is_borrowed(reorg: Pa
     at_2026 = assess(values, cat, mine, as_of=2026, term_id="2025-2030")
     assert len(at_2025) == 8 and set(at_2025["latest_basis"]) == {"predecessors"}
     assert set(at_2026["latest_basis"]) == {"counts"}
-    grid = views.scorecard_grid(at_2025, cat, units, ["DEMO-M01-X001"], "vi")
+    grid = overview.status_grid(at_2025, cat, units, ["DEMO-M01-X001"], "vi")
     assert all(h.endswith("<br>Tính từ đơn vị trước sắp xếp") for h in grid["hover"])
-    grid = views.scorecard_grid(at_2026, cat, units, ["DEMO-M01-X001"], "vi")
+    grid = overview.status_grid(at_2026, cat, units, ["DEMO-M01-X001"], "vi")
     assert not any("trước sắp xếp" in h for h in grid["hover"])

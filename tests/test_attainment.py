@@ -24,8 +24,8 @@ from monitor.attainment import (
     VALUE_COLUMNS,
     assess,
     indicator_values,
+    judged_values,
     met,
-    scorecard,
     units_frame,
 )
 
@@ -481,11 +481,11 @@ def test_units_filter_keeps_descendants_counts(tree: duckdb.DuckDBPyConnection, 
 
 def test_scorecard_for_an_aggregated_province(tree: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
     # the province resolution sets no target on TCCSĐ ratings; districts' (by kind) do
-    s = scorecard(tree, cat, unit="A", year=2021)
+    s = judged_values(tree, cat, unit="A", year=2021)
     r = _row(s, indicator="org_good_or_better_rate")
     assert (r["value"], r["target"], r["comparator"], r["met"], r["status"]) == (80.0, 80.0, ">", "no", "off_track")
     # H1 is shown, not judged against the yearly "> 4%" admissions target
     r = _row(s, indicator="admission_rate")
     assert (r["period"], r["value"], r["comparator"], r["met"], r["status"]) == ("H1", 3.0, "", "", "")
     assert math.isnan(r["target"])
-    assert scorecard(tree, cat, unit="P").empty
+    assert judged_values(tree, cat, unit="P").empty

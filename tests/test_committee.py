@@ -20,7 +20,7 @@ from core.audit import audit_path
 from core.catalog import default_catalog
 from etl.load import load, rollback
 from monitor import committee
-from monitor.auth import ANONYMOUS, User, format_user
+from monitor.auth import User, format_user
 from monitor.export import docx, pptx
 from monitor.export.model import load_pack_data
 from monitor.export.onepage import onepage_pdf
@@ -95,7 +95,6 @@ def test_who_may_assess() -> None:
     assert committee.may_assess(User("a", "A", "admin"), "HD", True).allowed
     assert committee.may_assess(None, TAYSON, True).allowed  # no login, MONITOR_UPLOADS=1
     assert committee.may_assess(None, TAYSON, False).reason == "assess_disabled"
-    assert committee.may_assess(ANONYMOUS, TAYSON, True).reason == "assess_viewer"
 
 
 def test_a_load_and_a_rollback_keep_them(db: Path, tmp_path: Path) -> None:

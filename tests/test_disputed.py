@@ -15,7 +15,7 @@ from docx import Document
 from core.catalog import default_catalog
 from etl.load import load
 from monitor import charts as dash
-from monitor import views
+from monitor import comparison, disputes
 from monitor.attainment import VALUE_COLUMNS, assess, indicator_values, units_frame
 from monitor.export.docx import annex_bytes, footnotes_text
 from monitor.export.draft import draft_text
@@ -138,17 +138,17 @@ def test_compare_scatter_and_ranking_mark_a_disputed_figure(con: duckdb.DuckDBPy
     cat = default_catalog()
     d = load_pack_data(con, cat, "BD", as_of=2022)
     x, y = "org_excellent_share", "org_good_or_better_rate"
-    frame = views.scatter_frame(d.values, x, y, ["BD-TAYSON", "BD"], 2022, d.units, "vi", cat)
+    frame = comparison.scatter_frame(d.values, x, y, ["BD-TAYSON", "BD"], 2022, d.units, "vi", cat)
     assert list(frame["disputed"]) == [True, False]  # Tây Sơn's own "31%"; the province's sum is not disputed
     assert frame["note"].iloc[0] == "báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp"
     fig = dash.scatter(frame, x_name="x", y_name="y", x_unit="percent", y_unit="percent")
     [marker] = [tr for tr in fig.data if tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn"]
     assert list(marker.x) == pytest.approx([100 * 18 / 55])
     assert "⚑ Đảng bộ huyện Tây Sơn: báo cáo ghi tỷ lệ 31%" in fig.layout.xaxis.title.text
-    ranked = views.ranking(d.assessed, d.values, x, ["BD-TAYSON"], 2022, d.units, cat, "vi")
+    ranked = comparison.ranking(d.assessed, d.values, x, ["BD-TAYSON"], 2022, d.units, cat, "vi")
     assert ranked["Tình trạng"].iloc[0] == "✔ Đạt ⚑"
     assert ranked["Số liệu cần xác minh"].iloc[0].startswith("Báo cáo ghi tỷ lệ 31%")
-    plain = views.ranking(d.assessed, d.values, y, ["BD-TAYSON"], 2022, d.units, cat, "vi")
+    plain = comparison.ranking(d.assessed, d.values, y, ["BD-TAYSON"], 2022, d.units, cat, "vi")
     assert "Số liệu cần xác minh" not in plain.columns
 
 
@@ -214,10 +214,10 @@ def test_a_part_over_a_shared_whole_is_said_as_such_for_the_other_rates(con: duc
     a = assess(indicator_values(con, catalog, units=["BD-TAYSON"]), catalog,
                units[units["unit_code"] == "BD-TAYSON"], as_of=2023)
     [row] = a[a["indicator"] == "grassroots_committee_university_rate"].to_dict("records")
-    assert views.dispute_note(row, catalog, "vi") == (
+    assert disputes.dispute_note(row, catalog, "vi") == (
         "Cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên ghi 325, nhiều hơn tổng số cấp ủy viên cơ sở "
         "(323); tổng số cấp ủy viên cơ sở ghi 323, các thành phần cộng lại 333: số liệu báo cáo không khớp; "
         "mọi cách đọc (97,5%; 94,6%; 96,9%) đều cho cùng kết luận")
     [theory] = a[a["indicator"] == "grassroots_committee_theory_rate"].to_dict("records")
-    assert views.dispute_note(theory, catalog, "vi").startswith(
+    assert disputes.dispute_note(theory, catalog, "vi").startswith(
         "325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên cơ sở;")

@@ -120,7 +120,7 @@ def test_unit_names_and_short_names() -> None:
 
 
 def test_the_headline_never_puts_more_than_four_boxes_on_a_row() -> None:
-    from monitor.views import headline_rows
+    from monitor.overview import headline_rows
 
     assert [headline_rows(n) for n in (1, 4, 5, 6, 7)] == [[1], [4], [3, 2], [3, 3], [4, 3]]
 
@@ -180,3 +180,48 @@ def test_a_key_missing_from_the_strings_is_named() -> None:
                      ("x.py", "tx", "xl_severity_", True), ("x.py", "t", "nope_", True)]
     keys = {"t": {"page_overview"}, "tx": {"xl_severity_finding"}}
     assert _missing(found, keys) == ['x.py: t("no_such_key")', 'x.py: t("nope_…")']
+
+
+def _unnamed(keys: set[str], literals: set[str], families: set[str]) -> list[str]:
+    """The keys no code names: not a string literal (t("x"), a key picked by a condition or a mapping),
+    not of a family whose fixed start an f-string writes (f"status_{code}"), and not an assessment's
+    refusal, which is the load gate's reason renamed (committee.may_assess: load_… → assess_…)."""
+    return sorted(k for k in keys
+                  if k not in literals and not any(k.startswith(f) for f in families)
+                  and not (k.startswith("assess_") and "load_" + k.removeprefix("assess_") in literals))
+
+
+def _code_strings() -> tuple[set[str], set[str]]:
+    """Every string literal of the code, and the fixed starts of its f-strings that name a key family
+    ('status_', never a lone 'c')."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [p for d in CODE_DIRS for p in ([root / d] if d.endswith(".py") else (root / d).rglob("*.py"))]
+    literals, families = set(), set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                first = node.values[0] if node.values else None
+                if isinstance(first, ast.Constant) and len(node.values) > 1 and re.fullmatch(r"[a-z]\w+_", first.value):
+                    families.add(first.value)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+    return literals, families
+
+
+def test_every_key_of_the_strings_is_named_in_the_code() -> None:
+    from monitor.export.text import STRINGS_PATH as PACK_STRINGS
+
+    literals, families = _code_strings()
+    assert {"status_", "problem_", "xl_severity_"} <= families  # the scan sees the families
+    for keys in (set(load_strings()), set(load_strings(str(PACK_STRINGS)))):
+        unnamed = _unnamed(keys, literals, families)
+        assert not unnamed, "text keys no code names (dead text):\n" + "\n".join(unnamed)
+
+
+def test_a_key_no_code_names_is_found() -> None:
+    keys = {"page_overview", "status_achieved", "assess_viewer", "assess_stale", "auth_mode"}
+    literals, families = {"page_overview", "load_viewer"}, {"status_"}
+    assert _unnamed(keys, literals, families) == ["assess_stale", "auth_mode"]

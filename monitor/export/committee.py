@@ -16,7 +16,7 @@ from monitor.committee import WHOLE, lookup
 from monitor.export.draft import Block
 from monitor.export.model import PackData
 from monitor.export.text import tx
-from monitor.views import indicator_label
+from monitor.labels import indicator_label
 
 OFF_TRACK = ("off_track", "accelerate")  # the statuses the meeting must explain: a slide each
 

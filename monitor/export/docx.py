@@ -25,7 +25,7 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
 from core.i18n import MISSING, fmt_number, fmt_target, is_missing, status_label, with_qualifier
-from monitor import views
+from monitor import disputes
 from monitor.export.committee import annex_rows as committee_annex_rows
 from monitor.export.committee import draft_blocks as committee_blocks
 from monitor.export.draft import draft_blocks
@@ -138,7 +138,7 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
             if h.period != "Y":
                 text += f"\n{catalog.periods[h.period].name(lang).lower()}"
             cells.append(text)
-        note = views.dispute_note(r, catalog, lang)
+        note = disputes.dispute_note(r, catalog, lang)
         if note:
             notes.append((len(rows), note))
         rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang), r.source or ""])

@@ -204,7 +204,7 @@ def _to_verify(values: pd.DataFrame, bound: list[_Bound], catalog: Catalog,
                lang: str) -> dict[tuple[int, str], dict[str, str]]:
     """(year, period) → indicator → what the report contradicts, for the figures no result can be
     drawn from: a rate over 100%, or the latest figure of a target whose readings disagree on met."""
-    from monitor.views import dispute_sentences  # the dashboard's words for the same contradiction
+    from monitor.disputes import dispute_sentences  # the dashboard's words for the same contradiction
 
     if values.empty or "disputed" not in values:
         return {}

@@ -1,7 +1,7 @@
 """Which charts a pack holds, built with the dashboard's own figure builders (monitor.charts) from the
-dashboard's own tables (monitor.views), so the meeting pack shows what the screen shows.
+dashboard's own tables (monitor.overview, monitor.by_indicator), so the meeting pack shows what the screen shows.
 
-- Several units (a province's districts and blocs): per indicator group, the scorecard heat-map
+- Several units (a province's districts and blocs): per indicator group, the status heat-map
   (units × targets, value and status in each cell) for the group's slide; per target indicator, the
   sorted bars across units with the target line (chart files).
 - One unit (a district's own pack): per target, its trend over the term with the target and the
@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 import pandas as pd
 
 from core.catalog import Catalog, Term
+from monitor import by_indicator, labels, overview
 from monitor import charts as dash
-from monitor import views
 from monitor.export.charts import HEIGHT, Chart
 from monitor.export.text import tx
 
@@ -25,19 +25,19 @@ TREND_WIDTH, TREND_HEIGHT = 700, 480  # two to a slide
 
 def heatmap_chart(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame, rows: Sequence[str],
                   group: str, year: int, scope: str, lang: str = "vi") -> Chart | None:
-    grid = views.scorecard_grid(assessed, catalog, units, rows, lang, group)
+    grid = overview.status_grid(assessed, catalog, units, rows, lang, group)
     if grid.empty:
         return None
     group_name = catalog.groups[group].name(lang)
     title = tx("chart_heatmap", lang, group=group_name, year=year)
-    fig = dash.heatmap(grid, rows=list(rows), row_names=views.names(units, lang), lang=lang, title=title)
+    fig = dash.heatmap(grid, rows=list(rows), row_names=labels.unit_names(units, lang), lang=lang, title=title)
     return Chart(fig, scope, group, year, title, kind="heatmap", group=group, height=int(fig.layout.height or HEIGHT),
                  name=catalog.groups[group].name("vi"))
 
 
 def bars_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
                rows: Sequence[str], indicator: str, year: int, scope: str, lang: str = "vi") -> Chart | None:
-    frame = views.indicator_rows(assessed, values, indicator, rows, year, units, lang, catalog)
+    frame = by_indicator.indicator_rows(assessed, values, indicator, rows, year, units, lang, catalog)
     if frame.empty or frame["value"].isna().all():
         return None
     ind = catalog.indicators[indicator]
@@ -53,7 +53,7 @@ def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, 
                & values["year"].between(term.start, year)] if not values.empty else values
     if v.empty:
         return None
-    label = views.names(units, lang)
+    label = labels.unit_names(units, lang)
     series = v.assign(unit_name=label.get(unit, unit))
     series = series[[c for c in ("unit_code", "unit_name", "year", "value", "qualifier", "disputed", "findings",
                                  "basis") if c in series]]
@@ -61,9 +61,9 @@ def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, 
     ind = catalog.indicators[indicator]
     title = tx("chart_trend", lang, indicator=ind.name(lang), start=term.start, end=year)
     fig = dash.trend(series, unit=ind.unit, years=years, lang=lang, title=title,
-                     targets=views.target_series(catalog, units, [unit], indicator, years, term.id),
-                     projections=views.projections(assessed, indicator, [unit], term.end),
-                     notes=views.value_notes(series, catalog, indicator, label, lang))
+                     targets=by_indicator.target_series(catalog, units, [unit], indicator, years, term.id),
+                     projections=by_indicator.projections(assessed, indicator, [unit], term.end),
+                     notes=by_indicator.value_notes(series, catalog, indicator, label, lang))
     return Chart(fig, unit, indicator, year, title, kind="trend", group=ind.group, width=TREND_WIDTH,
                  height=TREND_HEIGHT, name=ind.name("vi"))
 
@@ -94,9 +94,3 @@ def iter_pack_charts(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Cata
         for indicator in dict.fromkeys(mine["indicator"]):
             if c := trend_chart(assessed, values, catalog, units, unit, indicator, term, year, lang):
                 yield c
-
-
-def pack_charts(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, units: pd.DataFrame,
-                scope: str, rows: Sequence[str], year: int, term: Term, lang: str = "vi") -> list[Chart]:
-    """Every chart of a pack (see iter_pack_charts)."""
-    return list(iter_pack_charts(assessed, values, catalog, units, scope, rows, year, term, lang))

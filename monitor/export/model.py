@@ -14,8 +14,9 @@ from core.catalog import Catalog, Term
 from core.checks import FINDING_COLUMNS
 from core.i18n import unit_name
 from etl.safety import printable_frame
-from monitor import attainment, views
+from monitor import attainment, unit_tree
 from monitor import committee as committee_store
+from monitor.unit_tree import UnitTree
 
 
 @dataclass
@@ -74,7 +75,7 @@ def _rows(units: pd.DataFrame, catalog: Catalog, scope: str, assessed: pd.DataFr
     """The scope's children that targets bind and that have any figure, with the scope first when it
     has figures of its own; a scope with none of these is its own only row."""
     judged = set(assessed.loc[assessed["status"] != "no_data", "unit_code"])
-    kids = [c for c in views.children(units, scope) if c in set(assessed["unit_code"])]
+    kids = [c for c in UnitTree.of(units).children(scope) if c in set(assessed["unit_code"])]
     rows = ([scope] if scope in judged else []) + [c for c in kids if c in judged]
     return rows if rows else [scope]
 
@@ -85,7 +86,7 @@ def load_pack_data(con: duckdb.DuckDBPyConnection, catalog: Catalog, scope: str,
     units = attainment.units_frame(con) if units is None else units
     if scope not in set(units["unit_code"]):
         raise KeyError(f"unknown unit '{scope}'")
-    below = views.subtree(units, scope)
+    below = unit_tree.subtree(units, scope)
     if term_id is None:
         year = as_of or con.execute("SELECT max(year) FROM facts").fetchone()[0]
         term = catalog.term_of(int(year)) if year is not None else None

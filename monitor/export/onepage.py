@@ -21,7 +21,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from core.i18n import DISPUTED_MARK, STATUS_CODES, status_label
-from monitor import views
+from monitor import by_unit
 from monitor.export.charts import EXPORT_FONT, _chromium
 from monitor.export.committee import line, of_target, of_unit
 from monitor.export.model import PackData
@@ -57,7 +57,7 @@ def onepage_rows(data: PackData, unit: str) -> list[dict[str, str | bool]]:
     needed and achieved per year, the dispute sentence ('' if none), the committee's line ('' if none)."""
     lang = data.lang
     mine = data.assessed[data.assessed["unit_code"] == unit]
-    table = views.unit_targets(mine, data.values, data.catalog, unit, lang, [])
+    table = by_unit.unit_targets(mine, data.values, data.catalog, unit, lang, [])
     rows = []
     for r, t in zip(mine.itertuples(index=False), table.itertuples(index=False), strict=True):
         rows.append({"indicator": t.full_name, "value": t.latest, "target": t.target, "status": t.status,

@@ -3,7 +3,7 @@
     OUT/<UNIT>/<UNIT>_bao-cao_<YEAR>.pptx      slides (title, one per indicator group, summary table)
     OUT/<UNIT>/<UNIT>_phu-luc_<YEAR>.docx      Word annex: indicator, target, each year, status, source
     OUT/<UNIT>/<UNIT>_du-thao_<YEAR>.docx      Word draft of the results section
-    OUT/<UNIT>/<UNIT>_so-lieu_<YEAR>.xlsx      workbook: scorecard, values by year, cross-checks
+    OUT/<UNIT>/<UNIT>_so-lieu_<YEAR>.xlsx      workbook: assessment, values by year, cross-checks
     OUT/<UNIT>/<UNIT>_tom-tat_<YEAR>.pdf       the one-page summary of each unit (A4 landscape; with pdf)
     OUT/<UNIT>/charts/<UNIT>_<INDICATOR|GROUP>_<YEAR>.png|svg|pdf
     OUT/<UNIT|tat-ca>_<YEAR>.zip               all of the above
@@ -38,6 +38,7 @@ from monitor.export.model import PackData, load_pack_data
 from monitor.export.onepage import write_onepage
 from monitor.export.pptx import write_deck
 from monitor.export.xlsx import write_workbook
+from monitor.unit_tree import UnitTree
 
 
 @dataclass
@@ -64,9 +65,7 @@ def parse_formats(text: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def top_units(con: duckdb.DuckDBPyConnection) -> list[str]:
-    units = units_frame(con)
-    codes = set(units["unit_code"])
-    return sorted(units.loc[~units["parent_code"].isin(codes), "unit_code"])
+    return UnitTree.of(units_frame(con)).roots()
 
 
 def _office_files(data: PackData, folder: Path, formats: Sequence[str], result: PackResult) -> None:

@@ -27,7 +27,7 @@ from core.i18n import (
     short_name,
     status_label,
 )
-from monitor import views
+from monitor import by_unit, labels, overview
 from monitor.export.charts import Chart, png_size
 from monitor.export.committee import line as committee_line
 from monitor.export.committee import off_track as committee_off_track
@@ -105,7 +105,7 @@ def group_summary(data: PackData, group: str) -> list[str]:
     a = data.shown[data.shown["group"] == group]
     if a.empty:
         return []
-    counts = views.headline_counts(a)
+    counts = overview.headline_counts(a)
     total = len(a)
     if data.multi:
         head = tx("summary_achieved_units", lang, achieved=counts["achieved"], total=total,
@@ -118,7 +118,7 @@ def group_summary(data: PackData, group: str) -> list[str]:
     if disputed:
         rest.append(tx("summary_disputed", lang, n=disputed, mark=DISPUTED_MARK))
     lines = ["; ".join([head, *rest])]
-    names = views.names(data.units, lang)
+    names = labels.unit_names(data.units, lang)
     for status in ATTENTION:
         hit = a[a["status"] == status]
         if hit.empty:
@@ -147,10 +147,10 @@ def summary_rows(data: PackData) -> tuple[list[str], list[list[str]], list[list[
         used = [s for s in STATUS_CODES if (a["status"] == s).any()]
         header = [tx("col_unit", lang), tx("col_total", lang), *[status_label(s, lang) for s in used]]
         rows, marks = [], []
-        names = views.names(data.units, lang)
+        names = labels.unit_names(data.units, lang)
         for code in data.rows:
             mine = a[a["unit_code"] == code]
-            counts = views.headline_counts(mine)
+            counts = overview.headline_counts(mine)
             rows.append([names.get(code, code), str(len(mine)), *[str(counts[s]) for s in used]])
             marks.append(["", "", *[s if counts[s] else "" for s in used]])
         return header, rows, marks
@@ -286,7 +286,7 @@ def committee_slide_lines(data: PackData, unit: str, r: object, a: dict | None) 
     """A target off track on its slide: title (the indicator, whole), then its figures and the committee's
     assessment, one paragraph each."""
     lang = data.lang
-    [row] = [x for x in views.unit_targets(data.assessed.loc[[r.Index]], data.values,
+    [row] = [x for x in by_unit.unit_targets(data.assessed.loc[[r.Index]], data.values,
                                            data.catalog, unit, lang, []).itertuples(index=False)]
     lines = [*([data.name(unit)] if data.multi else []),
              tx("committee_figures", lang, target=row.target, latest=row.latest, status=row.status),

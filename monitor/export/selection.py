@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from core.catalog import Catalog, Term
-from monitor import views
+from monitor import unit_tree
 from monitor.charts import slug
 from monitor.export import FORMATS
 from monitor.export.charts import find_chromium
@@ -46,7 +46,7 @@ def selection_data(catalog: Catalog, units: pd.DataFrame, values: pd.DataFrame, 
     values / assessed / findings may cover more than the scope (a page's frames cover the sidebar's
     unit): they are cut to the scope's subtree here, findings to the years up to `as_of`.
     """
-    below = set(views.subtree(units, scope))
+    below = set(unit_tree.subtree(units, scope))
     v = values[values["unit_code"].isin(below)]
     a = assessed[assessed["unit_code"].isin(below)]
     if group:

@@ -1,4 +1,4 @@
-"""The Excel workbook of a pack: the scorecard (one row per unit × target), the values by year (one
+"""The Excel workbook of a pack: the assessment (one row per unit × target), the values by year (one
 column per year) and the cross-check findings, a sheet each, with filters, number formats and a frozen
 header. Numbers stay numbers (Excel shows them in the reader's own locale); labels are Vietnamese.
 """
@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.i18n import finding_rule_name, fmt_target, is_missing, measure_name, status_label, status_style
-from monitor import views
+from monitor import disputes, labels
 from monitor.export.model import PackData
 from monitor.export.text import tx
 
@@ -57,9 +57,9 @@ def _sheet(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]], 
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
 
 
-def scorecard_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any]]:
+def assessment_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any]]:
     lang, catalog = data.lang, data.catalog
-    names = views.names(data.units, lang)
+    names = labels.unit_names(data.units, lang)
     header = [tx(k, lang) for k in ("xl_unit_code", "xl_unit", "xl_resolution", "xl_target_id", "xl_indicator_id",
                                     "xl_indicator", "xl_group", "xl_frequency", "xl_target_text", "xl_comparator",
                                     "xl_target", "xl_target_high", "xl_latest_year", "xl_latest_value",
@@ -78,7 +78,7 @@ def scorecard_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[in
             _num(r.target_high), None if is_missing(r.latest_year) else int(r.latest_year), _num(r.latest_value),
             r.latest_qualifier, met.get(r.met, r.met), status_label(r.status, lang, symbol=False),
             _num(r.projected), _num(r.progress), _num(r.needed_per_year), _num(r.achieved_per_year), r.source,
-            views.dispute_note(r, catalog, lang),
+            disputes.dispute_note(r, catalog, lang),
         ])
         value_formats.append(RATE_FORMAT if ind.unit == "percent" else COUNT_FORMAT)
     formats = {11: value_formats, 12: value_formats, 13: "0", 14: value_formats, 18: value_formats,
@@ -88,7 +88,7 @@ def scorecard_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[in
 
 def values_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any], list[int]]:
     lang, catalog = data.lang, data.catalog
-    names = views.names(data.units, lang)
+    names = labels.unit_names(data.units, lang)
     v = data.values[data.values["year"] <= data.as_of]
     years = sorted({int(y) for y in v["year"]})
     header = [tx(k, lang) for k in ("xl_unit_code", "xl_unit", "xl_indicator_id", "xl_indicator", "xl_unit_kind",
@@ -138,7 +138,7 @@ def predecessor_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequ
     catalog, lang = data.catalog, data.lang
     period_name = {p: catalog.periods[p].name(lang) for p in catalog.periods}
     org_name = {o: catalog.org_types[o].name(lang) for o in catalog.org_types}
-    names = views.names(data.units, lang)
+    names = labels.unit_names(data.units, lang)
     came = {(r.unit_code, r.indicator, period_name.get(r.period, r.period), org_name.get(r.org_type, r.org_type),
              int(r.year)): "; ".join(names.get(c.strip(), c.strip()) for c in str(r.from_units).split(","))
             for r in v.itertuples(index=False)}
@@ -149,7 +149,7 @@ def predecessor_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequ
 
 def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
     lang = data.lang
-    names = views.names(data.units, lang)
+    names = labels.unit_names(data.units, lang)
     header = [tx(k, lang) for k in ("xl_rule", "xl_severity", "xl_unit_code", "xl_unit", "xl_year", "xl_period",
                                     "xl_org_type", "xl_measure", "xl_stated", "xl_computed", "xl_detail",
                                     "xl_source")]
@@ -169,7 +169,7 @@ def build_workbook(data: PackData) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = tx("sheet_scorecard", lang)
-    header, rows, formats = scorecard_sheet(data)
+    header, rows, formats = assessment_sheet(data)
     _sheet(ws, header, rows, formats, [14, 34, 18, 18, 28, 48, 20, 14, 22, 8, 10, 10, 10, 12, 8, 8, 18, 10, 10, 10,
                                        10, 60, 60], freeze="C2")
     for i, r in enumerate(data.assessed.itertuples(index=False), start=2):
@@ -181,7 +181,7 @@ def build_workbook(data: PackData) -> Workbook:
     header, rows, formats, years = values_sheet(data)
     values_ws = wb.create_sheet(tx("sheet_values", lang))
     _sheet(values_ws, header, rows, formats, [14, 34, 28, 48, 10, 14, 16, *[10] * len(years)], freeze="E2")
-    for i, j in disputed_cells(data, rows, years):  # a figure its report contradicts, as on the scorecard
+    for i, j in disputed_cells(data, rows, years):  # a figure its report contradicts, as on the overview's grid
         values_ws.cell(i, j).fill = PatternFill("solid", fgColor=DISPUTED_FILL)
     for i, j, units in predecessor_cells(data, rows, years):  # a year before the unit existed (issue 19)
         values_ws.cell(i, j).comment = Comment(tx("xl_predecessors", lang, units=units), "")

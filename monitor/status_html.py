@@ -1,5 +1,6 @@
-"""The scorecard heat-map as an HTML table: units as rows, the targets of their resolutions as columns,
-each cell coloured by status and printed with its value and status symbol (never colour alone).
+"""The overview's status grid as an HTML table: units as rows, the targets of their resolutions as
+columns, each cell coloured by status and printed with its value and status symbol (never colour
+alone); and the status legend's chips the other pages show too.
 
 The overview shows this table rather than the Plotly heat-map (monitor.charts.heatmap, which the
 exports still draw): a table is on screen with the page's first text, where a Plotly chart waits for
@@ -51,7 +52,7 @@ def marked(frame: pd.DataFrame) -> bool:
 
 def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",
                  label: str = "") -> str:
-    """The table of one section of views.scorecard_grid. Every text is escaped: unit names come from
+    """The table of one section of monitor.overview.status_grid. Every text is escaped: unit names come from
     the database. A unit's name and each of its cells carry `data-unit` (the page opens that unit)."""
     esc = html.escape
     cols = grid.drop_duplicates("indicator").sort_values("order")[["indicator", "column_full"]]

@@ -1,11 +1,11 @@
-"""The overview's scorecard table (monitor.scorecard): cells, colours, escaping, what a click carries."""
+"""The overview's status grid as an HTML table (monitor.status_html): cells, colours, escaping, what a click carries."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from core.i18n import STATUS_STYLE
-from monitor.scorecard import heatmap_html
+from monitor.status_html import heatmap_html
 
 
 def _grid(**over: list) -> pd.DataFrame:

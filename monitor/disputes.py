@@ -1,0 +1,100 @@
+"""A disputed figure in words: what its report contradicts (the findings behind it), and whether its
+readings agree on the verdict. Every page and export says it with these sentences.
+
+No Streamlit, no SQL, no plotting: plain DataFrames and strings the pages and exports share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.catalog import Catalog
+from core.i18n import (
+    finding_rule_name,
+    fmt_number,
+    fmt_value,
+    is_missing,
+    measure_name,
+    t,
+)
+from monitor.labels import indicator_unit
+
+
+def _figure_name(catalog: Catalog, code: str, lang: str) -> str:
+    name = measure_name(catalog, code, lang)
+    return name[:1].lower() + name[1:]
+
+
+def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, value: object = None,
+                      unit: str = "percent", indicator: str = "") -> list[str]:
+    """The contradictions behind a disputed value in the report's own figures, in one sentence
+    ("325 … / 323 …; …: số liệu báo cáo không khớp"), and a rate over 100% said as such. A part over its
+    whole reads as a fraction only for the `indicator` whose numerator it is; for the others sharing the
+    whole it reads as what it is, a part larger than the whole."""
+    own = catalog.indicators[indicator].numerator if indicator in catalog.indicators else None
+    out: list[str] = []
+    rank = {"part_exceeds_whole": 0, "stated_rate": 1, "stated_bound": 2, "balance": 3}
+    for f in sorted(findings or (), key=lambda f: rank.get(f.get("rule", ""), 9)):
+        rule, measure = f.get("rule", ""), f.get("measure", "")
+        stated, computed = f.get("stated"), f.get("computed")
+        if rule == "part_exceeds_whole":
+            m = catalog.measures.get(measure)
+            whole = m.whole if m is not None and m.whole else ""
+            key = "dispute_part_exceeds_whole" if own is None or measure in own else "dispute_part_over_whole"
+            text = t(key, lang, part=fmt_number(computed, lang),
+                     part_name=_figure_name(catalog, measure, lang), whole=fmt_number(stated, lang),
+                     whole_name=_figure_name(catalog, whole, lang) if whole else "")
+        elif rule == "balance":
+            text = t("dispute_balance", lang, whole_name=_figure_name(catalog, measure, lang),
+                     whole=fmt_number(stated, lang), parts=fmt_number(computed, lang))
+        elif rule in ("stated_rate", "stated_bound"):
+            ind = catalog.indicators.get(measure)
+            kind = ind.unit if ind is not None else "percent"
+            num, den = [*str(f.get("detail", "")).split(" / "), "", ""][:2]
+            if rule == "stated_rate":
+                stated_text = fmt_number(stated, lang) + ("%" if kind == "percent" else "")  # as written: 31%
+                text = t("dispute_stated_rate", lang, stated=stated_text,
+                         computed=fmt_value(computed, kind, lang), num=_vi_count(num, lang),
+                         den=_vi_count(den, lang))
+            else:
+                qual = str(f.get("detail", ""))[:1]
+                text = t("dispute_stated_bound", lang, computed=fmt_value(computed, kind, lang),
+                         stated=fmt_value(stated, kind, lang, qual if qual in "<>" else ""))
+        else:
+            text = t("dispute_other", lang, rule=finding_rule_name(rule, lang))
+        if text not in out:
+            out.append(text)
+    out = [t("dispute_end", lang, clauses="; ".join(out))] if out else []
+    if unit == "percent" and not is_missing(value) and float(value) > 100 + 1e-9:
+        out.append(t("dispute_over_100", lang))
+    return out
+
+
+def _vi_count(text: str, lang: str) -> str:
+    """A count from a finding's detail ('18', '4313') the reader's way."""
+    try:
+        return fmt_number(float(text.strip()), lang)
+    except ValueError:
+        return text.strip()
+
+
+def dispute_note(r: object, catalog: Catalog, lang: str) -> str:
+    """For an assessment row (assess() columns) whose latest figure is disputed: what the report
+    contradicts, and whether its readings agree on the verdict. '' when undisputed."""
+    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    if not bool(get("disputed", False)):
+        n = get("n_disputed", 0)
+        return t("disputed_inputs", lang, n=int(n)) if not is_missing(n) and int(n) > 0 else ""
+    unit = indicator_unit(catalog, str(get("indicator")))
+    parts = dispute_sentences(get("findings", ()) or (), catalog, lang, value=get("latest_value"), unit=unit,
+                              indicator=str(get("indicator")))
+    readings = [fmt_value(v, unit, lang, q or "")
+                for v, q in [(get("latest_value"), get("latest_qualifier")), *(get("readings", ()) or ())]
+                if not is_missing(v)]  # a reading the source does not give is no reading
+    readings = list(dict.fromkeys(readings))
+    over = unit == "percent" and not is_missing(get("latest_value")) and float(get("latest_value")) > 100 + 1e-9
+    if len(readings) > 1 and not over:  # over 100%: no reading to list, the sentence says why
+        key = "dispute_readings_split" if get("status") == "to_verify" else "dispute_readings_agree"
+        parts.append(t(key, lang, readings="; ".join(readings)))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]

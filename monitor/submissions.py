@@ -1,0 +1,55 @@
+"""What the units have sent: figures per unit and year, and the slips in their reports' own
+arithmetic, as the Data and report-reading pages show them.
+
+No Streamlit, no SQL, no plotting: plain DataFrames and strings the pages and exports share.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.catalog import Catalog
+from core.i18n import (
+    finding_rule_name,
+    fmt_number,
+    measure_name,
+    t,
+)
+from monitor.labels import unit_names
+
+
+def completeness_matrix(completeness: pd.DataFrame, units: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """unit × year: '✔ 21' (figures for the whole year), '◐ 3' (part of a year only) or '✖'."""
+    if completeness.empty:
+        return pd.DataFrame()
+    label = unit_names(units, lang)
+
+    def cell(r: pd.Series) -> str:
+        if r["figures_year"] > 0:
+            return f"✔ {fmt_number(r['figures_year'], lang)}"
+        if r["figures_part"] > 0:
+            return f"◐ {fmt_number(r['figures_part'], lang)}"
+        return f"✖ {t('not_submitted', lang)}"
+
+    c = completeness.assign(cell=completeness.apply(cell, axis=1))
+    m = c.pivot(index="unit_code", columns="year", values="cell")
+    m.index = [label.get(code, code) for code in m.index]
+    m.columns = [str(y) for y in m.columns]
+    m.index.name = t("unit", lang)
+    return m.reset_index()
+
+
+def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """The reports' own slips (the findings table's columns) as the Data and report pages show them:
+    names instead of ids, numbers the reader's way, the check by its name."""
+    return pd.DataFrame({
+        t("unit", lang): [names.get(u, u) for u in found["unit_code"]],
+        t("year", lang): found["year"].astype(str).to_numpy(),
+        t("period", lang): [catalog.periods[p].name(lang) if p in catalog.periods else p for p in found["period"]],
+        t("measure", lang): [measure_name(catalog, m, lang) for m in found["measure"]],
+        t("stated", lang): [fmt_number(x, lang) for x in found["stated"]],
+        t("computed", lang): [fmt_number(x, lang) for x in found["computed"]],
+        t("detail", lang): found["detail"].to_numpy(),
+        t("rule", lang): [finding_rule_name(r, lang) for r in found["rule"]],
+        t("source", lang): found["source"].to_numpy(),
+    })
