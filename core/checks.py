@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from core.agreement import agrees, agrees_sql
 from core.catalog import Catalog
 from core.metrics import _derivation_levels, prepare
 
@@ -31,8 +32,8 @@ FACT_COLUMNS = "unit_code, year, period, org_type, measure, value, decimals, qua
 FINDING_COLUMNS = ["rule", "severity", "unit_code", "year", "period", "org_type", "measure",
                    "stated", "computed", "detail", "source"]
 
-# A stated rate agrees with the counts when it equals the computed rate rounded or truncated to the
-# decimals the source wrote (reports do both: 56/58 = 96,55% is written 96,5% and 96,6%).
+# A stated rate that does not agree with the counts (core.agreement: rounded or cut to the decimals the
+# source wrote, as reports do both: 56/58 = 96,55% is written 96,5% and 96,6%).
 _STATED_RATE = """
     SELECT 'stated_rate' AS rule, 'finding' AS severity, s.unit_code, s.year, s.period, s.org_type,
            s.measure, s.value AS stated, c.value AS computed,
@@ -41,10 +42,8 @@ _STATED_RATE = """
     JOIN cat_indicator i ON i.id = s.measure AND i.is_rate
     JOIN computed c ON c.indicator = s.measure AND c.unit_code = s.unit_code AND c.year = s.year
                    AND c.period = s.period AND c.org_type = s.org_type
-    WHERE s.qualifier = ''
-      AND abs(round(c.value, CAST(s.decimals AS INTEGER)) - s.value) > 1e-9
-      AND abs(floor(c.value * pow(10, s.decimals) + 1e-9) / pow(10, s.decimals) - s.value) > 1e-9
-"""
+    WHERE s.qualifier = '' AND NOT AGREES
+""".replace("AGREES", agrees_sql("s.value", "c.value", "s.decimals"))
 
 # A bound is checked only for its direction: "trên 90%" against a computed 88% is a slip.
 _STATED_BOUND = """
@@ -411,8 +410,9 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
             large[iid] = Figure(at[base], value[base])
         there = ~np.isnan(value)
         computed[iid] = Figure(at[there], value[there])
-    # stated_rate: a stated exact rate the computed one neither rounds nor truncates to: d, the
-    # difference in units of its last decimal, outside (-0.5, 1) (inside, one of the two gives it back);
+    # stated_rate: a stated exact rate the query's computed one may not agree with (core.agreement). The
+    # rates agreeing with a statement are an interval, so one that agrees with both c − _SLACK and
+    # c + _SLACK agrees with the query's c, whatever order it added the counts in.
     # stated_bound: every bound with a computed value
     for iid, fig in computed.items():
         r = rows(iid)
@@ -420,11 +420,8 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
             continue
         q, cell, s = a["q"][r], where[r], a["value"][r]
         c = look(fig, cell)
-        scale = 10.0 ** a["decimals"][r].astype(float)
-        with np.errstate(invalid="ignore", over="ignore"):
-            # off its grid ('1e-05' counts no decimals): rounding cannot give it back, so always look
-            d = (c - s) * scale
-            far = (d <= -0.45) | (d >= 0.95) | (np.abs(s * scale - np.rint(s * scale)) > 1e-10)
+        decimals = a["decimals"][r]
+        far = ~(agrees(s, c - _SLACK, decimals) & agrees(s, c + _SLACK, decimals))
         rate = catalog.indicators[iid].is_rate
         hit[cell[~np.isnan(c) & (((q == _Q_EXACT) & far & rate) | np.isin(q, (_Q_OVER, _Q_UNDER)))]] = True
     # balance: parts that do not add up to their whole

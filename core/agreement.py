@@ -1,0 +1,61 @@
+"""Does a stated rate agree with its counts? One rule, in two forms: numpy arrays and SQL text.
+
+A stated rate agrees with the counts when it equals the computed rate (100 × num / den) rounded or cut
+to the decimals the source wrote: reports do both, 56/58 = 96,55% is written 96,5% and 96,6%. Values
+are compared at 9 decimals (docs/method.md §1, §3). Extraction (etl.extract) picks the indicator a
+percent is a rate of by it, the check `stated_rate` (core.checks) lists a stated rate that fails it, and
+the checks' pre-filter (core.checks.find_cells) looks only where it may fail.
+
+Both forms do the same floating-point operations in the same order, so they give the same answer
+bit for bit (tests/test_agreement.py): rounding is DuckDB's `round(x, d)`, std::round(x × 10^d) / 10^d
+(half away from zero on the binary value, so 100 × 201/20000 = 1,00499… rounds to 1,00, not 1,01);
+cutting is floor(x × 10^d + 1e-9) / 10^d (a product a hair under a whole number is that number).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# two values closer than this are equal (9 decimals: 100 × 58/58 is exactly 100)
+TOLERANCE = 1e-9
+# x × 10^d this close under a whole number is cut to it: 0,29 × 100 = 28,999999999999996 is 29
+CUT_SLACK = 1e-9
+
+
+def rate(num: Any, den: Any) -> Any:
+    """100 × num / den in core.metrics' order of operations; NaN where den is not positive (no rate)."""
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(den > 0, 100.0 * num / den, np.nan)
+    return out[()] if out.ndim == 0 else out
+
+
+def agrees(stated: Any, computed: Any, decimals: Any) -> Any:
+    """True where `stated`, written with `decimals` decimals, is `computed` rounded or cut to them.
+    A missing computed rate (NaN) agrees with nothing. Scalars give a bool, arrays a boolean array."""
+    s, c = np.asarray(stated, float), np.asarray(computed, float)
+    scale = np.power(10.0, np.asarray(decimals, float))
+    with np.errstate(invalid="ignore", over="ignore"):
+        x = c * scale
+        whole = np.trunc(x)
+        rounded = np.where(np.abs(x - whole) >= 0.5, whole + np.sign(x), whole) / scale
+        # DuckDB's round gives its input back where the rounding overflows
+        rounded = np.where(np.isfinite(rounded), rounded, c)
+        cut = np.floor(x + CUT_SLACK) / scale
+        out = (np.abs(rounded - s) <= TOLERANCE) | (np.abs(cut - s) <= TOLERANCE)
+    return bool(out) if out.ndim == 0 else out
+
+
+def rate_sql(num: str, den: str) -> str:
+    """SQL for `rate`: NULL where the denominator is not positive."""
+    return f"CASE WHEN {den} > 0 THEN 100.0 * {num} / {den} END"
+
+
+def agrees_sql(stated: str, computed: str, decimals: str) -> str:
+    """SQL for `agrees` over the SQL expressions given (DOUBLE, DOUBLE, INTEGER). NULL where an operand
+    is NULL; NaN agrees with nothing (DuckDB orders NaN above every number)."""
+    scale = f"pow(10, {decimals})"
+    return (f"(abs(round({computed}, CAST({decimals} AS INTEGER)) - {stated}) <= {TOLERANCE!r}"
+            f" OR abs(floor({computed} * {scale} + {CUT_SLACK!r}) / {scale} - {stated}) <= {TOLERANCE!r})")
