@@ -6,10 +6,11 @@ are compared at 9 decimals (docs/method.md §1, §3). Extraction (etl.extract) p
 percent is a rate of by it, the check `stated_rate` (core.checks) lists a stated rate that fails it, and
 the checks' pre-filter (core.checks.find_cells) looks only where it may fail.
 
-Both forms do the same floating-point operations in the same order, so they give the same answer
-bit for bit (tests/test_agreement.py): rounding is DuckDB's `round(x, d)`, std::round(x × 10^d) / 10^d
-(half away from zero on the binary value, so 100 × 201/20000 = 1,00499… rounds to 1,00, not 1,01);
-cutting is floor(x × 10^d + 1e-9) / 10^d (a product a hair under a whole number is that number).
+Rounding is half up, as the reports round and as core.i18n writes a figure: 13623/20000 = 68,115% is
+written 68,12%, although the double nearest 68,115 is a hair under it. So both rounding and cutting work
+on x = computed × 10^d with a slack of CUT_SLACK: rounded = floor(x + ½ + slack) / 10^d, cut =
+floor(x + slack) / 10^d (0,29 × 100 = 28,999999999999996 is cut to 29). The two forms do the same
+floating-point operations in the same order, so they answer alike bit for bit (tests/test_agreement.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 # two values closer than this are equal (9 decimals: 100 × 58/58 is exactly 100)
 TOLERANCE = 1e-9
-# x × 10^d this close under a whole number is cut to it: 0,29 × 100 = 28,999999999999996 is 29
+# x × 10^d this close under a whole number (or a half) is taken as it: 0,29 × 100 = 28,999999999999996
 CUT_SLACK = 1e-9
 
 
@@ -39,10 +40,7 @@ def agrees(stated: Any, computed: Any, decimals: Any) -> Any:
     scale = np.power(10.0, np.asarray(decimals, float))
     with np.errstate(invalid="ignore", over="ignore"):
         x = c * scale
-        whole = np.trunc(x)
-        rounded = np.where(np.abs(x - whole) >= 0.5, whole + np.sign(x), whole) / scale
-        # DuckDB's round gives its input back where the rounding overflows
-        rounded = np.where(np.isfinite(rounded), rounded, c)
+        rounded = np.floor(x + 0.5 + CUT_SLACK) / scale
         cut = np.floor(x + CUT_SLACK) / scale
         out = (np.abs(rounded - s) <= TOLERANCE) | (np.abs(cut - s) <= TOLERANCE)
     return bool(out) if out.ndim == 0 else out
@@ -57,5 +55,6 @@ def agrees_sql(stated: str, computed: str, decimals: str) -> str:
     """SQL for `agrees` over the SQL expressions given (DOUBLE, DOUBLE, INTEGER). NULL where an operand
     is NULL; NaN agrees with nothing (DuckDB orders NaN above every number)."""
     scale = f"pow(10, {decimals})"
-    return (f"(abs(round({computed}, CAST({decimals} AS INTEGER)) - {stated}) <= {TOLERANCE!r}"
-            f" OR abs(floor({computed} * {scale} + {CUT_SLACK!r}) / {scale} - {stated}) <= {TOLERANCE!r})")
+    x = f"{computed} * {scale}"
+    return (f"(abs(floor({x} + 0.5 + {CUT_SLACK!r}) / {scale} - {stated}) <= {TOLERANCE!r}"
+            f" OR abs(floor({x} + {CUT_SLACK!r}) / {scale} - {stated}) <= {TOLERANCE!r})")

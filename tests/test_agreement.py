@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from core.agreement import agrees, agrees_sql, rate, rate_sql
+from core.i18n import fmt_number
 
 
 def _cases(seed: int, n: int) -> list[tuple[float, float, float, int]]:
@@ -45,10 +46,11 @@ def _cases(seed: int, n: int) -> list[tuple[float, float, float, int]]:
         else:
             stated = round((k + rng.choice([-1, 0, 0, 1, 1, 2])) * step, decimals)
         out.append((stated, float(num), float(den), decimals))
-    # at the boundaries: 56/58 written both ways, a tie a hair under half in binary (201/20000 = 1,005),
+    # at the boundaries: 56/58 written both ways, ties a hair under half in binary (201/20000 = 1,005),
     # a product a hair under a whole number (0,29 × 100), 100 × 58/58, and nothing to divide by
     out += [(96.6, 56, 58, 1), (96.5, 56, 58, 1), (96.55, 56, 58, 2), (96.4, 56, 58, 1), (96.7, 56, 58, 1),
-            (1.01, 201, 20000, 2), (1.0, 201, 20000, 2), (0.29, 29, 10000, 2), (100.0, 58, 58, 0),
+            (1.01, 201, 20000, 2), (1.0, 201, 20000, 2), (68.12, 13623, 20000, 2), (0.29, 29, 10000, 2),
+            (100.0, 58, 58, 0),
             (100.0, 58, 58, 2), (0.0, 0, 58, 0), (0.0, 0, 0, 0), (12.5, 1, 8, 1), (13.0, 1, 8, 0),
             (12.0, 1, 8, 0), (11.0, 1, 8, 0), (31.0, 18, 55, 0), (32.0, 18, 55, 0)]
     return out
@@ -80,6 +82,22 @@ def test_sql_computed_rates_are_the_numpy_ones() -> None:
     assert [None if math.isnan(x) else x for x in py.tolist()] == [r[0] for r in sql]
 
 
+def test_a_rate_as_the_app_writes_it_agrees() -> None:
+    """A report that rounds as the app writes a figure (core.i18n: half up, 68,115 → 68,12) is no slip;
+    cut, it is none either; one step off, it is one."""
+    rng = random.Random(22)
+    for _ in range(5000):
+        den = rng.choice([rng.randint(1, 100), rng.randint(100, 100000), 8 * 10 ** rng.randint(0, 5)])
+        num, decimals = rng.randint(0, den), rng.randint(0, 3)
+        c = rate(num, den)
+        written = float(fmt_number(c, "en", decimals).replace(",", ""))
+        assert agrees(written, c, decimals), (num, den, decimals)
+        cut = math.floor(round(c * 10**decimals, 9)) / 10**decimals
+        assert agrees(cut, c, decimals), (num, den, decimals)
+        above = max(written, cut) + 10.0 ** -decimals
+        assert not agrees(round(above, decimals), c, decimals), (num, den, decimals)
+
+
 @pytest.mark.parametrize(("stated", "num", "den", "decimals", "expected"), [
     (96.6, 56, 58, 1, True),  # 96,55…% rounded
     (96.5, 56, 58, 1, True),  # cut
@@ -92,8 +110,14 @@ def test_sql_computed_rates_are_the_numpy_ones() -> None:
     (31.0, 18, 58, 0, True),  # 18/58 = 31,03%
     (100.0, 58, 58, 0, True),
     (0.29, 29, 10000, 2, True),  # 0,29 × 100 = 28,999999999999996: cut to 29 all the same
-    (1.0, 201, 20000, 2, True),  # 1,005 in decimal, 1,00499… in binary: both forms round it to 1,00
-    (1.01, 201, 20000, 2, False),
+    (1.0, 201, 20000, 2, True),  # 1,005 cut
+    (1.01, 201, 20000, 2, True),  # 1,005 rounded half up, although the double is 1,00499…
+    (68.12, 13623, 20000, 2, True),  # 68,115 (68,11499… in binary) rounded half up
+    (68.11, 13623, 20000, 2, True),
+    (68.13, 13623, 20000, 2, False),
+    (57.0, 57, 100, 0, True),
+    (58.0, 46, 80, 0, True),  # 57,5 rounded half up
+    (4.3, 88, 2000, 1, False),  # 4,4 exactly (88 / 2000 × 100 would give 4,3999…)
     (50.0, 3, 0, 0, False),  # no denominator, no rate, nothing agrees
     (1e-05, 1, 100000, 0, False),  # off the grid of its decimals
 ])
