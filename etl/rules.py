@@ -16,12 +16,11 @@ from typing import Any
 
 import duckdb
 
-from core.catalog import Catalog
+from core.catalog import QUALIFIERS, Catalog
 from core.metrics import temp_table
 from etl.model import MEASURE_COLUMNS
 
 UNIT_CODE = r"^[A-Za-z0-9_-]+$"
-QUALIFIERS = ("", ">", "<", "~")
 
 
 def _formula(col: str) -> str:
