@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "indicators.yaml"
 
@@ -199,12 +199,13 @@ class Method(_Model):
     progress: Progress
     year_over_year: YearOverYear
 
-    @model_validator(mode="after")
-    def _unique(self) -> Method:
-        ids = [s.id for s in self.statuses]
+    @field_validator("statuses")
+    @classmethod
+    def _unique(cls, statuses: tuple[Status, ...]) -> tuple[Status, ...]:
+        ids = [s.id for s in statuses]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"duplicate status id: {sorted({i for i in ids if ids.count(i) > 1})}")
-        return self
+            raise ValueError(f"duplicate status id: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+        return statuses
 
 
 class _Pattern(_Model):
