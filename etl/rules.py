@@ -406,7 +406,7 @@ SUSPECT = f"""
            AND measure NOT IN (SELECT id FROM cat_indicator WHERE is_rate))
        OR (TRY_CAST(value AS DOUBLE) > 100 AND measure IN (SELECT id FROM cat_indicator WHERE capped))
        OR left(source, 1) IN ('=', '@', '+', '-') OR starts_with(source, ' ') OR ends_with(source, ' ')
-       OR qualifier NOT IN ('', '>', '<', '~')
+       OR qualifier NOT IN {QUALIFIERS!r}
 """
 
 

@@ -5,6 +5,7 @@ writes no copy; a threshold changed there changes what the code does."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import duckdb
@@ -21,14 +22,21 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = sorted([ROOT / "app.py", *(p for d in ("core", "etl", "monitor", "screens") for p in (ROOT / d).rglob("*.py"))])
 
 
+SQL_LIST = re.compile(r"\(\s*'[^']*'(?:\s*,\s*'[^']*')+\s*\)")
+
+
 def _literals() -> list[tuple[str, int, tuple[str, ...]]]:
-    """Every tuple, list or set written in the code whose items are all strings: (file, line, items)."""
+    """Every tuple, list or set written in the code whose items are all strings, and every SQL list of
+    strings ('a', 'b') written in its text: (file, line, items)."""
     out = []
     for path in CODE:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            where = (str(path.relative_to(ROOT)), getattr(node, "lineno", 0))
             if isinstance(node, ast.Tuple | ast.List | ast.Set) and len(node.elts) > 1 and all(
                     isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
-                out.append((str(path.relative_to(ROOT)), node.lineno, tuple(e.value for e in node.elts)))
+                out.append((*where, tuple(e.value for e in node.elts)))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                out += [(*where, tuple(re.findall(r"'([^']*)'", m))) for m in SQL_LIST.findall(node.value)]
     return out
 
 
