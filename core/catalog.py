@@ -24,6 +24,9 @@ QUALIFIERS: tuple[str, ...] = ("", ">", "<", "~")
 # What a target accepts: a bound, a value, or a range [low, high] (both ends included).
 Comparator = Literal[">", ">=", "=", "<=", "<", "range"]
 COMPARATORS: tuple[str, ...] = get_args(Comparator)
+# How often a target is judged: every year, or once by its deadline.
+Frequency = Literal["yearly", "deadline"]
+FREQUENCIES: tuple[str, ...] = get_args(Frequency)
 
 # libyaml's parser where PyYAML was built with it (~20× faster on indicators.yaml), else the pure-Python
 # one; both are the safe loader, and both give the same data (tests/test_start.py).
@@ -118,7 +121,7 @@ class Target(_Model):
     indicator: str
     comparator: Comparator
     value: float | tuple[float, float]
-    frequency: Literal["yearly", "deadline"]
+    frequency: Frequency
     deadline: int | None = None
     text_vi: str = ""
     revisions: tuple[Revision, ...] = ()

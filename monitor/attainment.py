@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.catalog import COMPARATORS, QUALIFIERS, Catalog, Resolution, Target
+from core.catalog import COMPARATORS, FREQUENCIES, QUALIFIERS, Catalog, Resolution, Target
 from monitor import lineage
 
 VALUE_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "basis",
@@ -44,15 +44,16 @@ SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "va
                      "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings",
                      "basis", "from_units"]
 
-# a qualifier's and a comparator's integer code is its position in core.catalog's QUALIFIERS, COMPARATORS
+# a qualifier's, comparator's or frequency's integer code: its position in core.catalog's tuple
 _EXACT = QUALIFIERS.index("")
 _OVER = QUALIFIERS.index(">")
 _UNDER = QUALIFIERS.index("<")
 _APPROX = QUALIFIERS.index("~")
 _RANGE = COMPARATORS.index("range")
+_YEARLY = FREQUENCIES.index("yearly")
+_DEADLINE = FREQUENCIES.index("deadline")
 # `predecessors`: a year before the unit existed, from the units it was formed from (monitor.lineage)
 BASES = ("counts", "stated", "aggregated", "predecessors")
-FREQUENCIES = ("yearly", "deadline")
 MET = ("", "yes", "no", "undecided")
 _YES, _NO, _UNDECIDED = 1, 2, 3
 # The statuses are declared in indicators.yaml (method.statuses, best first; core.i18n styles and names
@@ -871,7 +872,7 @@ def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *
     tk = binds.tk[bi]
     year, period = vals.year[vi], vals.period[vi]
     y_code, td_code = vals.periods.index("Y"), vals.periods.index("TD")
-    yearly = binds.freq[tk] == 0
+    yearly = binds.freq[tk] == _YEARLY
     ok = (year <= as_of) & ((period == y_code) | ((period == td_code) & yearly))
     if term_id:
         term = catalog.terms[term_id]
@@ -887,7 +888,7 @@ def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *
     elapsed = np.maximum(1, year - _term_starts(catalog, year, term_id))
     average = judged & (period == td_code) & ~binds.is_rate[tk]
     compared = np.where(average, vals.value[vi] / elapsed, vals.value[vi])
-    ty = np.where((binds.freq[tk] == 1) & deadline_at_as_of, as_of, year)
+    ty = np.where((binds.freq[tk] == _DEADLINE) & deadline_at_as_of, as_of, year)
     low, high, doc = tt.at(tk, ty)
     m = _met(compared, vals.qual[vi], binds.comp[tk], low, high, binds.capped[tk])
     capped = binds.capped[tk]
@@ -974,7 +975,7 @@ class _Assessed:
     def shown_projection(self) -> np.ndarray:
         """The trend's value at the deadline, or next year for a yearly target (the scorecard's)."""
         c = self.columns
-        return np.where(c["freq"] == 1, c["projected"], c["next_year_value"])
+        return np.where(c["freq"] == _DEADLINE, c["projected"], c["next_year_value"])
 
     def frame(self) -> pd.DataFrame:
         b, c = self.binds, self.columns
@@ -1069,7 +1070,7 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
             return np.where(capped, np.clip(y, 0.0, 100.0), np.maximum(y, 0.0))
 
     # the target shown: in force at the latest year (yearly) or at as_of (deadline)
-    deadline_t = binds.freq[tk] == 1
+    deadline_t = binds.freq[tk] == _DEADLINE
     ty = np.where(deadline_t | ~has, as_of, np.nan_to_num(latest_year, nan=as_of)).astype(np.int64)
     t_lo, t_hi, t_doc = tt.at(tk, ty)
     comp = binds.comp[tk]

@@ -13,7 +13,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from core.catalog import COMPARATORS, DEFAULT_PATH, QUALIFIERS, Catalog, CatalogError, default_catalog, load_catalog
+from core.catalog import (
+    COMPARATORS,
+    DEFAULT_PATH,
+    FREQUENCIES,
+    QUALIFIERS,
+    Catalog,
+    CatalogError,
+    default_catalog,
+    load_catalog,
+)
 from core.checks import FACT_COLUMNS, run_checks
 from core.i18n import HEADLINE_STATUSES, STATUS_CODES
 from monitor.attainment import YEARLY_STATUS
@@ -42,19 +51,19 @@ def _literals() -> list[tuple[str, int, tuple[str, ...]]]:
 
 def test_each_code_list_is_written_once() -> None:
     cat = default_catalog()
-    lists = {"qualifiers": set(QUALIFIERS), "comparators": set(COMPARATORS), "statuses": set(cat.statuses),
+    lists = {"qualifiers": set(QUALIFIERS), "comparators": set(COMPARATORS), "frequencies": set(FREQUENCIES),
+             "statuses": set(cat.statuses),
              "headline statuses": set(cat.headline_statuses), "periods": set(cat.periods)}
     found: dict[str, list[str]] = {name: [] for name in lists}
     for where, line, items in _literals():
         for name, codes in lists.items():
             if set(items) == codes:
                 found[name].append(f"{where}:{line}")
-    # qualifiers and comparators: core.catalog's (the comparators as its Comparator type); the rest: none,
-    # they are indicators.yaml's
-    assert found == {"qualifiers": [found["qualifiers"][0]], "comparators": [found["comparators"][0]],
-                     "statuses": [], "headline statuses": [], "periods": []}
-    assert found["qualifiers"][0].startswith("core/catalog.py:")
-    assert found["comparators"][0].startswith("core/catalog.py:")
+    # qualifiers, comparators and frequencies: core.catalog's (the last two as its Literal types); the
+    # rest: none, they are indicators.yaml's
+    home = {name: [f for f in found[name] if f.startswith("core/catalog.py:")][:1] for name in found}
+    assert found == home
+    assert [name for name, where in home.items() if where] == ["qualifiers", "comparators", "frequencies"]
 
 
 def test_no_threshold_is_written_in_the_code() -> None:
