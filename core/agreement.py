@@ -15,9 +15,9 @@ floating-point operations in the same order, so they answer alike bit for bit (t
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
-
-import numpy as np
 
 # two values closer than this are equal (9 decimals: 100 × 58/58 is exactly 100)
 TOLERANCE = 1e-9
@@ -25,8 +25,25 @@ TOLERANCE = 1e-9
 CUT_SLACK = 1e-9
 
 
+def _rule(s: Any, c: Any, d: Any, floor: Callable[[Any], Any]) -> Any:
+    """The rule on floats (floor = math.floor) or arrays (numpy.floor): one text, the same operations in the
+    same order as agrees_sql's."""
+    scale = 10.0 ** d
+    x = c * scale
+    return ((abs(floor(x + 0.5 + CUT_SLACK) / scale - s) <= TOLERANCE)
+            | (abs(floor(x + CUT_SLACK) / scale - s) <= TOLERANCE))
+
+
+def _plain(*values: Any) -> bool:
+    return all(isinstance(v, int | float) for v in values)
+
+
 def rate(num: Any, den: Any) -> Any:
     """100 × num / den in core.metrics' order of operations; NaN where den is not positive (no rate)."""
+    if _plain(num, den):  # one figure (reading a report): no numpy to import
+        return 100.0 * num / den if den > 0 else math.nan
+    import numpy as np
+
     num, den = np.asarray(num, float), np.asarray(den, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(den > 0, 100.0 * num / den, np.nan)
@@ -35,14 +52,15 @@ def rate(num: Any, den: Any) -> Any:
 
 def agrees(stated: Any, computed: Any, decimals: Any) -> Any:
     """True where `stated`, written with `decimals` decimals, is `computed` rounded or cut to them.
-    A missing computed rate (NaN) agrees with nothing. Scalars give a bool, arrays a boolean array."""
-    s, c = np.asarray(stated, float), np.asarray(computed, float)
-    scale = np.power(10.0, np.asarray(decimals, float))
+    A missing computed rate (NaN) agrees with nothing. Numbers give a bool, arrays a boolean array."""
+    if _plain(stated, computed, decimals):
+        finite = math.isfinite(float(computed) * 10.0 ** decimals)  # math.floor takes no NaN or ∞
+        return finite and bool(_rule(float(stated), float(computed), decimals, math.floor))
+    import numpy as np
+
+    s, c, d = np.asarray(stated, float), np.asarray(computed, float), np.asarray(decimals, float)
     with np.errstate(invalid="ignore", over="ignore"):
-        x = c * scale
-        rounded = np.floor(x + 0.5 + CUT_SLACK) / scale
-        cut = np.floor(x + CUT_SLACK) / scale
-        out = (np.abs(rounded - s) <= TOLERANCE) | (np.abs(cut - s) <= TOLERANCE)
+        out = _rule(s, c, d, np.floor)
     return bool(out) if out.ndim == 0 else out
 
 

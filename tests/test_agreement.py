@@ -68,6 +68,10 @@ def test_numpy_and_sql_agree_on_generated_figures() -> None:
                       "FROM t ORDER BY i").fetchnumpy()
     sql = np.asarray(next(iter(got.values())), bool)
     assert sql.tolist() == expected.tolist()
+    # one figure at a time, as a report is read: plain floats, no arrays
+    one = [agrees(st, rate(n, d), k) for st, n, d, k in cases]
+    assert one == expected.tolist()
+    assert all(type(x) is bool for x in one)
     # the data sits on both sides of the rule
     assert 0.2 < expected.mean() < 0.8
 
@@ -80,6 +84,8 @@ def test_sql_computed_rates_are_the_numpy_ones() -> None:
     sql = con.execute(f"SELECT {rate_sql('n', 'd')} FROM t ORDER BY i").fetchall()
     py = rate([c[1] for c in cases], [c[2] for c in cases])
     assert [None if math.isnan(x) else x for x in py.tolist()] == [r[0] for r in sql]
+    one = [rate(c[1], c[2]) for c in cases]
+    assert [None if math.isnan(x) else x for x in one] == [r[0] for r in sql]
 
 
 def test_a_rate_as_the_app_writes_it_agrees() -> None:
@@ -123,6 +129,8 @@ def test_a_rate_as_the_app_writes_it_agrees() -> None:
 ])
 def test_the_rule(stated: float, num: float, den: float, decimals: int, expected: bool) -> None:
     assert agrees(stated, rate(num, den), decimals) is expected
+    assert agrees(np.array([stated]), rate(np.array([num]), np.array([den])), np.array([decimals])).tolist() == [
+        expected]
     con = duckdb.connect()
     got = con.execute(f"SELECT coalesce({agrees_sql('$s', rate_sql('$n', '$d'), '$k')}, false)",
                       {"s": stated, "n": float(num), "d": float(den), "k": decimals}).fetchone()
