@@ -1,4 +1,4 @@
-"""Does a stated rate agree with its counts? One rule, in two forms: numpy arrays and SQL text.
+"""Does a stated rate agree with its counts? One rule, in two forms: Python (numbers or numpy arrays) and SQL.
 
 A stated rate agrees with the counts when it equals the computed rate (100 × num / den) rounded or cut
 to the decimals the source wrote: reports do both, 56/58 = 96,55% is written 96,5% and 96,6%. Values
