@@ -10,17 +10,23 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-# every status an assessed target can have, in the order legends list them
-STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "missed", "to_verify", "insufficient",
-            "undecided", "no_data")
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "indicators.yaml"
 
+# How a figure is stated (CONTRACT.md): exactly (""), only a bound ("trên 90%" is ">"), or approximately
+# ("~"). The code implements each, so they are codes here, not entries of indicators.yaml; their
+# positions are the integer codes the array code (monitor.attainment, core.checks) works with.
+QUALIFIERS: tuple[str, ...] = ("", ">", "<", "~")
+# What a target accepts: a bound, a value, or a range [low, high] (both ends included).
 Comparator = Literal[">", ">=", "=", "<=", "<", "range"]
+COMPARATORS: tuple[str, ...] = get_args(Comparator)
+# How often a target is judged: every year, or once by its deadline.
+Frequency = Literal["yearly", "deadline"]
+FREQUENCIES: tuple[str, ...] = get_args(Frequency)
 
 # libyaml's parser where PyYAML was built with it (~20× faster on indicators.yaml), else the pure-Python
 # one; both are the safe loader, and both give the same data (tests/test_start.py).
@@ -115,7 +121,7 @@ class Target(_Model):
     indicator: str
     comparator: Comparator
     value: float | tuple[float, float]
-    frequency: Literal["yearly", "deadline"]
+    frequency: Frequency
     deadline: int | None = None
     text_vi: str = ""
     revisions: tuple[Revision, ...] = ()
@@ -165,6 +171,46 @@ class Resolution(_Model):
         return self.title_vi if lang == "vi" else self.title_en
 
 
+class Status(_Model):
+    id: str = Field(pattern=r"^[a-z_]+$")
+    headline: bool = False
+
+
+class Progress(_Model):
+    """Bands of the progress ratio P (docs/method.md §5)."""
+
+    on_track: float = Field(gt=0, le=1)
+    accelerate: float = Field(ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> Progress:
+        if not self.accelerate < self.on_track:
+            raise ValueError("expected accelerate < on_track")
+        return self
+
+
+class YearOverYear(_Model):
+    """Thresholds of the year-over-year warnings (docs/method.md §9)."""
+
+    rate_points: float = Field(gt=0, le=100)
+    min_base: float = Field(ge=0)
+    count_factor: float = Field(gt=1)
+
+
+class Method(_Model):
+    statuses: tuple[Status, ...] = Field(min_length=1)
+    progress: Progress
+    year_over_year: YearOverYear
+
+    @field_validator("statuses")
+    @classmethod
+    def _unique(cls, statuses: tuple[Status, ...]) -> tuple[Status, ...]:
+        ids = [s.id for s in statuses]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate status id: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+        return statuses
+
+
 class _Pattern(_Model):
     measures: tuple[dict[str, Any], ...]
     balances: tuple[dict[str, Any], ...] = ()
@@ -174,7 +220,8 @@ class _Pattern(_Model):
 class _Raw(_Model):
     version: int
     terms: tuple[Term, ...] = Field(min_length=1)
-    periods: tuple[Named, ...]
+    periods: tuple[Named, ...] = Field(min_length=1)
+    method: Method
     unit_kinds: tuple[Named, ...]
     org_types: tuple[Named, ...]
     groups: tuple[Named, ...]
@@ -195,7 +242,15 @@ class Catalog:
         self.path = path
         self.version = raw.version
         self.terms = {t.id: t for t in raw.terms}
-        self.periods = {p.id: p for p in raw.periods}
+        # in the order a year's figure is taken from (indicators.yaml)
+        self.periods: dict[str, Named] = {}
+        for p in raw.periods:
+            _unique(self.periods, p.id, "periods")
+            self.periods[p.id] = p
+        self.method = raw.method
+        # every status an assessed target can have, best first: the order legends list them
+        self.statuses = tuple(s.id for s in raw.method.statuses)
+        self.headline_statuses = tuple(s.id for s in raw.method.statuses if s.headline)
         self.unit_kinds = {k.id: k for k in raw.unit_kinds}
         self.org_types = {o.id: o for o in raw.org_types}
         self.groups = {g.id: g for g in raw.groups}

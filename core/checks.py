@@ -24,15 +24,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from core.catalog import Catalog
+from core.agreement import agrees, agrees_sql
+from core.catalog import QUALIFIERS, Catalog
 from core.metrics import _derivation_levels, prepare
 
 FACT_COLUMNS = "unit_code, year, period, org_type, measure, value, decimals, qualifier, source"
 FINDING_COLUMNS = ["rule", "severity", "unit_code", "year", "period", "org_type", "measure",
                    "stated", "computed", "detail", "source"]
 
-# A stated rate agrees with the counts when it equals the computed rate rounded or truncated to the
-# decimals the source wrote (reports do both: 56/58 = 96,55% is written 96,5% and 96,6%).
+# A stated rate that does not agree with the counts (core.agreement: rounded or cut to the decimals the
+# source wrote, as reports do both: 56/58 = 96,55% is written 96,5% and 96,6%).
 _STATED_RATE = """
     SELECT 'stated_rate' AS rule, 'finding' AS severity, s.unit_code, s.year, s.period, s.org_type,
            s.measure, s.value AS stated, c.value AS computed,
@@ -41,10 +42,8 @@ _STATED_RATE = """
     JOIN cat_indicator i ON i.id = s.measure AND i.is_rate
     JOIN computed c ON c.indicator = s.measure AND c.unit_code = s.unit_code AND c.year = s.year
                    AND c.period = s.period AND c.org_type = s.org_type
-    WHERE s.qualifier = ''
-      AND abs(round(c.value, CAST(s.decimals AS INTEGER)) - s.value) > 1e-9
-      AND abs(floor(c.value * pow(10, s.decimals) + 1e-9) / pow(10, s.decimals) - s.value) > 1e-9
-"""
+    WHERE s.qualifier = '' AND NOT AGREES
+""".replace("AGREES", agrees_sql("s.value", "c.value", "s.decimals"))
 
 # A bound is checked only for its direction: "trên 90%" against a computed 88% is a slip.
 _STATED_BOUND = """
@@ -93,17 +92,15 @@ _DERIVED_PART = """
 # Year-over-year jumps that look like typing slips (warnings: a real change is possible). A rate is
 # the one computed from counts, else the one stated (exact or approximate; a bound says too little);
 # whole years only, the same unit, indicator and org type in consecutive years. A rate computed on a
-# base under YOY_MIN_BASE in either year is left alone: on 2 organisations one changed rating moves it
+# base under {min_base} in either year is left alone: on 2 organisations one changed rating moves it
 # 50 points, which is no slip (the national demo gives 27 000 such warnings without this guard).
-YOY_RATE_POINTS = 25
-YOY_MIN_BASE = 20
-YOY_COUNT_FACTOR = 10
+# {rate_points}, {min_base}, {count_factor}: indicators.yaml's method.year_over_year (run_checks fills them).
 _PAIR_SOURCE = """CASE WHEN {a} = {b} OR {a} = '' THEN {b} WHEN {b} = '' THEN {a} ELSE {a} || ' | ' || {b} END"""
 _YOY_RATE = f"""
     WITH rates AS (
         SELECT c.unit_code, c.year, c.org_type, c.indicator AS measure, c.value, c.den
         FROM computed c JOIN cat_indicator i ON i.id = c.indicator AND i.is_rate
-        WHERE c.period = 'Y' AND c.den >= {YOY_MIN_BASE}
+        WHERE c.period = 'Y' AND c.den >= {{min_base}}
         UNION ALL
         SELECT s.unit_code, s.year, s.org_type, s.measure, s.value, NULL AS den
         FROM {{facts}} s JOIN cat_indicator i ON i.id = s.measure AND i.is_rate
@@ -115,7 +112,7 @@ _YOY_RATE = f"""
         SELECT b.unit_code, b.org_type, b.measure, a.year AS year_a, b.year, a.value AS value_a, b.value
         FROM rates a JOIN rates b ON b.unit_code = a.unit_code AND b.org_type = a.org_type
                                  AND b.measure = a.measure AND b.year = a.year + 1
-        WHERE abs(b.value - a.value) > {YOY_RATE_POINTS}
+        WHERE abs(b.value - a.value) > {{rate_points}}
     ),
     -- where the figures come from: the stated rate, else the first of its numerator's and denominator's
     sources AS (
@@ -142,7 +139,7 @@ _YOY_RATE = f"""
 
 # A count (a measure, or a count indicator stated as such) ×10 or ÷10 from one year to the next:
 # a digit typed twice or dropped. Zeros are left alone (0 → 3 failed members is no slip), and so are
-# small counts: the larger of the two must reach YOY_MIN_BASE (1 → 14 failed members happens).
+# small counts: the larger of the two must reach {min_base} (1 → 14 failed members happens).
 _YOY_COUNT = f"""
     SELECT 'yoy_count_jump' AS rule, 'warning' AS severity, b.unit_code, b.year, 'Y' AS period, b.org_type,
            b.measure, b.value AS stated, a.value AS computed,
@@ -154,13 +151,22 @@ _YOY_COUNT = f"""
     JOIN {{facts}} b ON b.unit_code = a.unit_code AND b.org_type = a.org_type AND b.measure = a.measure
                     AND b.year = a.year + 1 AND b.period = 'Y'
     WHERE a.period = 'Y' AND a.qualifier IN ('', '~') AND b.qualifier IN ('', '~')
-      AND a.value > 0 AND b.value > 0 AND greatest(a.value, b.value) >= {YOY_MIN_BASE}
+      AND a.value > 0 AND b.value > 0 AND greatest(a.value, b.value) >= {{min_base}}
       AND (a.measure IN (SELECT id FROM cat_measure) OR a.measure IN (SELECT id FROM cat_indicator WHERE NOT is_rate))
-      AND (b.value >= {YOY_COUNT_FACTOR} * a.value OR a.value >= {YOY_COUNT_FACTOR} * b.value)
+      AND (b.value >= {{count_factor}} * a.value OR a.value >= {{count_factor}} * b.value)
 """
 
 CHECKS = {"stated_rate": _STATED_RATE, "stated_bound": _STATED_BOUND, "balance": _BALANCE,
           "part_exceeds_whole": _DERIVED_PART, "yoy_rate_jump": _YOY_RATE, "yoy_count_jump": _YOY_COUNT}
+
+
+def _fill(sql: str, catalog: Catalog, facts: str) -> str:
+    """A check's query on the relation `facts`, with the catalogue's thresholds."""
+    yoy = catalog.method.year_over_year
+    for name, value in (("facts", facts), ("rate_points", yoy.rate_points), ("min_base", yoy.min_base),
+                        ("count_factor", yoy.count_factor)):
+        sql = sql.replace(f"{{{name}}}", str(value))
+    return sql
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "facts",
@@ -194,7 +200,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "f
     if not prepared:
         prepare(con, catalog, facts, register=not registered)
     # one query, one frame: six were six round trips and six frames for a few dozen rows
-    union = " UNION ALL ".join(f"SELECT {k} AS _check, * FROM ({sql.replace('{facts}', facts)})"
+    union = " UNION ALL ".join(f"SELECT {k} AS _check, * FROM ({_fill(sql, catalog, facts)})"
                                for k, sql in enumerate(CHECKS.values()))
     out = con.execute(f"SELECT * EXCLUDE (_check) FROM ({union}) ORDER BY _check").df()
     if out.empty:
@@ -206,7 +212,13 @@ def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "f
 
 
 # -- where a finding is possible ------------------------------------------------------------------------
-_Q_EXACT, _Q_APPROX, _Q_OVER, _Q_UNDER, _Q_OTHER = range(5)
+# a fact's qualifier as its position in core.catalog.QUALIFIERS (_Q_OTHER: none of them)
+_Q_EXACT = QUALIFIERS.index("")
+_Q_APPROX = QUALIFIERS.index("~")
+_Q_OVER = QUALIFIERS.index(">")
+_Q_UNDER = QUALIFIERS.index("<")
+_Q_OTHER = len(QUALIFIERS)
+_Q_CASE = " ".join(f"WHEN '{q}' THEN {k}" for k, q in enumerate(QUALIFIERS))
 # The arrays add the parts of a sum in catalogue order, the queries in their own: whole numbers below
 # 2**52 add exactly either way; other sums may differ by a few units of the last bit (_ULPS × ε × size).
 _SLACK = 1e-7
@@ -248,8 +260,7 @@ def fetch_facts(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str,
     # a fifth less than fetchnumpy (no masked arrays to build and take apart)
     table = con.sql(f"""
         SELECT s.sid, f.year, c.mid, f.value, coalesce(f.decimals, 0) AS decimals,
-               CAST(CASE f.qualifier WHEN '' THEN {_Q_EXACT} WHEN '~' THEN {_Q_APPROX} WHEN '>' THEN {_Q_OVER}
-                    WHEN '<' THEN {_Q_UNDER} ELSE {_Q_OTHER} END AS TINYINT) AS q
+               CAST(CASE f.qualifier {_Q_CASE} ELSE {_Q_OTHER} END AS TINYINT) AS q
                {", f.new" if with_new else ""}{", f.source" if with_source else ""}
         FROM {facts} f JOIN chk_series s USING (unit_code, period, org_type) JOIN chk_code c ON c.id = f.measure
     """).to_arrow_table()
@@ -341,9 +352,11 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
     if lay is None:
         return Cells(np.zeros(0, np.int64), 1, 0)
     where, n, span, y0, rows = lay.where, lay.n, lay.span, lay.y0, lay.rows
+    yoy = catalog.method.year_over_year
     cells = np.arange(n)
     has_next = a["is_y"][cells // span] & (cells % span < span - 1)
-    exact, usable = a["q"] == _Q_EXACT, a["q"] <= _Q_APPROX
+    exact = a["q"] == _Q_EXACT
+    usable = exact | (a["q"] == _Q_APPROX)
     hit = np.zeros(n, bool)
     board = np.full(n, np.nan)  # every cell, NaN but during a look-up
     stated = np.zeros(n, bool)  # every cell, False but while a measure's stated cells are marked
@@ -407,12 +420,13 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
                 value = np.multiply(value, 100.0)
                 np.divide(value, den, out=value)
                 value[~(den > 0)] = np.nan
-                base = ~np.isnan(value) & (den >= YOY_MIN_BASE - _SLACK)
+                base = ~np.isnan(value) & (den >= yoy.min_base - _SLACK)
             large[iid] = Figure(at[base], value[base])
         there = ~np.isnan(value)
         computed[iid] = Figure(at[there], value[there])
-    # stated_rate: a stated exact rate the computed one neither rounds nor truncates to: d, the
-    # difference in units of its last decimal, outside (-0.5, 1) (inside, one of the two gives it back);
+    # stated_rate: a stated exact rate the query's computed one may not agree with (core.agreement). The
+    # rates agreeing with a statement are an interval, so one that agrees with both c − _SLACK and
+    # c + _SLACK agrees with the query's c, whatever order it added the counts in.
     # stated_bound: every bound with a computed value
     for iid, fig in computed.items():
         r = rows(iid)
@@ -420,11 +434,8 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
             continue
         q, cell, s = a["q"][r], where[r], a["value"][r]
         c = look(fig, cell)
-        scale = 10.0 ** a["decimals"][r].astype(float)
-        with np.errstate(invalid="ignore", over="ignore"):
-            # off its grid ('1e-05' counts no decimals): rounding cannot give it back, so always look
-            d = (c - s) * scale
-            far = (d <= -0.45) | (d >= 0.95) | (np.abs(s * scale - np.rint(s * scale)) > 1e-10)
+        decimals = a["decimals"][r]
+        far = ~(agrees(s, c - _SLACK, decimals) & agrees(s, c + _SLACK, decimals))
         rate = catalog.indicators[iid].is_rate
         hit[cell[~np.isnan(c) & (((q == _Q_EXACT) & far & rate) | np.isin(q, (_Q_OVER, _Q_UNDER)))]] = True
     # balance: parts that do not add up to their whole
@@ -452,7 +463,7 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
         for x in found:
             for y in found:
                 with np.errstate(invalid="ignore"):
-                    mark(x.at, np.abs(following(y, x.at) - x.values) > YOY_RATE_POINTS - _SLACK)
+                    mark(x.at, np.abs(following(y, x.at) - x.values) > yoy.rate_points - _SLACK)
     # yoy_count_jump: a stated count ×10 or ÷10, from the stated figures as they are (no sums)
     for code in lay.index:
         if code not in catalog.measures and catalog.indicators[code].is_rate:
@@ -462,8 +473,8 @@ def find_cells(a: dict[str, np.ndarray], catalog: Catalog, lay: Layout | None = 
             continue
         x, y = fig.values, following(fig, fig.at)
         with np.errstate(invalid="ignore"):
-            mark(fig.at, (x > 0) & (y > 0) & (np.maximum(x, y) >= YOY_MIN_BASE - _SLACK)
-                 & ((y >= (YOY_COUNT_FACTOR - _SLACK) * x) | (x >= (YOY_COUNT_FACTOR - _SLACK) * y)))
+            mark(fig.at, (x > 0) & (y > 0) & (np.maximum(x, y) >= yoy.min_base - _SLACK)
+                 & ((y >= (yoy.count_factor - _SLACK) * x) | (x >= (yoy.count_factor - _SLACK) * y)))
     return Cells(np.flatnonzero(hit), span, y0)
 
 
@@ -513,9 +524,6 @@ def register_cells(con: duckdb.DuckDBPyConnection, cells: Cells, table: str = "c
     return len(frame)
 
 
-_QUALIFIERS = {_Q_EXACT: "", _Q_APPROX: "~", _Q_OVER: ">", _Q_UNDER: "<"}
-
-
 def cell_facts(a: dict[str, Any], catalog: Catalog, lay: Layout | None, cells: Cells) -> pa.Table | None:
     """The facts of `cells` in the columns the checks read (what run_checks would copy into chk_facts with a
     join over every fact), from fetch_facts(with_source)'s arrays. None where a qualifier is none of the
@@ -527,12 +535,12 @@ def cell_facts(a: dict[str, Any], catalog: Catalog, lay: Layout | None, cells: C
         hit[cells.keys] = True
         rows = np.flatnonzero(hit[lay.where])
     q = a["q"][rows]
-    if not np.isin(q, list(_QUALIFIERS)).all():
+    if (q >= _Q_OTHER).any():
         return None
     sid, series = pa.array(a["sid"][rows]), a["series"]
     return pa.table({
         "unit_code": series.column("unit_code").take(sid), "year": a["year"][rows],
         "period": series.column("period").take(sid), "org_type": series.column("org_type").take(sid),
         "measure": pa.array(_codes(catalog)).take(pa.array(a["mid"][rows])), "value": a["value"][rows],
-        "decimals": a["decimals"][rows], "qualifier": pa.array(list(_QUALIFIERS.values())).take(pa.array(q)),
+        "decimals": a["decimals"][rows], "qualifier": pa.array(QUALIFIERS).take(pa.array(q)),
         "source": a["source"].take(pa.array(rows))})

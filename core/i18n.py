@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from core.catalog import STATUSES, Catalog, read_yaml
+from core.catalog import Catalog, default_catalog, read_yaml
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -24,12 +24,12 @@ MISSING = "—"
 STRINGS_PATH = Path(__file__).resolve().parent / "strings.yaml"
 _LOCALE = {"vi": "vi_VN", "en": "en_US"}
 
-# Status codes of docs/attainment-api.md, in the order a reader ranks them (best first): declared once,
-# in monitor.attainment, named and styled here.
-STATUS_CODES = STATUSES
+# Status codes of docs/attainment-api.md, in the order a reader ranks them (best first), and those the
+# headlines count on their own: declared once, in indicators.yaml (method.statuses); named and styled here.
+STATUS_CODES = default_catalog().statuses
+HEADLINE_STATUSES = default_catalog().headline_statuses
 # Not an attainment status: the unit has a value for an indicator no resolution sets a target for.
 NO_TARGET = "no_target"
-HEADLINE_STATUSES = ("achieved", "met_latest", "on_track", "accelerate", "off_track", "missed", "to_verify")
 # Beside a figure its own source contradicts whose verdict still stands on every reading (docs/method.md §8).
 DISPUTED_MARK = "⚑"
 

@@ -39,10 +39,10 @@ import math
 import re
 import sys
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from core.agreement import agrees, rate
 from core.catalog import Catalog, CatalogError, default_catalog
 from core.numbers import vi_to_machine
 from etl.extract_lexicon import Hit, Key, Lexicon, PeriodWord, Subject, lexicon_for
@@ -1226,8 +1226,8 @@ class _Extractor:
                 known_d = values.get((d, g.year, g.period, org))
             if known_n is None or not known_d:
                 continue
-            computed = known_n / known_d * 100
-            if _agrees(stated, pct.num.value, computed):
+            computed = rate(known_n, known_d)
+            if agrees(stated, computed, len(pct.num.value.partition(".")[2])):
                 agreeing.append((abs(computed - stated), ind))
             checked.append((ind, computed))
         if agreeing:  # several fit when rounding is coarse (13% of 4.241 or of 4.022): take the closest
@@ -1261,21 +1261,6 @@ def _machine(text: str) -> str:
     whole, _, frac = value.partition(".")
     whole = whole.lstrip("0") or "0"
     return f"{whole}.{frac}" if frac else whole
-
-
-def _agrees(stated: float, stated_text: str, computed: float) -> bool:
-    """A stated rate agrees with counts if it is the computed value rounded or cut to its decimals."""
-    if not math.isfinite(computed):
-        return False
-    decimals = len(stated_text.partition(".")[2])
-    unit = Decimal(1).scaleb(-decimals)
-    exact = Decimal(repr(computed))
-    given = Decimal(stated_text)
-    try:
-        return (exact.quantize(unit, rounding=ROUND_HALF_UP) == given
-                or exact.quantize(unit, rounding=ROUND_DOWN) == given)
-    except InvalidOperation:  # more digits than the context holds: no report's rate
-        return False
 
 
 # -- public API ---------------------------------------------------------------------------------

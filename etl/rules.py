@@ -16,12 +16,11 @@ from typing import Any
 
 import duckdb
 
-from core.catalog import Catalog
+from core.catalog import QUALIFIERS, Catalog
 from core.metrics import temp_table
 from etl.model import MEASURE_COLUMNS
 
 UNIT_CODE = r"^[A-Za-z0-9_-]+$"
-QUALIFIERS = ("", ">", "<", "~")
 
 
 def _formula(col: str) -> str:
@@ -407,7 +406,7 @@ SUSPECT = f"""
            AND measure NOT IN (SELECT id FROM cat_indicator WHERE is_rate))
        OR (TRY_CAST(value AS DOUBLE) > 100 AND measure IN (SELECT id FROM cat_indicator WHERE capped))
        OR left(source, 1) IN ('=', '@', '+', '-') OR starts_with(source, ' ') OR ends_with(source, ' ')
-       OR qualifier NOT IN ('', '>', '<', '~')
+       OR qualifier NOT IN {QUALIFIERS!r}
 """
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.catalog import STATUSES, Catalog, Resolution, Target
+from core.catalog import COMPARATORS, FREQUENCIES, QUALIFIERS, Catalog, Resolution, Target
 from monitor import lineage
 from monitor.unit_tree import UnitTree
 
@@ -46,16 +46,21 @@ SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "va
                      "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings",
                      "basis", "from_units"]
 
-QUALIFIERS = ("", ">", "<", "~")
+# a qualifier's, comparator's or frequency's integer code: its position in core.catalog's tuple
+_EXACT = QUALIFIERS.index("")
+_OVER = QUALIFIERS.index(">")
+_UNDER = QUALIFIERS.index("<")
+_APPROX = QUALIFIERS.index("~")
+_RANGE = COMPARATORS.index("range")
+_YEARLY = FREQUENCIES.index("yearly")
+_DEADLINE = FREQUENCIES.index("deadline")
 # `predecessors`: a year before the unit existed, from the units it was formed from (monitor.lineage)
 BASES = ("counts", "stated", "aggregated", "predecessors")
-COMPARATORS = (">", ">=", "=", "<=", "<", "range")
-FREQUENCIES = ("yearly", "deadline")
 MET = ("", "yes", "no", "undecided")
 _YES, _NO, _UNDECIDED = 1, 2, 3
-# The statuses, in the order a reader ranks them (best first): their one home (core.i18n styles and
-# names them). `met_latest` is a yearly target's "met this year after a year missed" (no projection
-# word); `to_verify` a latest figure whose source contradicts itself so that its readings disagree on
+# The statuses are declared in indicators.yaml (method.statuses, best first; core.i18n styles and names
+# them), set here by name. `met_latest` is a yearly target's "met this year after a year missed" (no
+# projection word); `to_verify` a latest figure whose source contradicts itself so that its readings disagree on
 # met or missed, or a rate over 100% (docs/method.md §8); `missed` a deadline target not met once its
 # deadline has come (the term's final review: judged, not projected).
 VERDICTS = ("met_every_year", "met_latest_only", "not_met_latest", "to_verify", "undecided", "no_data")
@@ -64,8 +69,6 @@ YEARLY_STATUS = {"met_every_year": "achieved", "met_latest_only": "met_latest", 
                  "to_verify": "to_verify", "undecided": "undecided", "no_data": "no_data"}
 # findings of this severity ("Sai lệch") dispute the figures they name; warnings do not
 DISPUTING_SEVERITY = "finding"
-# progress-ratio thresholds (docs/method.md, after the UNSD SDG progress chart)
-ON_TRACK, ACCELERATE = 0.95, 0.10
 _EPS = 1e-9
 _X0 = 2000  # years are centred before the least-squares sums so that the sums stay small
 
@@ -374,7 +377,7 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     mc, mv, mq = mcol[is_m], value[is_m], qual[is_m]
     stated[kidx, mc] = True
     msrc[kidx, mc] = src[is_m]
-    ex = mq == 0
+    ex = mq == _EXACT
     exact[kidx[ex], mc[ex]] = mv[ex]
     for col, parts in plan.derived:  # parts come first, so a part derived itself is ready
         todo = ~stated[:, col]
@@ -496,7 +499,7 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     vals = _Values(
         units=scope, indicators=plan.indicators, periods=periods, sources=texts, org_type=org_label,
         u=u, k=k, year=y + y0, period=p, value=value_out,
-        qual=np.where(o | a, 0, st_qual[at]), basis=np.where(o, 0, np.where(s, 1, 2)),
+        qual=np.where(o | a, _EXACT, st_qual[at]), basis=np.where(o, 0, np.where(s, 1, 2)),
         num=num_out, den=den_out, stated=np.where(s, st_val[at], np.nan), n_units=n_units,
         src=src_out.astype(np.int64), disp=disp.astype(bool), n_disp=n_disp,
     )
@@ -661,6 +664,17 @@ def _values_of(frame: pd.DataFrame, catalog: Catalog) -> _Values:
 
 # -- met: a value (or a bound) against a target --------------------------------------------------------
 
+# the set a comparator accepts: whether it sets a low end, a high end, and whether each is open
+_ACCEPTS = {  # sets low  sets high  low open  high open
+    ">": (True, False, True, True),
+    ">=": (True, False, False, True),
+    "=": (True, True, False, False),
+    "<=": (False, True, True, False),
+    "<": (False, True, True, True),
+    "range": (True, True, False, False),  # [low, high]
+}
+
+
 def _met(value: np.ndarray, qual: np.ndarray, comp: np.ndarray, low: np.ndarray, high: np.ndarray,
          capped: np.ndarray) -> np.ndarray:
     """Codes into MET per element (0 = no value).
@@ -672,7 +686,7 @@ def _met(value: np.ndarray, qual: np.ndarray, comp: np.ndarray, low: np.ndarray,
     """
     value = np.round(np.asarray(value, np.float64), 9)
     n = len(value)
-    gt, lt = qual == 1, qual == 2
+    gt, lt = qual == _OVER, qual == _UNDER
     v_lo, v_hi = value.copy(), value.copy()
     v_lo_open, v_hi_open = gt.copy(), lt.copy()
     v_hi[gt] = np.where(capped[gt], 100.0, np.inf)
@@ -680,19 +694,13 @@ def _met(value: np.ndarray, qual: np.ndarray, comp: np.ndarray, low: np.ndarray,
     v_lo[lt] = 0.0
     t_lo, t_hi = np.full(n, -np.inf), np.full(n, np.inf)
     t_lo_open, t_hi_open = np.ones(n, bool), np.ones(n, bool)
-    #          comparator   sets low  sets high  low open  high open
-    for code, (lo_side, hi_side, lo_open, hi_open) in enumerate((
-            (True, False, True, True),     # >
-            (True, False, False, True),    # >=
-            (True, True, False, False),    # =
-            (False, True, True, False),    # <=
-            (False, True, True, True),     # <
-            (True, True, False, False))):  # range [low, high]
+    for code, comparator in enumerate(COMPARATORS):
+        lo_side, hi_side, lo_open, hi_open = _ACCEPTS[comparator]
         m = comp == code
         if lo_side:
             t_lo[m], t_lo_open[m] = low[m], lo_open
         if hi_side:
-            t_hi[m], t_hi_open[m] = (high[m] if code == 5 else low[m]), hi_open
+            t_hi[m], t_hi_open[m] = (high[m] if code == _RANGE else low[m]), hi_open
     inside = (((v_lo > t_lo) | ((v_lo == t_lo) & (~t_lo_open | v_lo_open)))
               & ((v_hi < t_hi) | ((v_hi == t_hi) & (~t_hi_open | v_hi_open))))
     lo = np.maximum(v_lo, t_lo)
@@ -847,7 +855,7 @@ def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *
     tk = binds.tk[bi]
     year, period = vals.year[vi], vals.period[vi]
     y_code, td_code = vals.periods.index("Y"), vals.periods.index("TD")
-    yearly = binds.freq[tk] == 0
+    yearly = binds.freq[tk] == _YEARLY
     ok = (year <= as_of) & ((period == y_code) | ((period == td_code) & yearly))
     if term_id:
         term = catalog.terms[term_id]
@@ -863,7 +871,7 @@ def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *
     elapsed = np.maximum(1, year - _term_starts(catalog, year, term_id))
     average = judged & (period == td_code) & ~binds.is_rate[tk]
     compared = np.where(average, vals.value[vi] / elapsed, vals.value[vi])
-    ty = np.where((binds.freq[tk] == 1) & deadline_at_as_of, as_of, year)
+    ty = np.where((binds.freq[tk] == _DEADLINE) & deadline_at_as_of, as_of, year)
     low, high, doc = tt.at(tk, ty)
     m = _met(compared, vals.qual[vi], binds.comp[tk], low, high, binds.capped[tk])
     capped = binds.capped[tk]
@@ -950,7 +958,7 @@ class _Assessed:
     def shown_projection(self) -> np.ndarray:
         """The trend's value at the deadline, or next year for a yearly target (the scorecard's)."""
         c = self.columns
-        return np.where(c["freq"] == 1, c["projected"], c["next_year_value"])
+        return np.where(c["freq"] == _DEADLINE, c["projected"], c["next_year_value"])
 
     def frame(self) -> pd.DataFrame:
         b, c = self.binds, self.columns
@@ -1025,7 +1033,7 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
 
     # the trend: least squares over exact whole-year values (bounds and TD figures stay out)
     y_code = vals.periods.index("Y")
-    t = j[(vals.period[obs.vi[j]] == y_code) & np.isin(vals.qual[obs.vi[j]], (0, 3))]
+    t = j[(vals.period[obs.vi[j]] == y_code) & np.isin(vals.qual[obs.vi[j]], (_EXACT, _APPROX))]
     bt, x, yv = obs.bi[t], (vals.year[obs.vi[t]] - _X0).astype(np.float64), vals.value[obs.vi[t]]
     k_pts = np.bincount(bt, minlength=n).astype(np.float64)
     sx, sy = np.bincount(bt, x, n), np.bincount(bt, yv, n)
@@ -1045,11 +1053,11 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
             return np.where(capped, np.clip(y, 0.0, 100.0), np.maximum(y, 0.0))
 
     # the target shown: in force at the latest year (yearly) or at as_of (deadline)
-    deadline_t = binds.freq[tk] == 1
+    deadline_t = binds.freq[tk] == _DEADLINE
     ty = np.where(deadline_t | ~has, as_of, np.nan_to_num(latest_year, nan=as_of)).astype(np.int64)
     t_lo, t_hi, t_doc = tt.at(tk, ty)
     comp = binds.comp[tk]
-    is_range = comp == 5
+    is_range = comp == _RANGE
 
     # deadline targets: status from the projection at the deadline and the progress ratio
     deadline = binds.deadline[tk]
@@ -1063,13 +1071,14 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
     with np.errstate(invalid="ignore", divide="ignore"):
         progress = np.where((base_met == _NO) & (np.abs(gap) > _EPS), (projected - baseline) / gap, np.nan)
         past = has & ((latest_year >= deadline) | closed)
+    bands = catalog.method.progress
     d_status = np.select(
         [~has, verify, met_code == _YES, met_code == _UNDECIDED, past, k_pts < 2,
          np.isnan(progress) & (proj_met == _YES), np.isnan(progress),
-         progress >= ON_TRACK, progress >= ACCELERATE],
+         progress >= bands.on_track, progress >= bands.accelerate],
         ["no_data", "to_verify", "achieved", "undecided", "missed", "insufficient",
          "on_track", "off_track", "on_track", "accelerate"], default="off_track")
-    latest_exact = np.where(np.isin(latest_qual, (0, 3)), latest_value, np.nan)
+    latest_exact = np.where(np.isin(latest_qual, (_EXACT, _APPROX)), latest_value, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         aim = np.where(is_range & (latest_exact > t_hi), t_hi, t_lo)
         left = deadline - latest_year
@@ -1188,5 +1197,5 @@ def judged_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str
     }, columns=SCORECARD_COLUMNS)
 
 
-__all__ = ["ASSESS_COLUMNS", "MET", "SCORECARD_COLUMNS", "STATUSES", "VALUE_COLUMNS", "VERDICTS", "assess",
+__all__ = ["ASSESS_COLUMNS", "MET", "SCORECARD_COLUMNS", "VALUE_COLUMNS", "VERDICTS", "assess",
            "indicator_values", "judged_values", "met", "target_indicators", "units_frame"]

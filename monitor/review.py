@@ -34,7 +34,6 @@ from etl.safety import screen, work_slot
 # what etl.safety.screen may find in a report upload: .txt/.md are 'text'
 REPORT_KINDS = ("text", "docx", "pdf")
 REPORT_TYPES = ("txt", "md", "docx", "pdf")  # for the uploader's filter; the content decides
-QUALIFIERS = ("", ">", "<", "~")
 REVIEW_COLUMNS = ("accept", "measure", "org_type", "year", "period", "value", "qualifier", "note", "slip", "place",
                   "sentence", "source", "derived", "other_year")
 # columns the page keeps out of sight: the row's source, and the marks the note column says in words

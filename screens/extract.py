@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.catalog import QUALIFIERS
 from core.i18n import fmt_number, measure_name
 from core.problems import refusal, rows_frame
 from monitor import auth, review, submissions, unit_tree
@@ -124,7 +125,7 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
                                     help=c.t("value_help"), width=70),
             "note": cfg.TextColumn(c.t("extract_note"), width=155),
             "qualifier": cfg.SelectboxColumn(
-                c.t("qualifier"), options=list(review.QUALIFIERS), width=85,
+                c.t("qualifier"), options=list(QUALIFIERS), width=85,
                 format_func=lambda q: c.t(QUALIFIER_WORDS.get(q, "qualifier_exact"))),
             "slip": cfg.TextColumn(c.t("slip_computed"), width=110),
             "place": cfg.TextColumn(c.t("place"), width=80),

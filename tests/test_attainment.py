@@ -326,6 +326,21 @@ def test_deadline_status(test_cat: Catalog, case: str, target: str, points: list
             assert r[col] == pytest.approx(want), col
 
 
+def test_the_progress_bands_are_read_from_the_catalogue(test_cat: Catalog, tmp_path: Path) -> None:
+    # the worked example: P = 48 / 54 = 0,889, between indicators.yaml's 0,10 and 0,95: accelerate
+    values = _values("grassroots_committee_university_rate", [(2021, 241 / 295 * 100), (2023, 265 / 295 * 100)])
+    data = yaml.safe_load(test_cat.path.read_text(encoding="utf-8"))
+    statuses = []
+    for on_track, accelerate in ((0.95, 0.10), (0.85, 0.10), (0.95, 0.90)):
+        data["method"]["progress"] = {"on_track": on_track, "accelerate": accelerate}
+        path = tmp_path / f"{on_track}-{accelerate}.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        r = _row(assess(values, load_catalog(path), UNITS, term_id=TERM), target_id="eq100")
+        assert r["progress"] == pytest.approx(48 / 54)
+        statuses.append(r["status"])
+    assert statuses == ["accelerate", "on_track", "off_track"]
+
+
 def test_worked_example_rates(test_cat: Catalog) -> None:
     r = _row(assess(_values("grassroots_committee_university_rate", [(2021, 241 / 295 * 100), (2023, 265 / 295 * 100)]),
                     test_cat, UNITS, term_id=TERM), target_id="eq100")

@@ -138,6 +138,19 @@ def test_draft_tay_son_in_the_genre_of_the_report(tay_son, cat):
         "4. Về trình độ chuyên môn, lý luận chính trị của cấp ủy viên cơ sở và cán bộ, công chức cấp xã"]
 
 
+def test_draft_takes_a_years_figures_in_the_catalogues_period_order(tay_son, cat):
+    """A year with no whole-year figure: the term to date (it stands in for the year, docs/method.md §4)
+    before the first half, in the order of indicators.yaml's periods, as the Word annex takes them."""
+    assert tuple(cat.periods) == ("Y", "TD", "H1")
+    v = tay_son.values
+    h1 = v[(v["unit_code"] == "BD-TAYSON") & (v["period"] == "H1") & (v["indicator"] == "admissions")]
+    assert len(h1) == 1 and int(h1["year"].iloc[0]) == 2023
+    values = pd.concat([v, h1.assign(period="TD", value=620.0, num=620.0)], ignore_index=True)
+    lines = draft_text("BD-TAYSON", tay_son.assessed, values, cat, as_of=2023).splitlines()
+    assert [line for line in lines if "2023" in line and "kết nạp" in line] == [
+        "+ Từ đầu nhiệm kỳ đến năm 2023 đã kết nạp 620 đảng viên mới."]
+
+
 def _with_value(values: pd.DataFrame, unit: str, indicator: str, year: int, value: float,
                 qualifier: str = "") -> pd.DataFrame:
     v = values.copy()

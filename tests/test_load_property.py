@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import tempfile
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -29,7 +30,7 @@ CAT = default_catalog()
 YEARS = sorted({y for t in CAT.terms.values() for y in range(t.start, t.end + 1)})
 # without a leading sign: '-1/2' is a sum a spreadsheet would compute (the formula rule refuses it)
 SOURCE_TEXT = st.text(alphabet='Báo cáo số 12/BC-HU, "§3.b" ngày đạt tỷ lệ ;%', max_size=24).map(
-    lambda s: s.strip().lstrip("+-"))
+    lambda s: re.sub(r"^[\s+-]+|\s+$", "", s))  # no sign first (a formula's start), no space at either end
 
 
 def entity_measures(entity: str) -> tuple[list[str], list[str]]:

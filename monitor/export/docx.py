@@ -113,8 +113,9 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
               tx("col_source", lang)]
     v = data.values[(data.values["unit_code"] == unit) & (data.values["org_type"] == "")
                     & data.values["year"].isin(years)]
-    # a whole year's figure first, else the term to date, else the first half
-    v = v.assign(_p=v["period"].map({"Y": 0, "TD": 1, "H1": 2}).fillna(3)).sort_values("_p", kind="stable")
+    # a year's figure from the periods in the catalogue's order: the whole year, else the term to date, …
+    rank = {p: k for k, p in enumerate(catalog.periods)}
+    v = v.assign(_p=v["period"].map(rank).fillna(len(rank))).sort_values("_p", kind="stable")
     best = {(r.indicator, int(r.year)): r for r in v.drop_duplicates(["indicator", "year"]).itertuples(index=False)}
     rows: list[list[str]] = []
     notes: list[tuple[int, str]] = []

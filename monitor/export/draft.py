@@ -34,9 +34,6 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "drafting.yaml"
 PLAIN_FIELDS = frozenset({"when", "year", "unit"})
 FIGURE_ATTRS = frozenset({"num", "den", "value"})
 VERDICTS = ("exceeded", "met", "not_met", "undecided")
-# Periods in the order a year's figures are looked for: a whole year first, else the first half, else
-# the term to date. Only a whole year is judged against a yearly target.
-PERIOD_ORDER = ("Y", "H1", "TD")
 
 
 class DraftingError(ValueError):
@@ -447,7 +444,7 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
         blocks.append(Block("results", cfg.results_line))
         written = 0
         for year in sorted({y for y, _ in figures} | {y for y, _ in verify}):
-            for period in PERIOD_ORDER:
+            for period in catalog.periods:  # in the order a year's figures are taken from
                 figs = figures.get((year, period), {})
                 checks = verify.get((year, period), {})
                 if not set(figs).intersection(sec.indicators) and not set(checks).intersection(sec.indicators):
@@ -457,7 +454,7 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
                 blocks += [Block("bullet", cfg.bullet + s) for s in sentences]
                 written += len(sentences)
                 if sentences:
-                    break  # a whole year's figures make the first half's and the term's redundant
+                    break  # a whole year's figures make the term's and the first half's redundant
         if not written:
             blocks.append(Block("empty", cfg.bullet + cfg.no_results))
         blocks += [Block("forecast", f) for f in _forecasts(cfg, catalog, sec_bound, lang)]
