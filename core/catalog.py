@@ -21,6 +21,8 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "indicators.yaml"
 # ("~"). The code implements each, so they are codes here, not entries of indicators.yaml; their
 # positions are the integer codes the array code (monitor.attainment, core.checks) works with.
 QUALIFIERS: tuple[str, ...] = ("", ">", "<", "~")
+# the qualifiers of a bound or an approximation: the figure is not the exact value
+BOUNDS = QUALIFIERS[1:]
 # What a target accepts: a bound, a value, or a range [low, high] (both ends included).
 Comparator = Literal[">", ">=", "=", "<=", "<", "range"]
 COMPARATORS: tuple[str, ...] = get_args(Comparator)
@@ -174,6 +176,8 @@ class Resolution(_Model):
 class Status(_Model):
     id: str = Field(pattern=r"^[a-z_]+$")
     headline: bool = False
+    always: bool = False
+    assertable: bool = False
 
 
 class Progress(_Model):
@@ -251,6 +255,8 @@ class Catalog:
         # every status an assessed target can have, best first: the order legends list them
         self.statuses = tuple(s.id for s in raw.method.statuses)
         self.headline_statuses = tuple(s.id for s in raw.method.statuses if s.headline)
+        self.always_shown = tuple(s.id for s in raw.method.statuses if s.always)
+        self.assertable = tuple(s.id for s in raw.method.statuses if s.assertable)
         self.unit_kinds = {k.id: k for k in raw.unit_kinds}
         self.org_types = {o.id: o for o in raw.org_types}
         self.groups = {g.id: g for g in raw.groups}

@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from core.catalog import Catalog, default_catalog, read_yaml
+from core.catalog import BOUNDS, Catalog, default_catalog, read_yaml
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -156,7 +156,7 @@ def fmt_value(x: Any, unit: str, lang: str = DEFAULT_LANG, qualifier: str | None
         if decimals is None:
             # a bound is written as the source wrote it: "trên 90%", not "trên 90,0%"
             # small rates keep their hundredths: 4,16% against "trên 4%" must not read 4,2%
-            whole_bound = qualifier in (">", "<", "~") and not is_missing(x) and float(x).is_integer()
+            whole_bound = qualifier in BOUNDS and not is_missing(x) and float(x).is_integer()
             decimals = 0 if whole_bound else 2 if not is_missing(x) and abs(float(x)) < 10 else 1
         return fmt_percent(x, lang, decimals, qualifier)
     if is_missing(x):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.catalog import BOUNDS
 from core.i18n import (
     DISPUTED_MARK,
     NO_TARGET,
@@ -172,7 +173,7 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
         fig.add_trace(go.Bar(
             x=part["value"], y=part["unit_code"], orientation="h", name=status_label(status, lang),
             marker={"color": _color(status), "line": {"color": "#333333", "width": 0.5},
-                    "pattern": {"shape": ["/" if q in (">", "<", "~") else "" for q in part["qualifier"]],
+                    "pattern": {"shape": ["/" if q in BOUNDS else "" for q in part["qualifier"]],
                                 "fgcolor": "#333333", "size": 6}},
             text=labels, textposition="outside", cliponaxis=False, hovertext=hover, hoverinfo="text",
             customdata=part["unit_code"],

@@ -27,10 +27,11 @@ from pathlib import Path
 import pandas as pd
 
 from core import audit
+from core.catalog import default_catalog
 from monitor.auth import LoadGate, User, may_load
 
-# what the committee may assert instead of the computed status ('' = it asserts none)
-ASSERTED = ("", "achieved", "on_track", "accelerate", "off_track")
+# what the committee may assert instead of the computed status ('' = it asserts none; indicators.yaml)
+ASSERTED = ("", *default_catalog().assertable)
 COLUMNS = ["unit_code", "resolution_id", "target_id", "causes", "remedies", "status", "reason", "author",
            "author_name", "at", "revision"]
 WHOLE = ""  # resolution_id and target_id of the assessment of the unit as a whole

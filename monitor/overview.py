@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from core.catalog import Catalog
+from core.catalog import BOUNDS, Catalog, default_catalog
 from core.i18n import (
     DISPUTED_MARK,
     HEADLINE_STATUSES,
@@ -36,9 +36,10 @@ def headline_counts(assessed: pd.DataFrame) -> dict[str, int]:
 
 
 def headline_codes(counts: dict[str, int]) -> list[str]:
-    """The headline's statuses: the four always shown, and "met in the latest year" and "figures to
-    verify" when any target has them (six boxes at 1280 px cut their names)."""
-    return [s for s in HEADLINE_STATUSES if s in ("achieved", "on_track", "accelerate", "off_track") or counts.get(s)]
+    """The headline's statuses: those always shown (indicators.yaml), and the others when any target has
+    them (six boxes at 1280 px cut their names)."""
+    always = default_catalog().always_shown
+    return [s for s in HEADLINE_STATUSES if s in always or counts.get(s)]
 
 
 def headline_rows(n: int) -> list[int]:
@@ -130,7 +131,7 @@ def _cell_number(x: object, unit: str, lang: str, qualifier: str | None) -> str:
     """A compact cell: '96,6' (percent without the sign), '>90' for a bound, '—' when missing."""
     if is_missing(x):
         return MISSING
-    bound = qualifier in (">", "<", "~")
+    bound = qualifier in BOUNDS
     decimals = (0 if bound and float(x).is_integer() else 2 if abs(float(x)) < 10 else 1) if unit == "percent" else 0
     text = fmt_number(x, lang, decimals)
     return f"{qualifier}{text}" if bound else text

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from core.catalog import (
+    BOUNDS,
     COMPARATORS,
     DEFAULT_PATH,
     FREQUENCIES,
@@ -26,6 +27,8 @@ from core.catalog import (
 from core.checks import FACT_COLUMNS, run_checks
 from core.i18n import HEADLINE_STATUSES, STATUS_CODES
 from monitor.attainment import YEARLY_STATUS
+from monitor.committee import ASSERTED
+from monitor.overview import headline_codes
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = sorted([ROOT / "app.py", *(p for d in ("core", "etl", "monitor", "screens") for p in (ROOT / d).rglob("*.py"))])
@@ -52,7 +55,8 @@ def _literals() -> list[tuple[str, int, tuple[str, ...]]]:
 def test_each_code_list_is_written_once() -> None:
     cat = default_catalog()
     lists = {"qualifiers": set(QUALIFIERS), "comparators": set(COMPARATORS), "frequencies": set(FREQUENCIES),
-             "statuses": set(cat.statuses),
+             "bounds": set(BOUNDS), "statuses": set(cat.statuses), "always shown": set(cat.always_shown),
+             "assertable": set(cat.assertable), "assertable or none": {"", *cat.assertable},
              "headline statuses": set(cat.headline_statuses), "periods": set(cat.periods)}
     found: dict[str, list[str]] = {name: [] for name in lists}
     for where, line, items in _literals():
@@ -81,6 +85,11 @@ def test_the_codes_the_code_uses_are_the_catalogues() -> None:
                                             "missed", "to_verify", "insufficient", "undecided", "no_data")
     assert HEADLINE_STATUSES == cat.headline_statuses == cat.statuses[:7]
     assert set(YEARLY_STATUS.values()) <= set(cat.statuses)
+    assert cat.always_shown == cat.assertable == ("achieved", "on_track", "accelerate", "off_track")
+    assert BOUNDS == (">", "<", "~")
+    assert ("", *cat.assertable) == ASSERTED
+    assert headline_codes(dict.fromkeys(cat.statuses, 0)) == list(cat.always_shown)
+    assert headline_codes({"to_verify": 2}) == [*cat.always_shown, "to_verify"]
     assert tuple(cat.periods) == ("Y", "TD", "H1")
     assert (cat.method.progress.on_track, cat.method.progress.accelerate) == (0.95, 0.10)
     yoy = cat.method.year_over_year
