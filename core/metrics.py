@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from core.agreement import rate_sql
 from core.catalog import Catalog
 
 
@@ -107,7 +108,7 @@ def build_computed(con: duckdb.DuckDBPyConnection, source: str = "resolved") -> 
             GROUP BY r.unit_code, r.year, r.period, r.org_type, f.indicator
         )
         SELECT p.unit_code, p.year, p.period, p.org_type, p.indicator, p.num, p.den,
-               CASE WHEN i.is_rate THEN 100.0 * p.num / p.den ELSE p.num END AS value
+               CASE WHEN i.is_rate THEN {rate_sql("p.num", "p.den")} ELSE p.num END AS value
         FROM parts p JOIN cat_indicator i ON i.id = p.indicator
         WHERE p.n_num = p.need_num
           AND (NOT i.is_rate OR (p.n_den = (SELECT max(n_role) FROM cat_formula c
