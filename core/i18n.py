@@ -199,6 +199,15 @@ def unit_name(row: Any, lang: str = DEFAULT_LANG) -> str:
     return str(get("name_vi", "") or get("unit_code", ""))
 
 
+def short_unit_name(name: str, lang: str = DEFAULT_LANG) -> str:
+    """A unit's name where the reader knows it is a Party committee (a slide's list): without the word
+    that opens every committee's name in `lang` (text key unit_committee_word: 'Đảng bộ huyện Tây Sơn' →
+    'huyện Tây Sơn'; 'Tây Sơn District Party Committee' says it at the end and stays whole). The units table
+    has no short name."""
+    word = t("unit_committee_word", lang)
+    return name[len(word):].strip() if word and name.startswith(word) and len(name) > len(word) else name.strip()
+
+
 def short_name(name: str, width: int | None = None) -> str:
     """A long indicator name shortened for an axis: the 'Tỷ lệ …' / '…, %' wrapper dropped; cut to `width`
     only when a caller asks (names in charts, slides and tables wrap instead: issue 18)."""

@@ -180,3 +180,13 @@ def test_a_key_missing_from_the_strings_is_named() -> None:
                      ("x.py", "tx", "xl_severity_", True), ("x.py", "t", "nope_", True)]
     keys = {"t": {"page_overview"}, "tx": {"xl_severity_finding"}}
     assert _missing(found, keys) == ['x.py: t("no_such_key")', 'x.py: t("nope_…")']
+
+
+def test_short_unit_name_leaves_out_the_committee_word() -> None:
+    from core.i18n import short_unit_name
+
+    assert short_unit_name("Đảng bộ huyện Tây Sơn") == "huyện Tây Sơn"
+    assert short_unit_name("Đảng bộ Khối Cơ quan tỉnh Ngọc Sơn (mô phỏng)") == "Khối Cơ quan tỉnh Ngọc Sơn (mô phỏng)"
+    assert short_unit_name("Tỉnh Bình Định") == "Tỉnh Bình Định"
+    assert short_unit_name("Tây Sơn District Party Committee", "en") == "Tây Sơn District Party Committee"
+    assert short_unit_name("Party Committee of Tây Sơn District", "en") == "Tây Sơn District"

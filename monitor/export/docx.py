@@ -247,7 +247,7 @@ def build_draft(data: PackData) -> DocumentObject:
     lang = data.lang
     doc = _document(landscape=False)
     final = data.as_of >= data.term.end  # the term's own result, not its midterm (issue 19)
-    term = data.term.name(lang).removeprefix("Nhiệm kỳ ").removeprefix("Term ")
+    term = data.term_years
     doc.add_paragraph(tx("draft_title_final", lang, term=term) if final else tx("draft_title", lang), style="Title")
     note = doc.add_paragraph()
     run = note.add_run(tx("draft_note", lang))
