@@ -199,6 +199,16 @@ def unit_name(row: Any, lang: str = DEFAULT_LANG) -> str:
     return str(get("name_vi", "") or get("unit_code", ""))
 
 
+def source_text(source: Any, basis: Any = "", n_units: Any = None, lang: str = DEFAULT_LANG) -> str:
+    """A figure's source in the reader's language. An aggregate has no document of its own: its source
+    says how many units below it sums ('Tổng hợp từ 3 đơn vị cấp dưới'), then any note the figure
+    carries (monitor.attainment keeps only the note in `source`)."""
+    text = "" if source is None or (isinstance(source, float) and math.isnan(source)) else str(source)
+    if basis == "aggregated" and not is_missing(n_units):
+        return t("source_aggregated", lang, n=int(n_units)) + text
+    return text
+
+
 def short_unit_name(name: str, lang: str = DEFAULT_LANG) -> str:
     """A unit's name where the reader knows it is a Party committee (a slide's list): without the word
     that opens every committee's name in `lang` (text key unit_committee_word: 'Đảng bộ huyện Tây Sơn' →

@@ -26,6 +26,7 @@ from core.i18n import (
     is_missing,
     measure_name,
     short_name,
+    source_text,
     status_label,
     status_style,
     t,
@@ -336,7 +337,7 @@ def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
             "needed": fmt_change(r.needed_per_year, unit_kind, lang),
             "achieved": fmt_change(r.achieved_per_year, unit_kind, lang),
             "projected": fmt_value(r.projected, unit_kind, lang),
-            "source": r.source or "",
+            "source": source_text(r.source, getattr(r, "latest_basis", ""), getattr(r, "latest_n_units", None), lang),
         })
     return pd.DataFrame(rows, columns=["indicator", "target_id", "name", "full_name", "target", "latest", "progress",
                                        "trend", "status", "status_code", "dispute", "needed", "achieved", "projected",
@@ -374,7 +375,7 @@ def other_values(values: pd.DataFrame, assessed: pd.DataFrame, catalog: Catalog,
         "value": [fmt_value(x, indicator_unit(catalog, i), lang, q)
                   for x, i, q in zip(v["value"], v["indicator"], v["qualifier"], strict=True)],
         "status": status_label(NO_TARGET, lang),
-        "source": list(v["source"].fillna("")),
+        "source": [source_text(x, b, n, lang) for x, b, n in zip(v["source"], v["basis"], v["n_units"], strict=True)],
     })
 
 
@@ -415,7 +416,8 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
         hit = v[v["unit_code"] == code] if not v.empty else v
         value = float(hit["value"].iloc[0]) if len(hit) else np.nan
         qualifier = str(hit["qualifier"].iloc[0]) if len(hit) else ""
-        source = str(hit["source"].iloc[0]) if len(hit) else ""
+        first = hit.iloc[0] if len(hit) else None
+        source = "" if first is None else source_text(first["source"], first.get("basis"), first.get("n_units"), lang)
         disputed = bool(hit["disputed"].iloc[0]) if len(hit) and "disputed" in hit else False
         note = ("; ".join(dispute_sentences(hit["findings"].iloc[0], catalog, lang, value=value,
                                             unit=indicator_unit(catalog, indicator), indicator=indicator))
@@ -471,7 +473,8 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
         t("denominator", lang): [fmt_number(x, lang) for x in v["den"]],
         t("basis", lang): [_basis(b, n, lang, f) for b, n, f in zip(
             v["basis"], v["n_units"], v.get("from_units", pd.Series([""] * len(v), index=v.index)), strict=True)],
-        t("source", lang): list(v["source"].fillna("")),
+        t("source", lang): [source_text(x, b, n, lang) for x, b, n in zip(v["source"], v["basis"], v["n_units"],
+                                                                           strict=True)],
     })
 
 
