@@ -246,6 +246,27 @@ def measure_name(catalog: Catalog, code: str, lang: str) -> str:
     return code
 
 
+def finding_detail(rule: str, year: Any, stated: Any, computed: Any, detail: Any, lang: str = DEFAULT_LANG) -> str:
+    """A finding's detail in the reader's language, from its fields where they say it all: a jump from
+    the year before (`computed` that year, `stated` this one) and a part above its whole. Else the
+    stored detail: a formula of counts ('18 / 55', '8 + 266 + 59 = 333') that reads alike in both."""
+    if not (is_missing(stated) or is_missing(computed) or is_missing(year)):
+        now, before = float(stated), float(computed)
+        if rule == "yoy_rate_jump":
+            change = now - before
+            return t("finding_detail_yoy_rate", lang, before_year=int(year) - 1, before=fmt_number(before, lang),
+                     year=int(year), now=fmt_number(now, lang),
+                     change=("+" if change > 0 else "−") + fmt_number(abs(change), lang))
+        if rule == "yoy_count_jump" and now > 0 and before > 0:
+            ratio = float(_round_half_up(max(now, before) / min(now, before), 1))  # as the check: 10,25 → 10,3
+            return t("finding_detail_yoy_count", lang, before_year=int(year) - 1, before=fmt_number(before, lang),
+                     year=int(year), now=fmt_number(now, lang),
+                     change=("×" if now > before else "÷") + fmt_number(ratio, lang))
+        if rule == "part_exceeds_whole":  # stated: the whole, computed: the part
+            return f"{fmt_number(before, lang)} > {fmt_number(now, lang)}"
+    return "" if detail is None or (isinstance(detail, float) and math.isnan(detail)) else str(detail)
+
+
 def finding_rule_name(rule: str, lang: str) -> str:
     """A check by its name (core.checks' id when the strings file does not name it yet)."""
     try:
