@@ -566,17 +566,22 @@ def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, 
                  scope: Sequence[str] | None, term_id: str | None) -> _Found:
     """The findings that dispute the plan's indicators, in the chosen org types (and units, term)."""
     where = [f"severity = '{DISPUTING_SEVERITY}'", *_where(catalog, types, scope, term_id)]
-    rows = con.execute("SELECT rule, unit_code, year, period, org_type, measure, stated, computed, detail, source "
-                       "FROM findings WHERE " + " AND ".join(where)
+    # a stated bound's qualifier ('>' of "trên 90%") is its fact's: data, not read back from the detail
+    rows = con.execute("SELECT rule, unit_code, year, period, org_type, measure, stated, computed, detail, source, "
+                       "CASE WHEN rule = 'stated_bound' THEN coalesce((SELECT any_value(x.qualifier) FROM facts x "
+                       "WHERE x.unit_code = f.unit_code AND x.year = f.year AND x.period = f.period "
+                       "AND x.org_type = f.org_type AND x.measure = f.measure), '') ELSE '' END AS qualifier "
+                       "FROM findings f WHERE " + " AND ".join(where)
                        + " ORDER BY unit_code, year, period, measure, rule").fetchall()
     found: list[dict] = []
     out: list[tuple] = []
     periods = tuple(catalog.periods)
-    for rule, unit, year, period, org, measure, stated, computed, detail, source in rows:
+    for rule, unit, year, period, org, measure, stated, computed, detail, source, qualifier in rows:
         stated = np.nan if stated is None else float(stated)
         computed = np.nan if computed is None else float(computed)
         f = {"rule": rule, "unit_code": unit, "year": int(year), "period": period, "org_type": org,
-             "measure": measure, "stated": stated, "computed": computed, "detail": detail, "source": source}
+             "measure": measure, "stated": stated, "computed": computed, "detail": detail, "source": source,
+             "qualifier": qualifier}
         # (figure, the stated figure, the other one the source gives, the other's qualifier)
         if rule == "part_exceeds_whole":  # measure = the part (computed), stated = its whole
             m = catalog.measures.get(measure)
@@ -584,7 +589,7 @@ def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, 
             if m is not None and m.whole:
                 figures.append((m.whole, stated, computed, 0))
         elif rule == "stated_bound":
-            figures = [(measure, computed, stated, QUALIFIERS.index(detail[:1]) if detail[:1] in "<>" else 0)]
+            figures = [(measure, computed, stated, QUALIFIERS.index(qualifier) if qualifier in QUALIFIERS else 0)]
         elif rule == "stated_rate":
             figures = [(measure, computed, stated, 0)]
         else:  # balance: a whole (stated) against the sum of its parts (computed); a new check: no reading
