@@ -61,6 +61,12 @@ class Named(_Model):
         return self.name_vi if lang == "vi" else self.name_en
 
 
+class UnitKind(Named):
+    # the template (python -m etl template --db) writes a sheet for every unit of this kind: the units
+    # that report their figures to the province
+    template_sheet: bool = False
+
+
 class Term(Named):
     start: int
     end: int
@@ -226,7 +232,7 @@ class _Raw(_Model):
     terms: tuple[Term, ...] = Field(min_length=1)
     periods: tuple[Named, ...] = Field(min_length=1)
     method: Method
-    unit_kinds: tuple[Named, ...]
+    unit_kinds: tuple[UnitKind, ...]
     org_types: tuple[Named, ...]
     groups: tuple[Named, ...]
     rating_scale: tuple[RatingLevel, ...]

@@ -199,6 +199,25 @@ def unit_name(row: Any, lang: str = DEFAULT_LANG) -> str:
     return str(get("name_vi", "") or get("unit_code", ""))
 
 
+def source_text(source: Any, basis: Any = "", n_units: Any = None, lang: str = DEFAULT_LANG) -> str:
+    """A figure's source in the reader's language. An aggregate has no document of its own: its source
+    says how many units below it sums ('Tổng hợp từ 3 đơn vị cấp dưới'), then any note the figure
+    carries (monitor.attainment keeps only the note in `source`)."""
+    text = "" if source is None or (isinstance(source, float) and math.isnan(source)) else str(source)
+    if basis == "aggregated" and not is_missing(n_units):
+        return t("source_aggregated", lang, n=int(n_units)) + text
+    return text
+
+
+def short_unit_name(name: str, lang: str = DEFAULT_LANG) -> str:
+    """A unit's name where the reader knows it is a Party committee (a slide's list): without the word
+    that opens every committee's name in `lang` (text key unit_committee_word: 'Đảng bộ huyện Tây Sơn' →
+    'huyện Tây Sơn'; 'Tây Sơn District Party Committee' says it at the end and stays whole). The units table
+    has no short name."""
+    word = t("unit_committee_word", lang)
+    return name[len(word):].strip() if word and name.startswith(word) and len(name) > len(word) else name.strip()
+
+
 def short_name(name: str, width: int | None = None) -> str:
     """A long indicator name shortened for an axis: the 'Tỷ lệ …' / '…, %' wrapper dropped; cut to `width`
     only when a caller asks (names in charts, slides and tables wrap instead: issue 18)."""
@@ -225,6 +244,27 @@ def measure_name(catalog: Catalog, code: str, lang: str) -> str:
     if code in catalog.indicators:
         return catalog.indicators[code].name(lang)
     return code
+
+
+def finding_detail(rule: str, year: Any, stated: Any, computed: Any, detail: Any, lang: str = DEFAULT_LANG) -> str:
+    """A finding's detail in the reader's language, from its fields where they say it all: a jump from
+    the year before (`computed` that year, `stated` this one) and a part above its whole. Else the
+    stored detail: a formula of counts ('18 / 55', '8 + 266 + 59 = 333') that reads alike in both."""
+    if not (is_missing(stated) or is_missing(computed) or is_missing(year)):
+        now, before = float(stated), float(computed)
+        if rule == "yoy_rate_jump":
+            change = now - before
+            return t("finding_detail_yoy_rate", lang, before_year=int(year) - 1, before=fmt_number(before, lang),
+                     year=int(year), now=fmt_number(now, lang),
+                     change=("+" if change > 0 else "−") + fmt_number(abs(change), lang))
+        if rule == "yoy_count_jump" and now > 0 and before > 0:
+            ratio = float(_round_half_up(max(now, before) / min(now, before), 1))  # as the check: 10,25 → 10,3
+            return t("finding_detail_yoy_count", lang, before_year=int(year) - 1, before=fmt_number(before, lang),
+                     year=int(year), now=fmt_number(now, lang),
+                     change=("×" if now > before else "÷") + fmt_number(ratio, lang))
+        if rule == "part_exceeds_whole":  # stated: the whole, computed: the part
+            return f"{fmt_number(before, lang)} > {fmt_number(now, lang)}"
+    return "" if detail is None or (isinstance(detail, float) and math.isnan(detail)) else str(detail)
 
 
 def finding_rule_name(rule: str, lang: str) -> str:

@@ -250,7 +250,7 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[st
                      catalog: Catalog | None = None) -> str:
     """A finding (a row of the findings table) for the command line: the check by its name, the figure by
     the names of its unit and measure, what the report states and what its parts give, the source."""
-    from core.i18n import finding_rule_name
+    from core.i18n import finding_detail, finding_rule_name
 
     lang = lang_of(lang)
     catalog = catalog or default_catalog()
@@ -262,6 +262,7 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[st
              unit=_unit(row.get("unit_code"), names), when=_when(row, lang),
              measure=_measure(catalog, str(row.get("measure") or ""), lang), org=org_name,
              stated=_figure(parts["stated"], lang), computed=_figure(parts["computed"], lang),
-             detail=str(row.get("detail") or ""))
+             detail=finding_detail(str(row.get("rule", "")), row.get("year"), parts["stated"], parts["computed"],
+                                   row.get("detail"), lang))
     source = str(row.get("source") or "")
     return text + (t("finding_line_source", lang, source=source) if source else "")

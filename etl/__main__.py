@@ -213,7 +213,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         if not Path(args.db).exists():
             print(f"Không có cơ sở dữ liệu {args.db}.", file=sys.stderr)
             return 2
-        units, facts = from_database(Path(args.db), args.unit or None)
+        units, facts = from_database(Path(args.db), args.unit or None, default_catalog())
         unknown = sorted(set(args.unit or []) - {u.code for u in units})
         if unknown:
             print(f"Không có đơn vị {', '.join(unknown)} trong {args.db}.", file=sys.stderr)

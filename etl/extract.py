@@ -52,6 +52,7 @@ from etl.extract_text import (
     DocumentError,
     build_blocks,
     fold,
+    place_in,
     read_lines,
     split_sentences,
     text_lines,
@@ -86,14 +87,45 @@ AMBIGUOUS = Subject(id="?", prefix="", tracked=False)
 
 # -- results ------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Slip:
+    """A stated percentage that its own counts do not give: a slip in the report (or in the reading).
+    Data, not words: slip_text (or a page) says it in the reader's language."""
+
+    place: str  # where the sentence is ("line 109", "table 1, row 3"; place_in says it in words)
+    measure: str  # the indicator the percentage was read as (and proposed as, its value kept)
+    stated: str  # as the report writes it ("1,89%")
+    computed: float  # the percentage the counts give
+    sentence: str  # the whole sentence
+    year: int
+    period: str
+    org_type: str = ""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a proposed row was read: its place in the report and the whole sentence."""
+
+    place: str
+    sentence: str
+
+
 @dataclass
 class ExtractResult:
     """Proposed rows (contract columns, values as machine text) and the numbers left unplaced."""
 
     rows: list[dict[str, str]] = field(default_factory=list)
     unplaced: list[dict[str, str]] = field(default_factory=list)  # reason: a code (reason_text renders it)
-    warnings: list[str] = field(default_factory=list)
+    slips: list[Slip] = field(default_factory=list)
     year: int = 0  # the report's year the rows were read for
+    origins: list[Origin] = field(default_factory=list)  # each row's place and sentence, as `rows`
+    docname: str = ""  # the report's name as every row's source starts with it ('' for a text)
+
+    def source(self, i: int, lang: str = "vi") -> str:
+        """Row i's source with its place in `lang`: 'Báo cáo.txt, dòng 75: Năm 2021 có …'."""
+        o = self.origins[i]
+        where = place_in(o.place, lang)
+        return f"{self.docname}, {where}: {o.sentence}" if self.docname else f"{where}: {o.sentence}"
 
     def marks(self, row: dict[str, str]) -> list[str]:
         """Reason codes a proposed row carries: 'other_year' when it is not the report's year."""
@@ -103,6 +135,18 @@ class ExtractResult:
 def reason_text(code: str, lang: str = "vi", catalog: Catalog | None = None) -> str:
     """An unplaced number's reason code (or a row's mark) in the reader's language."""
     return lexicon_for(catalog or default_catalog()).reason_text(code, lang)
+
+
+def slip_text(slip: Slip, lang: str = "vi", catalog: Catalog | None = None) -> str:
+    """A slip in the reader's language: 'dòng 109: tỷ lệ 1,89% (…) không khớp với các số lượng, tính lại
+    được 1,86%.' The sentence itself is left to the caller (a table's column, a terminal's short quote)."""
+    from core.i18n import fmt_number, t
+
+    catalog = catalog or default_catalog()
+    ind = catalog.indicators.get(slip.measure)
+    return t("slip_sentence", lang, place=place_in(slip.place, lang), stated=slip.stated,
+             measure=ind.name(lang) if ind is not None else slip.measure,
+             computed=fmt_number(slip.computed, lang, 2) + "%")
 
 
 # -- internal shapes ----------------------------------------------------------------------------
@@ -251,7 +295,7 @@ class _Extractor:
         self.groups: list[Group] = []
         self._order = 0
         self.unplaced: list[dict[str, Any]] = []
-        self.warnings: list[str] = []
+        self.slips: list[Slip] = []
         self._wholes: dict[str, Group] = {}  # the last whole of each subject in the block, for its parts
         # the first of a "tương ứng" list, its length, and the levels named before its word
         self._respective: list[tuple[Group, int, list[Key]]] = []
@@ -1123,10 +1167,11 @@ class _Extractor:
                     read_as[id(pct)] = ind
                 else:
                     self._lose(pct.num.text, g, why)
-        rows = self._drop_repeats(rows, origin)
+        kept = self._drop_repeats(rows, origin)
         self.unplaced.sort(key=lambda u: u["_at"])  # in document order
         unplaced = [{k: v for k, v in u.items() if k != "_at"} for u in self.unplaced]
-        return ExtractResult(rows, unplaced, self.warnings, self.year)
+        return ExtractResult([rows[i] for i in kept], unplaced, self.slips, self.year,
+                             [Origin(origin[i][0].sent.place, origin[i][0].sent.text) for i in kept], self.docname)
 
     def _read_list(self, g: Group, spec: tuple[int, list[Key]], by_sentence: dict[int, list[Group]],
                    said: dict[int, list[Pct]], said_at: dict[int, list[int]], index: dict[int, int],
@@ -1154,11 +1199,12 @@ class _Extractor:
             x.measure = ind
             read_as[id(x.pcts[0])] = ind
 
-    def _drop_repeats(self, rows: list[dict[str, str]], origin: list[tuple[Group, str]]) -> list[dict[str, str]]:
+    def _drop_repeats(self, rows: list[dict[str, str]], origin: list[tuple[Group, str]]) -> list[int]:
         """A headline's "91,2% … hoàn thành tốt nhiệm vụ" repeats the body's 91,2%, which a 'trong đó'
-        part showed to be good-or-better: the figure is that measure, not the narrower one."""
+        part showed to be good-or-better: the figure is that measure, not the narrower one. The rows
+        kept, by position."""
         if not self._promoted:
-            return rows
+            return list(range(len(rows)))
         pairs = set(self._promoted)
         for narrow, wide in self._promoted:
             for ind in self._by_numerator.get((narrow,), []):
@@ -1168,12 +1214,12 @@ class _Extractor:
                     pairs.add((ind, other))
         said = {(r["measure"], r["year"], r["period"], r["org_type"], r["value"]) for r in rows}
         kept = []
-        for r, (g, text) in zip(rows, origin, strict=True):
+        for i, (r, (g, text)) in enumerate(zip(rows, origin, strict=True)):
             if any((wide, r["year"], r["period"], r["org_type"], r["value"]) in said
                    for narrow, wide in pairs if narrow == r["measure"]):
                 self._lose(text, g, "repeats")
                 continue
-            kept.append(r)
+            kept.append(i)
         return kept
 
     def _org(self, g: Group) -> str:
@@ -1240,8 +1286,8 @@ class _Extractor:
                 return None, "no_rate"
         if checked:
             ind, computed = next(((i, c) for i, c in checked if i == first), checked[0])
-            self.warnings.append(f"{g.sent.place}: stated {pct.num.text} as {first}, but the counts give "
-                                 f"{computed:.2f}%: a slip in the report? ({g.sent.text[:120]})")
+            self.slips.append(Slip(g.sent.place, first, pct.num.text, round(computed, 2), g.sent.text, g.year,
+                                   g.period, org))
         return first, ""
 
     def _lose_group(self, g: Group, reason: str) -> None:
@@ -1333,6 +1379,6 @@ def extract_main(report: Path, unit: str, year: int, out: Path) -> int:
     measures = len({r["measure"] for r in result.rows})
     print(f"{report.name}: {len(result.rows)} row(s) of {measures} measure(s) → {out}; "
           f"{len(result.unplaced)} number(s) not placed → {side}")
-    for warning in result.warnings:
-        print(f"  check: {warning}")
+    for slip in result.slips:  # the terminal's words are English; a short quote says which sentence
+        print(f"  check: {slip_text(slip, 'en')} ({slip.sentence[:120]})")
     return 0

@@ -21,6 +21,20 @@ from pathlib import Path
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
+PLACE_WORDS = ("line", "paragraph", "table", "row", "page")  # the words of a place ("table 1, row 3")
+_PLACE_WORD = re.compile(r"\b(" + "|".join(PLACE_WORDS) + r")\b")
+
+
+def place_words(place: str, words: dict[str, str]) -> str:
+    """'table 1, row 3' with each place word replaced by its translation in `words`."""
+    return _PLACE_WORD.sub(lambda m: words.get(m.group(1), m.group(1)), place)
+
+
+def place_in(place: str, lang: str = "vi") -> str:
+    """'table 1, row 3' in the reader's language (text keys place_table, place_row …): 'bảng 1, hàng 3'."""
+    from core.i18n import t
+
+    return place_words(place, {w: t(f"place_{w}", lang) for w in PLACE_WORDS})
 
 
 class DocumentError(ValueError):

@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.catalog import Catalog, Term
+from core.catalog import Catalog, Term, default_catalog
 from core.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
 from etl.model import MEASURE_COLUMNS, ORIGIN_COLUMNS, Problem, Staged, empty_measures_frame
 
@@ -185,11 +185,14 @@ def unit_sections(cat: Catalog, sections: list[Section], codes: set[str] | None)
 FACT_COLUMNS = ("unit_code", "year", "period", "measure", "value", "decimals", "qualifier", "source")
 
 
-def from_database(db: Path, unit_codes: list[str] | None = None) -> tuple[list[TemplateUnit], pd.DataFrame]:
-    """The units to write sheets for (`unit_codes`, or every district and bloc) and the figures already
-    loaded for them that a sheet has a cell for (whole-year and first-half totals, no breakdowns)."""
+def from_database(db: Path, unit_codes: list[str] | None = None,
+                  catalog: Catalog | None = None) -> tuple[list[TemplateUnit], pd.DataFrame]:
+    """The units to write sheets for (`unit_codes`, or every unit of a kind the catalogue gives a sheet:
+    districts and blocs) and the figures already loaded for them that a sheet has a cell for (whole-year
+    and first-half totals, no breakdowns)."""
     import duckdb
 
+    kinds = [k.id for k in (catalog or default_catalog()).unit_kinds.values() if k.template_sheet]
     with duckdb.connect(str(db), read_only=True) as con:
         if unit_codes:
             rows = con.execute("SELECT unit_code, name_vi, kind FROM units WHERE list_contains($c, unit_code)",
@@ -198,8 +201,8 @@ def from_database(db: Path, unit_codes: list[str] | None = None) -> tuple[list[T
             units = [TemplateUnit(*found[c]) for c in unit_codes if c in found]
         else:
             units = [TemplateUnit(*r) for r in con.execute(
-                "SELECT unit_code, name_vi, kind FROM units WHERE kind IN ('district', 'bloc') ORDER BY unit_code"
-            ).fetchall()]
+                "SELECT unit_code, name_vi, kind FROM units WHERE list_contains($k, kind) ORDER BY unit_code",
+                {"k": kinds}).fetchall()]
         facts = con.execute(f"""SELECT {', '.join(FACT_COLUMNS)} FROM facts
                                 WHERE org_type = '' AND period IN ('Y', 'H1') AND list_contains($c, unit_code)""",
                             {"c": [u.code for u in units]}).df()

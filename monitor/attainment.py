@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.catalog import COMPARATORS, FREQUENCIES, QUALIFIERS, Catalog, Resolution, Target
+from core.i18n import source_text
 from monitor import lineage
 from monitor.unit_tree import UnitTree
 
@@ -40,7 +41,8 @@ ASSESS_COLUMNS = ["unit_code", "resolution_id", "target_id", "indicator", "group
                   "comparator", "target", "target_high", "target_document", "latest_year", "latest_value",
                   "latest_qualifier", "met", "status", "verdict", "baseline_year", "baseline", "projected",
                   "progress", "needed_per_year", "achieved_per_year", "next_year_value", "years_met",
-                  "years_assessed", "source", "disputed", "n_disputed", "findings", "readings", "latest_basis"]
+                  "years_assessed", "source", "disputed", "n_disputed", "findings", "readings", "latest_basis",
+                  "latest_n_units"]
 # CONTRACT.md's columns, then target_high: the high end of a range target (NaN otherwise)
 SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "target",
                      "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings",
@@ -482,7 +484,8 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     below[with_d] = agg_d[u[with_d], y[with_d], p[with_d], k_d[k[with_d]]]
     n_disp = np.where(a, below, disp).astype(np.int64)
 
-    # source: the stated figure's, else the numerator's and the denominator's; an aggregate says so
+    # source: the stated figure's, else the numerator's and the denominator's; an aggregate has none (its
+    # basis and n_units say it, in the reader's words: core.i18n.source_text)
     sn = np.where(s, st_src[at], src_num[at])
     sd = np.where(s | (src_den[at] == sn), -1, src_den[at])
     base = len(sources) + 1
@@ -491,7 +494,7 @@ def _indicator_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, units
     texts = []
     for lab in labels.tolist():
         if lab < 0:
-            texts.append(f"Tổng hợp từ {-lab} đơn vị cấp dưới")
+            texts.append("")
         else:
             i, j = divmod(lab, base)
             texts.append(" | ".join(sources[x] for x in (i, j - 1) if x >= 0))
@@ -549,17 +552,22 @@ def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, 
                  scope: Sequence[str] | None, term_id: str | None) -> _Found:
     """The findings that dispute the plan's indicators, in the chosen org types (and units, term)."""
     where = [f"severity = '{DISPUTING_SEVERITY}'", *_where(catalog, types, scope, term_id)]
-    rows = con.execute("SELECT rule, unit_code, year, period, org_type, measure, stated, computed, detail, source "
-                       "FROM findings WHERE " + " AND ".join(where)
+    # a stated bound's qualifier ('>' of "trên 90%") is its fact's: data, not read back from the detail
+    rows = con.execute("SELECT rule, unit_code, year, period, org_type, measure, stated, computed, detail, source, "
+                       "CASE WHEN rule = 'stated_bound' THEN coalesce((SELECT any_value(x.qualifier) FROM facts x "
+                       "WHERE x.unit_code = f.unit_code AND x.year = f.year AND x.period = f.period "
+                       "AND x.org_type = f.org_type AND x.measure = f.measure), '') ELSE '' END AS qualifier "
+                       "FROM findings f WHERE " + " AND ".join(where)
                        + " ORDER BY unit_code, year, period, measure, rule").fetchall()
     found: list[dict] = []
     out: list[tuple] = []
     periods = tuple(catalog.periods)
-    for rule, unit, year, period, org, measure, stated, computed, detail, source in rows:
+    for rule, unit, year, period, org, measure, stated, computed, detail, source, qualifier in rows:
         stated = np.nan if stated is None else float(stated)
         computed = np.nan if computed is None else float(computed)
         f = {"rule": rule, "unit_code": unit, "year": int(year), "period": period, "org_type": org,
-             "measure": measure, "stated": stated, "computed": computed, "detail": detail, "source": source}
+             "measure": measure, "stated": stated, "computed": computed, "detail": detail, "source": source,
+             "qualifier": qualifier}
         # (figure, the stated figure, the other one the source gives, the other's qualifier)
         if rule == "part_exceeds_whole":  # measure = the part (computed), stated = its whole
             m = catalog.measures.get(measure)
@@ -567,7 +575,7 @@ def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, 
             if m is not None and m.whole:
                 figures.append((m.whole, stated, computed, 0))
         elif rule == "stated_bound":
-            figures = [(measure, computed, stated, QUALIFIERS.index(detail[:1]) if detail[:1] in "<>" else 0)]
+            figures = [(measure, computed, stated, QUALIFIERS.index(qualifier) if qualifier in QUALIFIERS else 0)]
         elif rule == "stated_rate":
             figures = [(measure, computed, stated, 0)]
         else:  # balance: a whole (stated) against the sum of its parts (computed); a new check: no reading
@@ -891,9 +899,10 @@ def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *
                 met=np.where(judged & verify, _UNDECIDED, np.where(judged, m, 0)))
 
 
-def _obs_sources(vals: _Values, obs: _Obs, rows: np.ndarray) -> list[str]:
-    """The source of each observation in `rows`, with a note where a TD figure was judged."""
-    base = [vals.sources[s] for s in vals.src[obs.vi[rows]].tolist()]
+def _obs_sources(vals: _Values, obs: _Obs, rows: np.ndarray, lang: str | None = None) -> list[str]:
+    """The source of each observation in `rows`, with a note where a TD figure was judged; an
+    aggregate's said in `lang` (None: left to the reader's page, from basis and n_units)."""
+    base = _sources(vals, obs.vi[rows], lang)
     td = vals.periods.index("TD")
     for j, r in enumerate(rows.tolist()):
         if obs.average[r]:
@@ -902,6 +911,16 @@ def _obs_sources(vals: _Values, obs: _Obs, rows: np.ndarray) -> list[str]:
         elif obs.judged[r] and vals.period[obs.vi[r]] == td:
             base[j] += " — số liệu bình quân từ đầu nhiệm kỳ, so với chỉ tiêu năm"
     return base
+
+
+def _sources(vals: _Values, rows: np.ndarray, lang: str | None) -> list[str]:
+    """The sources of value rows `rows`; an aggregate's said in `lang` when one is given."""
+    texts = [vals.sources[s] for s in vals.src[rows].tolist()]
+    if lang is None:
+        return texts
+    agg = vals.basis[rows] == BASES.index("aggregated")
+    return [source_text(x, "aggregated", n, lang) if a else x
+            for x, a, n in zip(texts, agg.tolist(), vals.n_units[rows].tolist(), strict=True)]
 
 
 # -- assess -------------------------------------------------------------------------------------------
@@ -986,6 +1005,7 @@ class _Assessed:
             "source": pd.Series(self.source, dtype="str"),
             **dict(zip(("disputed", "n_disputed", "findings", "readings"), self.disputes(), strict=True)),
             "latest_basis": self.latest_basis(),
+            "latest_n_units": self.latest_n_units(),
         }, columns=ASSESS_COLUMNS)
 
     def latest_basis(self) -> pd.Series:
@@ -994,6 +1014,14 @@ class _Assessed:
         row = self.columns["latest_row"]
         codes = np.where(row >= 0, self.vals.basis[np.maximum(row, 0)] if len(self.vals.basis) else 0, len(BASES))
         return _strings(codes.astype(np.int64), [*BASES, ""])
+
+    def latest_n_units(self) -> np.ndarray:
+        """Per binding, how many units its latest value sums (1 for a unit's own figure; 0 without one):
+        what an aggregate's source says."""
+        row = self.columns["latest_row"]
+        if not len(self.vals.n_units):
+            return np.zeros(len(row), np.int64)
+        return np.where(row >= 0, self.vals.n_units[np.maximum(row, 0)], 0).astype(np.int64)
 
 
 def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None,
@@ -1163,12 +1191,13 @@ def judged_values(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, unit: str
     order = np.lexsort((obs.bi, shown.period[obs.vi], shown.year[obs.vi], shown.k[obs.vi], shown.u[obs.vi]))
     vi, bi, jd = obs.vi[order], obs.bi[order], obs.judged[order]
     tk = binds.tk[bi]
-    source = np.array([shown.sources[s] for s in shown.src[vi].tolist()], dtype=object)
+    # the contract's file speaks Vietnamese, the reports' language: an aggregate's source said so
+    source = np.array(_sources(shown, vi, "vi"), dtype=object)
     notes = np.flatnonzero(obs.judged & (shown.period[obs.vi] == shown.periods.index("TD")))
     if len(notes):
         where = np.empty(len(order), np.int64)
         where[order] = np.arange(len(order))
-        source[where[notes]] = _obs_sources(shown, obs, notes)
+        source[where[notes]] = _obs_sources(shown, obs, notes, "vi")
     rules = np.full(len(shown.u), "", dtype=object)
     found = shown.row_findings() if len(shown.f_row) else None
     for r in np.unique(shown.f_row).tolist():

@@ -57,7 +57,7 @@ def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, 
                          computed=fmt_value(computed, kind, lang), num=_vi_count(num, lang),
                          den=_vi_count(den, lang))
             else:
-                qual = str(f.get("detail", ""))[:1]
+                qual = str(f.get("qualifier", ""))
                 text = t("dispute_stated_bound", lang, computed=fmt_value(computed, kind, lang),
                          stated=fmt_value(stated, kind, lang, qual if qual in "<>" else ""))
         else:

@@ -15,7 +15,7 @@ import math
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,9 @@ import pandas as pd
 
 from core.catalog import Catalog
 from core.numbers import NumberFormatError, machine_to_vi, vi_to_machine
-from etl.extract import UNPLACED_COLUMNS, ExtractResult, extract, reason_text
-from etl.extract_text import TEXT_SUFFIXES
+from etl.extract import UNPLACED_COLUMNS, ExtractResult, Slip, extract, reason_text
+from etl.extract_text import PLACE_WORDS as PLACE_WORDS  # the page translates places with these
+from etl.extract_text import TEXT_SUFFIXES, place_words
 from etl.extract_text import DocumentError as DocumentError  # raised by read_report: the page says so
 from etl.load import Report
 from etl.model import MEASURE_COLUMNS
@@ -40,21 +41,6 @@ REVIEW_COLUMNS = ("accept", "measure", "org_type", "year", "period", "value", "q
 HIDDEN_COLUMNS = ("source", "derived", "other_year")
 # a value as the officer edits it: the Vietnamese way (3.577; 96,5), or a plain machine number (96.5)
 VALUE_PATTERN = r"^((\d{1,3}(\.\d{3})+|\d+)(,\d+)?|\d+\.\d+)$"
-# the extractor's slip message (etl/extract.py _indicator); an unknown shape is shown as it is
-_SLIP = re.compile(r"^(?P<place>[^:]*): stated (?P<stated>.+?) as (?P<measure>\S+), but the counts give "
-                   r"(?P<computed>-?\d+(?:\.\d+)?)%: .*?\((?P<sentence>.*)\)$", re.S)
-
-
-@dataclass(frozen=True)
-class Slip:
-    """A stated percentage that its own counts do not give: a slip in the report (or in the reading)."""
-
-    place: str
-    measure: str  # the indicator the percentage was read as ('' when the message was not understood)
-    stated: str  # as the report writes it ("1,89%")
-    computed: float | None
-    sentence: str
-    message: str  # the extractor's own words
 
 
 @dataclass
@@ -63,8 +49,12 @@ class Proposal:
 
     docname: str
     result: ExtractResult
-    slips: list[Slip] = field(default_factory=list)
     year: int | None = None  # the year chosen on the form: the default; a row of another year is pointed out
+
+    @property
+    def slips(self) -> list[Slip]:
+        """The report's slips: stated percentages its own counts do not give (etl.extract.Slip)."""
+        return self.result.slips
 
 
 def report_name(name: str, kind: str, suffix: str) -> str:
@@ -94,59 +84,29 @@ def read_report(name: str, data: bytes, unit: str, year: int, catalog: Catalog) 
             path = Path(tmp) / docname
             path.write_bytes(data)
             result = extract(path, unit, year, catalog)
-    return Proposal(docname, result, slips(result, docname), year)
-
-
-def _split_source(source: str, docname: str) -> tuple[str, str]:
-    """'name, line 75: sentence' → ('line 75', 'sentence')."""
-    rest = source[len(docname) + 2:] if source.startswith(docname + ", ") else source
-    place, sep, sentence = rest.partition(": ")
-    return (place, sentence) if sep else ("", rest)
-
-
-def slips(result: ExtractResult, docname: str = "") -> list[Slip]:
-    """The extractor's warnings, each with the whole sentence it speaks of."""
-    sentences: dict[str, list[str]] = {}
-    for row in result.rows:
-        place, sentence = _split_source(row["source"], docname)
-        sentences.setdefault(place, []).append(sentence)
-    for u in result.unplaced:
-        sentences.setdefault(u["place"], []).append(u["sentence"])
-    out = []
-    for message in result.warnings:
-        m = _SLIP.match(message)
-        if m is None:
-            out.append(Slip("", "", "", None, "", message))
-            continue
-        cut = m["sentence"]
-        whole = next((s for s in sentences.get(m["place"], []) if s.startswith(cut)), cut)
-        out.append(Slip(m["place"], m["measure"], m["stated"], float(m["computed"]), whole, message))
-    return out
-
-
-PLACE_WORDS = ("line", "paragraph", "table", "row", "page")  # how etl.extract_text names a place
-_PLACE_WORD = re.compile(r"\b(" + "|".join(PLACE_WORDS) + r")\b")
+    return Proposal(docname, result, year)
 
 
 def place_in(place: str, words: dict[str, str]) -> str:
     """'table 1, row 3' in the reader's language, given each place word's translation."""
-    return _PLACE_WORD.sub(lambda m: words.get(m.group(1), m.group(1)), place)
+    return place_words(place, words)
 
 
 def review_frame(proposal: Proposal, catalog: Catalog | None = None) -> pd.DataFrame:
     """One row per proposed figure, ticked, values the Vietnamese way: what the review table shows and the
     person edits. Then the totals the report implies (derived_rows), marked `derived`; a row whose year
     the text gives and differs from the form's is marked `other_year`."""
-    slip_at = {(s.place, s.measure): s.computed for s in proposal.slips if s.measure}
+    slip_at = {(s.place, s.measure): s.computed for s in proposal.slips}
     records = []
-    for row in proposal.result.rows:
-        place, sentence = _split_source(row["source"], proposal.docname)
+    result = proposal.result
+    for i, row in enumerate(result.rows):
+        place, sentence = result.origins[i].place, result.origins[i].sentence
         slip = slip_at.get((place, row["measure"]))
         records.append({
             "accept": True, "measure": row["measure"], "org_type": row["org_type"], "year": int(row["year"]),
             "period": row["period"] or "Y", "value": machine_to_vi(row["value"]), "qualifier": row["qualifier"],
             "note": "", "slip": "" if slip is None else machine_to_vi(f"{slip:.2f}"), "place": place,
-            "sentence": sentence, "source": row["source"], "derived": "",
+            "sentence": sentence, "source": result.source(i, "vi"), "derived": "",
             "other_year": proposal.year is not None and int(row["year"]) != proposal.year})
     if catalog is not None:
         for d in derived_rows(proposal.result.rows, catalog):
@@ -253,7 +213,8 @@ def _machine(value: Any) -> str:
 
 def contract_rows(frame: pd.DataFrame, unit: str, catalog: Catalog | None = None,
                   docname: str = "") -> list[dict[str, str]]:
-    """The ticked rows in the contract's long form, for `unit`; the source is the report's sentence. A
+    """The ticked rows in the contract's long form, for `unit`; the source is the report's sentence, its
+    place in the reports' language (review_frame wrote it so). A
     derived total is summed again from the ticked rows as edited (left out when a part is no longer
     there), its arithmetic as its source."""
     out = []
@@ -265,7 +226,7 @@ def contract_rows(frame: pd.DataFrame, unit: str, catalog: Catalog | None = None
         row = {"unit_code": unit, "year": _text(rec["year"]), "period": _text(rec["period"]),
                "org_type": _text(rec["org_type"]), "measure": _text(rec["measure"]),
                "value": _machine(rec["value"]), "qualifier": _text(rec["qualifier"]),
-               "source": _source_vi(_text(rec["source"]), docname)}
+               "source": _text(rec["source"])}
         if _text(rec.get("derived")):
             derived.append((row, _text(rec["derived"]).split("+")))
             continue
@@ -287,18 +248,6 @@ def contract_rows(frame: pd.DataFrame, unit: str, catalog: Catalog | None = None
 
 
 DERIVED_WORD = "tính từ các số liệu trên"  # a derived row's source says so, in the reports' language
-
-
-def _source_vi(source: str, docname: str) -> str:
-    """'Báo cáo.txt, line 75: …' as the sources are written, in the reports' language: '…, dòng 75: …'."""
-    if not docname or not source.startswith(docname + ", "):
-        return source
-    place, sentence = _split_source(source, docname)
-    if not place:
-        return source
-    from core.i18n import t
-
-    return f"{docname}, {place_in(place, {w: t(f'place_{w}', 'vi') for w in PLACE_WORDS})}: {sentence}"
 
 
 def contract_csv(rows: Sequence[dict[str, str]]) -> bytes:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from core.catalog import Catalog
 from core.i18n import (
+    finding_detail,
     finding_rule_name,
     fmt_number,
     measure_name,
@@ -49,7 +50,8 @@ def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str],
         t("measure", lang): [measure_name(catalog, m, lang) for m in found["measure"]],
         t("stated", lang): [fmt_number(x, lang) for x in found["stated"]],
         t("computed", lang): [fmt_number(x, lang) for x in found["computed"]],
-        t("detail", lang): found["detail"].to_numpy(),
+        t("detail", lang): [finding_detail(*f, lang) for f in zip(
+            found["rule"], found["year"], found["stated"], found["computed"], found["detail"], strict=True)],
         t("rule", lang): [finding_rule_name(r, lang) for r in found["rule"]],
         t("source", lang): found["source"].to_numpy(),
     })

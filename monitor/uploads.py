@@ -181,7 +181,7 @@ def upload_findings_table(checked: Checked, about: pd.DataFrame, catalog: Catalo
                           lang: str) -> pd.DataFrame:
     """The findings of an upload (upload_findings) for her, those her file brings first: the figure, what the
     report states and what its parts give, where the stated figure is in her file; narrow enough for the page."""
-    from core.i18n import finding_rule_name
+    from core.i18n import finding_detail, finding_rule_name
 
     about = about.sort_values("is_new", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -198,7 +198,8 @@ def upload_findings_table(checked: Checked, about: pd.DataFrame, catalog: Catalo
         t("computed", lang): [fmt_number(x, lang) for x in about["computed"]],
         t("finding_in_file", lang): finding_places(checked, about, lang),
         t("rule", lang): [finding_rule_name(r, lang) for r in about["rule"]],
-        t("detail", lang): about["detail"].to_numpy(),
+        t("detail", lang): [finding_detail(*f, lang) for f in zip(
+            about["rule"], about["year"], about["stated"], about["computed"], about["detail"], strict=True)],
     })
     # one unit (the usual upload): said above the table, its column left out so the rest fits the page
     return table.drop(columns=t("unit", lang)) if about["unit_code"].nunique() == 1 else table

@@ -76,10 +76,9 @@ def _slips(proposal: review.Proposal) -> None:
     st.warning(c.t("extract_slips", n=len(proposal.slips)), icon="⚠️")
     st.dataframe(pd.DataFrame({
         c.t("place"): [_place(s.place) for s in proposal.slips],
-        c.t("measure"): [_label(s.measure) if s.measure else s.message for s in proposal.slips],
+        c.t("measure"): [_label(s.measure) for s in proposal.slips],
         c.t("stated"): [s.stated for s in proposal.slips],
-        c.t("computed"): [fmt_number(s.computed, c.lang) + "%" if s.computed is not None else ""
-                          for s in proposal.slips],
+        c.t("computed"): [fmt_number(s.computed, c.lang) + "%" for s in proposal.slips],
         c.t("sentence"): [s.sentence for s in proposal.slips],
     }), hide_index=True, key="extract_slips", column_config={c.t("measure"): st.column_config.TextColumn(width=340),
                                                                c.t("sentence"): st.column_config.TextColumn(width=700)})

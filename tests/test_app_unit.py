@@ -105,6 +105,17 @@ def test_english(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
     assert targets["status"].iloc[0] == "✔ Achieved"
 
 
+def test_an_aggregate_source_in_the_pages_language(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    """Bình Định's figures are Tây Sơn's summed: the source says so in the page's language (issue 20)."""
+    at = run_app(monkeypatch, sample, "unit", unit="BD", focus="BD", year="2022", lang="en")
+    assert not at.exception
+    others = frames(at)[-1]
+    assert list(others["Source"][:3]) == ["Sum of the units below (1)"] * 3
+    assert "Tổng hợp từ" not in " ".join(str(x) for f in frames(at) for x in f.to_numpy().ravel())
+    at = run_app(monkeypatch, sample, "unit", unit="BD", focus="BD", year="2022")
+    assert list(frames(at)[-1]["Nguồn"][:3]) == ["Tổng hợp từ 1 đơn vị cấp dưới"] * 3
+
+
 def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     at = run_app(monkeypatch, empty_db(tmp_path_factory), "unit")
     assert not at.exception

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from core.catalog import DEFAULT_PATH, Catalog, default_catalog, load_catalog
+from core.i18n import source_text
 from etl.load import load
 from monitor.attainment import (
     ASSESS_COLUMNS,
@@ -118,7 +119,10 @@ def test_values_columns_and_sources(sample_values: pd.DataFrame) -> None:
     assert r["source"] == ('003 Tây Sơn 03-CTr/HU II.1.1.1: "Năm 2021 có 56/58 tổ chức cơ sở đảng được xếp loại '
                            'hoàn thành tốt nhiệm vụ (tỷ lệ 96,5%)"')
     r = _row(sample_values, unit_code="BD", indicator="org_good_or_better_rate", year=2021, period="Y")
-    assert (r["source"], r["n_units"]) == ("Tổng hợp từ 1 đơn vị cấp dưới", 1)
+    # an aggregate has no document: its basis and count of units are the data, the words the reader's
+    assert (r["source"], r["basis"], r["n_units"]) == ("", "aggregated", 1)
+    assert source_text(r["source"], r["basis"], r["n_units"], "vi") == "Tổng hợp từ 1 đơn vị cấp dưới"
+    assert source_text(r["source"], r["basis"], r["n_units"], "en") == "Sum of the units below (1)"
 
 
 SEED_ASSESSED = [

@@ -100,9 +100,9 @@ def test_check_prints_them(tmp_path: Path) -> None:
     out = run.stdout
     count, rate = (t(f"finding_{r}", "vi") for r in ("yoy_count_jump", "yoy_rate_jump"))  # by name, not id
     assert (f"{count}: B, năm 2022: «Tổng số đảng viên» báo cáo nêu 41.000, tính lại 4.000 "
-            "(2021: 4000 → 2022: 41000 (×10.3)); nguồn: BC 2021 | BC 2022") in out
+            "(2021: 4.000 → 2022: 41.000 (×10,3)); nguồn: BC 2021 | BC 2022") in out  # said from its fields
     assert (f"{rate}: A, năm 2022: «Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên» (loại hình Xã) báo cáo "
-            "nêu 40, tính lại 90 (2021: 90 → 2022: 40 (−50 điểm)); nguồn: BC 2021 | BC 2022") in out
+            "nêu 40, tính lại 90 (2021: 90% → 2022: 40% (−50 điểm %)); nguồn: BC 2021 | BC 2022") in out
     assert out.count(count) + out.count(rate) == len(EXPECTED) and "yoy_" not in out
     assert not [w for w in ("member_total", "org_good_or_better_rate", " Y ", "stated", "computed") if w in out]
 
@@ -111,3 +111,18 @@ def test_the_sample_has_no_jumps(tmp_path: Path) -> None:
     root = ROOT / "data" / "sample"
     report = load([root / "units.csv", root / "measures.csv"], tmp_path / "s.duckdb")
     assert [f for f in report.findings if f.severity == "warning"] == []
+
+
+def test_a_jumps_detail_in_the_readers_language() -> None:
+    """The stored detail stays as it was (the findings' hash); pages and files say it from the fields."""
+    from core.i18n import finding_detail
+
+    stored = next(e for e in EXPECTED if e[0] == "yoy_count_jump" and e[4] == "member_total")
+    rule, _, year, _, _, stated, computed, detail, _ = stored
+    assert detail == "2021: 4000 → 2022: 41000 (×10.3)"
+    assert finding_detail(rule, year, stated, computed, detail, "vi") == "2021: 4.000 → 2022: 41.000 (×10,3)"
+    assert finding_detail(rule, year, stated, computed, detail, "en") == "2021: 4,000 → 2022: 41,000 (×10.3)"
+    assert finding_detail("yoy_rate_jump", 2022, 40.5, 4.2, "", "en") == "2021: 4.2% → 2022: 40.5% (+36.3 points)"
+    assert finding_detail("yoy_rate_jump", 2022, 50.0, 90.0, "", "vi") == "2021: 90% → 2022: 50% (−40 điểm %)"
+    assert finding_detail("part_exceeds_whole", 2022, 323.0, 325.0, "325 > 323", "en") == "325 > 323"
+    assert finding_detail("stated_rate", 2022, 31.0, 32.7, "18 / 55", "en") == "18 / 55"  # counts read alike

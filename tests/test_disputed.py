@@ -221,3 +221,27 @@ def test_a_part_over_a_shared_whole_is_said_as_such_for_the_other_rates(con: duc
     [theory] = a[a["indicator"] == "grassroots_committee_theory_rate"].to_dict("records")
     assert disputes.dispute_note(theory, catalog, "vi").startswith(
         "325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên cơ sở;")
+
+
+def test_a_stated_bound_disputed_by_its_counts_keeps_its_qualifier(tmp_path: Path) -> None:
+    """"trên 90%" where the counts give 80%: the finding carries the fact's qualifier as data (issue 20: not
+    read back from the detail's text), the other reading is the bound, and the sentence says it as one."""
+    (tmp_path / "units.csv").write_text("unit_code,name_vi,name_en,parent_code,kind\n"
+                                        "X,Đảng bộ huyện X,X District,,district\n", encoding="utf-8")
+    (tmp_path / "measures.csv").write_text(
+        "unit_code,year,measure,value,qualifier,source\n"
+        "X,2022,org_rated,50,,BC\nX,2022,org_excellent,10,,BC\nX,2022,org_good,30,,BC\n"
+        "X,2022,org_good_or_better_rate,90,>,BC\n", encoding="utf-8")
+    db = tmp_path / "x.duckdb"
+    load([tmp_path / "units.csv", tmp_path / "measures.csv"], db)
+    cat = default_catalog()
+    with duckdb.connect(str(db), read_only=True) as c:
+        assert c.execute("SELECT rule, detail FROM findings").fetchall() == [("stated_bound", ">90 vs 40 / 50")]
+        v = indicator_values(c, cat, units=["X"])
+    [row] = v[(v["indicator"] == "org_good_or_better_rate") & (v["year"] == 2022)].itertuples(index=False)
+    assert row.value == pytest.approx(80.0) and row.disputed
+    assert [(f["rule"], f["qualifier"]) for f in row.findings] == [("stated_bound", ">")]
+    assert row.readings == ((90.0, ">"),)
+    said = disputes.dispute_sentences(row.findings, cat, "vi", value=row.value, unit="percent",
+                                      indicator="org_good_or_better_rate")
+    assert said == ["báo cáo ghi trên 90%, nhưng tính từ số lượng được 80,0%: số liệu báo cáo không khớp"]

@@ -196,6 +196,10 @@ def test_draft_forecasts_by_status(tay_son, cat):
             "(100%).") in lines
 
 
+def test_the_sample_is_no_demo(tay_son):
+    assert not tay_son.synthetic and tay_son.term_years == "2020–2025"
+
+
 def test_draft_of_a_unit_without_targets_is_empty(tay_son, cat):
     assert draft_text("NO-SUCH-UNIT", tay_son.assessed, tay_son.values, cat) == ""
 
@@ -409,6 +413,14 @@ def test_demo_province_pack(demo_pack, demo_db: Path, cat):
                       "Tổng hợp kết quả thực hiện các chỉ tiêu", "Tổng hợp kết quả thực hiện các chỉ tiêu (tiếp)"]
     subtitle = prs.slides[0].placeholders[1].text_frame.text
     assert "Tỉnh Ngọc Sơn (mô phỏng)" in subtitle and "Có số liệu mô phỏng" in subtitle
+    # the demo is known by its facts' source, not by its names; the sample is not a demo
+    assert data.synthetic and data.term_years == "2020–2025"
+    renamed = data.units.assign(name_vi=data.units["name_vi"].str.replace(" (mô phỏng)", "", regex=False))
+    assert from_frames(cat, "DEMO-P01", data.rows, renamed, data.values, data.assessed, data.term, 2025).synthetic
+    # a slide's list names a district or a bloc without 'Đảng bộ', as before (issue 20: no slicing in pptx)
+    first = prs.slides[1].shapes
+    listed = next(sh.text_frame.text for sh in first if sh.has_text_frame and sh != first.title)
+    assert "huyện Tây Hòa (mô phỏng) – " in listed and "Đảng bộ huyện" not in listed
     for k, g in enumerate(groups, start=1):
         chart = folder / "charts" / f"DEMO-P01_bang-{HEATMAP_FILES[g]}_2025.png"
         pics = [sh for sh in prs.slides[k].shapes if sh.shape_type == 13]
@@ -433,6 +445,7 @@ def test_demo_province_pack(demo_pack, demo_db: Path, cat):
     assert len(annex.tables) == 16
     assert [c.text for c in annex.tables[0].rows[0].cells][3:9] == ["2020", "2021", "2022", "2023", "2024", "2025"]
     draft = Document(str(folder / "DEMO-P01_du-thao_2025.docx"))
+    assert draft.paragraphs[0].text == "Dự thảo: Tổng kết nhiệm kỳ 2020–2025 – kết quả thực hiện các chỉ tiêu chủ yếu"
     headings = [p.text for p in draft.paragraphs if p.style.name == "Heading 1"]
     assert headings == [data.name(c) for c in data.rows]
     with zipfile.ZipFile(result.zip_path) as z:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.catalog import default_catalog
-from etl.extract import ExtractResult, extract, extract_main, reason_text, unplaced_path
+from etl.extract import ExtractResult, Origin, extract, extract_main, reason_text, unplaced_path
 from etl.model import MEASURE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,7 +257,10 @@ def test_rows_carry_unit_sentence_and_place() -> None:
     assert row["unit_code"] == "HD" and row["year"] == "2022" and row["org_type"] == ""
     assert row["source"] == "line 3: Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ: 478/671 = 71,3%"
     # 478/671 is 71,24%: the slip is reported, the stated value kept
-    assert len(result.warnings) == 1 and "71,3%" in result.warnings[0] and "71.24" in result.warnings[0]
+    assert [(s.place, s.measure, s.stated, s.computed, s.year) for s in result.slips] == [
+        ("line 3", "org_good_rate", "71,3%", 71.24, 2022)]
+    assert result.origins[0] == Origin("line 3", "Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ: 478/671 = 71,3%")
+    assert result.source(0, "vi") == "dòng 3: Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ: 478/671 = 71,3%"
 
 
 def test_footnote_marks_are_not_numbers() -> None:
@@ -313,6 +316,15 @@ def test_extract_main_writes_rows_and_unplaced_side_file(tmp_path: Path, capsys:
         ("15", "danh mục không có chỉ số này", "no_measure"), ("14", "không rõ nhóm", "no_group"),
         ("9,0%", "mức tăng, giảm so với năm khác", "change")]
     assert "3 row(s)" in capsys.readouterr().out
+
+
+def test_extract_main_says_a_slip_from_its_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "bc.txt"
+    report.write_text("Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ: 478/671 = 71,3%\n", encoding="utf-8")
+    assert extract_main(report, "HD", 2022, tmp_path / "o.csv") == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "  check: line 1: stated 71,3% (grassroots party organisations: good, % of rated), but the sentence's own "
+        "counts give 71.24% (Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ: 478/671 = 71,3%)"]
 
 
 def test_extract_main_exit_codes(tmp_path: Path) -> None:

@@ -225,3 +225,13 @@ def test_a_key_no_code_names_is_found() -> None:
     keys = {"page_overview", "status_achieved", "assess_viewer", "assess_stale", "auth_mode"}
     literals, families = {"page_overview", "load_viewer"}, {"status_"}
     assert _unnamed(keys, literals, families) == ["assess_stale", "auth_mode"]
+
+
+def test_short_unit_name_leaves_out_the_committee_word() -> None:
+    from core.i18n import short_unit_name
+
+    assert short_unit_name("Đảng bộ huyện Tây Sơn") == "huyện Tây Sơn"
+    assert short_unit_name("Đảng bộ Khối Cơ quan tỉnh Ngọc Sơn (mô phỏng)") == "Khối Cơ quan tỉnh Ngọc Sơn (mô phỏng)"
+    assert short_unit_name("Tỉnh Bình Định") == "Tỉnh Bình Định"
+    assert short_unit_name("Tây Sơn District Party Committee", "en") == "Tây Sơn District Party Committee"
+    assert short_unit_name("Party Committee of Tây Sơn District", "en") == "Tây Sơn District"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import openpyxl
@@ -295,6 +296,18 @@ def test_a_prefilled_template_read_back_unchanged_loads_nothing_and_conflicts_wi
     assert said.startswith("Huyện Tây Sơn (BD-TAYSON), năm ")
     new = int(old.replace(".", "")) + 1
     assert f"«Tổng số tổ chức cơ sở đảng» ghi {new}, nhưng cơ sở dữ liệu đang có {old}" in said
+
+
+def test_the_catalogue_says_which_kinds_of_unit_get_a_sheet(sample_db, cat):
+    from etl.template import from_database
+
+    assert [k for k, kind in cat.unit_kinds.items() if kind.template_sheet] == ["district", "bloc"]
+    units, _ = from_database(sample_db, catalog=cat)
+    assert [(u.code, u.kind) for u in units] == [("BD-TAYSON", "district"), ("TH-KHOI", "bloc")]
+    blocs_only = copy.copy(cat)  # a catalogue where only blocs report
+    blocs_only.unit_kinds = {k: v.model_copy(update={"template_sheet": k == "bloc"}) for k, v in cat.unit_kinds.items()}
+    units, _ = from_database(sample_db, catalog=blocs_only)
+    assert [u.code for u in units] == ["TH-KHOI"]
 
 
 def test_a_unit_sheet_asks_only_for_its_kinds_measures_and_marks_the_years_not_submitted(tmp_path, sample_db, cat):

@@ -24,7 +24,7 @@ from docx.oxml.shared import OxmlElement
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
-from core.i18n import MISSING, fmt_number, fmt_target, is_missing, status_label, with_qualifier
+from core.i18n import MISSING, fmt_number, fmt_target, is_missing, source_text, status_label, with_qualifier
 from monitor import disputes
 from monitor.export.committee import annex_rows as committee_annex_rows
 from monitor.export.committee import draft_blocks as committee_blocks
@@ -142,7 +142,8 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
         note = disputes.dispute_note(r, catalog, lang)
         if note:
             notes.append((len(rows), note))
-        rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang), r.source or ""])
+        rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang),
+                     source_text(r.source, getattr(r, "latest_basis", ""), getattr(r, "latest_n_units", None), lang)])
     return header, rows, notes
 
 
@@ -248,7 +249,7 @@ def build_draft(data: PackData) -> DocumentObject:
     lang = data.lang
     doc = _document(landscape=False)
     final = data.as_of >= data.term.end  # the term's own result, not its midterm (issue 19)
-    term = data.term.name(lang).removeprefix("Nhiệm kỳ ").removeprefix("Term ")
+    term = data.term_years
     doc.add_paragraph(tx("draft_title_final", lang, term=term) if final else tx("draft_title", lang), style="Title")
     note = doc.add_paragraph()
     run = note.add_run(tx("draft_note", lang))

@@ -13,6 +13,7 @@ import pandas as pd
 from core.catalog import Catalog, Term
 from core.checks import FINDING_COLUMNS
 from core.i18n import unit_name
+from etl.demo import SOURCE as DEMO_SOURCE
 from etl.safety import printable_frame
 from monitor import attainment, unit_tree
 from monitor import committee as committee_store
@@ -66,9 +67,17 @@ class PackData:
         return self.assessed[self.assessed["unit_code"].isin(self.rows)]
 
     @property
+    def term_years(self) -> str:
+        """The term as its years, '2020–2025': how a title names it after 'nhiệm kỳ' / 'term'."""
+        return f"{self.term.start}–{self.term.end}"
+
+    @property
     def synthetic(self) -> bool:
-        names = self.units.loc[self.units["unit_code"].isin([self.scope, *self.rows]), "name_vi"]
-        return bool(names.str.contains("(mô phỏng)", regex=False).any())
+        """Figures of `python -m etl demo`: the source each of its facts carries says so (etl.demo.SOURCE),
+        whatever the units are called."""
+        if self.values.empty or "source" not in self.values:
+            return False
+        return bool(self.values["source"].fillna("").astype(str).str.contains(DEMO_SOURCE, regex=False).any())
 
 
 def _rows(units: pd.DataFrame, catalog: Catalog, scope: str, assessed: pd.DataFrame) -> list[str]:

@@ -25,6 +25,7 @@ from core.i18n import (
     fmt_target,
     fmt_value,
     short_name,
+    short_unit_name,
     status_label,
 )
 from monitor import by_unit, labels, overview
@@ -95,10 +96,6 @@ def _picture(slide: Slide, png: bytes, left: int, top: int, width: int, height: 
 
 # -- summaries -------------------------------------------------------------------------------------
 
-def _short_unit(name: str) -> str:
-    return name.removeprefix("Đảng bộ ").strip()
-
-
 def group_summary(data: PackData, group: str) -> list[str]:
     """The lines beside a group's chart: counts by status, then who or what needs attention."""
     lang, catalog = data.lang, data.catalog
@@ -131,7 +128,7 @@ def group_summary(data: PackData, group: str) -> list[str]:
                 value = tx("summary_to_verify_value", lang, value=value)
             what = short_name(catalog.indicators[r.indicator].name(lang))
             target = fmt_target(r.comparator, r.target, r.target_high, unit, lang)
-            items.append(f"{_short_unit(names.get(r.unit_code, r.unit_code))} – {what}: {value}"
+            items.append(f"{short_unit_name(names.get(r.unit_code, r.unit_code), lang)} – {what}: {value}"
                          if data.multi else f"{what}: {value} ({lower_first(tx('col_target', lang))} {target})")
         shown = items[:4] + ([tx("summary_more", lang, n=len(items) - 4)] if len(items) > 4 else [])
         lines.append(tx("summary_names", lang, label=status_label(status, lang, symbol=False),
@@ -179,7 +176,7 @@ def _title_slide(prs: Presentation, data: PackData) -> None:
     title.left, title.top, title.width, title.height = Inches(0.8), Inches(1.6), WIDTH - Inches(1.6), Inches(1.5)
     final = data.as_of >= data.term.end  # the term's own result, not its midterm (issue 19)
     title.text_frame.text = tx("deck_title_final" if final else "deck_title", lang,
-                               term=data.term.name(lang).removeprefix("Nhiệm kỳ ").removeprefix("Term "))
+                               term=data.term_years)
     title.text_frame.word_wrap = True
     _style(title.text_frame.paragraphs[0].runs, 36, bold=True, color=ACCENT)
     subtitle.left, subtitle.top, subtitle.width, subtitle.height = (Inches(0.8), Inches(3.3), WIDTH - Inches(1.6),
