@@ -14,9 +14,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from core.numbers import NumberFormatError, float_to_machine, split_qualifier, vi_to_machine
 from etl.model import (
@@ -31,6 +31,9 @@ from etl.model import (
     Problem,
 )
 from etl.safety import COMMAND, REFUSED_CHARS, SPACE_CHARS, Limits, UnsafeUpload, re2_class, refused_char, screen_path
+
+if TYPE_CHECKING:  # pandas only where a workbook is read or rows are shown: a CSV load never imports it
+    import pandas as pd
 
 STG_MEASURES = "stg_measures"
 STG_UNITS = "stg_units"
@@ -77,6 +80,8 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 def staged_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The staged rows, units first, in the measures' columns (a unit row's own in theirs), by file and row."""
+    import pandas as pd
+
     measures = con.execute(f"""SELECT file, sheet, "row", unit_code, year, period, org_type, measure, value,
                                       qualifier, source FROM {STG_MEASURES} ORDER BY file, sheet, "row" """).df()
     units = con.execute(f"""SELECT file, '' AS sheet, "row", unit_code, name_vi, parent_code, kind
@@ -377,6 +382,8 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, info: FileInfo) -> N
         raise Unreadable("no_header", "the first sheet has no header row")
     if not _check_header(info, header):
         return
+    import pandas as pd
+
     records = []
     for number, values in enumerate(rows, start=2):
         cells = dict(zip(header, values, strict=False))
