@@ -172,9 +172,11 @@ def _door(con: duckdb.DuckDBPyConnection, info: FileInfo) -> list[Problem]:
     space, refused = re2_class(SPACE_CHARS), re2_class(REFUSED_CHARS)
     mine = "file = $file"
     either = "[" + space[1:-1] + refused[1:-1] + "]"
+    # one column as it is: concat_ws would copy a million sources to look at them (a tenth of the scan)
+    text = cols[0] if len(cols) == 1 else f"concat_ws('|', {', '.join(cols)})"
     # one scan says whether any cell needs a look: files rarely hold a control character at all
     if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {mine} AND "
-                       f"regexp_matches(concat_ws('|', {', '.join(cols)}), '{either}') LIMIT 1)",
+                       f"regexp_matches({text}, '{either}') LIMIT 1)",
                        {"file": str(info.path)}).fetchall()[0][0]:
         return []
     con.execute(f"UPDATE {table} SET " + ", ".join(
