@@ -7,7 +7,6 @@ resolutions and targets. Everything else asks it.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -42,9 +41,7 @@ class CatalogError(ValueError):
 
 
 class _Model(BaseModel):
-    # defer_build: a model's validator is built when it first validates, not at import (issue 20: a catalogue
-    # read from default_catalog's cache validates nothing, and its import costs half)
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Named(_Model):
@@ -369,39 +366,4 @@ def load_catalog(path: str | Path = DEFAULT_PATH) -> Catalog:
 
 @lru_cache(maxsize=4)
 def default_catalog(path: str = str(DEFAULT_PATH)) -> Catalog:
-    """load_catalog(path), kept between processes (issue 20, a command line that starts at once: 45 ms of a
-    150 ms import and read): pickled in core/__pycache__ under a key of everything the result depends on, the
-    file's bytes and path, this module's code and the versions of Python, pydantic and PyYAML, so any change
-    reads the file anew (a new input of the catalogue must join the key); where the cache cannot be read or
-    written, the file is read as before."""
-    import hashlib
-    import pickle
-    import sys
-
-    import pydantic
-
-    file = Path(path)
-    key = hashlib.sha256("\0".join([str(file.resolve()), sys.version, pydantic.VERSION, yaml.__version__]).encode())
-    try:
-        key.update(Path(__file__).read_bytes())
-        key.update(file.read_bytes())
-    except OSError:
-        return load_catalog(path)
-    cache = Path(__file__).parent / "__pycache__" / f"catalog.{key.hexdigest()[:32]}.pickle"
-    try:
-        catalog = pickle.loads(cache.read_bytes())
-        if isinstance(catalog, Catalog):
-            return catalog
-    except Exception:  # missing, unreadable, or pickled by other code: read the file
-        pass
-    catalog = load_catalog(path)
-    try:
-        cache.parent.mkdir(exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, cache)  # whole or not at all, whoever reads it meanwhile
-        for old in sorted(cache.parent.glob("catalog.*.pickle"), key=lambda p: p.stat().st_mtime)[:-4]:
-            old.unlink(missing_ok=True)  # the newest four: other files, or this one before an edit
-    except Exception:  # not written (a read-only checkout, an object pickle cannot take): read the file next time
-        pass
-    return catalog
+    return load_catalog(path)
