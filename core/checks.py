@@ -17,12 +17,13 @@ over all the facts; the arrays decide only where to look.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import duckdb
 import numpy as np
-import pandas as pd
-import pyarrow as pa
+
+if TYPE_CHECKING:  # a frame only for run_checks' callers: the command line's load imports no pandas (nor pyarrow,
+    import pandas as pd  # whose first call imports pandas): numbers come from DuckDB as numpy arrays
 
 from core.agreement import agrees, agrees_sql
 from core.catalog import QUALIFIERS, Catalog
@@ -31,6 +32,8 @@ from core.metrics import _derivation_levels, prepare
 FACT_COLUMNS = "unit_code, year, period, org_type, measure, value, decimals, qualifier, source"
 FINDING_COLUMNS = ["rule", "severity", "unit_code", "year", "period", "org_type", "measure",
                    "stated", "computed", "detail", "source"]
+# the columns of run_checks' frame that DuckDB gives a type of their own (the others are texts: object)
+_FINDING_DTYPES = {"year": "int32", "stated": "float64", "computed": "float64"}
 
 # A stated rate that does not agree with the counts (core.agreement: rounded or cut to the decimals the
 # source wrote, as reports do both: 56/58 = 96,55% is written 96,5% and 96,6%).
@@ -171,7 +174,7 @@ def _fill(sql: str, catalog: Catalog, facts: str) -> str:
 
 def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "facts",
                prepared: bool = False, prefilter: bool = True, cells: Cells | None = None,
-               gathered: pa.Table | None = None, registered: bool = False) -> pd.DataFrame:
+               gathered: Gathered | None = None, registered: bool = False) -> pd.DataFrame:
     """All findings for the facts in relation `facts`, one row each, ordered for stable output.
 
     prefilter=False runs the queries over every fact (the reference the filter is tested against);
@@ -180,10 +183,27 @@ def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "f
     `gathered`: the facts of those cells already (cell_facts), so none is looked for in `facts`;
     `registered`: the connection has the catalogue's tables (core.metrics.register_catalog) already.
     """
+    import pandas as pd
+
+    n = find_findings(con, catalog, facts, prepared=prepared, prefilter=prefilter, cells=cells, gathered=gathered,
+                      registered=registered)
+    if not n:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    return con.sql(f"SELECT * EXCLUDE (_n) FROM {FOUND} ORDER BY _n").df()
+
+
+FOUND = "chk_found"  # the temp table find_findings leaves its findings in, numbered by _n
+
+
+def find_findings(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "facts",
+                  prepared: bool = False, prefilter: bool = True, cells: Cells | None = None,
+                  gathered: Gathered | None = None, registered: bool = False) -> int:
+    """run_checks' findings in temp table chk_found (FINDING_COLUMNS, and _n: 0, 1, … in run_checks' order),
+    without pandas; returns how many."""
     if gathered is not None and not prepared:
         if not gathered.num_rows:
-            return pd.DataFrame(columns=FINDING_COLUMNS)
-        con.register("_gathered", gathered)
+            return _none_found(con)
+        con.register("_gathered", gathered.columns)
         try:
             con.execute("CREATE OR REPLACE TEMP TABLE chk_facts AS SELECT * FROM _gathered")
         finally:
@@ -192,23 +212,38 @@ def run_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str = "f
     elif prefilter and not prepared:
         found = register_cells(con, cells) if cells is not None else candidate_cells(con, catalog, facts)
         if not found:
-            return pd.DataFrame(columns=FINDING_COLUMNS)
+            return _none_found(con)
         # the columns the checks read, not the input's provenance (file, row): less to copy
         con.execute(f"CREATE OR REPLACE TEMP TABLE chk_facts AS SELECT {FACT_COLUMNS} FROM {facts} "
                     "SEMI JOIN chk_cells USING (unit_code, year, period, org_type)")
         facts = "chk_facts"
     if not prepared:
         prepare(con, catalog, facts, register=not registered)
-    # one query, one frame: six were six round trips and six frames for a few dozen rows
+    # one query: six were six round trips for a few dozen rows
     union = " UNION ALL ".join(f"SELECT {k} AS _check, * FROM ({_fill(sql, catalog, facts)})"
                                for k, sql in enumerate(CHECKS.values()))
-    out = con.execute(f"SELECT * EXCLUDE (_check) FROM ({union}) ORDER BY _check").df()
-    if out.empty:
+    # detail after the key: two balances of one whole (two ways to split committee members) keep one order;
+    # then the check's place in CHECKS, and the rest of the row, so that the order never depends on a thread
+    return con.execute(f"""CREATE OR REPLACE TEMP TABLE {FOUND} AS SELECT {', '.join(FINDING_COLUMNS)},
+        row_number() OVER (ORDER BY unit_code, year, period, org_type, measure, rule, detail, _check,
+                                    stated, computed, source) - 1 AS _n
+        FROM ({union})""").fetchall()[0][0]
+
+
+def _none_found(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOUND} (rule VARCHAR, severity VARCHAR, unit_code VARCHAR, "
+                "year INTEGER, period VARCHAR, org_type VARCHAR, measure VARCHAR, stated DOUBLE, computed DOUBLE, "
+                "detail VARCHAR, source VARCHAR, _n BIGINT)")
+    return 0
+
+
+def findings_frame(rows: list[tuple]) -> pd.DataFrame:
+    """chk_found's rows (in FINDING_COLUMNS, as fetchall gives them) as the frame run_checks gives."""
+    import pandas as pd
+
+    if not rows:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    out = out[FINDING_COLUMNS]
-    # detail last: two balances of one whole (two ways to split committee members) keep one order
-    return out.sort_values(["unit_code", "year", "period", "org_type", "measure", "rule", "detail"],
-                           ignore_index=True, kind="stable")
+    return pd.DataFrame.from_records(rows, columns=FINDING_COLUMNS).astype(_FINDING_DTYPES)
 
 
 # -- where a finding is possible ------------------------------------------------------------------------
@@ -249,29 +284,45 @@ def fetch_facts(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str,
                 with_new: bool = False, with_source: bool = False) -> dict[str, Any]:
     """The facts as arrays for find_cells (and temp table chk_series, which numbers their series);
     `with_new`: also the relation's column `new` (the fact comes with this load), for parts_over_wholes;
-    `with_source`: also each fact's source and each series' texts (Arrow), for cell_facts."""
+    `with_source`: also each fact's source by its number `src` in temp table chk_source, and the texts of
+    the series and the sources, for cell_facts."""
     codes = _codes(catalog)
     con.execute("CREATE OR REPLACE TEMP TABLE chk_code AS SELECT unnest($c) AS id, "
                 "CAST(unnest(range(len($c))) AS INTEGER) AS mid", {"c": codes})
     con.execute(f"""CREATE OR REPLACE TEMP TABLE chk_series AS
         SELECT unit_code, period, org_type, CAST(row_number() OVER () - 1 AS INTEGER) AS sid
         FROM (SELECT DISTINCT unit_code, period, org_type FROM {facts})""")
-    # a fact of a code outside the catalogue can be in no finding: the inner join drops it. Through Arrow:
-    # a fifth less than fetchnumpy (no masked arrays to build and take apart)
-    table = con.sql(f"""
+    if with_source:  # a number per fact, not a Python string: sources are few (a report's name, many times)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE chk_source AS
+            SELECT source, CAST(row_number() OVER () - 1 AS INTEGER) AS src
+            FROM (SELECT DISTINCT source FROM {facts})""")
+    # a fact of a code outside the catalogue can be in no finding: the inner join drops it. fetchnumpy: plain
+    # arrays where a column has no NULL (Arrow would be a little faster, but pyarrow's first call imports pandas)
+    a: dict[str, Any] = con.execute(f"""
         SELECT s.sid, f.year, c.mid, f.value, coalesce(f.decimals, 0) AS decimals,
                CAST(CASE f.qualifier {_Q_CASE} ELSE {_Q_OTHER} END AS TINYINT) AS q
-               {", f.new" if with_new else ""}{", f.source" if with_source else ""}
+               {", f.new" if with_new else ""}{", d.src" if with_source else ""}
         FROM {facts} f JOIN chk_series s USING (unit_code, period, org_type) JOIN chk_code c ON c.id = f.measure
-    """).to_arrow_table()
-    a: dict[str, Any] = {k: table.column(k).to_numpy() for k in table.column_names if k != "source"}
-    series = con.sql("SELECT period = 'Y' AS y, unit_code, period, org_type FROM chk_series ORDER BY sid"
-                     ).to_arrow_table()
-    a["is_y"] = series.column("y").to_numpy().astype(bool)
-    if with_source:  # Arrow still: one buffer, not a Python string per fact
-        a["source"] = table.column("source").combine_chunks()
-        a["series"] = series.select(["unit_code", "period", "org_type"])
+        {"JOIN chk_source d ON d.source IS NOT DISTINCT FROM f.source" if with_source else ""}
+    """).fetchnumpy()
+    a = {k: _plain(v) for k, v in a.items()}
+    series = con.execute("SELECT period = 'Y' AS y, unit_code, period, org_type FROM chk_series ORDER BY sid"
+                         ).fetchnumpy()
+    a["is_y"] = _plain(series.pop("y")).astype(bool)
+    if with_source:
+        a["series"] = {k: _plain(v) for k, v in series.items()}
+        a["sources"] = _plain(con.execute("SELECT source FROM chk_source ORDER BY src").fetchnumpy()["source"])
     return a
+
+
+def _plain(x: np.ndarray) -> np.ndarray:
+    """fetchnumpy's column as a plain array (masked where a column has a NULL): a NULL number as NaN, a NULL
+    text as None, as Arrow gave them."""
+    if type(x) is np.ndarray:  # before np.ma, which numpy imports when first named (10 ms)
+        return x
+    if not x.mask.any():
+        return x.data
+    return x.astype(np.float64).filled(np.nan) if x.dtype.kind in "biuf" else x.astype(object).filled(None)
 
 
 @dataclass(frozen=True)
@@ -514,17 +565,28 @@ def register_cells(con: duckdb.DuckDBPyConnection, cells: Cells, table: str = "c
     """Temp table `table` (unit_code, year, period, org_type) from `cells` (over the chk_series of the same
     fetch_facts). Its row count."""
     keys, span, y0 = cells.keys, cells.span, cells.y0
-    frame = pd.DataFrame({"sid": (keys // span).astype(np.int32), "year": (keys % span + y0).astype(np.int32)})
+    frame = {"sid": (keys // span).astype(np.int32), "year": (keys % span + y0).astype(np.int32)}
     con.register("_chk_keys", frame)
     try:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
             SELECT s.unit_code, k.year, s.period, s.org_type FROM _chk_keys k JOIN chk_series s USING (sid)""")
     finally:
         con.unregister("_chk_keys")
-    return len(frame)
+    return len(keys)
 
 
-def cell_facts(a: dict[str, Any], catalog: Catalog, lay: Layout | None, cells: Cells) -> pa.Table | None:
+@dataclass(frozen=True)
+class Gathered:
+    """Facts as columns (FACT_COLUMNS → numpy arrays, texts as objects): a table to DuckDB, without pyarrow."""
+
+    columns: dict[str, np.ndarray]
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.columns["year"])
+
+
+def cell_facts(a: dict[str, Any], catalog: Catalog, lay: Layout | None, cells: Cells) -> Gathered | None:
     """The facts of `cells` in the columns the checks read (what run_checks would copy into chk_facts with a
     join over every fact), from fetch_facts(with_source)'s arrays. None where a qualifier is none of the
     four (the rules let no other in): then the caller asks the database."""
@@ -537,10 +599,11 @@ def cell_facts(a: dict[str, Any], catalog: Catalog, lay: Layout | None, cells: C
     q = a["q"][rows]
     if (q >= _Q_OTHER).any():
         return None
-    sid, series = pa.array(a["sid"][rows]), a["series"]
-    return pa.table({
-        "unit_code": series.column("unit_code").take(sid), "year": a["year"][rows],
-        "period": series.column("period").take(sid), "org_type": series.column("org_type").take(sid),
-        "measure": pa.array(_codes(catalog)).take(pa.array(a["mid"][rows])), "value": a["value"][rows],
-        "decimals": a["decimals"][rows], "qualifier": pa.array(QUALIFIERS).take(pa.array(q)),
-        "source": a["source"].take(pa.array(rows))})
+    sid, series = a["sid"][rows], a["series"]
+    texts = np.empty(len(QUALIFIERS), object)
+    texts[:] = QUALIFIERS
+    return Gathered({
+        "unit_code": series["unit_code"][sid], "year": a["year"][rows], "period": series["period"][sid],
+        "org_type": series["org_type"][sid], "measure": np.array(_codes(catalog), object)[a["mid"][rows]],
+        "value": a["value"][rows], "decimals": a["decimals"][rows], "qualifier": texts[q],
+        "source": a["sources"][a["src"][rows]]})

@@ -13,11 +13,11 @@ the database on every other conflict. Each replacement goes to the audit with it
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
-import functools
 import os
 import shutil
 import time
@@ -25,28 +25,34 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from core import audit
 from core.catalog import Catalog, default_catalog
 from core.checks import (
+    FINDING_COLUMNS,
+    FOUND,
     Cells,
+    Gathered,
     cell_facts,
     fetch_facts,
     find_cells,
+    find_findings,
+    findings_frame,
     layout,
     parts_over_wholes,
     register_cells,
-    run_checks,
 )
 from core.metrics import register_catalog, temp_table
 from etl import rules, versions
 from etl.model import Problem
 from etl.readers import FileInfo, create_staging, stage_file, staged_rows
+
+if TYPE_CHECKING:  # frames where a caller asks for one: the command line's load never imports pandas
+    import pandas as pd
 
 SCHEMA = (Path(__file__).resolve().parent.parent / "core" / "schema.sql").read_text(encoding="utf-8")
 PROBLEMS_PER_RULE = 1000
@@ -70,6 +76,32 @@ class AuditFailed(OSError):
 
 
 Key = tuple[str, int, str, str, str]  # unit_code, year, period, org_type, measure
+
+
+class _Frame:
+    """A Report field holding a DataFrame that is made when first read, from the rows the load kept (pandas
+    costs a quarter of a second to import, more than a small load's work): set it to a frame, None, or
+    _Rows. A dataclass field's descriptor, as the dataclasses documentation says."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = "_" + name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return None  # the field's default
+        value = obj.__dict__.get(self._name)
+        if isinstance(value, _Rows):
+            value = obj.__dict__[self._name] = findings_frame(value.rows)
+        return value
+
+    def __set__(self, obj: object, value: Any) -> None:
+        obj.__dict__[self._name] = value
+
+
+@dataclass(frozen=True)
+class _Rows:
+    rows: list[tuple]  # the findings in FINDING_COLUMNS
+
 CONFLICT_COLUMNS = ["unit_code", "year", "period", "org_type", "measure", "old_value", "old_qualifier",
                     "old_source", "old_file", "old_load", "old_loaded_at", "old_user", "new_value", "new_qualifier",
                     "new_source", "file", "sheet", "row"]
@@ -80,7 +112,8 @@ class Report:
     files: list[FileInfo]
     problems: list[Problem] = field(default_factory=list)  # errors (rejected) or nothing
     findings: list[Problem] = field(default_factory=list)
-    finding_rows: pd.DataFrame | None = None  # the same findings in the findings table's columns, for display
+    # the same findings in the findings table's columns, for display (made on first read)
+    finding_rows: pd.DataFrame | None = _Frame()
     inserted: int = 0
     unchanged: int = 0
     load_id: int | None = None
@@ -89,7 +122,7 @@ class Report:
     # where a stated part may exceed its whole (core.checks.parts_over_wholes), being worked out
     parts: Future[Cells] | None = field(default=None, repr=False, compare=False)
     # the facts of report.cells (core.checks.cell_facts; None: to be looked for in the database)
-    gathered: Future[pa.Table | None] | None = field(default=None, repr=False, compare=False)
+    gathered: Future[Gathered | None] | None = field(default=None, repr=False, compare=False)
     rows: pd.DataFrame | None = None  # the rows as staged (trimmed, numbered), when check(..., rows=True)
     # input figures that differ from the database's (CONFLICT_COLUMNS): check() lists them all; a load
     # the ones it replaced (`replaced`) and the ones where the database was kept (`kept`)
@@ -130,23 +163,23 @@ def _attach_old(con: duckdb.DuckDBPyConnection, db: Path | None) -> list[Problem
             problem = Problem(str(db), None, None, "unreadable_database", str(exc).splitlines()[0])
     else:
         problem = None
-    con.execute("CREATE OR REPLACE TEMP TABLE old_units AS SELECT * FROM (" + _empty("units") + ")")
-    con.execute("CREATE OR REPLACE TEMP TABLE old_facts AS SELECT * FROM (" + _empty("facts") + ")")
-    con.execute("CREATE OR REPLACE TEMP TABLE old_changes AS SELECT * FROM (" + _empty("unit_changes") + ")")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE old_units AS SELECT * FROM {_empty(con, 'units')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE old_facts AS SELECT * FROM {_empty(con, 'facts')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE old_changes AS SELECT * FROM {_empty(con, 'unit_changes')}")
     return [problem] if problem else []
 
 
 def _old_lineage(con: duckdb.DuckDBPyConnection) -> None:
     """old_units with its years and old_changes, also from a database made before units had years."""
-    cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'old' "
-                                      "AND table_name = 'units'").fetchall()}
+    # the relation's columns, not duckdb_columns(), a scan of the whole catalogue (10 ms)
+    cols = {d[0] for d in con.execute("SELECT * FROM old.units LIMIT 0").description}
     years = ", ".join(c if c in cols else f"NULL::INTEGER AS {c}" for c in ("valid_from", "valid_to"))
     con.execute(f"CREATE TEMP VIEW old_units AS SELECT unit_code, name_vi, name_en, parent_code, kind, {years} "
                 "FROM old.units")
     if _has_table(con, "old", "unit_changes"):
         con.execute("CREATE TEMP VIEW old_changes AS SELECT * FROM old.unit_changes")
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE old_changes AS SELECT * FROM (" + _empty("unit_changes") + ")")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE old_changes AS SELECT * FROM {_empty(con, 'unit_changes')}")
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, database: str, table: str) -> bool:
@@ -154,26 +187,15 @@ def _has_table(con: duckdb.DuckDBPyConnection, database: str, table: str) -> boo
                             {"d": database, "t": table}).fetchall()[0][0])
 
 
-@functools.cache
-def _schema_columns() -> dict[str, list[tuple[str, str]]]:
-    """Every table of the schema → its (column, type), from one scratch database (one, not one per table:
-    building the schema is most of a small load's time)."""
-    scratch = duckdb.connect()
-    try:
-        scratch.execute(SCHEMA)
-        rows = scratch.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() "
-                               "WHERE database_name = current_database() ORDER BY table_name, column_index").fetchall()
-    finally:
-        scratch.close()
-    out: dict[str, list[tuple[str, str]]] = {}
-    for table, column, type_ in rows:
-        out.setdefault(table, []).append((column, type_))
-    return out
-
-
-def _empty(table: str) -> str:
-    cols = _schema_columns()[table]
-    return "SELECT " + ", ".join(f"NULL::{t} AS \"{c}\"" for c, t in cols) + " WHERE false"
+def _empty(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The schema's `table`, empty: in an in-memory database `blank` of `con`, made on first use (a scratch
+    connection of its own, and asking its catalogue for the columns, cost a tenth of a small load)."""
+    if not _attached(con, "blank"):
+        con.execute("ATTACH ':memory:' AS blank")
+        con.execute("USE blank")
+        con.execute(SCHEMA)
+        con.execute("USE memory")
+    return f"blank.{table}"
 
 
 def validate(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], catalog: Catalog, db: Path | None,
@@ -269,12 +291,20 @@ def _keep_database(con: duckdb.DuckDBPyConnection, chosen: Collection[Key]) -> p
     return kept
 
 
-def _findings(con: duckdb.DuckDBPyConnection, report: Report, catalog: Catalog, facts: str) -> pd.DataFrame:
+_FindingRow = collections.namedtuple("_FindingRow", FINDING_COLUMNS)
+
+
+def _findings(con: duckdb.DuckDBPyConnection, report: Report, catalog: Catalog, facts: str) -> int:
     """The findings over `facts`, what the database holds after this load (validate's stg_merged), in the
-    cells and with the facts that the worker gathered from the same rows."""
+    cells and with the facts that the worker gathered from the same rows: into core.checks.FOUND, and into
+    the report (findings, finding_rows). Returns how many."""
     assert report.cells is not None and report.gathered is not None
-    return run_checks(con, catalog, facts=facts, cells=report.cells.result(), gathered=report.gathered.result(),
+    n = find_findings(con, catalog, facts=facts, cells=report.cells.result(), gathered=report.gathered.result(),
                       registered=True)
+    rows = con.execute(f"SELECT * EXCLUDE (_n) FROM {FOUND} ORDER BY _n").fetchall() if n else []
+    report.findings = [_finding_problem(_FindingRow(*r)) for r in rows]
+    report.finding_rows = _Rows(rows)
+    return n
 
 
 def _problems(found: list[rules.Found]) -> list[Problem]:
@@ -352,6 +382,8 @@ def _audit(db: Path, report: Report, user: str, names: Mapping[str, str], reason
 
 def _records(frame: pd.DataFrame, names: Mapping[str, str]) -> list[dict]:
     """Conflicts (CONFLICT_COLUMNS) as plain JSON records, files named as the person gave them."""
+    import pandas as pd
+
     out = []
     for r in frame.to_dict("records"):
         out.append({"unit_code": r["unit_code"], "year": int(r["year"]), "period": r["period"],
@@ -584,15 +616,11 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     # a file is 'loaded' when it brought at least one new or changed fact, else 'unchanged'
     new_from = {f for (f,) in con.execute(f"SELECT DISTINCT file FROM {fresh}").fetchall()}
     # validate's stg_merged, whose cells report.cells holds, is what new.facts now holds
-    findings = _findings(con, report, catalog, after)
-    report.new_findings = int(_new_mask(con, findings, "new.findings").sum())
+    found = _findings(con, report, catalog, after)
+    report.new_findings = int(_new_mask(con, found, "new.findings").sum())
     con.execute("DELETE FROM new.findings")
-    if not findings.empty:
-        con.register("_findings", findings)
-        con.execute("INSERT INTO new.findings SELECT * FROM _findings")
-        con.unregister("_findings")
-    report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
-    report.finding_rows = findings
+    if found:
+        con.execute(f"INSERT INTO new.findings SELECT * EXCLUDE (_n) FROM {FOUND} ORDER BY _n")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for info in report.files:
         name = names.get(str(info.path), str(info.path))
@@ -606,16 +634,13 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
 FINDING_KEY = "rule, unit_code, year, period, org_type, measure"
 
 
-def _new_mask(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, before: str) -> np.ndarray:
-    """Per row of `findings`, whether the table `before` (the findings the database held) lacks it."""
-    if findings.empty:
+def _new_mask(con: duckdb.DuckDBPyConnection, found: int, before: str) -> np.ndarray:
+    """Per row of the `found` findings (core.checks.FOUND, by _n), whether the table `before` (the findings
+    the database held) lacks it."""
+    if not found:
         return np.zeros(0, bool)
-    con.register("_found", findings[FINDING_KEY.split(", ")].assign(_n=np.arange(len(findings))))
-    try:
-        new = con.execute(f"SELECT _n FROM _found ANTI JOIN {before} USING ({FINDING_KEY})").fetchnumpy()["_n"]
-    finally:
-        con.unregister("_found")
-    mask = np.zeros(len(findings), bool)
+    new = con.execute(f"SELECT _n FROM {FOUND} ANTI JOIN {before} USING ({FINDING_KEY})").fetchnumpy()["_n"]
+    mask = np.zeros(found, bool)
     mask[new] = True
     return mask
 
@@ -644,15 +669,15 @@ def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str |
         if rows:
             report.rows = staged_rows(con)
         # stg_merged: what the database would hold after this load (the old one stays attached here)
-        findings = _findings(con, report, catalog, "stg_merged")
-        report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
-        report.finding_rows = findings
+        found = _findings(con, report, catalog, "stg_merged")
         if _attached(con, "old"):
             report.conflicts = _conflicts(con)
-            report.finding_is_new = _new_mask(con, findings, "old.findings")
+            report.finding_is_new = _new_mask(con, found, "old.findings")
         else:
+            import pandas as pd
+
             report.conflicts = pd.DataFrame(columns=CONFLICT_COLUMNS)
-            report.finding_is_new = np.ones(len(findings), bool)
+            report.finding_is_new = np.ones(found, bool)
         report.new_findings = int(report.finding_is_new.sum())
     finally:
         con.close()

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from etl.load import load
+from etl.readers import create_staging, stage_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UNITS = FIXTURES / "units.csv"
@@ -201,3 +202,39 @@ def test_a_report_beyond_one_reports_size_is_refused(tmp_path, text, reason):
     with pytest.raises(DocumentError) as refused:
         extract(path, "H1", 2023)
     assert reason in str(refused.value)
+
+
+# -- issue 20: the door's look skipped for a file whose bytes prove it has nothing to find ---------------
+
+@pytest.mark.parametrize(("name", "source_bytes", "stored"), [
+    ("a line feed in a quoted cell", b'"Bao cao\nso 9"', "Bao cao so 9"),
+    ("a line break in a quoted cell", b'"Bao cao\r\nso 9"', "Bao cao so 9"),
+    ("a carriage return alone in a quoted cell", b'"Bao cao\rso 9"', "Bao cao so 9"),
+    ("a line separator (U+2028)", "Báo cáo\u2028số 9".encode(), "Báo cáo số 9"),
+    ("a next line (U+0085)", "Báo cáo\u0085số 9".encode(), "Báo cáo số 9"),
+    ("a tab", b"Bao cao\tso 9", "Bao cao so 9"),
+    ("nothing odd", "Báo cáo số 9".encode(), "Báo cáo số 9"),
+])
+@pytest.mark.parametrize("last_newline", [True, False])
+@pytest.mark.parametrize("crlf", [False, True])
+def test_the_door_sees_every_space_character_whatever_the_lines(tmp_path: Path, name: str, source_bytes: bytes,
+                                                                 stored: str, last_newline: bool, crlf: bool) -> None:
+    """A space-like character in a cell becomes a space, whether the file's bytes let the look be skipped
+    or not: a cell's line break found by the lines outnumbering the rows, even in a last row without one."""
+    end = b"\r\n" if crlf else b"\n"
+    rows = [",".join(HEADER).encode(), b"H1,2022,Y,,org_rated,55,,BC 9", b"H1,2022,Y,,org_good,40,," + source_bytes]
+    path = tmp_path / "m.csv"
+    path.write_bytes(end.join(rows) + (end if last_newline else b""))
+    con = duckdb.connect()
+    create_staging(con)
+    info = stage_file(con, path)
+    assert info.problems == [] and info.rows == 2
+    assert con.execute('SELECT source FROM stg_measures ORDER BY "row"').fetchall() == [("BC 9",), (stored,)]
+
+
+def test_a_control_character_in_a_clean_looking_file_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes(b"\n".join([",".join(HEADER).encode(), b"H1,2022,Y,,org_rated,55,,BC\x019", b""]))
+    con = duckdb.connect()
+    create_staging(con)
+    assert [(p.rule, p.row, p.column) for p in stage_file(con, path).problems] == [("control_character", 2, "source")]
