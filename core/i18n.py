@@ -246,10 +246,67 @@ def measure_name(catalog: Catalog, code: str, lang: str) -> str:
     return code
 
 
-def finding_detail(rule: str, year: Any, stated: Any, computed: Any, detail: Any, lang: str = DEFAULT_LANG) -> str:
-    """A finding's detail in the reader's language, from its fields where they say it all: a jump from
-    the year before (`computed` that year, `stated` this one) and a part above its whole. Else the
-    stored detail: a formula of counts ('18 / 55', '8 + 266 + 59 = 333') that reads alike in both."""
+def _field(f: Any, key: str) -> Any:
+    """A finding's field from a mapping, a pandas row or a named tuple; None where it has none."""
+    if hasattr(f, "get"):
+        return f.get(key)
+    return getattr(f, key, None)
+
+
+def _listed(x: Any) -> list:
+    """A list field (parts, part_values) as a list: None, NaN and pandas' NA are none."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return []
+    try:
+        return list(x)
+    except TypeError:
+        return []
+
+
+def part_labels(catalog: Catalog, whole: str, parts: list[str], lang: str) -> list[str]:
+    """The parts of a whole by what sets them apart ('cao cấp', 'trung cấp', 'sơ cấp'): their names
+    without the words every part of their balance in indicators.yaml shares ('Cấp ủy viên cơ sở có lý
+    luận chính trị'). A part of no balance there keeps its whole name."""
+    balance = next((b for b in catalog.balances if b.whole == whole and set(parts) <= set(b.parts)), None)
+    if balance is None or len(balance.parts) < 2:
+        return [measure_name(catalog, p, lang) for p in parts]
+    names = {p: measure_name(catalog, p, lang).split() for p in balance.parts}
+    words = list(names.values())
+    shared = 0
+    while all(len(w) > shared + 1 for w in words) and len({w[shared] for w in words}) == 1:
+        shared += 1
+    return [" ".join(names[p][shared:]).strip(" :,") for p in parts]
+
+
+def finding_detail(f: Any, lang: str = DEFAULT_LANG, catalog: Catalog | None = None) -> str:
+    """A finding's detail in the reader's language and number style, from its fields (a findings row:
+    mapping, pandas row or named tuple): the counts behind a stated rate ('1 / 4.313'), a bound against
+    them, the parts of a balance by name in indicators.yaml's order, a part above its whole, a jump from
+    the year before. A finding without its fields (a database loaded before they were kept) shows its
+    stored detail."""
+    rule, year = str(_field(f, "rule") or ""), _field(f, "year")
+    stated, computed = _field(f, "stated"), _field(f, "computed")
+    num, den = _field(f, "num"), _field(f, "den")
+    lang = lang_of(lang)
+    if rule in ("stated_rate", "stated_bound") and not (is_missing(num) or is_missing(den)):
+        counts = f"{fmt_number(num, lang)} / {fmt_number(den, lang)}"
+        if rule == "stated_rate":
+            return counts
+        catalog = catalog or default_catalog()
+        ind = catalog.indicators.get(str(_field(f, "measure") or ""))
+        stated_text = fmt_value(stated, ind.unit if ind is not None else "percent", lang,
+                                str(_field(f, "qualifier") or ""))
+        return t("finding_detail_stated_bound", lang, stated=stated_text, counts=counts)
+    codes, values = _listed(_field(f, "parts")), _listed(_field(f, "part_values"))
+    if rule == "balance" and codes and len(codes) == len(values):
+        catalog = catalog or default_catalog()
+        whole = str(_field(f, "measure") or "")
+        labels = dict(zip(codes, part_labels(catalog, whole, [str(c) for c in codes], lang), strict=True))
+        balance = next((b for b in catalog.balances if b.whole == whole and set(codes) <= set(b.parts)), None)
+        order = [c for c in balance.parts if c in codes] if balance is not None else codes
+        value = dict(zip(codes, values, strict=True))
+        terms = " + ".join(f"{labels[c]} {fmt_number(value[c], lang)}" for c in order)
+        return f"{terms} = {fmt_number(computed, lang)}"
     if not (is_missing(stated) or is_missing(computed) or is_missing(year)):
         now, before = float(stated), float(computed)
         if rule == "yoy_rate_jump":
@@ -264,6 +321,7 @@ def finding_detail(rule: str, year: Any, stated: Any, computed: Any, detail: Any
                      change=("×" if now > before else "÷") + fmt_number(ratio, lang))
         if rule == "part_exceeds_whole":  # stated: the whole, computed: the part
             return f"{fmt_number(before, lang)} > {fmt_number(now, lang)}"
+    detail = _field(f, "detail")
     return "" if detail is None or (isinstance(detail, float) and math.isnan(detail)) else str(detail)
 
 

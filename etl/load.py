@@ -34,6 +34,7 @@ import pyarrow as pa
 from core import audit
 from core.catalog import Catalog, default_catalog
 from core.checks import (
+    FINDING_FIELDS,
     Cells,
     cell_facts,
     fetch_facts,
@@ -422,6 +423,8 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
             _drop_facts_key(con)
             for column in ("valid_from", "valid_to"):  # a database made before units had years
                 con.execute(f"ALTER TABLE new.units ADD COLUMN IF NOT EXISTS {column} INTEGER")
+            for column, type_ in FINDING_FIELDS.items():  # a database made before findings had fields
+                con.execute(f"ALTER TABLE new.findings ADD COLUMN IF NOT EXISTS {column} {type_}")
         _apply(con, report, replace, user, catalog, db, names)
         con.execute("COMMIT")
         con.execute("CHECKPOINT new")
@@ -589,7 +592,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     con.execute("DELETE FROM new.findings")
     if not findings.empty:
         con.register("_findings", findings)
-        con.execute("INSERT INTO new.findings SELECT * FROM _findings")
+        con.execute("INSERT INTO new.findings BY NAME SELECT * FROM _findings")
         con.unregister("_findings")
     report.findings = [_finding_problem(r) for r in findings.itertuples(index=False)]
     report.finding_rows = findings

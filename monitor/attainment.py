@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.catalog import COMPARATORS, FREQUENCIES, QUALIFIERS, Catalog, Resolution, Target
+from core.checks import FINDING_COLUMNS, finding_select
 from core.i18n import source_text
 from monitor import lineage
 from monitor.unit_tree import UnitTree
@@ -552,22 +553,25 @@ def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, 
                  scope: Sequence[str] | None, term_id: str | None) -> _Found:
     """The findings that dispute the plan's indicators, in the chosen org types (and units, term)."""
     where = [f"severity = '{DISPUTING_SEVERITY}'", *_where(catalog, types, scope, term_id)]
-    # a stated bound's qualifier ('>' of "trên 90%") is its fact's: data, not read back from the detail
-    rows = con.execute("SELECT rule, unit_code, year, period, org_type, measure, stated, computed, detail, source, "
-                       "CASE WHEN rule = 'stated_bound' THEN coalesce((SELECT any_value(x.qualifier) FROM facts x "
-                       "WHERE x.unit_code = f.unit_code AND x.year = f.year AND x.period = f.period "
-                       "AND x.org_type = f.org_type AND x.measure = f.measure), '') ELSE '' END AS qualifier "
-                       "FROM findings f WHERE " + " AND ".join(where)
-                       + " ORDER BY unit_code, year, period, measure, rule").fetchall()
+    # the finding's facts are its fields (a stated bound's qualifier, the counts of a rate); a database loaded
+    # before findings had fields has them NULL (core.checks.finding_select), but for a bound's qualifier, its fact's
+    select = finding_select(con, "findings", "f").replace(
+        "NULL::VARCHAR AS qualifier",
+        "CASE WHEN rule = 'stated_bound' THEN (SELECT any_value(x.qualifier) FROM facts x "
+        "WHERE x.unit_code = f.unit_code AND x.year = f.year AND x.period = f.period "
+        "AND x.org_type = f.org_type AND x.measure = f.measure) END AS qualifier")
+    rows = con.execute(f"SELECT {select} FROM findings f WHERE "
+                       + " AND ".join(where) + " ORDER BY unit_code, year, period, measure, rule").fetchall()
     found: list[dict] = []
     out: list[tuple] = []
     periods = tuple(catalog.periods)
-    for rule, unit, year, period, org, measure, stated, computed, detail, source, qualifier in rows:
-        stated = np.nan if stated is None else float(stated)
-        computed = np.nan if computed is None else float(computed)
-        f = {"rule": rule, "unit_code": unit, "year": int(year), "period": period, "org_type": org,
-             "measure": measure, "stated": stated, "computed": computed, "detail": detail, "source": source,
-             "qualifier": qualifier}
+    for row in rows:
+        f = dict(zip(FINDING_COLUMNS, row, strict=True))
+        rule, unit, year, period, measure = f["rule"], f["unit_code"], f["year"], f["period"], f["measure"]
+        stated = f["stated"] = np.nan if f["stated"] is None else float(f["stated"])
+        computed = f["computed"] = np.nan if f["computed"] is None else float(f["computed"])
+        f["year"] = int(year)
+        qualifier = f["qualifier"] = f["qualifier"] or ""
         # (figure, the stated figure, the other one the source gives, the other's qualifier)
         if rule == "part_exceeds_whole":  # measure = the part (computed), stated = its whole
             m = catalog.measures.get(measure)

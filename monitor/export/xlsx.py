@@ -170,7 +170,7 @@ def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
              catalog.periods[f.period].name(lang) if f.period in catalog.periods else f.period,
              catalog.org_types[f.org_type].name(lang) if f.org_type in catalog.org_types else f.org_type,
              measure_name(catalog, f.measure, lang), _num(f.stated), _num(f.computed),
-             finding_detail(f.rule, f.year, f.stated, f.computed, f.detail, lang), f.source]
+             finding_detail(f, lang, catalog), f.source]
             for f in data.findings.itertuples(index=False)]
     return header, rows
 
