@@ -51,15 +51,15 @@ def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, 
             ind = catalog.indicators.get(measure)
             kind = ind.unit if ind is not None else "percent"
             num, den = f.get("num"), f.get("den")  # the counts: fields (NULL in a database loaded before)
+            stated_text = fmt_number(stated, lang) + ("%" if kind == "percent" else "")  # as written: 31%
             if rule == "stated_rate" and not (is_missing(num) or is_missing(den)):
-                stated_text = fmt_number(stated, lang) + ("%" if kind == "percent" else "")  # as written: 31%
                 text = t("dispute_stated_rate", lang, stated=stated_text,
                          computed=fmt_value(computed, kind, lang), num=fmt_number(num, lang),
                          den=fmt_number(den, lang))
             else:  # a bound, or a rate without its counts: what it states against what they give
                 qual = str(f.get("qualifier") or "")
                 text = t("dispute_stated_bound", lang, computed=fmt_value(computed, kind, lang),
-                         stated=fmt_value(stated, kind, lang, qual if qual in "<>" else ""))
+                         stated=fmt_value(stated, kind, lang, qual) if qual in ("<", ">") else stated_text)
         else:
             text = t("dispute_other", lang, rule=finding_rule_name(rule, lang))
         if text not in out:
