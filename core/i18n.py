@@ -199,14 +199,38 @@ def unit_name(row: Any, lang: str = DEFAULT_LANG) -> str:
     return str(get("name_vi", "") or get("unit_code", ""))
 
 
-def source_text(source: Any, basis: Any = "", n_units: Any = None, lang: str = DEFAULT_LANG) -> str:
+def source_text(source: Any, basis: Any = "", n_units: Any = None, lang: str = DEFAULT_LANG,
+                from_units: Any = "", note: Any = None) -> str:
     """A figure's source in the reader's language. An aggregate has no document of its own: its source
-    says how many units below it sums ('Tổng hợp từ 3 đơn vị cấp dưới'), then any note the figure
-    carries (monitor.attainment keeps only the note in `source`)."""
+    says how many units below it sums ('Tổng hợp từ 3 đơn vị cấp dưới'); a year before a unit existed
+    names the units it is computed from (basis 'predecessors', `from_units`); then any source text the
+    figure carries, and how a term-to-date figure was judged (`note`: source_note)."""
     text = "" if source is None or (isinstance(source, float) and math.isnan(source)) else str(source)
     if basis == "aggregated" and not is_missing(n_units):
-        return t("source_aggregated", lang, n=int(n_units)) + text
-    return text
+        text = t("source_aggregated", lang, n=int(n_units)) + text
+    elif basis == "predecessors" and isinstance(from_units, str) and from_units:
+        text = t("source_predecessors", lang, units=from_units) + text
+    return text + source_note(note, lang)
+
+
+def source_note(note: Any, lang: str = DEFAULT_LANG) -> str:
+    """How a term-to-date figure was judged against a yearly target (monitor.attainment's note, data):
+    a count as its yearly average (' — so sánh bình quân năm: 1.200 từ đầu nhiệm kỳ ÷ 3 năm = 400'), a
+    rate as the term's average; '' for any other figure."""
+    kind = _field(note, "kind") if note is not None and not isinstance(note, float) else None
+    if kind == "average":
+        return t("source_note_average", lang, total=fmt_number(_field(note, "total"), lang, 0),
+                 years=int(_field(note, "years")), average=fmt_number(_field(note, "average"), lang))
+    if kind == "term_to_date":
+        return t("source_note_term_to_date", lang)
+    return ""
+
+
+def assessed_source(r: Any, lang: str = DEFAULT_LANG) -> str:
+    """The source of an assessment row's latest value (monitor.attainment.assess's columns: source,
+    latest_basis, latest_n_units, latest_from_units, source_note) in the reader's language."""
+    return source_text(_field(r, "source"), _field(r, "latest_basis") or "", _field(r, "latest_n_units"), lang,
+                       from_units=_field(r, "latest_from_units") or "", note=_field(r, "source_note"))
 
 
 def short_unit_name(name: str, lang: str = DEFAULT_LANG) -> str:
