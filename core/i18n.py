@@ -288,18 +288,24 @@ def _listed(x: Any) -> list:
 
 
 def part_labels(catalog: Catalog, whole: str, parts: list[str], lang: str) -> list[str]:
-    """The parts of a whole by what sets them apart ('cao cấp', 'trung cấp', 'sơ cấp'): their names
-    without the words every part of their balance in indicators.yaml shares ('Cấp ủy viên cơ sở có lý
-    luận chính trị'). A part of no balance there keeps its whole name."""
+    """The parts of a whole by what sets them apart ('cao cấp', 'trung cấp', 'sơ cấp'; 'senior',
+    'intermediate', 'elementary'): their names without the words every part of their balance in
+    indicators.yaml opens with ('Cấp ủy viên cơ sở có lý luận chính trị'), nor those they all close with
+    when these are two or more ('political theory'; one word, as 'cấp', is part of the grade). A part of
+    no balance there keeps its whole name."""
     balance = next((b for b in catalog.balances if b.whole == whole and set(parts) <= set(b.parts)), None)
     if balance is None or len(balance.parts) < 2:
         return [measure_name(catalog, p, lang) for p in parts]
     names = {p: measure_name(catalog, p, lang).split() for p in balance.parts}
     words = list(names.values())
-    shared = 0
-    while all(len(w) > shared + 1 for w in words) and len({w[shared] for w in words}) == 1:
-        shared += 1
-    return [" ".join(names[p][shared:]).strip(" :,") for p in parts]
+    head = 0
+    while all(len(w) > head + 1 for w in words) and len({w[head] for w in words}) == 1:
+        head += 1
+    tail = 0
+    while all(len(w) > head + tail + 1 for w in words) and len({w[-1 - tail] for w in words}) == 1:
+        tail += 1
+    tail = tail if tail >= 2 else 0
+    return [" ".join(names[p][head:len(names[p]) - tail]).strip(" :,") for p in parts]
 
 
 def finding_detail(f: Any, lang: str = DEFAULT_LANG, catalog: Catalog | None = None) -> str:
