@@ -31,16 +31,22 @@ from core.metrics import _derivation_levels, prepare
 
 FACT_COLUMNS = "unit_code, year, period, org_type, measure, value, decimals, qualifier, source"
 FINDING_COLUMNS = ["rule", "severity", "unit_code", "year", "period", "org_type", "measure",
-                   "stated", "computed", "detail", "source"]
+                   "stated", "computed", "detail", "source", "num", "den", "qualifier", "parts", "part_values"]
+# the facts of a finding as fields (schema.sql), after the columns every findings table has had
+FINDING_FIELDS = {"num": "DOUBLE", "den": "DOUBLE", "qualifier": "VARCHAR", "parts": "VARCHAR[]",
+                  "part_values": "DOUBLE[]"}
+_NO_FIELDS = "NULL::DOUBLE AS num, NULL::DOUBLE AS den, NULL::VARCHAR AS qualifier, " \
+             "NULL::VARCHAR[] AS parts, NULL::DOUBLE[] AS part_values"
 # the columns of run_checks' frame that DuckDB gives a type of their own (the others are texts: object)
-_FINDING_DTYPES = {"year": "int32", "stated": "float64", "computed": "float64"}
+_FINDING_DTYPES = {"year": "int32", "stated": "float64", "computed": "float64", "num": "float64", "den": "float64"}
 
 # A stated rate that does not agree with the counts (core.agreement: rounded or cut to the decimals the
 # source wrote, as reports do both: 56/58 = 96,55% is written 96,5% and 96,6%).
 _STATED_RATE = """
     SELECT 'stated_rate' AS rule, 'finding' AS severity, s.unit_code, s.year, s.period, s.org_type,
            s.measure, s.value AS stated, c.value AS computed,
-           format('{} / {}', num(c.num), num(c.den)) AS detail, s.source
+           format('{} / {}', num(c.num), num(c.den)) AS detail, s.source,
+           c.num, c.den, NULL::VARCHAR AS qualifier, NULL::VARCHAR[] AS parts, NULL::DOUBLE[] AS part_values
     FROM {facts} s
     JOIN cat_indicator i ON i.id = s.measure AND i.is_rate
     JOIN computed c ON c.indicator = s.measure AND c.unit_code = s.unit_code AND c.year = s.year
@@ -52,7 +58,8 @@ _STATED_RATE = """
 _STATED_BOUND = """
     SELECT 'stated_bound' AS rule, 'finding' AS severity, s.unit_code, s.year, s.period, s.org_type,
            s.measure, s.value AS stated, c.value AS computed,
-           format('{}{} vs {} / {}', s.qualifier, num(s.value), num(c.num), num(c.den)) AS detail, s.source
+           format('{}{} vs {} / {}', s.qualifier, num(s.value), num(c.num), num(c.den)) AS detail, s.source,
+           c.num, c.den, s.qualifier, NULL::VARCHAR[] AS parts, NULL::DOUBLE[] AS part_values
     FROM {facts} s
     JOIN computed c ON c.indicator = s.measure AND c.unit_code = s.unit_code AND c.year = s.year
                    AND c.period = s.period AND c.org_type = s.org_type
@@ -63,14 +70,17 @@ _BALANCE = """
     WITH sums AS (
         SELECT r.unit_code, r.year, r.period, r.org_type, b.balance, any_value(b.whole) AS whole,
                sum(r.value) AS parts, count(*) AS n, any_value(b.n_parts) AS need,
-               string_agg(num(r.value), ' + ' ORDER BY r.measure) AS terms
+               string_agg(num(r.value), ' + ' ORDER BY r.measure) AS terms,
+               list(r.measure ORDER BY r.measure) AS part_codes, list(r.value ORDER BY r.measure) AS part_values
         FROM resolved r JOIN cat_balance b ON r.measure = b.part
         WHERE r.qualifier = ''
         GROUP BY r.unit_code, r.year, r.period, r.org_type, b.balance
     )
     SELECT 'balance' AS rule, 'finding' AS severity, s.unit_code, s.year, s.period, s.org_type,
            s.whole AS measure, w.value AS stated, s.parts AS computed,
-           format('{} = {}', s.terms, num(s.parts)) AS detail, coalesce(f.source, '') AS source
+           format('{} = {}', s.terms, num(s.parts)) AS detail, coalesce(f.source, '') AS source,
+           NULL::DOUBLE AS num, NULL::DOUBLE AS den, NULL::VARCHAR AS qualifier, s.part_codes AS parts,
+           s.part_values
     FROM sums s
     JOIN resolved w ON w.measure = s.whole AND w.unit_code = s.unit_code AND w.year = s.year
                    AND w.period = s.period AND w.org_type = s.org_type AND w.qualifier = ''
@@ -84,7 +94,7 @@ _BALANCE = """
 _DERIVED_PART = """
     SELECT 'part_exceeds_whole' AS rule, 'finding' AS severity, p.unit_code, p.year, p.period,
            p.org_type, p.measure, w.value AS stated, p.value AS computed,
-           format('{} > {}', num(p.value), num(w.value)) AS detail, '' AS source
+           format('{} > {}', num(p.value), num(w.value)) AS detail, '' AS source, NO_FIELDS
     FROM resolved p
     JOIN cat_measure m ON m.id = p.measure AND m.whole <> ''
     JOIN resolved w ON w.measure = m.whole AND w.unit_code = p.unit_code AND w.year = p.year
@@ -132,7 +142,7 @@ _YOY_RATE = f"""
            j.measure, j.value AS stated, j.value_a AS computed,
            format('{{}}: {{}} → {{}}: {{}} ({{}}{{}} điểm)', j.year_a, num(j.value_a), j.year, num(j.value),
                   CASE WHEN j.value > j.value_a THEN '+' ELSE '−' END, num(abs(j.value - j.value_a))) AS detail,
-           {_PAIR_SOURCE.format(a="coalesce(sa.source, '')", b="coalesce(sb.source, '')")} AS source
+           {_PAIR_SOURCE.format(a="coalesce(sa.source, '')", b="coalesce(sb.source, '')")} AS source, NO_FIELDS
     FROM jumps j
     LEFT JOIN sources sa ON sa.unit_code = j.unit_code AND sa.org_type = j.org_type AND sa.measure = j.measure
                         AND sa.year = j.year_a
@@ -149,7 +159,7 @@ _YOY_COUNT = f"""
            format('{{}}: {{}} → {{}}: {{}} ({{}}{{}})', a.year, num(a.value), b.year, num(b.value),
                   CASE WHEN b.value > a.value THEN '×' ELSE '÷' END,
                   num(round(greatest(a.value, b.value) / least(a.value, b.value), 1))) AS detail,
-           {_PAIR_SOURCE.format(a="a.source", b="b.source")} AS source
+           {_PAIR_SOURCE.format(a="a.source", b="b.source")} AS source, NO_FIELDS
     FROM {{facts}} a
     JOIN {{facts}} b ON b.unit_code = a.unit_code AND b.org_type = a.org_type AND b.measure = a.measure
                     AND b.year = a.year + 1 AND b.period = 'Y'
@@ -161,6 +171,16 @@ _YOY_COUNT = f"""
 
 CHECKS = {"stated_rate": _STATED_RATE, "stated_bound": _STATED_BOUND, "balance": _BALANCE,
           "part_exceeds_whole": _DERIVED_PART, "yoy_rate_jump": _YOY_RATE, "yoy_count_jump": _YOY_COUNT}
+# NO_FIELDS: a rule whose facts stated and computed say all (a part and its whole, a year and the one before)
+CHECKS = {k: sql.replace("NO_FIELDS", _NO_FIELDS) for k, sql in CHECKS.items()}
+
+
+def finding_select(con: duckdb.DuckDBPyConnection, table: str = "findings", alias: str = "") -> str:
+    """The select list of FINDING_COLUMNS over `table`: a field a database loaded before findings had
+    fields lacks is NULL (such a finding shows its stored detail: core.i18n.finding_detail)."""
+    have = {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+    pre = f"{alias}." if alias else ""
+    return ", ".join(f"{pre}{c}" if c in have else f"NULL::{FINDING_FIELDS[c]} AS {c}" for c in FINDING_COLUMNS)
 
 
 def _fill(sql: str, catalog: Catalog, facts: str) -> str:
@@ -233,7 +253,8 @@ def find_findings(con: duckdb.DuckDBPyConnection, catalog: Catalog, facts: str =
 def _none_found(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FOUND} (rule VARCHAR, severity VARCHAR, unit_code VARCHAR, "
                 "year INTEGER, period VARCHAR, org_type VARCHAR, measure VARCHAR, stated DOUBLE, computed DOUBLE, "
-                "detail VARCHAR, source VARCHAR, _n BIGINT)")
+                "detail VARCHAR, source VARCHAR, "
+                + ", ".join(f"{c} {t}" for c, t in FINDING_FIELDS.items()) + ", _n BIGINT)")
     return 0
 
 
@@ -243,7 +264,10 @@ def findings_frame(rows: list[tuple]) -> pd.DataFrame:
 
     if not rows:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    return pd.DataFrame.from_records(rows, columns=FINDING_COLUMNS).astype(_FINDING_DTYPES)
+    frame = pd.DataFrame.from_records(rows, columns=FINDING_COLUMNS).astype(_FINDING_DTYPES)
+    for column in ("parts", "part_values"):  # a missing list is NA in DuckDB's frames, not None
+        frame[column] = [pd.NA if x is None else x for x in frame[column]]
+    return frame
 
 
 # -- where a finding is possible ------------------------------------------------------------------------

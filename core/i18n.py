@@ -199,14 +199,38 @@ def unit_name(row: Any, lang: str = DEFAULT_LANG) -> str:
     return str(get("name_vi", "") or get("unit_code", ""))
 
 
-def source_text(source: Any, basis: Any = "", n_units: Any = None, lang: str = DEFAULT_LANG) -> str:
+def source_text(source: Any, basis: Any = "", n_units: Any = None, lang: str = DEFAULT_LANG,
+                from_units: Any = "", note: Any = None) -> str:
     """A figure's source in the reader's language. An aggregate has no document of its own: its source
-    says how many units below it sums ('Tổng hợp từ 3 đơn vị cấp dưới'), then any note the figure
-    carries (monitor.attainment keeps only the note in `source`)."""
+    says how many units below it sums ('Tổng hợp từ 3 đơn vị cấp dưới'); a year before a unit existed
+    names the units it is computed from (basis 'predecessors', `from_units`); then any source text the
+    figure carries, and how a term-to-date figure was judged (`note`: source_note)."""
     text = "" if source is None or (isinstance(source, float) and math.isnan(source)) else str(source)
     if basis == "aggregated" and not is_missing(n_units):
-        return t("source_aggregated", lang, n=int(n_units)) + text
-    return text
+        text = t("source_aggregated", lang, n=int(n_units)) + text
+    elif basis == "predecessors" and isinstance(from_units, str) and from_units:
+        text = t("source_predecessors", lang, units=from_units) + text
+    return text + source_note(note, lang)
+
+
+def source_note(note: Any, lang: str = DEFAULT_LANG) -> str:
+    """How a term-to-date figure was judged against a yearly target (monitor.attainment's note, data):
+    a count as its yearly average (' — so sánh bình quân năm: 1.200 từ đầu nhiệm kỳ ÷ 3 năm = 400'), a
+    rate as the term's average; '' for any other figure."""
+    kind = _field(note, "kind") if note is not None and not isinstance(note, float) else None
+    if kind == "average":
+        return t("source_note_average", lang, total=fmt_number(_field(note, "total"), lang, 0),
+                 years=int(_field(note, "years")), average=fmt_number(_field(note, "average"), lang))
+    if kind == "term_to_date":
+        return t("source_note_term_to_date", lang)
+    return ""
+
+
+def assessed_source(r: Any, lang: str = DEFAULT_LANG) -> str:
+    """The source of an assessment row's latest value (monitor.attainment.assess's columns: source,
+    latest_basis, latest_n_units, latest_from_units, source_note) in the reader's language."""
+    return source_text(_field(r, "source"), _field(r, "latest_basis") or "", _field(r, "latest_n_units"), lang,
+                       from_units=_field(r, "latest_from_units") or "", note=_field(r, "source_note"))
 
 
 def short_unit_name(name: str, lang: str = DEFAULT_LANG) -> str:
@@ -246,10 +270,73 @@ def measure_name(catalog: Catalog, code: str, lang: str) -> str:
     return code
 
 
-def finding_detail(rule: str, year: Any, stated: Any, computed: Any, detail: Any, lang: str = DEFAULT_LANG) -> str:
-    """A finding's detail in the reader's language, from its fields where they say it all: a jump from
-    the year before (`computed` that year, `stated` this one) and a part above its whole. Else the
-    stored detail: a formula of counts ('18 / 55', '8 + 266 + 59 = 333') that reads alike in both."""
+def _field(f: Any, key: str) -> Any:
+    """A finding's field from a mapping, a pandas row or a named tuple; None where it has none."""
+    if hasattr(f, "get"):
+        return f.get(key)
+    return getattr(f, key, None)
+
+
+def _listed(x: Any) -> list:
+    """A list field (parts, part_values) as a list: None, NaN and pandas' NA are none."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return []
+    try:
+        return list(x)
+    except TypeError:
+        return []
+
+
+def part_labels(catalog: Catalog, whole: str, parts: list[str], lang: str) -> list[str]:
+    """The parts of a whole by what sets them apart ('cao cấp', 'trung cấp', 'sơ cấp'; 'senior',
+    'intermediate', 'elementary'): their names without the words every part of their balance in
+    indicators.yaml opens with ('Cấp ủy viên cơ sở có lý luận chính trị'), nor those they all close with
+    when these are two or more ('political theory'; one word, as 'cấp', is part of the grade). A part of
+    no balance there keeps its whole name."""
+    balance = next((b for b in catalog.balances if b.whole == whole and set(parts) <= set(b.parts)), None)
+    if balance is None or len(balance.parts) < 2:
+        return [measure_name(catalog, p, lang) for p in parts]
+    names = {p: measure_name(catalog, p, lang).split() for p in balance.parts}
+    words = list(names.values())
+    head = 0
+    while all(len(w) > head + 1 for w in words) and len({w[head] for w in words}) == 1:
+        head += 1
+    tail = 0
+    while all(len(w) > head + tail + 1 for w in words) and len({w[-1 - tail] for w in words}) == 1:
+        tail += 1
+    tail = tail if tail >= 2 else 0
+    return [" ".join(names[p][head:len(names[p]) - tail]).strip(" :,") for p in parts]
+
+
+def finding_detail(f: Any, lang: str = DEFAULT_LANG, catalog: Catalog | None = None) -> str:
+    """A finding's detail in the reader's language and number style, from its fields (a findings row:
+    mapping, pandas row or named tuple): the counts behind a stated rate ('1 / 4.313'), a bound against
+    them, the parts of a balance by name in indicators.yaml's order, a part above its whole, a jump from
+    the year before. A finding without its fields (a database loaded before they were kept) shows its
+    stored detail."""
+    rule, year = str(_field(f, "rule") or ""), _field(f, "year")
+    stated, computed = _field(f, "stated"), _field(f, "computed")
+    num, den = _field(f, "num"), _field(f, "den")
+    lang = lang_of(lang)
+    if rule in ("stated_rate", "stated_bound") and not (is_missing(num) or is_missing(den)):
+        counts = f"{fmt_number(num, lang)} / {fmt_number(den, lang)}"
+        if rule == "stated_rate":
+            return counts
+        catalog = catalog or default_catalog()
+        ind = catalog.indicators.get(str(_field(f, "measure") or ""))
+        stated_text = fmt_value(stated, ind.unit if ind is not None else "percent", lang,
+                                str(_field(f, "qualifier") or ""))
+        return t("finding_detail_stated_bound", lang, stated=stated_text, counts=counts)
+    codes, values = _listed(_field(f, "parts")), _listed(_field(f, "part_values"))
+    if rule == "balance" and codes and len(codes) == len(values):
+        catalog = catalog or default_catalog()
+        whole = str(_field(f, "measure") or "")
+        labels = dict(zip(codes, part_labels(catalog, whole, [str(c) for c in codes], lang), strict=True))
+        balance = next((b for b in catalog.balances if b.whole == whole and set(codes) <= set(b.parts)), None)
+        order = [c for c in balance.parts if c in codes] if balance is not None else codes
+        value = dict(zip(codes, values, strict=True))
+        terms = " + ".join(f"{labels[c]} {fmt_number(value[c], lang)}" for c in order)
+        return f"{terms} = {fmt_number(computed, lang)}"
     if not (is_missing(stated) or is_missing(computed) or is_missing(year)):
         now, before = float(stated), float(computed)
         if rule == "yoy_rate_jump":
@@ -264,6 +351,7 @@ def finding_detail(rule: str, year: Any, stated: Any, computed: Any, detail: Any
                      change=("×" if now > before else "÷") + fmt_number(ratio, lang))
         if rule == "part_exceeds_whole":  # stated: the whole, computed: the part
             return f"{fmt_number(before, lang)} > {fmt_number(now, lang)}"
+    detail = _field(f, "detail")
     return "" if detail is None or (isinstance(detail, float) and math.isnan(detail)) else str(detail)
 
 

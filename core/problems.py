@@ -262,7 +262,6 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[st
              unit=_unit(row.get("unit_code"), names), when=_when(row, lang),
              measure=_measure(catalog, str(row.get("measure") or ""), lang), org=org_name,
              stated=_figure(parts["stated"], lang), computed=_figure(parts["computed"], lang),
-             detail=finding_detail(str(row.get("rule", "")), row.get("year"), parts["stated"], parts["computed"],
-                                   row.get("detail"), lang))
+             detail=finding_detail(row, lang, catalog))
     source = str(row.get("source") or "")
     return text + (t("finding_line_source", lang, source=source) if source else "")

@@ -53,8 +53,14 @@ CREATE TABLE IF NOT EXISTS findings (
     measure   VARCHAR NOT NULL,
     stated    DOUBLE,
     computed  DOUBLE,
-    detail    VARCHAR NOT NULL DEFAULT '',
-    source    VARCHAR NOT NULL DEFAULT ''
+    detail    VARCHAR NOT NULL DEFAULT '',  -- the facts below as one formula (CONTRACT.md); pages say them
+    source    VARCHAR NOT NULL DEFAULT '',
+    -- the finding's facts as data (NULL where the rule has none; a database made before has none at all):
+    num         DOUBLE,     -- stated_rate, stated_bound: the counts' numerator and denominator
+    den         DOUBLE,
+    qualifier   VARCHAR,    -- stated_bound: the stated figure's bound ('>' of "trên 90%")
+    parts       VARCHAR[],  -- balance: the parts' measure codes, and their values in the same order
+    part_values DOUBLE[]
 );
 
 CREATE TABLE IF NOT EXISTS load_log (

@@ -34,6 +34,7 @@ from core import audit
 from core.catalog import Catalog, default_catalog
 from core.checks import (
     FINDING_COLUMNS,
+    FINDING_FIELDS,
     FOUND,
     Cells,
     Gathered,
@@ -454,6 +455,8 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, report: Report, replace: bo
             _drop_facts_key(con)
             for column in ("valid_from", "valid_to"):  # a database made before units had years
                 con.execute(f"ALTER TABLE new.units ADD COLUMN IF NOT EXISTS {column} INTEGER")
+            for column, type_ in FINDING_FIELDS.items():  # a database made before findings had fields
+                con.execute(f"ALTER TABLE new.findings ADD COLUMN IF NOT EXISTS {column} {type_}")
         _apply(con, report, replace, user, catalog, db, names)
         con.execute("COMMIT")
         con.execute("CHECKPOINT new")
@@ -620,7 +623,7 @@ def _apply(con: duckdb.DuckDBPyConnection, report: Report, replace: bool, user: 
     report.new_findings = int(_new_mask(con, found, "new.findings").sum())
     con.execute("DELETE FROM new.findings")
     if found:
-        con.execute(f"INSERT INTO new.findings SELECT * EXCLUDE (_n) FROM {FOUND} ORDER BY _n")
+        con.execute(f"INSERT INTO new.findings BY NAME SELECT * EXCLUDE (_n) FROM {FOUND} ORDER BY _n")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for info in report.files:
         name = names.get(str(info.path), str(info.path))

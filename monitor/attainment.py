@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.catalog import COMPARATORS, FREQUENCIES, QUALIFIERS, Catalog, Resolution, Target
-from core.i18n import source_text
+from core.checks import FINDING_COLUMNS, finding_select
+from core.i18n import source_note, source_text
 from monitor import lineage
 from monitor.unit_tree import UnitTree
 
@@ -42,7 +43,7 @@ ASSESS_COLUMNS = ["unit_code", "resolution_id", "target_id", "indicator", "group
                   "latest_qualifier", "met", "status", "verdict", "baseline_year", "baseline", "projected",
                   "progress", "needed_per_year", "achieved_per_year", "next_year_value", "years_met",
                   "years_assessed", "source", "disputed", "n_disputed", "findings", "readings", "latest_basis",
-                  "latest_n_units"]
+                  "latest_n_units", "latest_from_units", "source_note"]
 # CONTRACT.md's columns, then target_high: the high end of a range target (NaN otherwise)
 SCORECARD_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value", "qualifier", "target",
                      "comparator", "met", "status", "projected", "source", "target_high", "disputed", "findings",
@@ -159,14 +160,6 @@ def _int_column(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.array(values, dtype="Int64")
 
 
-def _vi_num(x: float, decimals: int = 2) -> str:
-    """A number the Vietnamese way: 2.078; 692,67."""
-    text = f"{x:,.{decimals}f}"
-    if decimals:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and last index of each run of equal values in a sorted array."""
     if len(keys) == 0:
@@ -244,9 +237,16 @@ class _Values:
     alt_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     alt_val: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
     alt_qual: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # from_units per row (basis 'predecessors': the units a year before the unit existed comes from)
+    came: list[str] = field(default_factory=lambda: [""])
+    fu: np.ndarray | None = None
 
     _ROW_FIELDS = ("u", "k", "year", "period", "value", "qual", "basis", "num", "den", "stated", "n_units", "src",
-                   "disp", "n_disp")
+                   "disp", "n_disp", "fu")
+
+    def __post_init__(self) -> None:
+        if self.fu is None:
+            self.fu = np.zeros(len(self.u), np.int64)
 
     def take(self, rows: np.ndarray) -> _Values:
         where = np.full(len(self.u), -1, np.int64)
@@ -289,7 +289,7 @@ class _Values:
             "n_units": self.n_units.astype(np.int64), "source": _strings(self.src, self.sources),
             "disputed": self.disp.astype(bool), "n_disputed": self.n_disp.astype(np.int64),
             "findings": self.row_findings(), "readings": self.row_readings(),
-            "from_units": _strings(np.zeros(len(self.u), np.int64), [""]),
+            "from_units": _strings(self.fu, self.came),
         }, columns=VALUE_COLUMNS)
 
 
@@ -552,22 +552,25 @@ def _findings_of(con: duckdb.DuckDBPyConnection, catalog: Catalog, plan: _Plan, 
                  scope: Sequence[str] | None, term_id: str | None) -> _Found:
     """The findings that dispute the plan's indicators, in the chosen org types (and units, term)."""
     where = [f"severity = '{DISPUTING_SEVERITY}'", *_where(catalog, types, scope, term_id)]
-    # a stated bound's qualifier ('>' of "trên 90%") is its fact's: data, not read back from the detail
-    rows = con.execute("SELECT rule, unit_code, year, period, org_type, measure, stated, computed, detail, source, "
-                       "CASE WHEN rule = 'stated_bound' THEN coalesce((SELECT any_value(x.qualifier) FROM facts x "
-                       "WHERE x.unit_code = f.unit_code AND x.year = f.year AND x.period = f.period "
-                       "AND x.org_type = f.org_type AND x.measure = f.measure), '') ELSE '' END AS qualifier "
-                       "FROM findings f WHERE " + " AND ".join(where)
-                       + " ORDER BY unit_code, year, period, measure, rule").fetchall()
+    # the finding's facts are its fields (a stated bound's qualifier, the counts of a rate); a database loaded
+    # before findings had fields has them NULL (core.checks.finding_select), but for a bound's qualifier, its fact's
+    select = finding_select(con, "findings", "f").replace(
+        "NULL::VARCHAR AS qualifier",
+        "CASE WHEN rule = 'stated_bound' THEN (SELECT any_value(x.qualifier) FROM facts x "
+        "WHERE x.unit_code = f.unit_code AND x.year = f.year AND x.period = f.period "
+        "AND x.org_type = f.org_type AND x.measure = f.measure) END AS qualifier")
+    rows = con.execute(f"SELECT {select} FROM findings f WHERE "
+                       + " AND ".join(where) + " ORDER BY unit_code, year, period, measure, rule").fetchall()
     found: list[dict] = []
     out: list[tuple] = []
     periods = tuple(catalog.periods)
-    for rule, unit, year, period, org, measure, stated, computed, detail, source, qualifier in rows:
-        stated = np.nan if stated is None else float(stated)
-        computed = np.nan if computed is None else float(computed)
-        f = {"rule": rule, "unit_code": unit, "year": int(year), "period": period, "org_type": org,
-             "measure": measure, "stated": stated, "computed": computed, "detail": detail, "source": source,
-             "qualifier": qualifier}
+    for row in rows:
+        f = dict(zip(FINDING_COLUMNS, row, strict=True))
+        rule, unit, year, period, measure = f["rule"], f["unit_code"], f["year"], f["period"], f["measure"]
+        stated = f["stated"] = np.nan if f["stated"] is None else float(f["stated"])
+        computed = f["computed"] = np.nan if f["computed"] is None else float(f["computed"])
+        f["year"] = int(year)
+        qualifier = f["qualifier"] = f["qualifier"] or ""
         # (figure, the stated figure, the other one the source gives, the other's qualifier)
         if rule == "part_exceeds_whole":  # measure = the part (computed), stated = its whole
             m = catalog.measures.get(measure)
@@ -633,6 +636,10 @@ def _values_of(frame: pd.DataFrame, catalog: Catalog) -> _Values:
     u, unit_names = factor("unit_code")
     k, ind_names = factor("indicator")
     s, sources = factor("source")
+    fu, came = np.zeros(len(frame), np.int64), [""]
+    if "from_units" in frame and len(frame):
+        codes, names = pd.factorize(frame["from_units"].astype("string").fillna(""), sort=True)
+        fu, came = codes.astype(np.int64), [str(x) for x in names]
     periods = tuple(catalog.periods)
     n = len(frame)
     # a frame built by hand may leave the dispute columns out or empty: undisputed
@@ -648,6 +655,7 @@ def _values_of(frame: pd.DataFrame, catalog: Catalog) -> _Values:
         stated=frame["stated"].to_numpy(np.float64), n_units=frame["n_units"].to_numpy(np.int64), src=s,
         disp=disp, n_disp=(frame["n_disputed"].fillna(0).to_numpy(np.int64) if "n_disputed" in frame
                            else disp.astype(np.int64)),
+        came=came, fu=fu,
     )
     # the findings and readings of the few disputed rows, back into columnar form
     f_row, f_idx, a_row, a_val, a_q = [], [], [], [], []
@@ -899,28 +907,35 @@ def _observe(vals: _Values, binds: _Binds, catalog: Catalog, tt: _TargetYears, *
                 met=np.where(judged & verify, _UNDECIDED, np.where(judged, m, 0)))
 
 
-def _obs_sources(vals: _Values, obs: _Obs, rows: np.ndarray, lang: str | None = None) -> list[str]:
-    """The source of each observation in `rows`, with a note where a TD figure was judged; an
-    aggregate's said in `lang` (None: left to the reader's page, from basis and n_units)."""
-    base = _sources(vals, obs.vi[rows], lang)
+def _obs_notes(vals: _Values, obs: _Obs, rows: np.ndarray) -> list[dict | None]:
+    """Per observation in `rows`, how a TD figure was judged (core.i18n.source_note says it): a count as
+    its yearly average (`total` since the term began ÷ `years` = `average`), a rate as the term's average
+    against a yearly target; None for any other figure."""
     td = vals.periods.index("TD")
-    for j, r in enumerate(rows.tolist()):
+    out: list[dict | None] = []
+    for r in rows.tolist():
         if obs.average[r]:
-            base[j] += (f" — so sánh bình quân năm: {_vi_num(vals.value[obs.vi[r]], 0)} từ đầu nhiệm kỳ"
-                        f" ÷ {obs.elapsed[r]} năm = {_vi_num(obs.compared[r])}")
-        elif obs.judged[r] and vals.period[obs.vi[r]] == td:
-            base[j] += " — số liệu bình quân từ đầu nhiệm kỳ, so với chỉ tiêu năm"
-    return base
+            out.append({"kind": "average", "total": float(vals.value[obs.vi[r]]), "years": int(obs.elapsed[r]),
+                        "average": float(obs.compared[r])})
+        else:
+            out.append({"kind": "term_to_date"} if obs.judged[r] and vals.period[obs.vi[r]] == td else None)
+    return out
+
+
+def _obs_sources(vals: _Values, obs: _Obs, rows: np.ndarray, lang: str) -> list[str]:
+    """The source of each observation in `rows` said in `lang`, with the note where a TD figure was judged."""
+    return [text + source_note(note, lang) for text, note in
+            zip(_sources(vals, obs.vi[rows], lang), _obs_notes(vals, obs, rows), strict=True)]
 
 
 def _sources(vals: _Values, rows: np.ndarray, lang: str | None) -> list[str]:
-    """The sources of value rows `rows`; an aggregate's said in `lang` when one is given."""
+    """The sources of value rows `rows`; an aggregate's and a predecessors' said in `lang` when one is given
+    (None: left to the reader's page, from basis, n_units and from_units)."""
     texts = [vals.sources[s] for s in vals.src[rows].tolist()]
     if lang is None:
         return texts
-    agg = vals.basis[rows] == BASES.index("aggregated")
-    return [source_text(x, "aggregated", n, lang) if a else x
-            for x, a, n in zip(texts, agg.tolist(), vals.n_units[rows].tolist(), strict=True)]
+    return [source_text(x, BASES[b], n, lang, from_units=vals.came[f]) for x, b, n, f in zip(
+        texts, vals.basis[rows].tolist(), vals.n_units[rows].tolist(), vals.fu[rows].tolist(), strict=True)]
 
 
 # -- assess -------------------------------------------------------------------------------------------
@@ -953,6 +968,7 @@ class _Assessed:
     docs: list[str]
     source: np.ndarray
     vals: _Values
+    note: np.ndarray | None = None
 
     def disputes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per binding, of its latest value: disputed, disputed inputs, findings, other readings."""
@@ -1006,6 +1022,8 @@ class _Assessed:
             **dict(zip(("disputed", "n_disputed", "findings", "readings"), self.disputes(), strict=True)),
             "latest_basis": self.latest_basis(),
             "latest_n_units": self.latest_n_units(),
+            "latest_from_units": self.latest_from_units(),
+            "source_note": self.note if self.note is not None else np.full(len(self.source), None, dtype=object),
         }, columns=ASSESS_COLUMNS)
 
     def latest_basis(self) -> pd.Series:
@@ -1014,6 +1032,15 @@ class _Assessed:
         row = self.columns["latest_row"]
         codes = np.where(row >= 0, self.vals.basis[np.maximum(row, 0)] if len(self.vals.basis) else 0, len(BASES))
         return _strings(codes.astype(np.int64), [*BASES, ""])
+
+    def latest_from_units(self) -> pd.Series:
+        """Per binding, the units its latest value comes from when it is from a year before the unit
+        existed (basis `predecessors`); '' otherwise."""
+        row = self.columns["latest_row"]
+        if not len(self.vals.fu):
+            return pd.Series([""] * len(row), dtype="str")
+        came = [*self.vals.came, ""]
+        return _strings(np.where(row >= 0, self.vals.fu[np.maximum(row, 0)], len(came) - 1).astype(np.int64), came)
 
     def latest_n_units(self) -> np.ndarray:
         """Per binding, how many units its latest value sums (1 for a unit's own figure; 0 without one):
@@ -1121,10 +1148,11 @@ def _assess(vals: _Values, binds: _Binds, catalog: Catalog, *, as_of: int | None
     next_year = np.where(~deadline_t & (k_pts >= 2) & (not ended), trend_at(np.nan_to_num(latest_year) + 1), np.nan)
     status = np.where(deadline_t, d_status, y_status)
 
-    source = np.full(n, "", dtype=object)
-    if sources:
-        source[latest_src >= 0] = _obs_sources(vals, obs, latest_src[latest_src >= 0])
-    return _Assessed(binds=binds, docs=tt.docs, source=source, columns={
+    source, note = np.full(n, "", dtype=object), np.full(n, None, dtype=object)
+    if sources:  # the note as data: the reader's page says it (core.i18n.assessed_source)
+        source[latest_src >= 0] = _sources(vals, obs.vi[latest_src[latest_src >= 0]], None)
+        note[latest_src >= 0] = _obs_notes(vals, obs, latest_src[latest_src >= 0])
+    return _Assessed(binds=binds, docs=tt.docs, source=source, note=note, columns={
         "freq": binds.freq[tk], "deadline": deadline, "comp": comp, "target": t_lo, "target_high": t_hi,
         "doc": t_doc, "latest_year": latest_year, "latest_value": latest_value, "latest_qual": latest_qual,
         "met": met_code, "status": status, "verdict": np.where(deadline_t, d_status, verdict),

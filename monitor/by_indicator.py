@@ -57,7 +57,8 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
         value = float(hit["value"].iloc[0]) if len(hit) else np.nan
         qualifier = str(hit["qualifier"].iloc[0]) if len(hit) else ""
         first = hit.iloc[0] if len(hit) else None
-        source = "" if first is None else source_text(first["source"], first.get("basis"), first.get("n_units"), lang)
+        source = "" if first is None else source_text(first["source"], first.get("basis"), first.get("n_units"), lang,
+                                                              from_units=first.get("from_units", ""))
         disputed = bool(hit["disputed"].iloc[0]) if len(hit) and "disputed" in hit else False
         note = ("; ".join(dispute_sentences(hit["findings"].iloc[0], catalog, lang, value=value,
                                             unit=indicator_unit(catalog, indicator), indicator=indicator))
@@ -113,8 +114,8 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
         t("denominator", lang): [fmt_number(x, lang) for x in v["den"]],
         t("basis", lang): [_basis(b, n, lang, f) for b, n, f in zip(
             v["basis"], v["n_units"], v.get("from_units", pd.Series([""] * len(v), index=v.index)), strict=True)],
-        t("source", lang): [source_text(x, b, n, lang) for x, b, n in zip(v["source"], v["basis"], v["n_units"],
-                                                                           strict=True)],
+        t("source", lang): [source_text(x, b, n, lang, from_units=f) for x, b, n, f in zip(
+            v["source"], v["basis"], v["n_units"], v.get("from_units", [""] * len(v)), strict=True)],
     })
 
 

@@ -16,6 +16,7 @@ from core.i18n import (
     DISPUTED_MARK,
     MISSING,
     NO_TARGET,
+    assessed_source,
     fmt_change,
     fmt_target,
     fmt_value,
@@ -64,7 +65,7 @@ def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
             "needed": fmt_change(r.needed_per_year, unit_kind, lang),
             "achieved": fmt_change(r.achieved_per_year, unit_kind, lang),
             "projected": fmt_value(r.projected, unit_kind, lang),
-            "source": source_text(r.source, getattr(r, "latest_basis", ""), getattr(r, "latest_n_units", None), lang),
+            "source": assessed_source(r, lang),
         })
     return pd.DataFrame(rows, columns=["indicator", "target_id", "name", "full_name", "target", "latest", "progress",
                                        "trend", "status", "status_code", "dispute", "needed", "achieved", "projected",
@@ -102,7 +103,8 @@ def other_values(values: pd.DataFrame, assessed: pd.DataFrame, catalog: Catalog,
         "value": [fmt_value(x, indicator_unit(catalog, i), lang, q)
                   for x, i, q in zip(v["value"], v["indicator"], v["qualifier"], strict=True)],
         "status": status_label(NO_TARGET, lang),
-        "source": [source_text(x, b, n, lang) for x, b, n in zip(v["source"], v["basis"], v["n_units"], strict=True)],
+        "source": [source_text(x, b, n, lang, from_units=f) for x, b, n, f in zip(
+            v["source"], v["basis"], v["n_units"], v.get("from_units", [""] * len(v)), strict=True)],
     })
 
 

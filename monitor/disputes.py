@@ -50,16 +50,16 @@ def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, 
         elif rule in ("stated_rate", "stated_bound"):
             ind = catalog.indicators.get(measure)
             kind = ind.unit if ind is not None else "percent"
-            num, den = [*str(f.get("detail", "")).split(" / "), "", ""][:2]
-            if rule == "stated_rate":
-                stated_text = fmt_number(stated, lang) + ("%" if kind == "percent" else "")  # as written: 31%
+            num, den = f.get("num"), f.get("den")  # the counts: fields (NULL in a database loaded before)
+            stated_text = fmt_number(stated, lang) + ("%" if kind == "percent" else "")  # as written: 31%
+            if rule == "stated_rate" and not (is_missing(num) or is_missing(den)):
                 text = t("dispute_stated_rate", lang, stated=stated_text,
-                         computed=fmt_value(computed, kind, lang), num=_vi_count(num, lang),
-                         den=_vi_count(den, lang))
-            else:
-                qual = str(f.get("qualifier", ""))
+                         computed=fmt_value(computed, kind, lang), num=fmt_number(num, lang),
+                         den=fmt_number(den, lang))
+            else:  # a bound, or a rate without its counts: what it states against what they give
+                qual = str(f.get("qualifier") or "")
                 text = t("dispute_stated_bound", lang, computed=fmt_value(computed, kind, lang),
-                         stated=fmt_value(stated, kind, lang, qual if qual in "<>" else ""))
+                         stated=fmt_value(stated, kind, lang, qual) if qual in ("<", ">") else stated_text)
         else:
             text = t("dispute_other", lang, rule=finding_rule_name(rule, lang))
         if text not in out:
@@ -68,14 +68,6 @@ def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, 
     if unit == "percent" and not is_missing(value) and float(value) > 100 + 1e-9:
         out.append(t("dispute_over_100", lang))
     return out
-
-
-def _vi_count(text: str, lang: str) -> str:
-    """A count from a finding's detail ('18', '4313') the reader's way."""
-    try:
-        return fmt_number(float(text.strip()), lang)
-    except ValueError:
-        return text.strip()
 
 
 def dispute_note(r: object, catalog: Catalog, lang: str) -> str:

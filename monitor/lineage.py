@@ -118,7 +118,7 @@ def _successors(values: pd.DataFrame, changes: pd.DataFrame, year: int) -> pd.Da
     rows = rows.merge(own.rename(columns={"unit_code": "to_code"}).assign(_own=True), on=["to_code", *KEYS],
                       how="left")
     rows = rows[rows["_own"].isna()]
+    # no source text of their own: basis and from_units say where they come from (core.i18n.source_text)
     rows = rows.assign(unit_code=rows["to_code"], basis="predecessors",
-                       from_units=rows["to_code"].map(label).astype("str"))
-    rows["source"] = "Tính từ số liệu của đơn vị trước sắp xếp: " + rows["from_units"]
+                       from_units=rows["to_code"].map(label).astype("str"), source="")
     return rows[[*values.columns, "from_units"]].reset_index(drop=True)

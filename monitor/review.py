@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from core.catalog import Catalog
+from core.checks import FINDING_COLUMNS
 from core.numbers import NumberFormatError, machine_to_vi, vi_to_machine
 from etl.extract import UNPLACED_COLUMNS, ExtractResult, Slip, extract, reason_text
 from etl.extract_text import PLACE_WORDS as PLACE_WORDS  # the page translates places with these
@@ -269,8 +270,7 @@ def findings_for(report: Report, unit: str) -> pd.DataFrame:
     new rows, and other units' old slips are not this report's business."""
     rows = report.finding_rows
     if rows is None:
-        return pd.DataFrame(columns=["rule", "severity", "unit_code", "year", "period", "org_type", "measure",
-                                     "stated", "computed", "detail", "source"])
+        return pd.DataFrame(columns=FINDING_COLUMNS)
     return rows[rows["unit_code"] == unit].reset_index(drop=True)
 
 

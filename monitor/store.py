@@ -65,8 +65,7 @@ SQL: dict[str, str] = {
         ORDER BY u.unit_code, y.year
     """,
     "findings": """
-        SELECT rule, severity, unit_code, year, period, org_type, measure, stated, computed, detail, source
-        FROM findings
+        SELECT * FROM findings  -- with the finding's fields where the database has them (schema.sql)
         WHERE list_contains($units::VARCHAR[], unit_code)
           AND year BETWEEN $start AND $end
         ORDER BY unit_code, year, period, measure, rule

@@ -50,8 +50,7 @@ def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str],
         t("measure", lang): [measure_name(catalog, m, lang) for m in found["measure"]],
         t("stated", lang): [fmt_number(x, lang) for x in found["stated"]],
         t("computed", lang): [fmt_number(x, lang) for x in found["computed"]],
-        t("detail", lang): [finding_detail(*f, lang) for f in zip(
-            found["rule"], found["year"], found["stated"], found["computed"], found["detail"], strict=True)],
+        t("detail", lang): [finding_detail(f, lang, catalog) for f in found.to_dict("records")],
         t("rule", lang): [finding_rule_name(r, lang) for r in found["rule"]],
         t("source", lang): found["source"].to_numpy(),
     })

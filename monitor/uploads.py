@@ -198,8 +198,7 @@ def upload_findings_table(checked: Checked, about: pd.DataFrame, catalog: Catalo
         t("computed", lang): [fmt_number(x, lang) for x in about["computed"]],
         t("finding_in_file", lang): finding_places(checked, about, lang),
         t("rule", lang): [finding_rule_name(r, lang) for r in about["rule"]],
-        t("detail", lang): [finding_detail(*f, lang) for f in zip(
-            about["rule"], about["year"], about["stated"], about["computed"], about["detail"], strict=True)],
+        t("detail", lang): [finding_detail(f, lang, catalog) for f in about.to_dict("records")],
     })
     # one unit (the usual upload): said above the table, its column left out so the rest fits the page
     return table.drop(columns=t("unit", lang)) if about["unit_code"].nunique() == 1 else table

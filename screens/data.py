@@ -98,8 +98,9 @@ def _overview() -> None:
         st.success(c.t("findings_none"))
     else:
         st.caption(c.t("findings_count", n=len(found)))
-        widths = {c.t("unit"): 130, c.t("year"): 50, c.t("period"): 70, c.t("measure"): 220, c.t("stated"): 70,
-                  c.t("computed"): 65, c.t("detail"): 90, c.t("rule"): 120}
+        # the detail is a formula said in words ('cao cấp 59 + trung cấp 266 + sơ cấp 8 = 333'): room for it
+        widths = {c.t("unit"): 120, c.t("year"): 50, c.t("period"): 70, c.t("measure"): 190, c.t("stated"): 70,
+                  c.t("computed"): 65, c.t("detail"): 130, c.t("rule"): 120}
         st.dataframe(submissions.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings",
                      row_height=WRAP_ROW,
                      column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})

@@ -167,3 +167,16 @@ def test_assessment_and_heatmap_say_when_the_latest_figure_is_borrowed(reorg: Pa
     assert all(h.endswith("<br>Tính từ đơn vị trước sắp xếp") for h in grid["hover"])
     grid = overview.status_grid(at_2026, cat, units, ["DEMO-M01-X001"], "vi")
     assert not any("trước sắp xếp" in h for h in grid["hover"])
+
+
+@pytest.mark.parametrize("page", ["unit", "indicator"])
+def test_english_pages_say_the_borrowed_years_source_in_english(monkeypatch: pytest.MonkeyPatch, reorg: Path,
+                                                                page: str) -> None:
+    """A year before the unit existed keeps no sentence in its source: basis and from_units are data, said in
+    the reader's language (core.i18n.source_text)."""
+    at = run_app(monkeypatch, reorg, page, lang="en", term="2025-2030", year="2025", unit="DEMO-M01-X001",
+                 indicator="org_good_or_better_rate")
+    assert not at.exception, [e.value for e in at.exception]
+    shown = texts(at) + "\n".join(f.to_string() for f in frames(at))
+    assert "Tính từ số liệu" not in shown
+    assert "Computed from the figures of the units before the reorganisation: DEMO-P01-H01" in shown

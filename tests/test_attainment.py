@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from core.catalog import DEFAULT_PATH, Catalog, default_catalog, load_catalog
-from core.i18n import source_text
+from core.i18n import assessed_source, source_text
 from etl.load import load
 from monitor.attainment import (
     ASSESS_COLUMNS,
@@ -158,9 +158,16 @@ def test_seed_assessed(sample_assessed: pd.DataFrame, unit: str, target: str, me
 def test_seed_revised_target_and_td_note(sample_assessed: pd.DataFrame) -> None:
     r = _row(sample_assessed, unit_code="TH-KHOI", target_id="admitted")
     assert r["target_document"] == "Sơ kết giữa nhiệm kỳ, 191-BC/ĐUK ngày 06/07/2023"
-    assert r["source"].endswith("— so sánh bình quân năm: 2.078 từ đầu nhiệm kỳ ÷ 3 năm = 692,67")
+    # how the TD count was judged is data (source_note), said in the reader's language at the edge
+    assert r["source"] == '191-BC/ĐUK 06/07/2023 (CATALOG §4): "admitted since the start of the term 2.078"'
+    assert r["source_note"] == {"kind": "average", "total": 2078.0, "years": 3, "average": pytest.approx(2078 / 3)}
+    assert assessed_source(r, "vi").endswith("— so sánh bình quân năm: 2.078 từ đầu nhiệm kỳ ÷ 3 năm = 692,67")
+    assert assessed_source(r, "en").endswith(
+        " — compared as a yearly average: 2,078 since the term began ÷ 3 years = 692.67")
     r = _row(sample_assessed, unit_code="TH-KHOI", target_id="org-gob")
-    assert r["source"].endswith("— số liệu bình quân từ đầu nhiệm kỳ, so với chỉ tiêu năm")
+    assert r["source_note"] == {"kind": "term_to_date"}
+    assert assessed_source(r, "vi").endswith(" — số liệu bình quân từ đầu nhiệm kỳ, so với chỉ tiêu năm")
+    assert assessed_source(r, "en").endswith(" — the average since the term began, compared with the yearly target")
 
 
 def test_seed_yearly_trend(sample_assessed: pd.DataFrame) -> None:

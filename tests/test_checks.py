@@ -120,9 +120,15 @@ def test_a_jumps_detail_in_the_readers_language() -> None:
     stored = next(e for e in EXPECTED if e[0] == "yoy_count_jump" and e[4] == "member_total")
     rule, _, year, _, _, stated, computed, detail, _ = stored
     assert detail == "2021: 4000 → 2022: 41000 (×10.3)"
-    assert finding_detail(rule, year, stated, computed, detail, "vi") == "2021: 4.000 → 2022: 41.000 (×10,3)"
-    assert finding_detail(rule, year, stated, computed, detail, "en") == "2021: 4,000 → 2022: 41,000 (×10.3)"
-    assert finding_detail("yoy_rate_jump", 2022, 40.5, 4.2, "", "en") == "2021: 4.2% → 2022: 40.5% (+36.3 points)"
-    assert finding_detail("yoy_rate_jump", 2022, 50.0, 90.0, "", "vi") == "2021: 90% → 2022: 50% (−40 điểm %)"
-    assert finding_detail("part_exceeds_whole", 2022, 323.0, 325.0, "325 > 323", "en") == "325 > 323"
-    assert finding_detail("stated_rate", 2022, 31.0, 32.7, "18 / 55", "en") == "18 / 55"  # counts read alike
+    f = {"rule": rule, "year": year, "stated": stated, "computed": computed, "detail": detail}
+    assert finding_detail(f, "vi") == "2021: 4.000 → 2022: 41.000 (×10,3)"
+    assert finding_detail(f, "en") == "2021: 4,000 → 2022: 41,000 (×10.3)"
+    jump = {"rule": "yoy_rate_jump", "year": 2022, "detail": ""}
+    assert finding_detail({**jump, "stated": 40.5, "computed": 4.2}, "en") == "2021: 4.2% → 2022: 40.5% (+36.3 points)"
+    assert finding_detail({**jump, "stated": 50.0, "computed": 90.0}, "vi") == "2021: 90% → 2022: 50% (−40 điểm %)"
+    part = {"rule": "part_exceeds_whole", "year": 2022, "stated": 3230.0, "computed": 3250.0, "detail": "3250 > 3230"}
+    assert finding_detail(part, "vi") == "3.250 > 3.230"
+    assert finding_detail(part, "en") == "3,250 > 3,230"
+    # a finding of a database loaded before findings had fields: its stored detail
+    assert finding_detail({"rule": "stated_rate", "year": 2022, "stated": 31.0, "computed": 32.7,
+                           "detail": "18 / 55"}, "en") == "18 / 55"

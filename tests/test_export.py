@@ -313,6 +313,11 @@ def test_workbook_sample(sample_db: Path, cat, tmp_path: Path):
     assert first[5] == "Cả năm"
     assert first[7] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên"
     assert {r[1].value for r in checks.iter_rows(min_row=2)} <= {"Sai lệch", "Cảnh báo"}
+    # each detail said from the finding's fields: the parts by name, counts the Vietnamese way
+    details = {(r[2].value, r[7].value): r[10].value for r in checks.iter_rows(min_row=2)}
+    assert details[("BD-TAYSON", "Tổng số cấp ủy viên cơ sở")] == "cao cấp 59 + trung cấp 266 + sơ cấp 8 = 333"
+    assert details[("BD-TAYSON", "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên")] \
+        == "18 / 55"
 
 
 # -- charts, slides, the pack ----------------------------------------------------------------------

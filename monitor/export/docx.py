@@ -24,7 +24,7 @@ from docx.oxml.shared import OxmlElement
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
-from core.i18n import MISSING, fmt_number, fmt_target, is_missing, source_text, status_label, with_qualifier
+from core.i18n import MISSING, assessed_source, fmt_number, fmt_target, is_missing, status_label, with_qualifier
 from monitor import disputes
 from monitor.export.committee import annex_rows as committee_annex_rows
 from monitor.export.committee import draft_blocks as committee_blocks
@@ -143,7 +143,7 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
         if note:
             notes.append((len(rows), note))
         rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang),
-                     source_text(r.source, getattr(r, "latest_basis", ""), getattr(r, "latest_n_units", None), lang)])
+                     assessed_source(r, lang)])
     return header, rows, notes
 
 

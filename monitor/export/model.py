@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from core.catalog import Catalog, Term
-from core.checks import FINDING_COLUMNS
+from core.checks import FINDING_COLUMNS, finding_select
 from core.i18n import unit_name
 from etl.demo import SOURCE as DEMO_SOURCE
 from etl.safety import printable_frame
@@ -109,7 +109,7 @@ def load_pack_data(con: duckdb.DuckDBPyConnection, catalog: Catalog, scope: str,
     assessed = attainment.assess(values, catalog, units[units["unit_code"].isin(below)], as_of=as_of,
                                  term_id=term.id)
     findings = con.execute(
-        f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE unit_code IN (SELECT unnest($codes)) "
+        f"SELECT {finding_select(con)} FROM findings WHERE unit_code IN (SELECT unnest($codes)) "
         "AND year <= $year ORDER BY unit_code, year, period, org_type, measure, rule",
         {"codes": below, "year": as_of}).df()
     return PackData(catalog, scope, _rows(units, catalog, scope, assessed), units, values, assessed, findings,

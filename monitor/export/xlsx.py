@@ -17,12 +17,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.i18n import (
+    assessed_source,
     finding_detail,
     finding_rule_name,
     fmt_target,
     is_missing,
     measure_name,
-    source_text,
     status_label,
     status_style,
 )
@@ -87,7 +87,7 @@ def assessment_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[i
             _num(r.target_high), None if is_missing(r.latest_year) else int(r.latest_year), _num(r.latest_value),
             r.latest_qualifier, met.get(r.met, r.met), status_label(r.status, lang, symbol=False),
             _num(r.projected), _num(r.progress), _num(r.needed_per_year), _num(r.achieved_per_year),
-            source_text(r.source, getattr(r, "latest_basis", ""), getattr(r, "latest_n_units", None), lang),
+            assessed_source(r, lang),
             disputes.dispute_note(r, catalog, lang),
         ])
         value_formats.append(RATE_FORMAT if ind.unit == "percent" else COUNT_FORMAT)
@@ -170,7 +170,7 @@ def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
              catalog.periods[f.period].name(lang) if f.period in catalog.periods else f.period,
              catalog.org_types[f.org_type].name(lang) if f.org_type in catalog.org_types else f.org_type,
              measure_name(catalog, f.measure, lang), _num(f.stated), _num(f.computed),
-             finding_detail(f.rule, f.year, f.stated, f.computed, f.detail, lang), f.source]
+             finding_detail(f, lang, catalog), f.source]
             for f in data.findings.itertuples(index=False)]
     return header, rows
 
