@@ -3,7 +3,6 @@ and printed by `python -m etl check`. Each names unit, year, measure, both numbe
 
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import duckdb
 
 from core.i18n import t
 from etl.load import load
+from tests.inputs import write_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,19 +69,9 @@ EXPECTED = [
 ]
 
 
-def _write(tmp_path: Path) -> tuple[Path, Path]:
-    u, m = tmp_path / "units.csv", tmp_path / "measures.csv"
-    with u.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([("unit_code", "name_vi", "name_en", "parent_code", "kind"), *UNITS])
-    with m.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([("unit_code", "year", "period", "org_type", "measure", "value", "qualifier",
-                                  "source"), *FACTS])
-    return u, m
-
-
 def test_load_stores_the_warnings(tmp_path: Path) -> None:
     db = tmp_path / "t.duckdb"
-    report = load(list(_write(tmp_path)), db)
+    report = load(write_inputs(tmp_path, UNITS, FACTS), db)
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT rule, unit_code, year, org_type, measure, stated, computed, detail, source "
                            "FROM findings WHERE severity = 'warning' ORDER BY unit_code, year, org_type, measure"
@@ -93,7 +83,7 @@ def test_load_stores_the_warnings(tmp_path: Path) -> None:
 
 
 def test_check_prints_them(tmp_path: Path) -> None:
-    units, measures = _write(tmp_path)
+    units, measures = write_inputs(tmp_path, UNITS, FACTS)
     run = subprocess.run([sys.executable, "-m", "etl", "check", str(units), str(measures)], cwd=ROOT,
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0

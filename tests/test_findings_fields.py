@@ -4,7 +4,6 @@ number style, while the stored `detail` stays the formula it always was (CONTRAC
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
@@ -16,6 +15,7 @@ from core.problems import finding_sentence
 from etl.load import load
 from monitor.disputes import dispute_sentences
 from monitor.submissions import findings_table
+from tests.inputs import write_inputs
 
 CATALOG = default_catalog()
 UNITS = [("T", "Tỉnh Thử", "Test Province", "", "province"), ("A", "Huyện A", "District A", "T", "district")]
@@ -45,16 +45,6 @@ EXPECTED = [
 ]
 
 
-def _write(folder: Path, facts: list[tuple]) -> list[Path]:
-    u, m = folder / "units.csv", folder / "measures.csv"
-    with u.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([("unit_code", "name_vi", "name_en", "parent_code", "kind"), *UNITS])
-    with m.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([("unit_code", "year", "period", "org_type", "measure", "value", "qualifier",
-                                  "source"), *facts])
-    return [u, m]
-
-
 def _rows(db: Path) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(f"SELECT {COLUMNS} FROM findings ORDER BY rule = 'stated_bound', measure").fetchall()
@@ -67,13 +57,13 @@ def _findings(db: Path) -> pd.DataFrame:
 
 def test_each_rule_stores_its_facts_as_fields(tmp_path: Path) -> None:
     db = tmp_path / "f.duckdb"
-    load(_write(tmp_path, FACTS), db)
+    load(write_inputs(tmp_path, UNITS, FACTS), db)
     assert _rows(db) == EXPECTED
 
 
 def test_the_detail_is_said_in_the_readers_language(tmp_path: Path) -> None:
     db = tmp_path / "f.duckdb"
-    load(_write(tmp_path, FACTS), db)
+    load(write_inputs(tmp_path, UNITS, FACTS), db)
     found = _findings(db).to_dict("records")
     assert [finding_detail(f, "vi") for f in found] == [
         "cao cấp 59 + trung cấp 266 + sơ cấp 8 = 333",  # by name, in indicators.yaml's order
@@ -90,7 +80,7 @@ def test_the_detail_is_said_in_the_readers_language(tmp_path: Path) -> None:
 
 def test_dispute_sentences_read_the_fields(tmp_path: Path) -> None:
     db = tmp_path / "f.duckdb"
-    load(_write(tmp_path, FACTS), db)
+    load(write_inputs(tmp_path, UNITS, FACTS), db)
     rate, bound = (f for f in _findings(db).to_dict("records") if f["rule"] in ("stated_rate", "stated_bound"))
     rate["detail"] = bound["detail"] = ""  # nothing is read back from the formula
     assert dispute_sentences([rate], CATALOG, "vi", indicator="member_good_or_better_rate") == [
@@ -103,7 +93,7 @@ def test_dispute_sentences_read_the_fields(tmp_path: Path) -> None:
 
 def test_a_database_made_before_the_fields_opens_and_loads(tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
-    load(_write(tmp_path, FACTS[:3]), db)
+    load(write_inputs(tmp_path, UNITS, FACTS[:3]), db)
     with duckdb.connect(str(db)) as con:  # the findings table as it was before it had fields
         for column in ("num", "den", "qualifier", "parts", "part_values"):
             con.execute(f"ALTER TABLE findings DROP COLUMN {column}")
@@ -118,5 +108,5 @@ def test_a_database_made_before_the_fields_opens_and_loads(tmp_path: Path) -> No
     assert dispute_sentences(hit["findings"], CATALOG, "vi", indicator="member_good_or_better_rate") == [
         "báo cáo ghi 5%, nhưng tính từ số lượng được 0,02%: số liệu báo cáo không khớp"]
     # the next load gives the table its fields and every finding its facts
-    load(_write(tmp_path, FACTS), db)
+    load(write_inputs(tmp_path, UNITS, FACTS), db)
     assert _rows(db) == EXPECTED
