@@ -17,7 +17,7 @@ data/demo/measures.csv: $(BIN)/.installed
 
 # Rebuilt whenever the catalogue, the sample or the demo changes: built fresh beside the old file and
 # renamed over it, so a running dashboard never sees it missing. The audit keeps every load, rebuilds included.
-$(DB): $(BIN)/.installed indicators.yaml data/demo/measures.csv $(wildcard data/sample/*) $(wildcard etl/*.py)
+$(DB): $(BIN)/.installed indicators.yaml data/demo/measures.csv $(wildcard data/sample/*) $(wildcard etl/*.py) $(wildcard core/*.py) core/schema.sql
 	rm -f $(DB).new $(DB).new.audit.jsonl
 	$(BIN)/python -m etl load data/sample/units.csv data/sample/*measures*.csv \
 		data/demo/units.csv data/demo/measures.csv --db $(DB).new

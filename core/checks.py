@@ -94,7 +94,7 @@ _BALANCE = """
 _DERIVED_PART = """
     SELECT 'part_exceeds_whole' AS rule, 'finding' AS severity, p.unit_code, p.year, p.period,
            p.org_type, p.measure, w.value AS stated, p.value AS computed,
-           format('{} > {}', num(p.value), num(w.value)) AS detail, '' AS source, NO_FIELDS
+           format('{} > {}', num(p.value), num(w.value)) AS detail, '' AS source, {no_fields}
     FROM resolved p
     JOIN cat_measure m ON m.id = p.measure AND m.whole <> ''
     JOIN resolved w ON w.measure = m.whole AND w.unit_code = p.unit_code AND w.year = p.year
@@ -142,7 +142,7 @@ _YOY_RATE = f"""
            j.measure, j.value AS stated, j.value_a AS computed,
            format('{{}}: {{}} → {{}}: {{}} ({{}}{{}} điểm)', j.year_a, num(j.value_a), j.year, num(j.value),
                   CASE WHEN j.value > j.value_a THEN '+' ELSE '−' END, num(abs(j.value - j.value_a))) AS detail,
-           {_PAIR_SOURCE.format(a="coalesce(sa.source, '')", b="coalesce(sb.source, '')")} AS source, NO_FIELDS
+           {_PAIR_SOURCE.format(a="coalesce(sa.source, '')", b="coalesce(sb.source, '')")} AS source, {{no_fields}}
     FROM jumps j
     LEFT JOIN sources sa ON sa.unit_code = j.unit_code AND sa.org_type = j.org_type AND sa.measure = j.measure
                         AND sa.year = j.year_a
@@ -159,7 +159,7 @@ _YOY_COUNT = f"""
            format('{{}}: {{}} → {{}}: {{}} ({{}}{{}})', a.year, num(a.value), b.year, num(b.value),
                   CASE WHEN b.value > a.value THEN '×' ELSE '÷' END,
                   num(round(greatest(a.value, b.value) / least(a.value, b.value), 1))) AS detail,
-           {_PAIR_SOURCE.format(a="a.source", b="b.source")} AS source, NO_FIELDS
+           {_PAIR_SOURCE.format(a="a.source", b="b.source")} AS source, {{no_fields}}
     FROM {{facts}} a
     JOIN {{facts}} b ON b.unit_code = a.unit_code AND b.org_type = a.org_type AND b.measure = a.measure
                     AND b.year = a.year + 1 AND b.period = 'Y'
@@ -171,8 +171,6 @@ _YOY_COUNT = f"""
 
 CHECKS = {"stated_rate": _STATED_RATE, "stated_bound": _STATED_BOUND, "balance": _BALANCE,
           "part_exceeds_whole": _DERIVED_PART, "yoy_rate_jump": _YOY_RATE, "yoy_count_jump": _YOY_COUNT}
-# NO_FIELDS: a rule whose facts stated and computed say all (a part and its whole, a year and the one before)
-CHECKS = {k: sql.replace("NO_FIELDS", _NO_FIELDS) for k, sql in CHECKS.items()}
 
 
 def finding_select(con: duckdb.DuckDBPyConnection, table: str = "findings", alias: str = "") -> str:
@@ -186,8 +184,9 @@ def finding_select(con: duckdb.DuckDBPyConnection, table: str = "findings", alia
 def _fill(sql: str, catalog: Catalog, facts: str) -> str:
     """A check's query on the relation `facts`, with the catalogue's thresholds."""
     yoy = catalog.method.year_over_year
+    # no_fields: a rule whose stated and computed say all (a part and its whole, a year and the one before)
     for name, value in (("facts", facts), ("rate_points", yoy.rate_points), ("min_base", yoy.min_base),
-                        ("count_factor", yoy.count_factor)):
+                        ("count_factor", yoy.count_factor), ("no_fields", _NO_FIELDS)):
         sql = sql.replace(f"{{{name}}}", str(value))
     return sql
 
