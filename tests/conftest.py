@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -26,3 +27,12 @@ def pytest_make_collect_report(collector: pytest.Collector) -> object:
     """A whole module skipped while collected (`pytest.importorskip`, a module-level skip)."""
     outcome = yield
     _skip_fails_under_ci(outcome.get_result())
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, one for a module's browser tests (tests.served_app.chromium)."""
+    from tests.served_app import chromium
+
+    with chromium() as b:
+        yield b

@@ -82,6 +82,30 @@ def serving(db: Path, root: Path, **env: str) -> Iterator[str]:
     assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 
+
+@contextlib.contextmanager
+def sample_site(root: Path, users: str, *, loaded_by: str = "", **env: str) -> Iterator[tuple[str, Path]]:
+    """The real sample in `root`/monitor.duckdb, served with local sign-in for the accounts `users` (the
+    text of a users.toml), and no traceback in the server's log when the block ends: (url, db)."""
+    from etl.load import load
+
+    db = root / "monitor.duckdb"
+    load([ROOT / "data" / "sample" / "units.csv", ROOT / "data" / "sample" / "measures.csv"], db,
+         **({"user": loaded_by} if loaded_by else {}))
+    (root / "users.toml").write_text(users, encoding="utf-8")
+    with serving(db, root, MONITOR_AUTH="local", MONITOR_USERS=str(root / "users.toml"), **env) as url:
+        yield url, db
+
+
+def sign_in(page: object, url: str, path: str, username: str, password: str, heading: str) -> None:
+    """Open `path` on the served app, sign in on its form, and wait for the page's `heading` (level 1)."""
+    page.goto(url + path)
+    page.locator('input[autocomplete="username"]').fill(username)
+    page.locator('input[type="password"]').fill(password)
+    page.locator('input[type="password"]').press("Enter")
+    page.get_by_role("heading", name=heading, level=1).wait_for(timeout=60_000)
+    settled(page)
+
 @contextlib.contextmanager
 def chromium() -> Iterator[object]:
     """Debian's Chromium, headless, for one module's browser tests."""

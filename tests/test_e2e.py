@@ -18,7 +18,7 @@ import pytest
 
 from etl.load import load
 from monitor.export.charts import png_text
-from tests.served_app import chromium, demo_database, require_chromium, serving, streamlit_server
+from tests.served_app import demo_database, require_chromium, serving, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -37,12 +37,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = demo_database(root)
     with serving(db, root) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -6,14 +6,11 @@ axe-playwright-python ships it. Without Chromium the tests are skipped, except u
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.served_app import chromium, demo_database, require_chromium, serving
+from tests.served_app import demo_database, require_chromium, serving
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
 # every page, opened as a reader would: on the demo province, and on a district for the Unit page
 PAGES = [("tong-quan", "unit=DEMO-P01"), ("chi-tieu", "unit=DEMO-P01"), ("don-vi", "unit=BD&focus=BD-TAYSON"),
          ("so-sanh", "unit=DEMO-P01"), ("du-lieu", "unit=DEMO-P01"), ("doc-bao-cao", "unit=DEMO-P01")]
@@ -30,12 +27,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = demo_database(root)
     with serving(db, root) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from etl.load import load
 from monitor import committee
 from monitor.auth import format_user
-from tests.served_app import ARGS, CHROMIUM, require_chromium, streamlit_server
+from tests.served_app import require_chromium, sample_site
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
 UNIVERSITY = "Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên"
 CAUSES = "Nhiều cấp ủy viên mới được bầu, chưa qua đào tạo đại học."
 REMEDIES = "Cử 12 đồng chí đi học đại học từ năm 2024."
@@ -30,25 +27,17 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    root = tmp_path_factory.mktemp("e2e-committee")
-    db = root / "monitor.duckdb"
-    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], db)
-    users = root / "users.toml"
-    users.write_text(format_user("tayson", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mật-khẩu-ts", rounds=4)
-                     + format_user("xem", "Người xem", "viewer", [], "mật-khẩu-xem", rounds=4), encoding="utf-8")
-    log_path = root / "server.log"
-    with streamlit_server(db, log_path, MONITOR_AUTH="local", MONITOR_USERS=str(users)) as url:
-        yield url, db
-    assert "Traceback" not in log_path.read_text(), log_path.read_text()
+    users = (format_user("tayson", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mật-khẩu-ts", rounds=4)
+             + format_user("xem", "Người xem", "viewer", [], "mật-khẩu-xem", rounds=4))
+    with sample_site(tmp_path_factory.mktemp("e2e-committee"), users) as site:
+        yield site
 
 
 @pytest.fixture
-def page(served: tuple[str, Path]) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="vi-VN", accept_downloads=True)
-        yield context.new_page()
-        browser.close()
+def page(browser: object, served: tuple[str, Path]) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="vi-VN", accept_downloads=True)
+    yield context.new_page()
+    context.close()
 
 
 def _sign_in(page: object, url: str, username: str, password: str) -> None:

@@ -15,12 +15,9 @@ import duckdb
 import pytest
 
 from core import audit
-from etl.load import load
 from monitor.auth import format_user
-from tests.served_app import chromium, grid, grid_rows, require_chromium, settled, streamlit_server
+from tests.served_app import grid, grid_rows, require_chromium, sample_site, settled, sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
 SHOTS = Path("/tmp/shots")
 HEADER = "unit_code,year,period,org_type,measure,value,qualifier,source\n"
 NEW_YEAR = HEADER + "BD-TAYSON,2024,Y,,org_rated,58,,BC 2024\nBD-TAYSON,2024,Y,,org_good,45,,BC 2024\n"
@@ -36,34 +33,17 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
     root = tmp_path_factory.mktemp("e2e_data")
-    db = root / "monitor.duckdb"
-    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], db, user="khoitao")
-    users = root / "users.toml"
-    users.write_text(format_user("canbo", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mat-khau-can-bo", 4)
-                     + format_user("quantri", "Quản trị viên", "admin", [], "mat-khau-quan-tri", 4), encoding="utf-8")
     (root / "so-lieu-2024.csv").write_text(NEW_YEAR, encoding="utf-8")
     (root / "bao-cao-sua.csv").write_text(CORRECTED, encoding="utf-8")
-    log_path = root / "server.log"
-    with streamlit_server(db, log_path, MONITOR_AUTH="local", MONITOR_USERS=str(users), MONITOR_UPLOADS="1") as url:
+    users = (format_user("canbo", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mat-khau-can-bo", 4)
+             + format_user("quantri", "Quản trị viên", "admin", [], "mat-khau-quan-tri", 4))
+    with sample_site(root, users, loaded_by="khoitao", MONITOR_UPLOADS="1") as (url, db):
         yield url, db, root
-    assert "Traceback" not in log_path.read_text(), log_path.read_text()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 def _sign_in(browser: object, url: str, username: str, password: str) -> object:
-    context = browser.new_context(viewport={"width": 1280, "height": 1400}, locale="vi-VN")
-    page = context.new_page()
-    page.goto(url + "/du-lieu?unit=BD")
-    page.locator('input[autocomplete="username"]').fill(username)
-    page.locator('input[type="password"]').fill(password)
-    page.locator('input[type="password"]').press("Enter")
-    page.get_by_role("heading", name=TITLE, level=1).wait_for(timeout=60_000)
-    settled(page)
+    page = browser.new_context(viewport={"width": 1280, "height": 1400}, locale="vi-VN").new_page()
+    sign_in(page, url, "/du-lieu?unit=BD", username, password, TITLE)
     return page
 
 

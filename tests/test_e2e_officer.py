@@ -17,12 +17,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl.load import load
 from monitor.auth import format_user
-from tests.served_app import ARGS, CHROMIUM, grid, grid_rows, require_chromium, settled, streamlit_server
+from tests.served_app import grid, grid_rows, require_chromium, sample_site, settled, sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
 SHOTS = Path("/tmp/shots")
 TITLE = "Dữ liệu: đầy đủ, sai lệch, nhật ký nạp"
 SHEET = "Huyện Tây Sơn"
@@ -39,33 +36,18 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
     root = tmp_path_factory.mktemp("e2e_officer")
-    db = root / "monitor.duckdb"
-    load([SAMPLE / "units.csv", SAMPLE / "measures.csv"], db, user="khoitao")
-    users = root / "users.toml"
-    users.write_text(format_user("canbo", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mat-khau-can-bo", 4),
-                     encoding="utf-8")
-    log_path = root / "server.log"
-    with streamlit_server(db, log_path, MONITOR_AUTH="local", MONITOR_USERS=str(users), MONITOR_UPLOADS="1") as url:
+    users = format_user("canbo", "Cán bộ Tây Sơn", "unit_officer", ["BD-TAYSON"], "mat-khau-can-bo", 4)
+    with sample_site(root, users, loaded_by="khoitao", MONITOR_UPLOADS="1") as (url, db):
         yield url, db, root
-    assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 
 @pytest.fixture(scope="module")
-def page(served: tuple[str, Path, Path]) -> Iterator[object]:
-    url = served[0]
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = b.new_context(viewport={"width": 1280, "height": 1400}, locale="vi-VN", accept_downloads=True)
-        pg = context.new_page()
-        pg.goto(url + "/du-lieu?unit=BD-TAYSON")
-        pg.locator('input[autocomplete="username"]').fill("canbo")
-        pg.locator('input[type="password"]').fill("mat-khau-can-bo")
-        pg.locator('input[type="password"]').press("Enter")
-        pg.get_by_role("heading", name=TITLE, level=1).wait_for(timeout=60_000)
-        settled(pg)
-        yield pg
-        context.close()
-        b.close()
+def page(browser: object, served: tuple[str, Path, Path]) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1400}, locale="vi-VN", accept_downloads=True)
+    pg = context.new_page()
+    sign_in(pg, served[0], "/du-lieu?unit=BD-TAYSON", "canbo", "mat-khau-can-bo", TITLE)
+    yield pg
+    context.close()
 
 
 def _header(grid: object) -> list[str]:
