@@ -107,6 +107,13 @@ def sign_in(page: object, url: str, path: str, username: str, password: str, hea
     settled(page)
 
 @contextlib.contextmanager
+def demo_site(root: Path) -> Iterator[str]:
+    """The database `make run` serves (demo_database), served from `root`: its url."""
+    with serving(demo_database(root), root) as url:
+        yield url
+
+
+@contextlib.contextmanager
 def chromium() -> Iterator[object]:
     """Debian's Chromium, headless, for one module's browser tests."""
     from playwright import sync_api
@@ -153,3 +160,19 @@ def grid_rows(table: object) -> list[list[str]]:
     """A grid's cells, row by row, as the page shows them."""
     return [[c.strip() for c in row.locator("td").all_inner_texts()]
             for row in table.locator("table").locator("tbody tr").all()]
+
+
+def grid_row(page: object, header: str, first: str) -> list[str]:
+    """The one row of the grid with a column `header` whose first cell is `first`."""
+    [row] = [r for r in grid_rows(grid(page, header)) if r and r[0] == first]
+    return row
+
+
+SHOTS = Path("/tmp/shots")  # what the browser tests saw, to look at after a run
+
+
+def screenshot(page: object, name: str) -> None:
+    """The whole page as /tmp/shots/`name`.png, once what moves has stopped."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.5)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -18,7 +18,7 @@ import pytest
 
 from etl.load import load
 from monitor.export.charts import png_text
-from tests.served_app import demo_database, require_chromium, serving, streamlit_server
+from tests.served_app import demo_site, require_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -33,9 +33,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("e2e")
-    db = demo_database(root)
-    with serving(db, root) as url:
+    with demo_site(tmp_path_factory.mktemp("e2e")) as url:
         yield url
 
 

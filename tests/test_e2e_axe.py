@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.served_app import demo_database, require_chromium, serving
+from tests.served_app import demo_site, require_chromium
 
 # every page, opened as a reader would: on the demo province, and on a district for the Unit page
 PAGES = [("tong-quan", "unit=DEMO-P01"), ("chi-tieu", "unit=DEMO-P01"), ("don-vi", "unit=BD&focus=BD-TAYSON"),
@@ -23,9 +23,7 @@ axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("axe")
-    db = demo_database(root)
-    with serving(db, root) as url:
+    with demo_site(tmp_path_factory.mktemp("axe")) as url:
         yield url
 
 

@@ -16,9 +16,8 @@ import pytest
 
 from core import audit
 from monitor.auth import format_user
-from tests.served_app import grid, grid_rows, require_chromium, sample_site, settled, sign_in
+from tests.served_app import grid, grid_row, grid_rows, require_chromium, sample_site, screenshot, settled, sign_in
 
-SHOTS = Path("/tmp/shots")
 HEADER = "unit_code,year,period,org_type,measure,value,qualifier,source\n"
 NEW_YEAR = HEADER + "BD-TAYSON,2024,Y,,org_rated,58,,BC 2024\nBD-TAYSON,2024,Y,,org_good,45,,BC 2024\n"
 CORRECTED = (HEADER + "BD-TAYSON,2022,Y,,org_excellent,19,,BC sửa 2022\nBD-TAYSON,2022,Y,,org_rated,57,,BC sửa 2022\n"
@@ -48,14 +47,11 @@ def _sign_in(browser: object, url: str, username: str, password: str) -> object:
 
 
 def _tay_son(page: object) -> list[str]:
-    [row] = [r for r in grid_rows(grid(page, "2024")) if r and r[0] == "Đảng bộ huyện Tây Sơn"]
-    return row
+    return grid_row(page, "2024", "Đảng bộ huyện Tây Sơn")
 
 
 def _shot(page: object, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    time.sleep(0.5)
-    page.screenshot(path=str(SHOTS / f"e2e_data_{name}.png"), full_page=True)
+    screenshot(page, f"e2e_data_{name}")
 
 
 def _figures(db: Path) -> dict[str, float]:

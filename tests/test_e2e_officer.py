@@ -9,7 +9,6 @@ Screenshots under /tmp/shots/. Without Chromium skipped, except under CI=true (a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +17,8 @@ import openpyxl
 import pytest
 
 from monitor.auth import format_user
-from tests.served_app import grid, grid_rows, require_chromium, sample_site, settled, sign_in
+from tests.served_app import grid, grid_row, grid_rows, require_chromium, sample_site, screenshot, settled, sign_in
 
-SHOTS = Path("/tmp/shots")
 TITLE = "Dữ liệu: đầy đủ, sai lệch, nhật ký nạp"
 SHEET = "Huyện Tây Sơn"
 # written for this test (not a real report's sentence): the four ratings of 2023, no total, no rate
@@ -55,14 +53,11 @@ def _header(grid: object) -> list[str]:
 
 
 def _tay_son(page: object) -> list[str]:
-    [row] = [r for r in grid_rows(grid(page, "2024")) if r and r[0] == "Đảng bộ huyện Tây Sơn"]
-    return row
+    return grid_row(page, "2024", "Đảng bộ huyện Tây Sơn")
 
 
 def _shot(page: object, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    time.sleep(0.5)
-    page.screenshot(path=str(SHOTS / f"e2e_officer_{name}.png"), full_page=True)
+    screenshot(page, f"e2e_officer_{name}")
 
 
 def _choose(page: object, path: Path, n: int = 0) -> None:
