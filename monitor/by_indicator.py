@@ -13,6 +13,7 @@ import pandas as pd
 
 from core.catalog import Catalog
 from core.i18n import (
+    DISPUTED_MARK,
     MISSING,
     NO_TARGET,
     fmt_number,
@@ -109,7 +110,10 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
         t("unit", lang): [label.get(c, c) for c in v["unit_code"]],
         t("year", lang): [str(int(y)) for y in v["year"]],
         t("period", lang): [periods.get(p, p) for p in v["period"]],
-        t("value", lang): [fmt_value(x, unit_kind, lang, q) for x, q in zip(v["value"], v["qualifier"], strict=True)],
+        # a figure its source contradicts is marked here as in the charts above
+        t("value", lang): [fmt_value(x, unit_kind, lang, q) + (f" {DISPUTED_MARK}" if d else "") for x, q, d in zip(
+            v["value"], v["qualifier"], v.get("disputed", pd.Series(False, index=v.index)).fillna(False).astype(bool),
+            strict=True)],
         t("numerator", lang): [fmt_number(x, lang) for x in v["num"]],
         t("denominator", lang): [fmt_number(x, lang) for x in v["den"]],
         t("basis", lang): [_basis(b, n, lang, f) for b, n, f in zip(

@@ -14,8 +14,8 @@ from docx import Document
 
 from core.catalog import default_catalog
 from etl.load import load
+from monitor import by_indicator, comparison, disputes
 from monitor import charts as dash
-from monitor import comparison, disputes
 from monitor.attainment import VALUE_COLUMNS, assess, indicator_values, units_frame
 from monitor.export.docx import annex_bytes, footnotes_text
 from monitor.export.draft import draft_text
@@ -90,6 +90,13 @@ def test_draft_asks_for_verification(con: duckdb.DuckDBPyConnection) -> None:
     d = load_pack_data(con, cat, "BD-TAYSON", as_of=2023)
     text = draft_text("BD-TAYSON", d.assessed, d.values, cat, "vi", unit_name="Tây Sơn", as_of=2023)
     assert "100,62%" not in text and "100,6%" not in text
+    # a contradicted figure whose verdict stands is stated, and the contradiction follows it
+    lines = text.splitlines()
+    stated = lines.index("+ Năm 2022 có 55/58 tổ chức cơ sở đảng được xếp loại hoàn thành tốt nhiệm vụ (tỷ lệ 94,83%), "
+                         "trong đó có 18 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 32,73%); vượt chỉ tiêu đề ra.")
+    assert stated < lines.index("+ Năm 2022, về tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt "
+                                 "trở lên: báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp; "
+                                 "đề nghị đơn vị xác minh lại số liệu trước khi đánh giá.")
     assert ("+ Năm 2023, về tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên: 325 cấp ủy viên cơ "
             "sở có lý luận chính trị từ trung cấp trở lên / 323 tổng số cấp ủy viên cơ sở; tổng số cấp ủy viên cơ sở "
             "ghi 323, các thành phần cộng lại 333: số liệu báo cáo không khớp; tỷ lệ tính ra vượt 100%; đề nghị đơn "
@@ -245,3 +252,11 @@ def test_a_stated_bound_disputed_by_its_counts_keeps_its_qualifier(tmp_path: Pat
     said = disputes.dispute_sentences(row.findings, cat, "vi", value=row.value, unit="percent",
                                       indicator="org_good_or_better_rate")
     assert said == ["báo cáo ghi trên 90%, nhưng tính từ số lượng được 80,0%: số liệu báo cáo không khớp"]
+
+
+def test_the_indicator_pages_table_marks_the_contradicted_figure(con: duckdb.DuckDBPyConnection) -> None:
+    cat = default_catalog()
+    values = indicator_values(con, cat, units=["BD-TAYSON"])
+    table = by_indicator.values_table(values, "org_excellent_share", ["BD-TAYSON"], units_frame(con), cat, "vi",
+                                      [2021, 2022])
+    assert table[["Năm", "Giá trị"]].values.tolist() == [["2021", "23,2%"], ["2022", "32,7% ⚑"]]

@@ -375,7 +375,7 @@ def test_sample_deck_tay_son(sample_pack):
     # 325 of 323 members: named as figures to verify, its 100,6% not given as a result
     assert texts[5] == ["0/3 chỉ tiêu đạt; 1 cần xác minh số liệu; 2 chưa đủ dữ liệu; ⚑ 2 số liệu báo cáo tự mâu "
                         "thuẫn\n• Cần xác minh số liệu: Cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên: "
-                        "báo cáo ghi 100,6%, số liệu không khớp (chỉ tiêu đề ra 100%)"]
+                        "100,6%, tính từ số liệu không khớp nhau (chỉ tiêu đề ra 100%)"]
     pictures = {i: [sh for sh in s.shapes if sh.shape_type == 13] for i, s in enumerate(prs.slides)}
     assert [len(pictures[i]) for i in range(len(titles))] == [0, 2, 1, 1, 1, 2, 1, 0]
     alt = pictures[1][1]._element.nvPicPr.cNvPr.get("descr")

@@ -198,26 +198,31 @@ class _Filler(string.Formatter):
 
 
 def _to_verify(values: pd.DataFrame, bound: list[_Bound], catalog: Catalog,
-               lang: str) -> dict[tuple[int, str], dict[str, str]]:
-    """(year, period) → indicator → what the report contradicts, for the figures no result can be
-    drawn from: a rate over 100%, or the latest figure of a target whose readings disagree on met."""
+               lang: str) -> tuple[dict[tuple[int, str], dict[str, str]], dict[tuple[int, str], dict[str, str]]]:
+    """(year, period) → indicator → what the report contradicts, for every figure it contradicts; and the
+    same for those no result can be drawn from (a rate over 100%, or the latest figure of a target whose
+    readings disagree on met), which are not stated as results. The others are stated, and the
+    contradiction and the request to verify follow them."""
     from monitor.disputes import dispute_sentences  # the dashboard's words for the same contradiction
 
     if values.empty or "disputed" not in values:
-        return {}
+        return {}, {}
     split = {(b.indicator, int(b.row.latest_year)) for b in bound
              if b.row.status == "to_verify" and not is_missing(b.row.latest_year)}
-    out: dict[tuple[int, str], dict[str, str]] = {}
+    every: dict[tuple[int, str], dict[str, str]] = {}
+    no_result: dict[tuple[int, str], dict[str, str]] = {}
     for r in values[values["disputed"].astype(bool)].itertuples(index=False):
         ind = catalog.indicators.get(r.indicator)
         if ind is None:
             continue
+        what = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=ind.unit,
+                                             indicator=r.indicator))
+        key = (int(r.year), str(r.period))
+        every.setdefault(key, {})[r.indicator] = what
         over = ind.is_rate and not ind.may_exceed_100 and not is_missing(r.value) and float(r.value) > 100 + 1e-9
         if over or (r.indicator, int(r.year)) in split:
-            what = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=ind.unit,
-                                                 indicator=r.indicator))
-            out.setdefault((int(r.year), str(r.period)), {})[r.indicator] = what
-    return out
+            no_result.setdefault(key, {})[r.indicator] = what
+    return every, no_result
 
 
 def _figures(values: pd.DataFrame, catalog: Catalog,
@@ -433,8 +438,8 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
     terms = {catalog.resolutions[b.row.resolution_id].term for b in bound}
     years = {y for term in terms for y in catalog.terms[term].years}
     v = v[v["year"].isin(years)] if not v.empty else v
-    verify = _to_verify(v, bound, catalog, lang)
-    figures = _figures(v, catalog, skip=verify)
+    verify, no_result = _to_verify(v, bound, catalog, lang)
+    figures = _figures(v, catalog, skip=no_result)
     blocks: list[Block] = []
     for n, sec in enumerate(_sections(cfg, bound, catalog, lang), start=1):
         sec_bound = [b for b in bound if b.indicator in sec.indicators]
