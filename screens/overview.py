@@ -78,5 +78,5 @@ with guard(c):
         if box.open:
             table = c.memo("overview_table", compute=lambda: grid.pivot_table(
                 index="unit_name", columns="column_full", values="cell", aggfunc="first", sort=False,
-            ).reset_index().rename(columns={"unit_name": c.t("unit")}))
+            ).fillna("").reset_index().rename(columns={"unit_name": c.t("unit")}))  # no target there: blank
             st.dataframe(table, hide_index=True)

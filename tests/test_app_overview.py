@@ -136,6 +136,8 @@ def test_table_drawn_when_opened(monkeypatch: pytest.MonkeyPatch, sample: Path) 
     tay_son = table.set_index("Đơn vị").loc["Đảng bộ huyện Tây Sơn"]
     assert [tay_son[c] for c in ("Tỷ lệ tổ chức cơ sở đảng hoàn thành nhiệm vụ trở lên",
                                  "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên")] == ["100,0 ✔", "94,8 ✔"]
+    # a target that does not bind the unit is a blank cell, never "None"
+    assert table.isna().sum().sum() == 0 and "" in set(tay_son)
 
 
 def test_english_switch(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
