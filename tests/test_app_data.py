@@ -49,7 +49,7 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     assert len(findings) == len(store.findings(["BD", "BD-TAYSON"], 2020, 2025)) == 7
     slip = findings[findings["Số liệu"].str.startswith("Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so")].iloc[0]
     assert (slip["Báo cáo nêu"], slip["Tính lại"], slip["Kỳ"]) == ("31", "32,73", "Cả năm")  # 18/55
-    assert sorted(set(findings["Quy tắc"])) == ["Các mức xếp loại không cộng đủ tổng số", "Phần lớn hơn tổng",
+    assert sorted(set(findings["Quy tắc"])) == ["Các thành phần không cộng đủ tổng số", "Phần lớn hơn tổng",
                                                 "Tỷ lệ nêu khác tỷ lệ tính từ số lượng"]
     assert list(log["Kết quả"]) == ["đã nạp", "đã nạp"]
     link = at.get("page_link")[0].proto

@@ -124,7 +124,7 @@ def test_template_with_mistakes_then_fixed(page: object, served: tuple[str, Path
                                  "Chi tiết"]  # one unit: named above; every column within the page's width
     slips = grid_rows(findings)
     assert slips[0][:7] == ["✔", "2024", "Số tổ chức cơ sở đảng được xếp loại", "58", "56",
-                            f"trang tính «{SHEET}», dòng {rows['org_rated']}", "Các mức xếp loại không cộng đủ tổng số"]
+                            f"trang tính «{SHEET}», dòng {rows['org_rated']}", "Các thành phần không cộng đủ tổng số"]
     assert slips[1:] and all(r[0] == "" for r in slips[1:])  # the others were there before
     assert page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").count() == 0  # no load offered
     assert db.read_bytes() == before  # nothing loaded
