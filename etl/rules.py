@@ -19,6 +19,7 @@ import duckdb
 from core.catalog import QUALIFIERS, Catalog
 from core.metrics import temp_table
 from etl.model import MEASURE_COLUMNS
+from etl.readers import writable_measures
 
 UNIT_CODE = r"^[A-Za-z0-9_-]+$"
 
@@ -431,7 +432,8 @@ def trim_measures(con: duckdb.DuckDBPyConnection) -> None:
     # looking costs half of an UPDATE that changes nothing
     if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM stg_suspect WHERE {keys} LIMIT 1)").fetchall()[0][0]:
         return
-    con.execute(f"UPDATE stg_measures SET {', '.join(f'{c} = trim({c})' for c in MEASURE_COLUMNS)} WHERE {padded}")
+    table = writable_measures(con)
+    con.execute(f"UPDATE {table} SET {', '.join(f'{c} = trim({c})' for c in MEASURE_COLUMNS)} WHERE {padded}")
     con.execute(re.sub(r"\s+", " ", SUSPECT))  # trimmed, a row may be no longer suspect
 
 

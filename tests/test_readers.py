@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from etl.load import load
-from etl.readers import create_staging, stage_file
+from etl.readers import create_staging, stage_file, writable_measures
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UNITS = FIXTURES / "units.csv"
@@ -238,3 +238,34 @@ def test_a_control_character_in_a_clean_looking_file_is_still_refused(tmp_path: 
     con = duckdb.connect()
     create_staging(con)
     assert [(p.rule, p.row, p.column) for p in stage_file(con, path).problems] == [("control_character", 2, "source")]
+
+
+# -- issue 20: a measures CSV file staged as its cells only, its file and rows said by stg_measures -----------
+
+def test_measures_files_keep_their_own_rows_before_and_after_a_cell_is_changed(tmp_path: Path) -> None:
+    """Two CSV files and a workbook staged in one connection: each row keeps its file and its row number (the
+    header is row 1) in stg_measures, before and after the rows move into one table to be changed, and a
+    second staging on the same connection starts empty. A quote in a file's name stays text."""
+    one, two = tmp_path / "a'one.csv", tmp_path / "two.csv"
+    one.write_text(",".join(HEADER) + "\nH1,2022,Y,,org_rated,55,,BC 9\nH1,2022,Y,,org_good,40,,BC 9\n",
+                   encoding="utf-8")
+    two.write_text(",".join(HEADER) + "\nH1,2023,Y,,org_rated,56,,BC 10\n", encoding="utf-8")
+    book = tmp_path / "three.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER)
+    wb.active.append(["H1", 2024, "Y", "", "org_rated", 57, "", "BC 11"])
+    wb.save(book)
+    con = duckdb.connect()
+    create_staging(con)
+    assert [stage_file(con, p).rows for p in (one, book, two)] == [2, 1, 1]
+    query = 'SELECT file, "row", year, value, source FROM stg_measures ORDER BY year, "row"'
+    staged = [(str(one), 2, "2022", "55", "BC 9"), (str(one), 3, "2022", "40", "BC 9"),
+              (str(two), 2, "2023", "56", "BC 10"), (str(book), 2, "2024", "57", "BC 11")]
+    assert con.execute(query).fetchall() == staged
+    assert writable_measures(con) == "stg_rows"
+    assert con.execute("SELECT count(*) FROM stg_rows").fetchall() == [(4,)]
+    assert con.execute(query).fetchall() == staged
+    create_staging(con)
+    assert con.execute("SELECT count(*) FROM stg_measures").fetchall() == [(0,)]
+    assert stage_file(con, two).rows == 1
+    assert con.execute(query).fetchall() == [(str(two), 2, "2023", "56", "BC 10")]
