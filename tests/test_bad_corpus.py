@@ -474,7 +474,8 @@ def test_check_piped_into_head_ends_quietly(tmp_path: Path) -> None:
     bad.write_bytes(_csv(*[f"H1,2022,Y,,org_rated,{i}.5,,BC" for i in range(3000)]))
     run = subprocess.run(f"'{sys.executable}' -m etl check '{bad}' | head -1", shell=True, cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
-    assert run.stdout == "2000 problem(s) (a load would be rejected):\n"  # unknown_unit and not_whole, 1000 each
+    # unknown_unit and not_whole, 1000 each; the count the Vietnamese way, then the English way
+    assert run.stdout == "2.000 lỗi (nếu nạp sẽ bị từ chối) — 2,000 problem(s) (a load would be rejected):\n"
     assert run.stderr == ""  # was a BrokenPipeError traceback
 
 

@@ -60,8 +60,8 @@ def test_the_load_imports_no_library_only_other_commands_use(tmp_path: Path) -> 
             "print(','.join(m for m in ('openpyxl', 'plotly', 'docx', 'pptx', 'streamlit', 'babel', 'pypdf', "
             "'pandas', 'pyarrow') if m in sys.modules), file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.startswith("Loaded 2 file(s), 182 row(s)")
-    assert "12 finding(s)" in out.stdout
+    assert out.stdout == (f"Đã nạp 2 tệp, 182 dòng vào {db}: 177 số liệu mới, 0 số liệu đã có; 12 sai lệch. — "
+                          f"Loaded 2 file(s), 182 row(s) into {db}: 177 new, 0 already there; 12 finding(s).\n")
     assert out.stderr.strip() == ""
 
 
