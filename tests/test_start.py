@@ -35,6 +35,13 @@ def test_both_loaders_read_the_same_data(path: Path) -> None:
     assert isinstance(fast, dict) and len(fast) >= 2
 
 
+@pytest.mark.parametrize("path", YAML_FILES[1:3], ids=lambda p: p.parent.name)
+def test_the_strings_read_as_the_safe_loader_reads_them(path: Path) -> None:
+    from core.i18n import load_strings
+
+    assert load_strings(str(path)) == yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 def test_the_c_loader_stays_safe() -> None:
     with pytest.raises(yaml.YAMLError):
         read_yaml("!!python/object/apply:os.system ['true']")
