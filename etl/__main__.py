@@ -137,8 +137,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     except (LoadBusy, AuditFailed) as exc:
         print(_not_done(exc, args.db, "load"), file=sys.stderr)
         if isinstance(exc, LoadBusy):
+            # the Data page shows it: in Vietnamese as a problem is, the database by its name alone
             _audit_line(args.db, user=args.user, result="busy", files=_files(args.files), problems=0,
-                        first_problem=str(exc))
+                        first_problem=t("cli_busy_load", "vi", db=Path(args.db).name))
         return 1
     replaced = 0 if report.replaced is None else len(report.replaced)
     version = report.version

@@ -462,6 +462,8 @@ def test_check_and_a_busy_load_leave_an_audit_line(db: Path, generated: dict[str
     entries, _ = read_audit(db)
     assert [(e.get("event", "load"), e["result"], e["problems"]) for e in reversed(entries)] == [
         ("check", "checked", 0), ("check", "invalid", 1), ("load", "busy", 0)]
+    assert entries[0]["first_problem"] == (  # the Data page shows it: Vietnamese, no directory of the server
+        f"Chưa nạp: đang có một lần nạp khác vào {db.name}, hãy chạy lại khi lần nạp đó xong; {db.name} giữ nguyên.")
     assert entries[0]["files"][0]["sha256"] == sha256(good)
     assert stat.S_IMODE(audit_path(db).stat().st_mode) == 0o600  # was world-readable
 
