@@ -176,9 +176,11 @@ def _fill(p: Any, lang: str, names: Mapping[str, str] | None, files: Mapping[str
 
 def describe(p: Any, lang: str = "vi", names: Mapping[str, str] | None = None,
              files: Mapping[str, str] | None = None, catalog: Catalog | None = None) -> str:
-    """What is wrong and what to do, in `lang`. A problem with no sentence of its own (a finding's
-    detail) is given as its message."""
+    """What is wrong and what to do, in `lang`. A finding (its fields in args['finding']) is said as the
+    command line says it (finding_sentence); a problem with no sentence of its own is given as its message."""
     lang = lang_of(lang)
+    if p.args and "finding" in p.args:
+        return finding_sentence(p.args["finding"], lang, names, catalog)
     if p.message and not p.args:  # a finding's own words (core.checks), or a detail with no facts
         return p.message
     key = _key(p)
@@ -242,8 +244,11 @@ def refusal(exc: Any, name: str, lang: str = "vi") -> str:
     return t("upload_refused", lang, reason=reason)
 
 
-def _figure(x: Any, lang: str) -> str:
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt_number(x, lang)
+def _figure(x: Any, lang: str, percent: bool = False, qualifier: str = "") -> str:
+    """A finding's figure as the report writes it: a rate with its sign, a bound as a bound ('trên 90%')."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return with_qualifier(fmt_number(x, lang) + ("%" if percent else ""), qualifier, lang)
 
 
 def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[str, str] | None = None,
@@ -257,11 +262,13 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[st
     org = str(row.get("org_type") or "")
     org_name = (t("problem_org", lang, name=catalog.org_types[org].name(lang)) if org in catalog.org_types
                 else t("problem_org", lang, name=org) if org else "")
-    parts = {k: row.get(k) for k in ("stated", "computed")}
+    measure = str(row.get("measure") or "")
+    ind = catalog.indicators.get(measure)
+    percent = ind is not None and ind.unit == "percent"
     text = t("finding_line", lang, rule=finding_rule_name(str(row.get("rule", "")), lang),
              unit=_unit(row.get("unit_code"), names), when=_when(row, lang),
-             measure=_measure(catalog, str(row.get("measure") or ""), lang), org=org_name,
-             stated=_figure(parts["stated"], lang), computed=_figure(parts["computed"], lang),
-             detail=finding_detail(row, lang, catalog))
+             measure=_measure(catalog, measure, lang), org=org_name,
+             stated=_figure(row.get("stated"), lang, percent, str(row.get("qualifier") or "")),
+             computed=_figure(row.get("computed"), lang, percent), detail=finding_detail(row, lang, catalog))
     source = str(row.get("source") or "")
     return text + (t("finding_line_source", lang, source=source) if source else "")

@@ -39,13 +39,12 @@ def _unit_names(db: str | None) -> dict[str, str]:
 
 def _print_problems(problems: list[Problem], stream=None, db: str | None = None) -> None:
     """Each problem where it is and what to do, in Vietnamese (README: the commands speak Vietnamese)."""
-    from core.i18n import finding_rule_name
     from core.problems import place
     from etl.safety import visible  # a file's text may hold a terminal's escape sequence
 
     names = _unit_names(db)
     for p in problems:
-        where = place(p, "vi") or (finding_rule_name(p.rule, "vi") if p.severity != "error" else "")
+        where = place(p, "vi")  # a finding has none: its sentence opens with the check's name
         text = f"{where}: {p.text('vi', names)}" if where else p.text("vi", names)
         print(f"  {visible(text)}", file=stream or sys.stdout)
 
@@ -79,7 +78,9 @@ def _audit_line(db: str | None, **entry: object) -> None:
     try:
         audit.append(Path(db), **entry)
     except OSError as exc:
-        print(f"Note: the audit log beside {db} cannot be written ({exc.strerror})", file=sys.stderr)
+        from core.i18n import both
+
+        print(both("cli_audit_note", db=db, why=exc.strerror or exc), file=sys.stderr)
 
 
 def _files(files: list[str]) -> list[dict[str, object]]:
@@ -94,33 +95,34 @@ def _files(files: list[str]) -> list[dict[str, object]]:
     return out
 
 
-def _print_findings(report: object, stream=sys.stdout, db: str | None = None) -> None:
-    """Each finding in Vietnamese: the check by its name, the figure by its names, stated and computed."""
-    from core.problems import finding_sentence
+def _not_done(exc: Exception, db: str, done: str) -> str:
+    """Why a load or a restore (`done`) did not happen, from what failed: another load held the database
+    (LoadBusy), or the audit line could not be written (AuditFailed, the OSError its cause)."""
+    from core import audit
+    from core.i18n import both
+    from etl.load import LoadBusy
 
-    rows = getattr(report, "finding_rows", None)
-    if rows is None:
-        _print_problems(report.findings, stream, db)
-        return
-    names = _unit_names(db)
-    for row in rows.to_dict("records"):
-        print(f"  {finding_sentence(row, 'vi', names)}", file=stream)
+    if isinstance(exc, LoadBusy):
+        return both(f"cli_busy_{done}", db=db)
+    cause = exc.__cause__
+    return both(f"cli_audit_failed_{done}", db=db, log=audit.audit_path(Path(db)),
+                why=getattr(cause, "strerror", None) or cause or exc)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from core.i18n import both, fmt_count, t
     from etl.load import AuditFailed, LoadBusy, LoadRejected, load
 
     reason = (args.reason or "").strip()
     if args.replace and not reason:
-        print("python -m etl load: --replace needs --reason TEXT (why the input's figures replace the "
-              "database's; it goes into the audit)", file=sys.stderr)
+        print(both("cli_replace_needs_reason"), file=sys.stderr)
         return 2
     if reason and not args.replace:
-        print("python -m etl load: --reason goes with --replace", file=sys.stderr)
+        print(both("cli_reason_without_replace"), file=sys.stderr)
         return 2
     irregular = _irregular(args.files)
     if irregular:
-        print(f"Rejected: {len(irregular)} problem(s); {args.db} was not changed.", file=sys.stderr)
+        print(both("cli_rejected", n=len(irregular), db=args.db), file=sys.stderr)
         _print_problems(irregular, sys.stderr, args.db)
         _audit_line(args.db, user=args.user, result="rejected", files=[{"file": f} for f in args.files],
                     problems=len(irregular), first_problem=str(irregular[0]))
@@ -128,58 +130,63 @@ def cmd_load(args: argparse.Namespace) -> int:
     try:
         report = load(args.files, args.db, replace=args.replace, reason=reason, user=args.user)
     except LoadRejected as exc:
-        print(f"Rejected: {len(exc.problems)} problem(s); {args.db} was not changed.", file=sys.stderr)
+        print(both("cli_rejected", n=len(exc.problems), db=args.db), file=sys.stderr)
         _print_problems(exc.problems, sys.stderr, args.db)
         if exc.audit_error:
-            print(f"Also: {exc.audit_error}", file=sys.stderr)
+            print(both("cli_rejected_audit", db=args.db, error=exc.audit_error), file=sys.stderr)
         return 1
     except (LoadBusy, AuditFailed) as exc:
-        print(f"Not loaded: {exc}; {args.db} was not changed.", file=sys.stderr)
+        print(_not_done(exc, args.db, "load"), file=sys.stderr)
         if isinstance(exc, LoadBusy):
+            # the Data page shows it: in Vietnamese as a problem is, the database by its name alone
             _audit_line(args.db, user=args.user, result="busy", files=_files(args.files), problems=0,
-                        first_problem=str(exc))
+                        first_problem=t("cli_busy_load", "vi", db=Path(args.db).name))
         return 1
-    rows = sum(i.rows for i in report.files)
     replaced = 0 if report.replaced is None else len(report.replaced)
-    print(f"Loaded {len(report.files)} file(s), {rows} row(s) into {args.db}: "
-          f"{report.inserted} new, {report.unchanged} already there"
-          + (f" ({replaced} replaced)" if replaced else "")
-          + f"; {len(report.findings)} finding(s)."
-          + (f" The database it replaced is kept as version {report.version}." if report.version else ""))
+    version = report.version
+    print(both("cli_loaded", files=len(report.files), rows=sum(i.rows for i in report.files), db=args.db,
+               inserted=report.inserted, unchanged=report.unchanged, findings=len(report.findings),
+               replaced=lambda lang: t("cli_loaded_replaced", lang, n=fmt_count(replaced, lang)) if replaced else "",
+               version=lambda lang: t("cli_loaded_version", lang, n=version) if version else ""))
     if args.verbose:
-        _print_findings(report, db=args.db)
+        _print_problems(report.findings, db=args.db)
     return 0
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
+    from core.i18n import both
     from etl.versions import list_versions
 
     kept = list_versions(Path(args.db))
     if not kept:
-        print(f"No versions kept of {args.db} (each load keeps the database it replaces).", file=sys.stderr)
+        print(both("cli_versions_none", db=args.db), file=sys.stderr)
     for version in kept:
         print(version.line())
     return 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
+    from core.i18n import both, t
     from etl.load import AuditFailed, LoadBusy, rollback
     from etl.versions import VersionNotFound, list_versions
 
     try:
         saved = rollback(args.db, args.to, user=args.user)
     except VersionNotFound:
-        numbers = ", ".join(str(v.number) for v in reversed(list_versions(Path(args.db)))) or "none"
-        print(f"No version {args.to} of {args.db} (kept: {numbers}); nothing was changed.", file=sys.stderr)
+        # numbers to type back after --to: as they are, never grouped
+        numbers = ", ".join(str(v.number) for v in reversed(list_versions(Path(args.db))))
+        print(both("cli_no_version", n=str(args.to), db=args.db, kept=lambda lang: numbers or t("cli_none", lang)),
+              file=sys.stderr)
         return 1
     except (LoadBusy, AuditFailed) as exc:
-        print(f"Not restored: {exc}; {args.db} was not changed.", file=sys.stderr)
+        print(_not_done(exc, args.db, "rollback"), file=sys.stderr)
         return 1
-    print(f"Restored version {args.to} into {args.db}; the database it replaced is kept as version {saved.number}.")
+    print(both("cli_restored", n=str(args.to), db=args.db, saved=str(saved.number)))
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from core.i18n import both
     from etl.load import check
 
     report = check(args.files, db=args.db)
@@ -187,43 +194,46 @@ def cmd_check(args: argparse.Namespace) -> int:
                 files=[{"file": str(i.path), "sha256": i.sha256, "rows": i.rows} for i in report.files],
                 problems=len(report.problems), first_problem=str(report.problems[0]) if report.problems else "")
     if report.problems:
-        print(f"{len(report.problems)} problem(s) (a load would be rejected):")
+        print(both("cli_check_problems", n=len(report.problems)))
         _print_problems(report.problems, db=args.db)
-    print(f"{len(report.findings)} finding(s) (the reports disagree with themselves; loaded and shown):")
-    _print_findings(report, db=args.db)
+    print(both("cli_check_findings", n=len(report.findings)))
+    _print_problems(report.findings, db=args.db)
     if not report.problems:
-        print(f"OK: {sum(i.rows for i in report.files)} row(s) in {len(report.files)} file(s) pass every rule.")
+        print(both("cli_check_ok", rows=sum(i.rows for i in report.files), files=len(report.files)))
     return 1 if report.problems else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from core.i18n import both
     from etl.demo import write_demo
 
     counts = write_demo(Path(args.out), scale=args.scale, seed=args.seed, reorg=args.reorg)
-    print(f"Wrote {args.out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    print(both("cli_demo_wrote", out=args.out, units=counts["units"], rows=counts["rows"],
+               missing=counts["missing_unit_years"]))
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
     from core.catalog import default_catalog
+    from core.i18n import both
     from etl.template import TemplateUnit, from_database, write_template
 
     units: list[TemplateUnit] | None = None
     facts = None
     if args.db:
         if not Path(args.db).exists():
-            print(f"Không có cơ sở dữ liệu {args.db}.", file=sys.stderr)
+            print(both("cli_no_database", db=args.db), file=sys.stderr)
             return 2
         units, facts = from_database(Path(args.db), args.unit or None, default_catalog())
         unknown = sorted(set(args.unit or []) - {u.code for u in units})
         if unknown:
-            print(f"Không có đơn vị {', '.join(unknown)} trong {args.db}.", file=sys.stderr)
+            print(both("cli_no_units", units=", ".join(unknown), db=args.db), file=sys.stderr)
             return 2
     elif args.unit:
         units = [TemplateUnit(code, code) for code in args.unit]
     write_template(Path(args.out), default_catalog(), units=units or None,
                    years=[args.year] if args.year else None, facts=facts)
-    print(f"Wrote {args.out}")
+    print(both("cli_template_wrote", out=args.out))
     return 0
 
 

@@ -1345,23 +1345,27 @@ def unplaced_path(out: Path) -> Path:
 
 
 def extract_main(report: Path, unit: str, year: int, out: Path) -> int:
-    """`python -m etl extract`: write the proposed rows and the unplaced numbers; exit 0, 1 or 2."""
+    """`python -m etl extract`: write the proposed rows and the unplaced numbers; exit 0, 1 or 2. Its lines
+    in Vietnamese, then in English (core.i18n.both)."""
+    from core.i18n import both
+
     if not _UNIT_CODE.match(unit or ""):
-        print(f"--unit '{unit}': a unit code is letters, digits, '-' and '_'", file=sys.stderr)
+        print(both("cli_extract_bad_unit", unit=unit), file=sys.stderr)
         return 2
     if not 1900 <= year <= 2100:
-        print(f"--year {year}: not a calendar year", file=sys.stderr)
+        print(both("cli_extract_bad_year", year=str(year)), file=sys.stderr)
         return 2
     if report.suffix.lower() not in SUFFIXES:
-        print(f"{report}: unsupported report type '{report.suffix}' (use {', '.join(SUFFIXES)})", file=sys.stderr)
+        print(both("cli_extract_bad_type", report=report, suffix=report.suffix, suffixes=", ".join(SUFFIXES)),
+              file=sys.stderr)
         return 2
     if not report.is_file():
-        print(f"{report}: no such file", file=sys.stderr)
+        print(both("cli_no_file", file=report), file=sys.stderr)
         return 1
     try:
         result = extract(report, unit, year, default_catalog())
     except (DocumentError, CatalogError) as exc:
-        print(f"Rejected: {exc}", file=sys.stderr)
+        print(both("cli_extract_rejected", report=report.name, error=exc), file=sys.stderr)
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as f:
@@ -1377,8 +1381,9 @@ def extract_main(report: Path, unit: str, year: int, out: Path) -> int:
         w.writerows({**u, "reason": lexicon.reason_text(u["reason"]), "reason_code": u["reason"]}
                     for u in result.unplaced)
     measures = len({r["measure"] for r in result.rows})
-    print(f"{report.name}: {len(result.rows)} row(s) of {measures} measure(s) → {out}; "
-          f"{len(result.unplaced)} number(s) not placed → {side}")
-    for slip in result.slips:  # the terminal's words are English; a short quote says which sentence
-        print(f"  check: {slip_text(slip, 'en')} ({slip.sentence[:120]})")
+    print(both("cli_extract_wrote", report=report.name, rows=len(result.rows), measures=measures, out=out,
+               unplaced=len(result.unplaced), side=side))
+    for slip in result.slips:  # a short quote says which sentence
+        print("  " + both("cli_extract_slip", slip=lambda lang, slip=slip: slip_text(slip, lang),
+                          quote=slip.sentence[:120]))
     return 0

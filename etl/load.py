@@ -649,17 +649,10 @@ def _new_mask(con: duckdb.DuckDBPyConnection, found: int, before: str) -> np.nda
 
 
 def _finding_problem(r: object) -> Problem:
-    label = f"{r.unit_code} {r.year} {r.period}{' ' + r.org_type if r.org_type else ''} {r.measure}"
-    message = f"{label}: stated {_num(r.stated)}, computed {_num(r.computed)} ({r.detail})"
-    if r.source:
-        message += f"; source: {r.source}"
-    return Problem("", None, None, r.rule, message, severity=r.severity)
-
-
-def _num(x: float | None) -> str:
-    if x is None or x != x:
-        return "—"
-    return f"{x:.4f}".rstrip("0").rstrip(".")
+    """A finding as a problem of the report: its fields (FINDING_COLUMNS), said in the reader's language where
+    it is shown (core.problems.describe: the check, the figure by its names, stated and computed, the counts
+    or parts behind them), never from its stored English detail."""
+    return Problem("", None, None, r.rule, severity=r.severity, args={"finding": r._asdict()})
 
 
 def check(paths: Sequence[str | Path], catalog: Catalog | None = None, db: str | Path | None = None,

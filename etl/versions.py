@@ -67,12 +67,25 @@ class Version:
     size: int = 0
 
     def line(self) -> str:
-        """One line for the command line, starting with the number."""
+        """One line for the command line, starting with the number (CONTRACT.md), then what it is in
+        Vietnamese and in English (core.i18n.both): when it was replaced, by whom and how, what it holds,
+        its last load."""
+        from core.i18n import both, fmt_time, t
+
         last = self.last_load
         files = ", ".join(last.get("files") or []) or "-"
-        return (f"{self.number}\tsaved {self.saved_at} when {self.replaced_by or '?'} ran a {self.replaced_how}\t"
-                f"{self.facts} facts, {self.units} units, {self.loads} loads\t"
-                f"last load #{last.get('id', '-')} {last.get('at', '')} by {last.get('user') or '?'}: {files}")
+        how = self.replaced_how
+
+        def last_load(lang: str) -> str:
+            if not last:
+                return ""
+            return t("cli_version_last", lang, id=last.get("id", "-"), at=fmt_time(last.get("at", ""), lang),
+                     user=last.get("user") or "?", files=files)
+
+        return f"{self.number}\t" + both(
+            "cli_version", saved=lambda lang: fmt_time(self.saved_at, lang), by=self.replaced_by or "?",
+            how=lambda lang: t(f"version_how_{how}", lang) if how in ("load", "rollback") else how,
+            facts=self.facts, units=self.units, loads=self.loads, last=last_load)
 
 
 def versions_dir(db: Path) -> Path:

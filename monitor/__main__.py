@@ -16,7 +16,19 @@ DECIMALS = 4  # in the written file; the computation keeps full precision
 
 
 class Rejected(Exception):
-    """The input cannot be used; the message says why."""
+    """The input cannot be used; the message says why. With a text key (`key`, its `fill`), the reason is said
+    in Vietnamese, then in English (core.i18n.both): the data's faults, which the officer meets."""
+
+    def __init__(self, message: str, key: str = "", **fill: object) -> None:
+        super().__init__(message)
+        self.key, self.fill = key, fill
+
+    def line(self) -> str:
+        if not self.key:
+            return f"Rejected: {self}"
+        from core.i18n import both
+
+        return both(self.key, **self.fill)
 
 
 def open_db(path: str):  # -> duckdb.DuckDBPyConnection
@@ -24,17 +36,19 @@ def open_db(path: str):  # -> duckdb.DuckDBPyConnection
     import duckdb
 
     if not Path(path).is_file():
-        raise Rejected(f"{path}: no such database file")
+        raise Rejected(f"{path}: no such database file", "cli_rejected_no_db", db=path)
     try:
         con = duckdb.connect(path, read_only=True)
     except duckdb.Error as exc:
-        raise Rejected(f"{path}: cannot open as a DuckDB database: {exc}") from None
+        raise Rejected(f"{path}: cannot open as a DuckDB database: {exc}", "cli_rejected_bad_db", db=path,
+                       error=exc) from None
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     missing = {"units", "facts"} - tables
     if missing:
         con.close()
         raise Rejected(f"{path}: not a database written by `python -m etl load` "
-                       f"(no table {', '.join(sorted(missing))})")
+                       f"(no table {', '.join(sorted(missing))})", "cli_rejected_not_ours", db=path,
+                       tables=", ".join(sorted(missing)))
     return con
 
 
@@ -72,18 +86,20 @@ def _write_xlsx(frame, path: Path, sheet: str) -> None:
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from core.catalog import default_catalog
+    from core.i18n import both
     from monitor.attainment import judged_values
 
     con = open_db(args.db)
     try:
         if args.unit is not None and not con.execute("SELECT count(*) FROM units WHERE unit_code = ?",
                                                      [args.unit]).fetchall()[0][0]:
-            raise Rejected(f"--unit {args.unit}: no such unit in {args.db}")
+            raise Rejected(f"--unit {args.unit}: no such unit in {args.db}", "cli_rejected_no_unit", unit=args.unit,
+                           db=args.db)
         frame = judged_values(con, default_catalog(), unit=args.unit, year=args.year)
     finally:
         con.close()
     write_table(frame, Path(args.out), "scorecard")
-    print(f"Wrote {len(frame)} row(s) to {args.out}")
+    print(both("cli_wrote_rows", n=len(frame), out=args.out))
     return 0
 
 
@@ -93,15 +109,18 @@ VALUES_COLUMNS = ["unit_code", "indicator", "year", "period", "org_type", "value
 def cmd_values(args: argparse.Namespace) -> int:
     """A unit's yearly series, the years before it existed from the units it was formed from."""
     from core.catalog import default_catalog
+    from core.i18n import both
     from monitor.attainment import indicator_values
 
     catalog = default_catalog()
     if args.indicator is not None and args.indicator not in catalog.indicators:
-        raise Rejected(f"--indicator {args.indicator}: no such indicator in indicators.yaml")
+        raise Rejected(f"--indicator {args.indicator}: no such indicator in indicators.yaml",
+                       "cli_rejected_no_indicator", indicator=args.indicator)
     con = open_db(args.db)
     try:
         if not con.execute("SELECT count(*) FROM units WHERE unit_code = ?", [args.unit]).fetchall()[0][0]:
-            raise Rejected(f"--unit {args.unit}: no such unit in {args.db}")
+            raise Rejected(f"--unit {args.unit}: no such unit in {args.db}", "cli_rejected_no_unit", unit=args.unit,
+                           db=args.db)
         frame = indicator_values(con, catalog, units=[args.unit],
                                  indicators=[args.indicator] if args.indicator else None)
     finally:
@@ -109,7 +128,7 @@ def cmd_values(args: argparse.Namespace) -> int:
     order = {i: k for k, i in enumerate(catalog.indicators)}
     frame = frame.assign(_k=frame["indicator"].map(order)).sort_values(["_k", "year", "period", "org_type"])
     write_table(frame[VALUES_COLUMNS].reset_index(drop=True), Path(args.out), "values")
-    print(f"Wrote {len(frame)} row(s) to {args.out}")
+    print(both("cli_wrote_rows", n=len(frame), out=args.out))
     return 0
 
 
@@ -264,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except Rejected as exc:
-        print(f"Rejected: {exc}", file=sys.stderr)
+        print(exc.line(), file=sys.stderr)
         return 1
     except BrokenPipeError:  # `… | head` stopped reading: the work is done, say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -462,6 +462,8 @@ def test_check_and_a_busy_load_leave_an_audit_line(db: Path, generated: dict[str
     entries, _ = read_audit(db)
     assert [(e.get("event", "load"), e["result"], e["problems"]) for e in reversed(entries)] == [
         ("check", "checked", 0), ("check", "invalid", 1), ("load", "busy", 0)]
+    assert entries[0]["first_problem"] == (  # the Data page shows it: Vietnamese, no directory of the server
+        f"Chưa nạp: đang có một lần nạp khác vào {db.name}, hãy chạy lại khi lần nạp đó xong; {db.name} giữ nguyên.")
     assert entries[0]["files"][0]["sha256"] == sha256(good)
     assert stat.S_IMODE(audit_path(db).stat().st_mode) == 0o600  # was world-readable
 
@@ -474,7 +476,8 @@ def test_check_piped_into_head_ends_quietly(tmp_path: Path) -> None:
     bad.write_bytes(_csv(*[f"H1,2022,Y,,org_rated,{i}.5,,BC" for i in range(3000)]))
     run = subprocess.run(f"'{sys.executable}' -m etl check '{bad}' | head -1", shell=True, cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
-    assert run.stdout == "2000 problem(s) (a load would be rejected):\n"  # unknown_unit and not_whole, 1000 each
+    # unknown_unit and not_whole, 1000 each; the count the Vietnamese way, then the English way
+    assert run.stdout == "2.000 lỗi (nếu nạp sẽ bị từ chối) — 2,000 problem(s) (a load would be rejected):\n"
     assert run.stderr == ""  # was a BrokenPipeError traceback
 
 

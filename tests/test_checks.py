@@ -92,7 +92,7 @@ def test_check_prints_them(tmp_path: Path) -> None:
     assert (f"{count}: B, năm 2022: «Tổng số đảng viên» báo cáo nêu 41.000, tính lại 4.000 "
             "(2021: 4.000 → 2022: 41.000 (×10,3)); nguồn: BC 2021 | BC 2022") in out  # said from its fields
     assert (f"{rate}: A, năm 2022: «Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên» (loại hình Xã) báo cáo "
-            "nêu 40, tính lại 90 (2021: 90% → 2022: 40% (−50 điểm %)); nguồn: BC 2021 | BC 2022") in out
+            "nêu 40%, tính lại 90% (2021: 90% → 2022: 40% (−50 điểm %)); nguồn: BC 2021 | BC 2022") in out
     assert out.count(count) + out.count(rate) == len(EXPECTED) and "yoy_" not in out
     assert not [w for w in ("member_total", "org_good_or_better_rate", " Y ", "stated", "computed") if w in out]
 

@@ -480,13 +480,17 @@ def test_cli_writes_the_office_files_without_a_browser(sample_db: Path, tmp_path
     run = _cli("--db", str(sample_db), "--out", str(tmp_path), "--unit", "BD-TAYSON", "--format", "docx,xlsx",
                env={"MONITOR_CHROMIUM": str(tmp_path / "no-browser")})
     assert run.returncode == 0, run.stderr
+    zip_path = re.escape(str(tmp_path / "BD-TAYSON_2023.zip"))  # the seconds vary: one decimal, each language's way
+    assert re.fullmatch(rf"Đã ghi 3 tệp và {zip_path} \(0 biểu đồ, \d+,\d giây\) — "
+                        rf"Wrote 3 file\(s\) and {zip_path} \(0 chart\(s\), \d+\.\d s\)\n", run.stdout), run.stdout
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
         "BD-TAYSON/BD-TAYSON_du-thao_2023.docx", "BD-TAYSON/BD-TAYSON_phu-luc_2023.docx",
         "BD-TAYSON/BD-TAYSON_so-lieu_2023.xlsx", "BD-TAYSON_2023.zip"]
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
-    (["--unit", "NOPE"], 1, "--unit NOPE: no such unit"),
+    (["--unit", "NOPE"], 1,
+     "Bị từ chối: không có đơn vị NOPE trong {db}. — Rejected: --unit NOPE: no such unit in {db}\n"),
     (["--format", "pptx,bmp"], 2, "choose from pptx,docx,xlsx,png,svg,pdf"),
     (["--format", "png"], 1, "No Chromium found to render charts"),
 ])
@@ -494,7 +498,7 @@ def test_cli_refusals(sample_db: Path, tmp_path: Path, args, code, message):
     run = _cli("--db", str(sample_db), "--out", str(tmp_path / "out"), *args,
                env={"MONITOR_CHROMIUM": str(tmp_path / "no-browser")})
     assert run.returncode == code
-    assert message in run.stderr
+    assert message.format(db=sample_db) == run.stderr if message.endswith("\n") else message in run.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.zip"))
 
 

@@ -315,7 +315,9 @@ def test_extract_main_writes_rows_and_unplaced_side_file(tmp_path: Path, capsys:
     assert [(u["value"], u["reason"], u["reason_code"]) for u in lost] == [
         ("15", "danh mục không có chỉ số này", "no_measure"), ("14", "không rõ nhóm", "no_group"),
         ("9,0%", "mức tăng, giảm so với năm khác", "change")]
-    assert "3 row(s)" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        f"bc.md: 3 dòng của 3 chỉ tiêu → {out}; 3 số chưa xếp được vào chỉ tiêu nào → {side} — "
+        f"bc.md: 3 row(s) of 3 measure(s) → {out}; 3 number(s) not placed → {side}\n")
 
 
 def test_extract_main_says_a_slip_from_its_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -323,17 +325,25 @@ def test_extract_main_says_a_slip_from_its_fields(tmp_path: Path, capsys: pytest
     report.write_text("Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ: 478/671 = 71,3%\n", encoding="utf-8")
     assert extract_main(report, "HD", 2022, tmp_path / "o.csv") == 0
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "  check: line 1: stated 71,3% (grassroots party organisations: good, % of rated), but the sentence's own "
-        "counts give 71.24% (Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ: 478/671 = 71,3%)"]
+        "  Cần kiểm tra: dòng 1: tỷ lệ 71,3% (Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ) không khớp với chính "
+        "các số lượng trong câu, tính lại được 71,24% («Số tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ: 478/671 = "
+        "71,3%») — check: line 1: stated 71,3% (grassroots party organisations: good, % of rated), but the "
+        "sentence's own counts give 71.24%"]
 
 
-def test_extract_main_exit_codes(tmp_path: Path) -> None:
+def test_extract_main_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = tmp_path / "a.txt"
     good.write_text("Tổng số đảng viên: 1.234.\n", encoding="utf-8")
     assert extract_main(good, "HD", 2022, tmp_path / "o.csv") == 0
-    assert extract_main(tmp_path / "missing.txt", "HD", 2022, tmp_path / "o.csv") == 1
+    capsys.readouterr()
+    missing = tmp_path / "missing.txt"
+    assert extract_main(missing, "HD", 2022, tmp_path / "o.csv") == 1
+    assert capsys.readouterr().err == f"{missing}: không có tệp này. — {missing}: no such file\n"
     assert extract_main(tmp_path / "a.xls", "HD", 2022, tmp_path / "o.csv") == 2
     assert extract_main(good, "bad code", 2022, tmp_path / "o.csv") == 2
+    assert capsys.readouterr().err.splitlines()[1] == (
+        "--unit «bad code»: mã đơn vị chỉ gồm chữ, chữ số, «-» và «_». — "
+        "--unit 'bad code': a unit code is letters, digits, '-' and '_'")
     broken = tmp_path / "b.docx"
     broken.write_bytes(b"not a zip")
     assert extract_main(broken, "HD", 2022, tmp_path / "o.csv") == 1

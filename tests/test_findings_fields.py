@@ -78,6 +78,28 @@ def test_the_detail_is_said_in_the_readers_language(tmp_path: Path) -> None:
     assert "(1 / 4.313)" in line and "4313" not in line
 
 
+def test_the_loads_findings_are_said_from_their_fields(tmp_path: Path) -> None:
+    """etl.load's findings (Problems) carry the finding's fields, said in the reader's language where shown
+    (the command line's `load -v` and `check`), never the stored English detail read back."""
+    from dataclasses import replace
+
+    report = load(write_inputs(tmp_path, UNITS, FACTS), tmp_path / "f.duckdb")
+    rate, bound = (next(p for p in report.findings if p.rule == rule) for rule in ("stated_rate", "stated_bound"))
+    names = {"A": "Huyện A"}
+    assert rate.text("vi", names) == (
+        "Tỷ lệ nêu khác tỷ lệ tính từ số lượng: Huyện A (A), năm 2022: «Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở "
+        "lên» báo cáo nêu 5%, tính lại 0,02% (1 / 4.313); nguồn: BC 2022, tr. 3")
+    assert rate.text("en", names) == (
+        "Stated rate differs from its counts: Huyện A (A), 2022: «party members: good or better, % of rated» stated "
+        "5%, computed 0.02% (1 / 4,313); source: BC 2022, tr. 3")
+    assert bound.text("vi", names) == (  # a bound stays a bound
+        "Mức nêu (trên/dưới) trái với số lượng: Huyện A (A), năm 2022: «Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm "
+        "vụ trở lên» báo cáo nêu trên 90%, tính lại 80% (trên 90% so với 40 / 50); nguồn: BC 2022, tr. 4")
+    assert str(rate) == rate.text("vi")  # the audit's and the terminal's words: Vietnamese
+    garbled = replace(rate, args={"finding": {**rate.args["finding"], "detail": "stated 5 vs 1 / 4313"}})
+    assert garbled.text("vi", names) == rate.text("vi", names) and "4313" not in rate.text("vi", names)
+
+
 def test_dispute_sentences_read_the_fields(tmp_path: Path) -> None:
     db = tmp_path / "f.duckdb"
     load(write_inputs(tmp_path, UNITS, FACTS), db)

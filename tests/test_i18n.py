@@ -95,6 +95,24 @@ def test_every_string_has_both_languages_and_diacritics_survive() -> None:
     assert t("page_overview", "fr") == "Tổng quan"  # an unknown language falls back to Vietnamese
 
 
+def test_a_command_line_sentence_is_said_in_vietnamese_then_english() -> None:
+    from core.i18n import both, fmt_count, fmt_time
+
+    assert (fmt_count(1234567, "vi"), fmt_count(1234567, "en"), fmt_count(12, "vi")) == ("1.234.567", "1,234,567", "12")
+    assert fmt_count(1234567, "vi") == fmt_number(1234567, "vi")  # babel's way, without babel
+    assert both("cli_check_ok", rows=12350, files=2) == (
+        "Đạt: 12.350 dòng trong 2 tệp qua mọi quy tắc kiểm tra. — OK: 12,350 row(s) in 2 file(s) pass every rule.")
+    assert both("cli_export_wrote", files=3, zip="p.zip", charts=0, seconds=12.25) == (
+        "Đã ghi 3 tệp và p.zip (0 biểu đồ, 12,3 giây) — Wrote 3 file(s) and p.zip (0 chart(s), 12.3 s)")
+    # a clause of its own key, asked in each language; text as it is
+    assert both("cli_no_version", n="7", db="m.duckdb", kept=lambda lang: t("cli_none", lang)) == (
+        "Không có phiên bản 7 của m.duckdb (đang giữ: không có); không có gì thay đổi. — "
+        "No version 7 of m.duckdb (kept: none); nothing was changed.")
+    assert fmt_time("2026-12-07T20:48:51+00:00", "vi") == "07/12/2026 20:48:51"
+    assert fmt_time("2026-12-07T20:48:51", "en") == "2026-12-07 20:48:51"
+    assert fmt_time("", "vi") == "" and fmt_time("hôm qua", "en") == "hôm qua"
+
+
 def test_status_labels_and_styles_cover_every_code() -> None:
     for code in STATUS_CODES:
         assert STATUS_LABELS[code]["vi"] and STATUS_LABELS[code]["en"]
@@ -127,11 +145,11 @@ def test_the_headline_never_puts_more_than_four_boxes_on_a_row() -> None:
 
 # issue 20 (part): every text key complete, every key the code names by its literal there
 CODE_DIRS = ("app.py", "serve.py", "screens", "monitor", "etl", "core")
-_LITERAL = re.compile(r"""(?<![\w])(?:\w+\.)?(t|tx)\(\s*(f?)(["'])([^"'{]*)(\{?)""")
+_LITERAL = re.compile(r"""(?<![\w])(?:\w+\.)?(t|tx|both)\(\s*(f?)(["'])([^"'{]*)(\{?)""")
 
 
 def _named_keys() -> list[tuple[str, str, str, bool]]:
-    """(file, function, key or prefix, is_prefix) for every t("…") / c.t("…") / tx("…") whose key is
+    """(file, function, key or prefix, is_prefix) for every t("…") / c.t("…") / tx("…") / both("…") whose key is
     written in the call: a literal, or the fixed start of an f-string (t(f"status_{code}"))."""
     from pathlib import Path
 
@@ -167,6 +185,7 @@ def test_every_key_named_in_the_code_exists() -> None:
     from monitor.export.text import STRINGS_PATH as PACK_STRINGS
 
     keys = {"t": set(load_strings()), "tx": set(load_strings(str(PACK_STRINGS)))}
+    keys["both"] = keys["t"]  # the command line's lines (core.i18n.both)
     named = _named_keys()
     assert len(named) > 300  # the scan finds the calls (a check that finds none would pass for nothing)
     missing = _missing(named, keys)

@@ -128,11 +128,17 @@ def test_values_command(db: Path, tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "monitor", "values", "--db", str(db), "--unit", "C",
                            "--indicator", RATE, "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    assert done.stdout == f"Đã ghi 2 dòng vào {out} — Wrote 2 row(s) to {out}\n"
     with out.open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows == [["unit_code", "indicator", "year", "period", "org_type", "value", "basis", "from_units"],
                     ["C", RATE, "2023", "Y", "", "83.3333", "predecessors", "A, B"],
                     ["C", RATE, "2026", "Y", "", "87.5", "counts", ""]]
+    done = subprocess.run([sys.executable, "-m", "monitor", "values", "--db", str(db), "--unit", "C",
+                           "--indicator", "no_such_rate", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr == ("Bị từ chối: không có chỉ tiêu no_such_rate trong danh mục chỉ tiêu. — "
+                           "Rejected: --indicator no_such_rate: no such indicator in indicators.yaml\n")
 
 
 def _rejected(tmp_path: Path, **files: str) -> list:

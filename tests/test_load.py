@@ -209,13 +209,14 @@ def test_cli_load_exit_codes_and_messages(tmp_path):
     db = tmp_path / "m.duckdb"
     ok = etl_cli("load", UNITS, BASE, "--db", db)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(f"Loaded 2 file(s), 3 row(s) into {db}: 1 new")
+    assert ok.stdout == (f"Đã nạp 2 tệp, 3 dòng vào {db}: 1 số liệu mới, 0 số liệu đã có; 0 sai lệch. — "
+                         f"Loaded 2 file(s), 3 row(s) into {db}: 1 new, 0 already there; 0 finding(s).\n")
     before = sha256(db)
 
     bad = etl_cli("load", FIXTURES / "bad" / "three_faults.csv", "--db", db)
     assert bad.returncode == 1
     lines = bad.stderr.splitlines()
-    assert lines[0] == f"Rejected: 3 problem(s); {db} was not changed."
+    assert lines[0] == f"Bị từ chối: 3 lỗi; {db} giữ nguyên. — Rejected: 3 problem(s); {db} was not changed."
     name = FIXTURES / "bad" / "three_faults.csv"
     assert lines[1:] == [
         f"  tệp «{name.name}», dòng 2, cột unit_code: Mã đơn vị «XX» chưa có trong danh sách đơn vị. Hãy kiểm tra "
@@ -236,9 +237,18 @@ def test_cli_load_exit_codes_and_messages(tmp_path):
 def test_cli_check_exit_codes(tmp_path):
     ok = etl_cli("check", *SAMPLE)
     assert ok.returncode == 0, ok.stdout
-    assert "12 finding(s)" in ok.stdout and ok.stdout.rstrip().endswith("pass every rule.")
+    lines = ok.stdout.splitlines()
+    assert lines[0] == ("12 sai lệch (báo cáo tự mâu thuẫn; vẫn được nạp và đánh dấu) — "
+                        "12 finding(s) (the reports disagree with themselves; loaded and shown):")
+    assert lines[1] == (  # a finding said from its fields, its check by name first
+        "  Tỷ lệ nêu khác tỷ lệ tính từ số lượng: BD-TAYSON, năm 2022: «Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất "
+        "sắc so với hoàn thành tốt trở lên» báo cáo nêu 31%, tính lại 32,73% (18 / 55); nguồn: 003 Tây Sơn "
+        '03-CTr/HU II.1.1.1: "có 18 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 31%)"')
+    assert lines[13:] == ["Đạt: 182 dòng trong 2 tệp qua mọi quy tắc kiểm tra. — "
+                          "OK: 182 row(s) in 2 file(s) pass every rule."]
     bad = etl_cli("check", UNITS, FIXTURES / "bad" / "negative.csv")
     assert bad.returncode == 1
+    assert bad.stdout.splitlines()[0] == "1 lỗi (nếu nạp sẽ bị từ chối) — 1 problem(s) (a load would be rejected):"
     assert "tệp «negative.csv», dòng 2, cột value: H1, năm 2022: «Tổng số tổ chức cơ sở đảng» ghi -3" in bad.stdout
 
 

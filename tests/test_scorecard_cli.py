@@ -97,7 +97,8 @@ def test_sample_rows(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
     before = _digest(db)
     out = tmp_path / "scorecard.csv"
     assert main(["scorecard", "--db", str(db), "--out", str(out)]) == 0
-    assert capsys.readouterr().out == f"Wrote {len(SAMPLE_ROWS)} row(s) to {out}\n"
+    assert len(SAMPLE_ROWS) == 23
+    assert capsys.readouterr().out == f"Đã ghi 23 dòng vào {out} — Wrote 23 row(s) to {out}\n"
     header, rows = _read(out)
     assert header[:len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS
     assert header == SCORECARD_COLUMNS
@@ -145,9 +146,13 @@ def test_xlsx(db: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--db", "{missing}"], "no such database file"),
-    (["--db", "{db}", "--unit", "NO-SUCH"], "--unit NO-SUCH: no such unit"),
-    (["--db", "{not_db}"], "cannot open as a DuckDB database"),
+    (["--db", "{missing}"], "Bị từ chối: không có tệp cơ sở dữ liệu {missing}. — Rejected: {missing}: no such database "
+                            "file\n"),
+    (["--db", "{db}", "--unit", "NO-SUCH"], "Bị từ chối: không có đơn vị NO-SUCH trong {db}. — Rejected: --unit "
+                                            "NO-SUCH: no such unit in {db}\n"),
+    # then DuckDB's own words, in English
+    (["--db", "{not_db}"], "Bị từ chối: không mở được {not_db} như một cơ sở dữ liệu (DuckDB). — Rejected: {not_db}: "
+                           "cannot open as a DuckDB database: "),
 ])
 def test_rejected(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     not_db = tmp_path / "x.duckdb"
@@ -155,7 +160,8 @@ def test_rejected(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     paths = {"db": str(db), "missing": str(tmp_path / "none.duckdb"), "not_db": str(not_db)}
     out = tmp_path / "s.csv"
     assert main(["scorecard", *[a.format(**paths) for a in args], "--out", str(out)]) == 1
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(message.format(**paths)) and (err == message.format(**paths)) == message.endswith("\n")
     assert not out.exists()
 
 

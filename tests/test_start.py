@@ -35,6 +35,13 @@ def test_both_loaders_read_the_same_data(path: Path) -> None:
     assert isinstance(fast, dict) and len(fast) >= 2
 
 
+@pytest.mark.parametrize("path", YAML_FILES[1:3], ids=lambda p: p.parent.name)
+def test_the_strings_read_as_the_safe_loader_reads_them(path: Path) -> None:
+    from core.i18n import load_strings
+
+    assert load_strings(str(path)) == yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 def test_the_c_loader_stays_safe() -> None:
     with pytest.raises(yaml.YAMLError):
         read_yaml("!!python/object/apply:os.system ['true']")
@@ -60,8 +67,8 @@ def test_the_load_imports_no_library_only_other_commands_use(tmp_path: Path) -> 
             "print(','.join(m for m in ('openpyxl', 'plotly', 'docx', 'pptx', 'streamlit', 'babel', 'pypdf', "
             "'pandas', 'pyarrow') if m in sys.modules), file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.startswith("Loaded 2 file(s), 182 row(s)")
-    assert "12 finding(s)" in out.stdout
+    assert out.stdout == (f"Đã nạp 2 tệp, 182 dòng vào {db}: 177 số liệu mới, 0 số liệu đã có; 12 sai lệch. — "
+                          f"Loaded 2 file(s), 182 row(s) into {db}: 177 new, 0 already there; 12 finding(s).\n")
     assert out.stderr.strip() == ""
 
 

@@ -4,6 +4,7 @@ written before the rename (no audit line, no change)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import subprocess
@@ -100,7 +101,11 @@ def test_cli_replace_needs_a_reason(db: Path, files: tuple[Path, Path]) -> None:
     assert done.returncode == 1 and sha(db) == before
     done = cli("load", str(files[1]), "--db", str(db), "--replace", "--reason", "báo cáo chính thức", "--user", "qt")
     assert done.returncode == 0, done.stderr
-    assert "(3 replaced)" in done.stdout and "kept as version 1" in done.stdout
+    assert done.stdout == (
+        f"Đã nạp 1 tệp, 3 dòng vào {db}: 3 số liệu mới (trong đó 3 số liệu thay số đã có), 0 số liệu đã có; "
+        "0 sai lệch. Cơ sở dữ liệu trước lần nạp được giữ thành phiên bản 1. — "
+        f"Loaded 1 file(s), 3 row(s) into {db}: 3 new (3 replacing the database's), 0 already there; 0 finding(s). "
+        "The database it replaced is kept as version 1.\n")
     assert facts(db)["org_total"] == (60.0, "BC 2")
     [line], _ = audit.read_audit(db, limit=1)
     assert (line["user"], line["reason"], len(line["replacements"])) == ("qt", "báo cáo chính thức", 3)
@@ -113,19 +118,30 @@ def test_versions_and_rollback_from_the_command_line(db: Path, files: tuple[Path
     done = cli("versions", "--db", str(db))
     assert done.returncode == 0
     [line] = done.stdout.splitlines()
-    assert line.startswith("1\t") and "3 facts, 2 units, 1 loads" in line and "bc1.csv" in line
+    [kept] = versions.list_versions(db)
+    saved, at = dt.datetime.fromisoformat(kept.saved_at), dt.datetime.fromisoformat(kept.last_load["at"])
+    names = ", ".join(sorted([str(UNITS), str(files[0])]))
+    assert line == (  # its number first (CONTRACT.md), then Vietnamese, then English
+        f"1\tđược thay lúc {saved:%d/%m/%Y %H:%M:%S} (UTC) khi canbo thực hiện lần nạp; có 3 số liệu, 2 đơn vị, "
+        f"1 lần nạp; lần nạp cuối số 1 lúc {at:%d/%m/%Y %H:%M:%S}, do canbo: {names} — "
+        f"saved {saved:%Y-%m-%d %H:%M:%S} (UTC) when canbo ran a load; 3 facts, 2 units, 1 loads; "
+        f"last load #1 {at:%Y-%m-%d %H:%M:%S} by canbo: {names}")
 
     done = cli("rollback", "--db", str(db), "--to", "7")
-    assert done.returncode == 1 and "No version 7" in done.stderr and "kept: 1" in done.stderr
+    assert done.returncode == 1
+    assert done.stderr == (f"Không có phiên bản 7 của {db} (đang giữ: 1); không có gì thay đổi. — "
+                           f"No version 7 of {db} (kept: 1); nothing was changed.\n")
     assert sha(db) == second_state
 
     done = cli("rollback", "--db", str(db), "--to", "1", "--user", "qt")
     assert done.returncode == 0, done.stderr
+    assert done.stdout == (f"Đã khôi phục phiên bản 1 vào {db}; cơ sở dữ liệu trước đó được giữ thành phiên bản 2. — "
+                           f"Restored version 1 into {db}; the database it replaced is kept as version 2.\n")
     assert sha(db) == first_state  # byte for byte the database before the second load
     assert facts(db)["org_total"] == (58.0, "BC 1")
     lines = cli("versions", "--db", str(db)).stdout.splitlines()
     assert [x.split("\t")[0] for x in lines] == ["2", "1"]  # the rolled-back state kept too: undo the undo
-    assert "ran a rollback" in lines[0]
+    assert " khi qt thực hiện lần khôi phục; " in lines[0] and " when qt ran a restore; " in lines[0]
     [entry], _ = audit.read_audit(db, limit=1)
     assert (entry["event"], entry["user"], entry["to"], entry["saved_as"]) == ("rollback", "qt", 1, 2)
     rollback(db, 2, user="qt")
@@ -180,11 +196,17 @@ def test_no_audit_line_no_change(db: Path, files: tuple[Path, Path]) -> None:
     assert versions.list_versions(db) == []
     assert sorted(p.name for p in db.parent.iterdir() if ".tmp-" in p.name) == []
     done = cli("load", str(files[1]), "--db", str(db), "--replace", "--reason", "r")
-    assert done.returncode == 1 and "was not changed" in done.stderr and "audit log" in done.stderr
+    assert done.returncode == 1
+    assert done.stderr == (f"Chưa nạp: không ghi được nhật ký kiểm toán {log}, nên {db} giữ nguyên. Hãy báo quản trị "
+                           f"viên. — Not loaded: cannot write the audit log {log} (Is a directory), so {db} was not "
+                           "changed.\n")
     assert sha(db) == before
     done = cli("load", str(files[1]), "--db", str(db))  # rejected (conflicts), and no audit line either
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert "Rejected: 3 problem(s)" in done.stderr and "Also: cannot write the audit log" in done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"Bị từ chối: 3 lỗi; {db} giữ nguyên. — Rejected: 3 problem(s); {db} was not changed."
+    assert lines[-1] == (f"Ngoài ra, không ghi được nhật ký kiểm toán cạnh {db}. — "
+                         f"Also: cannot write the audit log {log}: Is a directory")
     assert sha(db) == before
     log.rmdir()
     load([files[1]], db, replace=True, reason="r")
@@ -192,6 +214,11 @@ def test_no_audit_line_no_change(db: Path, files: tuple[Path, Path]) -> None:
     os.symlink("/nonexistent/dir/audit.jsonl", log)
     with pytest.raises(AuditFailed):
         rollback(db, 1)
+    done = cli("rollback", "--db", str(db), "--to", "1")
+    assert done.returncode == 1
+    assert done.stderr == (f"Chưa khôi phục: không ghi được nhật ký kiểm toán {log}, nên {db} giữ nguyên. Hãy báo "
+                           f"quản trị viên. — Not restored: cannot write the audit log {log} (No such file or "
+                           f"directory), so {db} was not changed.\n")
     assert facts(db)["org_total"] == (60.0, "BC 2")
     assert [v.number for v in versions.list_versions(db)] == [1]
 

@@ -214,13 +214,15 @@ def pack_bytes(data: PackData, formats: str | Iterable[str] = FORMATS) -> bytes:
 def run_cli(args: object, open_db: object, rejected: type[Exception]) -> int:
     """`python -m monitor export --db PATH --out DIR [--unit CODE] [--format ...] [--year YYYY]`."""
     from core.catalog import default_catalog
+    from core.i18n import both
     from monitor.export.charts import ChromiumMissing
 
     con = open_db(args.db)
     try:
         if args.unit is not None and not con.execute("SELECT count(*) FROM units WHERE unit_code = ?",
                                                      [args.unit]).fetchall()[0][0]:
-            raise rejected(f"--unit {args.unit}: no such unit in {args.db}")
+            raise rejected(f"--unit {args.unit}: no such unit in {args.db}", "cli_rejected_no_unit", unit=args.unit,
+                           db=args.db)
         t = time.perf_counter()
         try:
             result = export_pack(con, default_catalog(), args.out, unit=args.unit, formats=args.format,
@@ -229,6 +231,6 @@ def run_cli(args: object, open_db: object, rejected: type[Exception]) -> int:
             raise rejected(f"{exc} (or leave charts and slides out: --format docx,xlsx)") from None
     finally:
         con.close()
-    print(f"Wrote {len(result.files)} file(s) and {result.zip_path} ({result.charts} chart(s), "
-          f"{time.perf_counter() - t:.1f} s)")
+    print(both("cli_export_wrote", files=len(result.files), zip=result.zip_path, charts=result.charts,
+               seconds=time.perf_counter() - t))
     return 0
