@@ -95,6 +95,14 @@ def disputed_below(values: pd.DataFrame, units: pd.DataFrame) -> dict[tuple[str,
     return out
 
 
+def flagged(r: object) -> bool:
+    """Whether an assessment row carries the mark of a contradicted figure: its own figure is contradicted,
+    or it is a sum that includes one of a unit below it (n_disputed > 0)."""
+    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    n = get("n_disputed", 0)
+    return bool(get("disputed", False)) or (not is_missing(n) and int(n) > 0)
+
+
 def below_note(n: int, below: Sequence[str], lang: str) -> str:
     """'gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn' (the units by name, when known)."""
     text = t("disputed_inputs", lang, n=int(n))

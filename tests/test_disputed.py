@@ -319,3 +319,36 @@ def test_the_indicator_pages_table_marks_the_contradicted_figure(con: duckdb.Duc
     table = by_indicator.values_table(values, "org_excellent_share", ["BD-TAYSON"], units_frame(con), cat, "vi",
                                       [2021, 2022])
     assert table[["Năm", "Giá trị"]].values.tolist() == [["2021", "23,2%"], ["2022", "32,7% ⚑"]]
+
+
+def test_pages_mark_a_sum_of_a_contradicted_figure(con: duckdb.DuckDBPyConnection) -> None:
+    """The pages mark the province's sum of Tây Sơn's contradicted 18/55 as the workbook does: the Indicator
+    page's table of figures and bars (⚑, and whose figure it is), the overview's cell and the Unit page's
+    status (⚑) with its note; the legend names the mark."""
+    from monitor import by_indicator, by_unit, overview
+    from monitor.status_html import marked
+
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD", as_of=2023)
+    share = "org_excellent_share"
+    table = by_indicator.values_table(d.values, share, ["BD", "BD-TAYSON"], d.units, cat, "vi", [2021, 2022])
+    assert table[["Đơn vị", "Năm", "Giá trị", "Cách tính"]].values.tolist() == [
+        ["Tỉnh Bình Định", "2021", "23,2%", "cộng từ 1 đơn vị trực thuộc"],
+        ["Tỉnh Bình Định", "2022", "32,7% ⚑",
+         "cộng từ 1 đơn vị trực thuộc; gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"],
+        ["Đảng bộ huyện Tây Sơn", "2021", "23,2%", "tính từ số lượng"],
+        ["Đảng bộ huyện Tây Sơn", "2022", "32,7% ⚑", "tính từ số lượng"]]
+    bars = by_indicator.indicator_rows(d.assessed, d.values, share, ["BD"], 2022, d.units, "vi", cat)
+    assert bars[["disputed", "note"]].values.tolist() == [
+        [True, "gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"]]
+    # Bình Định's own row, were it bound by Tây Sơn's target: the sum is marked where the page shows it
+    tay_son = d.assessed[(d.assessed["unit_code"] == "BD-TAYSON") & (d.assessed["indicator"] == share)]
+    summed = tay_son.assign(unit_code="BD", disputed=False, n_disputed=1, latest_basis="aggregated",
+                            findings=[()], readings=[()])
+    grid = overview.status_grid(summed, cat, d.units, ["BD"], "vi")
+    assert grid["cell"].tolist() == ["32,7 ✔ ⚑"] and marked(grid)
+    assert grid["hover"].iloc[0].endswith("⚑ Gồm 1 số liệu đơn vị cấp dưới cần xác minh")
+    row = by_unit.unit_targets(summed, d.values, cat, "BD", "vi", [2021, 2022]).iloc[0]
+    assert (row["status"], row["dispute"]) == ("✔ Đạt ⚑", "Gồm 1 số liệu đơn vị cấp dưới cần xác minh")
+    plain = tay_son.assign(unit_code="BD", disputed=False, n_disputed=0, findings=[()], readings=[()])
+    assert overview.status_grid(plain, cat, d.units, ["BD"], "vi")["cell"].tolist() == ["32,7 ✔"]
