@@ -250,18 +250,20 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[st
                      catalog: Catalog | None = None) -> str:
     """A finding (a row of the findings table) for the command line: the check by its name, the figure by
     the names of its unit and measure, what the report states and what its parts give, the source."""
-    from core.i18n import finding_detail, finding_rule_name
+    from core.i18n import finding_detail, finding_figure_text, finding_figures, finding_rule_name
 
     lang = lang_of(lang)
     catalog = catalog or default_catalog()
     org = str(row.get("org_type") or "")
     org_name = (t("problem_org", lang, name=catalog.org_types[org].name(lang)) if org in catalog.org_types
                 else t("problem_org", lang, name=org) if org else "")
-    parts = {k: row.get(k) for k in ("stated", "computed")}
+    # 'báo cáo ghi: 31, tính từ số lượng: 32,73'; a jump's 'năm 2022: 41.000, năm 2021: 4.000'
+    figures = ", ".join(text[:1].lower() + text[1:] for text in
+                        (finding_figure_text(*f, lang=lang) or f"{f[0]}: {_figure(f[1], lang)}"
+                         for f in finding_figures(row, lang)))
     text = t("finding_line", lang, rule=finding_rule_name(str(row.get("rule", "")), lang),
              unit=_unit(row.get("unit_code"), names), when=_when(row, lang),
              measure=_measure(catalog, str(row.get("measure") or ""), lang), org=org_name,
-             stated=_figure(parts["stated"], lang), computed=_figure(parts["computed"], lang),
-             detail=finding_detail(row, lang, catalog))
+             figures=figures, detail=finding_detail(row, lang, catalog))
     source = str(row.get("source") or "")
     return text + (t("finding_line_source", lang, source=source) if source else "")
