@@ -399,6 +399,31 @@ def finding_detail(f: Any, lang: str = DEFAULT_LANG, catalog: Catalog | None = N
     return "" if detail is None or (isinstance(detail, float) and math.isnan(detail)) else str(detail)
 
 
+def finding_figures(f: Any, lang: str = DEFAULT_LANG) -> list[tuple[str, Any, str]]:
+    """A finding's two figures, each named for what it is, as (label, value, qualifier): the measure's own
+    figure first, then what it is held against. A stated rate against its counts, a total against the sum
+    of its parts, a part against its total, this year's figure against last year's (a jump: neither is
+    "stated" nor "computed")."""
+    rule, year = str(_field(f, "rule") or ""), _field(f, "year")
+    stated, computed = _field(f, "stated"), _field(f, "computed")
+    if rule in ("yoy_rate_jump", "yoy_count_jump") and not is_missing(year):  # stated: this year's
+        return [(t("finding_figure_year", lang, year=int(year)), stated, ""),
+                (t("finding_figure_year", lang, year=int(year) - 1), computed, "")]
+    if rule == "part_exceeds_whole":  # the measure is the part (computed); stated is its whole
+        return [(t("finding_figure_part", lang), computed, ""), (t("finding_figure_its_whole", lang), stated, "")]
+    if rule == "balance":
+        return [(t("finding_figure_whole", lang), stated, ""), (t("finding_figure_parts", lang), computed, "")]
+    if rule in ("stated_rate", "stated_bound"):
+        qualifier = str(_field(f, "qualifier") or "") if rule == "stated_bound" else ""
+        return [(t("finding_figure_stated", lang), stated, qualifier), (t("finding_figure_counts", lang), computed, "")]
+    return [(t("stated", lang), stated, ""), (t("computed", lang), computed, "")]
+
+
+def finding_figure_text(label: str, value: Any, qualifier: str, lang: str = DEFAULT_LANG) -> str:
+    """'Năm 2022: 45,45', 'Báo cáo ghi: trên 90' — a finding's figure with its name, for a table cell."""
+    return f"{label}: {with_qualifier(fmt_number(value, lang), qualifier, lang)}" if not is_missing(value) else ""
+
+
 def finding_rule_name(rule: str, lang: str) -> str:
     """A check by its name (core.checks' id when the strings file does not name it yet)."""
     try:

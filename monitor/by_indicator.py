@@ -22,7 +22,7 @@ from core.i18n import (
     source_text,
     t,
 )
-from monitor.disputes import dispute_sentences
+from monitor.disputes import below_note, dispute_sentences, disputed_below
 from monitor.labels import indicator_unit, unit_names
 
 
@@ -50,6 +50,7 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
     label = unit_names(units, lang)
     v = values[(values["indicator"] == indicator) & (values["year"] == year) & (values["period"] == "Y")
                & values["unit_code"].isin(list(rows))] if not values.empty else values
+    sums = _sums_below(values, indicator, units, label, lang, [year])
     a = assessed[(assessed["indicator"] == indicator) & assessed["unit_code"].isin(list(rows))]
     a = a.set_index("unit_code")
     out = []
@@ -64,6 +65,9 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
         note = ("; ".join(dispute_sentences(hit["findings"].iloc[0], catalog, lang, value=value,
                                             unit=indicator_unit(catalog, indicator), indicator=indicator))
                 if disputed and catalog is not None else "")
+        below = sums.get((code, year, "Y", str(hit["org_type"].iloc[0]))) if len(hit) else None
+        if below:  # a sum of a contradicted figure of a unit below: marked too, the note says whose
+            disputed, note = True, "; ".join(x for x in (note, below) if x)
         if code in a.index:
             r = a.loc[code]
             status = _year_status(r, value, year)
@@ -106,21 +110,37 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
     unit_kind = indicator_unit(catalog, indicator)
     periods = {p: catalog.periods[p].name(lang) for p in catalog.periods}
     v = v.sort_values(["unit_code", "year", "period"])
+    sums = _sums_below(values, indicator, units, label, lang, years)
+    below = [sums.get((u, int(y), p, o), "") for u, y, p, o in zip(v["unit_code"], v["year"], v["period"],
+                                                                   v["org_type"], strict=True)]
+    disputed = v.get("disputed", pd.Series(False, index=v.index)).fillna(False).astype(bool)
     return pd.DataFrame({
         t("unit", lang): [label.get(c, c) for c in v["unit_code"]],
         t("year", lang): [str(int(y)) for y in v["year"]],
         t("period", lang): [periods.get(p, p) for p in v["period"]],
-        # a figure its source contradicts is marked here as in the charts above
-        t("value", lang): [fmt_value(x, unit_kind, lang, q) + (f" {DISPUTED_MARK}" if d else "") for x, q, d in zip(
-            v["value"], v["qualifier"], v.get("disputed", pd.Series(False, index=v.index)).fillna(False).astype(bool),
-            strict=True)],
+        # a figure its source contradicts is marked here as in the charts above, and a sum that includes one
+        t("value", lang): [fmt_value(x, unit_kind, lang, q) + (f" {DISPUTED_MARK}" if d or b else "")
+                           for x, q, d, b in zip(v["value"], v["qualifier"], disputed, below, strict=True)],
         t("numerator", lang): [fmt_number(x, lang) for x in v["num"]],
         t("denominator", lang): [fmt_number(x, lang) for x in v["den"]],
-        t("basis", lang): [_basis(b, n, lang, f) for b, n, f in zip(
-            v["basis"], v["n_units"], v.get("from_units", pd.Series([""] * len(v), index=v.index)), strict=True)],
+        t("basis", lang): [_basis(b, n, lang, f) + (f"; {w}" if w else "") for b, n, f, w in zip(
+            v["basis"], v["n_units"], v.get("from_units", pd.Series([""] * len(v), index=v.index)), below,
+            strict=True)],
         t("source", lang): [source_text(x, b, n, lang, from_units=f) for x, b, n, f in zip(
             v["source"], v["basis"], v["n_units"], v.get("from_units", [""] * len(v)), strict=True)],
     })
+
+
+def _sums_below(values: pd.DataFrame, indicator: str, units: pd.DataFrame, label: dict[str, str], lang: str,
+                years: Sequence[int]) -> dict[tuple[str, int, str, str], str]:
+    """(unit, year, period, org type) → 'gồm 1 số liệu đơn vị cấp dưới cần xác minh: Tây Sơn' for the
+    indicator's sums that include a contradicted figure of a unit below them."""
+    if values.empty or "n_disputed" not in values:
+        return {}
+    v = values[(values["indicator"] == indicator) & values["year"].isin(list(years))]
+    n = {(r.unit_code, int(r.year), r.period, r.org_type): int(r.n_disputed) for r in v.itertuples(index=False)}
+    return {(u, y, p, o): below_note(n[(u, y, p, o)], [label.get(c, c) for c in codes], lang)
+            for (u, _, y, p, o), codes in disputed_below(v, units).items()}
 
 
 def _basis(basis: str, n: object, lang: str, from_units: object = "") -> str:

@@ -25,7 +25,7 @@ from core.i18n import (
     status_label,
     t,
 )
-from monitor.disputes import dispute_note
+from monitor.disputes import dispute_note, flagged
 from monitor.labels import indicator_label, indicator_unit
 
 
@@ -59,7 +59,7 @@ def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
             "progress": _progress(r),
             "trend": spark,
             "status": status_label(r.status, lang)
-            + (f" {DISPUTED_MARK}" if getattr(r, "disputed", False) and r.status != "to_verify" else ""),
+            + (f" {DISPUTED_MARK}" if flagged(r) and r.status != "to_verify" else ""),
             "status_code": r.status,
             "dispute": dispute_note(r, catalog, lang),
             "needed": fmt_change(r.needed_per_year, unit_kind, lang),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
+
 from core.catalog import Catalog
 from core.i18n import (
     finding_rule_name,
@@ -18,6 +20,7 @@ from core.i18n import (
     t,
 )
 from monitor.labels import indicator_unit
+from monitor.unit_tree import UnitTree
 
 
 def _figure_name(catalog: Catalog, code: str, lang: str) -> str:
@@ -70,13 +73,51 @@ def dispute_sentences(findings: Sequence[dict], catalog: Catalog, lang: str, *, 
     return out
 
 
-def dispute_note(r: object, catalog: Catalog, lang: str) -> str:
+def disputed_below(values: pd.DataFrame, units: pd.DataFrame) -> dict[tuple[str, str, int, str, str], list[str]]:
+    """The sums that include a contradicted figure of a unit below them (n_disputed > 0), each keyed by
+    (unit, indicator, year, period, org type), with the units below whose own figure it is, as far as
+    `values` holds them (in unit-tree order; [] when it holds none of them)."""
+    if values.empty or "n_disputed" not in values:
+        return {}
+    sums = values[(values["basis"] == "aggregated") & (values["n_disputed"].fillna(0) > 0)]
+    if sums.empty:
+        return {}
+    own = values[values["disputed"].fillna(False).astype(bool) & (values["basis"] != "aggregated")]
+    hot: dict[tuple[str, str, int, str, str], list[str]] = {}
+    for r in own.itertuples(index=False):
+        hot.setdefault((r.indicator, int(r.year), r.period, r.org_type), []).append(r.unit_code)
+    tree = UnitTree.of(units)
+    out = {}
+    for r in sums.itertuples(index=False):
+        found = set(hot.get((r.indicator, int(r.year), r.period, r.org_type), ()))
+        below = [u for u in tree.subtree(r.unit_code) if u in found and u != r.unit_code]
+        out[(r.unit_code, r.indicator, int(r.year), r.period, r.org_type)] = below
+    return out
+
+
+def flagged(r: object) -> bool:
+    """Whether an assessment row carries the mark of a contradicted figure: its own figure is contradicted,
+    or it is a sum that includes one of a unit below it (n_disputed > 0)."""
+    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    n = get("n_disputed", 0)
+    return bool(get("disputed", False)) or (not is_missing(n) and int(n) > 0)
+
+
+def below_note(n: int, below: Sequence[str], lang: str) -> str:
+    """'gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn' (the units by name, when known)."""
+    text = t("disputed_inputs", lang, n=int(n))
+    return t("disputed_inputs_of", lang, text=text, units="; ".join(below)) if below else text
+
+
+def dispute_note(r: object, catalog: Catalog, lang: str, below: Sequence[str] = ()) -> str:
     """For an assessment row (assess() columns) whose latest figure is disputed: what the report
-    contradicts, and whether its readings agree on the verdict. '' when undisputed."""
+    contradicts, and whether its readings agree on the verdict. A sum that includes a contradicted figure
+    of a unit below says so, naming those units (`below`, by name) when given. '' when undisputed."""
     get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
     if not bool(get("disputed", False)):
         n = get("n_disputed", 0)
-        return t("disputed_inputs", lang, n=int(n)) if not is_missing(n) and int(n) > 0 else ""
+        text = below_note(int(n), below, lang) if not is_missing(n) and int(n) > 0 else ""
+        return text[:1].upper() + text[1:]
     unit = indicator_unit(catalog, str(get("indicator")))
     parts = dispute_sentences(get("findings", ()) or (), catalog, lang, value=get("latest_value"), unit=unit,
                               indicator=str(get("indicator")))

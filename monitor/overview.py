@@ -25,7 +25,7 @@ from core.i18n import (
     status_style,
     t,
 )
-from monitor.disputes import dispute_note
+from monitor.disputes import dispute_note, flagged
 from monitor.labels import indicator_label, indicator_unit, unit_names
 
 
@@ -73,7 +73,7 @@ def status_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame, r
         unit = indicator_unit(catalog, r.indicator)
         value = fmt_value(r.latest_value, unit, lang, r.latest_qualifier)
         style = status_style(r.status)
-        disputed = bool(getattr(r, "disputed", False))
+        disputed = flagged(r)  # its own figure contradicted, or a sum of one of a unit below
         # a contradicted figure whose verdict stands is marked; one to verify has its own symbol
         mark = f" {DISPUTED_MARK}" if disputed and r.status != "to_verify" else ""
         cell = (style["symbol"] if is_missing(r.latest_value)

@@ -47,7 +47,10 @@ def marked(frame: pd.DataFrame) -> bool:
     """Whether any row carries the mark of a contradicted figure whose verdict stands (⚑)."""
     if "disputed" not in frame:
         return False
-    return bool((frame["disputed"].fillna(False).astype(bool) & (frame["status"] != "to_verify")).any())
+    flag = frame["disputed"].fillna(False).astype(bool)
+    if "n_disputed" in frame:  # a sum that includes a contradicted figure of a unit below carries it too
+        flag = flag | (frame["n_disputed"].fillna(0) > 0)
+    return bool((flag & (frame["status"] != "to_verify")).any())
 
 
 def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",

@@ -11,6 +11,8 @@ import pandas as pd
 from core.catalog import Catalog
 from core.i18n import (
     finding_detail,
+    finding_figure_text,
+    finding_figures,
     finding_rule_name,
     fmt_number,
     measure_name,
@@ -40,16 +42,24 @@ def completeness_matrix(completeness: pd.DataFrame, units: pd.DataFrame, lang: s
     return m.reset_index()
 
 
+def figure_columns(found: pd.DataFrame, lang: str) -> dict[str, list[str]]:
+    """A finding's two figures as two columns, each cell saying what its number is: 'Báo cáo ghi: 31' against
+    'Tính từ số lượng: 32,73', and a jump's 'Năm 2022: 45,45' against 'Năm 2021: 8,7' (neither stated nor
+    computed)."""
+    pairs = [finding_figures(f, lang) for f in found.to_dict("records")]
+    return {t("finding_figure_first", lang): [finding_figure_text(*p[0], lang=lang) for p in pairs],
+            t("finding_figure_second", lang): [finding_figure_text(*p[1], lang=lang) for p in pairs]}
+
+
 def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:
     """The reports' own slips (the findings table's columns) as the Data and report pages show them:
-    names instead of ids, numbers the reader's way, the check by its name."""
+    names instead of ids, numbers the reader's way and each said for what it is, the check by its name."""
     return pd.DataFrame({
         t("unit", lang): [names.get(u, u) for u in found["unit_code"]],
         t("year", lang): found["year"].astype(str).to_numpy(),
         t("period", lang): [catalog.periods[p].name(lang) if p in catalog.periods else p for p in found["period"]],
         t("measure", lang): [measure_name(catalog, m, lang) for m in found["measure"]],
-        t("stated", lang): [fmt_number(x, lang) for x in found["stated"]],
-        t("computed", lang): [fmt_number(x, lang) for x in found["computed"]],
+        **figure_columns(found, lang),
         t("detail", lang): [finding_detail(f, lang, catalog) for f in found.to_dict("records")],
         t("rule", lang): [finding_rule_name(r, lang) for r in found["rule"]],
         t("source", lang): found["source"].to_numpy(),

@@ -182,6 +182,7 @@ def upload_findings_table(checked: Checked, about: pd.DataFrame, catalog: Catalo
     """The findings of an upload (upload_findings) for her, those her file brings first: the figure, what the
     report states and what its parts give, where the stated figure is in her file; narrow enough for the page."""
     from core.i18n import finding_detail, finding_rule_name
+    from monitor.submissions import figure_columns
 
     about = about.sort_values("is_new", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -194,8 +195,7 @@ def upload_findings_table(checked: Checked, about: pd.DataFrame, catalog: Catalo
         t("unit", lang): [names.get(u, u) for u in about["unit_code"]],
         t("year", lang): [when(y, p) for y, p in zip(about["year"], about["period"], strict=True)],
         t("measure", lang): [measure_name(catalog, m, lang) for m in about["measure"]],
-        t("stated", lang): [fmt_number(x, lang) for x in about["stated"]],
-        t("computed", lang): [fmt_number(x, lang) for x in about["computed"]],
+        **figure_columns(about, lang),
         t("finding_in_file", lang): finding_places(checked, about, lang),
         t("rule", lang): [finding_rule_name(r, lang) for r in about["rule"]],
         t("detail", lang): [finding_detail(f, lang, catalog) for f in about.to_dict("records")],

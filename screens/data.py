@@ -99,8 +99,9 @@ def _overview() -> None:
     else:
         st.caption(c.t("findings_count", n=len(found)))
         # the detail is a formula said in words ('cao cấp 59 + trung cấp 266 + sơ cấp 8 = 333'): room for it
-        widths = {c.t("unit"): 120, c.t("year"): 50, c.t("period"): 70, c.t("measure"): 190, c.t("stated"): 70,
-                  c.t("computed"): 65, c.t("detail"): 130, c.t("rule"): 120}
+        widths = {c.t("unit"): 120, c.t("year"): 50, c.t("period"): 70, c.t("measure"): 190,
+                  c.t("finding_figure_first"): 120, c.t("finding_figure_second"): 140, c.t("detail"): 130,
+                  c.t("rule"): 120}
         st.dataframe(submissions.findings_table(found, c.catalog, names, c.lang), hide_index=True, key="data_findings",
                      row_height=WRAP_ROW,
                      column_config={name: st.column_config.TextColumn(width=w) for name, w in widths.items()})
@@ -231,8 +232,8 @@ def _upload_section() -> None:
                      column_config={c.t("finding_new"): st.column_config.TextColumn(width=45),
                                     c.t("year"): st.column_config.TextColumn(width=55),
                                     c.t("measure"): st.column_config.TextColumn(width=210),
-                                    c.t("stated"): st.column_config.TextColumn(width=70),
-                                    c.t("computed"): st.column_config.TextColumn(width=60),
+                                    c.t("finding_figure_first"): st.column_config.TextColumn(width=110),
+                                    c.t("finding_figure_second"): st.column_config.TextColumn(width=130),
                                     c.t("finding_in_file"): st.column_config.TextColumn(width=140),
                                     c.t("rule"): st.column_config.TextColumn(width=120)})
     if not checked.rows.empty:

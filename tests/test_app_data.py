@@ -48,7 +48,13 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     store = Store(sample)
     assert len(findings) == len(store.findings(["BD", "BD-TAYSON"], 2020, 2025)) == 7
     slip = findings[findings["Số liệu"].str.startswith("Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so")].iloc[0]
-    assert (slip["Báo cáo nêu"], slip["Tính lại"], slip["Kỳ"]) == ("31", "32,73", "Cả năm")  # 18/55
+    assert (slip["Giá trị"], slip["Đối chiếu với"], slip["Kỳ"]) == (
+        "Báo cáo ghi: 31", "Tính từ số lượng: 32,73", "Cả năm")  # 18/55
+    # each figure said for what it is: a total against its parts, a part against its total
+    total = findings[findings["Số liệu"] == "Tổng số cấp ủy viên cơ sở"].iloc[0]
+    assert (total["Giá trị"], total["Đối chiếu với"]) == ("Tổng số ghi: 323", "Cộng các thành phần: 333")
+    part = findings[findings["Quy tắc"] == "Phần lớn hơn tổng"].iloc[0]
+    assert (part["Giá trị"], part["Đối chiếu với"]) == ("Thành phần ghi: 325", "Tổng số ghi: 323")
     assert sorted(set(findings["Quy tắc"])) == ["Các thành phần không cộng đủ tổng số", "Phần lớn hơn tổng",
                                                 "Tỷ lệ nêu khác tỷ lệ tính từ số lượng"]
     assert list(log["Kết quả"]) == ["đã nạp", "đã nạp"]
@@ -194,11 +200,11 @@ def test_an_upload_with_a_slip_shows_it_the_readers_way(monkeypatch: pytest.Monk
             "BD-TAYSON,2024,Y,,org_good_or_better_rate,80,,báo cáo 2024: tỷ lệ 80%\n").encode()
     at.file_uploader[0].upload("so-lieu-2024.csv", slip, "text/csv").run()
     assert not at.exception
-    stored, found = [f for f in frames(at) if "Tính lại" in f.columns]  # the database's, then the upload's
+    stored, found = [f for f in frames(at) if "Đối chiếu với" in f.columns]  # the database's, then the upload's
     assert len(stored) == 7
     assert found.to_dict("records") == [{  # one unit: named above the table; the stated figure's row in her file
         "Mới": "✔", "Năm": "2024", "Số liệu": "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên",
-        "Báo cáo nêu": "80", "Tính lại": "75", "Vị trí trong tệp": "dòng 4",
+        "Giá trị": "Báo cáo ghi: 80", "Đối chiếu với": "Tính từ số lượng: 75", "Vị trí trong tệp": "dòng 4",
         "Quy tắc": "Tỷ lệ nêu khác tỷ lệ tính từ số lượng", "Chi tiết": "30 / 40"}]
 
 

@@ -104,4 +104,4 @@ def test_download_of_the_selection(monkeypatch: pytest.MonkeyPatch, sample: Path
         "TH/TH_du-thao_2023.docx", "TH/TH_phu-luc_2023.docx", "TH/TH_so-lieu_2023.xlsx"]
     book = openpyxl.load_workbook(io.BytesIO(seen["TH_khoi_so-lieu_2023.xlsx"]()), read_only=True)
     rows = list(book["Đánh giá chỉ tiêu"].iter_rows(min_row=2, values_only=True))
-    assert {r[0] for r in rows} == {"TH-KHOI"} and {r[6] for r in rows} == {"Cơ quan, doanh nghiệp"}
+    assert {r[-1] for r in rows} == {"TH-KHOI"} and {r[3] for r in rows} == {"Cơ quan, doanh nghiệp"}

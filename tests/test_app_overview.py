@@ -224,7 +224,7 @@ def test_download_of_the_selection_without_a_browser(monkeypatch: pytest.MonkeyP
         "DEMO-P01/DEMO-P01_du-thao_2025.docx", "DEMO-P01/DEMO-P01_phu-luc_2025.docx",
         "DEMO-P01/DEMO-P01_so-lieu_2025.xlsx"]
     book = openpyxl.load_workbook(io.BytesIO(seen["DEMO-P01_xa_so-lieu_2025.xlsx"]()), read_only=True)
-    scored = {r[0] for r in book["Đánh giá chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
+    scored = {r[-1] for r in book["Đánh giá chỉ tiêu"].iter_rows(min_row=2, values_only=True)}  # the unit's code
     assert scored == {"DEMO-P01", *[f"DEMO-P01-H{d:02d}" for d in range(1, 13)], "DEMO-P01-K1", "DEMO-P01-K2",
                       "DEMO-P01-K3"}
     annex = Document(io.BytesIO(seen["DEMO-P01_xa_phu-luc_2025.docx"]()))

@@ -111,9 +111,9 @@ def test_pack_of_the_new_term(packs: dict[str, Path]) -> None:
     book = openpyxl.load_workbook(_one(folder, ".xlsx"))
     values = book.worksheets[1]
     header = [c.value for c in values[1]]
-    notes = {(r[0].value, header[c.column - 1]): c.comment.text for r in values.iter_rows(min_row=2)
+    notes = {(r[-1].value, header[c.column - 1]): c.comment.text for r in values.iter_rows(min_row=2)
              for c in r if c.comment is not None}
-    assert header[7:] == ["2025", "2026"]
+    assert header[5:] == ["2025", "2026", "Mã đơn vị (trong tệp nhập số liệu)"]
     assert notes[("DEMO-M01", "2025")] == ("Tính từ số liệu của các đơn vị trước sắp xếp: Tỉnh Ngọc Sơn (mô phỏng); "
                                            "Tỉnh Ngọc Giang (mô phỏng) (cộng số lượng)")
     assert not any(year == "2026" for (_, year) in notes)  # the new units' own figures

@@ -191,7 +191,7 @@ def test_downloads_of_the_focused_unit(monkeypatch: pytest.MonkeyPatch, sample: 
     assert seen["BD-TAYSON_2022.zip"]() is pack  # built once, kept for the next click
     book = openpyxl.load_workbook(io.BytesIO(seen["BD-TAYSON_so-lieu_2022.xlsx"]()))
     scores = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
-    assert {r[0] for r in scores} == {"BD-TAYSON"} and len(scores) == 8
+    assert {(r[0], r[-1]) for r in scores} == {("Đảng bộ huyện Tây Sơn", "BD-TAYSON")} and len(scores) == 8
     annex = Document(io.BytesIO(seen["BD-TAYSON_phu-luc_2022.docx"]()))
     assert [c.text for c in annex.tables[0].rows[0].cells][3:5] == ["2021", "2022"]
 

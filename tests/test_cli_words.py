@@ -40,7 +40,8 @@ def test_the_load_prints_its_findings_in_vietnamese(tmp_path: Path, capsys: pyte
     # a finding from its fields (the unit by its name in the database), not its stored English detail
     assert lines[8] == (
         "  Tỷ lệ nêu khác tỷ lệ tính từ số lượng: Tỉnh Hải Dương (HD), năm 2022: «Tỷ lệ chi bộ trực thuộc đảng ủy cơ "
-        "sở không hoàn thành nhiệm vụ» báo cáo nêu 0,04%, tính lại 0,02% (1 / 4.313); nguồn: 000 Hải Dương 2022 "
+        "sở không hoàn thành nhiệm vụ» báo cáo ghi: 0,04%, tính từ số lượng: 0,02% (1 / 4.313); nguồn: 000 Hải "
+        "Dương 2022 "
         '§I.3.b(3): "không hoàn thành nhiệm vụ: 1/4.313= 0,04%"')
 
 

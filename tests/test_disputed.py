@@ -159,23 +159,82 @@ def test_compare_scatter_and_ranking_mark_a_disputed_figure(con: duckdb.DuckDBPy
     assert "Số liệu cần xác minh" not in plain.columns
 
 
+def _sheet_rows(ws) -> tuple[list[str], list[dict[str, object]]]:
+    """A sheet's header and its rows as {header: cell}."""
+    header = [c.value for c in ws[1]]
+    return header, [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)]
+
+
+YELLOW = "00F0E442"
+
+
 def test_workbook_column_and_fill(con: duckdb.DuckDBPyConnection) -> None:
     d = load_pack_data(con, default_catalog(), "BD-TAYSON", as_of=2023)
     wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(d)))
     card, values = wb.worksheets[0], wb.worksheets[1]
-    assert card.cell(1, 23).value == "Số liệu cần xác minh"
-    rows = {r[4].value: r for r in card.iter_rows(min_row=2)}
-    theory = rows["grassroots_committee_theory_rate"]
-    assert theory[16].value == "Cần xác minh số liệu" and theory[16].fill.fgColor.rgb == "00F0E442"
-    assert theory[22].value.startswith("325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323")
-    assert theory[13].fill.fgColor.rgb == "00F0E442"  # the value itself
-    good = rows["org_good_or_better_rate"]
-    assert good[22].value is None and good[13].fill.fill_type is None
-    header = [c.value for c in values[1]]
-    filled = {(r[2].value, header[c.column - 1]) for r in values.iter_rows(min_row=2) for c in r[7:]
-              if c.fill.fill_type == "solid"}
-    assert ("grassroots_committee_theory_rate", "2023") in filled
-    assert ("org_excellent_share", "2022") in filled and ("org_excellent_share", "2021") not in filled
+    header, rows = _sheet_rows(card)
+    assert header[19] == "Số liệu cần xác minh"
+    rows = {r["Chỉ số"].value: r for r in rows}
+    theory = rows["Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"]
+    assert theory["Đánh giá"].value == "Cần xác minh số liệu" and theory["Đánh giá"].fill.fgColor.rgb == YELLOW
+    assert theory["Số liệu cần xác minh"].value.startswith(
+        "325 cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên / 323")
+    assert theory["Giá trị"].fill.fgColor.rgb == YELLOW  # the value itself
+    good = rows["Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"]
+    assert good["Số liệu cần xác minh"].value is None and good["Giá trị"].fill.fill_type is None
+    vheader, vrows = _sheet_rows(values)
+    filled = {(r["Chỉ số"].value, h): r[h].comment.text for r in vrows for h in vheader[5:8]
+              if r[h].fill.fill_type == "solid"}
+    share = "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên"
+    theory_name = "Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"
+    # a yellow cell says, in its note, what its report contradicts
+    assert filled[(share, "2022")] == "Báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp"
+    assert (share, "2021") not in filled
+    assert filled[(theory_name, "2023")].endswith("số liệu báo cáo không khớp; tỷ lệ tính ra vượt 100%")
+
+
+def test_workbook_marks_a_sum_of_a_contradicted_figure(con: duckdb.DuckDBPyConnection) -> None:
+    """Bình Định's 2022 excellent share is Tây Sơn's contradicted 18/55: the province's cell is yellow too,
+    and its note says whose figure it sums; a sum of figures nobody contradicts stays plain."""
+    d = load_pack_data(con, default_catalog(), "BD", as_of=2023)
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(d)))
+    _, rows = _sheet_rows(wb.worksheets[1])
+    by = {(r["Đơn vị"].value, r["Chỉ số"].value, r["Kỳ"].value): r for r in rows}
+    share = by[("Tỉnh Bình Định", "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên",
+                "Cả năm")]
+    assert share["2022"].value == pytest.approx(100 * 18 / 55)
+    assert share["2022"].fill.fgColor.rgb == YELLOW
+    assert share["2022"].comment.text == "Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"
+    assert share["2021"].fill.fill_type is None and share["2021"].comment is None
+    good = by[("Tỉnh Bình Định", "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên", "Cả năm")]
+    assert good["2022"].fill.fill_type is None and good["2022"].comment is None
+    # the sum over 100% is contradicted itself and sums Tây Sơn's: its note says both
+    theory = by[("Tỉnh Bình Định", "Tỷ lệ cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên", "Cả năm")]
+    assert theory["2023"].fill.fgColor.rgb == YELLOW
+    assert theory["2023"].comment.text == ("Tỷ lệ tính ra vượt 100%\n"
+                                           "Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn")
+    marked = sorted(r["Chỉ số"].value for r in rows if r["Đơn vị"].value == "Tỉnh Bình Định"
+                    and any(r[y].fill.fill_type == "solid" for y in ("2021", "2022", "2023")))
+    tay_son = sorted(r["Chỉ số"].value for r in rows if r["Đơn vị"].value == "Đảng bộ huyện Tây Sơn"
+                     and any(r[y].fill.fill_type == "solid" for y in ("2021", "2022", "2023")))
+    assert marked == tay_son and len(marked) == 9  # every sum of one of Tây Sơn's nine contradicted figures
+
+
+def test_assessment_row_of_a_sum_is_marked(con: duckdb.DuckDBPyConnection) -> None:
+    """An assessed sum whose latest figure includes a contradicted figure of a unit below (Bình Định's 2022
+    excellent share, were the province bound by Tây Sơn's target): its value and note in yellow, the note
+    naming the unit; the verdict's own colour stays."""
+    d = load_pack_data(con, default_catalog(), "BD", as_of=2023)
+    tay_son = d.assessed[(d.assessed["unit_code"] == "BD-TAYSON") & (d.assessed["indicator"] == "org_excellent_share")]
+    d.assessed = tay_son.assign(unit_code="BD", disputed=False, n_disputed=1, latest_basis="aggregated",
+                                findings=[()], readings=[()])
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(d)))
+    _, [row] = _sheet_rows(wb.worksheets[0])
+    assert (row["Đơn vị"].value, row["Chỉ tiêu đề ra"].value, row["So sánh"].value) == (
+        "Tỉnh Bình Định", "từ 20% trở lên", "≥")
+    assert row["Giá trị"].fill.fgColor.rgb == YELLOW and row["Số liệu cần xác minh"].fill.fgColor.rgb == YELLOW
+    assert row["Số liệu cần xác minh"].value == "Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"
+    assert row["Đánh giá"].value == "Đạt" and row["Đánh giá"].fill.fgColor.rgb == "00009E73"
 
 
 def _frame(points: list[tuple]) -> pd.DataFrame:
@@ -260,3 +319,36 @@ def test_the_indicator_pages_table_marks_the_contradicted_figure(con: duckdb.Duc
     table = by_indicator.values_table(values, "org_excellent_share", ["BD-TAYSON"], units_frame(con), cat, "vi",
                                       [2021, 2022])
     assert table[["Năm", "Giá trị"]].values.tolist() == [["2021", "23,2%"], ["2022", "32,7% ⚑"]]
+
+
+def test_pages_mark_a_sum_of_a_contradicted_figure(con: duckdb.DuckDBPyConnection) -> None:
+    """The pages mark the province's sum of Tây Sơn's contradicted 18/55 as the workbook does: the Indicator
+    page's table of figures and bars (⚑, and whose figure it is), the overview's cell and the Unit page's
+    status (⚑) with its note; the legend names the mark."""
+    from monitor import by_indicator, by_unit, overview
+    from monitor.status_html import marked
+
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD", as_of=2023)
+    share = "org_excellent_share"
+    table = by_indicator.values_table(d.values, share, ["BD", "BD-TAYSON"], d.units, cat, "vi", [2021, 2022])
+    assert table[["Đơn vị", "Năm", "Giá trị", "Cách tính"]].values.tolist() == [
+        ["Tỉnh Bình Định", "2021", "23,2%", "cộng từ 1 đơn vị trực thuộc"],
+        ["Tỉnh Bình Định", "2022", "32,7% ⚑",
+         "cộng từ 1 đơn vị trực thuộc; gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"],
+        ["Đảng bộ huyện Tây Sơn", "2021", "23,2%", "tính từ số lượng"],
+        ["Đảng bộ huyện Tây Sơn", "2022", "32,7% ⚑", "tính từ số lượng"]]
+    bars = by_indicator.indicator_rows(d.assessed, d.values, share, ["BD"], 2022, d.units, "vi", cat)
+    assert bars[["disputed", "note"]].values.tolist() == [
+        [True, "gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"]]
+    # Bình Định's own row, were it bound by Tây Sơn's target: the sum is marked where the page shows it
+    tay_son = d.assessed[(d.assessed["unit_code"] == "BD-TAYSON") & (d.assessed["indicator"] == share)]
+    summed = tay_son.assign(unit_code="BD", disputed=False, n_disputed=1, latest_basis="aggregated",
+                            findings=[()], readings=[()])
+    grid = overview.status_grid(summed, cat, d.units, ["BD"], "vi")
+    assert grid["cell"].tolist() == ["32,7 ✔ ⚑"] and marked(grid)
+    assert grid["hover"].iloc[0].endswith("⚑ Gồm 1 số liệu đơn vị cấp dưới cần xác minh")
+    row = by_unit.unit_targets(summed, d.values, cat, "BD", "vi", [2021, 2022]).iloc[0]
+    assert (row["status"], row["dispute"]) == ("✔ Đạt ⚑", "Gồm 1 số liệu đơn vị cấp dưới cần xác minh")
+    plain = tay_son.assign(unit_code="BD", disputed=False, n_disputed=0, findings=[()], readings=[()])
+    assert overview.status_grid(plain, cat, d.units, ["BD"], "vi")["cell"].tolist() == ["32,7 ✔"]

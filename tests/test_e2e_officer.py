@@ -120,10 +120,11 @@ def test_template_with_mistakes_then_fixed(page: object, served: tuple[str, Path
     # the template holds the years already loaded, with the slips the database knew: hers comes first
     page.get_by_text("8 sai lệch liên quan đến tệp: 1 mới từ tệp này, 7 đã có từ trước.").wait_for(timeout=10_000)
     findings = grid(page, "Vị trí trong tệp")
-    assert _header(findings) == ["Mới", "Năm", "Số liệu", "Báo cáo nêu", "Tính lại", "Vị trí trong tệp", "Quy tắc",
+    assert _header(findings) == ["Mới", "Năm", "Số liệu", "Giá trị", "Đối chiếu với", "Vị trí trong tệp", "Quy tắc",
                                  "Chi tiết"]  # one unit: named above; every column within the page's width
     slips = grid_rows(findings)
-    assert slips[0][:7] == ["✔", "2024", "Số tổ chức cơ sở đảng được xếp loại", "58", "56",
+    assert slips[0][:7] == ["✔", "2024", "Số tổ chức cơ sở đảng được xếp loại", "Tổng số ghi: 58",
+                            "Cộng các thành phần: 56",
                             f"trang tính «{SHEET}», dòng {rows['org_rated']}", "Các thành phần không cộng đủ tổng số"]
     assert slips[1:] and all(r[0] == "" for r in slips[1:])  # the others were there before
     assert page.get_by_role("button", name="Nạp vào cơ sở dữ liệu").count() == 0  # no load offered

@@ -285,39 +285,74 @@ def test_workbook_sample(sample_db: Path, cat, tmp_path: Path):
         assert ws.freeze_panes is not None
         assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
     header = [c.value for c in score[1]]
-    assert header[:6] == ["Mã đơn vị", "Đơn vị", "Nghị quyết", "Mã chỉ tiêu", "Mã chỉ số", "Chỉ số"]
-    rows = {(r[0].value, r[3].value): r for r in score.iter_rows(min_row=2)}
-    assert len(rows) == 12 + 8  # BD binds 12 targets of the provincial resolution, Tây Sơn 8
-    gob = rows[("BD-TAYSON", "org-gob")]
+    # names and words, never ids: the indicator by its name, the comparison as a reader writes it, a bound
+    # as the report writes it; the unit's code last, for the officer's data-entry files
+    assert header == ["Đơn vị", "Nghị quyết", "Chỉ số", "Nhóm", "Thời hạn", "Chỉ tiêu đề ra", "So sánh", "Chỉ tiêu",
+                      "Chỉ tiêu (cận trên)", "Năm số liệu", "Giá trị", "Giá trị như báo cáo ghi", "Đạt", "Đánh giá",
+                      "Dự báo", "Tỷ lệ tiến độ (từ 1 trở lên: kịp chỉ tiêu)", "Cần tăng mỗi năm", "Đã tăng mỗi năm",
+                      "Nguồn", "Số liệu cần xác minh", "Mã đơn vị (trong tệp nhập số liệu)"]
     col = {name: i for i, name in enumerate(header)}
-    assert gob[col["Chỉ số"]].value == "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên"
+    rows = {(r[0].value, r[col["Chỉ số"]].value): r for r in score.iter_rows(min_row=2)}
+    assert len(rows) == 12 + 8  # BD binds 12 targets of the provincial resolution, Tây Sơn 8
+    gob = rows[("Đảng bộ huyện Tây Sơn", "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên")]
     assert gob[col["Chỉ tiêu đề ra"]].value == "trên 80%"
+    assert gob[col["So sánh"]].value == ">"
     assert gob[col["Giá trị"]].value == pytest.approx(55 / 58 * 100)
     assert gob[col["Giá trị"]].number_format == "0.00"
     assert gob[col["Đánh giá"]].value == "Đạt"
     assert gob[col["Năm số liệu"]].value == 2022
+    assert gob[col["Mã đơn vị (trong tệp nhập số liệu)"]].value == "BD-TAYSON"
+    compared = {r[col["So sánh"]].value for r in score.iter_rows(min_row=2)}
+    assert compared == {"≥", ">", "="}  # the sample's targets: from …, over …, 100%
     vheader = [c.value for c in values[1]]
-    assert vheader == ["Mã đơn vị", "Đơn vị", "Mã chỉ số", "Chỉ số", "Đơn vị tính", "Kỳ", "Loại hình", "2021", "2022",
-                       "2023"]
-    vrows = {(r[0].value, r[2].value, r[5].value): r for r in values.iter_rows(min_row=2)}
-    members = vrows[("BD-TAYSON", "member_good_or_better_rate", "Cả năm")]
-    assert [members[7].value, members[8].value, members[9].value] == [
+    assert vheader == ["Đơn vị", "Chỉ số", "Đơn vị tính", "Kỳ", "Loại hình", "2021", "2022", "2023",
+                       "Mã đơn vị (trong tệp nhập số liệu)"]
+    vrows = {(r[0].value, r[1].value, r[3].value): r for r in values.iter_rows(min_row=2)}
+    members = vrows[("Đảng bộ huyện Tây Sơn", "Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên", "Cả năm")]
+    assert [members[5].value, members[6].value, members[7].value] == [
         pytest.approx(3889 / 4116 * 100), pytest.approx(4022 / 4241 * 100), None]
-    admitted = vrows[("BD-TAYSON", "admissions", "6 tháng đầu năm")]
-    assert admitted[9].value == 68 and admitted[9].number_format == "#,##0"
+    admitted = vrows[("Đảng bộ huyện Tây Sơn", "Số đảng viên được kết nạp", "6 tháng đầu năm")]
+    assert admitted[7].value == 68 and admitted[7].number_format == "#,##0"
     assert checks.max_row - 1 == n_findings == 7
-    assert [c.value for c in checks[1]][:4] == ["Kiểm tra", "Mức", "Mã đơn vị", "Đơn vị"]
+    assert [c.value for c in checks[1]] == ["Kiểm tra", "Mức", "Đơn vị", "Năm", "Kỳ", "Loại hình", "Số liệu",
+                                            "Giá trị", "Đối chiếu với", "Chi tiết", "Nguồn",
+                                            "Mã đơn vị (trong tệp nhập số liệu)"]
     # words, not ids: the check, its weight, the period and the measure by their names
     first = [c.value for c in checks[2]]
     assert first[:2] == ["Tỷ lệ nêu khác tỷ lệ tính từ số lượng", "Sai lệch"]
-    assert first[5] == "Cả năm"
-    assert first[7] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên"
+    assert first[4] == "Cả năm"
+    assert first[6] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên"
     assert {r[1].value for r in checks.iter_rows(min_row=2)} <= {"Sai lệch", "Cảnh báo"}
     # each detail said from the finding's fields: the parts by name, counts the Vietnamese way
-    details = {(r[2].value, r[7].value): r[10].value for r in checks.iter_rows(min_row=2)}
-    assert details[("BD-TAYSON", "Tổng số cấp ủy viên cơ sở")] == "cao cấp 59 + trung cấp 266 + sơ cấp 8 = 333"
-    assert details[("BD-TAYSON", "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên")] \
-        == "18 / 55"
+    by_measure = {r[6].value: r for r in checks.iter_rows(min_row=2)}
+    assert by_measure["Tổng số cấp ủy viên cơ sở"][9].value == "cao cấp 59 + trung cấp 266 + sơ cấp 8 = 333"
+    share = by_measure["Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên"]
+    assert share[9].value == "18 / 55"
+    # each figure says what it is, and stays a number: the rate stated against its counts, the total against
+    # its parts, the part against its total (no "stated"/"computed" over figures that are neither)
+    assert [(c.value, c.number_format) for c in share[7:9]] == [
+        (31, '"Báo cáo ghi: "0.00'), (pytest.approx(100 * 18 / 55), '"Tính từ số lượng: "0.00')]
+    assert [(c.value, c.number_format) for c in by_measure["Tổng số cấp ủy viên cơ sở"][7:9]] == [
+        (323, '"Tổng số ghi: "#,##0'), (333, '"Cộng các thành phần: "#,##0')]
+    part = by_measure["Cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"]
+    assert [(c.value, c.number_format) for c in part[7:10]] == [
+        (325, '"Thành phần ghi: "#,##0'), (323, '"Tổng số ghi: "#,##0'), ("325 > 323", "General")]
+
+
+def test_workbook_jump_figures_are_two_years(demo_db: Path, cat):
+    """A year-on-year warning holds this year's figure against last year's: the cells say which year each is."""
+    with _connect(demo_db) as con:
+        data = load_pack_data(con, cat, "DEMO-P01", as_of=2025)
+    checks = build_workbook(data)["Kiểm tra chéo"]
+    rows = {(r[2].value, r[3].value, r[5].value, r[6].value): r for r in checks.iter_rows(min_row=2)}
+    jump = rows[("Đảng bộ huyện Thượng Lạc (mô phỏng)", 2021, "Doanh nghiệp nhà nước",
+                 "Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ")]
+    assert jump[0].value == "Tỷ lệ đổi hơn 25 điểm so với năm trước" and jump[1].value == "Cảnh báo"
+    assert [(c.value, c.number_format) for c in jump[7:10]] == [
+        (pytest.approx(96.7741935483871), '"Năm 2021: "0.00'), (pytest.approx(70.96774193548387), '"Năm 2020: "0.00'),
+        ("2020: 70,97% → 2021: 96,77% (+25,81 điểm %)", "General")]
+    formats = {c.number_format for r in checks.iter_rows(min_row=2) for c in r[7:9]}
+    assert not any("Báo cáo ghi" in f or "Tính" in f for f in formats)  # every finding of the demo is a jump
 
 
 # -- charts, slides, the pack ----------------------------------------------------------------------

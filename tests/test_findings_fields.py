@@ -88,13 +88,13 @@ def test_the_loads_findings_are_said_from_their_fields(tmp_path: Path) -> None:
     names = {"A": "Huyện A"}
     assert rate.text("vi", names) == (
         "Tỷ lệ nêu khác tỷ lệ tính từ số lượng: Huyện A (A), năm 2022: «Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở "
-        "lên» báo cáo nêu 5%, tính lại 0,02% (1 / 4.313); nguồn: BC 2022, tr. 3")
+        "lên» báo cáo ghi: 5%, tính từ số lượng: 0,02% (1 / 4.313); nguồn: BC 2022, tr. 3")
     assert rate.text("en", names) == (
-        "Stated rate differs from its counts: Huyện A (A), 2022: «party members: good or better, % of rated» stated "
-        "5%, computed 0.02% (1 / 4,313); source: BC 2022, tr. 3")
+        "Stated rate differs from its counts: Huyện A (A), 2022: «party members: good or better, % of rated» stated: "
+        "5%, from the counts: 0.02% (1 / 4,313); source: BC 2022, tr. 3")
     assert bound.text("vi", names) == (  # a bound stays a bound
         "Mức nêu (trên/dưới) trái với số lượng: Huyện A (A), năm 2022: «Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm "
-        "vụ trở lên» báo cáo nêu trên 90%, tính lại 80% (trên 90% so với 40 / 50); nguồn: BC 2022, tr. 4")
+        "vụ trở lên» báo cáo ghi: trên 90%, tính từ số lượng: 80% (trên 90% so với 40 / 50); nguồn: BC 2022, tr. 4")
     assert str(rate) == rate.text("vi")  # the audit's and the terminal's words: Vietnamese
     garbled = replace(rate, args={"finding": {**rate.args["finding"], "detail": "stated 5 vs 1 / 4313"}})
     assert garbled.text("vi", names) == rate.text("vi", names) and "4313" not in rate.text("vi", names)
@@ -132,3 +132,23 @@ def test_a_database_made_before_the_fields_opens_and_loads(tmp_path: Path) -> No
     # the next load gives the table its fields and every finding its facts
     load(write_inputs(tmp_path, UNITS, FACTS), db)
     assert _rows(db) == EXPECTED
+
+
+def test_each_figure_is_named_for_what_it_is(tmp_path: Path) -> None:
+    """The pages' findings table: a stated rate against its counts, a bound kept a bound, a total against
+    its parts, a part against its total, and a jump's two figures by their years (neither "stated" nor
+    "computed")."""
+    db = tmp_path / "f.duckdb"
+    load(write_inputs(tmp_path, UNITS, FACTS), db)
+    found = _findings(db)
+    jump = found.iloc[:1].assign(rule="yoy_rate_jump", measure="org_good_rate", year=2022, stated=45.45,
+                                 computed=8.7, num=None, den=None, qualifier=None, parts=None, part_values=None)
+    found = pd.concat([found, jump], ignore_index=True)
+    table = findings_table(found, CATALOG, {"A": "Huyện A"}, "vi")
+    assert table[["Giá trị", "Đối chiếu với"]].values.tolist() == [
+        ["Tổng số ghi: 323", "Cộng các thành phần: 333"], ["Thành phần ghi: 325", "Tổng số ghi: 323"],
+        ["Báo cáo ghi: 5", "Tính từ số lượng: 0,02"], ["Báo cáo ghi: trên 90", "Tính từ số lượng: 80"],
+        ["Năm 2022: 45,45", "Năm 2021: 8,7"]]
+    english = findings_table(found, CATALOG, {"A": "District A"}, "en")
+    assert english[["Value", "Against"]].values.tolist()[-1] == ["2022: 45.45", "2021: 8.7"]
+    assert "Báo cáo nêu" not in table.columns and "Tính lại" not in table.columns

@@ -242,7 +242,8 @@ def test_cli_check_exit_codes(tmp_path):
                         "12 finding(s) (the reports disagree with themselves; loaded and shown):")
     assert lines[1] == (  # a finding said from its fields, its check by name first
         "  Tỷ lệ nêu khác tỷ lệ tính từ số lượng: BD-TAYSON, năm 2022: «Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất "
-        "sắc so với hoàn thành tốt trở lên» báo cáo nêu 31%, tính lại 32,73% (18 / 55); nguồn: 003 Tây Sơn "
+        "sắc so với hoàn thành tốt trở lên» báo cáo ghi: 31%, tính từ số lượng: 32,73% (18 / 55); nguồn: 003 "
+        "Tây Sơn "
         '03-CTr/HU II.1.1.1: "có 18 tổ chức hoàn thành xuất sắc nhiệm vụ (tỷ lệ 31%)"')
     assert lines[13:] == ["Đạt: 182 dòng trong 2 tệp qua mọi quy tắc kiểm tra. — "
                           "OK: 182 row(s) in 2 file(s) pass every rule."]

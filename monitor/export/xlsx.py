@@ -19,12 +19,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.i18n import (
     assessed_source,
     finding_detail,
+    finding_figures,
     finding_rule_name,
     fmt_target,
+    fmt_value,
     is_missing,
     measure_name,
     status_label,
     status_style,
+    with_qualifier,
 )
 from monitor import disputes, labels
 from monitor.export.model import PackData
@@ -66,44 +69,72 @@ def _sheet(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]], 
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
 
 
+COMPARATOR_KEYS = {">": "xl_cmp_gt", ">=": "xl_cmp_ge", "=": "xl_cmp_eq", "<=": "xl_cmp_le", "<": "xl_cmp_lt",
+                   "range": "xl_cmp_range"}
+# the values sheet's columns before the years (unit, indicator, unit of measure, period, org type)
+VALUE_LEAD = 5
+
+
+def _comparator(code: str, lang: str) -> str:
+    """'≥' for '>=', 'trong khoảng' for a range: the target's comparison as a reader writes it."""
+    return tx(COMPARATOR_KEYS[code], lang) if code in COMPARATOR_KEYS else ""
+
+
+def _below(data: PackData) -> dict[tuple[str, str, int, str, str], str]:
+    """The sums that include a contradicted figure of a unit below them, with those units by name."""
+    names = labels.unit_names(data.units, data.lang)
+    return {key: "; ".join(names.get(u, u) for u in codes)
+            for key, codes in disputes.disputed_below(data.values, data.units).items()}
+
+
 def assessment_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any]]:
+    """One row per unit × target, in words: names, never ids; the unit's code last, for the officer."""
     lang, catalog = data.lang, data.catalog
     names = labels.unit_names(data.units, lang)
-    header = [tx(k, lang) for k in ("xl_unit_code", "xl_unit", "xl_resolution", "xl_target_id", "xl_indicator_id",
-                                    "xl_indicator", "xl_group", "xl_frequency", "xl_target_text", "xl_comparator",
-                                    "xl_target", "xl_target_high", "xl_latest_year", "xl_latest_value",
-                                    "xl_qualifier", "xl_met", "xl_status", "xl_projected", "xl_progress",
-                                    "xl_needed", "xl_achieved", "xl_source", "xl_disputed")]
+    below = _below(data)
+    header = [tx(k, lang) for k in ("xl_unit", "xl_resolution", "xl_indicator", "xl_group", "xl_frequency",
+                                    "xl_target_text", "xl_comparator", "xl_target", "xl_target_high",
+                                    "xl_latest_year", "xl_latest_value", "xl_qualifier", "xl_met", "xl_status",
+                                    "xl_projected", "xl_progress", "xl_needed", "xl_achieved", "xl_source",
+                                    "xl_disputed", "xl_unit_code")]
     rows, value_formats = [], []
     met = {"yes": tx("met_yes", lang), "no": tx("met_no", lang), "undecided": tx("met_undecided", lang), "": ""}
     for r in data.assessed.itertuples(index=False):
         ind = catalog.indicators[r.indicator]
         res = catalog.resolutions.get(r.resolution_id)
+        year = None if is_missing(r.latest_year) else int(r.latest_year)
+        units_below = below.get((r.unit_code, r.indicator, year, "Y", ""), "") if year is not None else ""
         rows.append([
-            r.unit_code, names.get(r.unit_code, r.unit_code), res.number if res else r.resolution_id, r.target_id,
-            r.indicator, ind.name(lang), catalog.groups[ind.group].name(lang),
+            names.get(r.unit_code, r.unit_code), res.number if res else r.resolution_id, ind.name(lang),
+            catalog.groups[ind.group].name(lang),
             tx("by_year", lang, year=int(r.deadline)) if r.frequency == "deadline" else tx("yearly", lang),
-            fmt_target(r.comparator, r.target, r.target_high, ind.unit, lang), r.comparator, _num(r.target),
-            _num(r.target_high), None if is_missing(r.latest_year) else int(r.latest_year), _num(r.latest_value),
-            r.latest_qualifier, met.get(r.met, r.met), status_label(r.status, lang, symbol=False),
+            fmt_target(r.comparator, r.target, r.target_high, ind.unit, lang), _comparator(r.comparator, lang),
+            _num(r.target), _num(r.target_high), year, _num(r.latest_value),
+            # a bound as the report writes it ("trên 90%"); an exact figure needs no second writing
+            fmt_value(r.latest_value, ind.unit, lang, r.latest_qualifier) if r.latest_qualifier else "",
+            met.get(r.met, r.met), status_label(r.status, lang, symbol=False),
             _num(r.projected), _num(r.progress), _num(r.needed_per_year), _num(r.achieved_per_year),
             assessed_source(r, lang),
-            disputes.dispute_note(r, catalog, lang),
+            disputes.dispute_note(r, catalog, lang, below=[units_below] if units_below else ()),
+            r.unit_code,
         ])
         value_formats.append(RATE_FORMAT if ind.unit == "percent" else COUNT_FORMAT)
-    formats = {11: value_formats, 12: value_formats, 13: "0", 14: value_formats, 18: value_formats,
-               19: RATIO_FORMAT, 20: RATIO_FORMAT, 21: RATIO_FORMAT}
+    formats = {8: value_formats, 9: value_formats, 10: "0", 11: value_formats, 15: value_formats,
+               16: RATIO_FORMAT, 17: RATIO_FORMAT, 18: RATIO_FORMAT}
     return header, rows, formats
 
 
-def values_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any], list[int]]:
+def values_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any], list[int],
+                                           list[tuple[str, str, str, str]]]:
+    """One row per unit × indicator × period × org type, a column per year; and each row's key (unit,
+    indicator, period, org type codes) for the marks laid over its cells."""
     lang, catalog = data.lang, data.catalog
     names = labels.unit_names(data.units, lang)
     v = data.values[data.values["year"] <= data.as_of]
     years = sorted({int(y) for y in v["year"]})
-    header = [tx(k, lang) for k in ("xl_unit_code", "xl_unit", "xl_indicator_id", "xl_indicator", "xl_unit_kind",
-                                    "xl_period", "xl_org_type")] + [str(y) for y in years]
-    rows, unit_formats = [], []
+    header = [tx(k, lang) for k in ("xl_unit", "xl_indicator", "xl_unit_kind", "xl_period", "xl_org_type")] + \
+        [str(y) for y in years] + [tx("xl_unit_code", lang)]
+    rows, unit_formats, keys = [], [], []
     if not v.empty:
         order = {ind: i for i, ind in enumerate(catalog.indicators)}
         wide = v.pivot_table(index=["unit_code", "indicator", "period", "org_type"], columns="year", values="value",
@@ -112,67 +143,102 @@ def values_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, 
         for r in wide.itertuples(index=False):
             ind = catalog.indicators[r.indicator]
             by_year = dict(zip(wide.columns, r, strict=True))
-            rows.append([r.unit_code, names.get(r.unit_code, r.unit_code), r.indicator, ind.name(lang),
+            rows.append([names.get(r.unit_code, r.unit_code), ind.name(lang),
                          tx("percent" if ind.unit == "percent" else "count", lang),
                          catalog.periods[r.period].name(lang) if r.period in catalog.periods else r.period,
                          catalog.org_types[r.org_type].name(lang) if r.org_type in catalog.org_types else r.org_type,
-                         *[_num(by_year.get(y)) for y in years]])
+                         *[_num(by_year.get(y)) for y in years], r.unit_code])
+            keys.append((r.unit_code, r.indicator, r.period, r.org_type))
             unit_formats.append(RATE_FORMAT if ind.unit == "percent" else COUNT_FORMAT)
-    formats = {8 + k: unit_formats for k in range(len(years))}
-    return header, rows, formats, years
+    formats = {VALUE_LEAD + 1 + k: unit_formats for k in range(len(years))}
+    return header, rows, formats, years, keys
 
 
-def disputed_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequence[int]) -> list[tuple[int, int]]:
-    """(sheet row, column) of the values sheet's disputed figures: its rows as values_sheet wrote them."""
-    v = data.values[(data.values["year"] <= data.as_of) & data.values["disputed"].astype(bool)] \
+def _cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int],
+           wanted: dict[tuple[str, str, int, str, str], Any]) -> list[tuple[int, int, Any]]:
+    """(sheet row, column, what is said of it) of the values sheet's cells whose (unit, indicator, year,
+    period, org type) is in `wanted`."""
+    col = {y: VALUE_LEAD + 1 + k for k, y in enumerate(years)}
+    return [(i, col[y], wanted[key]) for i, (u, ind, p, o) in enumerate(keys, start=2) for y in years
+            if (key := (u, ind, y, p, o)) in wanted]
+
+
+def disputed_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
+                   ) -> list[tuple[int, int, str]]:
+    """(sheet row, column, what the report contradicts) of the values sheet's disputed figures."""
+    v = data.values[(data.values["year"] <= data.as_of) & data.values["disputed"].fillna(False).astype(bool)] \
         if "disputed" in data.values else data.values.iloc[:0]
-    if v.empty:
-        return []
     catalog, lang = data.catalog, data.lang
-    period_name = {p: catalog.periods[p].name(lang) for p in catalog.periods}
-    org_name = {o: catalog.org_types[o].name(lang) for o in catalog.org_types}
-    hot = {(r.unit_code, r.indicator, period_name.get(r.period, r.period), org_name.get(r.org_type, r.org_type),
-            int(r.year)) for r in v.itertuples(index=False)}
-    col = {y: 8 + k for k, y in enumerate(years)}
-    return [(i, col[y]) for i, row in enumerate(rows, start=2) for y in years
-            if (row[0], row[2], row[5], row[6], y) in hot]
+    said = {}
+    for r in v.itertuples(index=False):
+        text = "; ".join(disputes.dispute_sentences(r.findings, catalog, lang, value=r.value,
+                                                    unit=labels.indicator_unit(catalog, r.indicator),
+                                                    indicator=r.indicator))
+        said[(r.unit_code, r.indicator, int(r.year), r.period, r.org_type)] = text[:1].upper() + text[1:]
+    return _cells(data, keys, years, said)
 
 
-def predecessor_cells(data: PackData, rows: Sequence[Sequence[Any]], years: Sequence[int]
+def below_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
+                ) -> list[tuple[int, int, str]]:
+    """(sheet row, column, the sentence) of the values sheet's sums that include a contradicted figure of a
+    unit below them: 'Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn'."""
+    n = {(r.unit_code, r.indicator, int(r.year), r.period, r.org_type): int(r.n_disputed)
+         for r in data.values.itertuples(index=False) if not is_missing(r.n_disputed) and r.n_disputed > 0}
+    said = {}
+    for key, units in _below(data).items():
+        if key[2] <= data.as_of:
+            text = disputes.below_note(n[key], [units] if units else [], data.lang)
+            said[key] = text[:1].upper() + text[1:]
+    return _cells(data, keys, years, said)
+
+
+def predecessor_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
                       ) -> list[tuple[int, int, str]]:
     """(sheet row, column, the units it came from) of the values sheet's figures from a unit's predecessors."""
     v = data.values
     if "from_units" not in v or v.empty:
         return []
     v = v[(v["year"] <= data.as_of) & (v["basis"] == "predecessors")]
-    catalog, lang = data.catalog, data.lang
-    period_name = {p: catalog.periods[p].name(lang) for p in catalog.periods}
-    org_name = {o: catalog.org_types[o].name(lang) for o in catalog.org_types}
-    names = labels.unit_names(data.units, lang)
-    came = {(r.unit_code, r.indicator, period_name.get(r.period, r.period), org_name.get(r.org_type, r.org_type),
-             int(r.year)): "; ".join(names.get(c.strip(), c.strip()) for c in str(r.from_units).split(","))
+    names = labels.unit_names(data.units, data.lang)
+    came = {(r.unit_code, r.indicator, int(r.year), r.period, r.org_type):
+            "; ".join(names.get(c.strip(), c.strip()) for c in str(r.from_units).split(","))
             for r in v.itertuples(index=False)}
-    col = {y: 8 + k for k, y in enumerate(years)}
-    return [(i, col[y], came[key]) for i, row in enumerate(rows, start=2) for y in years
-            if (key := (row[0], row[2], row[5], row[6], y)) in came]
+    return _cells(data, keys, years, came)
 
 
-def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]]]:
+def _figure_format(label: str, qualifier: str, number: str, lang: str) -> str:
+    """An Excel number format that says what the number is: '"Năm 2022: "0.00' (it stays a number)."""
+    bound = with_qualifier("", qualifier, lang).strip()
+    text = f"{label}: {bound} " if bound else f"{label}: "
+    return '"' + text.replace('"', "") + '"' + number
+
+
+def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any]]:
+    """The cross-checks, in words; each finding's two figures named for what they are (a jump's are two
+    years), in the cells' number formats so that they stay numbers."""
     lang = data.lang
     names = labels.unit_names(data.units, lang)
-    header = [tx(k, lang) for k in ("xl_rule", "xl_severity", "xl_unit_code", "xl_unit", "xl_year", "xl_period",
-                                    "xl_org_type", "xl_measure", "xl_stated", "xl_computed", "xl_detail",
-                                    "xl_source")]
+    header = [tx(k, lang) for k in ("xl_rule", "xl_severity", "xl_unit", "xl_year", "xl_period", "xl_org_type",
+                                    "xl_measure", "xl_figure_first", "xl_figure_second", "xl_detail",
+                                    "xl_source", "xl_unit_code")]
     catalog = data.catalog
+    rows: list[list[Any]] = []
+    first_formats: list[str] = []
+    second_formats: list[str] = []
     # words, as on the other sheets and the Data page: the check, its weight, period, org type, measure
-    rows = [[finding_rule_name(f.rule, lang), tx(f"xl_severity_{f.severity}", lang), f.unit_code,
-             names.get(f.unit_code, f.unit_code), int(f.year),
-             catalog.periods[f.period].name(lang) if f.period in catalog.periods else f.period,
-             catalog.org_types[f.org_type].name(lang) if f.org_type in catalog.org_types else f.org_type,
-             measure_name(catalog, f.measure, lang), _num(f.stated), _num(f.computed),
-             finding_detail(f, lang, catalog), f.source]
-            for f in data.findings.itertuples(index=False)]
-    return header, rows
+    for f in data.findings.itertuples(index=False):
+        (l1, v1, q1), (l2, v2, q2) = finding_figures(f, lang)
+        ind = catalog.indicators.get(f.measure)
+        number = RATE_FORMAT if ind is not None and ind.unit == "percent" else COUNT_FORMAT
+        first_formats.append(_figure_format(l1, q1, number, lang))
+        second_formats.append(_figure_format(l2, q2, number, lang))
+        rows.append([finding_rule_name(f.rule, lang), tx(f"xl_severity_{f.severity}", lang),
+                     names.get(f.unit_code, f.unit_code), int(f.year),
+                     catalog.periods[f.period].name(lang) if f.period in catalog.periods else f.period,
+                     catalog.org_types[f.org_type].name(lang) if f.org_type in catalog.org_types else f.org_type,
+                     measure_name(catalog, f.measure, lang), _num(v1), _num(v2),
+                     finding_detail(f, lang, catalog), f.source, f.unit_code])
+    return header, rows, {8: first_formats, 9: second_formats}
 
 
 def build_workbook(data: PackData) -> Workbook:
@@ -181,26 +247,42 @@ def build_workbook(data: PackData) -> Workbook:
     ws = wb.active
     ws.title = tx("sheet_scorecard", lang)
     header, rows, formats = assessment_sheet(data)
-    _sheet(ws, header, rows, formats, [14, 34, 18, 18, 28, 48, 20, 14, 22, 8, 10, 10, 10, 12, 8, 8, 18, 10, 10, 10,
-                                       10, 60, 60], freeze="C2")
+    _sheet(ws, header, rows, formats, [34, 18, 48, 20, 14, 22, 10, 10, 10, 10, 12, 14, 8, 18, 10, 12, 10, 10,
+                                       60, 60, 16], freeze="B2")
+    yellow = PatternFill("solid", fgColor=DISPUTED_FILL)
     for i, r in enumerate(data.assessed.itertuples(index=False), start=2):
         color = status_style(r.status)["color"].lstrip("#")
-        ws.cell(i, 17).fill = PatternFill("solid", fgColor=color)
-        if getattr(r, "disputed", False):  # a contradicted figure: its value and the note in yellow
-            for col in (14, 23):
-                ws.cell(i, col).fill = PatternFill("solid", fgColor=DISPUTED_FILL)
-    header, rows, formats, years = values_sheet(data)
+        ws.cell(i, 14).fill = PatternFill("solid", fgColor=color)
+        n = getattr(r, "n_disputed", 0)
+        # a contradicted figure, or a sum that includes one of a unit below: its value and the note in yellow
+        if getattr(r, "disputed", False) or (not is_missing(n) and n > 0):
+            for col in (11, 20):
+                ws.cell(i, col).fill = yellow
+    header, rows, formats, years, keys = values_sheet(data)
     values_ws = wb.create_sheet(tx("sheet_values", lang))
-    _sheet(values_ws, header, rows, formats, [14, 34, 28, 48, 10, 14, 16, *[10] * len(years)], freeze="E2")
-    for i, j in disputed_cells(data, rows, years):  # a figure its report contradicts, as on the overview's grid
-        values_ws.cell(i, j).fill = PatternFill("solid", fgColor=DISPUTED_FILL)
-    for i, j, units in predecessor_cells(data, rows, years):  # a year before the unit existed (issue 19)
-        values_ws.cell(i, j).comment = Comment(tx("xl_predecessors", lang, units=units), "")
+    _sheet(values_ws, header, rows, formats, [34, 48, 10, 14, 16, *[10] * len(years), 16], freeze="C2")
+    # a figure its report contradicts, as on the overview's grid, and a sum that includes one: yellow, and
+    # what is contradicted in the cell's note
+    notes: dict[tuple[int, int], list[str]] = {}
+    for i, j, text in [*disputed_cells(data, keys, years), *below_cells(data, keys, years)]:
+        values_ws.cell(i, j).fill = yellow
+        notes.setdefault((i, j), []).append(text)
+    for i, j, units in predecessor_cells(data, keys, years):  # a year before the unit existed (issue 19)
+        notes.setdefault((i, j), []).append(tx("xl_predecessors", lang, units=units))
         values_ws.cell(i, j).font = Font(italic=True)
-    header, rows = findings_sheet(data)
-    _sheet(wb.create_sheet(tx("sheet_findings", lang)), header, rows, {9: "0.####", 10: "0.####"},
-           [16, 10, 14, 34, 8, 8, 12, 30, 10, 10, 30, 60], freeze="A2")
+    for (i, j), said in notes.items():
+        values_ws.cell(i, j).comment = _note("\n".join(said))
+    header, rows, formats = findings_sheet(data)
+    _sheet(wb.create_sheet(tx("sheet_findings", lang)), header, rows, formats,
+           [16, 10, 34, 8, 8, 12, 30, 22, 26, 30, 60, 16], freeze="A2")
     return wb
+
+
+def _note(text: str) -> Comment:
+    """A cell's note, wide enough to read without resizing."""
+    comment = Comment(text, "")
+    comment.width, comment.height = 320, 40 + 20 * (len(text) // 45 + 1)
+    return comment
 
 
 def write_workbook(data: PackData, out: Path | io.BytesIO) -> None:
