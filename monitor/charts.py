@@ -31,6 +31,7 @@ from core.i18n import (
 )
 
 FONT = "Arial, 'Segoe UI', 'Helvetica Neue', 'DejaVu Sans', sans-serif"
+TITLE_SIZE = 16  # px: a chart's title (an exported file wraps it to its width)
 # Lines for units in trend charts: Okabe–Ito hues, each with its own marker shape so that two lines
 # never differ by colour only. Unit lines are solid: a dashed line always means a projection.
 LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
@@ -66,7 +67,7 @@ def _base(fig: go.Figure, lang: str, title: str = "", height: int | None = None,
     fig.update_layout(
         separators=plotly_separators(lang),
         font={"family": FONT, "size": 13, "color": "#222222"},
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}} if title else None,
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": TITLE_SIZE}} if title else None,
         paper_bgcolor="white",
         plot_bgcolor="white",
         margin={"l": 10, "r": 20, "t": 60 if title else 20, "b": 40},
