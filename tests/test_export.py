@@ -558,6 +558,13 @@ def _longest_titles(cat, lang: str) -> list[tuple[str, str]]:
             ("bars", tx("chart_bars", lang, indicator=name, year=2025))]
 
 
+# a contradicted figure's note under a trend, as long as the demo's (it was cut at the right edge too)
+NOTES = {"vi": "Đảng bộ huyện Tây Sơn (2022): báo cáo ghi 31%, nhưng tính từ số lượng được 32,7%: số liệu báo cáo "
+               "không khớp với chính nó",
+         "en": "Tây Sơn District Party Committee (2022): the report states 31%, but its own counts give 32.7%: the "
+               "report contradicts itself"}
+
+
 def _chart(kind: str, title: str, lang: str):
     from monitor import charts as dash
     from monitor.export.charts import Chart
@@ -566,7 +573,7 @@ def _chart(kind: str, title: str, lang: str):
     if kind == "trend":
         series = pd.DataFrame({"unit_code": ["A"] * 2, "unit_name": ["Huyện A"] * 2, "year": [2021, 2022],
                                "value": [96.5, 97.25], "qualifier": ["", ""]})
-        fig = dash.trend(series, unit="percent", years=range(2020, 2026), lang=lang, title=title)
+        fig = dash.trend(series, unit="percent", years=range(2020, 2026), lang=lang, title=title, notes=[NOTES[lang]])
         return Chart(fig, "A", "x", 2025, title, kind="trend", width=TREND_WIDTH, height=TREND_HEIGHT)
     frame = pd.DataFrame({"unit_code": ["A", "B"], "unit_name": ["Huyện A", "Huyện B"], "value": [96.5, 88.0],
                           "qualifier": ["", ""], "status": ["achieved", "at_risk"], "target": [95.0, 95.0],
@@ -595,6 +602,11 @@ def test_the_longest_chart_titles_are_wrapped_whole_inside_the_png(cat, chromium
             assert image.size[0] == chart.width * SCALE
             right = image.crop((image.size[0] - 12 * SCALE, 0, image.size[0], band))
             assert right.getextrema() == (255, 255), (kind, title)  # nothing but the white background
+            if kind == "trend":  # the note under it whole too, in lines, and nothing at the right edge all down
+                note = spec["layout"]["xaxis"]["title"]["text"].split("<br>")
+                assert " ".join(note) == f"⚑ {NOTES[lang]}" and len(note) == 2
+                edge = image.crop((image.size[0] - 12 * SCALE, 0, image.size[0], image.size[1]))
+                assert edge.getextrema() == (255, 255), (kind, NOTES[lang])
             # and the title's own lines do reach into the band: a title not drawn would pass the above
             left = image.crop((0, 0, image.size[0] // 2, band))
             assert left.getextrema()[0] < 100, (kind, title)

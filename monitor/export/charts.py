@@ -37,7 +37,7 @@ import kaleido
 import plotly.graph_objects as go
 
 from core.i18n import short_name
-from monitor.charts import TITLE_SIZE, download_name, slug
+from monitor.charts import NOTE_LINE, NOTE_SIZE, TITLE_SIZE, download_name, slug
 
 FORMATS = ("png", "svg", "pdf")
 EXPORT_FONT = "DejaVu Sans"
@@ -230,21 +230,56 @@ def text_width(text: str, size: int) -> float:
     return font.getlength(plain) if font is not None else 0.65 * size * len(plain)
 
 
+def _greedy(words: list[str], width: float, size: int) -> list[str]:
+    lines, line = [], ""
+    for word in words:
+        candidate = f"{line} {word}" if line else word
+        if line and text_width(candidate, size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [*lines, line]
+
+
 def wrap_to_width(text: str, width: float, size: int) -> list[str]:
-    """`text` in lines no wider than `width` px, broken between words (its own <br> kept); a word wider
-    than the line stays whole on a line of its own."""
+    """`text` in lines no wider than `width` px, broken between words (its own <br> kept) into as few lines
+    as fit, of even length (not a long line and a year alone under it); a word wider than the line stays
+    whole on a line of its own."""
     lines: list[str] = []
     for part in re.split(r"<br\s*/?>", text):
-        line = ""
-        for word in part.split():
-            candidate = f"{line} {word}" if line else word
-            if line and text_width(candidate, size) > width:
-                lines.append(line)
-                line = word
+        words = part.split()
+        fit = _greedy(words, width, size)
+        low, high = 0.0, float(width)  # the narrowest width giving as few lines
+        while len(fit) > 1 and high - low > 2:
+            mid = (low + high) / 2
+            if len(_greedy(words, mid, size)) == len(fit):
+                high = mid
             else:
-                line = candidate
-        lines.append(line)
+                low = mid
+        lines += _greedy(words, high, size) if len(fit) > 1 else fit
     return lines
+
+
+def _fit_note(layout: dict, width: int) -> int:
+    """Wrap the note under the chart (monitor.charts.add_note: the value axis's title, centred under the
+    plot) to the room either side of the plot's centre; the height its lines add or take back."""
+    meta, title = layout.get("meta"), (layout.get("xaxis") or {}).get("title")
+    note = meta.get("note") if isinstance(meta, dict) else None
+    if not note or not isinstance(title, dict) or not title.get("text"):
+        return 0
+    margin = layout.get("margin") or {}
+    ticks = (layout.get("yaxis") or {}).get("ticktext") or ["100,0%"]
+    tick_size = int((layout.get("font") or {}).get("size") or 13)
+    labels = max(text_width(part, tick_size) for tick in ticks for part in re.split(r"<br\s*/?>", str(tick)))
+    left, right = int(margin.get("l") or 10) + labels + 6, int(margin.get("r") or 20)
+    centre = (left + width - right) / 2
+    room = 2 * min(centre, width - centre) - TITLE_SLACK
+    size = int((title.get("font") or {}).get("size") or NOTE_SIZE)
+    before = title["text"].count("<br>") + 1
+    lines = [part for line in note for part in wrap_to_width(str(line), room, size)]
+    title["text"] = "<br>".join(lines)
+    return NOTE_LINE * (len(lines) - before)
 
 
 def _fit_title(title: dict, width: int) -> int:
@@ -282,6 +317,7 @@ def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = N
         else:  # the band replaces whatever room the page gave its title (a page title sits in the margin too)
             margin["t"] = 20 + 56 + more
         extra += margin["t"] - before
+    extra += _fit_note(layout, width)
     if layout.get("showlegend") is not False:
         layout["legend"] = {**layout.get("legend", {}), "orientation": "h", "xref": "container", "x": 0.01,
                             "xanchor": "left", "yref": "container", "y": 0.005, "yanchor": "bottom"}
