@@ -95,6 +95,15 @@ def read_report(name: str, data: bytes, unit: str, year: int, catalog: Catalog) 
     return Proposal(docname, result, year)
 
 
+def stated_in(stated: str, lang: str) -> str:
+    """A slip's percentage as the report wrote it ('1,89%'), the reader's way ('1.89%' in English), beside
+    the rate computed, which is written so too; text that is no number as it is."""
+    try:
+        return machine_to(to_machine(stated, "vi"), lang) + ("%" if stated.strip().endswith("%") else "")
+    except NumberFormatError:
+        return stated
+
+
 def place_in(place: str, words: dict[str, str]) -> str:
     """'table 1, row 3' in the reader's language, given each place word's translation."""
     return place_words(place, words)

@@ -78,7 +78,7 @@ def _slips(proposal: review.Proposal) -> None:
     st.dataframe(pd.DataFrame({
         c.t("place"): [_place(s.place) for s in proposal.slips],
         c.t("measure"): [_label(s.measure) for s in proposal.slips],
-        c.t("stated"): [s.stated for s in proposal.slips],
+        c.t("stated"): [review.stated_in(s.stated, c.lang) for s in proposal.slips],
         c.t("computed"): [fmt_number(s.computed, c.lang) + "%" for s in proposal.slips],
         c.t("sentence"): [s.sentence for s in proposal.slips],
     }), hide_index=True, key="extract_slips", column_config={c.t("measure"): st.column_config.TextColumn(width=340),

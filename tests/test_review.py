@@ -283,3 +283,9 @@ def test_on_an_english_page_values_are_shown_and_read_back_the_english_way(paste
     frame.loc[frame["measure"] == "member_total", "value"] = "4.116,5"
     rows = {r["measure"]: r["value"] for r in review.contract_rows(frame, "BD-TAYSON", lang="en")}
     assert rows["member_total"] == "4.116,5"
+
+
+def test_a_slips_stated_percentage_is_written_the_readers_way() -> None:
+    assert [review.stated_in(x, "en") for x in ("1,89%", "96,55%", "1.234,5", "31%", "trên 90%")] == [
+        "1.89%", "96.55%", "1,234.5", "31%", "trên 90%"]
+    assert [review.stated_in(x, "vi") for x in ("1,89%", "1.234,5", "31%")] == ["1,89%", "1.234,5", "31%"]
