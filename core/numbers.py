@@ -80,3 +80,39 @@ def machine_to_vi(machine_text: str) -> str:
         return machine_text
     value = float(s)
     return f"{value:,.{decimals_of(s)}f}".translate(_VI_MARKS)
+
+
+# -- the English way (stop 16: the officer's figures on an English page) ------------------------------------
+_EN_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # 3,577 / 1,234.5
+
+
+def machine_to_en(machine_text: str) -> str:
+    """Machine text → the English way, decimals kept: '3577' → '3,577'; '99.74' → '99.74'. Text that is no
+    plain number is returned as it is."""
+    s = machine_text.strip()
+    if not _MACHINE.match(s) or "e" in s.lower():
+        return machine_text
+    return f"{float(s):,.{decimals_of(s)}f}"
+
+
+def en_to_machine(text: str) -> str:
+    """English-written number text → machine text: '3,577' → '3577'; '1,234.5' → '1234.5'; '96.5%' → '96.5'.
+    A comma is only ever a thousands separator ('96,5' is refused: in English it is no number)."""
+    s = text.strip().replace("\u00a0", "").replace(" ", "")
+    if s.endswith("%"):
+        s = s[:-1]
+    if _EN_GROUPED.match(s):
+        return s.replace(",", "")
+    if _MACHINE.match(s):
+        return s
+    raise NumberFormatError(f"'{text}' is not a number (expected e.g. 3,577, 99.74 or 99.74%)")
+
+
+def machine_to(machine_text: str, lang: str) -> str:
+    """Machine text the reader's way: Vietnamese for 'vi', English otherwise."""
+    return machine_to_vi(machine_text) if lang == "vi" else machine_to_en(machine_text)
+
+
+def to_machine(text: str, lang: str) -> str:
+    """Text typed the reader's way (Vietnamese for 'vi', English otherwise) → machine text."""
+    return vi_to_machine(text) if lang == "vi" else en_to_machine(text)

@@ -220,7 +220,7 @@ def rows_frame(rows: pd.DataFrame, lang: str = "vi", names: Mapping[str, str] | 
     """The rows as read, in the officer's words: units, measures, periods and organisation types by name
     (a code nobody knows stays as written, for her to find), values the reader's way, headers in `lang`."""
     from core.i18n import measure_name
-    from core.numbers import machine_to_vi
+    from core.numbers import machine_to
 
     catalog = default_catalog()
     out = rows.copy()
@@ -229,7 +229,7 @@ def rows_frame(rows: pd.DataFrame, lang: str = "vi", names: Mapping[str, str] | 
              "period": lambda p: catalog.periods[p].name(lang) if p in catalog.periods else p,
              "org_type": lambda o: catalog.org_types[o].name(lang) if o in catalog.org_types else o,
              "kind": lambda k: catalog.unit_kinds[k].name(lang) if k in catalog.unit_kinds else k,
-             "value": lambda v: machine_to_vi(v) if lang == "vi" and isinstance(v, str) else v}
+             "value": lambda v: machine_to(v, lang) if isinstance(v, str) else v}
     for column, name in named.items():
         if column in out.columns:
             out[column] = [name(v) for v in out[column]]

@@ -31,6 +31,8 @@ from core.i18n import (
 )
 
 FONT = "Arial, 'Segoe UI', 'Helvetica Neue', 'DejaVu Sans', sans-serif"
+TITLE_SIZE = 16  # px: a chart's title (an exported file wraps it to its width)
+NOTE_SIZE, NOTE_LINE = 12, 18  # px: the note under a chart, and the height each of its lines adds
 # Lines for units in trend charts: Okabe–Ito hues, each with its own marker shape so that two lines
 # never differ by colour only. Unit lines are solid: a dashed line always means a projection.
 LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
@@ -66,7 +68,7 @@ def _base(fig: go.Figure, lang: str, title: str = "", height: int | None = None,
     fig.update_layout(
         separators=plotly_separators(lang),
         font={"family": FONT, "size": 13, "color": "#222222"},
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}} if title else None,
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": TITLE_SIZE}} if title else None,
         paper_bgcolor="white",
         plot_bgcolor="white",
         margin={"l": 10, "r": 20, "t": 60 if title else 20, "b": 40},
@@ -127,11 +129,13 @@ def add_note(fig: go.Figure, lines: Sequence[str], width: int = 110) -> go.Figur
     if not lines:
         return fig
     text = "<br>".join(_wrap(line, width, 3) for line in lines)
-    fig.update_xaxes(title={"text": text, "font": {"size": 12, "color": "#333333"}, "standoff": 14})
+    fig.update_xaxes(title={"text": text, "font": {"size": NOTE_SIZE, "color": "#333333"}, "standoff": 14})
+    # the lines whole: an exported file wraps them again to its own width (monitor.export.charts)
+    fig.update_layout(meta={"note": list(lines)})
     legend = fig.layout.legend
     if legend.yref != "container" and legend.y is not None and legend.y < 0:  # it would sit on the note
         fig.update_layout(legend={"y": 1.02, "yanchor": "bottom"}, margin={"t": (fig.layout.margin.t or 20) + 30})
-    fig.update_layout(height=(fig.layout.height or 450) + 18 * (text.count("<br>") + 1))
+    fig.update_layout(height=(fig.layout.height or 450) + NOTE_LINE * (text.count("<br>") + 1))
     return fig
 
 

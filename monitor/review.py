@@ -23,7 +23,7 @@ import pandas as pd
 
 from core.catalog import Catalog
 from core.checks import FINDING_COLUMNS
-from core.numbers import NumberFormatError, machine_to_vi, vi_to_machine
+from core.numbers import NumberFormatError, machine_to, machine_to_vi, to_machine
 from etl.extract import UNPLACED_COLUMNS, ExtractResult, Slip, extract, reason_text
 from etl.extract_text import PLACE_WORDS as PLACE_WORDS  # the page translates places with these
 from etl.extract_text import TEXT_SUFFIXES, place_words
@@ -42,6 +42,13 @@ REVIEW_COLUMNS = ("accept", "measure", "org_type", "year", "period", "value", "q
 HIDDEN_COLUMNS = ("source", "derived", "other_year")
 # a value as the officer edits it: the Vietnamese way (3.577; 96,5), or a plain machine number (96.5)
 VALUE_PATTERN = r"^((\d{1,3}(\.\d{3})+|\d+)(,\d+)?|\d+\.\d+)$"
+# on an English page the English way (3,577; 96.5): a comma only ever separates thousands
+VALUE_PATTERN_EN = r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
+
+
+def value_pattern(lang: str) -> str:
+    """What a value cell accepts on a page in `lang`."""
+    return VALUE_PATTERN if lang == "vi" else VALUE_PATTERN_EN
 
 
 @dataclass
@@ -88,15 +95,25 @@ def read_report(name: str, data: bytes, unit: str, year: int, catalog: Catalog) 
     return Proposal(docname, result, year)
 
 
+def stated_in(stated: str, lang: str) -> str:
+    """A slip's percentage as the report wrote it ('1,89%'), the reader's way ('1.89%' in English), beside
+    the rate computed, which is written so too; text that is no number as it is."""
+    try:
+        return machine_to(to_machine(stated, "vi"), lang) + ("%" if stated.strip().endswith("%") else "")
+    except NumberFormatError:
+        return stated
+
+
 def place_in(place: str, words: dict[str, str]) -> str:
     """'table 1, row 3' in the reader's language, given each place word's translation."""
     return place_words(place, words)
 
 
-def review_frame(proposal: Proposal, catalog: Catalog | None = None) -> pd.DataFrame:
-    """One row per proposed figure, ticked, values the Vietnamese way: what the review table shows and the
-    person edits. Then the totals the report implies (derived_rows), marked `derived`; a row whose year
-    the text gives and differs from the form's is marked `other_year`."""
+def review_frame(proposal: Proposal, catalog: Catalog | None = None, lang: str = "vi") -> pd.DataFrame:
+    """One row per proposed figure, ticked, values the reader's way (Vietnamese: 1.234,5; English:
+    1,234.5): what the review table shows and the person edits. Then the totals the report implies
+    (derived_rows), marked `derived`; a row whose year the text gives and differs from the form's is marked
+    `other_year`."""
     slip_at = {(s.place, s.measure): s.computed for s in proposal.slips}
     records = []
     result = proposal.result
@@ -105,15 +122,15 @@ def review_frame(proposal: Proposal, catalog: Catalog | None = None) -> pd.DataF
         slip = slip_at.get((place, row["measure"]))
         records.append({
             "accept": True, "measure": row["measure"], "org_type": row["org_type"], "year": int(row["year"]),
-            "period": row["period"] or "Y", "value": machine_to_vi(row["value"]), "qualifier": row["qualifier"],
-            "note": "", "slip": "" if slip is None else machine_to_vi(f"{slip:.2f}"), "place": place,
+            "period": row["period"] or "Y", "value": machine_to(row["value"], lang), "qualifier": row["qualifier"],
+            "note": "", "slip": "" if slip is None else machine_to(f"{slip:.2f}", lang), "place": place,
             "sentence": sentence, "source": result.source(i, "vi"), "derived": "",
             "other_year": proposal.year is not None and int(row["year"]) != proposal.year})
     if catalog is not None:
         for d in derived_rows(proposal.result.rows, catalog):
             records.append({
                 "accept": True, "measure": d["measure"], "org_type": d["org_type"], "year": int(d["year"]),
-                "period": d["period"] or "Y", "value": machine_to_vi(d["value"]), "qualifier": "", "note": "",
+                "period": d["period"] or "Y", "value": machine_to(d["value"], lang), "qualifier": "", "note": "",
                 "slip": "", "place": "", "sentence": d["arithmetic"], "source": "", "derived": d["parts"],
                 "other_year": proposal.year is not None and int(d["year"]) != proposal.year})
     frame = pd.DataFrame.from_records(records, columns=list(REVIEW_COLUMNS))
@@ -202,21 +219,21 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _machine(value: Any) -> str:
-    """A value cell as the officer left it (3.577; 96,5; 96.5) → machine text; text that is no number as it
-    is, for the check to name."""
+def _machine(value: Any, lang: str = "vi") -> str:
+    """A value cell as the officer left it, read the page's way (Vietnamese 3.577; 96,5; 96.5 — English
+    3,577; 96.5) → machine text; text that is no number as it is, for the check to name."""
     text = _text(value)
     try:
-        return vi_to_machine(text) if text else ""
+        return to_machine(text, lang) if text else ""
     except NumberFormatError:
         return text
 
 
 def contract_rows(frame: pd.DataFrame, unit: str, catalog: Catalog | None = None,
-                  docname: str = "") -> list[dict[str, str]]:
+                  docname: str = "", lang: str = "vi") -> list[dict[str, str]]:
     """The ticked rows in the contract's long form, for `unit`; the source is the report's sentence, its
-    place in the reports' language (review_frame wrote it so). A
-    derived total is summed again from the ticked rows as edited (left out when a part is no longer
+    place in the reports' language (review_frame wrote it so); values read the `lang` way, as the page showed
+    them. A derived total is summed again from the ticked rows as edited (left out when a part is no longer
     there), its arithmetic as its source."""
     out = []
     given: dict[tuple[str, str, str, str], str] = {}
@@ -226,7 +243,7 @@ def contract_rows(frame: pd.DataFrame, unit: str, catalog: Catalog | None = None
             continue
         row = {"unit_code": unit, "year": _text(rec["year"]), "period": _text(rec["period"]),
                "org_type": _text(rec["org_type"]), "measure": _text(rec["measure"]),
-               "value": _machine(rec["value"]), "qualifier": _text(rec["qualifier"]),
+               "value": _machine(rec["value"], lang), "qualifier": _text(rec["qualifier"]),
                "source": _text(rec["source"])}
         if _text(rec.get("derived")):
             derived.append((row, _text(rec["derived"]).split("+")))

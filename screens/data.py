@@ -314,16 +314,23 @@ def _audit_section() -> None:
         return
     rows = pd.DataFrame(audit.audit_rows(entries))
     at = pd.to_datetime(rows["at"], errors="coerce", utc=True)
-    st.dataframe(pd.DataFrame({
+    table = {
         c.t("audit_at"): at.dt.strftime("%d/%m/%Y %H:%M:%S").fillna(rows["at"]),
         c.t("audit_user"): rows["user"],
         c.t("audit_event"): rows["event"].map(lambda e: c.t(f"event_{e}") if e in EVENTS else e),
         c.t("audit_files"): rows["files"],
-        c.t("audit_sha"): rows["sha256"],
+        c.t("audit_fingerprint"): rows["sha256"],
         c.t("result"): rows["result"].map(lambda r: c.t(f"result_{r}") if f"result_{r}" in RESULT_KEYS else r),
         c.t("audit_problems"): rows["problems"],
         c.t("audit_first_problem"): rows["first_problem"],
-    }), hide_index=True, key="data_audit")
+    }
+    # A file's fingerprint serves the signed-in administrator, who answers for which file was loaded; the
+    # demo without sign-in shows its log to anyone, to whom the code says nothing.
+    fingerprint = {c.t("audit_fingerprint"): st.column_config.TextColumn(help=c.t("audit_fingerprint_help"))}
+    if c.user is None:
+        table.pop(c.t("audit_fingerprint"))
+        fingerprint = {}
+    st.dataframe(pd.DataFrame(table), hide_index=True, key="data_audit", column_config=fingerprint)
 
 
 EVENTS = ("load", "upload", "rollback", "assessment")  # assessment: the committee's, from the Unit page

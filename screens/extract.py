@@ -1,5 +1,6 @@
 """Đọc báo cáo / Read a report: upload a report or paste its text, review the figures etl.extract proposes
-and the totals they imply (accept, edit or reject each, values the Vietnamese way), check the accepted
+and the totals they imply (accept, edit or reject each, values the page's way: 1.234,5 in Vietnamese, 1,234.5 in
+English), check the accepted
 rows by the load command's own rules, then load them.
 
 Layout only: monitor.review turns the report into the review table and the table into contract
@@ -77,7 +78,7 @@ def _slips(proposal: review.Proposal) -> None:
     st.dataframe(pd.DataFrame({
         c.t("place"): [_place(s.place) for s in proposal.slips],
         c.t("measure"): [_label(s.measure) for s in proposal.slips],
-        c.t("stated"): [s.stated for s in proposal.slips],
+        c.t("stated"): [review.stated_in(s.stated, c.lang) for s in proposal.slips],
         c.t("computed"): [fmt_number(s.computed, c.lang) + "%" for s in proposal.slips],
         c.t("sentence"): [s.sentence for s in proposal.slips],
     }), hide_index=True, key="extract_slips", column_config={c.t("measure"): st.column_config.TextColumn(width=340),
@@ -120,7 +121,7 @@ def _editor(proposal: review.Proposal, frame: pd.DataFrame, key: str) -> pd.Data
                                      required=True, width=65),
             "period": cfg.SelectboxColumn(c.t("period"), options=list(c.catalog.periods), required=True, width=95,
                                           format_func=lambda p: c.catalog.periods[p].name(c.lang)),
-            "value": cfg.TextColumn(c.t("value"), validate=review.VALUE_PATTERN, required=True,
+            "value": cfg.TextColumn(c.t("value"), validate=review.value_pattern(c.lang), required=True,
                                     help=c.t("value_help"), width=70),
             "note": cfg.TextColumn(c.t("extract_note"), width=155),
             "qualifier": cfg.SelectboxColumn(
@@ -203,7 +204,7 @@ def _page() -> None:
         _unplaced(proposal, expanded=True)
         return
     st.subheader(c.t("extract_review"))
-    frame = review.review_frame(proposal, c.catalog)
+    frame = review.review_frame(proposal, c.catalog, c.lang)
     derived = int((frame["derived"] != "").sum())
     st.caption(c.t("extract_proposed", rows=len(result.rows), name=esc(proposal.docname),
                    unplaced=len(result.unplaced))
@@ -211,10 +212,11 @@ def _page() -> None:
     _slips(proposal)
     _other_years(frame, year)
     digest = review.fingerprint(data)[:16]
-    edited = _editor(proposal, frame, key=f"extract_rows_{digest}_{unit}_{year}")
+    # the language in the key: values typed the other way would be read the page's new way
+    edited = _editor(proposal, frame, key=f"extract_rows_{digest}_{unit}_{year}_{c.lang}")
     _unplaced(proposal, expanded=False)
 
-    rows = review.contract_rows(edited, unit, c.catalog, proposal.docname)
+    rows = review.contract_rows(edited, unit, c.catalog, proposal.docname, c.lang)
     csv = review.contract_csv(rows)
     current = review.fingerprint(csv)
     st.caption(c.t("extract_accepted", accepted=len(rows), total=len(frame)))

@@ -38,8 +38,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log_path: Path, **env: str) -> Iterator[str]:
-    """Serve app.py over `db` until the block ends; yields the base URL once the server is healthy.
+def streamlit_server(db: Path, log_path: Path, cwd: Path = ROOT, **env: str) -> Iterator[str]:
+    """Serve app.py over `db` until the block ends, started in `cwd`; yields the base URL once the server is
+    healthy.
 
     Access and uploads start from off whatever the calling shell has; `env` sets what a test needs.
     The server's output goes to `log_path` (unbuffered, so a traceback is there at once)."""
@@ -51,7 +52,7 @@ def streamlit_server(db: Path, log_path: Path, **env: str) -> Iterator[str]:
     with log_path.open("w") as log:
         proc = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--server.port",
                                  str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-                                cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
+                                cwd=cwd, env=full, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60

@@ -4,6 +4,7 @@ admin) and the audit section only admins see; a broken setting is a sentence; de
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -175,12 +176,13 @@ def test_admin_sees_the_audit(monkeypatch: pytest.MonkeyPatch, db: Path, users: 
     assert at.button(key="data_load")  # an admin loads any unit's rows
     assert "Nhật ký kiểm toán" in [s.value for s in at.subheader]
     [audit] = [d.value for d in at.dataframe if "Việc" in d.value.columns]
-    assert list(audit.columns) == ["Thời điểm (UTC)", "Người dùng", "Việc", "Tệp", "SHA-256 (đầu)", "Kết quả",
+    # signed in, the administrator sees each file's fingerprint, named in words (stop 16: "SHA-256 (đầu)")
+    assert list(audit.columns) == ["Thời điểm (UTC)", "Người dùng", "Việc", "Tệp", "Dấu vân tay tệp", "Kết quả",
                                    "Số lỗi", "Lỗi đầu tiên"]
     row = audit.iloc[0]
     assert (row["Người dùng"], row["Việc"], row["Tệp"], row["Kết quả"]) == ("admin", "tải lên", "so-lieu.csv",
                                                                              "đã kiểm tra")
-    assert len(row["SHA-256 (đầu)"]) == 12
+    assert row["Dấu vân tay tệp"] == hashlib.sha256(MIXED).hexdigest()[:12]
 
 
 @pytest.mark.parametrize(

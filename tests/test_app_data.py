@@ -65,6 +65,9 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     assert "Nhật ký kiểm toán" in [s.value for s in at.subheader]
     assert list(audit["Việc"]) == ["nạp"] and list(audit["Kết quả"]) == ["đã nạp"]
     assert audit["Tệp"].iloc[0] == "units.csv, measures.csv"  # names alone, never a directory of the server
+    # without sign-in no file fingerprint (stop 16: 12 hex digits under "SHA-256 (đầu)" for anyone)
+    assert list(audit.columns) == ["Thời điểm (UTC)", "Người dùng", "Việc", "Tệp", "Kết quả", "Số lỗi", "Lỗi đầu tiên"]
+    assert not audit.map(lambda v: bool(re.fullmatch(r"[0-9a-f]{12}(, [0-9a-f]{12})*", str(v)))).any().any()
     assert "7 sai lệch" in texts(at)
     assert [b.proto.label for b in at.get("download_button")] == ["Tải danh sách còn thiếu (Excel)",
                                                                   "Tải mẫu nhập liệu Excel"]

@@ -298,3 +298,67 @@ def test_a_year_chosen_on_the_form_is_the_default_and_another_in_the_text_is_poi
         ("member_good_or_better_rate", 2022, "96,5", "năm khác năm 2023"), ("member_total", 2023, "4.116", "")]
     assert ("1 số liệu ghi năm khác năm đã chọn (2023): năm 2022, theo câu văn trong báo cáo. Hãy kiểm tra cột "
             "«Năm» của các dòng có ghi chú.") in [w.value for w in at.warning]
+
+
+def test_english_page_shows_the_figures_the_english_way(monkeypatch: pytest.MonkeyPatch, sample: Path) -> None:
+    """Stop 16: in English the figures to edit read 4,116 and 96.5 (they read 4.116 and 96,5); in
+    Vietnamese they stay 4.116 and 96,5."""
+    text = ("Năm 2022, tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên đạt 96,5%.\n"
+            "Toàn đảng bộ hiện có 4.116 đảng viên.\n")
+    shown = {}
+    for lang in ("en", "vi"):
+        at = run_app(monkeypatch, sample, "extract", unit="BD-TAYSON", year="2023", lang=lang)
+        at.text_area(key="extract_paste").input(text).run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown[lang] = list(zip(_review(at)["measure"], _review(at)["value"], strict=True))
+    assert shown == {"en": [("member_good_or_better_rate", "96.5"), ("member_total", "4,116")],
+                     "vi": [("member_good_or_better_rate", "96,5"), ("member_total", "4.116")]}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no system chromium (apt-get install chromium)")
+def test_e2e_a_figure_typed_the_english_way_on_the_english_page_is_loaded_as_typed(server: tuple[str, Path]) -> None:
+    """Stop 16: on the English page the officer corrects 4,116 to 4,120 in the grid; 4120 is loaded (read the
+    Vietnamese way, 4,120 was 4.12 or refused)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url, db = server
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{url}?lang=en")
+        page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+        page.goto(f"{url}/doc-bao-cao?unit=BD-TAYSON&lang=en")
+        page.get_by_role("heading", name="Read the figures from a report", level=1).wait_for(timeout=60_000)
+        area = page.get_by_label("Or paste the report's text here")
+        area.fill("Toàn đảng bộ hiện có 4.116 đảng viên.\n")
+        area.press("Control+Enter")
+        page.get_by_text("1 of 1 figures accepted.").wait_for(timeout=60_000)
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
+        grid = page.locator("[class*='st-key-extract_rows_'] [data-testid=stDataFrame]").bounding_box()
+        assert grid is not None
+        # the «value» cell of the first row: after «accept» (70 px) and «measure» (265 px), 70 px wide
+        cell = page.locator("[class*='st-key-extract_rows_'] [data-testid='glide-cell-2-0']")  # the grid's cell text
+        sync_api.expect(cell).to_have_text("4,116")  # shown the English way
+        editor = page.locator("textarea.gdg-input")  # the grid's cell editor, over the canvas
+        for _ in range(3):  # a double click while the grid redraws is lost: clicked again until the editor opens
+            page.mouse.dblclick(grid["x"] + 70 + 265 + 35, grid["y"] + 35 + 17)
+            try:
+                editor.wait_for(timeout=5_000)
+                break
+            except sync_api.TimeoutError:
+                continue
+        editor.fill("4,120")
+        editor.press("Enter")  # written back: a rerun
+        sync_api.expect(cell).to_have_text("4,120")
+        page.wait_for_timeout(1000)
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
+        page.get_by_role("button", name="Check").click()
+        page.get_by_text("Every rule passes: 1 rows in 1 files.").wait_for(timeout=60_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "e2e_extract_english.png"), full_page=True)
+        page.get_by_role("button", name="Load into the database").click()
+        page.get_by_text("Loaded 1 file").wait_for(timeout=60_000)
+        browser.close()
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = con.execute("SELECT value FROM facts WHERE unit_code = 'BD-TAYSON' "
+                          "AND measure = 'member_total'").fetchall()
+    assert got == [(4120.0,)]

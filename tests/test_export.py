@@ -584,3 +584,68 @@ def test_workbook_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> N
     ws = openpyxl.load_workbook(out).active
     assert [(c.value, c.data_type) for c in ws["B"]] == [
         ("source", "s"), ("=HYPERLINK(\"http://a\")", "s"), ("Báo cáo 03", "s")]
+
+
+# -- a long title is wrapped, never cut (stop 16) ------------------------------------------------------
+
+def _longest_titles(cat, lang: str) -> list[tuple[str, str]]:
+    """(kind, title) of the longest trend and bars titles a pack of the catalogue can have in `lang`."""
+    from monitor.export.text import tx
+
+    name = max((i.name(lang) for i in cat.indicators.values()), key=len)
+    return [("trend", tx("chart_trend", lang, indicator=name, start=2020, end=2025)),
+            ("bars", tx("chart_bars", lang, indicator=name, year=2025))]
+
+
+# a contradicted figure's note under a trend, as long as the demo's (it was cut at the right edge too)
+NOTES = {"vi": "Đảng bộ huyện Tây Sơn (2022): báo cáo ghi 31%, nhưng tính từ số lượng được 32,7%: số liệu báo cáo "
+               "không khớp với chính nó",
+         "en": "Tây Sơn District Party Committee (2022): the report states 31%, but its own counts give 32.7%: the "
+               "report contradicts itself"}
+
+
+def _chart(kind: str, title: str, lang: str):
+    from monitor import charts as dash
+    from monitor.export.charts import Chart
+    from monitor.export.figures import TREND_HEIGHT, TREND_WIDTH
+
+    if kind == "trend":
+        series = pd.DataFrame({"unit_code": ["A"] * 2, "unit_name": ["Huyện A"] * 2, "year": [2021, 2022],
+                               "value": [96.5, 97.25], "qualifier": ["", ""]})
+        fig = dash.trend(series, unit="percent", years=range(2020, 2026), lang=lang, title=title, notes=[NOTES[lang]])
+        return Chart(fig, "A", "x", 2025, title, kind="trend", width=TREND_WIDTH, height=TREND_HEIGHT)
+    frame = pd.DataFrame({"unit_code": ["A", "B"], "unit_name": ["Huyện A", "Huyện B"], "value": [96.5, 88.0],
+                          "qualifier": ["", ""], "status": ["achieved", "at_risk"], "target": [95.0, 95.0],
+                          "target_high": [float("nan")] * 2, "comparator": [">=", ">="]})
+    fig = dash.bars(frame, unit="percent", lang=lang, title=title)
+    return Chart(fig, "A", "x", 2025, title, kind="bars", height=int(fig.layout.height or 560))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_longest_chart_titles_are_wrapped_whole_inside_the_png(cat, chromium: str, lang: str) -> None:
+    """Rendered by Kaleido at the pack's sizes: the whole title is in the chart, in lines, and the PNG's
+    right-hand columns across the title's band are white (a cut title ran its letters into them)."""
+    from PIL import Image
+
+    from monitor.export.charts import SCALE, browser, for_export, render_chart
+
+    with browser():
+        for kind, title in _longest_titles(cat, lang):
+            chart = render_chart(_chart(kind, title, lang), ["png"])
+            spec = for_export(chart.fig, chart.width, chart.height)
+            lines = spec["layout"]["title"]["text"].split("<br>")
+            assert " ".join(lines) == title  # whole, broken between words
+            assert len(lines) == {"trend": 2, "bars": 1}[kind]  # 700 px wide trends need two lines, 940 px bars one
+            band = spec["layout"]["margin"]["t"] * SCALE
+            image = Image.open(io.BytesIO(chart.images["png"])).convert("L")
+            assert image.size[0] == chart.width * SCALE
+            right = image.crop((image.size[0] - 12 * SCALE, 0, image.size[0], band))
+            assert right.getextrema() == (255, 255), (kind, title)  # nothing but the white background
+            if kind == "trend":  # the note under it whole too, in lines, and nothing at the right edge all down
+                note = spec["layout"]["xaxis"]["title"]["text"].split("<br>")
+                assert " ".join(note) == f"⚑ {NOTES[lang]}" and len(note) == 2
+                edge = image.crop((image.size[0] - 12 * SCALE, 0, image.size[0], image.size[1]))
+                assert edge.getextrema() == (255, 255), (kind, NOTES[lang])
+            # and the title's own lines do reach into the band: a title not drawn would pass the above
+            left = image.crop((0, 0, image.size[0] // 2, band))
+            assert left.getextrema()[0] < 100, (kind, title)

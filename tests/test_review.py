@@ -258,3 +258,34 @@ def test_values_are_shown_and_edited_the_vietnamese_way_and_other_years_pointed_
     assert (rows["member_total"], rows["member_good_or_better_rate"]) == ("4120", "96.75")
     assert re.fullmatch(review.VALUE_PATTERN, "1.234,5") and re.fullmatch(review.VALUE_PATTERN, "96.5")
     assert not re.fullmatch(review.VALUE_PATTERN, "-5") and not re.fullmatch(review.VALUE_PATTERN, "9,6,5")
+
+
+def test_on_an_english_page_values_are_shown_and_read_back_the_english_way(pasted) -> None:
+    """Stop 16: the page in English showed and read 4.116 and 96,5; it shows 4,116 and 96.5 and reads what
+    is typed there the English way (a comma between thousands, a decimal point)."""
+    frame = review.review_frame(pasted, default_catalog(), "en")
+    got = {m: v for m, v in zip(frame["measure"], frame["value"], strict=True)}
+    assert (got["member_total"], got["member_good_or_better_rate"], got["org_excellent"]) == ("4,116", "96.5", "12")
+    assert review.review_frame(pasted, default_catalog(), "vi")["value"].tolist() == [
+        "12", "28", "5", "0", "96,5", "4.116", "40", "45", "45"]
+    frame.loc[frame["measure"] == "member_total", "value"] = "4,120"
+    frame.loc[frame["measure"] == "member_good_or_better_rate", "value"] = "96.75"
+    frame.loc[frame["measure"] == "org_good", "value"] = "1,028"
+    rows = {r["measure"]: r["value"] for r in review.contract_rows(frame, "BD-TAYSON", default_catalog(), "x", "en")}
+    assert (rows["member_total"], rows["member_good_or_better_rate"], rows["org_good"]) == ("4120", "96.75", "1028")
+    assert rows["org_good_or_better"] == "1040"  # the derived total summed again from the edit read the English way
+    # what each page's cell accepts: in English a comma only separates thousands
+    en, vi = review.value_pattern("en"), review.value_pattern("vi")
+    assert [bool(re.fullmatch(en, x)) for x in ("1,234.5", "96.5", "4120", "96,5", "1.234,5", "12,34")] == [
+        True, True, True, False, False, False]
+    assert [bool(re.fullmatch(vi, x)) for x in ("1.234,5", "96,5", "96.5", "1,234.5")] == [True, True, True, False]
+    # a Vietnamese-written figure left on the English page is no number there: kept as typed, for the check to name
+    frame.loc[frame["measure"] == "member_total", "value"] = "4.116,5"
+    rows = {r["measure"]: r["value"] for r in review.contract_rows(frame, "BD-TAYSON", lang="en")}
+    assert rows["member_total"] == "4.116,5"
+
+
+def test_a_slips_stated_percentage_is_written_the_readers_way() -> None:
+    assert [review.stated_in(x, "en") for x in ("1,89%", "96,55%", "1.234,5", "31%", "trên 90%")] == [
+        "1.89%", "96.55%", "1,234.5", "31%", "trên 90%"]
+    assert [review.stated_in(x, "vi") for x in ("1,89%", "1.234,5", "31%")] == ["1,89%", "1.234,5", "31%"]

@@ -86,3 +86,39 @@ def test_warm_imports_what_the_first_page_imports() -> None:
     modules, cached = json.loads(out.stdout.splitlines()[-1])
     assert sorted(wanted - set(modules)) == []
     assert cached == 1  # the catalogue read
+
+
+# -- no Streamlit menu for the committee (stop 16) ----------------------------------------------------------
+
+STREAMLIT_MENU_WORDS = ("Print", "Record screen", "Made with Streamlit", "Rerun", "Settings", "Deploy", "Clear cache")
+
+
+def test_the_config_beside_app_py_hides_streamlit_s_menu() -> None:
+    import tomllib
+
+    config = tomllib.loads((serve.APP.parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["toolbarMode"] == "minimal"
+
+
+def test_a_served_page_has_no_streamlit_menu_whatever_folder_the_server_starts_in(tmp_path) -> None:
+    """`make run` starts serve.py in the checkout; started from another folder it reads the same settings
+    (Streamlit 1.67 reads .streamlit/config.toml beside the script). Before, the page's ⋮ menu offered
+    'Print', 'Record screen' and 'Made with Streamlit' in English on the Vietnamese page."""
+    from etl.load import load
+    from tests.served_app import ROOT, chromium, require_chromium, streamlit_server
+
+    require_chromium()
+    db = tmp_path / "monitor.duckdb"
+    load([ROOT / "data" / "sample" / "units.csv", ROOT / "data" / "sample" / "measures.csv"], db)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with streamlit_server(db, tmp_path / "server.log", cwd=elsewhere) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.get_by_role("heading", name="Tổng quan thực hiện chỉ tiêu", level=1).wait_for(timeout=60_000)
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
+        assert page.locator('[data-testid="stMainMenu"]').count() == 0
+        header = page.locator('[data-testid="stHeader"]').inner_text()
+        shown = page.locator("body").inner_text()
+        assert [w for w in STREAMLIT_MENU_WORDS if w in header or w in shown] == []
+        page.close()

@@ -17,8 +17,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import copy
+import functools
+import math
 import os
 import queue
+import re
 import shutil
 import struct
 import threading
@@ -34,7 +37,7 @@ import kaleido
 import plotly.graph_objects as go
 
 from core.i18n import short_name
-from monitor.charts import download_name, slug
+from monitor.charts import NOTE_LINE, NOTE_SIZE, TITLE_SIZE, download_name, slug
 
 FORMATS = ("png", "svg", "pdf")
 EXPORT_FONT = "DejaVu Sans"
@@ -202,6 +205,91 @@ def browser() -> Iterator[None]:
 
 # -- figures ready for a file ----------------------------------------------------------------------
 
+# The title's band: 14 px above it, its first line (plotly's line height is 1.3 em), the rest below
+TITLE_LINE = 1.3
+TITLE_INSET = 0.01  # of the width, from the left edge
+TITLE_SLACK = 24  # px kept free at the right edge: Chromium's letters may come out a little wider
+
+
+@functools.lru_cache(maxsize=8)
+def _font(size: int) -> Any:
+    """DejaVu Sans at `size` px, as Chromium draws the export; None where Pillow cannot find it."""
+    try:
+        from PIL import ImageFont  # Streamlit's own dependency
+
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except (ImportError, OSError):
+        return None
+
+
+def text_width(text: str, size: int) -> float:
+    """How wide `text` is drawn in DejaVu Sans at `size` px (without the font: 0.65 em a letter, wider
+    than DejaVu's widest lower-case average, so a title is wrapped early rather than cut)."""
+    font = _font(size)
+    plain = re.sub(r"<[^>]+>", "", text)
+    return font.getlength(plain) if font is not None else 0.65 * size * len(plain)
+
+
+def _greedy(words: list[str], width: float, size: int) -> list[str]:
+    lines, line = [], ""
+    for word in words:
+        candidate = f"{line} {word}" if line else word
+        if line and text_width(candidate, size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [*lines, line]
+
+
+def wrap_to_width(text: str, width: float, size: int) -> list[str]:
+    """`text` in lines no wider than `width` px, broken between words (its own <br> kept) into as few lines
+    as fit, of even length (not a long line and a year alone under it); a word wider than the line stays
+    whole on a line of its own."""
+    lines: list[str] = []
+    for part in re.split(r"<br\s*/?>", text):
+        words = part.split()
+        fit = _greedy(words, width, size)
+        low, high = 0.0, float(width)  # the narrowest width giving as few lines
+        while len(fit) > 1 and high - low > 2:
+            mid = (low + high) / 2
+            if len(_greedy(words, mid, size)) == len(fit):
+                high = mid
+            else:
+                low = mid
+        lines += _greedy(words, high, size) if len(fit) > 1 else fit
+    return lines
+
+
+def _fit_note(layout: dict, width: int) -> int:
+    """Wrap the note under the chart (monitor.charts.add_note: the value axis's title, centred under the
+    plot) to the room either side of the plot's centre; the height its lines add or take back."""
+    meta, title = layout.get("meta"), (layout.get("xaxis") or {}).get("title")
+    note = meta.get("note") if isinstance(meta, dict) else None
+    if not note or not isinstance(title, dict) or not title.get("text"):
+        return 0
+    margin = layout.get("margin") or {}
+    ticks = (layout.get("yaxis") or {}).get("ticktext") or ["100,0%"]
+    tick_size = int((layout.get("font") or {}).get("size") or 13)
+    labels = max(text_width(part, tick_size) for tick in ticks for part in re.split(r"<br\s*/?>", str(tick)))
+    left, right = int(margin.get("l") or 10) + labels + 6, int(margin.get("r") or 20)
+    centre = (left + width - right) / 2
+    room = 2 * min(centre, width - centre) - TITLE_SLACK
+    size = int((title.get("font") or {}).get("size") or NOTE_SIZE)
+    before = title["text"].count("<br>") + 1
+    lines = [part for line in note for part in wrap_to_width(str(line), room, size)]
+    title["text"] = "<br>".join(lines)
+    return NOTE_LINE * (len(lines) - before)
+
+
+def _fit_title(title: dict, width: int) -> int:
+    """Wrap the title to the chart's width; how many lines it took."""
+    size = int((title.get("font") or {}).get("size") or TITLE_SIZE)
+    lines = wrap_to_width(str(title["text"]), width * (1 - TITLE_INSET) - TITLE_SLACK, size)
+    title["text"] = "<br>".join(lines)
+    return len(lines)
+
+
 def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = None) -> dict:
     """The figure as Kaleido takes it, drawn in a font with Vietnamese letters at a fixed size.
 
@@ -217,15 +305,19 @@ def for_export(fig: go.Figure | dict, width: int = WIDTH, height: int | None = N
     # In a file there is no page around the chart: the title gets a band of its own at the top and
     # the legend one at the bottom, so neither sits on the legend, the target label or the top ticks.
     if isinstance(layout.get("title"), dict) and layout["title"].get("text"):
-        layout["title"].setdefault("font", {})["family"] = family
-        layout["title"].update({"xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
-                                "y": 1, "yanchor": "top", "pad": {"t": 14}})
+        title = layout["title"]
+        title.setdefault("font", {})["family"] = family
+        title.update({"xref": "container", "x": TITLE_INSET, "xanchor": "left", "yref": "container",
+                      "y": 1, "yanchor": "top", "pad": {"t": 14}})
+        # a long title is wrapped, never cut at the right edge: each further line widens the band
+        more = (_fit_title(title, width) - 1) * math.ceil(TITLE_LINE * int(title["font"].get("size") or TITLE_SIZE))
         before = int(margin.get("t") or 20)
         if (layout.get("xaxis") or {}).get("side") == "top":
-            margin["t"] = before + 56  # the labels on top (the heat-map's) keep their room under the band
+            margin["t"] = before + 56 + more  # the labels on top (the heat-map's) keep their room under the band
         else:  # the band replaces whatever room the page gave its title (a page title sits in the margin too)
-            margin["t"] = 20 + 56
+            margin["t"] = 20 + 56 + more
         extra += margin["t"] - before
+    extra += _fit_note(layout, width)
     if layout.get("showlegend") is not False:
         layout["legend"] = {**layout.get("legend", {}), "orientation": "h", "xref": "container", "x": 0.01,
                             "xanchor": "left", "yref": "container", "y": 0.005, "yanchor": "bottom"}
