@@ -341,7 +341,7 @@ def test_the_template_command_names_a_unit_it_does_not_know_and_writes_one_year(
 
     path = tmp_path / "mau.xlsx"
     assert main(["template", "--out", str(path), "--db", str(sample_db), "--unit", "BD-TAYSON", "XX"]) == 2
-    assert capsys.readouterr().err.strip() == f"Không có đơn vị XX trong {sample_db}."
+    assert capsys.readouterr().err.strip() == f"Không có đơn vị XX trong {sample_db}. — No unit XX in {sample_db}."
     assert not path.exists()
     assert main(["template", "--out", str(path), "--db", str(sample_db), "--unit", "TH-KHOI", "--year", "2024"]) == 0
     ws = _sheet(openpyxl.load_workbook(path), "TH-KHOI")
