@@ -419,9 +419,13 @@ def finding_figures(f: Any, lang: str = DEFAULT_LANG) -> list[tuple[str, Any, st
     return [(t("stated", lang), stated, ""), (t("computed", lang), computed, "")]
 
 
-def finding_figure_text(label: str, value: Any, qualifier: str, lang: str = DEFAULT_LANG) -> str:
-    """'Năm 2022: 45,45', 'Báo cáo ghi: trên 90' — a finding's figure with its name, for a table cell."""
-    return f"{label}: {with_qualifier(fmt_number(value, lang), qualifier, lang)}" if not is_missing(value) else ""
+def finding_figure_text(label: str, value: Any, qualifier: str, lang: str = DEFAULT_LANG,
+                        percent: bool = False) -> str:
+    """'Năm 2022: 45,45%', 'Báo cáo ghi: trên 90%' — a finding's figure with its name, for a table cell and the
+    command line; `percent`: the measure is a rate (core.catalog: its indicator's unit)."""
+    if is_missing(value):
+        return ""
+    return f"{label}: {with_qualifier(fmt_number(value, lang) + ('%' if percent else ''), qualifier, lang)}"
 
 
 def finding_rule_name(rule: str, lang: str) -> str:

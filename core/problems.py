@@ -244,18 +244,11 @@ def refusal(exc: Any, name: str, lang: str = "vi") -> str:
     return t("upload_refused", lang, reason=reason)
 
 
-def _figure(x: Any, lang: str, percent: bool = False, qualifier: str = "") -> str:
-    """A finding's figure as the report writes it: a rate with its sign, a bound as a bound ('trên 90%')."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    return with_qualifier(fmt_number(x, lang) + ("%" if percent else ""), qualifier, lang)
-
-
 def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[str, str] | None = None,
                      catalog: Catalog | None = None) -> str:
     """A finding (a row of the findings table) for the command line: the check by its name, the figure by
     the names of its unit and measure, what the report states and what its parts give, the source."""
-    from core.i18n import finding_detail, finding_figures, finding_rule_name
+    from core.i18n import finding_detail, finding_figure_text, finding_figures, finding_rule_name
 
     lang = lang_of(lang)
     catalog = catalog or default_catalog()
@@ -263,11 +256,10 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[st
     org_name = (t("problem_org", lang, name=catalog.org_types[org].name(lang)) if org in catalog.org_types
                 else t("problem_org", lang, name=org) if org else "")
     measure = str(row.get("measure") or "")
-    ind = catalog.indicators.get(measure)
-    percent = ind is not None and ind.unit == "percent"
     # 'báo cáo ghi: trên 90%, tính từ số lượng: 80%'; a jump's 'năm 2022: 41.000, năm 2021: 4.000'
-    figures = ", ".join(f"{label[:1].lower() + label[1:]}: {_figure(value, lang, percent, qualifier)}"
-                        for label, value, qualifier in finding_figures(row, lang))
+    said = (finding_figure_text(label, value, qualifier, lang, catalog.is_rate(measure)) or f"{label}: —"
+            for label, value, qualifier in finding_figures(row, lang))
+    figures = ", ".join(text[:1].lower() + text[1:] for text in said)
     text = t("finding_line", lang, rule=finding_rule_name(str(row.get("rule", "")), lang),
              unit=_unit(row.get("unit_code"), names), when=_when(row, lang),
              measure=_measure(catalog, measure, lang), org=org_name,

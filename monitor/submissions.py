@@ -42,13 +42,15 @@ def completeness_matrix(completeness: pd.DataFrame, units: pd.DataFrame, lang: s
     return m.reset_index()
 
 
-def figure_columns(found: pd.DataFrame, lang: str) -> dict[str, list[str]]:
-    """A finding's two figures as two columns, each cell saying what its number is: 'Báo cáo ghi: 31' against
-    'Tính từ số lượng: 32,73', and a jump's 'Năm 2022: 45,45' against 'Năm 2021: 8,7' (neither stated nor
+def figure_columns(found: pd.DataFrame, lang: str, catalog: Catalog) -> dict[str, list[str]]:
+    """A finding's two figures as two columns, each cell saying what its number is: 'Báo cáo ghi: 31%' against
+    'Tính từ số lượng: 32,73%', and a jump's 'Năm 2022: 45,45%' against 'Năm 2021: 8,7%' (neither stated nor
     computed)."""
-    pairs = [finding_figures(f, lang) for f in found.to_dict("records")]
-    return {t("finding_figure_first", lang): [finding_figure_text(*p[0], lang=lang) for p in pairs],
-            t("finding_figure_second", lang): [finding_figure_text(*p[1], lang=lang) for p in pairs]}
+    records = found.to_dict("records")
+    pairs = [finding_figures(f, lang) for f in records]
+    rates = [catalog.is_rate(str(f.get("measure") or "")) for f in records]
+    return {t(key, lang): [finding_figure_text(*p[k], lang=lang, percent=r) for p, r in zip(pairs, rates, strict=True)]
+            for k, key in enumerate(("finding_figure_first", "finding_figure_second"))}
 
 
 def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str], lang: str) -> pd.DataFrame:
@@ -59,7 +61,7 @@ def findings_table(found: pd.DataFrame, catalog: Catalog, names: dict[str, str],
         t("year", lang): found["year"].astype(str).to_numpy(),
         t("period", lang): [catalog.periods[p].name(lang) if p in catalog.periods else p for p in found["period"]],
         t("measure", lang): [measure_name(catalog, m, lang) for m in found["measure"]],
-        **figure_columns(found, lang),
+        **figure_columns(found, lang, catalog),
         t("detail", lang): [finding_detail(f, lang, catalog) for f in found.to_dict("records")],
         t("rule", lang): [finding_rule_name(r, lang) for r in found["rule"]],
         t("source", lang): found["source"].to_numpy(),

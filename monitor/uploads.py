@@ -195,7 +195,7 @@ def upload_findings_table(checked: Checked, about: pd.DataFrame, catalog: Catalo
         t("unit", lang): [names.get(u, u) for u in about["unit_code"]],
         t("year", lang): [when(y, p) for y, p in zip(about["year"], about["period"], strict=True)],
         t("measure", lang): [measure_name(catalog, m, lang) for m in about["measure"]],
-        **figure_columns(about, lang),
+        **figure_columns(about, lang, catalog),
         t("finding_in_file", lang): finding_places(checked, about, lang),
         t("rule", lang): [finding_rule_name(r, lang) for r in about["rule"]],
         t("detail", lang): [finding_detail(f, lang, catalog) for f in about.to_dict("records")],

@@ -49,7 +49,7 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
     assert len(findings) == len(store.findings(["BD", "BD-TAYSON"], 2020, 2025)) == 7
     slip = findings[findings["Số liệu"].str.startswith("Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so")].iloc[0]
     assert (slip["Giá trị"], slip["Đối chiếu với"], slip["Kỳ"]) == (
-        "Báo cáo ghi: 31", "Tính từ số lượng: 32,73", "Cả năm")  # 18/55
+        "Báo cáo ghi: 31%", "Tính từ số lượng: 32,73%", "Cả năm")  # 18/55
     # each figure said for what it is: a total against its parts, a part against its total
     total = findings[findings["Số liệu"] == "Tổng số cấp ủy viên cơ sở"].iloc[0]
     assert (total["Giá trị"], total["Đối chiếu với"]) == ("Tổng số ghi: 323", "Cộng các thành phần: 333")
@@ -207,7 +207,7 @@ def test_an_upload_with_a_slip_shows_it_the_readers_way(monkeypatch: pytest.Monk
     assert len(stored) == 7
     assert found.to_dict("records") == [{  # one unit: named above the table; the stated figure's row in her file
         "Mới": "✔", "Năm": "2024", "Số liệu": "Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên",
-        "Giá trị": "Báo cáo ghi: 80", "Đối chiếu với": "Tính từ số lượng: 75", "Vị trí trong tệp": "dòng 4",
+        "Giá trị": "Báo cáo ghi: 80%", "Đối chiếu với": "Tính từ số lượng: 75%", "Vị trí trong tệp": "dòng 4",
         "Quy tắc": "Tỷ lệ nêu khác tỷ lệ tính từ số lượng", "Chi tiết": "30 / 40"}]
 
 

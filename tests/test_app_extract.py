@@ -100,7 +100,7 @@ def test_seed_is_proposed_for_review_and_checked(monkeypatch: pytest.MonkeyPatch
     assert set(findings["Đơn vị"]) == {"Đảng bộ huyện Tây Sơn"}
     slip = findings[findings["Số liệu"] == "Tỷ lệ cấp ủy viên cơ sở có trình độ trung cấp"].iloc[0]
     assert (slip["Năm"], slip["Giá trị"], slip["Đối chiếu với"], slip["Chi tiết"], slip["Quy tắc"]) == (
-        "2023", "Báo cáo ghi: 1,89", "Tính từ số lượng: 1,86", "6 / 323", "Tỷ lệ nêu khác tỷ lệ tính từ số lượng")
+        "2023", "Báo cáo ghi: 1,89%", "Tính từ số lượng: 1,86%", "6 / 323", "Tỷ lệ nêu khác tỷ lệ tính từ số lượng")
     assert slip["Nguồn"].startswith("003.txt, dòng 109: Tổng số cấp ủy viên cơ sở hiện có 323 đồng chí")
     assert "Bảng điều khiển chỉ đọc" in texts(at)
     assert not [b for b in at.button if b.key == "extract_load"]  # loading is off

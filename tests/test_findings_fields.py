@@ -147,8 +147,8 @@ def test_each_figure_is_named_for_what_it_is(tmp_path: Path) -> None:
     table = findings_table(found, CATALOG, {"A": "Huyện A"}, "vi")
     assert table[["Giá trị", "Đối chiếu với"]].values.tolist() == [
         ["Tổng số ghi: 323", "Cộng các thành phần: 333"], ["Thành phần ghi: 325", "Tổng số ghi: 323"],
-        ["Báo cáo ghi: 5", "Tính từ số lượng: 0,02"], ["Báo cáo ghi: trên 90", "Tính từ số lượng: 80"],
-        ["Năm 2022: 45,45", "Năm 2021: 8,7"]]
+        ["Báo cáo ghi: 5%", "Tính từ số lượng: 0,02%"], ["Báo cáo ghi: trên 90%", "Tính từ số lượng: 80%"],
+        ["Năm 2022: 45,45%", "Năm 2021: 8,7%"]]  # a rate keeps its sign, as the Chi tiết column says it
     english = findings_table(found, CATALOG, {"A": "District A"}, "en")
-    assert english[["Value", "Against"]].values.tolist()[-1] == ["2022: 45.45", "2021: 8.7"]
+    assert english[["Value", "Against"]].values.tolist()[-1] == ["2022: 45.45%", "2021: 8.7%"]
     assert "Báo cáo nêu" not in table.columns and "Tính lại" not in table.columns
