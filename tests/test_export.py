@@ -331,7 +331,7 @@ def test_workbook_sample(sample_db: Path, cat, tmp_path: Path):
     # each figure says what it is, and stays a number: the rate stated against its counts, the total against
     # its parts, the part against its total (no "stated"/"computed" over figures that are neither)
     assert [(c.value, c.number_format) for c in share[7:9]] == [
-        (31, '"Báo cáo ghi: "0.00'), (pytest.approx(100 * 18 / 55), '"Tính từ số lượng: "0.00')]
+        (31, '"Báo cáo ghi: "0.00"%"'), (pytest.approx(100 * 18 / 55), '"Tính từ số lượng: "0.00"%"')]
     assert [(c.value, c.number_format) for c in by_measure["Tổng số cấp ủy viên cơ sở"][7:9]] == [
         (323, '"Tổng số ghi: "#,##0'), (333, '"Cộng các thành phần: "#,##0')]
     part = by_measure["Cấp ủy viên cơ sở có lý luận chính trị từ trung cấp trở lên"]
@@ -349,7 +349,8 @@ def test_workbook_jump_figures_are_two_years(demo_db: Path, cat):
                  "Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ")]
     assert jump[0].value == "Tỷ lệ đổi hơn 25 điểm so với năm trước" and jump[1].value == "Cảnh báo"
     assert [(c.value, c.number_format) for c in jump[7:10]] == [
-        (pytest.approx(96.7741935483871), '"Năm 2021: "0.00'), (pytest.approx(70.96774193548387), '"Năm 2020: "0.00'),
+        (pytest.approx(96.7741935483871), '"Năm 2021: "0.00"%"'),
+        (pytest.approx(70.96774193548387), '"Năm 2020: "0.00"%"'),
         ("2020: 70,97% → 2021: 96,77% (+25,81 điểm %)", "General")]
     formats = {c.number_format for r in checks.iter_rows(min_row=2) for c in r[7:9]}
     assert not any("Báo cáo ghi" in f or "Tính" in f for f in formats)  # every finding of the demo is a jump

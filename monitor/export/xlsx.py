@@ -228,8 +228,7 @@ def findings_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int
     # words, as on the other sheets and the Data page: the check, its weight, period, org type, measure
     for f in data.findings.itertuples(index=False):
         (l1, v1, q1), (l2, v2, q2) = finding_figures(f, lang)
-        ind = catalog.indicators.get(f.measure)
-        number = RATE_FORMAT if ind is not None and ind.unit == "percent" else COUNT_FORMAT
+        number = RATE_FORMAT + '"%"' if catalog.is_rate(f.measure) else COUNT_FORMAT  # a literal %: 96,77%
         first_formats.append(_figure_format(l1, q1, number, lang))
         second_formats.append(_figure_format(l2, q2, number, lang))
         rows.append([finding_rule_name(f.rule, lang), tx(f"xl_severity_{f.severity}", lang),
