@@ -421,6 +421,13 @@ def test_slides_mark_a_total_that_includes_a_contradicted_figure(summed: duckdb.
     [marker] = [tr for tr in trend.fig.data if tr.name == "⚑ Tổng gồm số liệu cấp dưới cần xác minh"]
     assert (list(marker.x), list(marker.y)) == ([2022], [pytest.approx(90.0)])
     assert not [tr for tr in trend.fig.data if tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn"]
+    # a deck comparing units names the unit whose total it is
+    from monitor.export.pptx import group_summary
+
+    d.rows = ["P", "D"]
+    assert group_summary(d, "lanh_dao")[-1] == (
+        "⚑ Tỉnh Thử – Lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên (90,0%) gồm 1 số liệu đơn vị cấp dưới cần "
+        "xác minh: Đảng bộ huyện Thử")
     # in English as well
     en = load_pack_data(summed, cat, "P", lang="en")
     buf = io.BytesIO()
