@@ -263,6 +263,8 @@ def finding_sentence(row: Mapping[str, Any], lang: str = "vi", names: Mapping[st
     text = t("finding_line", lang, rule=finding_rule_name(str(row.get("rule", "")), lang),
              unit=_unit(row.get("unit_code"), names), when=_when(row, lang),
              measure=_measure(catalog, measure, lang), org=org_name,
-             figures=figures, detail=finding_detail(row, lang, catalog))
+             figures=figures).rstrip()
+    detail = finding_detail(row, lang, catalog).strip()
+    text += t("finding_line_detail", lang, detail=detail) if detail else ""  # never an empty "()"
     source = str(row.get("source") or "")
     return text + (t("finding_line_source", lang, source=source) if source else "")

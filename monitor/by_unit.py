@@ -25,15 +25,18 @@ from core.i18n import (
     status_label,
     t,
 )
-from monitor.disputes import dispute_note, flagged
+from monitor.disputes import below_names, dispute_note, flagged, latest_below
 from monitor.labels import indicator_label, indicator_unit
 
 
 def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, unit: str, lang: str,
-                 years: Sequence[int], group: str = "") -> pd.DataFrame:
+                 years: Sequence[int], group: str = "", *, units: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every target binding `unit`: text, target, latest value, progress, sparkline, status, needed
-    against achieved yearly change, source. Formatted for reading (strings), plus numeric helpers."""
+    against achieved yearly change, source. Formatted for reading (strings), plus numeric helpers.
+    Given `units` (and `values` of the units below), a total that includes a contradicted figure of a unit
+    below names that unit in its note."""
     a = assessed[assessed["unit_code"] == unit]
+    below = below_names(values, units, lang) if units is not None else {}
     if group:
         a = a[a["group"] == group]
     v = values[(values["unit_code"] == unit) & (values["period"] == "Y")] if not values.empty else values
@@ -61,7 +64,7 @@ def unit_targets(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
             "status": status_label(r.status, lang)
             + (f" {DISPUTED_MARK}" if flagged(r) and r.status != "to_verify" else ""),
             "status_code": r.status,
-            "dispute": dispute_note(r, catalog, lang),
+            "dispute": dispute_note(r, catalog, lang, below=latest_below(below, r) or ()),
             "needed": fmt_change(r.needed_per_year, unit_kind, lang),
             "achieved": fmt_change(r.achieved_per_year, unit_kind, lang),
             "projected": fmt_value(r.projected, unit_kind, lang),

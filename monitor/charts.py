@@ -103,9 +103,10 @@ def _color(status: str) -> str:
 DISPUTED_MARKER = {"symbol": "hexagram", "size": 15, "color": "#F0E442", "line": {"color": "#000000", "width": 1.2}}
 
 
-def _mark_disputed(fig: go.Figure, x: Sequence, y: Sequence, hover: Sequence[str], lang: str) -> None:
+def _mark_disputed(fig: go.Figure, x: Sequence, y: Sequence, hover: Sequence[str], lang: str,
+                   name: str = "dispute_marker") -> None:
     if len(x):
-        fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="markers", name=t("dispute_marker", lang),
+        fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="markers", name=t(name, lang),
                                  marker=DISPUTED_MARKER, hovertext=list(hover), hoverinfo="text", cliponaxis=False))
 
 
@@ -299,7 +300,8 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
     series: unit_code, unit_name, year, value, qualifier.
     targets: unit_code, year, target, target_high (may be empty or None).
     projections: unit_code, from_year, from_value, to_year, to_value.
-    A row with `disputed` gets the marker of a contradicted figure; `notes` say what contradicts it.
+    A row with `disputed` gets the marker of a contradicted figure, one with `summed` (a total including a
+    contradicted figure of a unit below) the same marker under its own name; `notes` say what and whose.
     """
     if series.empty:
         return empty_figure(t("no_indicator_data", lang), lang)
@@ -335,6 +337,10 @@ def trend(series: pd.DataFrame, *, unit: str, years: Sequence[int], lang: str = 
         d = series[series["disputed"].fillna(False).astype(bool)]
         _mark_disputed(fig, d["year"], d["value"], [f"<b>{n}</b> {y}" for n, y in zip(d["unit_name"], d["year"],
                                                                                         strict=True)], lang)
+        if "summed" in series:  # a total including a contradicted figure of a unit below, itself not contradicted
+            s = series[series["summed"].fillna(False).astype(bool) & ~series["disputed"].fillna(False).astype(bool)]
+            _mark_disputed(fig, s["year"], s["value"], [f"<b>{n}</b> {y}" for n, y in zip(
+                s["unit_name"], s["year"], strict=True)], lang, name="dispute_marker_below")
     _mark_predecessors(fig, series, lang)
     if projections is not None and not projections.empty:  # one legend entry says what dashes mean
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=t("projection", lang),

@@ -19,7 +19,7 @@ from core.i18n import (
     measure_name,
     t,
 )
-from monitor.labels import indicator_unit
+from monitor.labels import indicator_unit, unit_names
 from monitor.unit_tree import UnitTree
 
 
@@ -93,6 +93,27 @@ def disputed_below(values: pd.DataFrame, units: pd.DataFrame) -> dict[tuple[str,
         below = [u for u in tree.subtree(r.unit_code) if u in found and u != r.unit_code]
         out[(r.unit_code, r.indicator, int(r.year), r.period, r.org_type)] = below
     return out
+
+
+def below_names(values: pd.DataFrame, units: pd.DataFrame,
+                lang: str) -> dict[tuple[str, str, int, str, str], list[str]]:
+    """disputed_below with the units below by name in the reader's language."""
+    names = unit_names(units, lang)
+    return {key: [names.get(u, u) for u in codes] for key, codes in disputed_below(values, units).items()}
+
+
+def latest_below(below: dict[tuple[str, str, int, str, str], list[str]], r: object) -> list[str] | None:
+    """For an assessment row whose latest figure is a sum that includes a contradicted figure of a unit
+    below: those units (from `below`, disputed_below's or below_names' answer; [] when it names none).
+    None when its latest figure is no such sum."""
+    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    year, n = get("latest_year"), get("n_disputed", 0)
+    if not is_missing(year):
+        key = (str(get("unit_code")), str(get("indicator")), int(year), "Y", "")
+        if key in below:
+            return list(below[key])
+    summed = get("latest_basis", "") == "aggregated" and not is_missing(n) and int(n) > 0
+    return [] if summed else None
 
 
 def flagged(r: object) -> bool:

@@ -305,7 +305,8 @@ def _versions_section() -> None:
 
 def _audit_section() -> None:
     st.subheader(c.t("audit_title"))
-    st.caption(c.t("audit_help"))
+    # without sign-in the section is open to whoever opens the dashboard (see the call below)
+    st.caption(c.t("audit_help_open" if c.user is None else "audit_help_admin", help=c.t("audit_help")))
     entries, bad = audit.read_audit(c.db)
     if bad:
         st.warning(c.t("audit_unreadable", n=bad))

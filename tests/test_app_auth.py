@@ -175,6 +175,8 @@ def test_admin_sees_the_audit(monkeypatch: pytest.MonkeyPatch, db: Path, users: 
     assert not at.exception and not at.error
     assert at.button(key="data_load")  # an admin loads any unit's rows
     assert "Nhật ký kiểm toán" in [s.value for s in at.subheader]
+    assert ("Mọi lần nạp (lệnh hoặc bảng điều khiển) và mọi lần tải tệp lên để kiểm tra, mới nhất trước. Chỉ quản "
+            "trị viên thấy mục này.") in [c.value for c in at.caption]
     [audit] = [d.value for d in at.dataframe if "Việc" in d.value.columns]
     # signed in, the administrator sees each file's fingerprint, named in words (stop 16: "SHA-256 (đầu)")
     assert list(audit.columns) == ["Thời điểm (UTC)", "Người dùng", "Việc", "Tệp", "Dấu vân tay tệp", "Kết quả",

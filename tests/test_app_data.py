@@ -63,6 +63,11 @@ def test_completeness_findings_and_log(monkeypatch: pytest.MonkeyPatch, sample: 
                                        "rà soát rồi nạp")
     # No login configured: the audit log is shown (the demo has no users to keep it from).
     assert "Nhật ký kiểm toán" in [s.value for s in at.subheader]
+    # its help says who sees it truly: everyone, since nobody signs in (it said "only administrators")
+    [help_text] = [c.value for c in at.caption if c.value.startswith("Mọi lần nạp")]
+    assert help_text == ("Mọi lần nạp (lệnh hoặc bảng điều khiển) và mọi lần tải tệp lên để kiểm tra, mới nhất "
+                         "trước. Bảng điều khiển này không yêu cầu đăng nhập, nên ai mở cũng thấy mục này.")
+    assert "quản trị viên" not in help_text
     assert list(audit["Việc"]) == ["nạp"] and list(audit["Kết quả"]) == ["đã nạp"]
     assert audit["Tệp"].iloc[0] == "units.csv, measures.csv"  # names alone, never a directory of the server
     # without sign-in no file fingerprint (stop 16: 12 hex digits under "SHA-256 (đầu)" for anyone)

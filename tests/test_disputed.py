@@ -21,6 +21,7 @@ from monitor.export.docx import annex_bytes, footnotes_text
 from monitor.export.draft import draft_text
 from monitor.export.figures import bars_chart, trend_chart
 from monitor.export.model import load_pack_data
+from monitor.export.pptx import write_deck
 from monitor.export.xlsx import workbook_bytes
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -352,3 +353,115 @@ def test_pages_mark_a_sum_of_a_contradicted_figure(con: duckdb.DuckDBPyConnectio
     assert (row["status"], row["dispute"]) == ("✔ Đạt ⚑", "Gồm 1 số liệu đơn vị cấp dưới cần xác minh")
     plain = tay_son.assign(unit_code="BD", disputed=False, n_disputed=0, findings=[()], readings=[()])
     assert overview.status_grid(plain, cat, d.units, ["BD"], "vi")["cell"].tolist() == ["32,7 ✔"]
+
+
+# A province bound by its own target (department-level leaders good or better, ≥ 95% yearly) with no figure of
+# its own: its figure is the sum of its district's, whose 2022 report writes 91% for 54/60 (90,0%).
+SUMMED_UNITS = [("P", "Tỉnh Thử", "Test Province", "", "province"),
+                ("D", "Đảng bộ huyện Thử", "Test District", "P", "district")]
+SUMMED_FACTS = [
+    ("D", 2021, "Y", "", "dept_leaders_rated", 60, "", "BC 2021"),
+    ("D", 2021, "Y", "", "dept_leaders_good_or_better", 57, "", "BC 2021"),
+    ("D", 2022, "Y", "", "dept_leaders_rated", 60, "", "BC 2022"),
+    ("D", 2022, "Y", "", "dept_leaders_good_or_better", 54, "", "BC 2022"),
+    ("D", 2022, "Y", "", "dept_leaders_good_or_better_rate", 91, "", "BC 2022, tr. 2"),
+]
+
+
+@pytest.fixture(scope="module")
+def summed(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    from tests.inputs import write_inputs
+
+    folder = tmp_path_factory.mktemp("summed")
+    load(write_inputs(folder, SUMMED_UNITS, SUMMED_FACTS), folder / "summed.duckdb")
+    c = duckdb.connect(str(folder / "summed.duckdb"), read_only=True)
+    yield c
+    c.close()
+
+
+def _slides(prs: object) -> dict[str, list[str]]:
+    """Each slide's title → its other text: text boxes whole, a table as its rows' cells joined by ' | '."""
+    out = {}
+    for s in prs.slides:
+        texts = [sh.text_frame.text for sh in s.shapes if sh.has_text_frame and sh != s.shapes.title]
+        texts += [" | ".join(c.text for c in r.cells) for sh in s.shapes if sh.has_table for r in sh.table.rows]
+        out[s.shapes.title.text] = texts
+    return out
+
+
+def test_slides_mark_a_total_that_includes_a_contradicted_figure(summed: duckdb.DuckDBPyConnection,
+                                                                  tmp_path: Path) -> None:
+    """The meeting deck of the province (python -m monitor export … --format pptx): its total is marked ⚑ in
+    the summary table, said beside the group's chart and on the target's own slide with the district whose
+    figure it includes, and its trend's point is marked with the same words under the chart."""
+    from pptx import Presentation
+
+    from monitor.export.figures import iter_pack_charts
+    from monitor.export.pack import export_pack
+
+    cat = default_catalog()
+    export_pack(summed, cat, tmp_path, unit="P", formats="pptx")
+    slides = _slides(Presentation(str(tmp_path / "P" / "P_bao-cao_2022.pptx")))
+    assert slides["Tập thể, cá nhân lãnh đạo"] == [
+        "0/4 chỉ tiêu đạt; 1 nguy cơ không đạt; 3 chưa có số liệu\n"
+        "• Nguy cơ không đạt: Lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên: 90,0% (chỉ tiêu đề ra từ 95% trở "
+        "lên)\n"
+        "• ⚑ Lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên (90,0%) gồm 1 số liệu đơn vị cấp dưới cần xác minh: "
+        "Đảng bộ huyện Thử"]
+    assert slides["Tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên"][0].splitlines()[2] == (
+        "⚑ Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử")
+    assert ("Tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên | từ 95% trở lên | 90,0% (2022) ⚑ | "
+            "✖ Nguy cơ không đạt ⚑") in slides["Tổng hợp kết quả thực hiện các chỉ tiêu"]
+    d = load_pack_data(summed, cat, "P")
+    [trend] = [c for c in iter_pack_charts(d.assessed, d.values, cat, d.units, d.scope, d.rows, d.as_of, d.term)
+               if c.name == "Tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên"]
+    assert trend.fig.layout.meta["note"] == [
+        "⚑ Tỉnh Thử (2022): gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử"]
+    # the marker of a figure to verify, named for what it is: the province's report contradicts nothing
+    [marker] = [tr for tr in trend.fig.data if tr.name == "⚑ Tổng gồm số liệu cấp dưới cần xác minh"]
+    assert (list(marker.x), list(marker.y)) == ([2022], [pytest.approx(90.0)])
+    assert not [tr for tr in trend.fig.data if tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn"]
+    # a deck comparing units names the unit whose total it is
+    from monitor.export.pptx import group_summary
+
+    d.rows = ["P", "D"]
+    assert group_summary(d, "lanh_dao")[-1] == (
+        "⚑ Tỉnh Thử – Lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên (90,0%) gồm 1 số liệu đơn vị cấp dưới cần "
+        "xác minh: Đảng bộ huyện Thử")
+    # in English as well
+    en = load_pack_data(summed, cat, "P", lang="en")
+    buf = io.BytesIO()
+    write_deck(en, [], buf)
+    slides = _slides(Presentation(io.BytesIO(buf.getvalue())))
+    assert slides["Leadership"][0].splitlines()[2] == (
+        "• ⚑ Department-level leaders good or better (90.0%) includes 1 figure(s) of units below to verify: "
+        "Test District")
+    assert slides["Department-level leaders good or better, %"][0].splitlines()[2] == (
+        "⚑ Includes 1 figure(s) of units below to verify: Test District")
+    assert ("department-level leaders good or better, % | 95% or more | 90.0% (2022) ⚑ | ✖ Off track ⚑"
+            in slides["Summary of the targets"])
+
+
+def test_a_unit_with_no_total_below_keeps_its_slides(con: duckdb.DuckDBPyConnection) -> None:
+    """Tây Sơn's own contradicted figures are counted as before; nothing is said of totals it has none of."""
+    from monitor.export.pptx import group_summary
+
+    d = load_pack_data(con, default_catalog(), "BD-TAYSON", as_of=2023)
+    assert group_summary(d, "to_chuc") == ["3/3 chỉ tiêu đạt; ⚑ 1 số liệu báo cáo tự mâu thuẫn"]
+
+
+def test_word_and_one_page_name_the_unit_below(summed: duckdb.DuckDBPyConnection) -> None:
+    """The annex's footnote, the draft and the one-page summary say whose figure the total includes; the
+    one-page summary no longer calls the total a figure its report contradicts."""
+    from monitor.export.onepage import onepage_html
+
+    d = load_pack_data(summed, default_catalog(), "P")
+    assert footnotes_text(Document(io.BytesIO(annex_bytes(d)))) == [
+        "Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử"]
+    text = draft_text("P", d.assessed, d.values, d.catalog, unit_name="Tỉnh Thử", as_of=2022, units=d.units)
+    assert ("+ Năm 2022, về tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên: gồm 1 số liệu đơn vị cấp "
+            "dưới cần xác minh: Đảng bộ huyện Thử; đề nghị đơn vị xác minh lại số liệu trước khi đánh giá.") in text
+    html = onepage_html(d)
+    assert '<div class="note">⚑ Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử</div>' in html
+    assert "tự mâu thuẫn" not in html
+    assert "⚑ tổng gồm số liệu đơn vị cấp dưới cần xác minh</p>" in html

@@ -152,3 +152,18 @@ def test_each_figure_is_named_for_what_it_is(tmp_path: Path) -> None:
     english = findings_table(found, CATALOG, {"A": "District A"}, "en")
     assert english[["Value", "Against"]].values.tolist()[-1] == ["2022: 45.45%", "2021: 8.7%"]
     assert "Báo cáo nêu" not in table.columns and "Tính lại" not in table.columns
+
+
+def test_a_finding_without_a_detail_has_no_empty_brackets() -> None:
+    """A finding stored before its fields were kept, without a detail: the command line's line ends with its
+    figures and source, in either language, never with '()'."""
+    row = {"rule": "stated_rate", "unit_code": "A", "year": 2022, "period": "Y", "org_type": "",
+           "measure": "org_excellent_share", "stated": 31.0, "computed": 100 * 18 / 55, "detail": None,
+           "source": "BC 2022"}
+    names = {"A": "Huyện A"}
+    assert finding_sentence(row, "vi", names) == (
+        "Tỷ lệ nêu khác tỷ lệ tính từ số lượng: Huyện A (A), năm 2022: «Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất "
+        "sắc so với hoàn thành tốt trở lên» báo cáo ghi: 31%, tính từ số lượng: 32,73%; nguồn: BC 2022")
+    assert finding_sentence({**row, "detail": ""}, "en", names) == (
+        "Stated rate differs from its counts: Huyện A (A), 2022: «grassroots party organisations: excellent, % of "
+        "good or better» stated: 31%, from the counts: 32.73%; source: BC 2022")

@@ -119,6 +119,7 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
     best = {(r.indicator, int(r.year)): r for r in v.drop_duplicates(["indicator", "year"]).itertuples(index=False)}
     rows: list[list[str]] = []
     notes: list[tuple[int, str]] = []
+    below = disputes.below_names(data.values, data.units, lang)  # a total's units below whose figure to verify
     for n, r in enumerate(data.assessed[data.assessed["unit_code"] == unit].itertuples(index=False), start=1):
         ind = catalog.indicators[r.indicator]
         target = fmt_target(r.comparator, r.target, r.target_high, ind.unit, lang)
@@ -139,7 +140,7 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
             if h.period != "Y":
                 text += f"\n{catalog.periods[h.period].name(lang).lower()}"
             cells.append(text)
-        note = disputes.dispute_note(r, catalog, lang)
+        note = disputes.dispute_note(r, catalog, lang, below=disputes.latest_below(below, r) or ())
         if note:
             notes.append((len(rows), note))
         rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang),
@@ -257,7 +258,7 @@ def build_draft(data: PackData) -> DocumentObject:
     for unit in data.rows:
         doc.add_paragraph(data.name(unit), style="Heading 1")
         blocks = draft_blocks(unit, data.assessed, data.values, data.catalog, lang, unit_name=data.name(unit),
-                              as_of=data.as_of)
+                              as_of=data.as_of, units=data.units)
         if not blocks:
             doc.add_paragraph(tx("draft_none", lang))
         for b in [*blocks, *committee_blocks(data, unit)]:  # then the committee's causes and remedies

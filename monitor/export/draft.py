@@ -197,13 +197,15 @@ class _Filler(string.Formatter):
         return fmt_number(count, self.lang, 0), base
 
 
-def _to_verify(values: pd.DataFrame, bound: list[_Bound], catalog: Catalog,
-               lang: str) -> tuple[dict[tuple[int, str], dict[str, str]], dict[tuple[int, str], dict[str, str]]]:
+def _to_verify(values: pd.DataFrame, bound: list[_Bound], catalog: Catalog, lang: str,
+               below: dict[tuple[str, str, int, str, str], list[str]] | None = None,
+               ) -> tuple[dict[tuple[int, str], dict[str, str]], dict[tuple[int, str], dict[str, str]]]:
     """(year, period) → indicator → what the report contradicts, for every figure it contradicts; and the
     same for those no result can be drawn from (a rate over 100%, or the latest figure of a target whose
     readings disagree on met), which are not stated as results. The others are stated, and the
-    contradiction and the request to verify follow them."""
-    from monitor.disputes import dispute_sentences  # the dashboard's words for the same contradiction
+    contradiction and the request to verify follow them. A total that includes a contradicted figure of
+    a unit below is stated too, followed by whose figures it includes (`below`: disputes.below_names)."""
+    from monitor.disputes import below_note, dispute_sentences  # the dashboard's words for the same
 
     if values.empty or "disputed" not in values:
         return {}, {}
@@ -222,6 +224,15 @@ def _to_verify(values: pd.DataFrame, bound: list[_Bound], catalog: Catalog,
         over = ind.is_rate and not ind.may_exceed_100 and not is_missing(r.value) and float(r.value) > 100 + 1e-9
         if over or (r.indicator, int(r.year)) in split:
             no_result.setdefault(key, {})[r.indicator] = what
+    if "n_disputed" in values:
+        sums = values[(values["basis"] == "aggregated") & (values["n_disputed"].fillna(0) > 0)]
+        for r in sums.itertuples(index=False):
+            if r.indicator not in catalog.indicators:
+                continue
+            whose = below_note(int(r.n_disputed), (below or {}).get(
+                (r.unit_code, r.indicator, int(r.year), r.period, r.org_type), []), lang)
+            said = every.setdefault((int(r.year), str(r.period)), {})
+            said[r.indicator] = f"{said[r.indicator]}; {whose}" if r.indicator in said else whose
     return every, no_result
 
 
@@ -417,8 +428,10 @@ def _forecasts(cfg: Language, catalog: Catalog, bound: list[_Bound], lang: str) 
 
 def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
                  lang: str = "vi", *, unit_name: str = "", as_of: int | None = None,
-                 drafting: dict[str, Language] | None = None) -> list[Block]:
-    """The draft as paragraphs, for the Word file (headings, target lines, bullets, forecasts)."""
+                 drafting: dict[str, Language] | None = None, units: pd.DataFrame | None = None) -> list[Block]:
+    """The draft as paragraphs, for the Word file (headings, target lines, bullets, forecasts). Given
+    `units` (and `values` of the units below), a total that includes a contradicted figure of a unit below
+    names that unit."""
     lang = lang_of(lang)
     configs = drafting or load_drafting(catalog)
     cfg = configs.get(lang, configs["vi"])
@@ -430,6 +443,12 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
             bound.append(_Bound(target, r))
     if not bound:
         return []
+    if units is not None and not values.empty:
+        from monitor.disputes import below_names
+
+        below = below_names(values, units, lang)
+    else:
+        below = {}
     v = values[values["unit_code"] == unit] if not values.empty else values
     if not v.empty and (v["org_type"] == "").any():
         v = v[v["org_type"] == ""]
@@ -438,7 +457,7 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
     terms = {catalog.resolutions[b.row.resolution_id].term for b in bound}
     years = {y for term in terms for y in catalog.terms[term].years}
     v = v[v["year"].isin(years)] if not v.empty else v
-    verify, no_result = _to_verify(v, bound, catalog, lang)
+    verify, no_result = _to_verify(v, bound, catalog, lang, below)
     figures = _figures(v, catalog, skip=no_result)
     blocks: list[Block] = []
     for n, sec in enumerate(_sections(cfg, bound, catalog, lang), start=1):
@@ -467,11 +486,12 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
 
 
 def draft_text(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
-               lang: str = "vi", *, unit_name: str = "", as_of: int | None = None) -> str:
+               lang: str = "vi", *, unit_name: str = "", as_of: int | None = None,
+               units: pd.DataFrame | None = None) -> str:
     """The draft of the results section for one unit, as plain text (one paragraph a line).
 
     assessments: monitor.attainment.assess rows; values: monitor.attainment.indicator_values rows.
     Empty when no target binds the unit.
     """
     return "\n".join(b.text for b in draft_blocks(unit, assessments, values, catalog, lang,
-                                                  unit_name=unit_name, as_of=as_of))
+                                                  unit_name=unit_name, as_of=as_of, units=units))

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 import pandas as pd
 
 from core.catalog import Catalog, Term
-from monitor import by_indicator, labels, overview
+from monitor import by_indicator, disputes, labels, overview
 from monitor import charts as dash
 from monitor.export.charts import HEIGHT, Chart
 from monitor.export.text import tx
@@ -59,11 +59,18 @@ def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, 
                                  "basis") if c in series]]
     years = list(term.years)
     ind = catalog.indicators[indicator]
+    notes = by_indicator.value_notes(series, catalog, indicator, label, lang)
+    # a total that includes a contradicted figure of a unit below: its point marked, whose figure said below
+    below = disputes.below_names(values[values["indicator"] == indicator], units, lang)
+    whose = [below.get((unit, indicator, int(y), "Y", o)) for y, o in zip(v["year"], v["org_type"], strict=True)]
+    notes += [f"{label.get(unit, unit)} ({int(y)}): {disputes.below_note(int(n), w, lang)}"
+              for y, n, w in zip(v["year"], v["n_disputed"], whose, strict=True) if w is not None]
+    series = series.assign(summed=[w is not None for w in whose])
     title = tx("chart_trend", lang, indicator=ind.name(lang), start=term.start, end=year)
     fig = dash.trend(series, unit=ind.unit, years=years, lang=lang, title=title,
                      targets=by_indicator.target_series(catalog, units, [unit], indicator, years, term.id),
                      projections=by_indicator.projections(assessed, indicator, [unit], term.end),
-                     notes=by_indicator.value_notes(series, catalog, indicator, label, lang))
+                     notes=notes)
     return Chart(fig, unit, indicator, year, title, kind="trend", group=ind.group, width=TREND_WIDTH,
                  height=TREND_HEIGHT, name=ind.name("vi"))
 

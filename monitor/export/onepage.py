@@ -57,12 +57,13 @@ def onepage_rows(data: PackData, unit: str) -> list[dict[str, str | bool]]:
     needed and achieved per year, the dispute sentence ('' if none), the committee's line ('' if none)."""
     lang = data.lang
     mine = data.assessed[data.assessed["unit_code"] == unit]
-    table = by_unit.unit_targets(mine, data.values, data.catalog, unit, lang, [])
+    table = by_unit.unit_targets(mine, data.values, data.catalog, unit, lang, [], units=data.units)
     rows = []
     for r, t in zip(mine.itertuples(index=False), table.itertuples(index=False), strict=True):
+        # "own": its report contradicts it; else a total that includes a contradicted figure of a unit below
         rows.append({"indicator": t.full_name, "value": t.latest, "target": t.target, "status": t.status,
                      "needed": t.needed, "achieved": t.achieved, "disputed": bool(t.dispute), "dispute": t.dispute,
-                     "committee": line(of_target(data, r), lang)})
+                     "own": bool(r.disputed), "committee": line(of_target(data, r), lang)})
     budget = committee_budget(len(rows))
     for row in rows:
         row["committee"] = shorten(str(row["committee"]), budget)
@@ -100,8 +101,9 @@ def _unit_html(data: PackData, unit: str) -> str:
     out.append(f"<table><colgroup>{cols}</colgroup><thead><tr>"
                + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>")
     for r in rows:
-        dispute = (f'<div class="note">{escape(tx("onepage_disputed", lang, mark=DISPUTED_MARK, text=r["dispute"]))}'
-                   "</div>" if r["disputed"] else "")
+        said = tx("onepage_disputed" if r["own"] else "onepage_disputed_below", lang, mark=DISPUTED_MARK,
+                  text=r["dispute"])
+        dispute = f'<div class="note">{escape(said)}</div>' if r["disputed"] else ""
         mark = f" {DISPUTED_MARK}" if r["disputed"] and DISPUTED_MARK not in str(r["status"]) else ""
         out.append(f'<tr><td>{escape(str(r["indicator"]))}{dispute}</td><td class="num">{escape(str(r["value"]))}{mark}'
                    f'</td><td>{escape(str(r["target"]))}</td><td>{escape(str(r["status"]))}</td>'
@@ -114,8 +116,10 @@ def _unit_html(data: PackData, unit: str) -> str:
     cut = any(str(r["committee"]).endswith(" …") for r in rows)
     symbols = " · ".join(status_label(s, lang) for s in STATUS_CODES
                          if any(status_label(s, lang) in str(r["status"]) for r in rows))
-    if any(r["disputed"] for r in rows):
+    if any(r["disputed"] and r["own"] for r in rows):
         symbols += f" · {DISPUTED_MARK} {tx('onepage_disputed', lang, mark='', text='').strip(' :')}"
+    if any(r["disputed"] and not r["own"] for r in rows):
+        symbols += f" · {tx('onepage_legend_below', lang, mark=DISPUTED_MARK)}"
     if cut:
         symbols += f" · {tx('onepage_cut', lang)}"
     out.append(f'<p class="legend">{escape(tx("onepage_legend", lang, symbols=symbols))}</p></section>')

@@ -28,7 +28,7 @@ from core.i18n import (
     short_unit_name,
     status_label,
 )
-from monitor import by_unit, labels, overview
+from monitor import by_unit, disputes, labels, overview
 from monitor.export.charts import Chart, png_size
 from monitor.export.committee import line as committee_line
 from monitor.export.committee import off_track as committee_off_track
@@ -133,6 +133,22 @@ def group_summary(data: PackData, group: str) -> list[str]:
         shown = items[:4] + ([tx("summary_more", lang, n=len(items) - 4)] if len(items) > 4 else [])
         lines.append(tx("summary_names", lang, label=status_label(status, lang, symbol=False),
                         names="; ".join(shown)))
+    # a total that includes a contradicted figure of a unit below: marked as the workbook marks it, and whose
+    below = disputes.below_names(data.values, data.units, lang)
+    items = []
+    for r in a.itertuples(index=False):
+        whose = disputes.latest_below(below, r)
+        if whose is None:
+            continue
+        unit = catalog.indicators[r.indicator].unit
+        what = short_name(catalog.indicators[r.indicator].name(lang))
+        if data.multi:
+            what = f"{short_unit_name(names.get(r.unit_code, r.unit_code), lang)} – {what}"
+        items.append(tx("summary_below_item", lang, what=what,
+                        value=fmt_value(r.latest_value, unit, lang, r.latest_qualifier),
+                        note=disputes.below_note(int(r.n_disputed), whose, lang)))
+    if items:
+        lines.append(f"{DISPUTED_MARK} " + "; ".join(items))
     return lines
 
 
@@ -161,7 +177,8 @@ def summary_rows(data: PackData) -> tuple[list[str], list[list[str]], list[list[
         latest = fmt_value(r.latest_value, ind.unit, lang, r.latest_qualifier)
         if not pd.isna(r.latest_year):
             latest += f" ({int(r.latest_year)})"
-        mark = f" {DISPUTED_MARK}" if getattr(r, "disputed", False) and r.status != "to_verify" else ""
+        # its own figure contradicted, or a total that includes one of a unit below (its note beside the chart)
+        mark = f" {DISPUTED_MARK}" if disputes.flagged(r) and r.status != "to_verify" else ""
         rows.append([ind.name(lang), target, latest + mark, status_label(r.status, lang) + mark])
         marks.append(["", "", "", r.status])
     return header, rows, marks
@@ -284,7 +301,7 @@ def committee_slide_lines(data: PackData, unit: str, r: object, a: dict | None) 
     assessment, one paragraph each."""
     lang = data.lang
     [row] = [x for x in by_unit.unit_targets(data.assessed.loc[[r.Index]], data.values,
-                                           data.catalog, unit, lang, []).itertuples(index=False)]
+                                           data.catalog, unit, lang, [], units=data.units).itertuples(index=False)]
     lines = [*([data.name(unit)] if data.multi else []),
              tx("committee_figures", lang, target=row.target, latest=row.latest, status=row.status),
              tx("committee_pace", lang, needed=row.needed, achieved=row.achieved)]

@@ -82,9 +82,7 @@ def _comparator(code: str, lang: str) -> str:
 
 def _below(data: PackData) -> dict[tuple[str, str, int, str, str], str]:
     """The sums that include a contradicted figure of a unit below them, with those units by name."""
-    names = labels.unit_names(data.units, data.lang)
-    return {key: "; ".join(names.get(u, u) for u in codes)
-            for key, codes in disputes.disputed_below(data.values, data.units).items()}
+    return {key: "; ".join(names) for key, names in disputes.below_names(data.values, data.units, data.lang).items()}
 
 
 def assessment_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any]]:
