@@ -103,12 +103,20 @@ def other_values(values: pd.DataFrame, assessed: pd.DataFrame, catalog: Catalog,
     v = v.assign(_o=v["indicator"].map(order)).sort_values("_o")
     return pd.DataFrame({
         "name": [indicator_label(catalog, i, lang) for i in v["indicator"]],
-        "value": [fmt_value(x, indicator_unit(catalog, i), lang, q)
-                  for x, i, q in zip(v["value"], v["indicator"], v["qualifier"], strict=True)],
+        # a figure its report contradicts, or a total that includes one of a unit below: marked as everywhere
+        "value": [fmt_value(x, indicator_unit(catalog, i), lang, q) + (f" {DISPUTED_MARK}" if m else "")
+                  for x, i, q, m in zip(v["value"], v["indicator"], v["qualifier"], _marked(v), strict=True)],
         "status": status_label(NO_TARGET, lang),
         "source": [source_text(x, b, n, lang, from_units=f) for x, b, n, f in zip(
             v["source"], v["basis"], v["n_units"], v.get("from_units", [""] * len(v)), strict=True)],
     })
+
+
+def _marked(v: pd.DataFrame) -> list[bool]:
+    """Each value row: its figure contradicted by its report, or a total including such a figure below."""
+    own = v["disputed"].fillna(False).astype(bool) if "disputed" in v else pd.Series(False, index=v.index)
+    below = v["n_disputed"].fillna(0) > 0 if "n_disputed" in v else pd.Series(False, index=v.index)
+    return list(own | below)
 
 
 def org_breakdown(by_type: dict[str, pd.DataFrame], catalog: Catalog, indicators: Sequence[str], year: int,
@@ -126,7 +134,7 @@ def org_breakdown(by_type: dict[str, pd.DataFrame], catalog: Catalog, indicators
             hit = f[f["indicator"] == ind]
             row[indicator_label(catalog, ind, lang, short=True)] = (
                 fmt_value(hit["value"].iloc[0], indicator_unit(catalog, ind), lang, hit["qualifier"].iloc[0])
-                if not hit.empty else MISSING)
+                + (f" {DISPUTED_MARK}" if _marked(hit)[0] else "") if not hit.empty else MISSING)
         rows.append(row)
     return pd.DataFrame(rows)
 
