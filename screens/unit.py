@@ -145,7 +145,8 @@ with guard(c):
         _committee.onepage(c, focus, now)
 
     others = c.memo("unit_others", focus, compute=lambda: by_unit.other_values(values, assessed, c.catalog, focus,
-                                                                              c.as_of, c.lang, c.group))
+                                                                              c.as_of, c.lang, c.group,
+                                                                              units=c.units))
     if not others.empty:
         st.subheader(c.t("other_indicators"))
         st.dataframe(others.rename(columns={"name": c.t("indicator"), "value": c.t("value"),
