@@ -478,3 +478,17 @@ def test_word_and_one_page_name_the_unit_below(summed: duckdb.DuckDBPyConnection
     assert '<div class="note">⚑ Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử</div>' in html
     assert "tự mâu thuẫn" not in html
     assert "⚑ tổng gồm số liệu đơn vị cấp dưới cần xác minh</p>" in html
+
+
+def test_the_organisation_type_table_marks_a_total_of_a_contradicted_figure(con: duckdb.DuckDBPyConnection) -> None:
+    """The Unit page's table by organisation type: Bình Định's 32,7% (Tây Sơn's contradicted 18/55 summed) and
+    Tây Sơn's own figure are marked ⚑; a figure nothing contradicts is not."""
+    from monitor import by_unit
+
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD", as_of=2022)
+    inds = ["org_excellent_share", "org_good_or_better_rate"]
+    for unit in ("BD", "BD-TAYSON"):
+        # the unit's whole-unit figures stand in for one type's frame (the sample has no figures by type)
+        table = by_unit.org_breakdown({"xa": d.values[d.values["unit_code"] == unit]}, cat, inds, 2022, "vi")
+        assert table.values.tolist() == [["Xã", "32,7% ⚑", "94,8%"]]
