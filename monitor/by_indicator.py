@@ -46,11 +46,12 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
                    year: int, units: pd.DataFrame, lang: str, catalog: Catalog | None = None) -> pd.DataFrame:
     """One row per unit for a bar chart: value in `year`, qualifier, status against its own target
     (or no_target), the target and its upper end; whether the value is disputed and (with `catalog`)
-    the sentence saying what its source contradicts."""
+    the sentence saying what its source contradicts. A total that includes a contradicted figure of a unit
+    below is disputed too, and `summed` says that this is why (its own report contradicts nothing)."""
     label = unit_names(units, lang)
     v = values[(values["indicator"] == indicator) & (values["year"] == year) & (values["period"] == "Y")
                & values["unit_code"].isin(list(rows))] if not values.empty else values
-    sums = _sums_below(values, indicator, units, label, lang, [year])
+    sums = sums_below(values, indicator, units, label, lang, [year])
     a = assessed[(assessed["indicator"] == indicator) & assessed["unit_code"].isin(list(rows))]
     a = a.set_index("unit_code")
     out = []
@@ -66,6 +67,7 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
                                             unit=indicator_unit(catalog, indicator), indicator=indicator))
                 if disputed and catalog is not None else "")
         below = sums.get((code, year, "Y", str(hit["org_type"].iloc[0]))) if len(hit) else None
+        summed = bool(below) and not disputed
         if below:  # a sum of a contradicted figure of a unit below: marked too, the note says whose
             disputed, note = True, "; ".join(x for x in (note, below) if x)
         if code in a.index:
@@ -76,9 +78,10 @@ def indicator_rows(assessed: pd.DataFrame, values: pd.DataFrame, indicator: str,
             status, target, high, comparator = NO_TARGET, np.nan, np.nan, ""
         out.append({"unit_code": code, "unit_name": label.get(code, code), "value": value,
                     "qualifier": qualifier, "status": status, "target": target, "target_high": high,
-                    "comparator": comparator, "source": source, "disputed": disputed, "note": note})
+                    "comparator": comparator, "source": source, "disputed": disputed, "summed": summed,
+                    "note": note})
     return pd.DataFrame(out, columns=["unit_code", "unit_name", "value", "qualifier", "status", "target",
-                                      "target_high", "comparator", "source", "disputed", "note"])
+                                      "target_high", "comparator", "source", "disputed", "summed", "note"])
 
 
 def value_notes(series: pd.DataFrame, catalog: Catalog, indicator: str, names_of: dict[str, str],
@@ -92,6 +95,22 @@ def value_notes(series: pd.DataFrame, catalog: Catalog, indicator: str, names_of
         text = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value, unit=unit, indicator=indicator))
         out.append(f"{names_of.get(r.unit_code, r.unit_code)} ({int(r.year)}): {text}")
     return out
+
+
+def trend_marks(series: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, indicator: str,
+                units: pd.DataFrame, names_of: dict[str, str], lang: str) -> tuple[pd.DataFrame, list[str]]:
+    """For a trend chart (monitor.charts.trend): the series with `summed`, a total that includes a contradicted
+    figure of a unit below, and the notes under the chart: value_notes, then "unit (year): gồm 1 số liệu đơn vị
+    cấp dưới cần xác minh: Tây Sơn" for each such total. `values` holds the units below (whose figures)."""
+    notes = value_notes(series, catalog, indicator, names_of, lang)
+    if series.empty:
+        return series.assign(summed=pd.Series(dtype=bool)), notes
+    sums = sums_below(values, indicator, units, names_of, lang, sorted({int(y) for y in series["year"]}))
+    whose = [sums.get((u, int(y), p, o)) for u, y, p, o in zip(series["unit_code"], series["year"], series["period"],
+                                                                series["org_type"], strict=True)]
+    notes += [f"{names_of.get(u, u)} ({int(y)}): {w}" for u, y, w in zip(series["unit_code"], series["year"], whose,
+                                                                         strict=True) if w]
+    return series.assign(summed=[bool(w) for w in whose]), notes
 
 
 def _year_status(r: pd.Series, value: float, year: int) -> str:
@@ -110,7 +129,7 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
     unit_kind = indicator_unit(catalog, indicator)
     periods = {p: catalog.periods[p].name(lang) for p in catalog.periods}
     v = v.sort_values(["unit_code", "year", "period"])
-    sums = _sums_below(values, indicator, units, label, lang, years)
+    sums = sums_below(values, indicator, units, label, lang, years)
     below = [sums.get((u, int(y), p, o), "") for u, y, p, o in zip(v["unit_code"], v["year"], v["period"],
                                                                    v["org_type"], strict=True)]
     disputed = v.get("disputed", pd.Series(False, index=v.index)).fillna(False).astype(bool)
@@ -131,7 +150,7 @@ def values_table(values: pd.DataFrame, indicator: str, rows: Sequence[str], unit
     })
 
 
-def _sums_below(values: pd.DataFrame, indicator: str, units: pd.DataFrame, label: dict[str, str], lang: str,
+def sums_below(values: pd.DataFrame, indicator: str, units: pd.DataFrame, label: dict[str, str], lang: str,
                 years: Sequence[int]) -> dict[tuple[str, int, str, str], str]:
     """(unit, year, period, org type) → 'gồm 1 số liệu đơn vị cấp dưới cần xác minh: Tây Sơn' for the
     indicator's sums that include a contradicted figure of a unit below them."""

@@ -25,7 +25,7 @@ from core.i18n import (
     status_label,
     t,
 )
-from monitor.disputes import below_names, dispute_note, flagged, latest_below
+from monitor.disputes import below_names, below_note, dispute_note, flagged, latest_below
 from monitor.labels import indicator_label, indicator_unit
 
 
@@ -91,8 +91,10 @@ def _progress(r: object) -> float | None:
 
 
 def other_values(values: pd.DataFrame, assessed: pd.DataFrame, catalog: Catalog, unit: str, year: int,
-                 lang: str, group: str = "") -> pd.DataFrame:
-    """Headline indicators the unit has figures for in `year` but no target for: value + 'no target'."""
+                 lang: str, group: str = "", *, units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Headline indicators the unit has figures for in `year` but no target for: value + 'no target'. A figure
+    its report contradicts is marked ⚑, and so is a total that includes one of a unit below; given `units`
+    (and `values` of the units below), the source says whose figure that is."""
     if values.empty:
         return pd.DataFrame(columns=["name", "value", "status", "source"])
     targeted = set(assessed.loc[assessed["unit_code"] == unit, "indicator"])
@@ -103,12 +105,32 @@ def other_values(values: pd.DataFrame, assessed: pd.DataFrame, catalog: Catalog,
     v = v.assign(_o=v["indicator"].map(order)).sort_values("_o")
     return pd.DataFrame({
         "name": [indicator_label(catalog, i, lang) for i in v["indicator"]],
-        "value": [fmt_value(x, indicator_unit(catalog, i), lang, q)
-                  for x, i, q in zip(v["value"], v["indicator"], v["qualifier"], strict=True)],
+        # a figure its report contradicts, or a total that includes one of a unit below: marked as everywhere
+        "value": [fmt_value(x, indicator_unit(catalog, i), lang, q) + (f" {DISPUTED_MARK}" if m else "")
+                  for x, i, q, m in zip(v["value"], v["indicator"], v["qualifier"], _marked(v), strict=True)],
         "status": status_label(NO_TARGET, lang),
-        "source": [source_text(x, b, n, lang, from_units=f) for x, b, n, f in zip(
-            v["source"], v["basis"], v["n_units"], v.get("from_units", [""] * len(v)), strict=True)],
+        "source": [source_text(x, b, n, lang, from_units=f) + (f"; {w}" if w else "") for x, b, n, f, w in zip(
+            v["source"], v["basis"], v["n_units"], v.get("from_units", [""] * len(v)), _whose(v, units, values, lang),
+            strict=True)],
     })
+
+
+def _whose(v: pd.DataFrame, units: pd.DataFrame | None, values: pd.DataFrame, lang: str) -> list[str]:
+    """Each value row that is a total including a contradicted figure of a unit below: 'gồm 1 số liệu đơn vị
+    cấp dưới cần xác minh: Tây Sơn' ('' for the others, and for all without `units`)."""
+    if units is None or v.empty or "n_disputed" not in v:
+        return [""] * len(v)
+    below = below_names(values, units, lang)
+    keys = zip(v["unit_code"], v["indicator"], v["year"], v["period"], v["org_type"], strict=True)
+    return [below_note(int(n), below[k], lang) if (k := (u, i, int(y), p, o)) in below else ""
+            for (u, i, y, p, o), n in zip(keys, v["n_disputed"].fillna(0), strict=True)]
+
+
+def _marked(v: pd.DataFrame) -> list[bool]:
+    """Each value row: its figure contradicted by its report, or a total including such a figure below."""
+    own = v["disputed"].fillna(False).astype(bool) if "disputed" in v else pd.Series(False, index=v.index)
+    below = v["n_disputed"].fillna(0) > 0 if "n_disputed" in v else pd.Series(False, index=v.index)
+    return list(own | below)
 
 
 def org_breakdown(by_type: dict[str, pd.DataFrame], catalog: Catalog, indicators: Sequence[str], year: int,
@@ -126,7 +148,7 @@ def org_breakdown(by_type: dict[str, pd.DataFrame], catalog: Catalog, indicators
             hit = f[f["indicator"] == ind]
             row[indicator_label(catalog, ind, lang, short=True)] = (
                 fmt_value(hit["value"].iloc[0], indicator_unit(catalog, ind), lang, hit["qualifier"].iloc[0])
-                if not hit.empty else MISSING)
+                + (f" {DISPUTED_MARK}" if _marked(hit)[0] else "") if not hit.empty else MISSING)
         rows.append(row)
     return pd.DataFrame(rows)
 

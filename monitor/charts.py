@@ -157,7 +157,8 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
     """Units as horizontal bars sorted by value, coloured and labelled by status, with the target as a
     line (a band for a range) when every unit shares it, else as a tick on each bar.
 
-    frame: unit_code, unit_name, value, qualifier, status, target, target_high, comparator.
+    frame: unit_code, unit_name, value, qualifier, status, target, target_high, comparator (disputed, summed
+    and note optional: the mark of a contradicted figure, or of a total that includes one, and what it is).
     A bar for a bound ('trên 90%') is hatched: its true length is unknown.
     """
     if frame.empty:
@@ -192,10 +193,13 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
         ))
     _add_targets(fig, f, unit, lang)
     disputed = f[f["disputed"].fillna(False).astype(bool) & ~f["_missing"]] if "disputed" in f else f.iloc[:0]
-    _mark_disputed(fig, disputed["value"], disputed["unit_code"],
-                   [f"<b>{n}</b><br>{_wrap(str(x))}" for n, x in zip(disputed["unit_name"],
-                                                                     disputed.get("note", [""] * len(disputed)),
-                                                                     strict=True)], lang)
+    # a total that includes a contradicted figure of a unit below (`summed`): the same mark under its own name
+    summed = disputed["summed"].fillna(False).astype(bool) if "summed" in disputed else pd.Series(False, disputed.index)
+    for part, name in ((disputed[~summed], "dispute_marker"), (disputed[summed], "dispute_marker_below")):
+        _mark_disputed(fig, part["value"], part["unit_code"],
+                       [f"<b>{n}</b><br>{_wrap(str(x))}" for n, x in zip(part["unit_name"],
+                                                                         part.get("note", [""] * len(part)),
+                                                                         strict=True)], lang, name=name)
     top = np.nanmax(np.r_[f["value"].to_numpy(dtype=float), f["target"].to_numpy(dtype=float),
                           f["target_high"].to_numpy(dtype=float), 0.0])
     fig.update_xaxes(range=[0, bar_axis_max(top, unit) * 1.18], gridcolor="#E5E5E5", zeroline=True,
@@ -472,12 +476,16 @@ def heatmap(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status_label(s, lang),
                                      marker={"symbol": "square", "size": 14, "color": _color(s),
                                              "line": {"color": "#666666", "width": 1}}))
-    if "disputed" in grid and (grid["disputed"].astype(bool) & (grid["status"] != "to_verify")).any():
-        # the mark beside a value its report contradicts, every reading giving the same verdict
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t("disputed_mark_legend", lang,
-                                                                           mark=DISPUTED_MARK),
-                                 marker={"symbol": "square", "size": 14, "color": "#FFFFFF",
-                                         "line": {"color": "#666666", "width": 1}}))
+    if "disputed" in grid:
+        # the mark beside a value its report contradicts, every reading giving the same verdict; beside a total
+        # that includes such a figure of a unit below (`summed`), the same mark under its own name
+        stands = grid["disputed"].astype(bool) & (grid["status"] != "to_verify")
+        summed = grid["summed"].fillna(False).astype(bool) if "summed" in grid else pd.Series(False, grid.index)
+        for rows, key in ((stands & ~summed, "disputed_mark_legend"), (stands & summed, "dispute_below_legend")):
+            if rows.any():
+                fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t(key, lang, mark=DISPUTED_MARK),
+                                         marker={"symbol": "square", "size": 14, "color": "#FFFFFF",
+                                                 "line": {"color": "#666666", "width": 1}}))
     # Wrapped labels narrower than a column on a 1280 px laptop (about 75 px for 8 or 9 columns: 11 characters
     # of 10 px type), so that neighbours never touch; the full name is in each cell's hover.
     chars, size = (18, 12) if len(col_ids) <= 5 else (13, 11) if len(col_ids) <= 7 else (11, 10)
@@ -535,7 +543,9 @@ def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_uni
             hoverinfo="text", customdata=part["unit_code"],
         ))
     disputed = frame[frame["disputed"].astype(bool)] if "disputed" in frame else frame.iloc[:0]
-    _mark_disputed(fig, disputed["x"], disputed["y"], [f"<b>{n}</b>" for n in disputed["unit_name"]], lang)
+    summed = disputed["summed"].fillna(False).astype(bool) if "summed" in disputed else pd.Series(False, disputed.index)
+    for part, key in ((disputed[~summed], "dispute_marker"), (disputed[summed], "dispute_marker_below")):
+        _mark_disputed(fig, part["x"], part["y"], [f"<b>{n}</b>" for n in part["unit_name"]], lang, name=key)
     fig.update_xaxes(title={"text": x_name}, gridcolor="#E5E5E5", **_axis_format(x_unit))
     fig.update_yaxes(title={"text": y_name}, gridcolor="#E5E5E5", **_axis_format(y_unit))
     fig = _base(fig, lang, title, height=520, legend_below=True)
@@ -556,7 +566,8 @@ def small_multiples(series: pd.DataFrame, *, unit: str, years: Sequence[int], na
     the years, every point labelled with its value, and its own target as a grey step line, so that two
     to five units can be read against their targets without hovering.
 
-    series: unit_code, year, value, qualifier (disputed optional); targets: unit_code, year, target."""
+    series: unit_code, year, value, qualifier (disputed, summed optional: marked ⚑); targets: unit_code, year,
+    target."""
     from plotly.subplots import make_subplots
 
     codes = list(names)
@@ -572,8 +583,9 @@ def small_multiples(series: pd.DataFrame, *, unit: str, years: Sequence[int], na
             textfont={"size": 11}, name=names[code], showlegend=False, hoverinfo="skip", cliponaxis=False,
             line={"color": LINE_COLORS[0], "width": 2.5}, marker={"symbol": LINE_MARKERS[0], "size": 8},
         ), row=1, col=col)
-        if "disputed" in s:
-            d = s[s["disputed"].fillna(False).astype(bool)]
+        if "disputed" in s:  # a contradicted figure, or a total that includes one of a unit below (`summed`)
+            d = s[s["disputed"].fillna(False).astype(bool)
+                  | (s["summed"].fillna(False).astype(bool) if "summed" in s else False)]
             if not d.empty:
                 fig.add_trace(go.Scatter(x=d["year"], y=d["value"], mode="text", text=[DISPUTED_MARK] * len(d),
                                          textposition="bottom center", showlegend=False, hoverinfo="skip"),

@@ -20,7 +20,7 @@ from core.i18n import (
     status_label,
     t,
 )
-from monitor.by_indicator import indicator_rows
+from monitor.by_indicator import indicator_rows, sums_below
 from monitor.disputes import dispute_sentences
 from monitor.labels import indicator_unit, unit_names
 
@@ -96,8 +96,9 @@ def varied_first(values: pd.DataFrame, options: Sequence[str], rows: Sequence[st
 def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], year: int,
                   units: pd.DataFrame, lang: str, catalog: Catalog | None = None) -> pd.DataFrame:
     """One row per unit with both indicators in `year` (whole year); `disputed` when either figure is,
-    and (with `catalog`) the sentence saying what its source contradicts."""
-    cols = ["unit_code", "unit_name", "kind", "x", "y", "x_qualifier", "y_qualifier", "disputed", "note"]
+    and (with `catalog`) the sentence saying what its source contradicts; `summed` when neither is but one is a
+    total that includes a contradicted figure of a unit below (the note names that unit)."""
+    cols = ["unit_code", "unit_name", "kind", "x", "y", "x_qualifier", "y_qualifier", "disputed", "summed", "note"]
     v = values[values["unit_code"].isin(list(rows)) & (values["year"] == year) & (values["period"] == "Y")]
     if v.empty:
         return pd.DataFrame(columns=cols)
@@ -107,18 +108,28 @@ def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], yea
     label = unit_names(units, lang)
     kinds = units.set_index("unit_code")["kind"].to_dict()
 
+    # a total that includes a contradicted figure of a unit below: marked too, the note says whose (`summed`)
+    sums = {ind: sums_below(values, ind, units, label, lang, [year]) for ind in (x, y)}
+
+    def below(code: str, ind: str, frame: pd.DataFrame) -> str:
+        return sums[ind].get((code, year, "Y", str(frame.loc[code, "org_type"])), "") if "org_type" in frame else ""
+
+    def own(code: str) -> bool:
+        return bool(vx.loc[code].get("disputed", False)) or bool(vy.loc[code].get("disputed", False))
+
     def note(code: str) -> str:
-        if catalog is None:
-            return ""
         parts = []
         for ind, frame in ((x, vx), (y, vy)):
             r = frame.loc[code]
-            if bool(r.get("disputed", False)):
+            if bool(r.get("disputed", False)) and catalog is not None:
                 parts += dispute_sentences(r["findings"], catalog, lang, value=r["value"],
                                            unit=indicator_unit(catalog, ind), indicator=ind)
+            parts += [w] if (w := below(code, ind, frame)) else []
         return "; ".join(dict.fromkeys(parts))
 
-    disputed = [bool(vx.loc[c].get("disputed", False)) or bool(vy.loc[c].get("disputed", False)) for c in both]
+    notes = {c: note(c) for c in both}
+    summed = [not own(c) and bool(notes[c]) for c in both]
+    disputed = [own(c) or s for c, s in zip(both, summed, strict=True)]
     return pd.DataFrame({
         "unit_code": both,
         "unit_name": [label.get(c, c) for c in both],
@@ -128,7 +139,8 @@ def scatter_frame(values: pd.DataFrame, x: str, y: str, rows: Sequence[str], yea
         "x_qualifier": [str(vx.loc[c, "qualifier"]) for c in both],
         "y_qualifier": [str(vy.loc[c, "qualifier"]) for c in both],
         "disputed": disputed,
-        "note": [note(c) if d else "" for c, d in zip(both, disputed, strict=True)],
+        "summed": summed,
+        "note": [notes[c] if d else "" for c, d in zip(both, disputed, strict=True)],
     }, columns=cols)
 
 

@@ -59,7 +59,7 @@ def status_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame, r
     in the resolution's order, so no unit shows a column that is not its own.
     """
     cols = ["section", "section_title", "unit_code", "unit_name", "indicator", "column", "column_full", "status",
-            "cell", "hover", "target_id", "order", "disputed", "year"]
+            "cell", "hover", "target_id", "order", "disputed", "summed", "year"]
     a = assessed[assessed["unit_code"].isin(list(rows))]
     if group:
         a = a[a["group"] == group]
@@ -99,7 +99,8 @@ def status_grid(assessed: pd.DataFrame, catalog: Catalog, units: pd.DataFrame, r
                     "indicator": r.indicator, "column": indicator_label(catalog, r.indicator, lang, short=True),
                     "column_full": indicator_label(catalog, r.indicator, lang), "status": r.status,
                     "cell": cell, "hover": hover, "target_id": r.target_id, "order": order[r.indicator],
-                    "disputed": disputed, "year": None if is_missing(r.latest_year) else int(r.latest_year)})
+                    "disputed": disputed, "summed": disputed and not bool(r.disputed),  # a total's mark
+                    "year": None if is_missing(r.latest_year) else int(r.latest_year)})
     return pd.DataFrame(out, columns=cols)
 
 

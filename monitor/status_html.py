@@ -30,27 +30,43 @@ def _plain(hover: str) -> str:
 _CHIP = "padding:1px 6px;border-radius:3px;border:1px solid #888;margin-right:4px;white-space:nowrap"
 
 
-def status_chips(codes: Sequence[str], lang: str = "vi", *, disputed: bool = False) -> str:
+def status_chips(codes: Sequence[str], lang: str = "vi", *, disputed: bool = False, below: bool = False) -> str:
     """A legend: each status as a chip of its colour with its symbol and name (never colour alone),
-    how it was decided in its tooltip; with `disputed`, the mark of a contradicted figure too."""
+    how it was decided in its tooltip; with `disputed`, the mark of a contradicted figure too; with `below`,
+    the mark of a total that includes a contradicted figure of a unit below (its own report contradicts nothing)."""
     chips = [f'<span class="chip" style="background:{status_style(s)["color"]};color:{status_style(s)["text"]};'
              f'{_CHIP}" title="{html.escape(status_help(s, lang))}">{html.escape(status_label(s, lang))}</span>'
              for s in codes]
-    if disputed:
+    marks = [("disputed_mark_legend", "disputed_mark_help")] if disputed else []
+    marks += [("dispute_below_legend", "dispute_below_help")] if below else []
+    for legend, help_key in marks:
         chips.append(f'<span class="chip mark" style="background:#FFFFFF;color:#000000;{_CHIP}" '
-                     f'title="{html.escape(t("disputed_mark_help", lang))}">'
-                     f'{html.escape(t("disputed_mark_legend", lang, mark=DISPUTED_MARK))}</span>')
+                     f'title="{html.escape(t(help_key, lang))}">'
+                     f'{html.escape(t(legend, lang, mark=DISPUTED_MARK))}</span>')
     return " ".join(chips)
 
 
-def marked(frame: pd.DataFrame) -> bool:
-    """Whether any row carries the mark of a contradicted figure whose verdict stands (⚑)."""
+def marks(frame: pd.DataFrame) -> tuple[bool, bool]:
+    """Whether any row carries the mark (⚑, its verdict standing) of a figure its own report contradicts, and
+    whether any carries it as a total that includes a contradicted figure of a unit below: `summed`
+    (by_indicator.indicator_rows) or n_disputed > 0 (assess)."""
     if "disputed" not in frame:
-        return False
-    flag = frame["disputed"].fillna(False).astype(bool)
-    if "n_disputed" in frame:  # a sum that includes a contradicted figure of a unit below carries it too
-        flag = flag | (frame["n_disputed"].fillna(0) > 0)
-    return bool((flag & (frame["status"] != "to_verify")).any())
+        return False, False
+    disputed = frame["disputed"].fillna(False).astype(bool)
+    if "summed" in frame:
+        below = frame["summed"].fillna(False).astype(bool)
+    elif "n_disputed" in frame:
+        below = (frame["n_disputed"].fillna(0) > 0) & ~disputed
+    else:
+        below = pd.Series(False, index=frame.index)
+    stands = frame["status"] != "to_verify"
+    return bool((disputed & ~below & stands).any()), bool((below & stands).any())
+
+
+def marked(frame: pd.DataFrame) -> bool:
+    """Whether any row carries the mark of a contradicted figure whose verdict stands (⚑), its own or that of
+    a unit below a total."""
+    return any(marks(frame))
 
 
 def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str, str], lang: str = "vi",
@@ -79,8 +95,9 @@ def heatmap_html(grid: pd.DataFrame, *, rows: Sequence[str], row_names: dict[str
                        f'data-unit="{esc(unit)}" data-indicator="{esc(ind)}">{esc(g.cell)}</td>')
         body.append(f'<tr><th scope="row"><button type="button" data-unit="{esc(unit)}" '
                     f'title="{esc(t("open_unit", lang))}: {name}">{name}</button></th>{"".join(tds)}</tr>')
+    own, below = marks(grid)
     legend = status_chips([s for s in STATUS_CODES if (grid["status"] == s).any()], lang,
-                          disputed=marked(grid))
+                          disputed=own, below=below)
     return (f'<div class="scorecard" lang="{esc(lang)}"><div class="scroll"><table aria-label="{esc(label)}">'
             f'<thead><tr><th scope="col" class="corner">{esc(t("unit", lang))}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div><div class="legend">{legend}</div></div>')

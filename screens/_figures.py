@@ -23,8 +23,8 @@ def chart(fig: go.Figure, filename: str, *, key: str | None = None, select: bool
                            on_select="rerun" if select else "ignore", selection_mode="points", alt=alt)
 
 
-def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES, *, disputed: bool = False) -> None:
-    st.markdown(f"<div style='line-height:2'>{status_chips(codes, c.lang, disputed=disputed)}</div>",
+def status_legend(c: Ctx, codes: Sequence[str] = STATUS_CODES, *, disputed: bool = False, below: bool = False) -> None:
+    st.markdown(f"<div style='line-height:2'>{status_chips(codes, c.lang, disputed=disputed, below=below)}</div>",
                 unsafe_allow_html=True)
 
 

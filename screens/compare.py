@@ -57,6 +57,8 @@ with guard(c):
 
         def chosen_figure() -> object:
             series = comparison.compare_series(values, rank_by, chosen, years)
+            # a total that includes a contradicted figure of a unit below: marked ⚑ like a contradicted one
+            series, _ = by_indicator.trend_marks(series, values, c.catalog, rank_by, c.units, names, c.lang)
             targets = by_indicator.target_series(c.catalog, c.units, chosen, rank_by, years, c.term.id)
             return small_multiples(series, unit=labels.indicator_unit(c.catalog, rank_by), years=years,
                                    names={u: names.get(u, u) for u in chosen}, lang=c.lang,

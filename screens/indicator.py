@@ -8,7 +8,7 @@ import streamlit as st
 from core.i18n import STATUS_CODES
 from monitor import by_indicator, labels
 from monitor.charts import bars, download_name, trend
-from monitor.status_html import marked
+from monitor.status_html import marks
 from screens import _export
 from screens._context import ctx, indicator_options, scope_caption
 from screens._escape import esc
@@ -42,8 +42,9 @@ with guard(c):
             frame, unit=unit, lang=c.lang, title=c.t("bars_title", indicator=name, year=c.as_of),
             higher_is_better=higher))
         chart(fig, download_name(c.scope, ind, c.as_of), key="indicator_bars")
+        own, below = marks(frame)  # the legend names each mark for what it is
         status_legend(c, sorted(set(frame["status"]), key=lambda s: list(STATUS_CODES).index(s)
-                                if s in STATUS_CODES else 99), disputed=marked(frame))
+                                if s in STATUS_CODES else 99), disputed=own, below=below)
     else:
         st.info(c.t("no_data", what=f"{esc(name)}, {c.as_of}"))
 
@@ -67,7 +68,8 @@ with guard(c):
                  .sort_values(["_o", "year"]))
             targets = by_indicator.target_series(c.catalog, c.units, picked, ind, c.years, c.term.id)
             proj = by_indicator.projections(assessed, ind, picked, c.term.end)
-            notes = by_indicator.value_notes(s, c.catalog, ind, names, c.lang)
+            # a total that includes a contradicted figure of a unit below: marked, whose figure said under the chart
+            s, notes = by_indicator.trend_marks(s, values, c.catalog, ind, c.units, names, c.lang)
             return trend(s, unit=unit, years=c.years, lang=c.lang, title=name, targets=targets, projections=proj,
                          notes=notes)
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from monitor import by_unit, committee, labels, overview, unit_tree
 from monitor.export.selection import draft_of, selection_data
-from monitor.status_html import marked
+from monitor.status_html import marks
 from screens import _committee, _export
 from screens._context import ctx
 from screens._escape import esc
@@ -118,12 +118,14 @@ with guard(c):
         headline(c, counts, overview.headline_codes(counts))
         years = [y for y in c.years if y <= c.as_of]
         table = c.memo("unit_targets", focus, compute=lambda: by_unit.unit_targets(assessed, values, c.catalog, focus,
-                                                                                  c.lang, years, c.group))
+                                                                                  c.lang, years, c.group,
+                                                                                  units=c.units))
         if table.empty:
             st.info(c.t("no_data", what=c.catalog.groups[c.group].name(c.lang) if c.group else str(c.as_of)))
         else:
             _targets_compact(table, years)
-            status_legend(c, disputed=marked(mine))
+            own, below = marks(mine)  # the legend names each mark for what it is
+            status_legend(c, disputed=own, below=below)
             with st.expander(c.t("unit_details"), icon=":material/table_rows:"):
                 _targets_details(table, years)
         _committee.section(c, focus, mine, now)  # the committee's assessments, beside the figures
@@ -143,7 +145,8 @@ with guard(c):
         _committee.onepage(c, focus, now)
 
     others = c.memo("unit_others", focus, compute=lambda: by_unit.other_values(values, assessed, c.catalog, focus,
-                                                                              c.as_of, c.lang, c.group))
+                                                                              c.as_of, c.lang, c.group,
+                                                                              units=c.units))
     if not others.empty:
         st.subheader(c.t("other_indicators"))
         st.dataframe(others.rename(columns={"name": c.t("indicator"), "value": c.t("value"),

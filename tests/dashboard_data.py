@@ -38,6 +38,36 @@ def demo_db(factory: pytest.TempPathFactory) -> Path:
     return _built["demo"]
 
 
+# Two provinces under the country. Tỉnh Thử has no figure of its own: its department-level leaders' rate is its
+# district's, whose 2022 report writes 91% for 54/60 (90,0%); Tỉnh Đối Chứng's own figures contradict nothing.
+TOTALS_UNITS = [("VN", "Toàn quốc", "Country", "", "country"),
+                ("P", "Tỉnh Thử", "Test Province", "VN", "province"),
+                ("D", "Đảng bộ huyện Thử", "Test District", "P", "district"),
+                ("Q", "Tỉnh Đối Chứng", "Control Province", "VN", "province")]
+TOTALS_FACTS = [
+    ("D", 2021, "Y", "", "dept_leaders_rated", 60, "", "BC 2021"),
+    ("D", 2021, "Y", "", "dept_leaders_good_or_better", 57, "", "BC 2021"),
+    ("D", 2022, "Y", "", "dept_leaders_rated", 60, "", "BC 2022"),
+    ("D", 2022, "Y", "", "dept_leaders_good_or_better", 54, "", "BC 2022"),
+    ("D", 2022, "Y", "", "dept_leaders_good_or_better_rate", 91, "", "BC 2022, tr. 2"),
+    ("Q", 2021, "Y", "", "dept_leaders_rated", 40, "", "BC Q 2021"),
+    ("Q", 2021, "Y", "", "dept_leaders_good_or_better", 39, "", "BC Q 2021"),
+    ("Q", 2022, "Y", "", "dept_leaders_rated", 40, "", "BC Q 2022"),
+    ("Q", 2022, "Y", "", "dept_leaders_good_or_better", 38, "", "BC Q 2022"),
+]
+
+
+def totals_db(factory: pytest.TempPathFactory) -> Path:
+    """A total that includes a contradicted figure of a unit below, shown as a row (the country's provinces)."""
+    if "totals" not in _built:
+        from tests.inputs import write_inputs
+
+        root = factory.mktemp("dash-totals")
+        load(write_inputs(root, TOTALS_UNITS, TOTALS_FACTS), root / "totals.duckdb")
+        _built["totals"] = root / "totals.duckdb"
+    return _built["totals"]
+
+
 def empty_db(factory: pytest.TempPathFactory) -> Path:
     """A database with the schema and no rows at all."""
     if "empty" not in _built:

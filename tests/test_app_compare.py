@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pptx import Presentation
 
-from tests.dashboard_data import demo_db, empty_db, frames, plotly_array, run_app, sample_db
+from tests.dashboard_data import demo_db, empty_db, frames, plotly_array, run_app, sample_db, totals_db
 from tests.download_spy import require_chromium, spy_downloads, zip_members
 
 
@@ -155,3 +155,23 @@ def test_download_of_the_blocs_with_charts(monkeypatch: pytest.MonkeyPatch, demo
     assert [r.cells[0].text for r in list(table.rows)[1:]] == [
         "Đảng bộ Khối Cơ quan tỉnh Ngọc Sơn (mô phỏng)", "Đảng bộ Khối Doanh nghiệp tỉnh Ngọc Sơn (mô phỏng)",
         "Đảng bộ Khối Sự nghiệp tỉnh Ngọc Sơn (mô phỏng)"]
+
+
+def test_a_total_that_includes_a_contradicted_figure_below(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tỉnh Thử's 90,0% in 2022 is its district's 54/60, whose report writes 91%: its panel marks that point ⚑
+    as a contradicted figure's, the ranking marks its status and says whose figure it includes; Tỉnh Đối Chứng's
+    figures are not marked."""
+    at = run_app(monkeypatch, totals_db(tmp_path_factory), "compare", unit="VN", year="2022",
+                 rank="dept_leaders_good_or_better_rate", units="P,Q")
+    assert not at.exception
+    chosen = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                  if "Tỉnh Đối Chứng" in json.dumps(json.loads(el.proto.spec)["layout"].get("annotations", []),
+                                                    ensure_ascii=False))
+    marks = [(tr.get("xaxis", "x"), plotly_array(tr["x"]), plotly_array(tr["y"])) for tr in chosen["data"]
+             if tr.get("text") == ["⚑"]]
+    assert marks == [("x", [2022], [pytest.approx(90.0)])]  # the first panel, Tỉnh Thử's
+    ranking = frames(at)[0]
+    assert ranking[["Đơn vị", "Giá trị", "Tình trạng", "Số liệu cần xác minh"]].values.tolist() == [
+        ["Tỉnh Đối Chứng", "95,0%", "✔ Đạt", ""],
+        ["Tỉnh Thử", "90,0%", "✖ Nguy cơ không đạt ⚑", "Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử"]]

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts
+from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts, totals_db
 from tests.download_spy import spy_downloads, without_chromium, zip_members
 
 
@@ -105,3 +105,38 @@ def test_download_of_the_selection(monkeypatch: pytest.MonkeyPatch, sample: Path
     book = openpyxl.load_workbook(io.BytesIO(seen["TH_khoi_so-lieu_2023.xlsx"]()), read_only=True)
     rows = list(book["Đánh giá chỉ tiêu"].iter_rows(min_row=2, values_only=True))
     assert {r[-1] for r in rows} == {"TH-KHOI"} and {r[3] for r in rows} == {"Cơ quan, doanh nghiệp"}
+
+
+def _marks(fig: dict) -> list[tuple]:
+    return [(tr["name"], tr.get("x"), tr.get("y"), tr.get("hovertext")) for tr in fig["data"]
+            if "⚑" in tr.get("name", "")]
+
+
+@pytest.mark.parametrize("lang,marker,chip,note", [
+    ("vi", "⚑ Tổng gồm số liệu cấp dưới cần xác minh", "⚑ tổng gồm số liệu đơn vị cấp dưới cần xác minh",
+     "Tỉnh Thử (2022): gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử"),
+    ("en", "⚑ A total including figures to verify", "⚑ a total including figures of units below to verify",
+     "Test Province (2022): includes 1 figure(s) of units below to verify: Test District"),
+])
+def test_a_total_that_includes_a_contradicted_figure_below(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path_factory: pytest.TempPathFactory, lang: str,
+                                                           marker: str, chip: str, note: str) -> None:
+    """Tỉnh Thử's 90,0% is its district's 54/60, whose report writes 91%: the trend marks the total's point as
+    the exported trend does, and the bars' legend, hover and chips call it a total that includes a figure to
+    verify, never a report that contradicts itself (the province's own report says nothing)."""
+    at = run_app(monkeypatch, totals_db(tmp_path_factory), "indicator", unit="VN", year="2022",
+                 ind="dept_leaders_good_or_better_rate", lang=lang)
+    assert not at.exception
+    bars, trend = _figures(at)
+    name, district = ("Tỉnh Thử", "Đảng bộ huyện Thử") if lang == "vi" else ("Test Province", "Test District")
+    whose = note.split(": ", 1)[1]
+    assert _marks(bars) == [(marker, [pytest.approx(90.0)], ["P"], [f"<b>{name}</b><br>{whose}"])]
+    assert bars["layout"]["meta"]["note"] == [f"⚑ {name}: {whose}"]
+    assert _marks(trend) == [(marker, [2022], [pytest.approx(90.0)], [f"<b>{name}</b> 2022"])]
+    assert trend["layout"]["meta"]["note"] == [f"⚑ {note}"]
+    assert whose.endswith(district)
+    [chips] = [m.value for m in at.markdown if "chip mark" in m.value]
+    assert f">{chip}</span>" in chips
+    # one mark in the legend: the chip of a figure whose own report contradicts itself is not there
+    assert chips.count('class="chip mark"') == 1
+    assert "mọi cách đọc" not in chips and "every reading" not in chips

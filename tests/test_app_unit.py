@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts
+from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts, totals_db
 from tests.download_spy import require_chromium, spy_downloads, without_chromium, zip_members
 
 
@@ -110,10 +110,11 @@ def test_an_aggregate_source_in_the_pages_language(monkeypatch: pytest.MonkeyPat
     at = run_app(monkeypatch, sample, "unit", unit="BD", focus="BD", year="2022", lang="en")
     assert not at.exception
     others = frames(at)[-1]
-    assert list(others["Source"][:3]) == ["Sum of the units below (1)"] * 3
+    assert list(others["Source"][:3]) == ["Sum of the units below (1)"] * 2 + [
+        "Sum of the units below (1); includes 1 figure(s) of units below to verify: Tây Sơn District Party Committee"]
     assert "Tổng hợp từ" not in " ".join(str(x) for f in frames(at) for x in f.to_numpy().ravel())
     at = run_app(monkeypatch, sample, "unit", unit="BD", focus="BD", year="2022")
-    assert list(frames(at)[-1]["Nguồn"][:3]) == ["Tổng hợp từ 1 đơn vị cấp dưới"] * 3
+    assert list(frames(at)[-1]["Nguồn"][:2]) == ["Tổng hợp từ 1 đơn vị cấp dưới"] * 2
 
 
 def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -230,3 +231,37 @@ def test_unit_names_are_shown_as_written(monkeypatch: pytest.MonkeyPatch, tmp_pa
     at = run_app(monkeypatch, db, "overview", unit="H")
     assert not at.exception
     assert any(esc(name) in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang,whose,chip", [
+    ("vi", "Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử",
+     "⚑ tổng gồm số liệu đơn vị cấp dưới cần xác minh"),
+    ("en", "Includes 1 figure(s) of units below to verify: Test District",
+     "⚑ a total including figures of units below to verify"),
+])
+def test_a_total_that_includes_a_contradicted_figure_below(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path_factory: pytest.TempPathFactory, lang: str,
+                                                           whose: str, chip: str) -> None:
+    """Tỉnh Thử's 90,0% is its district's 54/60, whose report writes 91%: its target's row is marked and says
+    whose figure it includes, and the legend calls the mark what it is (not a report contradicting itself)."""
+    at = run_app(monkeypatch, totals_db(tmp_path_factory), "unit", unit="VN", focus="P", year="2022", lang=lang)
+    assert not at.exception
+    details = frames(at)[1]
+    [row] = details[details.iloc[:, 1].str.endswith("⚑")].itertuples(index=False)  # the one target marked
+    assert row[0] == ("Tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên" if lang == "vi"
+                      else "Department-level leaders good or better, %")
+    assert (row[1], row[2]) == (("✖ Nguy cơ không đạt ⚑" if lang == "vi" else "✖ Off track ⚑"), whose)
+    [chips] = [m.value for m in at.markdown if "chip mark" in m.value]
+    assert chips.count('class="chip mark"') == 1 and f">{chip}</span>" in chips
+
+
+def test_another_indicators_total_that_includes_a_contradicted_figure(monkeypatch: pytest.MonkeyPatch,
+                                                                      sample: Path) -> None:
+    """Bình Định's excellent share has no target: its 32,7% is Tây Sơn's 18/55, whose report writes 31%. The table
+    of other indicators marks it and its source says whose figure it includes."""
+    at = run_app(monkeypatch, sample, "unit", unit="BD", focus="BD", year="2022")
+    others = frames(at)[-1]
+    row = others[others["Chỉ tiêu"] == "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên"]
+    assert row[["Giá trị", "Nguồn"]].values.tolist() == [
+        ["32,7% ⚑", "Tổng hợp từ 1 đơn vị cấp dưới; gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"]]
+    assert (others["Giá trị"].str.endswith("⚑")).sum() == 1

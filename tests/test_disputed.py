@@ -147,12 +147,17 @@ def test_compare_scatter_and_ranking_mark_a_disputed_figure(con: duckdb.DuckDBPy
     d = load_pack_data(con, cat, "BD", as_of=2022)
     x, y = "org_excellent_share", "org_good_or_better_rate"
     frame = comparison.scatter_frame(d.values, x, y, ["BD-TAYSON", "BD"], 2022, d.units, "vi", cat)
-    assert list(frame["disputed"]) == [True, False]  # Tây Sơn's own "31%"; the province's sum is not disputed
-    assert frame["note"].iloc[0] == "báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp"
+    # Tây Sơn's own "31%"; the province's sum of it, marked as a total that includes it (its report says nothing)
+    assert frame[["disputed", "summed", "note"]].values.tolist() == [
+        [True, False, "báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp"],
+        [True, True, "gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"]]
     fig = dash.scatter(frame, x_name="x", y_name="y", x_unit="percent", y_unit="percent")
-    [marker] = [tr for tr in fig.data if tr.name == "⚑ Số liệu báo cáo tự mâu thuẫn"]
-    assert list(marker.x) == pytest.approx([100 * 18 / 55])
-    assert "⚑ Đảng bộ huyện Tây Sơn: báo cáo ghi tỷ lệ 31%" in fig.layout.xaxis.title.text
+    assert [(tr.name, list(tr.x), list(tr.hovertext)) for tr in fig.data if "⚑" in tr.name] == [
+        ("⚑ Số liệu báo cáo tự mâu thuẫn", [pytest.approx(100 * 18 / 55)], ["<b>Đảng bộ huyện Tây Sơn</b>"]),
+        ("⚑ Tổng gồm số liệu cấp dưới cần xác minh", [pytest.approx(100 * 18 / 55)], ["<b>Tỉnh Bình Định</b>"])]
+    assert fig.layout.meta["note"][1:] == [
+        "⚑ Đảng bộ huyện Tây Sơn: báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp",
+        "⚑ Tỉnh Bình Định: gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn"]
     ranked = comparison.ranking(d.assessed, d.values, x, ["BD-TAYSON"], 2022, d.units, cat, "vi")
     assert ranked["Tình trạng"].iloc[0] == "✔ Đạt ⚑"
     assert ranked["Số liệu cần xác minh"].iloc[0].startswith("Báo cáo ghi tỷ lệ 31%")
@@ -351,6 +356,14 @@ def test_pages_mark_a_sum_of_a_contradicted_figure(con: duckdb.DuckDBPyConnectio
     assert grid["hover"].iloc[0].endswith("⚑ Gồm 1 số liệu đơn vị cấp dưới cần xác minh")
     row = by_unit.unit_targets(summed, d.values, cat, "BD", "vi", [2021, 2022]).iloc[0]
     assert (row["status"], row["dispute"]) == ("✔ Đạt ⚑", "Gồm 1 số liệu đơn vị cấp dưới cần xác minh")
+    # the legend calls the total's mark what it is, on the overview and in the exported heat-map alike
+    from monitor.status_html import heatmap_html
+
+    html = heatmap_html(grid, rows=["BD"], row_names={"BD": "Tỉnh Bình Định"}, lang="vi")
+    assert ">⚑ tổng gồm số liệu đơn vị cấp dưới cần xác minh</span>" in html and "mọi cách đọc" not in html
+    heat = dash.heatmap(grid, rows=["BD"], row_names={"BD": "Tỉnh Bình Định"}, lang="vi")
+    assert [tr.name for tr in heat.data if tr.name and "⚑" in tr.name] == [
+        "⚑ tổng gồm số liệu đơn vị cấp dưới cần xác minh"]
     plain = tay_son.assign(unit_code="BD", disputed=False, n_disputed=0, findings=[()], readings=[()])
     assert overview.status_grid(plain, cat, d.units, ["BD"], "vi")["cell"].tolist() == ["32,7 ✔"]
 
@@ -465,3 +478,17 @@ def test_word_and_one_page_name_the_unit_below(summed: duckdb.DuckDBPyConnection
     assert '<div class="note">⚑ Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử</div>' in html
     assert "tự mâu thuẫn" not in html
     assert "⚑ tổng gồm số liệu đơn vị cấp dưới cần xác minh</p>" in html
+
+
+def test_the_organisation_type_table_marks_a_total_of_a_contradicted_figure(con: duckdb.DuckDBPyConnection) -> None:
+    """The Unit page's table by organisation type: Bình Định's 32,7% (Tây Sơn's contradicted 18/55 summed) and
+    Tây Sơn's own figure are marked ⚑; a figure nothing contradicts is not."""
+    from monitor import by_unit
+
+    cat = default_catalog()
+    d = load_pack_data(con, cat, "BD", as_of=2022)
+    inds = ["org_excellent_share", "org_good_or_better_rate"]
+    for unit in ("BD", "BD-TAYSON"):
+        # the unit's whole-unit figures stand in for one type's frame (the sample has no figures by type)
+        table = by_unit.org_breakdown({"xa": d.values[d.values["unit_code"] == unit]}, cat, inds, 2022, "vi")
+        assert table.values.tolist() == [["Xã", "32,7% ⚑", "94,8%"]]

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 import pandas as pd
 
 from core.catalog import Catalog, Term
-from monitor import by_indicator, disputes, labels, overview
+from monitor import by_indicator, labels, overview
 from monitor import charts as dash
 from monitor.export.charts import HEIGHT, Chart
 from monitor.export.text import tx
@@ -54,18 +54,11 @@ def trend_chart(assessed: pd.DataFrame, values: pd.DataFrame, catalog: Catalog, 
     if v.empty:
         return None
     label = labels.unit_names(units, lang)
-    series = v.assign(unit_name=label.get(unit, unit))
-    series = series[[c for c in ("unit_code", "unit_name", "year", "value", "qualifier", "disputed", "findings",
-                                 "basis") if c in series]]
+    # a total that includes a contradicted figure of a unit below: its point marked, whose figure said below
+    series, notes = by_indicator.trend_marks(v.assign(unit_name=label.get(unit, unit)), values, catalog, indicator,
+                                             units, label, lang)
     years = list(term.years)
     ind = catalog.indicators[indicator]
-    notes = by_indicator.value_notes(series, catalog, indicator, label, lang)
-    # a total that includes a contradicted figure of a unit below: its point marked, whose figure said below
-    below = disputes.below_names(values[values["indicator"] == indicator], units, lang)
-    whose = [below.get((unit, indicator, int(y), "Y", o)) for y, o in zip(v["year"], v["org_type"], strict=True)]
-    notes += [f"{label.get(unit, unit)} ({int(y)}): {disputes.below_note(int(n), w, lang)}"
-              for y, n, w in zip(v["year"], v["n_disputed"], whose, strict=True) if w is not None]
-    series = series.assign(summed=[w is not None for w in whose])
     title = tx("chart_trend", lang, indicator=ind.name(lang), start=term.start, end=year)
     fig = dash.trend(series, unit=ind.unit, years=years, lang=lang, title=title,
                      targets=by_indicator.target_series(catalog, units, [unit], indicator, years, term.id),
