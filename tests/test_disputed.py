@@ -550,6 +550,11 @@ def test_annex_marks_an_earlier_years_contradicted_figure(tmp_path: Path) -> Non
     assert texts[3:7] == ["23,21%\n(13 / 56)", "32,73% ⚑\n(18 / 55)", "25%\n(14 / 56)", "✔ Đạt"]
     assert refs[3:7] == [[], ["1"], [], []] and shaded[3:7] == [False, True, False, False]
     assert notes[0] == "Năm 2022: Báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp"
+    # the draft already said it after the year's figure, whatever the year (no gap there)
+    [path] = (tmp_path / "vi" / "BD-TAYSON").glob("*_du-thao_*.docx")
+    assert ("+ Năm 2022, về tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên: báo cáo "
+            "ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp; đề nghị đơn vị xác minh lại số liệu "
+            "trước khi đánh giá.") in [p.text for p in Document(str(path)).paragraphs]
     [path] = (tmp_path / "en" / "BD-TAYSON").glob("*_phu-luc_*.docx")
     texts, refs, _, notes = _row(path, "grassroots party organisations: excellent, % of good or better")
     assert texts[4] == "32.73% ⚑\n(18 / 55)" and refs[4] == ["1"]
@@ -590,6 +595,10 @@ def test_annex_marks_an_earlier_total_that_includes_a_contradicted_figure(summed
     texts, refs, _, notes = _row(path, "department-level leaders good or better, %")
     assert (texts[3], refs[3]) == ("90% ⚑\n(54 / 60)", ["1"])
     assert notes == ["2021: Includes 1 figure(s) of units below to verify: Test District"]
+    [path] = (tmp_path / "vi" / "P").glob("*_du-thao_*.docx")
+    assert ("+ Năm 2021, về tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên: gồm 1 số liệu đơn vị cấp "
+            "dưới cần xác minh: Đảng bộ huyện Thử; đề nghị đơn vị xác minh lại số liệu trước khi đánh giá.") in [
+        p.text for p in Document(str(path)).paragraphs]
     export_pack(summed, default_catalog(), tmp_path / "latest", unit="P", formats="docx")
     [path] = (tmp_path / "latest" / "P").glob("*_phu-luc_*.docx")
     texts, refs, shaded, notes = _row(path, "Tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên")
