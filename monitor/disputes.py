@@ -124,6 +124,30 @@ def flagged(r: object) -> bool:
     return bool(get("disputed", False)) or (not is_missing(n) and int(n) > 0)
 
 
+def figure_notes(values: pd.DataFrame, units: pd.DataFrame, catalog: Catalog,
+                 lang: str) -> dict[tuple[str, str, int, str, str], list[str]]:
+    """Every figure of `values` marked ⚑ wherever it is shown, keyed (unit, indicator, year, period, org type),
+    with what is said of it, each sentence capitalised: what its report contradicts (its own figure), then
+    whose contradicted figures it includes (a total of the units below)."""
+    out: dict[tuple[str, str, int, str, str], list[str]] = {}
+    if values.empty:
+        return out
+    if "disputed" in values:
+        for r in values[values["disputed"].fillna(False).astype(bool)].itertuples(index=False):
+            text = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value,
+                                               unit=indicator_unit(catalog, r.indicator), indicator=r.indicator))
+            out.setdefault((r.unit_code, r.indicator, int(r.year), r.period, r.org_type), []).append(
+                text[:1].upper() + text[1:])
+    below = below_names(values, units, lang)
+    if below:
+        n = {(r.unit_code, r.indicator, int(r.year), r.period, r.org_type): int(r.n_disputed)
+             for r in values.itertuples(index=False) if not is_missing(r.n_disputed) and r.n_disputed > 0}
+        for key, names in below.items():
+            text = below_note(n[key], names, lang)
+            out.setdefault(key, []).append(text[:1].upper() + text[1:])
+    return out
+
+
 def below_note(n: int, below: Sequence[str], lang: str) -> str:
     """'gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn' (the units by name, when known)."""
     text = t("disputed_inputs", lang, n=int(n))

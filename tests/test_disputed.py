@@ -492,3 +492,116 @@ def test_the_organisation_type_table_marks_a_total_of_a_contradicted_figure(con:
         # the unit's whole-unit figures stand in for one type's frame (the sample has no figures by type)
         table = by_unit.org_breakdown({"xa": d.values[d.values["unit_code"] == unit]}, cat, inds, 2022, "vi")
         assert table.values.tolist() == [["Xã", "32,7% ⚑", "94,8%"]]
+
+
+# -- stop 16: the Word annex marks every year's contradicted figure, not only the latest's status --
+
+EXCELLENT = "Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên"
+
+
+def _fill() -> str:
+    from core.i18n import status_style
+
+    return status_style("to_verify")["color"].lstrip("#").upper()
+
+
+def _row(path: Path, indicator: str) -> tuple[list[str], list[list[str]], list[bool], list[str]]:
+    doc = Document(str(path))
+    [row] = [r for r in doc.tables[0].rows[1:] if r.cells[1].text == indicator]
+    refs = [c._tc.xpath(".//w:footnoteReference/@w:id") for c in row.cells]
+    shaded = [[s.upper() for s in c._tc.xpath("./w:tcPr/w:shd/@w:fill")] == [_fill()] for c in row.cells]
+    return [c.text for c in row.cells], refs, shaded, footnotes_text(doc)
+
+
+def test_annex_marks_the_latest_years_contradicted_figure(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Tây Sơn's 2022 excellent share (the report writes 31% for 18/55 = 32,7%), its latest figure: ⚑ and
+    yellow in its year's cell (unmarked before); the footnote beside its status says what is contradicted."""
+    from monitor.export.pack import export_pack
+
+    export_pack(con, default_catalog(), tmp_path, unit="BD-TAYSON", formats="docx", as_of=2023)
+    [path] = (tmp_path / "BD-TAYSON").glob("*_phu-luc_*.docx")
+    texts, refs, shaded, notes = _row(path, EXCELLENT)
+    assert texts[3:7] == ["23,21%\n(13 / 56)", "32,73% ⚑\n(18 / 55)", "—", "✔ Đạt"]
+    assert refs[3:7] == [[], [], [], ["1"]] and shaded[3:7] == [False, True, False, False]
+    assert notes[0] == ("Báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp; mọi cách đọc "
+                        "(32,7%; 31,0%) đều cho cùng kết luận")
+
+
+def test_annex_marks_an_earlier_years_contradicted_figure(tmp_path: Path) -> None:
+    """With a 2023 figure after it (14 of 56 excellent, nothing contradicts it), Tây Sơn's contradicted 2022
+    figure is an earlier year's: marked ⚑ in its cell with a footnote of its own, in Vietnamese and English;
+    the status of 2023 gets none (before: no mark and no footnote anywhere)."""
+    from monitor.export.pack import export_pack
+
+    extra = tmp_path / "extra.csv"
+    extra.write_text("unit_code,year,period,org_type,measure,value,qualifier,source\n"
+                     "BD-TAYSON,2023,Y,,org_good_or_better,56,,BC 2023\n"
+                     "BD-TAYSON,2023,Y,,org_excellent,14,,BC 2023\n", encoding="utf-8")
+    load([SAMPLE / "units.csv", SAMPLE / "measures.csv", extra], tmp_path / "later.duckdb")
+    c = duckdb.connect(str(tmp_path / "later.duckdb"), read_only=True)
+    try:
+        for lang in ("vi", "en"):
+            export_pack(c, default_catalog(), tmp_path / lang, unit="BD-TAYSON", formats="docx", as_of=2023,
+                        lang=lang)
+    finally:
+        c.close()
+    [path] = (tmp_path / "vi" / "BD-TAYSON").glob("*_phu-luc_*.docx")
+    texts, refs, shaded, notes = _row(path, EXCELLENT)
+    assert texts[3:7] == ["23,21%\n(13 / 56)", "32,73% ⚑\n(18 / 55)", "25%\n(14 / 56)", "✔ Đạt"]
+    assert refs[3:7] == [[], ["1"], [], []] and shaded[3:7] == [False, True, False, False]
+    assert notes[0] == "Năm 2022: Báo cáo ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp"
+    # the draft already said it after the year's figure, whatever the year (no gap there)
+    [path] = (tmp_path / "vi" / "BD-TAYSON").glob("*_du-thao_*.docx")
+    assert ("+ Năm 2022, về tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc so với hoàn thành tốt trở lên: báo cáo "
+            "ghi tỷ lệ 31%, nhưng 18/55 = 32,7%: số liệu báo cáo không khớp; đề nghị đơn vị xác minh lại số liệu "
+            "trước khi đánh giá.") in [p.text for p in Document(str(path)).paragraphs]
+    [path] = (tmp_path / "en" / "BD-TAYSON").glob("*_phu-luc_*.docx")
+    texts, refs, _, notes = _row(path, "grassroots party organisations: excellent, % of good or better")
+    assert texts[4] == "32.73% ⚑\n(18 / 55)" and refs[4] == ["1"]
+    assert notes[0] == "2022: The report gives 31%, but 18/55 = 32.7%: the report's figures do not agree"
+
+
+# The district's 2021 report writes 91% for 54/60 (90,0%); its 2022 figure, 57/60, is contradicted by nothing.
+EARLIER_FACTS = [
+    ("D", 2021, "Y", "", "dept_leaders_rated", 60, "", "BC 2021"),
+    ("D", 2021, "Y", "", "dept_leaders_good_or_better", 54, "", "BC 2021"),
+    ("D", 2021, "Y", "", "dept_leaders_good_or_better_rate", 91, "", "BC 2021, tr. 2"),
+    ("D", 2022, "Y", "", "dept_leaders_rated", 60, "", "BC 2022"),
+    ("D", 2022, "Y", "", "dept_leaders_good_or_better", 57, "", "BC 2022"),
+]
+
+
+def test_annex_marks_an_earlier_total_that_includes_a_contradicted_figure(summed: duckdb.DuckDBPyConnection,
+                                                                          tmp_path: Path) -> None:
+    """The province's total of its district: its 2021 total (which includes the district's contradicted
+    figure) marked ⚑ with a footnote naming the district, its 2022 total unmarked; and in the `summed`
+    database, whose 2022 total is the latest, that year's cell marked, its footnote beside the status."""
+    from monitor.export.pack import export_pack
+    from tests.inputs import write_inputs
+
+    load(write_inputs(tmp_path, SUMMED_UNITS, EARLIER_FACTS), tmp_path / "earlier.duckdb")
+    c = duckdb.connect(str(tmp_path / "earlier.duckdb"), read_only=True)
+    try:
+        for lang in ("vi", "en"):
+            export_pack(c, default_catalog(), tmp_path / lang, unit="P", formats="docx", lang=lang)
+    finally:
+        c.close()
+    [path] = (tmp_path / "vi" / "P").glob("*_phu-luc_*.docx")
+    texts, refs, shaded, notes = _row(path, "Tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên")
+    assert texts[3:5] == ["90% ⚑\n(54 / 60)", "95%\n(57 / 60)"]
+    assert refs[3:6] == [["1"], [], []] and shaded[3:6] == [True, False, False]
+    assert notes == ["Năm 2021: Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử"]
+    [path] = (tmp_path / "en" / "P").glob("*_phu-luc_*.docx")
+    texts, refs, _, notes = _row(path, "department-level leaders good or better, %")
+    assert (texts[3], refs[3]) == ("90% ⚑\n(54 / 60)", ["1"])
+    assert notes == ["2021: Includes 1 figure(s) of units below to verify: Test District"]
+    [path] = (tmp_path / "vi" / "P").glob("*_du-thao_*.docx")
+    assert ("+ Năm 2021, về tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên: gồm 1 số liệu đơn vị cấp "
+            "dưới cần xác minh: Đảng bộ huyện Thử; đề nghị đơn vị xác minh lại số liệu trước khi đánh giá.") in [
+        p.text for p in Document(str(path)).paragraphs]
+    export_pack(summed, default_catalog(), tmp_path / "latest", unit="P", formats="docx")
+    [path] = (tmp_path / "latest" / "P").glob("*_phu-luc_*.docx")
+    texts, refs, shaded, notes = _row(path, "Tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên")
+    assert texts[3:5] == ["95%\n(57 / 60)", "90% ⚑\n(54 / 60)"]
+    assert refs[3:6] == [[], [], ["1"]] and shaded[3:6] == [False, True, False]
+    assert notes == ["Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử"]

@@ -241,8 +241,9 @@ def test_annex_table_tay_son(tay_son, tmp_path: Path):
     assert members == "94,48%\n(3.889 / 4.116)"  # thousands with a dot
     gc = by_name["Tỷ lệ cấp ủy viên cơ sở có trình độ đại học trở lên"]
     assert gc[2] == "100% (Đến năm 2025)"
-    # its 323 members are disputed (the ranks add up to 333): the status carries a footnote (tests/test_disputed.py)
-    assert gc[5:7] == ["97,52%\n(315 / 323)", "… Chưa đủ dữ liệu"]
+    # its 323 members are disputed (the ranks add up to 333): the figure is marked ⚑, the status carries a
+    # footnote (tests/test_disputed.py)
+    assert gc[5:7] == ["97,52% ⚑\n(315 / 323)", "… Chưa đủ dữ liệu"]
     assert gob[7].startswith("003 Tây Sơn 03-CTr/HU II.1.1.1")
     assert len(rows) == 1 + 8
     assert rows[1:] == [r for r in annex_rows(tay_son, "BD-TAYSON")[1]]

@@ -24,7 +24,17 @@ from docx.oxml.shared import OxmlElement
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
-from core.i18n import MISSING, assessed_source, fmt_number, fmt_target, is_missing, status_label, with_qualifier
+from core.i18n import (
+    DISPUTED_MARK,
+    MISSING,
+    assessed_source,
+    fmt_number,
+    fmt_target,
+    is_missing,
+    status_label,
+    status_style,
+    with_qualifier,
+)
 from monitor import disputes
 from monitor.export.committee import annex_rows as committee_annex_rows
 from monitor.export.committee import draft_blocks as committee_blocks
@@ -34,6 +44,7 @@ from monitor.export.text import DOC_FONT, tx
 
 BLACK = RGBColor(0, 0, 0)
 A4_SHORT, A4_LONG = Mm(210), Mm(297)
+DISPUTED_FILL = status_style("to_verify")["color"].lstrip("#")  # the workbook's yellow
 
 
 def _font(style: object, size: float | None = None, *, bold: bool | None = None) -> None:
@@ -104,9 +115,11 @@ def annex_rows(data: PackData, unit: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], list[tuple[int, str]]]:
-    """The annex table of one unit, and its footnotes as (row, text): the status of a figure its report
-    contradicts gets a footnote saying what contradicts it."""
+def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], list[tuple[int, int, str]]]:
+    """The annex table of one unit, and its footnotes as (row, column, text): the status of a figure its
+    report contradicts gets a footnote saying what contradicts it. Every year's figure its report contradicts,
+    or a total that includes one of a unit below, is marked ⚑ in its cell; a year other than the one the
+    status judges gets its own footnote ('Năm 2021: …'), the status's covers that one."""
     lang, catalog = data.lang, data.catalog
     years = annex_years(data)
     header = ["TT", tx("col_indicator", lang), tx("col_target", lang), *map(str, years), tx("col_status", lang),
@@ -118,8 +131,10 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
     v = v.assign(_p=v["period"].map(rank).fillna(len(rank))).sort_values("_p", kind="stable")
     best = {(r.indicator, int(r.year)): r for r in v.drop_duplicates(["indicator", "year"]).itertuples(index=False)}
     rows: list[list[str]] = []
-    notes: list[tuple[int, str]] = []
+    notes: list[tuple[int, int, str]] = []
     below = disputes.below_names(data.values, data.units, lang)  # a total's units below whose figure to verify
+    marked = disputes.figure_notes(data.values, data.units, catalog, lang)  # as the workbook's values sheet
+    status_col = 3 + len(years)
     for n, r in enumerate(data.assessed[data.assessed["unit_code"] == unit].itertuples(index=False), start=1):
         ind = catalog.indicators[r.indicator]
         target = fmt_target(r.comparator, r.target, r.target_high, ind.unit, lang)
@@ -127,22 +142,27 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
             else f" ({tx('yearly', lang).lower()})"
         if r.target_document:
             target += f"; {r.target_document}"
+        note = disputes.dispute_note(r, catalog, lang, below=disputes.latest_below(below, r) or ())
         cells = []
-        for y in years:
+        for j, y in enumerate(years, start=3):
             h = best.get((r.indicator, y))
             if h is None:
                 cells.append(MISSING)
                 continue
             text = _fmt(h.value, h.qualifier, ind.unit, lang)
+            said = marked.get((unit, r.indicator, y, h.period, ""))
+            if said:
+                text += f" {DISPUTED_MARK}"
+                if not (note and not is_missing(r.latest_year) and y == int(r.latest_year)):
+                    notes.append((len(rows), j, tx("annex_year_note", lang, year=y, text="; ".join(said))))
             if ind.unit == "percent" and not is_missing(h.num) and not is_missing(h.den):
                 # spaced: a narrow year column wraps at a space, never inside a number (2.321 / 2.414)
                 text += f"\n({fmt_number(h.num, lang, 0)} / {fmt_number(h.den, lang, 0)})"
             if h.period != "Y":
                 text += f"\n{catalog.periods[h.period].name(lang).lower()}"
             cells.append(text)
-        note = disputes.dispute_note(r, catalog, lang, below=disputes.latest_below(below, r) or ())
         if note:
-            notes.append((len(rows), note))
+            notes.append((len(rows), status_col, note))
         rows.append([str(n), ind.name(lang), target, *cells, status_label(r.status, lang),
                      assessed_source(r, lang)])
     return header, rows, notes
@@ -172,14 +192,26 @@ def build_annex(data: PackData) -> DocumentObject:
             for j, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
                 cell.width = widths[j]
                 _cell(cell, text, 10.5 if i == 0 or j < len(header) - 1 else 9, bold=i == 0)
+                if i and 3 <= j < len(header) - 2 and DISPUTED_MARK in text:  # a year's figure marked ⚑
+                    _shade(cell, DISPUTED_FILL)  # yellow, as on the workbook's values sheet
         _repeat_header(table)
-        for i, note in notes:  # beside the status: what the figure's report says against itself
+        # beside a year's figure, or the status: what the figure's report says against itself (row by row)
+        for i, j, note in sorted(notes):
             footnotes.append(note)
-            _footnote_reference(table.rows[1 + i].cells[len(header) - 2].paragraphs[-1], len(footnotes))
+            _footnote_reference(table.rows[1 + i].cells[j].paragraphs[-1], len(footnotes))
     _committee_table(doc, data)
     if footnotes:
         _footnotes_part(doc, footnotes)
     return doc
+
+
+def _shade(cell: object, color: str) -> None:
+    """A cell's background (python-docx has no API for it: the XML Word writes)."""
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), color)
+    cell._tc.get_or_add_tcPr().append(shd)
 
 
 def _committee_table(doc: DocumentObject, data: PackData) -> None:

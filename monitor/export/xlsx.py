@@ -161,33 +161,12 @@ def _cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Seq
             if (key := (u, ind, y, p, o)) in wanted]
 
 
-def disputed_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
-                   ) -> list[tuple[int, int, str]]:
-    """(sheet row, column, what the report contradicts) of the values sheet's disputed figures."""
-    v = data.values[(data.values["year"] <= data.as_of) & data.values["disputed"].fillna(False).astype(bool)] \
-        if "disputed" in data.values else data.values.iloc[:0]
-    catalog, lang = data.catalog, data.lang
-    said = {}
-    for r in v.itertuples(index=False):
-        text = "; ".join(disputes.dispute_sentences(r.findings, catalog, lang, value=r.value,
-                                                    unit=labels.indicator_unit(catalog, r.indicator),
-                                                    indicator=r.indicator))
-        said[(r.unit_code, r.indicator, int(r.year), r.period, r.org_type)] = text[:1].upper() + text[1:]
-    return _cells(data, keys, years, said)
-
-
-def below_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
-                ) -> list[tuple[int, int, str]]:
-    """(sheet row, column, the sentence) of the values sheet's sums that include a contradicted figure of a
-    unit below them: 'Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Tây Sơn'."""
-    n = {(r.unit_code, r.indicator, int(r.year), r.period, r.org_type): int(r.n_disputed)
-         for r in data.values.itertuples(index=False) if not is_missing(r.n_disputed) and r.n_disputed > 0}
-    said = {}
-    for key, units in _below(data).items():
-        if key[2] <= data.as_of:
-            text = disputes.below_note(n[key], [units] if units else [], data.lang)
-            said[key] = text[:1].upper() + text[1:]
-    return _cells(data, keys, years, said)
+def marked_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
+                 ) -> list[tuple[int, int, list[str]]]:
+    """(sheet row, column, what is said of it) of the values sheet's figures marked ⚑: a figure its report
+    contradicts, and a sum that includes one of a unit below it ('Gồm 1 số liệu đơn vị cấp dưới cần xác minh:
+    Đảng bộ huyện Tây Sơn'), as disputes.figure_notes says them."""
+    return _cells(data, keys, years, disputes.figure_notes(data.values, data.units, data.catalog, data.lang))
 
 
 def predecessor_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
@@ -261,9 +240,9 @@ def build_workbook(data: PackData) -> Workbook:
     # a figure its report contradicts, as on the overview's grid, and a sum that includes one: yellow, and
     # what is contradicted in the cell's note
     notes: dict[tuple[int, int], list[str]] = {}
-    for i, j, text in [*disputed_cells(data, keys, years), *below_cells(data, keys, years)]:
+    for i, j, said in marked_cells(data, keys, years):
         values_ws.cell(i, j).fill = yellow
-        notes.setdefault((i, j), []).append(text)
+        notes.setdefault((i, j), []).extend(said)
     for i, j, units in predecessor_cells(data, keys, years):  # a year before the unit existed (issue 19)
         notes.setdefault((i, j), []).append(tx("xl_predecessors", lang, units=units))
         values_ws.cell(i, j).font = Font(italic=True)
