@@ -101,6 +101,9 @@ def _color(status: str) -> str:
 # A figure its own source contradicts: a yellow hexagram over its bar or point (the colour of "figures
 # to verify"), named in the legend, and what the source says against itself in a note under the chart.
 DISPUTED_MARKER = {"symbol": "hexagram", "size": 15, "color": "#F0E442", "line": {"color": "#000000", "width": 1.2}}
+# A marked bar's value label beside its star: Plotly sets a point's text off by its marker's radius / 0.8 + 1 px,
+# so an unseen marker of this size puts the label 13,5 px from the bar's end, clear of the star's 8 px.
+LABEL_BESIDE_STAR = 20
 
 
 def _mark_disputed(fig: go.Figure, x: Sequence, y: Sequence, hover: Sequence[str], lang: str,
@@ -169,12 +172,15 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
     order = list(f["unit_code"])
     names = dict(zip(f["unit_code"], f["unit_name"], strict=True))
     fig = go.Figure()
+    disputed = f[f["disputed"].fillna(False).astype(bool) & ~f["_missing"]] if "disputed" in f else f.iloc[:0]
+    marked = set(disputed["unit_code"])
     for status in [*STATUS_CODES, NO_TARGET]:
         part = f[(f["status"] == status) & ~f["_missing"]]
         if part.empty:
             continue
-        labels = [f"{fmt_value(v, unit, lang, q)} {_symbol(status)}" for v, q in
-                  zip(part["value"], part["qualifier"], strict=True)]
+        # a marked bar's value is written beside its star (below), not under it
+        labels = ["" if c in marked else _bar_label(v, q, status, unit, lang) for c, v, q in
+                  zip(part["unit_code"], part["value"], part["qualifier"], strict=True)]
         hover = [_bar_hover(r, unit, lang) for r in part.itertuples(index=False)]
         fig.add_trace(go.Bar(
             x=part["value"], y=part["unit_code"], orientation="h", name=status_label(status, lang),
@@ -192,7 +198,6 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
             hoverinfo="skip", showlegend=False,
         ))
     _add_targets(fig, f, unit, lang)
-    disputed = f[f["disputed"].fillna(False).astype(bool) & ~f["_missing"]] if "disputed" in f else f.iloc[:0]
     # a total that includes a contradicted figure of a unit below (`summed`): the same mark under its own name
     summed = disputed["summed"].fillna(False).astype(bool) if "summed" in disputed else pd.Series(False, disputed.index)
     for part, name in ((disputed[~summed], "dispute_marker"), (disputed[summed], "dispute_marker_below")):
@@ -200,6 +205,15 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
                        [f"<b>{n}</b><br>{_wrap(str(x))}" for n, x in zip(part["unit_name"],
                                                                          part.get("note", [""] * len(part)),
                                                                          strict=True)], lang, name=name)
+    if len(disputed):
+        # The star sits on the bar's end, where an outside label starts (it hid the 9 of '90,0%'): the value is
+        # written beside an unseen marker wider than the star instead.
+        fig.add_trace(go.Scatter(
+            x=disputed["value"], y=disputed["unit_code"], mode="markers+text", name="", showlegend=False,
+            text=[_bar_label(v, q, s, unit, lang) for v, q, s in zip(disputed["value"], disputed["qualifier"],
+                                                                    disputed["status"], strict=True)],
+            textposition="middle right", marker={"size": LABEL_BESIDE_STAR, "opacity": 0}, hoverinfo="skip",
+            cliponaxis=False))
     top = np.nanmax(np.r_[f["value"].to_numpy(dtype=float), f["target"].to_numpy(dtype=float),
                           f["target_high"].to_numpy(dtype=float), 0.0])
     fig.update_xaxes(range=[0, bar_axis_max(top, unit) * 1.18], gridcolor="#E5E5E5", zeroline=True,
@@ -216,6 +230,10 @@ def bars(frame: pd.DataFrame, *, unit: str, lang: str = "vi", title: str = "",
         add_note(fig, [f"{DISPUTED_MARK} {n}: {x}" for n, x in zip(disputed["unit_name"], disputed["note"],
                                                                    strict=True) if x])
     return fig
+
+
+def _bar_label(value: float, qualifier: str, status: str, unit: str, lang: str) -> str:
+    return f"{fmt_value(value, unit, lang, qualifier)} {_symbol(status)}"
 
 
 def bar_axis_max(top: float, unit: str) -> float:
@@ -561,13 +579,14 @@ def scatter(frame: pd.DataFrame, *, x_name: str, y_name: str, x_unit: str, y_uni
 # -- small multiples (Compare) -------------------------------------------------------------------------
 
 def small_multiples(series: pd.DataFrame, *, unit: str, years: Sequence[int], names: dict[str, str],
-                    lang: str = "vi", title: str = "", targets: pd.DataFrame | None = None) -> go.Figure:
+                    lang: str = "vi", title: str = "", targets: pd.DataFrame | None = None,
+                    notes: Sequence[str] = ()) -> go.Figure:
     """One small panel per unit (in the order of `names`), side by side on one shared axis: its values over
     the years, every point labelled with its value, and its own target as a grey step line, so that two
     to five units can be read against their targets without hovering.
 
     series: unit_code, year, value, qualifier (disputed, summed optional: marked ⚑); targets: unit_code, year,
-    target."""
+    target. `notes` (by_indicator.trend_marks's) say under all the panels, once, which point ⚑ marks and why."""
     from plotly.subplots import make_subplots
 
     codes = list(names)
@@ -587,8 +606,11 @@ def small_multiples(series: pd.DataFrame, *, unit: str, years: Sequence[int], na
             d = s[s["disputed"].fillna(False).astype(bool)
                   | (s["summed"].fillna(False).astype(bool) if "summed" in s else False)]
             if not d.empty:
-                fig.add_trace(go.Scatter(x=d["year"], y=d["value"], mode="text", text=[DISPUTED_MARK] * len(d),
-                                         textposition="bottom center", showlegend=False, hoverinfo="skip"),
+                # under the point, clear of its marker (an unseen one of its size sets the text off) and never cut
+                # at the panel's foot
+                fig.add_trace(go.Scatter(x=d["year"], y=d["value"], mode="markers+text", text=[DISPUTED_MARK] * len(d),
+                                         textposition="bottom center", showlegend=False, hoverinfo="skip",
+                                         marker={"size": 8, "opacity": 0}, cliponaxis=False),
                               row=1, col=col)
         g = targets[targets["unit_code"] == code].sort_values("year") if targets is not None else pd.DataFrame()
         if not g.empty:
@@ -616,4 +638,14 @@ def small_multiples(series: pd.DataFrame, *, unit: str, years: Sequence[int], na
     fig = _base(fig, lang, title, height=420, legend_below=True)
     fig.update_annotations(selector={"yref": "paper"}, font={"size": 12})  # the units' names over the panels
     fig.update_layout(margin={"t": 110 if title else 70})  # the title, then the names of up to three lines
+    if notes:
+        # one note under all the panels: an axis title (add_note) would be repeated under each panel
+        text = "<br>".join(_wrap(f"{DISPUTED_MARK} {x}", 110, 3) for x in notes)
+        lines = text.count("<br>") + 1
+        fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+                           yshift=-30, align="left", showarrow=False, font={"size": NOTE_SIZE, "color": "#333333"})
+        # the legend (the target line) at the figure's foot, under the note
+        fig.update_layout(height=(fig.layout.height or 420) + NOTE_LINE * lines, meta={"note": list(notes)},
+                          margin={"b": 75 + NOTE_LINE * lines},
+                          legend={"yref": "container", "y": 0, "yanchor": "bottom"})
     return fig

@@ -57,12 +57,14 @@ with guard(c):
 
         def chosen_figure() -> object:
             series = comparison.compare_series(values, rank_by, chosen, years)
-            # a total that includes a contradicted figure of a unit below: marked ⚑ like a contradicted one
-            series, _ = by_indicator.trend_marks(series, values, c.catalog, rank_by, c.units, names, c.lang)
+            # a total that includes a contradicted figure of a unit below: marked ⚑ like a contradicted one, and
+            # the note under the panels says which point and why
+            series, notes = by_indicator.trend_marks(series, values, c.catalog, rank_by, c.units, names, c.lang)
             targets = by_indicator.target_series(c.catalog, c.units, chosen, rank_by, years, c.term.id)
             return small_multiples(series, unit=labels.indicator_unit(c.catalog, rank_by), years=years,
                                    names={u: names.get(u, u) for u in chosen}, lang=c.lang,
-                                   title=c.t("chosen_chart_title", indicator=label(rank_by)), targets=targets)
+                                   title=c.t("chosen_chart_title", indicator=label(rank_by)), targets=targets,
+                                   notes=notes)
 
         fig = c.memo("compare_chosen", rank_by, tuple(chosen), compute=chosen_figure)
         chart(fig, download_name(c.scope, f"{rank_by}_{'-'.join(chosen)}", c.as_of), key="compare_chosen")

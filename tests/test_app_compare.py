@@ -175,3 +175,25 @@ def test_a_total_that_includes_a_contradicted_figure_below(monkeypatch: pytest.M
     assert ranking[["Đơn vị", "Giá trị", "Tình trạng", "Số liệu cần xác minh"]].values.tolist() == [
         ["Tỉnh Đối Chứng", "95,0%", "✔ Đạt", ""],
         ["Tỉnh Thử", "90,0%", "✖ Nguy cơ không đạt ⚑", "Gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử"]]
+
+
+@pytest.mark.parametrize("lang,names,note", [
+    ("vi", ("Tỉnh Thử", "Tỉnh Đối Chứng"),
+     "⚑ Tỉnh Thử (2022): gồm 1 số liệu đơn vị cấp dưới cần xác minh: Đảng bộ huyện Thử"),
+    ("en", ("Test Province", "Control Province"),
+     "⚑ Test Province (2022): includes 1 figure(s) of units below to verify: Test District"),
+])
+def test_the_small_multiples_say_what_their_mark_means(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path_factory: pytest.TempPathFactory, lang: str,
+                                                       names: tuple[str, str], note: str) -> None:
+    """Under the panels, once, which point ⚑ marks and why: Tỉnh Thử's 2022 total includes its district's
+    contradicted figure, the district named (the panels printed ⚑ and said nothing of it)."""
+    at = run_app(monkeypatch, totals_db(tmp_path_factory), "compare", unit="VN", year="2022",
+                 rank="dept_leaders_good_or_better_rate", units="P,Q", lang=lang)
+    assert not at.exception
+    chosen = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                  if names[1] in json.dumps(json.loads(el.proto.spec)["layout"].get("annotations", []),
+                                            ensure_ascii=False))
+    said = [a["text"] for a in chosen["layout"]["annotations"] if "⚑" in a["text"]]
+    assert said == [note]  # one note, not one per panel
+    assert [a["text"] for a in chosen["layout"]["annotations"] if a["text"] in names] == list(names)

@@ -131,6 +131,12 @@ def test_a_total_that_includes_a_contradicted_figure_below(monkeypatch: pytest.M
     name, district = ("Tỉnh Thử", "Đảng bộ huyện Thử") if lang == "vi" else ("Test Province", "Test District")
     whose = note.split(": ", 1)[1]
     assert _marks(bars) == [(marker, [pytest.approx(90.0)], ["P"], [f"<b>{name}</b><br>{whose}"])]
+    # its value beside the star, not under it: the bar writes nothing at its end, a label set off past the star does
+    value = "90,0% ✖" if lang == "vi" else "90.0% ✖"
+    assert [tr["text"] for tr in bars["data"] if tr["type"] == "bar"] == [["95,0% ✔" if lang == "vi" else "95.0% ✔"],
+                                                                          [""]]
+    [beside] = [tr for tr in bars["data"] if tr.get("text") == [value]]
+    assert (beside["mode"], beside["textposition"], beside["y"]) == ("markers+text", "middle right", ["P"])
     assert bars["layout"]["meta"]["note"] == [f"⚑ {name}: {whose}"]
     assert _marks(trend) == [(marker, [2022], [pytest.approx(90.0)], [f"<b>{name}</b> 2022"])]
     assert trend["layout"]["meta"]["note"] == [f"⚑ {note}"]

@@ -9,7 +9,18 @@ import plotly.graph_objects as go
 import pytest
 
 from core.i18n import STATUS_STYLE
-from monitor.charts import bars, download_name, empty_figure, heatmap, plotly_config, scatter, slug, sparkline, trend
+from monitor.charts import (
+    bars,
+    download_name,
+    empty_figure,
+    heatmap,
+    plotly_config,
+    scatter,
+    slug,
+    small_multiples,
+    sparkline,
+    trend,
+)
 
 
 def _bar_frame(**over: object) -> pd.DataFrame:
@@ -45,6 +56,42 @@ def test_bars_range_band_and_per_unit_targets() -> None:
     mixed = bars(_bar_frame(target=[80.0, 90.0, np.nan]), unit="percent")
     ticks = [tr for tr in mixed.data if tr.name == "Mức chỉ tiêu"]
     assert list(ticks[0].x) == [80.0, 90.0]  # a tick on each bar when the units' targets differ
+
+
+def test_a_marked_bar_s_value_beside_its_star_not_under_it() -> None:
+    """The star sits on the bar's end, where the bar's own label started: it hid the first figure of the value.
+    The value is written beside it instead, at the star's point, set off past the star's outline."""
+    fig = bars(_bar_frame(disputed=[False, True, False], summed=[False, True, False],
+                          note=["", "gồm 1 số liệu đơn vị cấp dưới cần xác minh: Huyện D", ""]), unit="percent")
+    [star] = [tr for tr in fig.data if tr.name == "⚑ Tổng gồm số liệu cấp dưới cần xác minh"]
+    by_name = {tr.name: tr for tr in fig.data}
+    assert list(by_name["✖ Nguy cơ không đạt"].text) == [""]  # nothing written under the star
+    assert list(by_name["✔ Đạt"].text) == ["96,6% ✔"]  # an unmarked bar keeps its own label
+    [label] = [tr for tr in fig.data if tr.type == "scatter" and tr.text is not None and "trên 78% ✖" in tr.text]
+    assert (list(label.x), list(label.y)) == (list(star.x), list(star.y)) == ([78.0], ["B"])
+    assert label.mode == "markers+text" and label.textposition == "middle right" and label.showlegend is False
+    assert label.marker.opacity == 0  # unseen: it only sets the text off
+    # Plotly sets a point's text off by its marker's radius / 0.8 + 1 px; the star reaches its radius and half
+    # its outline: at least 2 px between them
+    offset = label.marker.size / 2 / 0.8 + 1
+    assert offset - (star.marker.size / 2 + star.marker.line.width / 2) >= 2
+
+
+def test_small_multiples_say_once_under_the_panels_what_the_mark_means() -> None:
+    series = pd.DataFrame({"unit_code": ["A", "A", "B", "B"], "year": [2021, 2022, 2021, 2022],
+                           "value": [95.0, 90.0, 97.5, 95.0], "qualifier": [""] * 4,
+                           "disputed": [False, True, False, False], "summed": [False] * 4})
+    note = "Huyện A (2022): báo cáo ghi tỷ lệ 91%, nhưng 54/60 = 90,0%"
+    fig = small_multiples(series, unit="percent", years=[2021, 2022], names={"A": "Huyện A", "B": "Huyện B"},
+                          notes=[note])
+    [flag] = [tr for tr in fig.data if tr.text == ("⚑",)]
+    assert (list(flag.x), list(flag.y), flag.xaxis) == ([2022], [90.0], "x")
+    [said] = [a for a in fig.layout.annotations if "⚑" in a.text]  # one note for both panels
+    assert said.text == f"⚑ {note}" and (said.xref, said.yref, said.yanchor) == ("paper", "paper", "top")
+    assert fig.layout.meta["note"] == [note]
+    plain = small_multiples(series.assign(disputed=False), unit="percent", years=[2021, 2022],
+                            names={"A": "Huyện A", "B": "Huyện B"})
+    assert not [a for a in plain.layout.annotations if "⚑" in a.text] and fig.layout.height > plain.layout.height
 
 
 def test_english_separators_and_counts() -> None:
