@@ -23,6 +23,7 @@ from monitor.export.figures import bars_chart, trend_chart
 from monitor.export.model import load_pack_data
 from monitor.export.pptx import write_deck
 from monitor.export.xlsx import workbook_bytes
+from tests.dashboard_data import TOTALS_FACTS, TOTALS_UNITS
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -369,16 +370,11 @@ def test_pages_mark_a_sum_of_a_contradicted_figure(con: duckdb.DuckDBPyConnectio
 
 
 # A province bound by its own target (department-level leaders good or better, ≥ 95% yearly) with no figure of
-# its own: its figure is the sum of its district's, whose 2022 report writes 91% for 54/60 (90,0%).
-SUMMED_UNITS = [("P", "Tỉnh Thử", "Test Province", "", "province"),
-                ("D", "Đảng bộ huyện Thử", "Test District", "P", "district")]
-SUMMED_FACTS = [
-    ("D", 2021, "Y", "", "dept_leaders_rated", 60, "", "BC 2021"),
-    ("D", 2021, "Y", "", "dept_leaders_good_or_better", 57, "", "BC 2021"),
-    ("D", 2022, "Y", "", "dept_leaders_rated", 60, "", "BC 2022"),
-    ("D", 2022, "Y", "", "dept_leaders_good_or_better", 54, "", "BC 2022"),
-    ("D", 2022, "Y", "", "dept_leaders_good_or_better_rate", 91, "", "BC 2022, tr. 2"),
-]
+# its own: its figure is the sum of its district's, whose 2022 report writes 91% for 54/60 (90,0%). The dashboard
+# tests' Tỉnh Thử and its district, alone (no country above it).
+SUMMED_UNITS = [(code, vi, en, "" if code == "P" else parent, kind)
+                for code, vi, en, parent, kind in TOTALS_UNITS if code in ("P", "D")]
+SUMMED_FACTS = [f for f in TOTALS_FACTS if f[0] == "D"]
 
 
 @pytest.fixture(scope="module")
