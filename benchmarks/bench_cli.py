@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,20 @@ def _count(db: Path, table: str) -> int:
 
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def _alternate(commands: Mapping[str, tuple[list[str], Path, Path | None]], repeat: int,
+               ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Each command (argv, working folder, database to start afresh or None) run `repeat` times, alternately,
+    so that a busy moment of the machine hits every command: their clock times and CPU times."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, (cmd, cwd, fresh) in commands.items():
+            if fresh is not None:
+                _fresh(fresh)
+            times[name].append(_run(cmd, cwd, cpus[name]))
+    return times, cpus
 
 
 def big_input(out: Path, rows: int) -> tuple[Path, Path, int]:
@@ -116,13 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             commands[f"python -m etl --help{tag}"] = ([py, "-m", "etl", "--help"], root, None)
             commands[f"python -m etl load (sample){tag}"] = (
                 [py, "-m", "etl", "load", *map(str, files), "--db", str(db)], root, db)
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        cpus: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(args.repeat):  # alternate, so a busy moment of the machine hits every command
-            for name, (cmd, cwd, fresh) in commands.items():
-                if fresh is not None:
-                    _fresh(fresh)
-                times[name].append(_run(cmd, cwd, cpus[name]))
+        times, cpus = _alternate(commands, args.repeat)
         for name, (_, _, db) in commands.items():
             if db is not None and _count(db, "facts") == 0:
                 print(f"!! {name} stored no facts")
@@ -156,12 +165,7 @@ def _big(tmp: Path, args: argparse.Namespace, checkouts: dict[str, Path]) -> boo
         db = tmp / f"big{len(commands)}.duckdb"
         commands[f"python -m etl load (big){tag}"] = (
             [py, "-m", "etl", "load", str(units), str(measures), "--db", str(db)], root, db)
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    cpus: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(args.big_repeat):
-        for name, (cmd, cwd, db) in commands.items():
-            _fresh(db)
-            times[name].append(_run(cmd, cwd, cpus[name]))
+    times, cpus = _alternate(commands, args.big_repeat)
     read = _count(duck_db, "measures")
     for name, (_, _, db) in commands.items():
         if name.startswith("python") and _count(db, "facts") != read:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from core.catalog import BOUNDS, Catalog, default_catalog, read_yaml
+from core.catalog import BOUNDS, Balance, Catalog, default_catalog, read_yaml
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -331,13 +331,18 @@ def _listed(x: Any) -> list:
         return []
 
 
+def _balance_of(catalog: Catalog, whole: str, parts: Any) -> Balance | None:
+    """The balance of indicators.yaml that `whole` and `parts` are of (None: none)."""
+    return next((b for b in catalog.balances if b.whole == whole and set(parts) <= set(b.parts)), None)
+
+
 def part_labels(catalog: Catalog, whole: str, parts: list[str], lang: str) -> list[str]:
     """The parts of a whole by what sets them apart ('cao cấp', 'trung cấp', 'sơ cấp'; 'senior',
     'intermediate', 'elementary'): their names without the words every part of their balance in
     indicators.yaml opens with ('Cấp ủy viên cơ sở có lý luận chính trị'), nor those they all close with
     when these are two or more ('political theory'; one word, as 'cấp', is part of the grade). A part of
     no balance there keeps its whole name."""
-    balance = next((b for b in catalog.balances if b.whole == whole and set(parts) <= set(b.parts)), None)
+    balance = _balance_of(catalog, whole, parts)
     if balance is None or len(balance.parts) < 2:
         return [measure_name(catalog, p, lang) for p in parts]
     names = {p: measure_name(catalog, p, lang).split() for p in balance.parts}
@@ -376,7 +381,7 @@ def finding_detail(f: Any, lang: str = DEFAULT_LANG, catalog: Catalog | None = N
         catalog = catalog or default_catalog()
         whole = str(_field(f, "measure") or "")
         labels = dict(zip(codes, part_labels(catalog, whole, [str(c) for c in codes], lang), strict=True))
-        balance = next((b for b in catalog.balances if b.whole == whole and set(codes) <= set(b.parts)), None)
+        balance = _balance_of(catalog, whole, codes)
         order = [c for c in balance.parts if c in codes] if balance is not None else codes
         value = dict(zip(codes, values, strict=True))
         terms = " + ".join(f"{labels[c]} {fmt_number(value[c], lang)}" for c in order)
