@@ -166,7 +166,7 @@ def marked_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], year
     """(sheet row, column, what is said of it) of the values sheet's figures marked ⚑: a figure its report
     contradicts, and a sum that includes one of a unit below it ('Gồm 1 số liệu đơn vị cấp dưới cần xác minh:
     Đảng bộ huyện Tây Sơn'), as disputes.figure_notes says them."""
-    return _cells(data, keys, years, disputes.figure_notes(data.values, data.units, data.catalog, data.lang))
+    return _cells(data, keys, years, data.figure_notes)
 
 
 def predecessor_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
