@@ -560,6 +560,20 @@ def test_selection_cut_to_the_focused_unit_and_a_group(sample_db: Path, cat):
         "DEMO-P01_bloc_xa-thi-tran_so-lieu_2025.xlsx"
 
 
+def test_the_pages_draft_names_the_unit_below_as_the_word_draft_does(cat,
+                                                                     tmp_path_factory: pytest.TempPathFactory):
+    """Tỉnh Thử's 2022 total includes its district's contradicted figure: the Unit page's draft text names the
+    district, word for word as its Word draft (it said only 'gồm 1 số liệu đơn vị cấp dưới cần xác minh')."""
+    from tests.dashboard_data import totals_db
+
+    with _connect(totals_db(tmp_path_factory)) as con:
+        data = load_pack_data(con, cat, "P")
+    line = ("+ Năm 2022, về tỷ lệ lãnh đạo cấp phòng hoàn thành tốt nhiệm vụ trở lên: gồm 1 số liệu đơn vị cấp "
+            "dưới cần xác minh: Đảng bộ huyện Thử; đề nghị đơn vị xác minh lại số liệu trước khi đánh giá.")
+    assert line in draft_of(data, "P").splitlines()
+    assert line in [p.text for p in build_draft(data).paragraphs]
+
+
 def test_a_pack_whose_charts_fail_holds_the_office_files_and_says_why(tay_son, cat, tmp_path: Path, monkeypatch):
     # the page offered charts, the browser is gone by the click: no exception, a note in the ZIP
     monkeypatch.setenv("MONITOR_CHROMIUM", str(tmp_path / "no-browser"))

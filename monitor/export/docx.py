@@ -132,8 +132,8 @@ def annex_table(data: PackData, unit: str) -> tuple[list[str], list[list[str]], 
     best = {(r.indicator, int(r.year)): r for r in v.drop_duplicates(["indicator", "year"]).itertuples(index=False)}
     rows: list[list[str]] = []
     notes: list[tuple[int, int, str]] = []
-    below = disputes.below_names(data.values, data.units, lang)  # a total's units below whose figure to verify
-    marked = disputes.figure_notes(data.values, data.units, catalog, lang)  # as the workbook's values sheet
+    below = data.below  # a total's units below whose figure to verify
+    marked = data.figure_notes  # as the workbook's values sheet
     status_col = 3 + len(years)
     for n, r in enumerate(data.assessed[data.assessed["unit_code"] == unit].itertuples(index=False), start=1):
         ind = catalog.indicators[r.indicator]

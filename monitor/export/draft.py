@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.catalog import Catalog, Target, read_yaml
 from core.i18n import fmt_number, fmt_target, fmt_value, is_missing, lang_of, with_qualifier
 from monitor.attainment import met as attainment_met
+from monitor.disputes import below_names, below_note, dispute_sentences  # the dashboard's words for the same
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "drafting.yaml"
 PLAIN_FIELDS = frozenset({"when", "year", "unit"})
@@ -205,8 +206,6 @@ def _to_verify(values: pd.DataFrame, bound: list[_Bound], catalog: Catalog, lang
     readings disagree on met), which are not stated as results. The others are stated, and the
     contradiction and the request to verify follow them. A total that includes a contradicted figure of
     a unit below is stated too, followed by whose figures it includes (`below`: disputes.below_names)."""
-    from monitor.disputes import below_note, dispute_sentences  # the dashboard's words for the same
-
     if values.empty or "disputed" not in values:
         return {}, {}
     split = {(b.indicator, int(b.row.latest_year)) for b in bound
@@ -443,12 +442,7 @@ def draft_blocks(unit: str, assessments: pd.DataFrame, values: pd.DataFrame, cat
             bound.append(_Bound(target, r))
     if not bound:
         return []
-    if units is not None and not values.empty:
-        from monitor.disputes import below_names
-
-        below = below_names(values, units, lang)
-    else:
-        below = {}
+    below = below_names(values, units, lang) if units is not None else {}
     v = values[values["unit_code"] == unit] if not values.empty else values
     if not v.empty and (v["org_type"] == "").any():
         v = v[v["org_type"] == ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from core.checks import FINDING_COLUMNS, finding_select
 from core.i18n import unit_name
 from etl.demo import SOURCE as DEMO_SOURCE
 from etl.safety import printable_frame
-from monitor import attainment, unit_tree
+from monitor import attainment, disputes, unit_tree
 from monitor import committee as committee_store
 from monitor.unit_tree import UnitTree
 
@@ -65,6 +66,17 @@ class PackData:
     def shown(self) -> pd.DataFrame:
         """The assessments of the rows, the units the pack is about."""
         return self.assessed[self.assessed["unit_code"].isin(self.rows)]
+
+    @functools.cached_property
+    def below(self) -> dict[tuple[str, str, int, str, str], list[str]]:
+        """The totals that include a contradicted figure of a unit below, with those units by name
+        (disputes.below_names): worked out once a pack, not once a unit or a group."""
+        return disputes.below_names(self.values, self.units, self.lang)
+
+    @functools.cached_property
+    def figure_notes(self) -> dict[tuple[str, str, int, str, str], list[str]]:
+        """Every figure marked ⚑ and what is said of it (disputes.figure_notes), once a pack."""
+        return disputes.figure_notes(self.values, self.units, self.catalog, self.lang)
 
     @property
     def term_years(self) -> str:

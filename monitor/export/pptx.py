@@ -134,7 +134,7 @@ def group_summary(data: PackData, group: str) -> list[str]:
         lines.append(tx("summary_names", lang, label=status_label(status, lang, symbol=False),
                         names="; ".join(shown)))
     # a total that includes a contradicted figure of a unit below: marked as the workbook marks it, and whose
-    below = disputes.below_names(data.values, data.units, lang)
+    below = data.below
     items = []
     for r in a.itertuples(index=False):
         whose = disputes.latest_below(below, r)

@@ -65,7 +65,7 @@ def selection_data(catalog: Catalog, units: pd.DataFrame, values: pd.DataFrame, 
 def draft_of(data: PackData, unit: str) -> str:
     """The draft of the results section for `unit` as text, one paragraph a line ('' without targets)."""
     text = draft_text(unit, data.assessed, data.values, data.catalog, data.lang, unit_name=data.name(unit),
-                      as_of=data.as_of)
+                      as_of=data.as_of, units=data.units)  # a total names its units below, as the Word draft does
     said = "\n".join(b.text for b in committee_blocks(data, unit))  # the committee's causes and remedies
     return "\n".join(t for t in (text, said) if t)
 

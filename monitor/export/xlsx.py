@@ -80,16 +80,10 @@ def _comparator(code: str, lang: str) -> str:
     return tx(COMPARATOR_KEYS[code], lang) if code in COMPARATOR_KEYS else ""
 
 
-def _below(data: PackData) -> dict[tuple[str, str, int, str, str], str]:
-    """The sums that include a contradicted figure of a unit below them, with those units by name."""
-    return {key: "; ".join(names) for key, names in disputes.below_names(data.values, data.units, data.lang).items()}
-
-
 def assessment_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[int, Any]]:
     """One row per unit × target, in words: names, never ids; the unit's code last, for the officer."""
     lang, catalog = data.lang, data.catalog
     names = labels.unit_names(data.units, lang)
-    below = _below(data)
     header = [tx(k, lang) for k in ("xl_unit", "xl_resolution", "xl_indicator", "xl_group", "xl_frequency",
                                     "xl_target_text", "xl_comparator", "xl_target", "xl_target_high",
                                     "xl_latest_year", "xl_latest_value", "xl_qualifier", "xl_met", "xl_status",
@@ -101,7 +95,6 @@ def assessment_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[i
         ind = catalog.indicators[r.indicator]
         res = catalog.resolutions.get(r.resolution_id)
         year = None if is_missing(r.latest_year) else int(r.latest_year)
-        units_below = below.get((r.unit_code, r.indicator, year, "Y", ""), "") if year is not None else ""
         rows.append([
             names.get(r.unit_code, r.unit_code), res.number if res else r.resolution_id, ind.name(lang),
             catalog.groups[ind.group].name(lang),
@@ -113,7 +106,7 @@ def assessment_sheet(data: PackData) -> tuple[list[str], list[list[Any]], dict[i
             met.get(r.met, r.met), status_label(r.status, lang, symbol=False),
             _num(r.projected), _num(r.progress), _num(r.needed_per_year), _num(r.achieved_per_year),
             assessed_source(r, lang),
-            disputes.dispute_note(r, catalog, lang, below=[units_below] if units_below else ()),
+            disputes.dispute_note(r, catalog, lang, below=disputes.latest_below(data.below, r) or ()),
             r.unit_code,
         ])
         value_formats.append(RATE_FORMAT if ind.unit == "percent" else COUNT_FORMAT)
@@ -166,7 +159,7 @@ def marked_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], year
     """(sheet row, column, what is said of it) of the values sheet's figures marked ⚑: a figure its report
     contradicts, and a sum that includes one of a unit below it ('Gồm 1 số liệu đơn vị cấp dưới cần xác minh:
     Đảng bộ huyện Tây Sơn'), as disputes.figure_notes says them."""
-    return _cells(data, keys, years, disputes.figure_notes(data.values, data.units, data.catalog, data.lang))
+    return _cells(data, keys, years, data.figure_notes)
 
 
 def predecessor_cells(data: PackData, keys: Sequence[tuple[str, str, str, str]], years: Sequence[int]
@@ -229,9 +222,8 @@ def build_workbook(data: PackData) -> Workbook:
     for i, r in enumerate(data.assessed.itertuples(index=False), start=2):
         color = status_style(r.status)["color"].lstrip("#")
         ws.cell(i, 14).fill = PatternFill("solid", fgColor=color)
-        n = getattr(r, "n_disputed", 0)
         # a contradicted figure, or a sum that includes one of a unit below: its value and the note in yellow
-        if getattr(r, "disputed", False) or (not is_missing(n) and n > 0):
+        if disputes.flagged(r):
             for col in (11, 20):
                 ws.cell(i, col).fill = yellow
     header, rows, formats, years, keys = values_sheet(data)
