@@ -39,7 +39,7 @@ def _label(code: str) -> str:
 
 
 def _place(place: str) -> str:
-    return review.place_in(place, {w: c.t(f"place_{w}") for w in review.PLACE_WORDS})
+    return review.place_in(place, c.lang)
 
 
 QUALIFIER_WORDS = {"": "qualifier_exact", ">": "qualifier_over", "<": "qualifier_under", "~": "qualifier_approx"}
