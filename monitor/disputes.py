@@ -97,10 +97,13 @@ def disputed_below(values: pd.DataFrame, units: pd.DataFrame) -> dict[tuple[str,
     for r in own.itertuples(index=False):
         hot.setdefault((r.indicator, int(r.year), r.period, r.org_type), []).append(r.unit_code)
     tree = UnitTree.of(units)
+    under: dict[str, list[str]] = {}  # a unit's subtree, walked once for all its sums (indicators × years)
     out = {}
     for r in sums.itertuples(index=False):
         found = set(hot.get((r.indicator, int(r.year), r.period, r.org_type), ()))
-        below = [u for u in tree.subtree(r.unit_code) if u in found and u != r.unit_code]
+        if r.unit_code not in under:
+            under[r.unit_code] = tree.subtree(r.unit_code)[1:]
+        below = [u for u in under[r.unit_code] if u in found]
         out[(r.unit_code, r.indicator, int(r.year), r.period, r.org_type)] = below
     return out
 
