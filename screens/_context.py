@@ -64,7 +64,8 @@ class Ctx:
     def scope_units(self) -> list[str]:
         if not self.scope or self.store is None:
             return []
-        return self.store.memo(("subtree", self.scope), lambda: unit_tree.subtree(self.units, self.scope))
+        term = self.term.id if self.term else ""  # each term has its own units below the scope
+        return self.store.memo(("subtree", term, self.scope), lambda: unit_tree.subtree(self.units, self.scope))
 
     def values(self, org_types: Sequence[str] | None = None) -> pd.DataFrame:
         """Indicator values over the scope's subtree (the sidebar's organisation types unless given)."""
