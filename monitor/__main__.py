@@ -52,6 +52,12 @@ def open_db(path: str):  # -> duckdb.DuckDBPyConnection
     return con
 
 
+def require_unit(con, unit: str, db: str) -> None:  # con: duckdb.DuckDBPyConnection
+    """Refuse a --unit the database does not hold."""
+    if not con.execute("SELECT count(*) FROM units WHERE unit_code = ?", [unit]).fetchall()[0][0]:
+        raise Rejected(f"--unit {unit}: no such unit in {db}", "cli_rejected_no_unit", unit=unit, db=db)
+
+
 def write_table(frame, out: Path, sheet: str) -> None:  # frame: pd.DataFrame
     """CSV (UTF-8) or XLSX by the extension; written beside and renamed, so a failure leaves no half file."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -91,10 +97,8 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 
     con = open_db(args.db)
     try:
-        if args.unit is not None and not con.execute("SELECT count(*) FROM units WHERE unit_code = ?",
-                                                     [args.unit]).fetchall()[0][0]:
-            raise Rejected(f"--unit {args.unit}: no such unit in {args.db}", "cli_rejected_no_unit", unit=args.unit,
-                           db=args.db)
+        if args.unit is not None:
+            require_unit(con, args.unit, args.db)
         frame = judged_values(con, default_catalog(), unit=args.unit, year=args.year)
     finally:
         con.close()
@@ -118,9 +122,7 @@ def cmd_values(args: argparse.Namespace) -> int:
                        "cli_rejected_no_indicator", indicator=args.indicator)
     con = open_db(args.db)
     try:
-        if not con.execute("SELECT count(*) FROM units WHERE unit_code = ?", [args.unit]).fetchall()[0][0]:
-            raise Rejected(f"--unit {args.unit}: no such unit in {args.db}", "cli_rejected_no_unit", unit=args.unit,
-                           db=args.db)
+        require_unit(con, args.unit, args.db)
         frame = indicator_values(con, catalog, units=[args.unit],
                                  indicators=[args.indicator] if args.indicator else None)
     finally:

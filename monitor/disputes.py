@@ -6,7 +6,8 @@ No Streamlit, no SQL, no plotting: plain DataFrames and strings the pages and ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -21,6 +22,15 @@ from core.i18n import (
 )
 from monitor.labels import indicator_unit, unit_names
 from monitor.unit_tree import UnitTree
+
+
+def _getter(r: object) -> Callable[..., Any]:
+    """A row's field by name, whether the row is a dict (to_dict("records")) or a tuple (itertuples)."""
+    return r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _figure_name(catalog: Catalog, code: str, lang: str) -> str:
@@ -87,10 +97,13 @@ def disputed_below(values: pd.DataFrame, units: pd.DataFrame) -> dict[tuple[str,
     for r in own.itertuples(index=False):
         hot.setdefault((r.indicator, int(r.year), r.period, r.org_type), []).append(r.unit_code)
     tree = UnitTree.of(units)
+    under: dict[str, list[str]] = {}  # a unit's subtree, walked once for all its sums (indicators × years)
     out = {}
     for r in sums.itertuples(index=False):
         found = set(hot.get((r.indicator, int(r.year), r.period, r.org_type), ()))
-        below = [u for u in tree.subtree(r.unit_code) if u in found and u != r.unit_code]
+        if r.unit_code not in under:
+            under[r.unit_code] = tree.subtree(r.unit_code)[1:]
+        below = [u for u in under[r.unit_code] if u in found]
         out[(r.unit_code, r.indicator, int(r.year), r.period, r.org_type)] = below
     return out
 
@@ -106,7 +119,7 @@ def latest_below(below: dict[tuple[str, str, int, str, str], list[str]], r: obje
     """For an assessment row whose latest figure is a sum that includes a contradicted figure of a unit
     below: those units (from `below`, disputed_below's or below_names' answer; [] when it names none).
     None when its latest figure is no such sum."""
-    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    get = _getter(r)
     year, n = get("latest_year"), get("n_disputed", 0)
     if not is_missing(year):
         key = (str(get("unit_code")), str(get("indicator")), int(year), "Y", "")
@@ -119,7 +132,7 @@ def latest_below(below: dict[tuple[str, str, int, str, str], list[str]], r: obje
 def flagged(r: object) -> bool:
     """Whether an assessment row carries the mark of a contradicted figure: its own figure is contradicted,
     or it is a sum that includes one of a unit below it (n_disputed > 0)."""
-    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    get = _getter(r)
     n = get("n_disputed", 0)
     return bool(get("disputed", False)) or (not is_missing(n) and int(n) > 0)
 
@@ -137,14 +150,14 @@ def figure_notes(values: pd.DataFrame, units: pd.DataFrame, catalog: Catalog,
             text = "; ".join(dispute_sentences(r.findings, catalog, lang, value=r.value,
                                                unit=indicator_unit(catalog, r.indicator), indicator=r.indicator))
             out.setdefault((r.unit_code, r.indicator, int(r.year), r.period, r.org_type), []).append(
-                text[:1].upper() + text[1:])
+                _capital(text))
     below = below_names(values, units, lang)
     if below:
         n = {(r.unit_code, r.indicator, int(r.year), r.period, r.org_type): int(r.n_disputed)
              for r in values.itertuples(index=False) if not is_missing(r.n_disputed) and r.n_disputed > 0}
         for key, names in below.items():
             text = below_note(n[key], names, lang)
-            out.setdefault(key, []).append(text[:1].upper() + text[1:])
+            out.setdefault(key, []).append(_capital(text))
     return out
 
 
@@ -158,11 +171,11 @@ def dispute_note(r: object, catalog: Catalog, lang: str, below: Sequence[str] = 
     """For an assessment row (assess() columns) whose latest figure is disputed: what the report
     contradicts, and whether its readings agree on the verdict. A sum that includes a contradicted figure
     of a unit below says so, naming those units (`below`, by name) when given. '' when undisputed."""
-    get = r.get if hasattr(r, "get") else lambda k, d=None: getattr(r, k, d)
+    get = _getter(r)
     if not bool(get("disputed", False)):
         n = get("n_disputed", 0)
         text = below_note(int(n), below, lang) if not is_missing(n) and int(n) > 0 else ""
-        return text[:1].upper() + text[1:]
+        return _capital(text)
     unit = indicator_unit(catalog, str(get("indicator")))
     parts = dispute_sentences(get("findings", ()) or (), catalog, lang, value=get("latest_value"), unit=unit,
                               indicator=str(get("indicator")))
@@ -175,4 +188,4 @@ def dispute_note(r: object, catalog: Catalog, lang: str, below: Sequence[str] = 
         key = "dispute_readings_split" if get("status") == "to_verify" else "dispute_readings_agree"
         parts.append(t(key, lang, readings="; ".join(readings)))
     text = "; ".join(parts)
-    return text[:1].upper() + text[1:]
+    return _capital(text)

@@ -25,9 +25,9 @@ from core.catalog import Catalog
 from core.checks import FINDING_COLUMNS
 from core.numbers import NumberFormatError, machine_to, machine_to_vi, to_machine
 from etl.extract import UNPLACED_COLUMNS, ExtractResult, Slip, extract, reason_text
-from etl.extract_text import PLACE_WORDS as PLACE_WORDS  # the page translates places with these
-from etl.extract_text import TEXT_SUFFIXES, place_words
+from etl.extract_text import TEXT_SUFFIXES
 from etl.extract_text import DocumentError as DocumentError  # raised by read_report: the page says so
+from etl.extract_text import place_in as place_in  # 'table 1, row 3' in the reader's language: the page says places so
 from etl.load import Report
 from etl.model import MEASURE_COLUMNS
 from etl.safety import UnsafeUpload as UnsafeUpload  # raised by read_report: the page says so
@@ -102,11 +102,6 @@ def stated_in(stated: str, lang: str) -> str:
         return machine_to(to_machine(stated, "vi"), lang) + ("%" if stated.strip().endswith("%") else "")
     except NumberFormatError:
         return stated
-
-
-def place_in(place: str, words: dict[str, str]) -> str:
-    """'table 1, row 3' in the reader's language, given each place word's translation."""
-    return place_words(place, words)
 
 
 def review_frame(proposal: Proposal, catalog: Catalog | None = None, lang: str = "vi") -> pd.DataFrame:

@@ -64,7 +64,19 @@ class Ctx:
     def scope_units(self) -> list[str]:
         if not self.scope or self.store is None:
             return []
-        return self.store.memo(("subtree", self.scope), lambda: unit_tree.subtree(self.units, self.scope))
+        return self.subtree(self.scope)
+
+    def subtree(self, code: str) -> list[str]:
+        """The unit and everything below it in this term, parents first (kept per term: the sidebar's too)."""
+        assert self.store is not None
+        term = self.term.id if self.term else ""  # each term has its own units below a unit
+        return self.store.memo(("subtree", term, code), lambda: unit_tree.subtree(self.units, code))
+
+    def depths(self) -> dict[str, int]:
+        """Each unit's depth in this term's tree (the sidebar's order, kept per term)."""
+        assert self.store is not None
+        term = self.term.id if self.term else ""
+        return dict(self.store.memo(("tree_order", term), lambda: unit_tree.tree_order(self.units)))
 
     def values(self, org_types: Sequence[str] | None = None) -> pd.DataFrame:
         """Indicator values over the scope's subtree (the sidebar's organisation types unless given)."""

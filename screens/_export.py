@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from monitor import committee, unit_tree
+from monitor import committee
 from monitor.charts import heatmap
 from monitor.export import docx, xlsx
 from monitor.export.charts import png_with_title, render, start_browser
@@ -42,7 +42,7 @@ def selection(c: Ctx, scope: str, rows: Sequence[str]) -> Callable[[], PackData]
         return c.memo("download_data", scope, tuple(rows), rev, compute=lambda: selection_data(
             c.catalog, c.units, c.values(), c.assessed(), scope=scope, rows=rows, term=term, as_of=as_of,
             lang=c.lang, group=c.group, findings=store.findings(c.scope_units(), term.start, term.end),
-            committee=committee.current(c.db, unit_tree.subtree(c.units, scope))))
+            committee=committee.current(c.db, c.subtree(scope))))
 
     return data
 

@@ -53,12 +53,12 @@ def sidebar(store: Store | None, catalog: Catalog, db: Path, lang: str, error: s
                            where=sb, notices=notices, lang=lang,
                            format_func=lambda code: "· " * depth.get(code, 0) + names.get(code, code))
         c.scope = scope
-        below = set(store.memo(("subtree", scope), lambda: unit_tree.subtree(units, scope))) - {scope}
+        below = set(store.memo(("subtree", term_id, scope), lambda: unit_tree.subtree(units, scope))) - {scope}
         kinds_below = [k for k in catalog.unit_kinds if k in set(units.loc[units["unit_code"].isin(below), "kind"])]
         c.kind = url_select("kind", ["", *kinds_below], "", label=t("unit_kind", lang), where=sb, notices=notices,
                             lang=lang, format_func=lambda k: catalog.unit_kinds[k].name(lang) if k
                             else t("all", lang))
-        c.rows = store.memo(("rows", scope, c.kind), lambda: unit_tree.row_units(units, scope, c.kind))
+        c.rows = store.memo(("rows", term_id, scope, c.kind), lambda: unit_tree.row_units(units, scope, c.kind))
     org = url_select("org", list(catalog.org_types), [], label=t("org_type", lang), where=sb, widget="multiselect",
                      notices=notices, lang=lang, help=t("org_type_help", lang),
                      format_func=lambda o: catalog.org_types[o].name(lang))

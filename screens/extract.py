@@ -15,7 +15,7 @@ import streamlit as st
 from core.catalog import QUALIFIERS
 from core.i18n import fmt_number, measure_name
 from core.problems import refusal, rows_frame
-from monitor import auth, review, submissions, unit_tree
+from monitor import auth, review, submissions
 from monitor.uploads import Checked, check_uploads, record_check
 from screens._context import ctx
 from screens._escape import esc
@@ -39,7 +39,7 @@ def _label(code: str) -> str:
 
 
 def _place(place: str) -> str:
-    return review.place_in(place, {w: c.t(f"place_{w}") for w in review.PLACE_WORDS})
+    return review.place_in(place, c.lang)
 
 
 QUALIFIER_WORDS = {"": "qualifier_exact", ">": "qualifier_over", "<": "qualifier_under", "~": "qualifier_approx"}
@@ -171,9 +171,8 @@ def _load(checked: Checked, unit: str) -> None:
 def _page() -> None:
     st.caption(c.t("extract_help"))
     assert c.store is not None
-    order = c.store.memo("tree_order", lambda: unit_tree.tree_order(c.units))
     names = c.names()
-    codes = [code for code, _ in order]
+    codes = list(c.depths())  # this term's units, the sidebar's order
     left, right = st.columns([3, 1])
     unit = left.selectbox(c.t("extract_unit"), codes, index=codes.index(c.scope) if c.scope in codes else 0,
                           format_func=lambda code: f"{names.get(code, code)} ({code})", key="extract_unit")

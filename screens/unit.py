@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from monitor import by_unit, committee, labels, overview, unit_tree
+from monitor import by_unit, committee, labels, overview
 from monitor.export.selection import draft_of, selection_data
 from monitor.status_html import marks
 from screens import _committee, _export
@@ -82,8 +82,8 @@ require_data(c)
 
 with guard(c):
     names = c.names()
-    choices = unit_tree.subtree(c.units, c.scope)
-    depth = {code: d for code, d in unit_tree.tree_order(c.units)}
+    choices = c.scope_units()
+    depth = c.depths()
     notices: list[str] = []
     default = c.rows[0] if c.rows else c.scope
     focus = url_select("focus", choices, default, label=c.t("unit"), notices=notices, lang=c.lang,
@@ -153,7 +153,7 @@ with guard(c):
                                             "status": c.t("status"), "source": c.t("source")}), hide_index=True)
 
     st.subheader(c.t("org_breakdown", year=c.as_of))
-    below = unit_tree.subtree(c.units, focus)
+    below = c.subtree(focus)
     present = c.memo("unit_org_types", focus, compute=lambda: set(c.store.org_types_in(below)))
     org_types = [o for o in c.catalog.org_types if o in present]
     targeted = [i for i in dict.fromkeys(mine["indicator"]) if c.catalog.applies_to_org_types(i)]

@@ -180,3 +180,40 @@ def test_english_pages_say_the_borrowed_years_source_in_english(monkeypatch: pyt
     shown = texts(at) + "\n".join(f.to_string() for f in frames(at))
     assert "Tính từ số liệu" not in shown
     assert "Computed from the figures of the units before the reorganisation: DEMO-P01-H01" in shown
+
+
+def _outliving_province(tmp_path: Path) -> Path:
+    """A province in both terms: its district until 2025, its commune from 2025."""
+    (tmp_path / "units.csv").write_text(
+        "unit_code,name_vi,name_en,parent_code,kind,valid_from,valid_to\n"
+        "P,Tỉnh Thử,Test Province,,province,,\n"
+        "D,Đảng bộ huyện Thử,Test District,P,district,,2025\n"
+        "C,Đảng bộ xã Thử,Test Commune,P,commune,2025,\n", encoding="utf-8")
+    (tmp_path / "measures.csv").write_text(
+        "unit_code,year,measure,value,source\n"
+        "D,2022,org_rated,50,BC\nD,2022,org_excellent,10,BC\n"
+        "C,2026,org_rated,40,BC\nC,2026,org_excellent,8,BC\n", encoding="utf-8")
+    db = tmp_path / "both.duckdb"
+    load([tmp_path / "units.csv", tmp_path / "measures.csv"], db)
+    return db
+
+
+def test_a_unit_in_both_terms_shows_each_terms_units_below(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A province that outlives the reorganisation: its districts under the old term, its communes under the new,
+    in one session (the units below it are kept per term, not once for every term)."""
+    at = run_app(monkeypatch, _outliving_province(tmp_path), term="2020-2025", year="2024", unit="P")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="f_kind").options == ["Tất cả", "Huyện"]
+    at.selectbox(key="f_term").set_value("2025-2030").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["term"] == "2025-2030" and at.query_params["unit"] == "P"
+    assert at.selectbox(key="f_kind").options == ["Tất cả", "Đảng bộ xã, phường"]
+
+
+def test_the_report_page_lists_each_terms_units(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    at = run_app(monkeypatch, _outliving_province(tmp_path), "extract", term="2020-2025", year="2024", unit="P")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="extract_unit").options == ["Tỉnh Thử (P)", "Đảng bộ huyện Thử (D)"]
+    at.selectbox(key="f_term").set_value("2025-2030").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="extract_unit").options == ["Tỉnh Thử (P)", "Đảng bộ xã Thử (C)"]

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from tests.dashboard_data import demo_db, empty_db, frames, run_app, sample_db, texts, totals_db
 from tests.download_spy import require_chromium, spy_downloads, without_chromium, zip_members
+from tests.inputs import write_inputs
 
 
 @pytest.fixture(scope="module")
@@ -126,14 +127,11 @@ def test_empty_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
 def test_a_unit_without_targets_shows_its_values(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from etl.load import load
 
-    (tmp_path / "units.csv").write_text("unit_code,name_vi,name_en,parent_code,kind\n"
-                                        "VN,Toàn quốc (thử),Country (test),,country\n", encoding="utf-8")
-    (tmp_path / "measures.csv").write_text(
-        "unit_code,year,measure,value,source\n"
-        "VN,2022,org_rated,200,thử\nVN,2022,org_excellent,40,thử\nVN,2022,org_good,150,thử\n"
-        "VN,2022,org_completed,10,thử\nVN,2022,org_failed,0,thử\n", encoding="utf-8")
     db = tmp_path / "vn.duckdb"
-    load([tmp_path / "units.csv", tmp_path / "measures.csv"], db)
+    load(write_inputs(tmp_path, [("VN", "Toàn quốc (thử)", "Country (test)", "", "country")],
+                      [("VN", 2022, "Y", "", measure, value, "", "thử") for measure, value in
+                       [("org_rated", 200), ("org_excellent", 40), ("org_good", 150), ("org_completed", 10),
+                        ("org_failed", 0)]]), db)
     at = run_app(monkeypatch, db, "unit", unit="VN", focus="VN", year="2022")
     assert not at.exception
     assert "Đơn vị được chọn không có chỉ tiêu nghị quyết nào trong nhiệm kỳ này." in [i.value for i in at.info]

@@ -24,6 +24,7 @@ from monitor.export.model import load_pack_data
 from monitor.export.pptx import write_deck
 from monitor.export.xlsx import workbook_bytes
 from tests.dashboard_data import TOTALS_FACTS, TOTALS_UNITS
+from tests.inputs import write_inputs
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -299,14 +300,11 @@ def test_a_part_over_a_shared_whole_is_said_as_such_for_the_other_rates(con: duc
 def test_a_stated_bound_disputed_by_its_counts_keeps_its_qualifier(tmp_path: Path) -> None:
     """"trên 90%" where the counts give 80%: the finding carries the fact's qualifier as data (issue 20: not
     read back from the detail's text), the other reading is the bound, and the sentence says it as one."""
-    (tmp_path / "units.csv").write_text("unit_code,name_vi,name_en,parent_code,kind\n"
-                                        "X,Đảng bộ huyện X,X District,,district\n", encoding="utf-8")
-    (tmp_path / "measures.csv").write_text(
-        "unit_code,year,measure,value,qualifier,source\n"
-        "X,2022,org_rated,50,,BC\nX,2022,org_excellent,10,,BC\nX,2022,org_good,30,,BC\n"
-        "X,2022,org_good_or_better_rate,90,>,BC\n", encoding="utf-8")
     db = tmp_path / "x.duckdb"
-    load([tmp_path / "units.csv", tmp_path / "measures.csv"], db)
+    load(write_inputs(tmp_path, [("X", "Đảng bộ huyện X", "X District", "", "district")],
+                      [("X", 2022, "Y", "", measure, value, qualifier, "BC") for measure, value, qualifier in
+                       [("org_rated", 50, ""), ("org_excellent", 10, ""), ("org_good", 30, ""),
+                        ("org_good_or_better_rate", 90, ">")]]), db)
     cat = default_catalog()
     with duckdb.connect(str(db), read_only=True) as c:
         assert c.execute("SELECT rule, detail FROM findings").fetchall() == [("stated_bound", ">90 vs 40 / 50")]

@@ -174,10 +174,15 @@ def test_no_sentence_of_ours_is_parsed_back() -> None:
 
 
 def test_places_in_the_readers_language() -> None:
+    from etl.extract_text import place_words
+
     words = {"line": "dòng", "table": "bảng", "row": "hàng", "page": "trang"}
-    assert review.place_in("table 1, row 3", words) == "bảng 1, hàng 3"
-    assert review.place_in("page 2, line 14", words) == "trang 2, dòng 14"
-    assert review.place_in("paragraph 4", words) == "paragraph 4"  # a word without translation stays
+    assert place_words("table 1, row 3", words) == "bảng 1, hàng 3"
+    assert place_words("page 2, line 14", words) == "trang 2, dòng 14"
+    assert place_words("paragraph 4", words) == "paragraph 4"  # a word without translation stays
+    # what the page calls: the place words' text keys, in the reader's language
+    assert review.place_in("table 1, row 3", "vi") == "bảng 1, hàng 3"
+    assert review.place_in("page 2, line 14", "vi") == "trang 2, dòng 14"
 
 
 def test_findings_for_keeps_the_units_own() -> None:
